@@ -1,0 +1,1 @@
+//! Drawing the revision graph for `history`.

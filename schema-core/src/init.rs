@@ -1,0 +1,1 @@
+//! `init`: adding the metadata section to Cargo.toml.
