@@ -2,5 +2,61 @@
 //!
 //! Nothing in here writes to a terminal; the CLI renders what this crate returns.
 
+pub mod graph;
 pub mod history;
 pub mod init;
+pub mod plan;
+pub mod revision;
+pub mod source;
+pub mod target;
+
+pub use graph::{Edges, GraphError, Node, RevisionGraph, RevisionSet};
+pub use plan::{Direction, Plan, PlanError, StampPlan, Step};
+pub use revision::{ParseError, Revision, Warning};
+pub use source::{LoadError, Loaded};
+pub use target::{Anchor, ResolveError, Resolved, Target};
+pub use config::{Config, ConfigError, LockMode, Origin, RawConfig};
+pub use scaffold::{NewError, NewRevision, Templates};
+
+pub mod config;
+pub mod scaffold;
+
+/// A project's revisions, loaded and checked.
+#[derive(Debug)]
+pub struct Project {
+    pub config: Config,
+    pub graph: RevisionGraph,
+    /// Problems that do not stop the revisions from being used.
+    pub warnings: Vec<Warning>,
+}
+
+/// Why a project's revisions could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProjectError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+}
+
+impl Project {
+    /// Reads every revision file under the configured migrations directory and builds the
+    /// graph.
+    pub fn open(config: Config) -> Result<Project, ProjectError> {
+        let loaded = source::load_dir(&config.migrations)?;
+        let graph = RevisionGraph::new(loaded.revisions)?;
+        Ok(Project {
+            config,
+            graph,
+            warnings: loaded.warnings,
+        })
+    }
+
+    /// The templates `new` and `merge` render.
+    pub fn templates(&self) -> Templates {
+        Templates {
+            dir: self.config.templates.clone(),
+        }
+    }
+}

@@ -1,0 +1,3 @@
+fn main() {
+    println!("bookshelf: run `cargo schema up` to create the database, then `cargo schema history`");
+}

@@ -1,0 +1,173 @@
+//! The `[package.metadata.schema]` / `[workspace.metadata.schema]` configuration.
+//!
+//! The CLI finds the tables through `cargo metadata`; this module turns them into a
+//! [`Config`] with every path made absolute and every default filled in.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// How concurrent runs against one database are serialized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LockMode {
+    /// PostgreSQL advisory lock, MySQL `GET_LOCK`, SQLite's own locking.
+    #[default]
+    Advisory,
+    /// A lock row with a lease in a table (PgBouncer transaction pooling, CockroachDB).
+    Table,
+    None,
+}
+
+/// The metadata table as written, before defaults. Unknown keys are errors: a misspelt
+/// `migration = …` silently ignored would point the tool at the wrong directory.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawConfig {
+    pub migrations: Option<String>,
+    pub database_url_env: Option<String>,
+    pub database_url: Option<String>,
+    pub schema: Option<String>,
+    pub templates: Option<String>,
+    pub version_table: Option<String>,
+    pub auto_apply: Option<bool>,
+    pub lock: Option<LockMode>,
+}
+
+/// Where a configuration table was found, for messages.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The Cargo.toml holding the table.
+    pub manifest: PathBuf,
+    /// `package.metadata.schema` or `workspace.metadata.schema`.
+    pub table: &'static str,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{}: invalid `[{}]`: {message}", origin.manifest.display(), origin.table)]
+pub struct ConfigError {
+    pub origin: Origin,
+    pub message: String,
+}
+
+impl RawConfig {
+    /// Reads the table from `cargo metadata`'s JSON for it.
+    pub fn from_json(value: &serde_json::Value, origin: &Origin) -> Result<Self, ConfigError> {
+        RawConfig::deserialize(value).map_err(|e| ConfigError {
+            origin: origin.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    /// The same table with its relative paths made absolute from `root`, the directory of the
+    /// Cargo.toml that holds it; a merged table then keeps each key's own base.
+    pub fn absolute(mut self, root: &Path) -> RawConfig {
+        let abs = |p: Option<String>| p.map(|p| root.join(p).to_string_lossy().into_owned());
+        self.migrations = abs(self.migrations);
+        self.schema = abs(self.schema);
+        self.templates = abs(self.templates);
+        self
+    }
+
+    /// Each key of `self`, or else of `fallback` (package keys win over workspace keys).
+    pub fn or(self, fallback: RawConfig) -> RawConfig {
+        RawConfig {
+            migrations: self.migrations.or(fallback.migrations),
+            database_url_env: self.database_url_env.or(fallback.database_url_env),
+            database_url: self.database_url.or(fallback.database_url),
+            schema: self.schema.or(fallback.schema),
+            templates: self.templates.or(fallback.templates),
+            version_table: self.version_table.or(fallback.version_table),
+            auto_apply: self.auto_apply.or(fallback.auto_apply),
+            lock: self.lock.or(fallback.lock),
+        }
+    }
+}
+
+/// The resolved configuration of one package's migrations.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The package whose migrations these are, if any.
+    pub package: Option<String>,
+    /// The directory of the Cargo.toml that the paths are relative to.
+    pub root: PathBuf,
+    pub migrations: PathBuf,
+    pub database_url_env: String,
+    pub database_url: Option<String>,
+    pub schema: Option<PathBuf>,
+    pub templates: Option<PathBuf>,
+    pub version_table: String,
+    pub auto_apply: bool,
+    pub lock: LockMode,
+}
+
+impl Config {
+    /// Fills in the defaults; relative paths are taken from `root`.
+    pub fn resolve(raw: RawConfig, root: &Path, package: Option<String>) -> Config {
+        let path = |p: String| root.join(p);
+        Config {
+            package,
+            root: root.to_path_buf(),
+            migrations: path(raw.migrations.unwrap_or_else(|| "migrations".into())),
+            database_url_env: raw
+                .database_url_env
+                .unwrap_or_else(|| "DATABASE_URL".into()),
+            database_url: raw.database_url,
+            schema: raw.schema.map(path),
+            templates: raw.templates.map(path),
+            version_table: raw
+                .version_table
+                .unwrap_or_else(|| "schema_version".into()),
+            auto_apply: raw.auto_apply.unwrap_or(false),
+            lock: raw.lock.unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin() -> Origin {
+        Origin {
+            manifest: PathBuf::from("/p/Cargo.toml"),
+            table: "package.metadata.schema",
+        }
+    }
+
+    #[test]
+    fn defaults_fill_an_empty_table() {
+        let raw = RawConfig::from_json(&serde_json::json!({}), &origin()).expect("ok");
+        let c = Config::resolve(raw, Path::new("/p"), None);
+        assert_eq!(c.migrations, Path::new("/p/migrations"));
+        assert_eq!(c.version_table, "schema_version");
+        assert_eq!(c.database_url_env, "DATABASE_URL");
+        assert_eq!(c.lock, LockMode::Advisory);
+    }
+
+    #[test]
+    fn package_keys_win_over_workspace_keys() {
+        let pkg = RawConfig::from_json(&serde_json::json!({"migrations": "db"}), &origin())
+            .expect("ok");
+        let ws = RawConfig::from_json(
+            &serde_json::json!({"migrations": "x", "version-table": "v", "lock": "table"}),
+            &origin(),
+        )
+        .expect("ok");
+        let c = Config::resolve(pkg.or(ws), Path::new("/p"), None);
+        assert_eq!(c.migrations, Path::new("/p/db"));
+        assert_eq!(c.version_table, "v");
+        assert_eq!(c.lock, LockMode::Table);
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_name_the_manifest() {
+        let e = RawConfig::from_json(&serde_json::json!({"migration": "db"}), &origin())
+            .expect_err("unknown key");
+        assert!(e.to_string().contains("/p/Cargo.toml"));
+        assert!(e.to_string().contains("migration"));
+        let e = RawConfig::from_json(&serde_json::json!({"lock": "sometimes"}), &origin())
+            .expect_err("bad value");
+        assert!(e.to_string().contains("sometimes"));
+    }
+}
