@@ -115,9 +115,7 @@ impl Config {
             database_url: raw.database_url,
             schema: raw.schema.map(path),
             templates: raw.templates.map(path),
-            version_table: raw
-                .version_table
-                .unwrap_or_else(|| "schema_version".into()),
+            version_table: raw.version_table.unwrap_or_else(|| "schema_version".into()),
             auto_apply: raw.auto_apply.unwrap_or(false),
             lock: raw.lock.unwrap_or_default(),
         }
@@ -147,8 +145,8 @@ mod tests {
 
     #[test]
     fn package_keys_win_over_workspace_keys() {
-        let pkg = RawConfig::from_json(&serde_json::json!({"migrations": "db"}), &origin())
-            .expect("ok");
+        let pkg =
+            RawConfig::from_json(&serde_json::json!({"migrations": "db"}), &origin()).expect("ok");
         let ws = RawConfig::from_json(
             &serde_json::json!({"migrations": "x", "version-table": "v", "lock": "table"}),
             &origin(),

@@ -35,7 +35,9 @@ impl Node {
 
     /// The branch labels this revision carries: its own and those inherited along its branch.
     pub fn branch_labels(&self) -> impl Iterator<Item = &str> {
-        self.labels.iter().flat_map(|s| s.iter().map(String::as_str))
+        self.labels
+            .iter()
+            .flat_map(|s| s.iter().map(String::as_str))
     }
 
     pub fn has_label(&self, label: &str) -> bool {
@@ -344,11 +346,8 @@ impl RevisionGraph {
                     break;
                 }
                 if cur != start {
-                    let mut set: BTreeSet<String> = node
-                        .labels
-                        .as_deref()
-                        .cloned()
-                        .unwrap_or_default();
+                    let mut set: BTreeSet<String> =
+                        node.labels.as_deref().cloned().unwrap_or_default();
                     set.extend(own.iter().cloned());
                     self.nodes[cur].labels = Some(Rc::new(set));
                 }
@@ -442,11 +441,7 @@ impl RevisionGraph {
     }
 
     /// `start` and all their descendants along `edges`.
-    pub fn descendants(
-        &self,
-        start: impl IntoIterator<Item = usize>,
-        edges: Edges,
-    ) -> RevisionSet {
+    pub fn descendants(&self, start: impl IntoIterator<Item = usize>, edges: Edges) -> RevisionSet {
         self.closure(start, |n| {
             let deps: &[usize] = match edges {
                 Edges::Parents => &[],
@@ -557,7 +552,10 @@ fn topological_order(nodes: &[Node]) -> Result<Vec<usize>, GraphError> {
     let mut cycle: Vec<usize> = walk[from..].to_vec();
     cycle.reverse();
     let first = cycle.first().copied().unwrap_or(start);
-    let mut ids: Vec<String> = cycle.iter().map(|&i| nodes[i].revision.id.clone()).collect();
+    let mut ids: Vec<String> = cycle
+        .iter()
+        .map(|&i| nodes[i].revision.id.clone())
+        .collect();
     ids.push(nodes[first].revision.id.clone());
     let r = &nodes[first].revision;
     Err(GraphError::Cycle {

@@ -10,13 +10,13 @@ pub mod revision;
 pub mod source;
 pub mod target;
 
+pub use config::{Config, ConfigError, LockMode, Origin, RawConfig};
 pub use graph::{Edges, GraphError, Node, RevisionGraph, RevisionSet};
 pub use plan::{Direction, Plan, PlanError, StampPlan, Step};
 pub use revision::{ParseError, Revision, Warning};
+pub use scaffold::{NewError, NewRevision, Templates};
 pub use source::{LoadError, Loaded};
 pub use target::{Anchor, ResolveError, Resolved, Target};
-pub use config::{Config, ConfigError, LockMode, Origin, RawConfig};
-pub use scaffold::{NewError, NewRevision, Templates};
 
 pub mod config;
 pub mod scaffold;

@@ -147,7 +147,11 @@ impl RevisionGraph {
 
     /// What `stamp TARGET` records: the target and its ancestors are added; an applied target
     /// instead drops what is above it. Other branches stay as they are.
-    pub fn plan_stamp(&self, applied: &RevisionSet, target: &Target) -> Result<StampPlan, PlanError> {
+    pub fn plan_stamp(
+        &self,
+        applied: &RevisionSet,
+        target: &Target,
+    ) -> Result<StampPlan, PlanError> {
         let resolved = self.resolve(target, applied)?;
         let mut add = Vec::new();
         if let Resolved::Revisions(targets) = &resolved {
@@ -236,19 +240,30 @@ mod tests {
 
     fn up(g: &RevisionGraph, from: &[&str], target: &str) -> Result<Vec<String>, PlanError> {
         let plan = g.plan_upgrade(&applied(g, from), &target.parse().expect("target"))?;
-        Ok(plan.steps.iter().map(|s| g.id(s.revision).to_string()).collect())
+        Ok(plan
+            .steps
+            .iter()
+            .map(|s| g.id(s.revision).to_string())
+            .collect())
     }
 
     fn down(g: &RevisionGraph, from: &[&str], target: &str) -> Result<Vec<String>, PlanError> {
         let plan = g.plan_downgrade(&applied(g, from), &target.parse().expect("target"))?;
-        Ok(plan.steps.iter().map(|s| g.id(s.revision).to_string()).collect())
+        Ok(plan
+            .steps
+            .iter()
+            .map(|s| g.id(s.revision).to_string())
+            .collect())
     }
 
     #[test]
     fn upgrading_applies_ancestors_and_dependencies_first() {
         let g = graph(&["a1:", "b2:a1", "c3:b2;z9", "z9:"]);
         let steps = up(&g, &[], "head").unwrap_err();
-        assert!(matches!(steps, PlanError::Resolve(ResolveError::MultipleHeads { .. })));
+        assert!(matches!(
+            steps,
+            PlanError::Resolve(ResolveError::MultipleHeads { .. })
+        ));
         let steps = up(&g, &[], "c3").expect("plan");
         assert_eq!(steps.len(), 4);
         assert_eq!(steps.last().map(String::as_str), Some("c3"));
@@ -277,8 +292,14 @@ mod tests {
             down(&g, &["a1"], "b2"),
             Err(PlanError::NotApplied { .. })
         ));
-        assert!(matches!(down(&g, &all, "+1"), Err(PlanError::DownGoesUp { .. })));
-        assert!(matches!(up(&g, &all, "-1"), Err(PlanError::UpGoesDown { .. })));
+        assert!(matches!(
+            down(&g, &all, "+1"),
+            Err(PlanError::DownGoesUp { .. })
+        ));
+        assert!(matches!(
+            up(&g, &all, "-1"),
+            Err(PlanError::UpGoesDown { .. })
+        ));
     }
 
     #[test]
@@ -307,12 +328,15 @@ mod tests {
         use crate::graph::tests::rev;
         let mut auth = rev("c3:a1");
         auth.branch_labels = vec!["auth".into()];
-        let g = RevisionGraph::new(vec![rev("a1:"), rev("b2:a1"), auth, rev("d4:c3")])
-            .expect("graph");
+        let g =
+            RevisionGraph::new(vec![rev("a1:"), rev("b2:a1"), auth, rev("d4:c3")]).expect("graph");
         let mut steps = down(&g, &["a1", "b2", "c3", "d4"], "auth@base").expect("plan");
         steps.sort();
         assert_eq!(steps, ["c3", "d4"]);
-        assert_eq!(down(&g, &["a1", "b2", "c3", "d4"], "auth@-1").expect("plan"), ["d4"]);
+        assert_eq!(
+            down(&g, &["a1", "b2", "c3", "d4"], "auth@-1").expect("plan"),
+            ["d4"]
+        );
     }
 
     #[test]

@@ -580,7 +580,9 @@ mod tests {
 
     #[test]
     fn transaction_false_is_read_from_the_up_marker() {
-        let r = parse_ok("-- revision: ab12\n-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n");
+        let r = parse_ok(
+            "-- revision: ab12\n-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+        );
         assert!(!r.up.transaction);
     }
 
@@ -597,7 +599,10 @@ mod tests {
         let e = parse_err("-- revises: ab\n-- migrate:up\n");
         assert_eq!(e.line, 1);
         assert_eq!(e.kind, ParseErrorKind::MissingRevision);
-        assert!(e.to_string().starts_with("m/ab12_x.sql:1: no `-- revision:`"));
+        assert!(
+            e.to_string()
+                .starts_with("m/ab12_x.sql:1: no `-- revision:`")
+        );
     }
 
     #[test]
@@ -664,7 +669,10 @@ mod tests {
     fn invalid_ids_and_labels_are_rejected() {
         for bad in ["head", "a-b", "a+1", "x@y", "ünï"] {
             let e = parse_err(&format!("-- revision: {bad}\n-- migrate:up\n"));
-            assert!(matches!(e.kind, ParseErrorKind::InvalidName { .. }), "{bad}");
+            assert!(
+                matches!(e.kind, ParseErrorKind::InvalidName { .. }),
+                "{bad}"
+            );
         }
         let e = parse_err("-- revision: ab12\n-- branch-labels: base\n-- migrate:up\n");
         assert_eq!(e.line, 2);
@@ -689,14 +697,23 @@ mod tests {
 
     #[test]
     fn a_file_name_that_disagrees_with_the_header_warns() {
-        let (_, w) = parse(Path::new("m/cd34_x.sql"), "-- revision: ab12\n-- migrate:up\n")
-            .expect("parses");
+        let (_, w) = parse(
+            Path::new("m/cd34_x.sql"),
+            "-- revision: ab12\n-- migrate:up\n",
+        )
+        .expect("parses");
         assert_eq!(w.len(), 1);
-        let (_, w) = parse(Path::new("m/ab12.sql"), "-- revision: ab12\n-- migrate:up\n")
-            .expect("parses");
+        let (_, w) = parse(
+            Path::new("m/ab12.sql"),
+            "-- revision: ab12\n-- migrate:up\n",
+        )
+        .expect("parses");
         assert!(w.is_empty());
-        let (_, w) = parse(Path::new("m/ab123_x.sql"), "-- revision: ab12\n-- migrate:up\n")
-            .expect("parses");
+        let (_, w) = parse(
+            Path::new("m/ab123_x.sql"),
+            "-- revision: ab12\n-- migrate:up\n",
+        )
+        .expect("parses");
         assert_eq!(w.len(), 1);
     }
 

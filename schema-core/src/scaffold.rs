@@ -14,10 +14,7 @@ use crate::revision::{self, ParseError, validate_name};
 use crate::target::{ResolveError, Target};
 
 /// The built-in templates, embedded in the binary.
-const BUILTIN: &[(&str, &str)] = &[(
-    "revision",
-    include_str!("../../templates/revision.sql.j2"),
-)];
+const BUILTIN: &[(&str, &str)] = &[("revision", include_str!("../../templates/revision.sql.j2"))];
 
 /// The template used when none is named.
 pub const DEFAULT_TEMPLATE: &str = "revision";
@@ -49,7 +46,10 @@ pub enum NewError {
     #[error("branch label `{label}` is already used by revision `{revision}`")]
     LabelTaken { label: String, revision: String },
     #[error("no template named `{name}`")]
-    UnknownTemplate { name: String, available: Vec<String> },
+    UnknownTemplate {
+        name: String,
+        available: Vec<String>,
+    },
     #[error("template `{name}` failed to render: {message}")]
     Render { name: String, message: String },
     #[error("template `{name}` rendered an invalid revision file: {error}")]
@@ -99,7 +99,11 @@ impl Templates {
         if let Some(dir) = &self.dir {
             if let Ok(entries) = std::fs::read_dir(dir) {
                 for e in entries.flatten() {
-                    if let Some(n) = e.file_name().to_str().and_then(|n| n.strip_suffix(".sql.j2")) {
+                    if let Some(n) = e
+                        .file_name()
+                        .to_str()
+                        .and_then(|n| n.strip_suffix(".sql.j2"))
+                    {
                         names.push(n.to_string());
                     }
                 }
@@ -183,9 +187,8 @@ pub fn slug(message: &str) -> String {
 /// Now, as the header's `created:` writes it.
 pub fn now() -> String {
     let now = time::OffsetDateTime::now_utc();
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second]+00:00"
-    );
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]+00:00");
     now.format(&format).unwrap_or_default()
 }
 
@@ -273,13 +276,20 @@ impl RevisionGraph {
     }
 }
 
-/// Renders and writes a new revision file into `dir`, returning its path.
+/// A revision file just written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub id: String,
+    pub path: PathBuf,
+}
+
+/// Renders and writes a new revision file into `dir`.
 pub fn write_revision(
     graph: &RevisionGraph,
     dir: &Path,
     templates: &Templates,
     new: &NewRevision,
-) -> Result<PathBuf, NewError> {
+) -> Result<Written, NewError> {
     let id = match &new.rev_id {
         Some(id) => {
             validate_name("revision id", id).map_err(NewError::InvalidId)?;
@@ -334,10 +344,11 @@ pub fn write_revision(
             message: e.to_string(),
         })?;
     let path = dir.join(format!("{id}_{}.sql", slug(&new.message)));
-    let (parsed, _) = revision::parse(&path, &text).map_err(|error| NewError::InvalidRendering {
-        name: origin.clone(),
-        error,
-    })?;
+    let (parsed, _) =
+        revision::parse(&path, &text).map_err(|error| NewError::InvalidRendering {
+            name: origin.clone(),
+            error,
+        })?;
     if parsed.id != id || parsed.parents != new.parents {
         return Err(NewError::Render {
             name: origin,
@@ -359,7 +370,7 @@ pub fn write_revision(
         .open(&path)
         .map_err(io)?;
     file.write_all(text.as_bytes()).map_err(io)?;
-    Ok(path)
+    Ok(Written { id, path })
 }
 
 #[cfg(test)]
@@ -381,7 +392,10 @@ mod tests {
     fn random_ids_are_twelve_hex_characters() {
         let id = random_id();
         assert_eq!(id.len(), 12);
-        assert!(id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert_ne!(random_id(), random_id());
     }
 
@@ -400,7 +414,11 @@ mod tests {
             Err(NewError::NotAHead { .. })
         ));
         assert_eq!(g.parents_for_new(Some(&t("a1")), true).expect("ok"), [0]);
-        assert!(g.parents_for_new(Some(&t("base")), false).expect("ok").is_empty());
+        assert!(
+            g.parents_for_new(Some(&t("base")), false)
+                .expect("ok")
+                .is_empty()
+        );
     }
 
     #[test]
@@ -429,8 +447,13 @@ mod tests {
             parents: vec!["b2".into(), "c3".into()],
             ..Default::default()
         };
-        let path = write_revision(&g, dir.path(), &Templates::default(), &new).expect("written");
-        assert_eq!(path.file_name().and_then(|n| n.to_str()), Some("ff01_merge_heads.sql"));
+        let path = write_revision(&g, dir.path(), &Templates::default(), &new)
+            .expect("written")
+            .path;
+        assert_eq!(
+            path.file_name().and_then(|n| n.to_str()),
+            Some("ff01_merge_heads.sql")
+        );
         let text = std::fs::read_to_string(&path).expect("read");
         let (r, _) = revision::parse(&path, &text).expect("parses");
         assert_eq!(r.parents, ["b2", "c3"]);
@@ -459,8 +482,14 @@ mod tests {
             message: "x".into(),
             ..Default::default()
         };
-        let path = write_revision(&g, dir.path(), &templates, &new).expect("written");
-        assert!(std::fs::read_to_string(path).expect("read").contains("-- custom"));
+        let path = write_revision(&g, dir.path(), &templates, &new)
+            .expect("written")
+            .path;
+        assert!(
+            std::fs::read_to_string(path)
+                .expect("read")
+                .contains("-- custom")
+        );
         new.template = Some("broken".into());
         assert!(matches!(
             write_revision(&g, dir.path(), &templates, &new),

@@ -59,7 +59,10 @@ impl fmt::Display for Target {
 #[non_exhaustive]
 pub enum ResolveError {
     #[error("invalid target `{target}`: {reason}")]
-    Syntax { target: String, reason: &'static str },
+    Syntax {
+        target: String,
+        reason: &'static str,
+    },
     #[error("no such revision or branch `{target}`")]
     NoSuchRevision { target: String },
     #[error("several revisions start with `{prefix}`: {}", candidates.join(", "))]
@@ -124,10 +127,7 @@ impl FromStr for Target {
             }
             None => (rest, 0),
         };
-        if !word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
+        if !word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(syntax("a revision is letters, digits and `_`"));
         }
         let anchor = match word {
@@ -184,7 +184,11 @@ pub(crate) struct Branch {
 
 impl RevisionGraph {
     /// Resolves a target against this graph and the database's applied revisions.
-    pub fn resolve(&self, target: &Target, applied: &RevisionSet) -> Result<Resolved, ResolveError> {
+    pub fn resolve(
+        &self,
+        target: &Target,
+        applied: &RevisionSet,
+    ) -> Result<Resolved, ResolveError> {
         let branch = match &target.branch {
             Some(b) => Some(self.branch(b)?),
             None => None,
@@ -302,7 +306,10 @@ impl RevisionGraph {
                         candidates.sort_by_key(|&i| self.rank(i));
                         return Err(ResolveError::AmbiguousPrefix {
                             prefix: word.to_string(),
-                            candidates: candidates.iter().map(|&i| self.id(i).to_string()).collect(),
+                            candidates: candidates
+                                .iter()
+                                .map(|&i| self.id(i).to_string())
+                                .collect(),
                         });
                     }
                 }
@@ -451,7 +458,11 @@ mod tests {
         s.parse().expect("valid target")
     }
 
-    fn resolve(g: &RevisionGraph, target: &str, applied: &[&str]) -> Result<Vec<String>, ResolveError> {
+    fn resolve(
+        g: &RevisionGraph,
+        target: &str,
+        applied: &[&str],
+    ) -> Result<Vec<String>, ResolveError> {
         let applied = g.applied_set(applied.iter().copied()).expect("known ids");
         Ok(match g.resolve(&t(target), &applied)? {
             Resolved::Base => vec!["base".into()],
@@ -479,16 +490,24 @@ mod tests {
         let r = t("head-1");
         assert_eq!((r.anchor, r.steps), (Anchor::Head, -1));
         let r = t("auth@head");
-        assert_eq!((r.branch.as_deref(), r.anchor), (Some("auth"), Anchor::Head));
+        assert_eq!(
+            (r.branch.as_deref(), r.anchor),
+            (Some("auth"), Anchor::Head)
+        );
         let r = t("auth@base");
         assert_eq!(r.anchor, Anchor::Base);
         let r = t("auth@+1");
-        assert_eq!((r.branch.as_deref(), r.anchor, r.steps), (Some("auth"), Anchor::Current, 1));
+        assert_eq!(
+            (r.branch.as_deref(), r.anchor, r.steps),
+            (Some("auth"), Anchor::Current, 1)
+        );
     }
 
     #[test]
     fn malformed_targets_are_syntax_errors() {
-        for bad in ["", "@head", "auth@", "a@b@c", "+", "-x", "ab+0", "heads+1", "x y", "ab+1-1"] {
+        for bad in [
+            "", "@head", "auth@", "a@b@c", "+", "-x", "ab+0", "heads+1", "x y", "ab+1-1",
+        ] {
             assert!(
                 matches!(bad.parse::<Target>(), Err(ResolveError::Syntax { .. })),
                 "{bad:?}"
@@ -576,8 +595,14 @@ mod tests {
         use crate::graph::tests::rev;
         let mut auth = rev("c3:a1");
         auth.branch_labels = vec!["auth".into()];
-        RevisionGraph::new(vec![rev("a1:"), rev("b2:a1"), auth, rev("d4:c3"), rev("e5:b2")])
-            .expect("graph")
+        RevisionGraph::new(vec![
+            rev("a1:"),
+            rev("b2:a1"),
+            auth,
+            rev("d4:c3"),
+            rev("e5:b2"),
+        ])
+        .expect("graph")
     }
 
     #[test]
@@ -586,12 +611,18 @@ mod tests {
         assert_eq!(resolve(&g, "auth@head", &[]).expect("ok"), ["d4"]);
         assert_eq!(resolve(&g, "auth", &[]).expect("ok"), ["c3"]);
         assert_eq!(resolve(&g, "auth@+1", &["a1", "b2"]).expect("ok"), ["c3"]);
-        assert_eq!(resolve(&g, "auth@+2", &["a1", "b2", "e5"]).expect("ok"), ["d4"]);
+        assert_eq!(
+            resolve(&g, "auth@+2", &["a1", "b2", "e5"]).expect("ok"),
+            ["d4"]
+        );
         assert_eq!(
             resolve(&g, "auth@base", &[]).expect("ok"),
             ["branch-base", "c3", "d4"]
         );
-        assert_eq!(resolve(&g, "auth@-1", &["a1", "c3", "d4"]).expect("ok"), ["c3"]);
+        assert_eq!(
+            resolve(&g, "auth@-1", &["a1", "c3", "d4"]).expect("ok"),
+            ["c3"]
+        );
         assert!(matches!(
             resolve(&g, "auth@e5", &[]),
             Err(ResolveError::NotInBranch { .. })

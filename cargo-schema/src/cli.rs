@@ -1,0 +1,144 @@
+//! The command line, as clap definitions. Parsing only: commands validate and act.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo-schema",
+    bin_name = "cargo schema",
+    version,
+    about = "Alembic-grade database migrations for Rust: revision files that form a graph",
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Path to Cargo.toml (default: found upward from the current directory)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// The package whose migrations to use, when several packages declare them
+    #[arg(short, long, global = true, value_name = "NAME")]
+    pub package: Option<String>,
+    /// Overrides the configured database
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Coloring [default: auto; honours CARGO_TERM_COLOR and NO_COLOR]
+    #[arg(long, global = true, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+    /// Less output
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More output
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Answer yes to every prompt
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+    /// Output format of the read commands
+    #[arg(long, global = true, value_name = "FORMAT", default_value = "human")]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add the metadata section to Cargo.toml and create the migrations directory
+    Init,
+    /// Create a new revision file on the current head
+    #[command(visible_alias = "revision")]
+    New(NewArgs),
+    /// Show the revisions from newest to oldest, as a graph
+    History(HistoryArgs),
+    /// Show the heads: revisions that no revision revises
+    Heads,
+    /// Show the branch points: revisions that more than one revision revises
+    Branches,
+    /// Show one revision: header, parents, children and both sections
+    Show(ShowArgs),
+    /// Create a merge revision over several revisions (default: all heads)
+    Merge(MergeArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// What the revision does; also names the file
+    #[arg(short, long, default_value = "")]
+    pub message: String,
+    /// The revision id instead of a random one
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
+    /// The revision to build on (a head, `BRANCH@head`, or `base` for a new base)
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+    /// Allow `--head` to name a revision that is not a head, starting a new branch
+    #[arg(long, requires = "head")]
+    pub splice: bool,
+    /// A branch label for the new revision (repeat or separate with commas)
+    #[arg(long, value_name = "LABEL", value_delimiter = ',')]
+    pub branch_label: Vec<String>,
+    /// A revision that must be applied first without being a parent (repeat or commas)
+    #[arg(long, value_name = "REV", value_delimiter = ',')]
+    pub depends_on: Vec<String>,
+    /// Render NAME.sql.j2 from the project's templates directory, else the built-in NAME
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
+    /// Leave the sections empty
+    #[arg(long)]
+    pub empty: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only the revisions from FROM up to TO (either may be empty)
+    #[arg(short = 'r', long = "rev-range", value_name = "FROM:TO")]
+    pub range: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The revision: an id, a unique prefix, a branch label, `head`…
+    pub revision: String,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The revisions to merge (default: all heads)
+    pub revisions: Vec<String>,
+    /// What the merge is for; also names the file
+    #[arg(short, long, default_value = "merge heads")]
+    pub message: String,
+    /// The revision id instead of a random one
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
+    /// A branch label for the merge revision
+    #[arg(long, value_name = "LABEL", value_delimiter = ',')]
+    pub branch_label: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}

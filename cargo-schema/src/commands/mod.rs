@@ -1,0 +1,43 @@
+//! One function per command; each loads what it needs and renders what schema-core returns.
+
+mod read;
+mod write;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+use crate::error::CliError;
+use crate::output::Out;
+use crate::project;
+
+pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Init => write::init(global, out),
+        Command::Completions(args) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(args.shell, &mut cmd, "cargo-schema", &mut std::io::stdout());
+            Ok(())
+        }
+        command => {
+            let project = project::open(global)?;
+            for w in &project.warnings {
+                out.warn(w);
+            }
+            match command {
+                Command::New(args) => write::new(&project, args, out),
+                Command::Merge(args) => write::merge(&project, args, out),
+                Command::History(args) => read::history(&project, args, out),
+                Command::Heads => read::heads(&project, out),
+                Command::Branches => read::branches(&project, out),
+                Command::Show(args) => read::show(&project, args, out),
+                Command::Init | Command::Completions(_) => Ok(()),
+            }
+        }
+    }
+}
+
+/// Parses a target given on the command line.
+fn target(text: &str) -> Result<schema_core::Target, CliError> {
+    Ok(text.parse::<schema_core::Target>()?)
+}

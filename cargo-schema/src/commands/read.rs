@@ -1,0 +1,294 @@
+//! The read commands: `history`, `heads`, `branches`, `show`.
+
+use schema_core::graph::Node;
+use schema_core::history::{GraphNode, GraphRow, layout};
+use schema_core::{Edges, Project, Resolved, RevisionGraph};
+use serde_json::{Value, json};
+
+use super::target;
+use crate::cli::{HistoryArgs, ShowArgs};
+use crate::error::CliError;
+use crate::output::{Out, Palette};
+
+fn ids(graph: &RevisionGraph, v: &[usize]) -> Vec<String> {
+    v.iter().map(|&i| graph.id(i).to_string()).collect()
+}
+
+/// A revision as json: the same fields for every read command.
+fn revision_json(graph: &RevisionGraph, i: usize) -> Value {
+    let n = graph.node(i);
+    let r = &n.revision;
+    json!({
+        "revision": r.id,
+        "message": r.message,
+        "created": r.created,
+        "path": r.path,
+        "revises": ids(graph, &n.parents),
+        "children": ids(graph, &n.children),
+        "depends_on": ids(graph, &n.depends_on),
+        "branch_labels": n.branch_labels().collect::<Vec<_>>(),
+        "is_head": n.is_head(),
+        "is_base": n.is_base(),
+        "is_merge": n.is_merge(),
+        "is_branch_point": n.is_branch_point(),
+        "irreversible": r.down.is_none(),
+    })
+}
+
+fn print_json(value: &Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+    );
+}
+
+/// `<id> (head) (auth) message`, styled.
+fn one_line(node: &Node, p: &Palette) -> String {
+    let mut s = p.id.apply_to(node.id()).to_string();
+    let mut tags = Vec::new();
+    if node.is_head() {
+        tags.push("head".to_string());
+    }
+    if node.is_merge() {
+        tags.push("merge".to_string());
+    }
+    if node.is_branch_point() {
+        tags.push("branch point".to_string());
+    }
+    tags.extend(node.branch_labels().map(|l| format!("@{l}")));
+    for t in tags {
+        s.push(' ');
+        s.push_str(&p.tag.apply_to(format!("({t})")).to_string());
+    }
+    if let Some(m) = &node.revision.message {
+        s.push(' ');
+        s.push_str(m);
+    }
+    s
+}
+
+/// The lines `--verbose` adds under a revision.
+fn details(graph: &RevisionGraph, node: &Node) -> Vec<String> {
+    let r = &node.revision;
+    let mut v = vec![format!("Path: {}", r.path.display())];
+    if let Some(c) = &r.created {
+        v.push(format!("Created: {c}"));
+    }
+    if !node.parents.is_empty() {
+        v.push(format!("Revises: {}", ids(graph, &node.parents).join(", ")));
+    }
+    if !node.depends_on.is_empty() {
+        v.push(format!(
+            "Depends on: {}",
+            ids(graph, &node.depends_on).join(", ")
+        ));
+    }
+    if r.down.is_none() {
+        v.push("Irreversible: no `-- migrate:down` section".to_string());
+    }
+    v
+}
+
+pub fn heads(project: &Project, out: Out) -> Result<(), CliError> {
+    let graph = &project.graph;
+    let heads = graph.heads();
+    if out.json() {
+        print_json(&Value::Array(
+            heads.iter().map(|&i| revision_json(graph, i)).collect(),
+        ));
+        return Ok(());
+    }
+    let p = Palette::stdout();
+    for &h in heads {
+        let node = graph.node(h);
+        println!("{}", one_line(node, &p));
+        if out.verbose {
+            for d in details(graph, node) {
+                println!("    {}", p.dim.apply_to(d));
+            }
+        }
+    }
+    if heads.len() > 1 && !out.quiet {
+        out.warn(format!(
+            "{} heads are present; `cargo schema merge -m \"merge heads\"` joins them",
+            heads.len()
+        ));
+    }
+    Ok(())
+}
+
+pub fn branches(project: &Project, out: Out) -> Result<(), CliError> {
+    let graph = &project.graph;
+    let points = graph.branch_points();
+    if out.json() {
+        print_json(&Value::Array(
+            points.iter().map(|&i| revision_json(graph, i)).collect(),
+        ));
+        return Ok(());
+    }
+    let p = Palette::stdout();
+    for &b in &points {
+        let node = graph.node(b);
+        println!("{}", one_line(node, &p));
+        for &c in &node.children {
+            println!("  -> {}", one_line(graph.node(c), &p));
+        }
+    }
+    Ok(())
+}
+
+/// The revisions `-r FROM:TO` covers: descendants of FROM that are ancestors of TO.
+fn range(graph: &RevisionGraph, text: &str) -> Result<Vec<usize>, CliError> {
+    let Some((from, to)) = text.split_once(':') else {
+        return Err(CliError::invalid(format!(
+            "invalid revision range `{text}`: expected FROM:TO"
+        ))
+        .help("either side may be empty: `-r ae10:` is ae10 and everything after it"));
+    };
+    let none = graph.empty_set();
+    let resolve = |side: &str| -> Result<Option<Vec<usize>>, CliError> {
+        let side = side.trim();
+        if side.is_empty() {
+            return Ok(None);
+        }
+        if side == "current" {
+            return Err(CliError::invalid(
+                "`current` in a range needs the database's state, which `history` does not read",
+            ));
+        }
+        Ok(match graph.resolve(&target(side)?, &none)? {
+            Resolved::Base => None,
+            Resolved::BranchBase(v) | Resolved::Revisions(v) => Some(v),
+        })
+    };
+    let lower = resolve(from)?;
+    let upper = resolve(to)?;
+    let below = match &upper {
+        Some(v) => graph.ancestors(v.iter().copied(), Edges::Parents),
+        None => graph.ancestors(graph.heads().iter().copied(), Edges::Parents),
+    };
+    let above = lower.map(|v| graph.descendants(v, Edges::Parents));
+    Ok(graph
+        .topological_order()
+        .iter()
+        .rev()
+        .copied()
+        .filter(|&i| below.contains(i) && above.as_ref().is_none_or(|a| a.contains(i)))
+        .collect())
+}
+
+pub fn history(project: &Project, args: &HistoryArgs, out: Out) -> Result<(), CliError> {
+    let graph = &project.graph;
+    let shown: Vec<usize> = match &args.range {
+        Some(r) => range(graph, r)?,
+        None => graph.topological_order().iter().rev().copied().collect(),
+    };
+    if out.json() {
+        print_json(&Value::Array(
+            shown.iter().map(|&i| revision_json(graph, i)).collect(),
+        ));
+        return Ok(());
+    }
+    let mut position = vec![usize::MAX; graph.len()];
+    for (pos, &i) in shown.iter().enumerate() {
+        position[i] = pos;
+    }
+    let nodes: Vec<GraphNode> = shown
+        .iter()
+        .map(|&i| GraphNode {
+            parents: graph
+                .node(i)
+                .parents
+                .iter()
+                .map(|&p| position[p])
+                .filter(|&p| p != usize::MAX)
+                .collect(),
+            marker: '*',
+        })
+        .collect();
+    let p = Palette::stdout();
+    let mut text = String::new();
+    for row in layout(&nodes) {
+        match row {
+            GraphRow::Edge { graph: g } => {
+                text.push_str(&g);
+                text.push('\n');
+            }
+            GraphRow::Node { node, graph: g } => {
+                let n = graph.node(shown[node]);
+                text.push_str(&g);
+                text.push(' ');
+                text.push_str(&one_line(n, &p));
+                text.push('\n');
+                if out.verbose {
+                    // Under the node its lane continues (or ends, for a base).
+                    let lane = if n.is_base() { " " } else { "|" };
+                    let cont = g.replacen('*', lane, 1);
+                    for d in details(graph, n) {
+                        text.push_str(&format!("{cont}   {}\n", p.dim.apply_to(d)));
+                    }
+                }
+            }
+        }
+    }
+    print!("{text}");
+    Ok(())
+}
+
+pub fn show(project: &Project, args: &ShowArgs, out: Out) -> Result<(), CliError> {
+    let graph = &project.graph;
+    let Some(i) = graph.resolve_one(&target(&args.revision)?)? else {
+        return Err(
+            CliError::invalid(format!("`{}` is not a revision", args.revision))
+                .help("`show` takes a revision id, a prefix of one, a branch label or `head`"),
+        );
+    };
+    let node = graph.node(i);
+    let r = &node.revision;
+    if out.json() {
+        let mut v = revision_json(graph, i);
+        v["up"] = json!({ "sql": r.up.sql, "line": r.up.line, "transaction": r.up.transaction });
+        v["down"] = match &r.down {
+            Some(d) => json!({ "sql": d.sql, "line": d.line }),
+            None => Value::Null,
+        };
+        print_json(&v);
+        return Ok(());
+    }
+    let p = Palette::stdout();
+    let list = |v: &[usize]| {
+        if v.is_empty() {
+            "(none)".to_string()
+        } else {
+            ids(graph, v).join(", ")
+        }
+    };
+    println!("Revision:      {}", one_line(node, &p));
+    println!("Path:          {}", r.path.display());
+    if let Some(c) = &r.created {
+        println!("Created:       {c}");
+    }
+    println!("Revises:       {}", list(&node.parents));
+    println!("Revised by:    {}", list(&node.children));
+    if !node.depends_on.is_empty() {
+        println!("Depends on:    {}", list(&node.depends_on));
+    }
+    if !node.dependents.is_empty() {
+        println!("Needed by:     {}", list(&node.dependents));
+    }
+    let labels: Vec<&str> = node.branch_labels().collect();
+    if !labels.is_empty() {
+        println!("Branch labels: {}", labels.join(", "));
+    }
+    let tx = if r.up.transaction {
+        ""
+    } else {
+        " transaction:false"
+    };
+    println!("\n-- migrate:up{tx}\n{}", r.up.sql.trim_matches('\n'));
+    match &r.down {
+        Some(d) => println!("\n-- migrate:down\n{}", d.sql.trim_matches('\n')),
+        None => println!("\n(no -- migrate:down section: this revision is irreversible)"),
+    }
+    Ok(())
+}

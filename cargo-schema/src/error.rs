@@ -1,0 +1,196 @@
+//! The CLI's one error type: what went wrong, what to do, and the exit code. Every library
+//! error is turned into one here, at one boundary.
+
+use schema_core::graph::GraphError;
+use schema_core::init::InitError;
+use schema_core::revision::ParseError;
+use schema_core::{ConfigError, LoadError, NewError, PlanError, ProjectError, ResolveError};
+
+/// Exit code 1: the work failed.
+pub const FAILED: i32 = 1;
+/// Exit code 2: the request was invalid.
+pub const INVALID: i32 = 2;
+
+/// One `error:` line with its `help:` lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub message: String,
+    pub help: Vec<String>,
+}
+
+/// One or more diagnostics and the exit code they lead to.
+#[derive(Debug)]
+pub struct CliError {
+    pub diagnostics: Vec<Diagnostic>,
+    pub code: i32,
+}
+
+impl CliError {
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        CliError {
+            diagnostics: vec![Diagnostic {
+                message: message.into(),
+                help: Vec::new(),
+            }],
+            code,
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(INVALID, message)
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        if let Some(d) = self.diagnostics.last_mut() {
+            d.help.push(help.into());
+        }
+        self
+    }
+}
+
+fn parse_error(e: &ParseError) -> Diagnostic {
+    Diagnostic {
+        message: e.to_string(),
+        help: e.kind.help().into_iter().collect(),
+    }
+}
+
+impl From<LoadError> for CliError {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::Parse { errors } => CliError {
+                diagnostics: errors.iter().map(parse_error).collect(),
+                code: INVALID,
+            },
+            LoadError::MissingDirectory { .. } => CliError::invalid(e.to_string()).help(
+                "run `cargo schema init` to create it, or set `migrations` in [package.metadata.schema]",
+            ),
+            LoadError::Io { .. } => CliError::new(FAILED, e.to_string()),
+            _ => CliError::new(FAILED, e.to_string()),
+        }
+    }
+}
+
+impl From<GraphError> for CliError {
+    fn from(e: GraphError) -> Self {
+        let help = match &e {
+            GraphError::DuplicateId { .. } => {
+                "every revision needs its own id: give one of them a new `-- revision:`, and update the files that revise it"
+            }
+            GraphError::UnknownParent { .. } => {
+                "check the id in `-- revises:`, or restore the revision file (a branch switch or a merge may have removed it)"
+            }
+            GraphError::UnknownDependency { .. } => {
+                "`-- depends-on:` takes revision ids or branch labels that exist in the migrations directory"
+            }
+            GraphError::Cycle { .. } => {
+                "a revision cannot be its own ancestor: fix `-- revises:` or `-- depends-on:` in one of them"
+            }
+            GraphError::DuplicateLabel { .. } => {
+                "a branch label belongs to one revision: rename one of them"
+            }
+            GraphError::LabelIsRevision { .. } => "rename the label so targets are not ambiguous",
+            _ => "",
+        };
+        let err = CliError::invalid(e.to_string());
+        if help.is_empty() { err } else { err.help(help) }
+    }
+}
+
+impl From<ProjectError> for CliError {
+    fn from(e: ProjectError) -> Self {
+        match e {
+            ProjectError::Load(e) => e.into(),
+            ProjectError::Graph(e) => e.into(),
+            other => CliError::new(FAILED, other.to_string()),
+        }
+    }
+}
+
+impl From<ResolveError> for CliError {
+    fn from(e: ResolveError) -> Self {
+        let help: &[&str] = match &e {
+            ResolveError::Syntax { .. } => &[
+                "a target is `head`, `heads`, `base`, a revision id or prefix, `+N`/`-N`, `REV+N`, or `BRANCH@head`",
+            ],
+            ResolveError::NoSuchRevision { .. } => {
+                &["`cargo schema history` lists the revisions and `cargo schema heads` the heads"]
+            }
+            ResolveError::AmbiguousPrefix { .. } => &["use more characters of the id"],
+            ResolveError::MultipleHeads { .. } => &[
+                "name one of them, or `heads` for all of them",
+                "`cargo schema merge -m \"merge heads\"` joins them with a merge revision",
+            ],
+            ResolveError::AmbiguousWalk { .. } | ResolveError::MultipleCurrent { .. } => {
+                &["name the revision to go to instead of a relative step"]
+            }
+            ResolveError::CantLocate { .. } => &[
+                "the database was migrated from files this checkout does not have: check out the branch that has them, or run `cargo schema sync`",
+            ],
+            _ => &[],
+        };
+        let code = match e {
+            ResolveError::CantLocate { .. } => FAILED,
+            _ => INVALID,
+        };
+        let mut err = CliError::new(code, e.to_string());
+        for h in help {
+            err = err.help(*h);
+        }
+        err
+    }
+}
+
+impl From<PlanError> for CliError {
+    fn from(e: PlanError) -> Self {
+        match e {
+            PlanError::Resolve(e) => e.into(),
+            PlanError::Irreversible { ref path, .. } => {
+                CliError::invalid(e.to_string()).help(format!(
+                    "add a `-- migrate:down` section to {}, or stop above this revision",
+                    path.display()
+                ))
+            }
+            other => CliError::invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<NewError> for CliError {
+    fn from(e: NewError) -> Self {
+        match e {
+            NewError::Resolve(e) => e.into(),
+            NewError::MultipleHeads { .. } => CliError::invalid(e.to_string())
+                .help("join them first with `cargo schema merge -m \"merge heads\"`")
+                .help("or build on one of them with `--head REV`"),
+            NewError::NotAHead { .. } => CliError::invalid(e.to_string())
+                .help("pass `--splice` to start a new branch from it"),
+            NewError::UnknownTemplate { ref available, .. } => {
+                let available = available.join(", ");
+                CliError::invalid(e.to_string())
+                    .help(format!("the templates are: {available}"))
+            }
+            NewError::InvalidRendering { .. } => CliError::invalid(e.to_string())
+                .help("a template must render the `-- revision:` and `-- revises:` header and a `-- migrate:up` marker"),
+            NewError::Io { .. } => CliError::new(FAILED, e.to_string()),
+            other => CliError::invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<InitError> for CliError {
+    fn from(e: InitError) -> Self {
+        match e {
+            InitError::Io { .. } => CliError::new(FAILED, e.to_string()),
+            other => CliError::invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<ConfigError> for CliError {
+    fn from(e: ConfigError) -> Self {
+        CliError::invalid(e.to_string()).help(
+            "the keys are: migrations, database-url-env, database-url, schema, templates, version-table, auto-apply, lock",
+        )
+    }
+}

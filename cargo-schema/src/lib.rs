@@ -1,0 +1,41 @@
+//! The `cargo schema` command line: argument parsing, cargo integration and rendering.
+//! All the logic lives in `schema-core`.
+
+pub mod cli;
+mod commands;
+mod error;
+mod output;
+mod project;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+pub use error::{CliError, Diagnostic};
+
+/// Runs the command line and returns the process's exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let mut args: Vec<OsString> = args.into_iter().collect();
+    // `cargo schema x` runs `cargo-schema schema x`.
+    if args.get(1).is_some_and(|a| a == "schema") {
+        args.remove(1);
+    }
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { error::INVALID } else { 0 };
+            // clap prints its own `error:` and usage, in its own colours.
+            let _ = e.print();
+            return code;
+        }
+    };
+    output::init_colors(cli.global.color);
+    let out = output::Out::new(&cli.global);
+    match commands::run(&cli, out) {
+        Ok(()) => 0,
+        Err(err) => {
+            output::print_error(&err);
+            err.code
+        }
+    }
+}
