@@ -188,12 +188,11 @@ impl RevisionGraph {
                 self.descendants(members.iter().copied(), Edges::ParentsAndDependencies)
             }
             Resolved::Revisions(targets) => {
-                if require_applied {
-                    if let Some(&t) = targets.iter().find(|&&t| !applied.contains(t)) {
-                        return Err(PlanError::NotApplied {
-                            revision: self.id(t).to_string(),
-                        });
-                    }
+                if require_applied && let Some(&t) = targets.iter().find(|&&t| !applied.contains(t))
+                {
+                    return Err(PlanError::NotApplied {
+                        revision: self.id(t).to_string(),
+                    });
                 }
                 let keep = self.ancestors(targets.iter().copied(), Edges::ParentsAndDependencies);
                 let above = self.descendants(

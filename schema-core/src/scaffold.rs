@@ -96,16 +96,16 @@ impl Templates {
     /// Every template name there is, sorted.
     pub fn available(&self) -> Vec<String> {
         let mut names: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
-        if let Some(dir) = &self.dir {
-            if let Ok(entries) = std::fs::read_dir(dir) {
-                for e in entries.flatten() {
-                    if let Some(n) = e
-                        .file_name()
-                        .to_str()
-                        .and_then(|n| n.strip_suffix(".sql.j2"))
-                    {
-                        names.push(n.to_string());
-                    }
+        if let Some(dir) = &self.dir
+            && let Ok(entries) = std::fs::read_dir(dir)
+        {
+            for e in entries.flatten() {
+                if let Some(n) = e
+                    .file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".sql.j2"))
+                {
+                    names.push(n.to_string());
                 }
             }
         }

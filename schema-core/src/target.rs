@@ -315,13 +315,14 @@ impl RevisionGraph {
                 }
             }
         };
-        if let Some(b) = branch {
-            if !b.lineage.contains(found) && !b.members.contains(found) {
-                return Err(ResolveError::NotInBranch {
-                    revision: self.id(found).to_string(),
-                    branch: b.name.clone(),
-                });
-            }
+        if let Some(b) = branch
+            && !b.lineage.contains(found)
+            && !b.members.contains(found)
+        {
+            return Err(ResolveError::NotInBranch {
+                revision: self.id(found).to_string(),
+                branch: b.name.clone(),
+            });
         }
         Ok(found)
     }
@@ -371,18 +372,19 @@ impl RevisionGraph {
             .copied()
             .filter(|&h| branch.is_none_or(|b| b.lineage.contains(h)))
             .collect();
-        if starts.is_empty() && target.steps > 0 {
-            if let Some(b) = branch {
-                // The branch's head is not applied: start from the branch's newest applied
-                // ancestor, as Alembic backtracks to the branch point.
-                let mut on_branch = applied.clone();
-                for i in applied.iter() {
-                    if !b.lineage.contains(i) {
-                        on_branch.remove(i);
-                    }
+        if starts.is_empty()
+            && target.steps > 0
+            && let Some(b) = branch
+        {
+            // The branch's head is not applied: start from the branch's newest applied
+            // ancestor, as Alembic backtracks to the branch point.
+            let mut on_branch = applied.clone();
+            for i in applied.iter() {
+                if !b.lineage.contains(i) {
+                    on_branch.remove(i);
                 }
-                starts = self.heads_of(&on_branch);
             }
+            starts = self.heads_of(&on_branch);
         }
         let start = match starts.len() {
             0 if target.steps > 0 => None,
