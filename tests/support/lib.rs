@@ -2,3 +2,6 @@
 //! `cargo-schema` binary, and the generator of large revision histories for benchmarks.
 
 pub mod generate;
+pub mod project;
+
+pub use project::{Output, TestProject, binary};

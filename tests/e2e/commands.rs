@@ -1,0 +1,1 @@
+//! Every command and target form, as a user runs them.

@@ -1,0 +1,5 @@
+//! End-to-end tests: the real `cargo-schema` binary in throwaway cargo projects.
+
+mod commands;
+mod malformed;
+mod smoke;

@@ -1,0 +1,1 @@
+//! Malformed revision files and configuration: exit codes and messages.

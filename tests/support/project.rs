@@ -1,0 +1,212 @@
+//! Throwaway cargo projects and the real `cargo-schema` binary.
+//!
+//! A failing assertion prints the command, the project's files, stdout and stderr, so a
+//! failure in CI can be understood without re-running it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The `cargo-schema` binary cargo built for this test run.
+pub fn binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("CARGO_SCHEMA_BIN") {
+        return PathBuf::from(p);
+    }
+    // Test executables live in target/<profile>/deps; binaries one level up.
+    let exe = std::env::current_exe().expect("the test executable has a path");
+    let dir = exe
+        .parent()
+        .and_then(|d| if d.ends_with("deps") { d.parent() } else { Some(d) })
+        .expect("a target directory");
+    let bin = dir.join(format!("cargo-schema{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it with `cargo build -p cargo-schema` (cargo test --workspace does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A cargo project in a temporary directory.
+pub struct TestProject {
+    dir: tempfile::TempDir,
+}
+
+/// What a run of the binary produced.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    context: String,
+}
+
+impl TestProject {
+    /// A package `app` with `[package.metadata.schema]` (migrations in `migrations/`).
+    pub fn new() -> Self {
+        let p = Self::bare();
+        p.write(
+            "Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigrations = \"migrations\"\n",
+        );
+        p.write("src/lib.rs", "");
+        std::fs::create_dir_all(p.path().join("migrations")).expect("mkdir");
+        p
+    }
+
+    /// An empty directory.
+    pub fn bare() -> Self {
+        TestProject {
+            dir: tempfile::Builder::new()
+                .prefix("cargo-schema-test")
+                .tempdir()
+                .expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (creating directories), relative to the project.
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&path, contents).expect("write");
+        path
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).expect("read")
+    }
+
+    /// Writes `migrations/<id>_<slug>.sql` with the given header lines and sections.
+    pub fn revision(&self, id: &str, revises: &str, extra_header: &str) -> PathBuf {
+        let slug = format!("r_{id}");
+        self.write(
+            &format!("migrations/{id}_{slug}.sql"),
+            format!(
+                "-- revision: {id}\n-- revises: {revises}\n{extra_header}-- message: revision {id}\n\n-- migrate:up\nCREATE TABLE t_{id} (id INTEGER PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE t_{id};\n"
+            ),
+        )
+    }
+
+    /// Runs `cargo-schema schema ARGS` in the project directory.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_in(self.path(), args)
+    }
+
+    /// Runs `cargo-schema schema ARGS` in `dir`.
+    pub fn run_in(&self, dir: &Path, args: &[&str]) -> Output {
+        let mut cmd = Command::new(binary());
+        cmd.arg("schema")
+            .args(args)
+            .current_dir(dir)
+            .env_remove("DATABASE_URL")
+            .env_remove("CARGO_TERM_COLOR")
+            .env("NO_COLOR", "1")
+            .env("CARGO_TARGET_DIR", self.path().join("target"));
+        let out = cmd.output().expect("the binary runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let context = format!(
+            "command: cargo-schema schema {}\nin: {}\nfiles:\n{}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
+            args.join(" "),
+            dir.display(),
+            self.listing()
+        );
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout,
+            stderr,
+            context,
+        }
+    }
+
+    fn listing(&self) -> String {
+        let mut files: Vec<String> = walk(self.path())
+            .into_iter()
+            .filter_map(|p| {
+                p.strip_prefix(self.path())
+                    .ok()
+                    .map(|r| format!("  {}", r.display()))
+            })
+            .filter(|p| !p.starts_with("  target"))
+            .collect();
+        files.sort();
+        files.join("\n")
+    }
+}
+
+impl Default for TestProject {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+impl Output {
+    /// Asserts the exit code, printing everything on failure.
+    #[track_caller]
+    pub fn code(&self, expected: i32) -> &Self {
+        assert_eq!(self.code, expected, "unexpected exit code\n{}", self.context);
+        self
+    }
+
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        self.code(0)
+    }
+
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n{}",
+            self.context
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{}",
+            self.context
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_lacks(&self, needle: &str) -> &Self {
+        assert!(
+            !self.stderr.contains(needle),
+            "stderr has {needle:?}\n{}",
+            self.context
+        );
+        self
+    }
+
+    /// stdout parsed as json.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not json: {e}\n{}", self.context))
+    }
+}
