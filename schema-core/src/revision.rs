@@ -257,6 +257,16 @@ struct Header {
     depends_on: Option<(usize, String)>,
 }
 
+/// Whether no header field has been read yet.
+fn header_is_empty(header: &Header) -> bool {
+    header.revision.is_none()
+        && header.revises.is_none()
+        && header.created.is_none()
+        && header.message.is_none()
+        && header.branch_labels.is_none()
+        && header.depends_on.is_none()
+}
+
 /// A header line: `-- key: value` with a lowercase key. Anything else starting with `--` is a
 /// comment.
 fn header_field(line: &str) -> Option<(&str, &str)> {
@@ -341,6 +351,9 @@ pub fn parse(path: &Path, text: &str) -> Result<(Revision, Vec<Warning>), ParseE
     let mut body_start = lines.len();
     for (i, raw) in lines.iter().enumerate() {
         let line = raw.trim_end_matches('\r').trim();
+        if line.is_empty() && header_is_empty(&header) {
+            continue; // blank lines before the header
+        }
         if !line.starts_with("--") || marker(line).is_some() {
             body_start = i;
             break;
@@ -584,6 +597,12 @@ mod tests {
             "-- revision: ab12\n-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
         );
         assert!(!r.up.transaction);
+    }
+
+    #[test]
+    fn blank_lines_before_the_header_are_skipped() {
+        let r = parse_ok("\n\n-- revision: ab12\n-- migrate:up\n");
+        assert_eq!((r.id.as_str(), r.lines.revision), ("ab12", 3));
     }
 
     #[test]

@@ -15,7 +15,13 @@ pub fn binary() -> PathBuf {
     let exe = std::env::current_exe().expect("the test executable has a path");
     let dir = exe
         .parent()
-        .and_then(|d| if d.ends_with("deps") { d.parent() } else { Some(d) })
+        .and_then(|d| {
+            if d.ends_with("deps") {
+                d.parent()
+            } else {
+                Some(d)
+            }
+        })
         .expect("a target directory");
     let bin = dir.join(format!("cargo-schema{}", std::env::consts::EXE_SUFFIX));
     assert!(
@@ -164,7 +170,11 @@ impl Output {
     /// Asserts the exit code, printing everything on failure.
     #[track_caller]
     pub fn code(&self, expected: i32) -> &Self {
-        assert_eq!(self.code, expected, "unexpected exit code\n{}", self.context);
+        assert_eq!(
+            self.code, expected,
+            "unexpected exit code\n{}",
+            self.context
+        );
         self
     }
 
