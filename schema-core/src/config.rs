@@ -53,9 +53,18 @@ pub struct ConfigError {
 impl RawConfig {
     /// Reads the table from `cargo metadata`'s JSON for it.
     pub fn from_json(value: &serde_json::Value, origin: &Origin) -> Result<Self, ConfigError> {
-        RawConfig::deserialize(value).map_err(|e| ConfigError {
-            origin: origin.clone(),
-            message: e.to_string(),
+        // Through serde_path_to_error, so a wrong value names its key.
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            ConfigError {
+                origin: origin.clone(),
+                message: if path == "." {
+                    inner.to_string()
+                } else {
+                    format!("`{path}`: {inner}")
+                },
+            }
         })
     }
 
@@ -166,6 +175,9 @@ mod tests {
         assert!(e.to_string().contains("migration"));
         let e = RawConfig::from_json(&serde_json::json!({"lock": "sometimes"}), &origin())
             .expect_err("bad value");
-        assert!(e.to_string().contains("sometimes"));
+        assert!(
+            e.to_string()
+                .contains("`lock`: unknown variant `sometimes`")
+        );
     }
 }

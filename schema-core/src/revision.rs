@@ -506,7 +506,7 @@ pub fn parse(path: &Path, text: &str) -> Result<(Revision, Vec<Warning>), ParseE
         }
     }
     let Some((up_line, transaction)) = up else {
-        return Err(err(lines.len().max(1), ParseErrorKind::MissingUp));
+        return Err(err(text.lines().count().max(1), ParseErrorKind::MissingUp));
     };
     let section = |(from, to): (usize, usize), line: usize, transaction: bool| Section {
         sql: lines[from..to]

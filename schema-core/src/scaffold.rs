@@ -37,14 +37,16 @@ pub enum NewError {
         ancestor: String,
         descendant: String,
     },
-    #[error("invalid revision id: {0}")]
+    #[error("{0}")]
     InvalidId(revision::ParseErrorKind),
-    #[error("invalid branch label: {0}")]
+    #[error("{0}")]
     InvalidLabel(revision::ParseErrorKind),
     #[error("revision `{0}` already exists")]
     IdTaken(String),
     #[error("branch label `{label}` is already used by revision `{revision}`")]
     LabelTaken { label: String, revision: String },
+    #[error("branch label `{0}` is also a revision id")]
+    LabelIsRevision(String),
     #[error("no template named `{name}`")]
     UnknownTemplate {
         name: String,
@@ -314,10 +316,7 @@ pub fn write_revision(
             });
         }
         if graph.index_of(label).is_some() || *label == id {
-            return Err(NewError::LabelTaken {
-                label: label.clone(),
-                revision: label.clone(),
-            });
+            return Err(NewError::LabelIsRevision(label.clone()));
         }
     }
     let name = new.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);

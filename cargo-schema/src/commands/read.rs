@@ -163,18 +163,26 @@ fn range(graph: &RevisionGraph, text: &str) -> Result<Vec<usize>, CliError> {
     };
     let lower = resolve(from)?;
     let upper = resolve(to)?;
+    let both_ends = lower.is_some() && upper.is_some();
     let below = match &upper {
         Some(v) => graph.ancestors(v.iter().copied(), Edges::Parents),
         None => graph.ancestors(graph.heads().iter().copied(), Edges::Parents),
     };
     let above = lower.map(|v| graph.descendants(v, Edges::Parents));
-    Ok(graph
+    let shown: Vec<usize> = graph
         .topological_order()
         .iter()
         .rev()
         .copied()
         .filter(|&i| below.contains(i) && above.as_ref().is_none_or(|a| a.contains(i)))
-        .collect())
+        .collect();
+    if shown.is_empty() && both_ends {
+        return Err(CliError::invalid(format!(
+            "the range `{text}` does not go from a revision to one of its descendants"
+        ))
+        .help("FROM must be an ancestor of TO on the same branch; `history` without `-r` shows everything"));
+    }
+    Ok(shown)
 }
 
 pub fn history(project: &Project, args: &HistoryArgs, out: Out) -> Result<(), CliError> {
