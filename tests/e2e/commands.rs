@@ -6,11 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use cargo_schema_e2e::assert::{INVALID, exits, invalid};
 use cargo_schema_e2e::{Output, TestProject, binary};
 use serde_json::Value;
-
-/// Exit code 2: the request was invalid.
-const INVALID: i32 = 2;
 
 /// An ANSI escape sequence: what colour looks like on the wire.
 const ESC: &str = "\x1b[";
@@ -77,27 +75,6 @@ fn merged() -> TestProject {
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
-
-/// Asserts the exit code and that nothing panicked or asked for a backtrace.
-#[track_caller]
-fn exits(out: &Output, code: i32) -> &Output {
-    out.code(code)
-        .stderr_lacks("panicked")
-        .stderr_lacks("RUST_BACKTRACE")
-}
-
-/// Asserts exit code 2 and an `error:` line on stderr holding every needle.
-#[track_caller]
-fn invalid<'a>(out: &'a Output, needles: &[&str]) -> &'a Output {
-    exits(out, INVALID);
-    let found = out
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("error:"))
-        .any(|l| needles.iter().all(|n| l.contains(n)));
-    assert!(found, "no `error:` line holds all of {needles:?}\n{out:#?}");
-    out
-}
 
 /// The path `new` / `merge` printed on stdout.
 #[track_caller]

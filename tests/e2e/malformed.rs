@@ -5,62 +5,8 @@
 //! `error:` line says what is wrong and where (file and line, or the revision id), and that
 //! nothing ever panics.
 
+use cargo_schema_e2e::assert::{error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::{Output, TestProject};
-
-/// Exit code 2: the request was invalid.
-const INVALID: i32 = 2;
-
-/// Asserts the exit code and that nothing panicked or asked for a backtrace.
-#[track_caller]
-fn exits(out: &Output, code: i32) -> &Output {
-    out.code(code)
-        .stderr_lacks("panicked")
-        .stderr_lacks("RUST_BACKTRACE")
-}
-
-/// Asserts exit code 2, no panic, nothing on stdout, and an `error:` line holding every
-/// needle.
-#[track_caller]
-fn invalid<'a>(out: &'a Output, needles: &[&str]) -> &'a Output {
-    exits(out, INVALID);
-    assert!(
-        out.stdout.trim().is_empty(),
-        "an error printed data on stdout\n{out:#?}"
-    );
-    error_line_has(out, needles)
-}
-
-/// Asserts that one `error:` line on stderr holds every needle.
-#[track_caller]
-fn error_line_has<'a>(out: &'a Output, needles: &[&str]) -> &'a Output {
-    let found = out
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("error:"))
-        .any(|l| needles.iter().all(|n| l.contains(n)));
-    assert!(
-        found,
-        "no `error:` line holds all of {needles:?}\n--- stderr ---\n{}",
-        out.stderr
-    );
-    out
-}
-
-/// Asserts that one `help:` line on stderr holds the needle.
-#[track_caller]
-fn help_has<'a>(out: &'a Output, needle: &str) -> &'a Output {
-    let found = out
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("help:"))
-        .any(|l| l.contains(needle));
-    assert!(
-        found,
-        "no `help:` line holds {needle:?}\n--- stderr ---\n{}",
-        out.stderr
-    );
-    out
-}
 
 /// The line number that follows `prefix` on the first `error:` line that has it.
 #[track_caller]

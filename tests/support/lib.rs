@@ -1,6 +1,7 @@
 //! Support code for the end-to-end tests: throwaway cargo projects that drive the real
 //! `cargo-schema` binary, and the generator of large revision histories for benchmarks.
 
+pub mod assert;
 pub mod generate;
 pub mod project;
 

@@ -69,22 +69,30 @@ fn labels(values: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn report(written: &Written, parents: &[String], out: Out) {
-    let (id, path) = (&written.id, &written.path);
-    let onto = if parents.is_empty() {
+/// Writes the revision file and says so: the path on stdout (json with `--format json`).
+fn create(project: &Project, new: &NewRevision, out: Out) -> Result<(), CliError> {
+    let written = scaffold::write_revision(
+        &project.graph,
+        &project.config.migrations,
+        &project.templates(),
+        new,
+    )?;
+    let Written { id, path } = &written;
+    let onto = if new.parents.is_empty() {
         "as a new base".to_string()
     } else {
-        format!("revising {}", parents.join(", "))
+        format!("revising {}", new.parents.join(", "))
     };
     out.status("Created", format!("revision {id} {onto}"));
     if out.json() {
         println!(
             "{}",
-            serde_json::json!({ "revision": id, "revises": parents, "path": path })
+            serde_json::json!({ "revision": id, "revises": new.parents, "path": path })
         );
     } else {
         println!("{}", path.display());
     }
+    Ok(())
 }
 
 pub fn new(project: &Project, args: &NewArgs, out: Out) -> Result<(), CliError> {
@@ -95,7 +103,7 @@ pub fn new(project: &Project, args: &NewArgs, out: Out) -> Result<(), CliError> 
     let new = NewRevision {
         message: args.message.clone(),
         rev_id: args.rev_id.clone(),
-        parents: parents.clone(),
+        parents,
         branch_labels: labels(&args.branch_label),
         depends_on: dependencies(project, &args.depends_on)?,
         template: args.template.clone(),
@@ -103,14 +111,7 @@ pub fn new(project: &Project, args: &NewArgs, out: Out) -> Result<(), CliError> 
         up: None,
         down: None,
     };
-    let written = scaffold::write_revision(
-        graph,
-        &project.config.migrations,
-        &project.templates(),
-        &new,
-    )?;
-    report(&written, &parents, out);
-    Ok(())
+    create(project, &new, out)
 }
 
 pub fn merge(project: &Project, args: &MergeArgs, out: Out) -> Result<(), CliError> {
@@ -125,17 +126,10 @@ pub fn merge(project: &Project, args: &MergeArgs, out: Out) -> Result<(), CliErr
     let new = NewRevision {
         message: args.message.clone(),
         rev_id: args.rev_id.clone(),
-        parents: parents.clone(),
+        parents,
         branch_labels: labels(&args.branch_label),
         empty: true,
         ..Default::default()
     };
-    let written = scaffold::write_revision(
-        graph,
-        &project.config.migrations,
-        &project.templates(),
-        &new,
-    )?;
-    report(&written, &parents, out);
-    Ok(())
+    create(project, &new, out)
 }
