@@ -78,6 +78,18 @@ pub enum Command {
     Show(ShowArgs),
     /// Create a merge revision over several revisions (default: all heads)
     Merge(MergeArgs),
+    /// Apply revisions up to a target (default: head)
+    #[command(visible_alias = "upgrade")]
+    Up(UpArgs),
+    /// Roll back down to a target (`-1`, `base`, a revision…)
+    #[command(visible_alias = "downgrade")]
+    Down(DownArgs),
+    /// Show the database's current revision(s); with --verbose, what is pending
+    Current,
+    /// Record a target as applied without running any SQL
+    Stamp(StampArgs),
+    /// Resolve a revision left dirty by a failure, or accept edited applied revisions
+    Repair(RepairArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -141,4 +153,68 @@ pub struct MergeArgs {
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// How concurrent runs are serialized [default: the configured `lock`, else advisory]
+    #[arg(long, value_name = "MODE")]
+    pub lock: Option<LockChoice>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LockChoice {
+    Advisory,
+    Table,
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Where to go: `head` (default), `heads`, a revision, `+2`, `auth@head`…
+    #[arg(allow_hyphen_values = true)]
+    pub target: Option<String>,
+    /// Apply although applied revisions were edited since they were applied
+    #[arg(long)]
+    pub allow_edited: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Where to go: `-1`, `base`, a revision, `auth@base`…
+    #[arg(allow_hyphen_values = true)]
+    pub target: String,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StampArgs {
+    /// The revision(s) to record as applied: a revision, `head`, `heads`, `base`…
+    #[arg(allow_hyphen_values = true)]
+    pub target: String,
+    /// Empty the version table first
+    #[arg(long)]
+    pub purge: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("resolution").required(true).args(["applied", "not_applied", "checksums"])))]
+pub struct RepairArgs {
+    /// The dirty revision
+    #[arg(required_unless_present = "checksums")]
+    pub revision: Option<String>,
+    /// You finished the revision by hand: record it as applied
+    #[arg(long, requires = "revision")]
+    pub applied: bool,
+    /// You undid the revision by hand: record it as not applied
+    #[arg(long, requires = "revision")]
+    pub not_applied: bool,
+    /// Record the current files' checksums for applied revisions edited since
+    #[arg(long, conflicts_with = "revision")]
+    pub checksums: bool,
 }

@@ -1,8 +1,10 @@
 //! The CLI's one error type: what went wrong, what to do, and the exit code. Every library
 //! error is turned into one here, at one boundary.
 
+use schema_core::db::DbError;
 use schema_core::graph::GraphError;
 use schema_core::init::InitError;
+use schema_core::migrate::MigrateError;
 use schema_core::revision::ParseError;
 use schema_core::{ConfigError, LoadError, NewError, PlanError, ProjectError, ResolveError};
 
@@ -192,5 +194,94 @@ impl From<ConfigError> for CliError {
         CliError::invalid(e.to_string()).help(
             "the keys are: migrations, database-url-env, database-url, schema, templates, version-table, auto-apply, lock",
         )
+    }
+}
+
+impl From<DbError> for CliError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Connect { .. } => CliError::new(FAILED, e.to_string()).help(
+                "check that the server is running and that the URL, user and password are right",
+            ),
+            DbError::Url(_) => CliError::new(FAILED, e.to_string()),
+            DbError::Unsupported(_) => CliError::invalid(e.to_string())
+                .help("use `--lock advisory` (the default) or `--lock none`"),
+            DbError::Query { ref sql, .. } => {
+                let sql = sql.clone();
+                CliError::new(FAILED, e.to_string())
+                    .help(format!("while running: {}", one_line(&sql)))
+            }
+            other => CliError::new(FAILED, other.to_string()),
+        }
+    }
+}
+
+/// A statement on one line, shortened for a message.
+fn one_line(sql: &str) -> String {
+    let s: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() > 160 {
+        format!("{}…", s.chars().take(160).collect::<String>())
+    } else {
+        s
+    }
+}
+
+impl From<MigrateError> for CliError {
+    fn from(e: MigrateError) -> Self {
+        match e {
+            MigrateError::Db(e) => e.into(),
+            MigrateError::Plan(e) => e.into(),
+            MigrateError::Resolve(e) => e.into(),
+            MigrateError::Dirty {
+                ref revision,
+                ref path,
+                statements_done,
+                rolling_back,
+                ..
+            } => {
+                let file = path
+                    .as_ref()
+                    .map_or_else(|| "its file".to_string(), |p| p.display().to_string());
+                let section = if rolling_back { "down" } else { "up" };
+                let revision = revision.clone();
+                CliError::new(FAILED, e.to_string())
+                    .help(format!(
+                        "the first {statements_done} statement(s) of the {section} section of {file} ran; the rest did not: inspect the database and finish or undo them by hand"
+                    ))
+                    .help(format!(
+                        "then `cargo schema repair {revision} --applied` if the revision is now fully applied, or `cargo schema repair {revision} --not-applied` if you undid it"
+                    ))
+            }
+            MigrateError::Edited { ref edited } => {
+                let files: Vec<String> = edited
+                    .iter()
+                    .map(|e| e.path.display().to_string())
+                    .collect();
+                CliError::new(FAILED, e.to_string())
+                    .help(format!("changed since applied: {}", files.join(", ")))
+                    .help("never edit an applied revision: restore the file and write a new revision for the change")
+                    .help("`cargo schema up --allow-edited` runs anyway; `cargo schema repair --checksums` accepts the new contents")
+            }
+            MigrateError::Statement(ref f) => {
+                let mut err = CliError::new(FAILED, e.to_string())
+                    .help(format!("the statement: {}", one_line(&f.statement)));
+                if f.exists_on_first_run {
+                    err = err.help(
+                        "the database already has this schema: if it was created before cargo-schema, record the revisions as applied with `cargo schema stamp REV` (or `stamp head`)",
+                    );
+                }
+                if f.left_dirty {
+                    err = err.help(format!(
+                        "it ran outside a transaction, so `{}` is now recorded as dirty: `cargo schema up` says how to resolve it",
+                        f.revision
+                    ));
+                } else {
+                    err = err.help("nothing of this revision was applied; fix the SQL and run `cargo schema up` again");
+                }
+                err
+            }
+            MigrateError::NotRecorded(_) => CliError::invalid(e.to_string()),
+            other => CliError::new(FAILED, other.to_string()),
+        }
     }
 }

@@ -18,8 +18,12 @@ pub use scaffold::{NewError, NewRevision, Templates};
 pub use source::{LoadError, Loaded};
 pub use target::{Anchor, ResolveError, Resolved, Target};
 
+pub mod checksum;
 pub mod config;
+pub mod db;
+pub mod migrate;
 pub mod scaffold;
+pub mod split;
 
 /// A project's revisions, loaded and checked.
 #[derive(Debug)]

@@ -42,6 +42,15 @@ impl Target {
         }
     }
 
+    pub fn heads() -> Self {
+        Target {
+            branch: None,
+            anchor: Anchor::Heads,
+            steps: 0,
+            text: "heads".into(),
+        }
+    }
+
     /// The target as the user wrote it.
     pub fn as_str(&self) -> &str {
         &self.text

@@ -2,6 +2,7 @@
 //! `cargo-schema` binary, and the generator of large revision histories for benchmarks.
 
 pub mod assert;
+pub mod db;
 pub mod generate;
 pub mod project;
 

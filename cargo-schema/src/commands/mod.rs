@@ -1,5 +1,6 @@
 //! One function per command; each loads what it needs and renders what schema-core returns.
 
+mod database;
 mod read;
 mod write;
 
@@ -31,6 +32,11 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
                 Command::Heads => read::heads(&project, out),
                 Command::Branches => read::branches(&project, out),
                 Command::Show(args) => read::show(&project, args, out),
+                Command::Up(args) => database::up(&project, global, args, out),
+                Command::Down(args) => database::down(&project, global, args, out),
+                Command::Current => database::current(&project, global, out),
+                Command::Stamp(args) => database::stamp(&project, global, args, out),
+                Command::Repair(args) => database::repair(&project, global, args, out),
                 Command::Init | Command::Completions(_) => Ok(()),
             }
         }

@@ -1,0 +1,320 @@
+//! The commands that touch the database: `up`, `down`, `current`, `stamp`, `repair`.
+
+use std::time::{Duration, Instant};
+
+use schema_core::db::{Conn, DatabaseUrl, VersionTable};
+use schema_core::migrate::{self, Event, Migration, Options};
+use schema_core::{Direction, LockMode, Project, Target};
+use serde_json::json;
+
+use super::target;
+use crate::cli::{DownArgs, GlobalArgs, LockArgs, LockChoice, RepairArgs, StampArgs, UpArgs};
+use crate::error::CliError;
+use crate::output::Out;
+
+/// Runs a future on a runtime of its own: the CLI has one thing to wait for at a time.
+fn block_on<F: std::future::Future>(f: F) -> Result<F::Output, CliError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(1, format!("cannot start the async runtime: {e}")))?;
+    Ok(rt.block_on(f))
+}
+
+fn lock_mode(project: &Project, args: &LockArgs) -> LockMode {
+    match args.lock {
+        Some(LockChoice::Advisory) => LockMode::Advisory,
+        Some(LockChoice::Table) => LockMode::Table,
+        Some(LockChoice::None) => LockMode::None,
+        None => project.config.lock,
+    }
+}
+
+/// Resolves the URL, says which database it is (password redacted) and connects.
+async fn connect(project: &Project, global: &GlobalArgs, out: Out) -> Result<Conn, CliError> {
+    let url = DatabaseUrl::resolve(&project.config, global.database_url.as_deref())
+        .map_err(|e| CliError::new(1, e.to_string()).help(URL_HELP))?;
+    out.status(
+        "Using",
+        format!("{} database {}", url.dialect.name(), url.redacted()),
+    );
+    Ok(Conn::connect(&url).await?)
+}
+
+const URL_HELP: &str = "a database URL is `sqlite:PATH`, `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` or `mysql://USER[:PASSWORD]@HOST[:PORT]/DB`";
+
+fn ms(d: Duration) -> String {
+    if d.as_millis() >= 1000 {
+        format!("{:.2} s", d.as_secs_f64())
+    } else if d.as_millis() >= 10 {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    }
+}
+
+/// Prints each step as it finishes.
+fn reporter(out: Out) -> impl FnMut(Event<'_>) {
+    move |event| match event {
+        Event::Planned { steps: 0 } => {}
+        Event::Planned { .. } => {}
+        Event::Step {
+            revision,
+            direction,
+            duration,
+        } => {
+            let verb = match direction {
+                Direction::Up => "Applied",
+                Direction::Down => "Rolled back",
+            };
+            let message = revision.message.as_deref().unwrap_or("");
+            out.status(
+                verb,
+                format!("{} {message} ({})", revision.id, ms(duration)),
+            );
+        }
+        Event::AlreadyDone { revision } => {
+            out.status(
+                "Skipped",
+                format!("{} (another run did it first)", revision.id),
+            );
+        }
+    }
+}
+
+pub fn up(project: &Project, global: &GlobalArgs, args: &UpArgs, out: Out) -> Result<(), CliError> {
+    let target = match &args.target {
+        Some(t) => target(t)?,
+        None => Target::head(),
+    };
+    let options = Options {
+        lock: lock_mode(project, &args.lock),
+        allow_edited: args.allow_edited,
+    };
+    block_on(async {
+        let conn = connect(project, global, out).await?;
+        let mut m = Migration {
+            graph: &project.graph,
+            conn,
+            table: VersionTable::new(&project.config.version_table),
+            options,
+        };
+        let start = Instant::now();
+        let report = m.upgrade(&target, &mut reporter(out)).await;
+        m.conn.close().await;
+        let report = report?;
+        if report.steps.is_empty() {
+            out.status("Fresh", format!("nothing to apply for `{target}`"));
+        } else {
+            out.status(
+                "Finished",
+                format!(
+                    "{} revision(s) in {}",
+                    report.steps.len(),
+                    ms(start.elapsed())
+                ),
+            );
+        }
+        Ok(())
+    })?
+}
+
+pub fn down(
+    project: &Project,
+    global: &GlobalArgs,
+    args: &DownArgs,
+    out: Out,
+) -> Result<(), CliError> {
+    let target = target(&args.target)?;
+    let options = Options {
+        lock: lock_mode(project, &args.lock),
+        allow_edited: true,
+    };
+    block_on(async {
+        let conn = connect(project, global, out).await?;
+        let mut m = Migration {
+            graph: &project.graph,
+            conn,
+            table: VersionTable::new(&project.config.version_table),
+            options,
+        };
+        let start = Instant::now();
+        let report = m.downgrade(&target, &mut reporter(out)).await;
+        m.conn.close().await;
+        let report = report?;
+        if report.steps.is_empty() {
+            out.status("Fresh", format!("nothing to roll back for `{target}`"));
+        } else {
+            out.status(
+                "Finished",
+                format!(
+                    "{} revision(s) rolled back in {}",
+                    report.steps.len(),
+                    ms(start.elapsed())
+                ),
+            );
+        }
+        Ok(())
+    })?
+}
+
+pub fn current(project: &Project, global: &GlobalArgs, out: Out) -> Result<(), CliError> {
+    let graph = &project.graph;
+    block_on(async {
+        let mut conn = connect(project, global, out).await?;
+        let table = VersionTable::new(&project.config.version_table);
+        let state = migrate::state(&mut conn, &table, graph).await;
+        conn.close().await;
+        let state = state?;
+        let heads = graph.heads_of(&state.applied);
+        let pending = graph.plan_upgrade(&state.applied, &Target::heads()).ok();
+        let pending: Vec<usize> = pending
+            .map(|p| p.steps.iter().map(|s| s.revision).collect())
+            .unwrap_or_default();
+        let edited = state.edited(graph);
+        if out.json() {
+            let ids = |v: &[usize]| v.iter().map(|&i| graph.id(i)).collect::<Vec<_>>();
+            let value = json!({
+                "current": ids(&heads),
+                "pending": ids(&pending),
+                "edited": edited.iter().map(|e| &e.revision).collect::<Vec<_>>(),
+                "dirty": state.dirty().map(|r| &r.revision),
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+            return Ok(());
+        }
+        for &h in &heads {
+            let node = graph.node(h);
+            let mut tags = String::new();
+            if node.is_head() {
+                tags.push_str(" (head)");
+            }
+            if node.dependents.iter().any(|&d| state.applied.contains(d)) {
+                tags.push_str(" (effective head)");
+            }
+            println!(
+                "{}{tags} {}",
+                node.id(),
+                node.revision.message.as_deref().unwrap_or("")
+            );
+        }
+        if heads.is_empty() && !out.quiet {
+            eprintln!("no revision is applied");
+        }
+        if let Some(d) = state.dirty() {
+            out.warn(format!(
+                "revision {} is dirty: a failure left it half applied; see `cargo schema up`",
+                d.revision
+            ));
+        }
+        for e in &edited {
+            out.warn(format!(
+                "revision {} was edited after it was applied ({})",
+                e.revision,
+                e.path.display()
+            ));
+        }
+        if out.verbose {
+            if pending.is_empty() {
+                eprintln!("nothing pending");
+            } else {
+                eprintln!("pending ({}):", pending.len());
+                for &p in &pending {
+                    let n = graph.node(p);
+                    println!(
+                        "  {} {}",
+                        n.id(),
+                        n.revision.message.as_deref().unwrap_or("")
+                    );
+                }
+            }
+        } else if !pending.is_empty() && !out.quiet {
+            eprintln!(
+                "{} revision(s) pending; `cargo schema up` applies them",
+                pending.len()
+            );
+        }
+        Ok(())
+    })?
+}
+
+pub fn stamp(
+    project: &Project,
+    global: &GlobalArgs,
+    args: &StampArgs,
+    out: Out,
+) -> Result<(), CliError> {
+    let target = target(&args.target)?;
+    let options = Options {
+        lock: lock_mode(project, &args.lock),
+        allow_edited: true,
+    };
+    block_on(async {
+        let conn = connect(project, global, out).await?;
+        let mut m = Migration {
+            graph: &project.graph,
+            conn,
+            table: VersionTable::new(&project.config.version_table),
+            options,
+        };
+        let plan = m.stamp(&target, args.purge).await;
+        m.conn.close().await;
+        let plan = plan?;
+        for &r in &plan.remove {
+            out.status("Unstamped", project.graph.id(r));
+        }
+        for &a in &plan.add {
+            out.status("Stamped", project.graph.id(a));
+        }
+        if plan.add.is_empty() && plan.remove.is_empty() {
+            out.status(
+                "Fresh",
+                format!("the version table already records `{target}`"),
+            );
+        }
+        Ok(())
+    })?
+}
+
+pub fn repair(
+    project: &Project,
+    global: &GlobalArgs,
+    args: &RepairArgs,
+    out: Out,
+) -> Result<(), CliError> {
+    block_on(async {
+        let conn = connect(project, global, out).await?;
+        let mut m = Migration {
+            graph: &project.graph,
+            conn,
+            table: VersionTable::new(&project.config.version_table),
+            options: Options::default(),
+        };
+        let result = match &args.revision {
+            Some(rev) => m.repair(rev, args.applied).await.map(|()| {
+                let what = if args.applied {
+                    "applied"
+                } else {
+                    "not applied"
+                };
+                out.status("Repaired", format!("{rev} is recorded as {what}"));
+            }),
+            None => m.accept_checksums().await.map(|edited| {
+                for e in &edited {
+                    out.status(
+                        "Accepted",
+                        format!("the current contents of {}", e.path.display()),
+                    );
+                }
+                if edited.is_empty() {
+                    out.status("Fresh", "no applied revision was edited");
+                }
+            }),
+        };
+        m.conn.close().await;
+        Ok(result?)
+    })?
+}

@@ -1,0 +1,506 @@
+//! Talking to the database: one connection type over SQLite, PostgreSQL and MySQL/MariaDB,
+//! the version table, and the locks that serialize concurrent runs.
+//!
+//! The per-database differences are kept to a few primitives (run SQL, read rows, lock,
+//! placeholders, column types); everything else is written once on top of them.
+
+mod url;
+
+pub use url::{DatabaseUrl, Dialect, UrlError, UrlSource, redact};
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::{AssertSqlSafe, Connection, Row};
+
+use crate::config::LockMode;
+
+/// The layout of the version table this release writes; a later release that changes it
+/// migrates tables whose `{table}_meta` says an older one.
+pub const LAYOUT_VERSION: i64 = 1;
+
+/// A failure talking to the database.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DbError {
+    #[error("cannot connect to {redacted}: {message}")]
+    Connect { redacted: String, message: String },
+    #[error(transparent)]
+    Url(#[from] UrlError),
+    #[error("{message}")]
+    Query { message: String, sql: String },
+    #[error(
+        "the version table `{table}` has layout {found}, newer than this cargo-schema ({LAYOUT_VERSION})"
+    )]
+    NewerLayout { table: String, found: i64 },
+    #[error("timed out after {seconds} s waiting for the migration lock")]
+    LockTimeout { seconds: u64 },
+    #[error("{0} is not supported yet")]
+    Unsupported(&'static str),
+}
+
+impl DbError {
+    fn query(e: sqlx::Error, sql: &str) -> Self {
+        DbError::Query {
+            message: database_message(&e),
+            sql: sql.to_string(),
+        }
+    }
+}
+
+/// The database's own message for a failed statement, without sqlx's wrapping.
+pub fn database_message(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(d) => d.message().to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A connection to one of the three databases.
+pub enum Conn {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+    MySql(sqlx::MySqlConnection),
+}
+
+/// One row of the version table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedRow {
+    pub revision: String,
+    pub checksum: String,
+    pub applied_at: String,
+    pub duration_ms: i64,
+    /// The down section as it was applied (`None`: the revision was irreversible).
+    pub down_sql: Option<String>,
+    /// `applied`, or `dirty` when a revision failed halfway on a database without
+    /// transactional DDL (MySQL).
+    pub state: String,
+    /// How many statements of the section ran, for a dirty row.
+    pub statements_done: i64,
+    /// The error that left the row dirty.
+    pub error: Option<String>,
+}
+
+impl AppliedRow {
+    pub fn is_dirty(&self) -> bool {
+        self.state != "applied"
+    }
+}
+
+/// A value to bind to a placeholder.
+#[derive(Debug, Clone)]
+pub enum Value {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+}
+
+macro_rules! bind_all {
+    ($q:expr, $params:expr) => {{
+        let mut q = $q;
+        for p in $params {
+            q = match p {
+                Value::Text(s) => q.bind(s.clone()),
+                Value::OptText(s) => q.bind(s.clone()),
+                Value::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }};
+}
+
+impl Conn {
+    /// Connects; a SQLite file is created on first use.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Conn, DbError> {
+        let fail = |e: sqlx::Error| DbError::Connect {
+            redacted: url.redacted(),
+            message: connect_message(&e),
+        };
+        Ok(match url.dialect {
+            Dialect::Sqlite => {
+                let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url.secret())
+                    .map_err(fail)?
+                    .create_if_missing(true)
+                    .busy_timeout(Duration::from_secs(60));
+                Conn::Sqlite(
+                    sqlx::SqliteConnection::connect_with(&opts)
+                        .await
+                        .map_err(fail)?,
+                )
+            }
+            Dialect::Postgres => Conn::Postgres(
+                sqlx::PgConnection::connect(url.secret())
+                    .await
+                    .map_err(fail)?,
+            ),
+            Dialect::MySql => Conn::MySql(
+                sqlx::MySqlConnection::connect(url.secret())
+                    .await
+                    .map_err(fail)?,
+            ),
+        })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Conn::Sqlite(_) => Dialect::Sqlite,
+            Conn::Postgres(_) => Dialect::Postgres,
+            Conn::MySql(_) => Dialect::MySql,
+        }
+    }
+
+    /// Runs SQL as it is, without preparing it (one statement or several).
+    pub async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+        let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
+        match self {
+            Conn::Sqlite(c) => q.execute(c).await.map(drop),
+            Conn::Postgres(c) => q.execute(c).await.map(drop),
+            Conn::MySql(c) => q.execute(c).await.map(drop),
+        }
+    }
+
+    /// Runs one statement with parameters (placeholders from [`Conn::ph`]).
+    pub async fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+        let q = AssertSqlSafe(sql.to_string());
+        let r = match self {
+            Conn::Sqlite(c) => bind_all!(sqlx::query(q), params)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()),
+            Conn::Postgres(c) => bind_all!(sqlx::query(q), params)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()),
+            Conn::MySql(c) => bind_all!(sqlx::query(q), params)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()),
+        };
+        r.map_err(|e| DbError::query(e, sql))
+    }
+
+    /// The `n`th placeholder (1-based) in this dialect.
+    pub fn ph(&self, n: usize) -> String {
+        match self {
+            Conn::Postgres(_) => format!("${n}"),
+            _ => "?".to_string(),
+        }
+    }
+
+    /// Reads the version table's rows.
+    async fn fetch_rows(&mut self, sql: &str) -> Result<Vec<AppliedRow>, DbError> {
+        macro_rules! rows {
+            ($c:expr) => {{
+                let rows = sqlx::query(AssertSqlSafe(sql.to_string()))
+                    .fetch_all($c)
+                    .await
+                    .map_err(|e| DbError::query(e, sql))?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(AppliedRow {
+                            revision: r.try_get(0)?,
+                            checksum: r.try_get(1)?,
+                            applied_at: r.try_get(2)?,
+                            duration_ms: r.try_get(3)?,
+                            down_sql: r.try_get(4)?,
+                            state: r.try_get(5)?,
+                            statements_done: r.try_get(6)?,
+                            error: r.try_get(7)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+                    .map_err(|e| DbError::query(e, sql))
+            }};
+        }
+        match self {
+            Conn::Sqlite(c) => rows!(c),
+            Conn::Postgres(c) => rows!(c),
+            Conn::MySql(c) => rows!(c),
+        }
+    }
+
+    /// A single integer from a query (`None` when there is no row).
+    async fn fetch_int(&mut self, sql: &str) -> Result<Option<i64>, DbError> {
+        macro_rules! one {
+            ($c:expr) => {{
+                let row = sqlx::query(AssertSqlSafe(sql.to_string()))
+                    .fetch_optional($c)
+                    .await
+                    .map_err(|e| DbError::query(e, sql))?;
+                match row {
+                    Some(r) => Some(r.try_get::<i64, _>(0).map_err(|e| DbError::query(e, sql))?),
+                    None => None,
+                }
+            }};
+        }
+        Ok(match self {
+            Conn::Sqlite(c) => one!(c),
+            Conn::Postgres(c) => one!(c),
+            Conn::MySql(c) => one!(c),
+        })
+    }
+
+    pub async fn close(self) {
+        let _ = match self {
+            Conn::Sqlite(c) => c.close().await,
+            Conn::Postgres(c) => c.close().await,
+            Conn::MySql(c) => c.close().await,
+        };
+    }
+}
+
+/// The message of a connection failure, without sqlx's prefixes.
+fn connect_message(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(d) => d.message().to_string(),
+        sqlx::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The version table of one database.
+pub struct VersionTable {
+    pub name: String,
+}
+
+impl VersionTable {
+    pub fn new(name: &str) -> Self {
+        VersionTable {
+            name: name.to_string(),
+        }
+    }
+
+    fn meta(&self) -> String {
+        format!("{}_meta", self.name)
+    }
+
+    /// The DDL that creates the table in a dialect.
+    pub fn create_sql(&self, dialect: Dialect) -> Vec<String> {
+        let (text, key) = match dialect {
+            Dialect::MySql => ("LONGTEXT", "VARCHAR(191)"),
+            _ => ("TEXT", "VARCHAR(255)"),
+        };
+        vec![
+            format!(
+                "CREATE TABLE IF NOT EXISTS {t} (\n    revision {key} NOT NULL PRIMARY KEY,\n    checksum VARCHAR(64) NOT NULL,\n    applied_at VARCHAR(40) NOT NULL,\n    duration_ms BIGINT NOT NULL,\n    down_sql {text},\n    state VARCHAR(16) NOT NULL,\n    statements_done BIGINT NOT NULL,\n    error {text}\n)",
+                t = self.name
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {m} (\n    name VARCHAR(64) NOT NULL PRIMARY KEY,\n    value BIGINT NOT NULL\n)",
+                m = self.meta()
+            ),
+        ]
+    }
+
+    /// Creates the table on first use and checks its layout.
+    pub async fn ensure(&self, conn: &mut Conn) -> Result<(), DbError> {
+        for sql in self.create_sql(conn.dialect()) {
+            conn.execute(&sql)
+                .await
+                .map_err(|e| DbError::query(e, &sql))?;
+        }
+        let sql = format!("SELECT value FROM {} WHERE name = 'layout'", self.meta());
+        match conn.fetch_int(&sql).await? {
+            Some(found) if found > LAYOUT_VERSION => Err(DbError::NewerLayout {
+                table: self.name.clone(),
+                found,
+            }),
+            Some(_) => Ok(()),
+            None => {
+                let sql = format!(
+                    "INSERT INTO {} (name, value) VALUES ('layout', {LAYOUT_VERSION})",
+                    self.meta()
+                );
+                // Two first runs at once may both insert: the loser's row is the same.
+                if let Err(e) = conn.execute(&sql).await {
+                    let again = format!("SELECT value FROM {} WHERE name = 'layout'", self.meta());
+                    if conn.fetch_int(&again).await?.is_none() {
+                        return Err(DbError::query(e, &sql));
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Every row, oldest first. A database where the table does not exist has none.
+    pub async fn rows(&self, conn: &mut Conn) -> Result<Vec<AppliedRow>, DbError> {
+        let sql = format!(
+            "SELECT revision, checksum, applied_at, duration_ms, down_sql, state, statements_done, error FROM {} ORDER BY applied_at, revision",
+            self.name
+        );
+        conn.fetch_rows(&sql).await
+    }
+
+    /// Whether the table exists, without creating it (for read-only commands).
+    pub async fn exists(&self, conn: &mut Conn) -> Result<bool, DbError> {
+        let sql = match conn.dialect() {
+            Dialect::Sqlite => format!(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{}'",
+                self.name
+            ),
+            Dialect::Postgres => format!(
+                "SELECT COUNT(*)::BIGINT FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{}'",
+                self.name
+            ),
+            Dialect::MySql => format!(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{}'",
+                self.name
+            ),
+        };
+        Ok(conn.fetch_int(&sql).await?.unwrap_or(0) > 0)
+    }
+
+    pub async fn insert(&self, conn: &mut Conn, row: &AppliedRow) -> Result<(), DbError> {
+        let sql = format!(
+            "INSERT INTO {} (revision, checksum, applied_at, duration_ms, down_sql, state, statements_done, error) VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
+            self.name,
+            conn.ph(1),
+            conn.ph(2),
+            conn.ph(3),
+            conn.ph(4),
+            conn.ph(5),
+            conn.ph(6),
+            conn.ph(7),
+            conn.ph(8),
+        );
+        conn.execute_with(
+            &sql,
+            &[
+                Value::Text(row.revision.clone()),
+                Value::Text(row.checksum.clone()),
+                Value::Text(row.applied_at.clone()),
+                Value::Int(row.duration_ms),
+                Value::OptText(row.down_sql.clone()),
+                Value::Text(row.state.clone()),
+                Value::Int(row.statements_done),
+                Value::OptText(row.error.clone()),
+            ],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Records progress of a revision running outside a transaction (MySQL), or its end.
+    pub async fn update_state(
+        &self,
+        conn: &mut Conn,
+        revision: &str,
+        state: &str,
+        statements_done: i64,
+        error: Option<String>,
+        duration_ms: i64,
+    ) -> Result<(), DbError> {
+        let sql = format!(
+            "UPDATE {} SET state = {}, statements_done = {}, error = {}, duration_ms = {} WHERE revision = {}",
+            self.name,
+            conn.ph(1),
+            conn.ph(2),
+            conn.ph(3),
+            conn.ph(4),
+            conn.ph(5)
+        );
+        conn.execute_with(
+            &sql,
+            &[
+                Value::Text(state.to_string()),
+                Value::Int(statements_done),
+                Value::OptText(error),
+                Value::Int(duration_ms),
+                Value::Text(revision.to_string()),
+            ],
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn update_checksum(
+        &self,
+        conn: &mut Conn,
+        revision: &str,
+        checksum: &str,
+    ) -> Result<(), DbError> {
+        let sql = format!(
+            "UPDATE {} SET checksum = {} WHERE revision = {}",
+            self.name,
+            conn.ph(1),
+            conn.ph(2)
+        );
+        conn.execute_with(
+            &sql,
+            &[
+                Value::Text(checksum.to_string()),
+                Value::Text(revision.to_string()),
+            ],
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn delete(&self, conn: &mut Conn, revision: &str) -> Result<(), DbError> {
+        let sql = format!("DELETE FROM {} WHERE revision = {}", self.name, conn.ph(1));
+        conn.execute_with(&sql, &[Value::Text(revision.to_string())])
+            .await
+            .map(drop)
+    }
+
+    pub async fn delete_all(&self, conn: &mut Conn) -> Result<(), DbError> {
+        let sql = format!("DELETE FROM {}", self.name);
+        conn.execute_with(&sql, &[]).await.map(drop)
+    }
+
+    /// The name of the session lock for this table: the same for every process migrating this
+    /// database, different for another version table.
+    fn lock_key(&self) -> i64 {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(format!("cargo-schema:{}", self.name).as_bytes());
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&digest[..8]);
+        i64::from_be_bytes(bytes)
+    }
+
+    /// Takes the migration lock for this run. SQLite needs none here: each revision takes the
+    /// database's write lock (`BEGIN IMMEDIATE`) and re-checks what is applied.
+    pub async fn lock(&self, conn: &mut Conn, mode: LockMode) -> Result<(), DbError> {
+        match mode {
+            LockMode::None => return Ok(()),
+            LockMode::Table => return Err(DbError::Unsupported("the `table` lock mode")),
+            LockMode::Advisory => {}
+        }
+        let key = self.lock_key();
+        match conn {
+            Conn::Sqlite(_) => Ok(()),
+            Conn::Postgres(_) => {
+                let sql = format!("SELECT pg_advisory_lock({key})");
+                conn.execute(&sql)
+                    .await
+                    .map_err(|e| DbError::query(e, &sql))
+            }
+            Conn::MySql(_) => {
+                // GET_LOCK returns 1 when taken, 0 on timeout; wait up to ten minutes.
+                let seconds = 600;
+                let sql =
+                    format!("SELECT CAST(GET_LOCK('cargo_schema_{key:x}', {seconds}) AS SIGNED)");
+                match conn.fetch_int(&sql).await? {
+                    Some(1) => Ok(()),
+                    _ => Err(DbError::LockTimeout { seconds }),
+                }
+            }
+        }
+    }
+
+    pub async fn unlock(&self, conn: &mut Conn, mode: LockMode) -> Result<(), DbError> {
+        if mode != LockMode::Advisory {
+            return Ok(());
+        }
+        let key = self.lock_key();
+        let sql = match conn {
+            Conn::Sqlite(_) => return Ok(()),
+            Conn::Postgres(_) => format!("SELECT pg_advisory_unlock({key})"),
+            Conn::MySql(_) => format!("SELECT RELEASE_LOCK('cargo_schema_{key:x}')"),
+        };
+        conn.execute(&sql)
+            .await
+            .map_err(|e| DbError::query(e, &sql))
+    }
+}

@@ -1,0 +1,614 @@
+//! Running plans against a database: `up`, `down`, `stamp`, `current`, `repair`.
+//!
+//! One implementation for the CLI and for applications: the plan comes from
+//! [`RevisionGraph`]'s planner, and each step runs here with its version-table bookkeeping.
+//! On PostgreSQL and SQLite a revision and its row commit together or not at all; where that
+//! is impossible (MySQL's DDL commits on its own, `transaction:false` sections) the row is
+//! written first as `dirty` and updated after every statement, so a failure halfway says
+//! exactly what ran.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::checksum::checksum;
+use crate::config::LockMode;
+use crate::db::{AppliedRow, Conn, DbError, Dialect, VersionTable, database_message};
+use crate::graph::{RevisionGraph, RevisionSet};
+use crate::plan::{Direction, Plan, PlanError, StampPlan};
+use crate::revision::Revision;
+use crate::split::{self, Statement};
+use crate::target::{ResolveError, Target};
+
+/// How a run behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub lock: LockMode,
+    /// Go on although applied revisions were edited since they were applied.
+    pub allow_edited: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            lock: LockMode::Advisory,
+            allow_edited: false,
+        }
+    }
+}
+
+/// What a run reports as it goes.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The plan is made: this many steps will run.
+    Planned { steps: usize },
+    /// A step finished.
+    Step {
+        revision: &'a Revision,
+        direction: Direction,
+        duration: Duration,
+    },
+    /// Another process applied (or rolled back) this step first.
+    AlreadyDone { revision: &'a Revision },
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The revisions applied or rolled back, in order, with their time.
+    pub steps: Vec<(String, Direction, Duration)>,
+}
+
+/// An applied revision whose file has changed since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    pub revision: String,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MigrateError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    #[error("revision `{revision}` was left dirty: {}", dirty_summary(*statements_done, *rolling_back, error.as_deref()))]
+    Dirty {
+        revision: String,
+        path: Option<PathBuf>,
+        statements_done: i64,
+        rolling_back: bool,
+        error: Option<String>,
+    },
+    #[error("applied revision(s) edited since they were applied: {}", edited.iter().map(|e| e.revision.as_str()).collect::<Vec<_>>().join(", "))]
+    Edited { edited: Vec<Edited> },
+    #[error("{}:{}: revision `{}` failed: {}", .0.path.display(), .0.line, .0.revision, .0.message)]
+    Statement(Box<StatementFailure>),
+    #[error("no revision `{0}` is recorded in the version table")]
+    NotRecorded(String),
+}
+
+/// A statement that failed, with where it stands and what had been done before it.
+#[derive(Debug, Clone)]
+pub struct StatementFailure {
+    pub revision: String,
+    pub path: PathBuf,
+    pub line: usize,
+    pub statement: String,
+    /// The database's own message.
+    pub message: String,
+    /// The statement failed because an object already exists, on a database where nothing was
+    /// applied yet: the classic case for `stamp`.
+    pub exists_on_first_run: bool,
+    /// It ran outside a transaction and the revision is now recorded as dirty.
+    pub left_dirty: bool,
+    /// What was done before the failure.
+    pub report: Report,
+}
+
+fn dirty_summary(done: i64, rolling_back: bool, error: Option<&str>) -> String {
+    let what = if rolling_back {
+        "rolling it back"
+    } else {
+        "applying it"
+    };
+    match error {
+        Some(e) => format!("{what} failed after {done} statement(s): {e}"),
+        None => format!("{what} stopped after {done} statement(s)"),
+    }
+}
+
+/// The database's state as the version table records it.
+#[derive(Debug)]
+pub struct State {
+    pub rows: Vec<AppliedRow>,
+    pub applied: RevisionSet,
+}
+
+impl State {
+    /// Applied revisions whose file changed since.
+    pub fn edited(&self, graph: &RevisionGraph) -> Vec<Edited> {
+        self.rows
+            .iter()
+            .filter(|r| !r.is_dirty())
+            .filter_map(|row| {
+                let i = graph.index_of(&row.revision)?;
+                let rev = &graph.node(i).revision;
+                (checksum(rev) != row.checksum).then(|| Edited {
+                    revision: row.revision.clone(),
+                    path: rev.path.clone(),
+                })
+            })
+            .collect()
+    }
+
+    pub fn dirty(&self) -> Option<&AppliedRow> {
+        self.rows.iter().find(|r| r.is_dirty())
+    }
+}
+
+/// Reads the version table (an absent table is an empty one) and maps it onto the graph.
+pub async fn state(
+    conn: &mut Conn,
+    table: &VersionTable,
+    graph: &RevisionGraph,
+) -> Result<State, MigrateError> {
+    let rows = if table.exists(conn).await? {
+        table.rows(conn).await?
+    } else {
+        Vec::new()
+    };
+    let applied = graph.applied_set(rows.iter().map(|r| r.revision.as_str()))?;
+    Ok(State { rows, applied })
+}
+
+fn now() -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]+00:00"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .unwrap_or_default()
+}
+
+/// A run against one database: the connection, its version table and the options.
+pub struct Migration<'g> {
+    pub graph: &'g RevisionGraph,
+    pub conn: Conn,
+    pub table: VersionTable,
+    pub options: Options,
+}
+
+impl<'g> Migration<'g> {
+    /// Applies what `target` needs.
+    pub async fn upgrade(
+        &mut self,
+        target: &Target,
+        on_event: &mut dyn FnMut(Event<'g>),
+    ) -> Result<Report, MigrateError> {
+        let pending = self
+            .locked(|m, state| {
+                let plan = m.graph.plan_upgrade(&state.applied, target)?;
+                if !m.options.allow_edited {
+                    let edited = state.edited(m.graph);
+                    if !edited.is_empty() {
+                        return Err(MigrateError::Edited { edited });
+                    }
+                }
+                Ok(plan)
+            })
+            .await?;
+        pending.run(self, on_event).await
+    }
+
+    /// Rolls back down to `target`.
+    pub async fn downgrade(
+        &mut self,
+        target: &Target,
+        on_event: &mut dyn FnMut(Event<'g>),
+    ) -> Result<Report, MigrateError> {
+        let pending = self
+            .locked(|m, state| Ok(m.graph.plan_downgrade(&state.applied, target)?))
+            .await?;
+        pending.run(self, on_event).await
+    }
+
+    /// Takes the lock, reads the state, refuses on a dirty revision, and plans. The lock is
+    /// held until the run ends (see [`Pending::run`]).
+    async fn locked(
+        &mut self,
+        plan: impl FnOnce(&Self, &State) -> Result<Plan, MigrateError>,
+    ) -> Result<Pending, MigrateError> {
+        self.table.ensure(&mut self.conn).await?;
+        self.table.lock(&mut self.conn, self.options.lock).await?;
+        let result = async {
+            let state = state(&mut self.conn, &self.table, self.graph).await?;
+            refuse_dirty(&state, self.graph)?;
+            let plan = plan(self, &state)?;
+            Ok(Pending {
+                plan,
+                first_run: state.rows.is_empty(),
+            })
+        }
+        .await;
+        if result.is_err() {
+            let _ = self.table.unlock(&mut self.conn, self.options.lock).await;
+        }
+        result
+    }
+
+    /// Records `target` as applied without running anything; `purge` empties the table first.
+    pub async fn stamp(&mut self, target: &Target, purge: bool) -> Result<StampPlan, MigrateError> {
+        self.table.ensure(&mut self.conn).await?;
+        self.table.lock(&mut self.conn, self.options.lock).await?;
+        let result = self.stamp_locked(target, purge).await;
+        let _ = self.table.unlock(&mut self.conn, self.options.lock).await;
+        result
+    }
+
+    async fn stamp_locked(
+        &mut self,
+        target: &Target,
+        purge: bool,
+    ) -> Result<StampPlan, MigrateError> {
+        let mut state = state(&mut self.conn, &self.table, self.graph).await;
+        if purge {
+            // A purge starts from nothing, so even unknown recorded revisions go.
+            state = Ok(State {
+                rows: Vec::new(),
+                applied: self.graph.empty_set(),
+            });
+        }
+        let state = state?;
+        let plan = self.graph.plan_stamp(&state.applied, target)?;
+        let transactional = self.conn.dialect() != Dialect::MySql;
+        self.begin(transactional).await?;
+        let result = async {
+            if purge {
+                self.table.delete_all(&mut self.conn).await?;
+            }
+            for &r in &plan.remove {
+                self.table.delete(&mut self.conn, self.graph.id(r)).await?;
+            }
+            for &a in &plan.add {
+                let rev = &self.graph.node(a).revision;
+                self.table
+                    .insert(&mut self.conn, &row(rev, "applied", 0, Duration::ZERO))
+                    .await?;
+            }
+            Ok::<_, MigrateError>(())
+        }
+        .await;
+        self.finish(transactional, result.is_ok()).await?;
+        result.map(|()| plan)
+    }
+
+    /// Marks a dirty revision as applied (the user finished it by hand) or not applied (the
+    /// user undid it by hand).
+    pub async fn repair(&mut self, revision: &str, applied: bool) -> Result<(), MigrateError> {
+        self.table.ensure(&mut self.conn).await?;
+        let rows = self.table.rows(&mut self.conn).await?;
+        let Some(row) = rows.iter().find(|r| r.revision == revision) else {
+            return Err(MigrateError::NotRecorded(revision.to_string()));
+        };
+        if applied {
+            let sum = self
+                .graph
+                .index_of(revision)
+                .map(|i| checksum(&self.graph.node(i).revision))
+                .unwrap_or_else(|| row.checksum.clone());
+            self.table
+                .update_state(
+                    &mut self.conn,
+                    revision,
+                    "applied",
+                    row.statements_done,
+                    None,
+                    row.duration_ms,
+                )
+                .await?;
+            self.table
+                .update_checksum(&mut self.conn, revision, &sum)
+                .await?;
+        } else {
+            self.table.delete(&mut self.conn, revision).await?;
+        }
+        Ok(())
+    }
+
+    /// Records the current files' checksums for edited applied revisions.
+    pub async fn accept_checksums(&mut self) -> Result<Vec<Edited>, MigrateError> {
+        let state = state(&mut self.conn, &self.table, self.graph).await?;
+        let edited = state.edited(self.graph);
+        for e in &edited {
+            if let Some(i) = self.graph.index_of(&e.revision) {
+                let sum = checksum(&self.graph.node(i).revision);
+                self.table
+                    .update_checksum(&mut self.conn, &e.revision, &sum)
+                    .await?;
+            }
+        }
+        Ok(edited)
+    }
+
+    async fn begin(&mut self, transactional: bool) -> Result<(), MigrateError> {
+        if !transactional {
+            return Ok(());
+        }
+        // SQLite: take the write lock now, so that two runs serialize on it (busy timeout)
+        // instead of failing when both try to upgrade a read lock.
+        let sql = match self.conn.dialect() {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            _ => "BEGIN",
+        };
+        self.conn
+            .execute(sql)
+            .await
+            .map_err(|e| DbError::Query {
+                message: database_message(&e),
+                sql: sql.to_string(),
+            })
+            .map_err(MigrateError::from)
+    }
+
+    async fn finish(&mut self, transactional: bool, commit: bool) -> Result<(), MigrateError> {
+        if !transactional {
+            return Ok(());
+        }
+        let sql = if commit { "COMMIT" } else { "ROLLBACK" };
+        self.conn.execute(sql).await.map_err(|e| {
+            MigrateError::Db(DbError::Query {
+                message: database_message(&e),
+                sql: sql.to_string(),
+            })
+        })
+    }
+
+    /// Whether another run recorded (or removed) this revision since the plan was made.
+    async fn already_done(&mut self, id: &str, direction: Direction) -> Result<bool, MigrateError> {
+        let rows = self.table.rows(&mut self.conn).await?;
+        let recorded = rows.iter().any(|r| r.revision == id);
+        Ok(match direction {
+            Direction::Up => recorded,
+            Direction::Down => !recorded,
+        })
+    }
+
+    /// Runs one step with its bookkeeping.
+    async fn step(
+        &mut self,
+        index: usize,
+        direction: Direction,
+        first_run: bool,
+        report: &Report,
+    ) -> Result<Option<Duration>, MigrateError> {
+        let graph = self.graph;
+        let rev = &graph.node(index).revision;
+        let dialect = self.conn.dialect();
+        // The down section runs the way the up section did: an index built CONCURRENTLY is
+        // dropped CONCURRENTLY, outside a transaction too.
+        let transactional = rev.up.transaction && dialect != Dialect::MySql;
+        let section = match direction {
+            Direction::Up => Some(&rev.up),
+            Direction::Down => rev.down.as_ref(),
+        };
+        let Some(section) = section else {
+            return Err(PlanError::Irreversible {
+                revision: rev.id.clone(),
+                path: rev.path.clone(),
+            }
+            .into());
+        };
+        let statements = split::split(&section.sql, split_dialect(dialect), section.line + 1);
+        let start = Instant::now();
+
+        self.begin(transactional).await?;
+        if transactional
+            && dialect == Dialect::Sqlite
+            && self.already_done(&rev.id, direction).await?
+        {
+            self.finish(true, true).await?;
+            return Ok(None);
+        }
+        if !transactional {
+            // Recorded first, as dirty, so a failure halfway leaves a trace of what ran.
+            let state = match direction {
+                Direction::Up => "dirty",
+                Direction::Down => "dirty-down",
+            };
+            match direction {
+                Direction::Up => {
+                    self.table
+                        .insert(&mut self.conn, &row(rev, state, 0, Duration::ZERO))
+                        .await?
+                }
+                Direction::Down => {
+                    self.table
+                        .update_state(&mut self.conn, &rev.id, state, 0, None, 0)
+                        .await?
+                }
+            }
+        }
+        for (n, stmt) in statements.iter().enumerate() {
+            if let Err(e) = self.conn.execute(&stmt.sql).await {
+                let message = database_message(&e);
+                if transactional {
+                    let _ = self.finish(true, false).await;
+                } else {
+                    let state = match direction {
+                        Direction::Up => "dirty",
+                        Direction::Down => "dirty-down",
+                    };
+                    let ms = elapsed_ms(start.elapsed());
+                    let _ = self
+                        .table
+                        .update_state(
+                            &mut self.conn,
+                            &rev.id,
+                            state,
+                            n as i64,
+                            Some(message.clone()),
+                            ms,
+                        )
+                        .await;
+                }
+                return Err(statement_error(
+                    rev,
+                    stmt,
+                    message,
+                    first_run,
+                    !transactional,
+                    report,
+                ));
+            }
+            if !transactional {
+                let state = match direction {
+                    Direction::Up => "dirty",
+                    Direction::Down => "dirty-down",
+                };
+                self.table
+                    .update_state(&mut self.conn, &rev.id, state, n as i64 + 1, None, 0)
+                    .await?;
+            }
+        }
+        let duration = start.elapsed();
+        let bookkeeping = match (direction, transactional) {
+            (Direction::Up, true) => {
+                self.table
+                    .insert(
+                        &mut self.conn,
+                        &row(rev, "applied", statements.len(), duration),
+                    )
+                    .await
+            }
+            (Direction::Up, false) => {
+                self.table
+                    .update_state(
+                        &mut self.conn,
+                        &rev.id,
+                        "applied",
+                        statements.len() as i64,
+                        None,
+                        elapsed_ms(duration),
+                    )
+                    .await
+            }
+            (Direction::Down, _) => self.table.delete(&mut self.conn, &rev.id).await,
+        };
+        if let Err(e) = bookkeeping {
+            let _ = self.finish(transactional, false).await;
+            return Err(e.into());
+        }
+        self.finish(transactional, true).await?;
+        Ok(Some(duration))
+    }
+}
+
+/// A plan made under the lock, ready to run.
+struct Pending {
+    plan: Plan,
+    first_run: bool,
+}
+
+impl Pending {
+    /// Runs every step, then releases the lock whatever happened.
+    async fn run<'g>(
+        self,
+        m: &mut Migration<'g>,
+        on_event: &mut dyn FnMut(Event<'g>),
+    ) -> Result<Report, MigrateError> {
+        let graph = m.graph;
+        on_event(Event::Planned {
+            steps: self.plan.steps.len(),
+        });
+        let mut report = Report::default();
+        let mut result = Ok(());
+        for step in &self.plan.steps {
+            let rev = &graph.node(step.revision).revision;
+            match m
+                .step(step.revision, step.direction, self.first_run, &report)
+                .await
+            {
+                Ok(Some(duration)) => {
+                    report
+                        .steps
+                        .push((rev.id.clone(), step.direction, duration));
+                    on_event(Event::Step {
+                        revision: rev,
+                        direction: step.direction,
+                        duration,
+                    });
+                }
+                Ok(None) => on_event(Event::AlreadyDone { revision: rev }),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        let _ = m.table.unlock(&mut m.conn, m.options.lock).await;
+        result.map(|()| report)
+    }
+}
+
+fn refuse_dirty(state: &State, graph: &RevisionGraph) -> Result<(), MigrateError> {
+    match state.dirty() {
+        Some(row) => Err(MigrateError::Dirty {
+            revision: row.revision.clone(),
+            path: graph
+                .index_of(&row.revision)
+                .map(|i| graph.node(i).revision.path.clone()),
+            statements_done: row.statements_done,
+            rolling_back: row.state == "dirty-down",
+            error: row.error.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn split_dialect(d: Dialect) -> split::Dialect {
+    match d {
+        Dialect::Sqlite => split::Dialect::Sqlite,
+        Dialect::Postgres => split::Dialect::Postgres,
+        Dialect::MySql => split::Dialect::MySql,
+    }
+}
+
+fn elapsed_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn row(rev: &Revision, state: &str, statements: usize, duration: Duration) -> AppliedRow {
+    AppliedRow {
+        revision: rev.id.clone(),
+        checksum: checksum(rev),
+        applied_at: now(),
+        duration_ms: elapsed_ms(duration),
+        down_sql: rev.down.as_ref().map(|d| d.sql.clone()),
+        state: state.to_string(),
+        statements_done: statements as i64,
+        error: None,
+    }
+}
+
+fn statement_error(
+    rev: &Revision,
+    stmt: &Statement,
+    message: String,
+    first_run: bool,
+    left_dirty: bool,
+    report: &Report,
+) -> MigrateError {
+    MigrateError::Statement(Box::new(StatementFailure {
+        revision: rev.id.clone(),
+        path: rev.path.clone(),
+        line: stmt.line,
+        statement: stmt.sql.clone(),
+        exists_on_first_run: first_run && message.to_ascii_lowercase().contains("already exists"),
+        message,
+        left_dirty,
+        report: report.clone(),
+    }))
+}
