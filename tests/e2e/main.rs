@@ -2,5 +2,7 @@
 
 mod commands;
 mod config;
+mod database;
 mod malformed;
+mod servers;
 mod smoke;

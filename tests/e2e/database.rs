@@ -1,0 +1,1 @@
+//! up, down, current, stamp and repair on the embedded SQLite database.

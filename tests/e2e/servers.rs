@@ -1,0 +1,1 @@
+//! up, down, current, stamp and repair on PostgreSQL and MariaDB: transactions, dirty revisions, locking.
