@@ -612,3 +612,121 @@ fn statement_error(
         report: report.clone(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{DatabaseUrl, UrlSource};
+    use crate::revision::parse;
+    use std::path::Path;
+
+    fn graph(files: &[&str]) -> RevisionGraph {
+        let revs = files
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                parse(Path::new(&format!("m/{i}.sql")), text)
+                    .expect("parses")
+                    .0
+            })
+            .collect();
+        RevisionGraph::new(revs).expect("graph")
+    }
+
+    async fn memory(graph: &RevisionGraph) -> Migration<'_> {
+        let url = DatabaseUrl::parse("sqlite::memory:", UrlSource::Flag).expect("url");
+        Migration {
+            graph,
+            conn: Conn::connect(&url).await.expect("connects"),
+            table: VersionTable::new("schema_version"),
+            options: Options::default(),
+        }
+    }
+
+    const A: &str = "-- revision: a1\n-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n";
+    const B: &str = "-- revision: b2\n-- revises: a1\n-- migrate:up\nCREATE TABLE b (id INTEGER);\nINSERT INTO b VALUES (1);\n-- migrate:down\nDROP TABLE b;\n";
+    const BAD: &str = "-- revision: c3\n-- revises: b2\n-- migrate:up\nCREATE TABLE c (id INTEGER);\nINSERT INTO nope VALUES (1);\n-- migrate:down\nDROP TABLE c;\n";
+
+    fn t(s: &str) -> Target {
+        s.parse().expect("target")
+    }
+
+    #[tokio::test]
+    async fn up_then_down_records_and_removes_each_revision() {
+        let g = graph(&[A, B]);
+        let mut m = memory(&g).await;
+        let mut events = 0;
+        let report = m
+            .upgrade(&t("head"), &mut |_| events += 1)
+            .await
+            .expect("up");
+        assert_eq!(report.steps.len(), 2);
+        assert_eq!(events, 3);
+        let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+        assert_eq!(s.applied.len(), 2);
+        assert_eq!(s.rows[1].down_sql.as_deref(), Some("DROP TABLE b;\n"));
+        let report = m.downgrade(&t("base"), &mut |_| {}).await.expect("down");
+        assert_eq!(report.steps.len(), 2);
+        let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+        assert!(s.rows.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failing_statement_leaves_no_trace_of_its_revision() {
+        let g = graph(&[A, B, BAD]);
+        let mut m = memory(&g).await;
+        let err = m.upgrade(&t("head"), &mut |_| {}).await.expect_err("fails");
+        let MigrateError::Statement(f) = err else {
+            panic!("expected a statement failure, got {err:?}");
+        };
+        assert_eq!(
+            (f.revision.as_str(), f.line, f.left_dirty),
+            ("c3", 5, false)
+        );
+        assert!(f.message.contains("no such table"), "{}", f.message);
+        assert_eq!(f.report.steps.len(), 2);
+        let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+        assert_eq!(s.applied.len(), 2);
+        m.conn
+            .execute("SELECT * FROM c")
+            .await
+            .expect_err("table c was rolled back");
+    }
+
+    #[tokio::test]
+    async fn an_edited_applied_revision_stops_up_unless_allowed() {
+        let g = graph(&[A]);
+        let mut m = memory(&g).await;
+        m.upgrade(&t("head"), &mut |_| {}).await.expect("up");
+        let edited = graph(&[&A.replace("id INTEGER", "id BIGINT"), B]);
+        let mut m2 = Migration {
+            graph: &edited,
+            conn: m.conn,
+            table: VersionTable::new("schema_version"),
+            options: Options::default(),
+        };
+        let err = m2
+            .upgrade(&t("head"), &mut |_| {})
+            .await
+            .expect_err("refused");
+        assert!(matches!(err, MigrateError::Edited { .. }), "{err:?}");
+        m2.options.allow_edited = true;
+        m2.upgrade(&t("head"), &mut |_| {}).await.expect("allowed");
+    }
+
+    #[tokio::test]
+    async fn stamp_records_without_running_and_purge_empties_first() {
+        let g = graph(&[A, B]);
+        let mut m = memory(&g).await;
+        let plan = m.stamp(&t("head"), false).await.expect("stamp");
+        assert_eq!(plan.add.len(), 2);
+        m.conn
+            .execute("SELECT * FROM a")
+            .await
+            .expect_err("stamp ran no SQL");
+        let plan = m.stamp(&t("a1"), true).await.expect("purge");
+        assert_eq!(plan.add.len(), 1);
+        let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+        assert_eq!(s.rows.len(), 1);
+    }
+}
