@@ -177,6 +177,9 @@ pub struct UpArgs {
     /// Apply although applied revisions were edited since they were applied
     #[arg(long)]
     pub allow_edited: bool,
+    /// Print the SQL instead of running it (offline mode; TARGET may be `FROM:TO`)
+    #[arg(long)]
+    pub sql: bool,
     #[command(flatten)]
     pub lock: LockArgs,
 }
@@ -186,6 +189,9 @@ pub struct DownArgs {
     /// Where to go: `-1`, `base`, a revision, `auth@base`…
     #[arg(allow_hyphen_values = true)]
     pub target: String,
+    /// Print the SQL instead of running it (offline mode; TARGET is `FROM:TO`)
+    #[arg(long)]
+    pub sql: bool,
     #[command(flatten)]
     pub lock: LockArgs,
 }

@@ -22,6 +22,7 @@ pub mod checksum;
 pub mod config;
 pub mod db;
 pub mod migrate;
+pub mod offline;
 pub mod scaffold;
 pub mod split;
 

@@ -82,7 +82,81 @@ fn reporter(out: Out) -> impl FnMut(Event<'_>) {
     }
 }
 
+/// Offline mode: renders the plan from `FROM` (or base) to `TO` as a script on stdout,
+/// for the configured database's dialect, without connecting.
+fn offline(
+    project: &Project,
+    global: &GlobalArgs,
+    range: &str,
+    direction: Direction,
+    out: Out,
+) -> Result<(), CliError> {
+    let graph = &project.graph;
+    let url = DatabaseUrl::resolve(&project.config, global.database_url.as_deref())
+        .map_err(|e| CliError::new(1, e.to_string()).help(URL_HELP))?;
+    let (from, to) = match range.split_once(':') {
+        Some((f, t)) => (Some(f.trim()), t.trim()),
+        None => (None, range.trim()),
+    };
+    let applied = match from {
+        None | Some("") | Some("base") => {
+            if direction == Direction::Down {
+                return Err(CliError::invalid(format!(
+                    "`down --sql` needs the revision to start from: `FROM:TO`, not `{range}`"
+                ))
+                .help("e.g. `cargo schema down --sql head:base`"));
+            }
+            graph.empty_set()
+        }
+        Some(f) => match graph.resolve(&target(f)?, &graph.empty_set())? {
+            schema_core::Resolved::Revisions(v) => {
+                graph.ancestors(v, schema_core::Edges::ParentsAndDependencies)
+            }
+            _ => graph.empty_set(),
+        },
+    };
+    let to = if to.is_empty() {
+        Target::head()
+    } else {
+        target(to)?
+    };
+    let plan = match direction {
+        Direction::Up => graph.plan_upgrade(&applied, &to)?,
+        Direction::Down => graph.plan_downgrade(&applied, &to)?,
+    };
+    out.status(
+        "Rendering",
+        format!(
+            "{} step(s) for {} ({})",
+            plan.steps.len(),
+            url.dialect.name(),
+            url.redacted()
+        ),
+    );
+    let table = VersionTable::new(&project.config.version_table);
+    print!(
+        "{}",
+        schema_core::offline::script(
+            graph,
+            &plan,
+            url.dialect,
+            &table,
+            &schema_core::scaffold::now()
+        )
+    );
+    Ok(())
+}
+
 pub fn up(project: &Project, global: &GlobalArgs, args: &UpArgs, out: Out) -> Result<(), CliError> {
+    if args.sql {
+        return offline(
+            project,
+            global,
+            args.target.as_deref().unwrap_or("head"),
+            Direction::Up,
+            out,
+        );
+    }
     let target = match &args.target {
         Some(t) => target(t)?,
         None => Target::head(),
@@ -125,6 +199,9 @@ pub fn down(
     args: &DownArgs,
     out: Out,
 ) -> Result<(), CliError> {
+    if args.sql {
+        return offline(project, global, &args.target, Direction::Down, out);
+    }
     let target = target(&args.target)?;
     let options = Options {
         lock: lock_mode(project, &args.lock),
