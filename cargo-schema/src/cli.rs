@@ -90,6 +90,8 @@ pub enum Command {
     Stamp(StampArgs),
     /// Resolve a revision left dirty by a failure, or accept edited applied revisions
     Repair(RepairArgs),
+    /// The CI gate: a sound graph with one head; with a database, nothing pending or edited
+    Check(CheckArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -223,4 +225,11 @@ pub struct RepairArgs {
     /// Record the current files' checksums for applied revisions edited since
     #[arg(long, conflicts_with = "revision")]
     pub checksums: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also run up, down to base and up again on a scratch database
+    #[arg(long)]
+    pub roundtrip: bool,
 }

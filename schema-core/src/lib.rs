@@ -18,6 +18,7 @@ pub use scaffold::{NewError, NewRevision, Templates};
 pub use source::{LoadError, Loaded};
 pub use target::{Anchor, ResolveError, Resolved, Target};
 
+pub mod check;
 pub mod checksum;
 pub mod config;
 pub mod db;

@@ -108,6 +108,12 @@ pub struct StatementFailure {
     pub report: Report,
 }
 
+impl From<crate::db::UrlError> for MigrateError {
+    fn from(e: crate::db::UrlError) -> Self {
+        MigrateError::Db(DbError::Url(e))
+    }
+}
+
 fn dirty_summary(done: i64, rolling_back: bool, error: Option<&str>) -> String {
     let what = if rolling_back {
         "rolling it back"

@@ -8,7 +8,9 @@ use schema_core::{Direction, LockMode, Project, Target};
 use serde_json::json;
 
 use super::target;
-use crate::cli::{DownArgs, GlobalArgs, LockArgs, LockChoice, RepairArgs, StampArgs, UpArgs};
+use crate::cli::{
+    CheckArgs, DownArgs, GlobalArgs, LockArgs, LockChoice, RepairArgs, StampArgs, UpArgs,
+};
 use crate::error::CliError;
 use crate::output::Out;
 
@@ -394,4 +396,89 @@ pub fn repair(
         m.conn.close().await;
         Ok(result?)
     })?
+}
+
+pub fn check(
+    project: &Project,
+    global: &GlobalArgs,
+    args: &CheckArgs,
+    out: Out,
+) -> Result<(), CliError> {
+    use schema_core::check::{self, Finding};
+    use schema_core::db::UrlSource;
+    let graph = &project.graph;
+    let mut findings = check::check_files(graph);
+    let url = DatabaseUrl::resolve(&project.config, global.database_url.as_deref())
+        .map_err(|e| CliError::new(1, e.to_string()).help(URL_HELP))?;
+    let has_database =
+        url.source != UrlSource::Default || project.config.root.join("dev.db").exists();
+    let mut notes = Vec::new();
+    block_on(async {
+        if has_database {
+            let mut conn = connect(project, global, out).await?;
+            let table = VersionTable::new(&project.config.version_table);
+            let found = check::check_database(&mut conn, &table, graph).await;
+            conn.close().await;
+            findings.extend(found?);
+        } else {
+            notes.push(
+                "no database is configured and dev.db does not exist: database checks skipped"
+                    .to_string(),
+            );
+        }
+        if args.roundtrip {
+            match check::roundtrip(graph, &url).await {
+                Ok(place) => notes.push(format!(
+                    "round trip (up, down to base, up) passed on {place}"
+                )),
+                Err(e) => findings.push(Finding::Roundtrip {
+                    error: e.to_string(),
+                }),
+            }
+        }
+        Ok::<_, CliError>(())
+    })??;
+    if out.json() {
+        let value = json!({
+            "ok": findings.is_empty(),
+            "findings": findings.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+            "notes": notes,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+    }
+    if findings.is_empty() {
+        for n in &notes {
+            out.status("Note", n);
+        }
+        out.status(
+            "Checked",
+            format!("{} revision(s): no problems found", graph.len()),
+        );
+        return Ok(());
+    }
+    let diagnostics = findings
+        .iter()
+        .map(|f| crate::error::Diagnostic {
+            message: f.to_string(),
+            help: vec![match f {
+                Finding::MultipleHeads { .. } => "join them with `cargo schema merge -m \"merge heads\"`".to_string(),
+                Finding::Pending { .. } => "apply them with `cargo schema up`".to_string(),
+                Finding::Edited(_) => "restore the file and write a new revision for the change; `cargo schema repair --checksums` accepts it as is".to_string(),
+                Finding::Dirty { .. } => "`cargo schema up` says how to resolve it".to_string(),
+                Finding::CantLocate { .. } => "check out the branch that has these revisions, or run `cargo schema sync`".to_string(),
+                Finding::Roundtrip { .. } => "every down section must undo its up section".to_string(),
+                _ => String::new(),
+            }]
+            .into_iter()
+            .filter(|h| !h.is_empty())
+            .collect(),
+        })
+        .collect();
+    Err(CliError {
+        diagnostics,
+        code: crate::error::FAILED,
+    })
 }

@@ -21,7 +21,15 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
             Ok(())
         }
         command => {
-            let project = project::open(global)?;
+            let project = match project::open(global) {
+                Ok(p) => p,
+                // `check` reports malformed files as findings: exit 1, like any other.
+                Err(mut e) if matches!(command, Command::Check(_)) => {
+                    e.code = crate::error::FAILED;
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            };
             for w in &project.warnings {
                 out.warn(w);
             }
@@ -37,6 +45,7 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
                 Command::Current => database::current(&project, global, out),
                 Command::Stamp(args) => database::stamp(&project, global, args, out),
                 Command::Repair(args) => database::repair(&project, global, args, out),
+                Command::Check(args) => database::check(&project, global, args, out),
                 Command::Init | Command::Completions(_) => Ok(()),
             }
         }

@@ -117,6 +117,20 @@ impl DatabaseUrl {
         })
     }
 
+    /// The same server with another database (for scratch databases).
+    pub fn with_database(&self, name: &str) -> Result<Self, UrlError> {
+        let mut u = url::Url::parse(&self.url).map_err(|e| UrlError::Invalid {
+            redacted: self.redacted(),
+            reason: e.to_string(),
+        })?;
+        u.set_path(&format!("/{name}"));
+        Ok(DatabaseUrl {
+            url: u.to_string(),
+            dialect: self.dialect,
+            source: self.source.clone(),
+        })
+    }
+
     /// The URL to connect with. Never print it: use [`DatabaseUrl::redacted`].
     pub fn secret(&self) -> &str {
         &self.url

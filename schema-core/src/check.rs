@@ -1,0 +1,162 @@
+//! `check`, the CI gate: what is wrong with the revisions and the database, as findings.
+
+use crate::db::{Conn, DatabaseUrl, DbError, Dialect, UrlSource, VersionTable};
+use crate::graph::RevisionGraph;
+use crate::migrate::{self, Edited, MigrateError, Migration, Options};
+use crate::target::{ResolveError, Target};
+
+/// One problem `check` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Finding {
+    MultipleHeads { heads: Vec<String> },
+    Pending { revisions: Vec<String> },
+    Edited(Edited),
+    Dirty { revision: String },
+    CantLocate { ids: Vec<String> },
+    Roundtrip { error: String },
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Finding::MultipleHeads { heads } => {
+                write!(f, "multiple heads are present: {}", heads.join(", "))
+            }
+            Finding::Pending { revisions } => write!(
+                f,
+                "{} revision(s) not applied to the database: {}",
+                revisions.len(),
+                revisions.join(", ")
+            ),
+            Finding::Edited(e) => write!(
+                f,
+                "applied revision `{}` was edited after it was applied ({})",
+                e.revision,
+                e.path.display()
+            ),
+            Finding::Dirty { revision } => {
+                write!(
+                    f,
+                    "revision `{revision}` is dirty: a failure left it half applied"
+                )
+            }
+            Finding::CantLocate { ids } => write!(
+                f,
+                "the database records revision(s) the files do not have: {}",
+                ids.join(", ")
+            ),
+            Finding::Roundtrip { error } => write!(f, "the round trip failed: {error}"),
+        }
+    }
+}
+
+/// What the files alone show.
+pub fn check_files(graph: &RevisionGraph) -> Vec<Finding> {
+    let heads = graph.heads();
+    if heads.len() > 1 {
+        vec![Finding::MultipleHeads {
+            heads: heads.iter().map(|&h| graph.id(h).to_string()).collect(),
+        }]
+    } else {
+        Vec::new()
+    }
+}
+
+/// What the database shows: pending, edited, dirty, unknown revisions.
+pub async fn check_database(
+    conn: &mut Conn,
+    table: &VersionTable,
+    graph: &RevisionGraph,
+) -> Result<Vec<Finding>, DbError> {
+    let state = match migrate::state(conn, table, graph).await {
+        Ok(s) => s,
+        Err(MigrateError::Resolve(ResolveError::CantLocate { ids })) => {
+            return Ok(vec![Finding::CantLocate { ids }]);
+        }
+        Err(MigrateError::Db(e)) => return Err(e),
+        Err(other) => {
+            return Err(DbError::Query {
+                message: other.to_string(),
+                sql: String::new(),
+            });
+        }
+    };
+    let mut findings = Vec::new();
+    if let Some(d) = state.dirty() {
+        findings.push(Finding::Dirty {
+            revision: d.revision.clone(),
+        });
+    }
+    findings.extend(state.edited(graph).into_iter().map(Finding::Edited));
+    if let Ok(plan) = graph.plan_upgrade(&state.applied, &Target::heads())
+        && !plan.is_empty()
+    {
+        findings.push(Finding::Pending {
+            revisions: plan
+                .steps
+                .iter()
+                .map(|s| graph.id(s.revision).to_string())
+                .collect(),
+        });
+    }
+    Ok(findings)
+}
+
+/// Up to the heads, down to base and up again on a scratch database of the same kind: SQLite
+/// in memory, or a temporary PostgreSQL/MySQL database on the same server that is always
+/// dropped afterwards. Proves that every down section works.
+pub async fn roundtrip(graph: &RevisionGraph, url: &DatabaseUrl) -> Result<String, MigrateError> {
+    match url.dialect {
+        Dialect::Sqlite => {
+            let scratch = DatabaseUrl::parse("sqlite::memory:", UrlSource::Flag)?;
+            run_roundtrip(graph, &scratch).await?;
+            Ok("SQLite in memory".to_string())
+        }
+        Dialect::Postgres | Dialect::MySql => {
+            let name = format!("cargo_schema_check_{}", crate::scaffold::random_id());
+            let mut admin = Conn::connect(url).await?;
+            let create = format!("CREATE DATABASE {name}");
+            admin.execute(&create).await.map_err(|e| DbError::Query {
+                message: crate::db::database_message(&e),
+                sql: create.clone(),
+            })?;
+            let scratch = url.with_database(&name)?;
+            let result = run_roundtrip(graph, &scratch).await;
+            let drop = match url.dialect {
+                Dialect::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                _ => format!("DROP DATABASE IF EXISTS {name}"),
+            };
+            let dropped = admin.execute(&drop).await;
+            admin.close().await;
+            result?;
+            dropped.map_err(|e| DbError::Query {
+                message: crate::db::database_message(&e),
+                sql: drop,
+            })?;
+            Ok(format!("a temporary database `{name}`, dropped"))
+        }
+    }
+}
+
+async fn run_roundtrip(graph: &RevisionGraph, url: &DatabaseUrl) -> Result<(), MigrateError> {
+    let mut m = Migration {
+        graph,
+        conn: Conn::connect(url).await?,
+        table: VersionTable::new("schema_version"),
+        options: Options {
+            lock: crate::config::LockMode::None,
+            allow_edited: true,
+        },
+    };
+    let base: Target = "base".parse()?;
+    let result = async {
+        m.upgrade(&Target::heads(), &mut |_| {}).await?;
+        m.downgrade(&base, &mut |_| {}).await?;
+        m.upgrade(&Target::heads(), &mut |_| {}).await?;
+        Ok(())
+    }
+    .await;
+    m.conn.close().await;
+    result
+}
