@@ -55,31 +55,60 @@ fn ms(d: Duration) -> String {
     }
 }
 
-/// Prints each step as it finishes.
+/// Prints each step as it finishes; with more than a handful of steps and a terminal on
+/// stderr, under a progress bar.
 fn reporter(out: Out) -> impl FnMut(Event<'_>) {
-    move |event| match event {
-        Event::Planned { steps: 0 } => {}
-        Event::Planned { .. } => {}
-        Event::Step {
-            revision,
-            direction,
-            duration,
-        } => {
-            let verb = match direction {
-                Direction::Up => "Applied",
-                Direction::Down => "Rolled back",
-            };
-            let message = revision.message.as_deref().unwrap_or("");
-            out.status(
-                verb,
-                format!("{} {message} ({})", revision.id, ms(duration)),
-            );
-        }
-        Event::AlreadyDone { revision } => {
-            out.status(
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    move |event| {
+        let line = match event {
+            Event::Planned { steps } => {
+                if steps > 5 && !out.quiet && console::Term::stderr().is_term() {
+                    let b = indicatif::ProgressBar::new(steps as u64);
+                    if let Ok(style) = indicatif::ProgressStyle::with_template(
+                        "{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} {wide_msg}",
+                    ) {
+                        b.set_style(style.progress_chars("=> "));
+                    }
+                    b.set_prefix("Migrating");
+                    bar = Some(b);
+                }
+                return;
+            }
+            Event::Step {
+                revision,
+                direction,
+                duration,
+            } => {
+                let verb = match direction {
+                    Direction::Up => "Applied",
+                    Direction::Down => "Rolled back",
+                };
+                let message = revision.message.as_deref().unwrap_or("");
+                (
+                    verb,
+                    format!("{} {message} ({})", revision.id, ms(duration)),
+                )
+            }
+            Event::AlreadyDone { revision } => (
                 "Skipped",
                 format!("{} (another run did it first)", revision.id),
-            );
+            ),
+        };
+        match &bar {
+            Some(b) => {
+                b.inc(1);
+                if !out.quiet {
+                    b.println(format!(
+                        "{:>12} {}",
+                        console::style(line.0).green().bold().for_stderr(),
+                        line.1
+                    ));
+                }
+                if b.position() >= b.length().unwrap_or(0) {
+                    b.finish_and_clear();
+                }
+            }
+            None => out.status(line.0, line.1),
         }
     }
 }
