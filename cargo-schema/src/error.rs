@@ -203,7 +203,9 @@ impl From<DbError> for CliError {
             DbError::Connect { .. } => CliError::new(FAILED, e.to_string()).help(
                 "check that the server is running and that the URL, user and password are right",
             ),
-            DbError::Url(_) => CliError::new(FAILED, e.to_string()),
+            DbError::Url(_) | DbError::SqliteDirectory { .. } => {
+                CliError::new(FAILED, e.to_string())
+            }
             DbError::Unsupported(_) => CliError::invalid(e.to_string())
                 .help("use `--lock advisory` (the default) or `--lock none`"),
             DbError::Query { ref sql, .. } => {

@@ -227,6 +227,7 @@ impl<'g> Migration<'g> {
         &mut self,
         plan: impl FnOnce(&Self, &State) -> Result<Plan, MigrateError>,
     ) -> Result<Pending, MigrateError> {
+        VersionTable::check_lock_mode(self.options.lock)?;
         self.table.ensure(&mut self.conn).await?;
         self.table.lock(&mut self.conn, self.options.lock).await?;
         let result = async {
@@ -247,6 +248,7 @@ impl<'g> Migration<'g> {
 
     /// Records `target` as applied without running anything; `purge` empties the table first.
     pub async fn stamp(&mut self, target: &Target, purge: bool) -> Result<StampPlan, MigrateError> {
+        VersionTable::check_lock_mode(self.options.lock)?;
         self.table.ensure(&mut self.conn).await?;
         self.table.lock(&mut self.conn, self.options.lock).await?;
         let result = self.stamp_locked(target, purge).await;

@@ -37,6 +37,11 @@ pub enum DbError {
     LockTimeout { seconds: u64 },
     #[error("{0} is not supported yet")]
     Unsupported(&'static str),
+    #[error("cannot open the SQLite database {}: the directory {} does not exist", path.display(), dir.display())]
+    SqliteDirectory {
+        path: std::path::PathBuf,
+        dir: std::path::PathBuf,
+    },
 }
 
 impl DbError {
@@ -122,6 +127,17 @@ impl Conn {
                     .map_err(fail)?
                     .create_if_missing(true)
                     .busy_timeout(Duration::from_secs(60));
+                // SQLite only says "unable to open database file"; say why.
+                let path = opts.get_filename();
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+                    && !dir.is_dir()
+                    && path.as_os_str() != ":memory:"
+                {
+                    return Err(DbError::SqliteDirectory {
+                        path: path.to_path_buf(),
+                        dir: dir.to_path_buf(),
+                    });
+                }
                 Conn::Sqlite(
                     sqlx::SqliteConnection::connect_with(&opts)
                         .await
@@ -457,6 +473,14 @@ impl VersionTable {
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(&digest[..8]);
         i64::from_be_bytes(bytes)
+    }
+
+    /// Refuses a lock mode this release cannot take, before anything touches the database.
+    pub fn check_lock_mode(mode: LockMode) -> Result<(), DbError> {
+        match mode {
+            LockMode::Table => Err(DbError::Unsupported("the `table` lock mode")),
+            LockMode::Advisory | LockMode::None => Ok(()),
+        }
     }
 
     /// Takes the migration lock for this run. SQLite needs none here: each revision takes the
