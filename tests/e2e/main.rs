@@ -1,8 +1,10 @@
 //! End-to-end tests: the real `cargo-schema` binary in throwaway cargo projects.
 
+mod check;
 mod commands;
 mod config;
 mod database;
 mod malformed;
+mod offline;
 mod servers;
 mod smoke;

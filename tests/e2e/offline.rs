@@ -1,0 +1,1 @@
+//! Offline mode: up --sql and down --sql through the real clients.
