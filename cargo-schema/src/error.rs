@@ -206,8 +206,6 @@ impl From<DbError> for CliError {
             DbError::Url(_) | DbError::SqliteDirectory { .. } => {
                 CliError::new(FAILED, e.to_string())
             }
-            DbError::Unsupported(_) => CliError::invalid(e.to_string())
-                .help("use `--lock advisory` (the default) or `--lock none`"),
             DbError::Query { ref sql, .. } => {
                 let sql = sql.clone();
                 CliError::new(FAILED, e.to_string())

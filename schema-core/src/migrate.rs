@@ -227,10 +227,10 @@ impl<'g> Migration<'g> {
         &mut self,
         plan: impl FnOnce(&Self, &State) -> Result<Plan, MigrateError>,
     ) -> Result<Pending, MigrateError> {
-        VersionTable::check_lock_mode(self.options.lock)?;
-        self.table.ensure(&mut self.conn).await?;
+        // Lock first: several first runs at once must not race to create the table.
         self.table.lock(&mut self.conn, self.options.lock).await?;
         let result = async {
+            self.table.ensure(&mut self.conn).await?;
             let state = state(&mut self.conn, &self.table, self.graph).await?;
             refuse_dirty(&state, self.graph)?;
             let plan = plan(self, &state)?;
@@ -248,10 +248,12 @@ impl<'g> Migration<'g> {
 
     /// Records `target` as applied without running anything; `purge` empties the table first.
     pub async fn stamp(&mut self, target: &Target, purge: bool) -> Result<StampPlan, MigrateError> {
-        VersionTable::check_lock_mode(self.options.lock)?;
-        self.table.ensure(&mut self.conn).await?;
         self.table.lock(&mut self.conn, self.options.lock).await?;
-        let result = self.stamp_locked(target, purge).await;
+        let result = async {
+            self.table.ensure(&mut self.conn).await?;
+            self.stamp_locked(target, purge).await
+        }
+        .await;
         let _ = self.table.unlock(&mut self.conn, self.options.lock).await;
         result
     }

@@ -1077,12 +1077,26 @@ fn a_sqlite_file_in_a_missing_directory_is_a_clear_error() {
 }
 
 #[test]
-fn the_table_lock_mode_is_refused_as_not_supported_yet() {
+fn the_table_lock_mode_takes_and_releases_a_lease_row() {
     let p = linear();
-    let out = p.run(&["up", "--lock", "table"]);
-    exits(&out, INVALID);
-    error_line_has(&out, &["table", "not supported yet"]);
-    assert!(!dev_db(&p).exists() || recorded(&dev_db(&p)).is_empty());
+    exits(&p.run(&["up", "+2", "--lock", "table"]), 0);
+    // The lease row is gone after the run, so the next run does not wait for it.
+    let rows = sqlite(&dev_db(&p), "SELECT COUNT(*) AS n FROM schema_version_lock");
+    assert_eq!(rows[0]["n"], 0, "{rows:?}");
+    exits(&p.run(&["down", "-1", "--lock", "table"]), 0);
+    assert_eq!(recorded(&dev_db(&p)).len(), 1);
+}
+
+#[test]
+fn an_expired_lease_left_by_a_crashed_run_is_taken_over() {
+    let p = linear();
+    exits(&p.run(&["up", "+1", "--lock", "table"]), 0);
+    sqlite_exec(
+        &dev_db(&p),
+        "INSERT INTO schema_version_lock (id, owner, expires_at) VALUES (1, 'crashed', 0)",
+    );
+    exits(&p.run(&["up", "--lock", "table"]), 0);
+    assert_eq!(recorded(&dev_db(&p)).len(), LINE.len());
 }
 
 #[test]

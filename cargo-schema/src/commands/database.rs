@@ -23,16 +23,14 @@ fn block_on<F: std::future::Future>(f: F) -> Result<F::Output, CliError> {
     Ok(rt.block_on(f))
 }
 
-/// The lock mode of this run, refused before connecting when this release cannot take it.
-fn lock_mode(project: &Project, args: &LockArgs) -> Result<LockMode, CliError> {
-    let mode = match args.lock {
+/// The lock mode of this run.
+fn lock_mode(project: &Project, args: &LockArgs) -> LockMode {
+    match args.lock {
         Some(LockChoice::Advisory) => LockMode::Advisory,
         Some(LockChoice::Table) => LockMode::Table,
         Some(LockChoice::None) => LockMode::None,
         None => project.config.lock,
-    };
-    VersionTable::check_lock_mode(mode)?;
-    Ok(mode)
+    }
 }
 
 /// Resolves the URL, says which database it is (password redacted) and connects.
@@ -196,7 +194,7 @@ pub fn up(project: &Project, global: &GlobalArgs, args: &UpArgs, out: Out) -> Re
         None => Target::head(),
     };
     let options = Options {
-        lock: lock_mode(project, &args.lock)?,
+        lock: lock_mode(project, &args.lock),
         allow_edited: args.allow_edited,
     };
     block_on(async {
@@ -238,7 +236,7 @@ pub fn down(
     }
     let target = target(&args.target)?;
     let options = Options {
-        lock: lock_mode(project, &args.lock)?,
+        lock: lock_mode(project, &args.lock),
         allow_edited: true,
     };
     block_on(async {
@@ -360,7 +358,7 @@ pub fn stamp(
 ) -> Result<(), CliError> {
     let target = target(&args.target)?;
     let options = Options {
-        lock: lock_mode(project, &args.lock)?,
+        lock: lock_mode(project, &args.lock),
         allow_edited: true,
     };
     block_on(async {

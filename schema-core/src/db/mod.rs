@@ -35,8 +35,6 @@ pub enum DbError {
     NewerLayout { table: String, found: i64 },
     #[error("timed out after {seconds} s waiting for the migration lock")]
     LockTimeout { seconds: u64 },
-    #[error("{0} is not supported yet")]
-    Unsupported(&'static str),
     #[error("cannot open the SQLite database {}: the directory {} does not exist", path.display(), dir.display())]
     SqliteDirectory {
         path: std::path::PathBuf,
@@ -265,6 +263,17 @@ impl Conn {
     }
 }
 
+/// Runs a `CREATE TABLE IF NOT EXISTS`. Two first runs at once can both get past the "if not
+/// exists" on PostgreSQL and the loser fails on a catalog unique index; by the time it tries
+/// again the table exists.
+async fn create_if_missing(conn: &mut Conn, sql: &str) -> Result<(), DbError> {
+    if conn.execute(sql).await.is_ok() {
+        return Ok(());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    conn.execute(sql).await.map_err(|e| DbError::query(e, sql))
+}
+
 /// The message of a connection failure, without sqlx's prefixes.
 fn connect_message(e: &sqlx::Error) -> String {
     match e {
@@ -277,13 +286,110 @@ fn connect_message(e: &sqlx::Error) -> String {
 /// The version table of one database.
 pub struct VersionTable {
     pub name: String,
+    /// Who holds the lease in the `table` lock mode: unique per run.
+    owner: String,
+}
+
+/// How long a `table` lock lease lasts; it is renewed after every revision, so only a
+/// single revision running longer than this could let another run in.
+pub const LEASE_SECONDS: i64 = 300;
+
+fn epoch_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 impl VersionTable {
     pub fn new(name: &str) -> Self {
         VersionTable {
             name: name.to_string(),
+            owner: format!("{}-{}", std::process::id(), crate::scaffold::random_id()),
         }
+    }
+
+    fn lock_table(&self) -> String {
+        format!("{}_lock", self.name)
+    }
+
+    /// Takes the lease row of the `table` lock mode: insert it, or take over an expired one;
+    /// otherwise wait and try again. Plain committed rows work behind PgBouncer's
+    /// transaction pooling and on CockroachDB, where session advisory locks do not.
+    async fn take_lease(&self, conn: &mut Conn) -> Result<(), DbError> {
+        let table = self.lock_table();
+        let create = format!(
+            "CREATE TABLE IF NOT EXISTS {table} (\n    id INTEGER NOT NULL PRIMARY KEY,\n    owner VARCHAR(64) NOT NULL,\n    expires_at BIGINT NOT NULL\n)"
+        );
+        create_if_missing(conn, &create).await?;
+        let seconds = 600;
+        let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let now = epoch_seconds();
+            let insert = format!(
+                "INSERT INTO {table} (id, owner, expires_at) VALUES (1, {}, {})",
+                conn.ph(1),
+                conn.ph(2)
+            );
+            let taken = conn
+                .execute_with(
+                    &insert,
+                    &[
+                        Value::Text(self.owner.clone()),
+                        Value::Int(now + LEASE_SECONDS),
+                    ],
+                )
+                .await
+                .is_ok();
+            if taken {
+                return Ok(());
+            }
+            let steal = format!(
+                "UPDATE {table} SET owner = {}, expires_at = {} WHERE id = 1 AND expires_at < {}",
+                conn.ph(1),
+                conn.ph(2),
+                conn.ph(3)
+            );
+            let stolen = conn
+                .execute_with(
+                    &steal,
+                    &[
+                        Value::Text(self.owner.clone()),
+                        Value::Int(now + LEASE_SECONDS),
+                        Value::Int(now),
+                    ],
+                )
+                .await?;
+            if stolen == 1 {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(DbError::LockTimeout { seconds });
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Extends the lease (between revisions).
+    pub async fn renew(&self, conn: &mut Conn, mode: LockMode) -> Result<(), DbError> {
+        if mode != LockMode::Table {
+            return Ok(());
+        }
+        let sql = format!(
+            "UPDATE {} SET expires_at = {} WHERE id = 1 AND owner = {}",
+            self.lock_table(),
+            conn.ph(1),
+            conn.ph(2)
+        );
+        conn.execute_with(
+            &sql,
+            &[
+                Value::Int(epoch_seconds() + LEASE_SECONDS),
+                Value::Text(self.owner.clone()),
+            ],
+        )
+        .await
+        .map(drop)
     }
 
     fn meta(&self) -> String {
@@ -311,9 +417,7 @@ impl VersionTable {
     /// Creates the table on first use and checks its layout.
     pub async fn ensure(&self, conn: &mut Conn) -> Result<(), DbError> {
         for sql in self.create_sql(conn.dialect()) {
-            conn.execute(&sql)
-                .await
-                .map_err(|e| DbError::query(e, &sql))?;
+            create_if_missing(conn, &sql).await?;
         }
         let sql = format!("SELECT value FROM {} WHERE name = 'layout'", self.meta());
         match conn.fetch_int(&sql).await? {
@@ -475,12 +579,13 @@ impl VersionTable {
         i64::from_be_bytes(bytes)
     }
 
-    /// Refuses a lock mode this release cannot take, before anything touches the database.
-    pub fn check_lock_mode(mode: LockMode) -> Result<(), DbError> {
-        match mode {
-            LockMode::Table => Err(DbError::Unsupported("the `table` lock mode")),
-            LockMode::Advisory | LockMode::None => Ok(()),
-        }
+    /// MySQL's named locks are server-wide: the name carries the database, hashed to fit
+    /// the 64-character limit, so migrations of other databases on the server do not wait.
+    fn mysql_lock_name(&self) -> String {
+        format!(
+            "CONCAT('cargo_schema_', LEFT(SHA2(CONCAT(DATABASE(), '.{}'), 256), 40))",
+            self.name
+        )
     }
 
     /// Takes the migration lock for this run. SQLite needs none here: each revision takes the
@@ -488,7 +593,7 @@ impl VersionTable {
     pub async fn lock(&self, conn: &mut Conn, mode: LockMode) -> Result<(), DbError> {
         match mode {
             LockMode::None => return Ok(()),
-            LockMode::Table => return Err(DbError::Unsupported("the `table` lock mode")),
+            LockMode::Table => return self.take_lease(conn).await,
             LockMode::Advisory => {}
         }
         let key = self.lock_key();
@@ -503,8 +608,10 @@ impl VersionTable {
             Conn::MySql(_) => {
                 // GET_LOCK returns 1 when taken, 0 on timeout; wait up to ten minutes.
                 let seconds = 600;
-                let sql =
-                    format!("SELECT CAST(GET_LOCK('cargo_schema_{key:x}', {seconds}) AS SIGNED)");
+                let sql = format!(
+                    "SELECT CAST(GET_LOCK({}, {seconds}) AS SIGNED)",
+                    self.mysql_lock_name()
+                );
                 match conn.fetch_int(&sql).await? {
                     Some(1) => Ok(()),
                     _ => Err(DbError::LockTimeout { seconds }),
@@ -514,14 +621,24 @@ impl VersionTable {
     }
 
     pub async fn unlock(&self, conn: &mut Conn, mode: LockMode) -> Result<(), DbError> {
-        if mode != LockMode::Advisory {
-            return Ok(());
-        }
         let key = self.lock_key();
-        let sql = match conn {
-            Conn::Sqlite(_) => return Ok(()),
-            Conn::Postgres(_) => format!("SELECT pg_advisory_unlock({key})"),
-            Conn::MySql(_) => format!("SELECT RELEASE_LOCK('cargo_schema_{key:x}')"),
+        let sql = match (mode, &*conn) {
+            (LockMode::None, _) | (LockMode::Advisory, Conn::Sqlite(_)) => return Ok(()),
+            (LockMode::Table, _) => {
+                let sql = format!(
+                    "DELETE FROM {} WHERE id = 1 AND owner = {}",
+                    self.lock_table(),
+                    conn.ph(1)
+                );
+                return conn
+                    .execute_with(&sql, &[Value::Text(self.owner.clone())])
+                    .await
+                    .map(drop);
+            }
+            (LockMode::Advisory, Conn::Postgres(_)) => format!("SELECT pg_advisory_unlock({key})"),
+            (LockMode::Advisory, Conn::MySql(_)) => {
+                format!("SELECT RELEASE_LOCK({})", self.mysql_lock_name())
+            }
         };
         conn.execute(&sql)
             .await
