@@ -760,14 +760,14 @@ fn logging_project(count: usize) -> (TestProject, Vec<String>) {
     (p, ids)
 }
 
-fn eight_concurrent_runs_apply_each_revision_exactly_once(server: Server) {
+fn eight_concurrent_runs_apply_each_revision_exactly_once(server: Server, lock: &str) {
     let db = test_database!(server);
     let (p, ids) = logging_project(50);
     let url = url(&db);
 
     let children: Vec<Child> = (0..8)
         .map(|_| {
-            command(&p, &["--database-url", &url, "up"])
+            command(&p, &["--database-url", &url, "up", "--lock", lock])
                 .spawn()
                 .expect("the binary starts")
         })
@@ -809,12 +809,23 @@ fn eight_concurrent_runs_apply_each_revision_exactly_once(server: Server) {
 
 #[test]
 fn postgres_eight_concurrent_runs_apply_each_revision_exactly_once() {
-    eight_concurrent_runs_apply_each_revision_exactly_once(Server::Postgres);
+    eight_concurrent_runs_apply_each_revision_exactly_once(Server::Postgres, "advisory");
 }
 
 #[test]
 fn mariadb_eight_concurrent_runs_apply_each_revision_exactly_once() {
-    eight_concurrent_runs_apply_each_revision_exactly_once(Server::MySql);
+    eight_concurrent_runs_apply_each_revision_exactly_once(Server::MySql, "advisory");
+}
+
+/// The lease-row lock for PgBouncer's transaction pooling and CockroachDB serializes too.
+#[test]
+fn postgres_eight_concurrent_runs_with_the_table_lock_apply_each_revision_exactly_once() {
+    eight_concurrent_runs_apply_each_revision_exactly_once(Server::Postgres, "table");
+}
+
+#[test]
+fn mariadb_eight_concurrent_runs_with_the_table_lock_apply_each_revision_exactly_once() {
+    eight_concurrent_runs_apply_each_revision_exactly_once(Server::MySql, "table");
 }
 
 /// MariaDB's `GET_LOCK` names are server-wide: the lock must be per database, or a
