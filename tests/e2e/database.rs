@@ -1227,3 +1227,29 @@ fn eight_processes_running_up_at_once_apply_every_revision_once() {
     assert_eq!(recorded(&db), ids);
     assert_eq!(current(&p), vec![ids[REVISIONS - 1].clone()]);
 }
+
+#[test]
+fn history_marks_applied_revisions_and_the_current_head_when_a_database_exists() {
+    let p = linear();
+    // Without a database nothing is marked as pending.
+    let out = p.run(&["history"]);
+    exits(&out, 0);
+    assert!(!out.stdout.contains("o "), "{out:#?}");
+    exits(&p.run(&["up", "+2"]), 0);
+    let out = p.run(&["history"]);
+    exits(&out, 0);
+    let line = |id: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.contains(id))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line(LINE[0]).starts_with("* "), "{out:#?}");
+    assert!(
+        line(LINE[1]).starts_with("* ") && line(LINE[1]).ends_with("(current)"),
+        "{out:#?}"
+    );
+    assert!(line(LINE[2]).starts_with("o "), "{out:#?}");
+    assert!(line(LINE[3]).starts_with("o "), "{out:#?}");
+}

@@ -512,3 +512,34 @@ pub fn check(
         code: crate::error::FAILED,
     })
 }
+
+/// The applied revisions, when a database is configured (or the default `dev.db` exists) and
+/// answers; `None` otherwise, with a warning when it was configured but could not be read.
+/// For read commands that mark what is applied without needing a database.
+pub fn applied_if_any(
+    project: &Project,
+    global: &GlobalArgs,
+    out: Out,
+) -> Option<schema_core::RevisionSet> {
+    use schema_core::db::UrlSource;
+    let url = DatabaseUrl::resolve(&project.config, global.database_url.as_deref()).ok()?;
+    if url.source == UrlSource::Default && !project.config.root.join("dev.db").exists() {
+        return None;
+    }
+    let result = block_on(async {
+        let mut conn = Conn::connect(&url).await.map_err(CliError::from)?;
+        let table = VersionTable::new(&project.config.version_table);
+        let state = migrate::state(&mut conn, &table, &project.graph).await;
+        conn.close().await;
+        Ok::<_, CliError>(state?.applied)
+    });
+    match result {
+        Ok(Ok(applied)) => Some(applied),
+        Ok(Err(e)) | Err(e) => {
+            if let Some(d) = e.diagnostics.first() {
+                out.warn(format!("applied revisions are not marked: {}", d.message));
+            }
+            None
+        }
+    }
+}

@@ -36,7 +36,7 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
             match command {
                 Command::New(args) => write::new(&project, args, out),
                 Command::Merge(args) => write::merge(&project, args, out),
-                Command::History(args) => read::history(&project, args, out),
+                Command::History(args) => read::history(&project, global, args, out),
                 Command::Heads => read::heads(&project, out),
                 Command::Branches => read::branches(&project, out),
                 Command::Show(args) => read::show(&project, args, out),

@@ -185,7 +185,12 @@ fn range(graph: &RevisionGraph, text: &str) -> Result<Vec<usize>, CliError> {
     Ok(shown)
 }
 
-pub fn history(project: &Project, args: &HistoryArgs, out: Out) -> Result<(), CliError> {
+pub fn history(
+    project: &Project,
+    global: &crate::cli::GlobalArgs,
+    args: &HistoryArgs,
+    out: Out,
+) -> Result<(), CliError> {
     let graph = &project.graph;
     let shown: Vec<usize> = match &args.range {
         Some(r) => range(graph, r)?,
@@ -201,6 +206,15 @@ pub fn history(project: &Project, args: &HistoryArgs, out: Out) -> Result<(), Cl
     for (pos, &i) in shown.iter().enumerate() {
         position[i] = pos;
     }
+    let applied = if out.json() {
+        None
+    } else {
+        super::database::applied_if_any(project, global, out)
+    };
+    let current: Vec<usize> = applied
+        .as_ref()
+        .map(|a| graph.heads_of(a))
+        .unwrap_or_default();
     let nodes: Vec<GraphNode> = shown
         .iter()
         .map(|&i| GraphNode {
@@ -211,7 +225,11 @@ pub fn history(project: &Project, args: &HistoryArgs, out: Out) -> Result<(), Cl
                 .map(|&p| position[p])
                 .filter(|&p| p != usize::MAX)
                 .collect(),
-            marker: '*',
+            // With a database: `*` applied, `o` not applied.
+            marker: match &applied {
+                Some(a) if !a.contains(i) => 'o',
+                _ => '*',
+            },
         })
         .collect();
     let p = Palette::stdout();
@@ -227,11 +245,15 @@ pub fn history(project: &Project, args: &HistoryArgs, out: Out) -> Result<(), Cl
                 text.push_str(&g);
                 text.push(' ');
                 text.push_str(&one_line(n, &p));
+                if current.contains(&shown[node]) {
+                    text.push(' ');
+                    text.push_str(&p.tag.apply_to("(current)").to_string());
+                }
                 text.push('\n');
                 if out.verbose {
                     // Under the node its lane continues (or ends, for a base).
                     let lane = if n.is_base() { " " } else { "|" };
-                    let cont = g.replacen('*', lane, 1);
+                    let cont = g.replacen(nodes[node].marker, lane, 1);
                     for d in details(graph, n) {
                         text.push_str(&format!("{cont}   {}\n", p.dim.apply_to(d)));
                     }
