@@ -527,7 +527,17 @@ pub fn applied_if_any(
         return None;
     }
     let result = block_on(async {
-        let mut conn = Conn::connect(&url).await.map_err(CliError::from)?;
+        // A read command must not hang on an unreachable server: marking is optional.
+        let connecting = tokio::time::timeout(Duration::from_secs(3), Conn::connect(&url));
+        let mut conn = match connecting.await {
+            Ok(conn) => conn.map_err(CliError::from)?,
+            Err(_) => {
+                return Err(CliError::new(
+                    1,
+                    format!("{} did not answer within 3 s", url.redacted()),
+                ));
+            }
+        };
         let table = VersionTable::new(&project.config.version_table);
         let state = migrate::state(&mut conn, &table, &project.graph).await;
         conn.close().await;
