@@ -127,7 +127,14 @@ pub async fn roundtrip(graph: &RevisionGraph, url: &DatabaseUrl) -> Result<Strin
                 Dialect::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
                 _ => format!("DROP DATABASE IF EXISTS {name}"),
             };
-            let dropped = admin.execute(&drop).await;
+            let mut dropped = admin.execute(&drop).await;
+            if dropped.is_err() && url.dialect == Dialect::Postgres {
+                // `WITH (FORCE)` is PostgreSQL 13 and later; the round trip's own connection
+                // is closed by now, so a plain drop works on older servers.
+                dropped = admin
+                    .execute(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .await;
+            }
             admin.close().await;
             result?;
             dropped.map_err(|e| DbError::Query {

@@ -53,6 +53,12 @@ pub fn script(
         dialect.name(),
         plan.steps.len()
     );
+    // Stop at the first error, as `up` does; the mysql client stops by default.
+    match dialect {
+        Dialect::Sqlite => out.push_str(".bail on\n\n"),
+        Dialect::Postgres => out.push_str("\\set ON_ERROR_STOP on\n\n"),
+        Dialect::MySql => {}
+    }
     for sql in table.create_sql(dialect) {
         let _ = writeln!(out, "{sql};\n");
     }
@@ -86,10 +92,11 @@ pub fn script(
         if transactional {
             out.push_str("BEGIN;\n");
         }
-        if let Some(section) = section {
-            for stmt in split::split(&section.sql, split_dialect(dialect), section.line + 1) {
-                push_statement(&mut out, &stmt, dialect);
-            }
+        let statements = section.map_or_else(Vec::new, |section| {
+            split::split(&section.sql, split_dialect(dialect), section.line + 1)
+        });
+        for stmt in &statements {
+            push_statement(&mut out, stmt, dialect);
         }
         match step.direction {
             Direction::Up => {
@@ -99,11 +106,12 @@ pub fn script(
                 };
                 let _ = writeln!(
                     out,
-                    "INSERT INTO {} (revision, checksum, applied_at, duration_ms, down_sql, state, statements_done, error) VALUES ({}, {}, {}, 0, {down}, 'applied', 0, NULL);",
+                    "INSERT INTO {} (revision, checksum, applied_at, duration_ms, down_sql, state, statements_done, error) VALUES ({}, {}, {}, 0, {down}, 'applied', {}, NULL);",
                     table.name,
                     literal(&rev.id, dialect),
                     literal(&checksum(rev), dialect),
                     literal(generated_at, dialect),
+                    statements.len(),
                 );
             }
             Direction::Down => {

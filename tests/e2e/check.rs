@@ -1,1 +1,597 @@
 //! check, the CI gate.
+//!
+//! Each test is one scenario through the real binary in its own throwaway cargo project: what
+//! the files alone show (heads, malformed files), what the project's `dev.db` shows (pending,
+//! edited, unknown revisions), and `--roundtrip` on a scratch database — SQLite in memory, or a
+//! temporary PostgreSQL / MariaDB database that must be gone afterwards, whatever happened.
+//! Exit codes are exact: 0 when nothing is found, 1 for any finding (malformed files included,
+//! where other commands exit 2).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
+use cargo_schema_e2e::db::{Server, TestDatabase};
+use cargo_schema_e2e::{Output, TestProject, test_database};
+use serde_json::Value;
+
+/// Exit code 1: `check` found problems.
+const FAILED: i32 = 1;
+
+/// The password put into PostgreSQL URLs (the local server ignores it); never printed.
+const PASSWORD: &str = "s3cr3tpw";
+
+/// The prefix of the scratch databases `check --roundtrip` creates on a server.
+const SCRATCH_PREFIX: &str = "cargo_schema_check_";
+
+/// A straight line of three revisions, oldest first; each creates the table `t_<id>`.
+const LINE: [&str; 3] = ["a1a1a1a1a1a1", "b2b2b2b2b2b2", "c3c3c3c3c3c3"];
+
+/// A revision added on top of [`LINE`].
+const NEXT: &str = "d4d4d4d4d4d4";
+
+/// A second child of `LINE[1]`, making a second head beside `LINE[2]`.
+const SIDE: &str = "e5e5e5e5e5e5";
+
+fn linear() -> TestProject {
+    let p = TestProject::new();
+    let mut parent = "";
+    for id in LINE {
+        p.revision(id, parent, "");
+        parent = id;
+    }
+    p
+}
+
+/// The path [`TestProject::revision`] and [`write_revision`] write for `id`.
+fn revision_file(id: &str) -> String {
+    format!("migrations/{id}_r_{id}.sql")
+}
+
+/// Writes (or overwrites) the revision `id` with the given sections. Line 5 is
+/// `-- migrate:up`.
+fn write_revision(p: &TestProject, id: &str, revises: &str, up: &str, down: &str) -> PathBuf {
+    p.write(
+        &revision_file(id),
+        format!(
+            "-- revision: {id}\n-- revises: {revises}\n-- message: revision {id}\n\n-- migrate:up\n{up}\n\n-- migrate:down\n{down}\n"
+        ),
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers: the project's dev.db as sqlite3 sees it
+// ---------------------------------------------------------------------------------------
+
+fn dev_db(p: &TestProject) -> PathBuf {
+    p.path().join("dev.db")
+}
+
+/// Runs `sqlite3 -bail DB SQL` and returns what it prints.
+#[track_caller]
+fn sqlite(db: &Path, sql: &str) -> String {
+    assert!(db.is_file(), "{} does not exist", db.display());
+    let out = Command::new("sqlite3")
+        .arg("-bail")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("the sqlite3 command-line client runs (install it: apt-get install sqlite3)");
+    assert!(
+        out.status.success(),
+        "sqlite3 {} {sql:?} failed:\n{}",
+        db.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Everything the database holds that a check could change: its schema, every row of the
+/// version table and of its layout table.
+#[track_caller]
+fn snapshot(db: &Path) -> String {
+    sqlite(
+        db,
+        "SELECT type, name, sql FROM sqlite_master ORDER BY type, name; \
+         SELECT * FROM schema_version ORDER BY revision; \
+         SELECT * FROM schema_version_meta ORDER BY name;",
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers: what the binary reported
+// ---------------------------------------------------------------------------------------
+
+/// The `error:` lines on stderr.
+fn errors(out: &Output) -> Vec<&str> {
+    out.stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect()
+}
+
+/// `check` found nothing: exit 0, no `error:` line, the `Checked … no problems found` line.
+#[track_caller]
+fn passes(out: &Output) {
+    exits(out, 0);
+    assert!(errors(out).is_empty(), "{out:#?}");
+    out.stderr_has("no problems found");
+}
+
+/// `check` found something: exit 1, nothing claims that no problems were found.
+#[track_caller]
+fn fails(out: &Output) {
+    exits(out, FAILED);
+    out.stderr_lacks("no problems found");
+    assert!(!errors(out).is_empty(), "no `error:` line\n{out:#?}");
+}
+
+/// `check --format json`: the document, with exactly `ok` as given.
+#[track_caller]
+fn json_check(p: &TestProject, args: &[&str], ok: bool) -> Value {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = p.run(&all);
+    exits(&out, if ok { 0 } else { FAILED });
+    let json = out.json();
+    assert_eq!(json["ok"], Value::Bool(ok), "{out:#?}");
+    json
+}
+
+/// The strings of a json array.
+#[track_caller]
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
+        .map(|s| s.as_str().unwrap_or_else(|| panic!("{s}")).to_owned())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// The files alone
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_clean_project_without_a_database_passes_and_says_database_checks_are_skipped() {
+    let p = linear();
+    let out = p.run(&["check"]);
+    passes(&out);
+    out.stderr_has("database checks skipped");
+    assert!(out.stdout.trim().is_empty(), "{out:#?}");
+    assert!(!dev_db(&p).exists(), "check created dev.db\n{out:#?}");
+
+    let json = json_check(&p, &[], true);
+    assert_eq!(strings(&json["findings"]), Vec::<String>::new(), "{json}");
+    assert!(
+        strings(&json["notes"])
+            .iter()
+            .any(|n| n.contains("database checks skipped")),
+        "{json}"
+    );
+    assert!(!dev_db(&p).exists(), "check --format json created dev.db");
+}
+
+#[test]
+fn two_heads_fail_naming_both_and_suggest_merge() {
+    let p = linear();
+    p.revision(SIDE, LINE[1], "");
+    let out = p.run(&["check"]);
+    fails(&out);
+    error_line_has(&out, &[LINE[2], SIDE]);
+    help_has(&out, "merge");
+
+    let json = json_check(&p, &[], false);
+    let findings = strings(&json["findings"]);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains(LINE[2]) && f.contains(SIDE)),
+        "{json}"
+    );
+}
+
+#[test]
+fn a_malformed_revision_file_is_a_finding_naming_the_file_and_line() {
+    let p = linear();
+    // A second up marker on line 8.
+    let file = revision_file(NEXT);
+    p.write(
+        &file,
+        format!(
+            "-- revision: {NEXT}\n-- revises: {}\n-- message: twice up\n\n-- migrate:up\nCREATE TABLE t_next (id INTEGER);\n\n-- migrate:up\nDROP TABLE t_next;\n",
+            LINE[2]
+        ),
+    );
+    let out = p.run(&["check"]);
+    fails(&out);
+    error_line_has(&out, &[&format!("{file}:8")]);
+
+    // Every other command refuses the same file as an invalid request.
+    let heads = p.run(&["heads"]);
+    exits(&heads, INVALID);
+    error_line_has(&heads, &[&format!("{file}:8")]);
+}
+
+#[test]
+fn a_revision_file_without_a_revision_line_is_a_finding_naming_the_file() {
+    let p = linear();
+    let file = revision_file(NEXT);
+    p.write(
+        &file,
+        format!(
+            "-- revises: {}\n-- message: no id\n\n-- migrate:up\nCREATE TABLE t_next (id INTEGER);\n",
+            LINE[2]
+        ),
+    );
+    let out = p.run(&["check"]);
+    fails(&out);
+    error_line_has(&out, &[&format!("{file}:1"), "revision"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// With the project's dev.db
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn an_up_to_date_database_passes() {
+    let p = linear();
+    exits(&p.run(&["up"]), 0);
+    let out = p.run(&["check"]);
+    passes(&out);
+    out.stderr_has("Using SQLite database");
+    out.stderr_lacks("skipped");
+    let json = json_check(&p, &[], true);
+    assert_eq!(strings(&json["findings"]), Vec::<String>::new(), "{json}");
+}
+
+#[test]
+fn a_revision_added_after_up_is_pending_and_named() {
+    let p = linear();
+    exits(&p.run(&["up"]), 0);
+    p.revision(NEXT, LINE[2], "");
+    let out = p.run(&["check"]);
+    fails(&out);
+    error_line_has(&out, &[NEXT]);
+    assert!(
+        !errors(&out)
+            .iter()
+            .any(|l| LINE.iter().any(|id| l.contains(id))),
+        "an applied revision was reported\n{out:#?}"
+    );
+    help_has(&out, "up");
+
+    let json = json_check(&p, &[], false);
+    assert!(
+        strings(&json["findings"]).iter().any(|f| f.contains(NEXT)),
+        "{json}"
+    );
+
+    exits(&p.run(&["up"]), 0);
+    passes(&p.run(&["check"]));
+}
+
+#[test]
+fn an_applied_revision_edited_afterwards_is_named_with_its_file() {
+    let p = linear();
+    exits(&p.run(&["up"]), 0);
+    let edited = LINE[1];
+    write_revision(
+        &p,
+        edited,
+        LINE[0],
+        &format!("CREATE TABLE t_{edited} (id INTEGER PRIMARY KEY, added TEXT);"),
+        &format!("DROP TABLE t_{edited};"),
+    );
+    let out = p.run(&["check"]);
+    fails(&out);
+    error_line_has(&out, &[edited, &revision_file(edited)]);
+    assert!(
+        !errors(&out)
+            .iter()
+            .any(|l| l.contains(LINE[0]) || l.contains(LINE[2])),
+        "an unchanged revision was reported\n{out:#?}"
+    );
+}
+
+#[test]
+fn line_endings_and_trailing_whitespace_are_not_an_edit() {
+    let p = linear();
+    exits(&p.run(&["up"]), 0);
+    let file = revision_file(LINE[1]);
+    let crlf = p
+        .read(&file)
+        .lines()
+        .map(|l| format!("{l}  \r\n"))
+        .collect::<String>();
+    p.write(&file, crlf);
+    passes(&p.run(&["check"]));
+}
+
+#[test]
+fn a_version_table_recording_an_unknown_revision_cannot_be_located() {
+    let p = linear();
+    exits(&p.run(&["up"]), 0);
+    let unknown = "0badc0ffee00";
+    sqlite(
+        &dev_db(&p),
+        &format!(
+            "INSERT INTO schema_version SELECT '{unknown}', checksum, applied_at, duration_ms, \
+             down_sql, state, statements_done, error FROM schema_version WHERE revision = '{}'",
+            LINE[2]
+        ),
+    );
+    let out = p.run(&["check"]);
+    fails(&out);
+    let line = errors(&out)
+        .into_iter()
+        .find(|l| l.contains(unknown))
+        .unwrap_or_else(|| panic!("no error line names {unknown}\n{out:#?}"));
+    let lower = line.to_lowercase();
+    assert!(
+        lower.contains("can't locate") || lower.contains("do not have"),
+        "{line}\n{out:#?}"
+    );
+
+    let json = json_check(&p, &[], false);
+    assert!(
+        strings(&json["findings"])
+            .iter()
+            .any(|f| f.contains(unknown)),
+        "{json}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// --roundtrip on SQLite
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn roundtrip_without_a_database_passes_in_memory_and_creates_no_file() {
+    let p = linear();
+    let out = p.run(&["check", "--roundtrip"]);
+    passes(&out);
+    out.stderr_has("round trip");
+    assert!(
+        !dev_db(&p).exists(),
+        "the round trip created dev.db\n{out:#?}"
+    );
+}
+
+#[test]
+fn roundtrip_passes_and_leaves_the_projects_dev_db_untouched() {
+    let p = linear();
+    exits(&p.run(&["up"]), 0);
+    let before = snapshot(&dev_db(&p));
+    let out = p.run(&["check", "--roundtrip"]);
+    passes(&out);
+    out.stderr_has("round trip");
+    assert_eq!(snapshot(&dev_db(&p)), before, "dev.db changed\n{out:#?}");
+
+    let json = json_check(&p, &["--roundtrip"], true);
+    assert!(
+        strings(&json["notes"])
+            .iter()
+            .any(|n| n.contains("round trip")),
+        "{json}"
+    );
+    assert_eq!(snapshot(&dev_db(&p)), before);
+}
+
+/// [`linear`] plus [`NEXT`], whose down section `SELECT 1;` leaves its table behind: the
+/// second up fails on `CREATE TABLE`.
+fn with_a_down_that_undoes_nothing() -> TestProject {
+    let p = linear();
+    write_revision(
+        &p,
+        NEXT,
+        LINE[2],
+        &format!("CREATE TABLE t_{NEXT} (id INTEGER PRIMARY KEY);"),
+        "SELECT 1;",
+    );
+    p
+}
+
+#[test]
+fn roundtrip_fails_naming_a_revision_whose_down_does_not_undo_its_up() {
+    let p = with_a_down_that_undoes_nothing();
+    // Up to date, so the round trip is the only finding.
+    exits(&p.run(&["up"]), 0);
+    let before = snapshot(&dev_db(&p));
+    let out = p.run(&["check", "--roundtrip"]);
+    fails(&out);
+    error_line_has(&out, &["round trip", NEXT]);
+    assert_eq!(snapshot(&dev_db(&p)), before, "dev.db changed\n{out:#?}");
+
+    let json = json_check(&p, &["--roundtrip"], false);
+    assert!(
+        strings(&json["findings"])
+            .iter()
+            .any(|f| f.contains("round trip") && f.contains(NEXT)),
+        "{json}"
+    );
+    assert_eq!(snapshot(&dev_db(&p)), before);
+}
+
+#[test]
+fn roundtrip_fails_naming_a_revision_whose_down_section_fails() {
+    let p = linear();
+    write_revision(
+        &p,
+        NEXT,
+        LINE[2],
+        &format!("CREATE TABLE t_{NEXT} (id INTEGER PRIMARY KEY);"),
+        "DROP TABLE no_such_table;",
+    );
+    let out = p.run(&["check", "--roundtrip"]);
+    fails(&out);
+    error_line_has(&out, &["round trip", NEXT]);
+    assert!(!dev_db(&p).exists(), "the round trip created dev.db");
+}
+
+#[test]
+fn roundtrip_fails_naming_a_revision_without_a_down_section() {
+    let p = linear();
+    p.write(
+        &revision_file(NEXT),
+        format!(
+            "-- revision: {NEXT}\n-- revises: {}\n-- message: one way\n\n-- migrate:up\nCREATE TABLE t_{NEXT} (id INTEGER PRIMARY KEY);\n",
+            LINE[2]
+        ),
+    );
+    // Without --roundtrip an irreversible revision is no finding.
+    passes(&p.run(&["check"]));
+    let out = p.run(&["check", "--roundtrip"]);
+    fails(&out);
+    error_line_has(&out, &["round trip", NEXT]);
+}
+
+// ---------------------------------------------------------------------------------------
+// --roundtrip on PostgreSQL and MariaDB: a temporary database, always dropped
+// ---------------------------------------------------------------------------------------
+
+/// Round trips on one server run one at a time, so that the scratch databases listed after
+/// one are not those of another test in this process.
+static SCRATCH: Mutex<()> = Mutex::new(());
+
+/// The URL the tests use: on PostgreSQL with [`PASSWORD`] in it.
+fn url(db: &TestDatabase) -> String {
+    match db.server() {
+        Server::Postgres => db.url().replacen(
+            "postgres://postgres@",
+            &format!("postgres://postgres:{PASSWORD}@"),
+            1,
+        ),
+        Server::MySql => db.url(),
+    }
+}
+
+/// `cargo-schema schema --database-url URL ARGS`: never a panic, never the password.
+#[track_caller]
+fn schema(p: &TestProject, url: &str, args: &[&str]) -> Output {
+    let mut all = vec!["--database-url", url];
+    all.extend_from_slice(args);
+    let out = p.run(&all);
+    exits(&out, out.code);
+    assert!(
+        !out.stdout.contains(PASSWORD) && !out.stderr.contains(PASSWORD),
+        "the password was printed\n{out:#?}"
+    );
+    out
+}
+
+/// The scratch databases on the server of `db`, sorted.
+#[track_caller]
+fn scratch_databases(db: &TestDatabase) -> Vec<String> {
+    let sql = match db.server() {
+        Server::Postgres => format!(
+            "SELECT datname FROM pg_database WHERE datname LIKE '{}%' ORDER BY datname",
+            SCRATCH_PREFIX.replace('_', "\\_")
+        ),
+        Server::MySql => format!(
+            "SHOW DATABASES LIKE '{}%'",
+            SCRATCH_PREFIX.replace('_', "\\_")
+        ),
+    };
+    let mut names: Vec<String> = db
+        .query(&sql)
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with(SCRATCH_PREFIX))
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names
+}
+
+/// The revisions the test database's version table records, sorted.
+#[track_caller]
+fn recorded(db: &TestDatabase) -> Vec<String> {
+    db.query("SELECT revision FROM schema_version ORDER BY revision")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Asserts that no scratch database is on the server that was not there before the run.
+#[track_caller]
+fn none_left(db: &TestDatabase, before: &[String], out: &Output) {
+    let left: Vec<String> = scratch_databases(db)
+        .into_iter()
+        .filter(|n| !before.contains(n))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "check --roundtrip left {left:?} on {}\n{out:#?}",
+        db.server()
+    );
+}
+
+fn roundtrip_on_a_server_passes_and_drops_its_scratch_database(server: Server) {
+    let db = test_database!(server);
+    let p = linear();
+    let url = url(&db);
+    exits(&schema(&p, &url, &["up"]), 0);
+    let tables = db.tables();
+    let applied = recorded(&db);
+
+    let _serial = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
+    let before = scratch_databases(&db);
+    let out = schema(&p, &url, &["check", "--roundtrip"]);
+    passes(&out);
+    out.stderr_has("round trip");
+    none_left(&db, &before, &out);
+    // The note names the scratch database: it is gone.
+    if let Some(at) = out.stderr.find(SCRATCH_PREFIX) {
+        let name: String = out.stderr[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        assert!(
+            !scratch_databases(&db).contains(&name),
+            "{name} is still there\n{out:#?}"
+        );
+    }
+    // The database checked is untouched.
+    assert_eq!(db.tables(), tables);
+    assert_eq!(recorded(&db), applied);
+}
+
+#[test]
+fn postgres_roundtrip_passes_and_drops_its_scratch_database() {
+    roundtrip_on_a_server_passes_and_drops_its_scratch_database(Server::Postgres);
+}
+
+#[test]
+fn mariadb_roundtrip_passes_and_drops_its_scratch_database() {
+    roundtrip_on_a_server_passes_and_drops_its_scratch_database(Server::MySql);
+}
+
+fn a_failing_roundtrip_on_a_server_still_drops_its_scratch_database(server: Server) {
+    let db = test_database!(server);
+    let p = with_a_down_that_undoes_nothing();
+    let url = url(&db);
+    exits(&schema(&p, &url, &["up"]), 0);
+    let tables = db.tables();
+    let applied = recorded(&db);
+
+    let _serial = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
+    let before = scratch_databases(&db);
+    let out = schema(&p, &url, &["check", "--roundtrip"]);
+    fails(&out);
+    error_line_has(&out, &["round trip", NEXT]);
+    none_left(&db, &before, &out);
+    assert_eq!(db.tables(), tables);
+    assert_eq!(recorded(&db), applied);
+}
+
+#[test]
+fn postgres_a_failing_roundtrip_still_drops_its_scratch_database() {
+    a_failing_roundtrip_on_a_server_still_drops_its_scratch_database(Server::Postgres);
+}
+
+#[test]
+fn mariadb_a_failing_roundtrip_still_drops_its_scratch_database() {
+    a_failing_roundtrip_on_a_server_still_drops_its_scratch_database(Server::MySql);
+}
