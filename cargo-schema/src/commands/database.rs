@@ -44,6 +44,33 @@ async fn connect(project: &Project, global: &GlobalArgs, out: Out) -> Result<Con
     Ok(Conn::connect(&url).await?)
 }
 
+/// Connects and sets up a run on the project's version table.
+async fn migration<'p>(
+    project: &'p Project,
+    global: &GlobalArgs,
+    out: Out,
+    options: Options,
+) -> Result<Migration<'p>, CliError> {
+    Ok(Migration {
+        graph: &project.graph,
+        conn: connect(project, global, out).await?,
+        table: VersionTable::new(&project.config.version_table),
+        options,
+    })
+}
+
+/// The last line of an `up` or `down`.
+fn summary(out: Out, steps: usize, elapsed: Duration, fresh: String, done: &str) {
+    if steps == 0 {
+        out.status("Fresh", fresh);
+    } else {
+        out.status(
+            "Finished",
+            format!("{steps} revision(s){done} in {}", ms(elapsed)),
+        );
+    }
+}
+
 const URL_HELP: &str = "a database URL is `sqlite:PATH`, `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` or `mysql://USER[:PASSWORD]@HOST[:PORT]/DB`";
 
 fn ms(d: Duration) -> String {
@@ -198,29 +225,13 @@ pub fn up(project: &Project, global: &GlobalArgs, args: &UpArgs, out: Out) -> Re
         allow_edited: args.allow_edited,
     };
     block_on(async {
-        let conn = connect(project, global, out).await?;
-        let mut m = Migration {
-            graph: &project.graph,
-            conn,
-            table: VersionTable::new(&project.config.version_table),
-            options,
-        };
+        let mut m = migration(project, global, out, options).await?;
         let start = Instant::now();
         let report = m.upgrade(&target, &mut reporter(out)).await;
         m.conn.close().await;
         let report = report?;
-        if report.steps.is_empty() {
-            out.status("Fresh", format!("nothing to apply for `{target}`"));
-        } else {
-            out.status(
-                "Finished",
-                format!(
-                    "{} revision(s) in {}",
-                    report.steps.len(),
-                    ms(start.elapsed())
-                ),
-            );
-        }
+        let fresh = format!("nothing to apply for `{target}`");
+        summary(out, report.steps.len(), start.elapsed(), fresh, "");
         Ok(())
     })?
 }
@@ -240,29 +251,19 @@ pub fn down(
         allow_edited: true,
     };
     block_on(async {
-        let conn = connect(project, global, out).await?;
-        let mut m = Migration {
-            graph: &project.graph,
-            conn,
-            table: VersionTable::new(&project.config.version_table),
-            options,
-        };
+        let mut m = migration(project, global, out, options).await?;
         let start = Instant::now();
         let report = m.downgrade(&target, &mut reporter(out)).await;
         m.conn.close().await;
         let report = report?;
-        if report.steps.is_empty() {
-            out.status("Fresh", format!("nothing to roll back for `{target}`"));
-        } else {
-            out.status(
-                "Finished",
-                format!(
-                    "{} revision(s) rolled back in {}",
-                    report.steps.len(),
-                    ms(start.elapsed())
-                ),
-            );
-        }
+        let fresh = format!("nothing to roll back for `{target}`");
+        summary(
+            out,
+            report.steps.len(),
+            start.elapsed(),
+            fresh,
+            " rolled back",
+        );
         Ok(())
     })?
 }
@@ -362,13 +363,7 @@ pub fn stamp(
         allow_edited: true,
     };
     block_on(async {
-        let conn = connect(project, global, out).await?;
-        let mut m = Migration {
-            graph: &project.graph,
-            conn,
-            table: VersionTable::new(&project.config.version_table),
-            options,
-        };
+        let mut m = migration(project, global, out, options).await?;
         let plan = m.stamp(&target, args.purge).await;
         m.conn.close().await;
         let plan = plan?;
@@ -395,13 +390,7 @@ pub fn repair(
     out: Out,
 ) -> Result<(), CliError> {
     block_on(async {
-        let conn = connect(project, global, out).await?;
-        let mut m = Migration {
-            graph: &project.graph,
-            conn,
-            table: VersionTable::new(&project.config.version_table),
-            options: Options::default(),
-        };
+        let mut m = migration(project, global, out, Options::default()).await?;
         let result = match &args.revision {
             Some(rev) => m.repair(rev, args.applied).await.map(|()| {
                 let what = if args.applied {
