@@ -378,8 +378,7 @@ impl<'g> Migration<'g> {
 
     /// Whether another run recorded (or removed) this revision since the plan was made.
     async fn already_done(&mut self, id: &str, direction: Direction) -> Result<bool, MigrateError> {
-        let rows = self.table.rows(&mut self.conn).await?;
-        let recorded = rows.iter().any(|r| r.revision == id);
+        let recorded = self.table.is_recorded(&mut self.conn, id).await?;
         Ok(match direction {
             Direction::Up => recorded,
             Direction::Down => !recorded,

@@ -452,6 +452,30 @@ impl VersionTable {
         conn.fetch_rows(&sql).await
     }
 
+    /// Whether one revision has a row (one indexed lookup, not the whole table).
+    pub async fn is_recorded(&self, conn: &mut Conn, revision: &str) -> Result<bool, DbError> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {} WHERE revision = {}",
+            self.name,
+            conn.ph(1)
+        );
+        macro_rules! count {
+            ($c:expr) => {
+                sqlx::query(AssertSqlSafe(sql.clone()))
+                    .bind(revision.to_string())
+                    .fetch_one($c)
+                    .await
+                    .and_then(|r| r.try_get::<i64, _>(0))
+            };
+        }
+        let n = match conn {
+            Conn::Sqlite(c) => count!(c),
+            Conn::Postgres(c) => count!(c),
+            Conn::MySql(c) => count!(c),
+        };
+        n.map(|n| n > 0).map_err(|e| DbError::query(e, &sql))
+    }
+
     /// Whether the table exists, without creating it (for read-only commands).
     pub async fn exists(&self, conn: &mut Conn) -> Result<bool, DbError> {
         let sql = match conn.dialect() {
