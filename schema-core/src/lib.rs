@@ -12,6 +12,7 @@ pub mod target;
 
 pub use config::{Config, ConfigError, LockMode, Origin, RawConfig};
 pub use graph::{Edges, GraphError, Node, RevisionGraph, RevisionSet};
+pub use migrator::Migrator;
 pub use plan::{Direction, Plan, PlanError, StampPlan, Step};
 pub use revision::{ParseError, Revision, Warning};
 pub use scaffold::{NewError, NewRevision, Templates};
@@ -23,6 +24,7 @@ pub mod checksum;
 pub mod config;
 pub mod db;
 pub mod migrate;
+pub mod migrator;
 pub mod offline;
 pub mod scaffold;
 pub mod split;
