@@ -19,6 +19,24 @@ pub use scaffold::{NewError, NewRevision, Templates};
 pub use source::{LoadError, Loaded};
 pub use target::{Anchor, ResolveError, Resolved, Target};
 
+/// Embeds the package's revision files in the binary (feature `macros`): expands to a
+/// `&'static [(&'static str, &'static str)]` of `(path, contents)` for
+/// [`Migrator::from_embedded`], every `*.sql` file below the migrations directory that
+/// `cargo schema` uses (`[package.metadata.schema] migrations`, else
+/// `[workspace.metadata.schema]`, else `migrations`); `embed!("db")` names the directory,
+/// relative to the package's Cargo.toml.
+///
+/// ```ignore
+/// let migrator = schema_core::Migrator::from_embedded(schema_core::embed!())?;
+/// migrator.run(&database_url).await?;
+/// ```
+///
+/// Editing an embedded file rebuilds the crate, but a proc macro cannot watch a directory: add
+/// a build.rs with `fn main() { schema_build::watch_migrations(); }` so that new revision
+/// files are picked up.
+#[cfg(feature = "macros")]
+pub use schema_macros::embed;
+
 pub mod check;
 pub mod checksum;
 pub mod config;

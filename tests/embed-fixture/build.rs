@@ -1,0 +1,3 @@
+fn main() {
+    schema_build::watch_migrations();
+}
