@@ -1,0 +1,376 @@
+#!/usr/bin/env bash
+# Measures applying and rolling back a generated linear project of 1,000 revisions (each a
+# CREATE TABLE plus a CREATE INDEX) against the databases' own clients, and `current` on the
+# up-to-date project: the budget the execution issue set.
+#
+#   - `cargo schema up` on a fresh SQLite file / a fresh PostgreSQL database takes at most 1.5x
+#     what `sqlite3 FILE < baseline_up.sql` / `psql -f baseline_up.sql` take for the same SQL as
+#     one file with one transaction per revision;
+#   - `cargo schema down base` from the upgraded state: the same bound against the rollback SQL;
+#   - `cargo schema current` on the up-to-date project (SQLite): under 100 ms, whole process.
+#
+# The baseline scripts are `up --sql` and `down --sql head:base` with the version-table
+# bookkeeping removed (the CREATE TABLE IF NOT EXISTS of the version tables, the layout row, and
+# each revision's INSERT INTO / DELETE FROM the version table); each revision keeps its own
+# BEGIN; ... COMMIT;. Prints a markdown table ready to paste into BENCHMARKS.md and exits 1 when
+# a case is over budget.
+#
+#   bench/apply.sh                  build, generate, measure
+#   REVISIONS=200 bench/apply.sh    another size
+#   SKIP_BUILD=1 bench/apply.sh     use the binaries already in the target directory
+#   SKIP_POSTGRES=1 bench/apply.sh  SQLite and `current` only
+#   RUNS=10 WARMUP=1                hyperfine runs and warm-up runs per command
+#   PG_HOST=127.0.0.1 PG_PORT=5432 PG_USER=postgres PG_DATABASE=cs_bench_apply
+#                                   the PostgreSQL server (trust authentication, or set
+#                                   PGPASSWORD); the database is dropped and recreated before
+#                                   every run and dropped at the end
+#
+# hyperfine's markdown and CSV exports and the baseline scripts are kept in $BENCH_OUT
+# (default: <target dir>/bench/apply).
+#
+# Needs hyperfine, sqlite3 and psql; installs them with apt-get when missing.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+bin="$target_dir/release"
+
+revisions="${REVISIONS:-1000}"
+runs="${RUNS:-10}"
+warmup="${WARMUP:-1}"
+max_ratio="${MAX_RATIO:-1.5}"
+max_current_ms="${MAX_CURRENT_MS:-100}"
+skip_postgres="${SKIP_POSTGRES:-0}"
+pg_host="${PG_HOST:-127.0.0.1}"
+pg_port="${PG_PORT:-5432}"
+pg_user="${PG_USER:-postgres}"
+pg_db="${PG_DATABASE:-cs_bench_apply}"
+# The generated project configures no `version-table`, so the default name.
+version_table="${VERSION_TABLE:-schema_version}"
+results="${BENCH_OUT:-$target_dir/bench/apply}"
+
+die() {
+    echo "bench/apply.sh: error: $*" >&2
+    exit 1
+}
+
+[[ "$pg_db" =~ ^[a-z_][a-z0-9_]*$ ]] || die "PG_DATABASE must be a plain lower-case identifier"
+
+# --- tools -----------------------------------------------------------------------------------
+
+missing=()
+command -v hyperfine >/dev/null 2>&1 || missing+=(hyperfine)
+command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+if [[ "$skip_postgres" != 1 ]]; then
+    command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+fi
+if ((${#missing[@]} > 0)); then
+    command -v apt-get >/dev/null 2>&1 ||
+        die "missing ${missing[*]} and no apt-get to install them; install them by hand"
+    sudo=()
+    if [[ "$(id -u)" -ne 0 ]]; then
+        command -v sudo >/dev/null 2>&1 || die "installing ${missing[*]} needs root or sudo"
+        sudo=(sudo)
+    fi
+    echo "installing ${missing[*]} with apt-get" >&2
+    # Refresh the package lists only when the install cannot find the packages without it
+    # (fresh containers ship without lists).
+    if ! "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; then
+        "${sudo[@]}" apt-get update -qq
+        "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+fi
+command -v hyperfine >/dev/null 2>&1 || die "hyperfine is still missing after apt-get"
+command -v sqlite3 >/dev/null 2>&1 || die "sqlite3 is still missing after apt-get"
+if [[ "$skip_postgres" != 1 ]]; then
+    command -v psql >/dev/null 2>&1 || die "psql is still missing after apt-get"
+fi
+
+# psql against the maintenance database and against the benchmark database; -X skips ~/.psqlrc.
+psql_admin=(psql -X -q -v ON_ERROR_STOP=1 -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres)
+psql_bench=(psql -X -q -v ON_ERROR_STOP=1 -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$pg_db")
+pg_recreate=("${psql_admin[@]}" -c 'SET client_min_messages TO warning'
+    -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" -c "CREATE DATABASE $pg_db")
+pg_url="postgres://$pg_user@$pg_host:$pg_port/$pg_db"
+
+if [[ "$skip_postgres" != 1 ]]; then
+    "${psql_admin[@]}" -tAc 'SELECT 1' >/dev/null 2>&1 ||
+        die "PostgreSQL at $pg_host:$pg_port (user $pg_user) does not answer; start it (DEVELOPERS.md) or set SKIP_POSTGRES=1"
+fi
+
+# --- build and generate ----------------------------------------------------------------------
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+    echo "building release binaries" >&2
+    (cd "$root" && cargo build --release -p cargo-schema -p cargo-schema-e2e)
+fi
+for exe in cargo-schema gen-revisions; do
+    [[ -x "$bin/$exe" ]] || die "$bin/$exe not found; build it or unset SKIP_BUILD"
+done
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/cargo-schema-bench-apply.XXXXXX")"
+pg_created=0
+cleanup() {
+    if ((pg_created)); then
+        "${psql_admin[@]}" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 ||
+            echo "bench/apply.sh: warning: could not drop the database $pg_db" >&2
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+dir="$work/project"
+mkdir -p "$results"
+
+echo "generating $revisions revisions (linear)" >&2
+head="$("$bin/gen-revisions" "$dir" --revisions "$revisions" --branch-every 0)"
+
+schema=("$bin/cargo-schema" schema --manifest-path "$dir/Cargo.toml")
+db="$work/bench.db"              # the SQLite file every measured run works on
+template="$work/upgraded.db"     # the same, upgraded by cargo-schema: what `down` starts from
+current_db="$work/current.db"    # a copy of the template for `current`
+sqlite_url="sqlite://$db"
+
+# The baseline: the offline script without the version-table bookkeeping. A bookkeeping
+# statement is dropped from its first line up to the `;` that ends it outside single quotes
+# (the recorded down section is a quoted string that spans lines and holds `;`).
+strip_bookkeeping() {
+    awk -v VT="$(tr '[:lower:]' '[:upper:]' <<<"$version_table")" '
+        {
+            if (!skipping) {
+                line = $0
+                sub(/^[ \t]+/, "", line)
+                u = toupper(line)
+                if (index(u, "CREATE TABLE IF NOT EXISTS " VT) == 1 ||
+                    index(u, "INSERT INTO " VT) == 1 || index(u, "DELETE FROM " VT) == 1 ||
+                    index(u, "UPDATE " VT) == 1) {
+                    skipping = 1
+                    inq = 0
+                } else {
+                    print
+                    next
+                }
+            }
+            n = length($0)
+            for (i = 1; i <= n; i++) {
+                c = substr($0, i, 1)
+                if (c == "\047") inq = !inq
+                else if (c == ";" && !inq) { skipping = 0; break }
+            }
+        }'
+}
+
+# write_baseline URL DIRECTION FILE: `up --sql` or `down --sql head:base`, bookkeeping removed,
+# checked to hold one BEGIN/COMMIT per revision and no mention of the version table.
+write_baseline() {
+    local url="$1" direction="$2" file="$3"
+    local sql_args=(up --sql)
+    [[ "$direction" == down ]] && sql_args=(down --sql head:base)
+    "${schema[@]}" --database-url "$url" "${sql_args[@]}" 2>/dev/null >"$file.full" ||
+        die "\`${sql_args[*]}\` failed"
+    strip_bookkeeping <"$file.full" >"$file"
+    local begins commits
+    begins="$(grep -c '^BEGIN;$' "$file" || true)"
+    commits="$(grep -c '^COMMIT;$' "$file" || true)"
+    [[ "$begins" == "$revisions" && "$commits" == "$revisions" ]] ||
+        die "$file holds $begins BEGIN and $commits COMMIT for $revisions revisions"
+    if grep -qi "$version_table" "$file"; then
+        die "$file still mentions $version_table after removing the bookkeeping"
+    fi
+    cp "$file" "$results/"
+}
+
+# Tables t1..tN the generated revisions create, in SQLite and PostgreSQL.
+sqlite_tables() {
+    sqlite3 "$1" "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name GLOB 't[0-9]*'"
+}
+pg_tables() {
+    "${psql_bench[@]}" -tAc \
+        "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^t[0-9]+\$'"
+}
+expect_tables() {
+    local what="$1" got="$2" want="$3"
+    [[ "$got" == "$want" ]] || die "$what: $got generated tables, expected $want"
+}
+
+# --- baselines and one run of each command outside the measurements -------------------------
+# So that a broken command fails here with its own error message rather than as a hyperfine
+# statistic, and so that the baselines are known to reach the same state.
+
+echo "checking the SQLite commands and baselines once" >&2
+write_baseline "$sqlite_url" up "$work/baseline_up.sql"
+write_baseline "$sqlite_url" down "$work/baseline_down.sql"
+rm -f "$db" "$db-journal"
+"${schema[@]}" --database-url "$sqlite_url" up -q >/dev/null || die "\`up\` on SQLite failed"
+expect_tables "cargo schema up (SQLite)" "$(sqlite_tables "$db")" "$revisions"
+current_out="$("${schema[@]}" --database-url "$sqlite_url" current 2>/dev/null)" ||
+    die "\`current\` on SQLite failed"
+grep -q "$head" <<<"$current_out" || die "\`current\` does not show the head $head: $current_out"
+cp "$db" "$template"
+cp "$db" "$current_db"
+"${schema[@]}" --database-url "$sqlite_url" down base -q >/dev/null ||
+    die "\`down base\` on SQLite failed"
+expect_tables "cargo schema down base (SQLite)" "$(sqlite_tables "$db")" 0
+rm -f "$db" "$db-journal"
+sqlite3 -bail "$db" <"$work/baseline_up.sql" || die "sqlite3 < baseline_up.sql failed"
+expect_tables "sqlite3 < baseline_up.sql" "$(sqlite_tables "$db")" "$revisions"
+cp "$template" "$db"
+sqlite3 -bail "$db" <"$work/baseline_down.sql" || die "sqlite3 < baseline_down.sql failed"
+expect_tables "sqlite3 < baseline_down.sql" "$(sqlite_tables "$db")" 0
+
+if [[ "$skip_postgres" != 1 ]]; then
+    echo "checking the PostgreSQL commands and baselines once" >&2
+    write_baseline "$pg_url" up "$work/pg_baseline_up.sql"
+    write_baseline "$pg_url" down "$work/pg_baseline_down.sql"
+    pg_created=1
+    "${pg_recreate[@]}" >/dev/null || die "could not create the database $pg_db"
+    "${schema[@]}" --database-url "$pg_url" up -q >/dev/null || die "\`up\` on PostgreSQL failed"
+    expect_tables "cargo schema up (PostgreSQL)" "$(pg_tables)" "$revisions"
+    "${schema[@]}" --database-url "$pg_url" down base -q >/dev/null ||
+        die "\`down base\` on PostgreSQL failed"
+    expect_tables "cargo schema down base (PostgreSQL)" "$(pg_tables)" 0
+    "${pg_recreate[@]}" >/dev/null
+    "${psql_bench[@]}" -f "$work/pg_baseline_up.sql" >/dev/null ||
+        die "psql -f pg_baseline_up.sql failed"
+    expect_tables "psql -f pg_baseline_up.sql" "$(pg_tables)" "$revisions"
+    # The rollback baseline starts, like `down base`, from a database cargo-schema upgraded.
+    "${pg_recreate[@]}" >/dev/null
+    "${schema[@]}" --database-url "$pg_url" up -q >/dev/null
+    "${psql_bench[@]}" -f "$work/pg_baseline_down.sql" >/dev/null ||
+        die "psql -f pg_baseline_down.sql failed"
+    expect_tables "psql -f pg_baseline_down.sql" "$(pg_tables)" 0
+
+    # hyperfine -N runs a prepare command without a shell: recreating and upgrading the
+    # database is two commands, so a script.
+    cat >"$work/prepare_pg_down.sh" <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+$(printf '%q ' "${pg_recreate[@]}") >/dev/null
+$(printf '%q ' "${schema[@]}") --database-url $(printf '%q' "$pg_url") up -q >/dev/null
+EOF
+    chmod +x "$work/prepare_pg_down.sh"
+fi
+
+# --- measure ---------------------------------------------------------------------------------
+
+# hyperfine -N splits a command line with shell quoting rules and runs it without a shell;
+# %q quotes each word (paths with spaces) in a way that splitting undoes, and bash reads it
+# back the same way for the commands that need a shell (`sqlite3 FILE < script`).
+quote() {
+    local quoted
+    printf -v quoted '%q ' "$@"
+    printf '%s' "${quoted% }"
+}
+
+commands_run=()
+# measure NAME SHELL PREPARE COMMAND: hyperfine with SHELL `none` (-N) or `bash`; the prepare
+# command runs before every run, warm-ups included. Its default --output=null sends the
+# command's stdout and stderr to /dev/null.
+measure() {
+    local name="$1" shell="$2" prepare="$3" command="$4"
+    local shell_args=(-N)
+    [[ "$shell" == bash ]] && shell_args=(--shell=bash)
+    echo "measuring $name" >&2
+    hyperfine "${shell_args[@]}" --warmup "$warmup" --runs "$runs" --style basic \
+        ${prepare:+--prepare "$prepare"} \
+        --command-name "$name" \
+        --export-markdown "$results/$name.md" \
+        --export-csv "$results/$name.csv" \
+        "$command" >&2
+    # shellcheck disable=SC2016 # the single quotes are part of the text shown
+    commands_run+=("hyperfine ${shell_args[*]} --warmup $warmup --runs $runs${prepare:+ --prepare '$prepare'} '$command'")
+}
+
+sqlite_fresh="$(quote rm -f "$db" "$db-journal")"
+sqlite_upgraded="$(quote cp "$template" "$db")"
+cs_sqlite="$(quote "${schema[@]}" --database-url "$sqlite_url")"
+
+measure sqlite_up_cs none "$sqlite_fresh" "$cs_sqlite up"
+measure sqlite_up_base bash "$sqlite_fresh" "$(quote sqlite3 "$db") < $(quote "$work/baseline_up.sql")"
+measure sqlite_down_cs none "$sqlite_upgraded" "$cs_sqlite down base"
+measure sqlite_down_base bash "$sqlite_upgraded" \
+    "$(quote sqlite3 "$db") < $(quote "$work/baseline_down.sql")"
+
+if [[ "$skip_postgres" != 1 ]]; then
+    pg_fresh="$(quote "${pg_recreate[@]}")"
+    pg_upgraded="$(quote "$work/prepare_pg_down.sh")"
+    cs_pg="$(quote "${schema[@]}" --database-url "$pg_url")"
+    measure pg_up_cs none "$pg_fresh" "$cs_pg up"
+    measure pg_up_base none "$pg_fresh" "$(quote "${psql_bench[@]}" -f "$work/pg_baseline_up.sql")"
+    measure pg_down_cs none "$pg_upgraded" "$cs_pg down base"
+    measure pg_down_base none "$pg_upgraded" \
+        "$(quote "${psql_bench[@]}" -f "$work/pg_baseline_down.sql")"
+fi
+
+measure current_cs none "" "$(quote "${schema[@]}" --database-url "sqlite://$current_db") current"
+
+# --- report ----------------------------------------------------------------------------------
+
+# hyperfine's CSV: command,mean,stddev,median,user,system,min,max (seconds).
+mean_ms() { awk -F, 'NR == 2 { printf "%.1f", $2 * 1000 }' "$results/$1.csv"; }
+stddev_ms() { awk -F, 'NR == 2 { printf "%.1f", $3 * 1000 }' "$results/$1.csv"; }
+
+over_budget=0
+n_fmt="$(printf "%'d" "$revisions" 2>/dev/null || echo "$revisions")"
+table="| case | cargo-schema mean (ms) | baseline mean (ms) | ratio | budget | result |
+|---|---:|---:|---:|---|---|"
+
+# pair NAME LABEL BASELINE-LABEL: a row comparing NAME_cs with NAME_base.
+pair() {
+    local name="$1" label="$2" baseline="$3"
+    local cs base ratio verdict
+    cs="$(mean_ms "${name}_cs")"
+    base="$(mean_ms "${name}_base")"
+    ratio="$(awk -v a="$cs" -v b="$base" 'BEGIN { printf "%.2f", a / b }')"
+    if awk -v r="$ratio" -v m="$max_ratio" 'BEGIN { exit !(r <= m) }'; then
+        verdict=pass
+    else
+        verdict=fail
+        over_budget=1
+        echo "over budget: $label takes $cs ms, ${ratio}x $baseline ($base ms); budget ${max_ratio}x" >&2
+    fi
+    table+="
+| $label vs $baseline | $cs ± $(stddev_ms "${name}_cs") | $base ± $(stddev_ms "${name}_base") | ${ratio}× | ≤ ${max_ratio}× | $verdict |"
+}
+
+pair sqlite_up "SQLite \`up\`, fresh file" "\`sqlite3 FILE < baseline_up.sql\`"
+pair sqlite_down "SQLite \`down base\`, from head" "\`sqlite3 FILE < baseline_down.sql\`"
+if [[ "$skip_postgres" != 1 ]]; then
+    pair pg_up "PostgreSQL \`up\`, fresh database" "\`psql -f baseline_up.sql\`"
+    pair pg_down "PostgreSQL \`down base\`, from head" "\`psql -f baseline_down.sql\`"
+fi
+current="$(mean_ms current_cs)"
+if awk -v m="$current" -v b="$max_current_ms" 'BEGIN { exit !(m < b) }'; then
+    verdict=pass
+else
+    verdict=fail
+    over_budget=1
+    echo "over budget: \`current\` takes $current ms (budget: under $max_current_ms ms)" >&2
+fi
+table+="
+| SQLite \`current\`, up to date | $current ± $(stddev_ms current_cs) | — | — | < $max_current_ms ms | $verdict |"
+
+cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
+pg_version=""
+if [[ "$skip_postgres" != 1 ]]; then
+    pg_version=", PostgreSQL $("${psql_admin[@]}" -tAc 'SHOW server_version' | awk '{ print $1 }')"
+fi
+# shellcheck disable=SC2016 # backquotes for markdown
+commands_list="$(printf -- '- `%s`\n' "${commands_run[@]}")"
+cat <<EOF
+
+$n_fmt revisions (linear; each CREATE TABLE + CREATE INDEX, down DROP TABLE), \
+hyperfine $(hyperfine --version | awk '{ print $2 }'), $warmup warmup + $runs runs, \
+SQLite $(sqlite3 --version | awk '{ print $1 }')$pg_version, ${cpu:-unknown CPU}, $(nproc) cores.
+
+$table
+
+Commands:
+$commands_list
+
+EOF
+
+if ((over_budget)); then
+    echo "hyperfine's exports and the baseline scripts are in $results" >&2
+    die "over budget (cargo-schema at most ${max_ratio}x the client; \`current\` under $max_current_ms ms)"
+fi
+echo "all cases within budget; hyperfine's exports and the baseline scripts are in $results" >&2
