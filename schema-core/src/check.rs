@@ -122,7 +122,12 @@ pub async fn roundtrip(graph: &RevisionGraph, url: &DatabaseUrl) -> Result<Strin
                 sql: create.clone(),
             })?;
             let scratch = url.with_database(&name)?;
-            let result = run_roundtrip(graph, &scratch).await;
+            // Ctrl-C must not leave the scratch database behind: stop the round trip, drop the
+            // database below, then report the interruption.
+            let result = tokio::select! {
+                r = run_roundtrip(graph, &scratch) => r,
+                _ = tokio::signal::ctrl_c() => Err(MigrateError::Interrupted),
+            };
             let drop = match url.dialect {
                 Dialect::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
                 _ => format!("DROP DATABASE IF EXISTS {name}"),

@@ -88,6 +88,8 @@ pub enum MigrateError {
     Statement(Box<StatementFailure>),
     #[error("no revision `{0}` is recorded in the version table")]
     NotRecorded(String),
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// A statement that failed, with where it stands and what had been done before it.

@@ -488,6 +488,9 @@ pub fn check(
                 Finding::Edited(_) => "restore the file and write a new revision for the change; `cargo schema repair --checksums` accepts it as is".to_string(),
                 Finding::Dirty { .. } => "`cargo schema up` says how to resolve it".to_string(),
                 Finding::CantLocate { .. } => "check out the branch that has these revisions, or run `cargo schema sync`".to_string(),
+                Finding::Roundtrip { error } if error == "interrupted" => {
+                    "the scratch database was dropped".to_string()
+                }
                 Finding::Roundtrip { .. } => "every down section must undo its up section".to_string(),
                 _ => String::new(),
             }]
