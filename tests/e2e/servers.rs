@@ -9,7 +9,7 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cargo_schema_e2e::assert::{error_line_has, exits, help_has};
+use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
 use cargo_schema_e2e::db::{Server, TestDatabase};
 use cargo_schema_e2e::{Output, TestProject, binary, test_database};
 
@@ -396,6 +396,75 @@ fn relative_and_revision_targets_move_up_and_down(server: Server) {
     ok(&p, &url, &["down", "-1"]);
     assert_eq!(recorded(&db), Vec::<String>::new());
     assert_eq!(db.tables(), VERSION_TABLES);
+}
+
+/// Two heads, the left one on a labelled branch:
+///
+/// ```text
+/// 1a2b3c4d5e6f <- 2b3c4d5e6f70 (auth)
+///              <- 3c4d5e6f7081
+/// ```
+fn two_heads_with_a_label() -> TestProject {
+    let p = TestProject::new();
+    write_table_revision(&p, BASE, "");
+    let left = revision_text(LEFT, BASE, "", &table_up(LEFT), Some(&table_down(LEFT))).replacen(
+        "-- message:",
+        "-- branch-labels: auth\n-- message:",
+        1,
+    );
+    p.write(&format!("migrations/{}", file_name(LEFT)), left);
+    write_table_revision(&p, RIGHT, BASE);
+    p
+}
+
+fn branch_targets_and_stamp_forms_work(server: Server) {
+    let db = test_database!(server);
+    let p = two_heads_with_a_label();
+    let url = url(&db);
+
+    // `auth@+1` from nothing walks up the branch's lineage, one revision at a time.
+    ok(&p, &url, &["up", "auth@+1"]);
+    assert_eq!(recorded(&db), [BASE]);
+    ok(&p, &url, &["up", "auth@+1"]);
+    assert_eq!(recorded(&db), sorted([BASE, LEFT]));
+
+    // `head` is ambiguous with two heads; `heads` applies both.
+    let out = schema(&p, &url, &["up", "head"]);
+    exits(&out, INVALID).stderr_has(LEFT).stderr_has(RIGHT);
+    ok(&p, &url, &["up", "heads"]);
+    assert_eq!(recorded(&db), sorted([BASE, LEFT, RIGHT]));
+    assert_eq!(db.tables(), tables_for(&[BASE, LEFT, RIGHT]));
+
+    // `-1` from two current heads is ambiguous and names them.
+    let out = schema(&p, &url, &["down", "-1"]);
+    exits(&out, INVALID).stderr_has(LEFT).stderr_has(RIGHT);
+
+    // `auth@base` rolls back that branch only.
+    ok(&p, &url, &["down", "auth@base"]);
+    assert_eq!(recorded(&db), sorted([BASE, RIGHT]));
+    assert_eq!(db.tables(), tables_for(&[BASE, RIGHT]));
+    ok(&p, &url, &["up", "auth@head"]);
+    assert_eq!(recorded(&db), sorted([BASE, LEFT, RIGHT]));
+
+    // stamp: `--purge base` empties the table without touching the schema; `heads` records
+    // everything without running it.
+    ok(&p, &url, &["stamp", "--purge", "base"]);
+    assert_eq!(recorded(&db), Vec::<String>::new());
+    assert_eq!(db.tables(), tables_for(&[BASE, LEFT, RIGHT]));
+    ok(&p, &url, &["stamp", "heads"]);
+    assert_eq!(recorded(&db), sorted([BASE, LEFT, RIGHT]));
+    ok(&p, &url, &["down", "base"]);
+    assert_eq!(db.tables(), VERSION_TABLES);
+}
+
+#[test]
+fn postgres_branch_targets_and_stamp_forms_work() {
+    branch_targets_and_stamp_forms_work(Server::Postgres);
+}
+
+#[test]
+fn mariadb_branch_targets_and_stamp_forms_work() {
+    branch_targets_and_stamp_forms_work(Server::MySql);
 }
 
 #[test]
