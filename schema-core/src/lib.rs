@@ -46,6 +46,7 @@ pub mod migrator;
 pub mod offline;
 pub mod scaffold;
 pub mod split;
+pub mod testing;
 
 /// A project's revisions, loaded and checked.
 #[derive(Debug)]
