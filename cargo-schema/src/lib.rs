@@ -4,6 +4,7 @@
 pub mod cli;
 mod commands;
 mod error;
+mod git;
 mod output;
 mod project;
 

@@ -89,6 +89,47 @@ fn details(graph: &RevisionGraph, node: &Node) -> Vec<String> {
     v
 }
 
+/// Where each head came from in git, when the project is in a repository.
+fn head_origins(project: &Project, heads: &[usize]) -> Option<Vec<String>> {
+    let git = crate::git::Git::open(&project.config.root).ok()?;
+    let files: Vec<&std::path::Path> = heads
+        .iter()
+        .map(|&h| project.graph.node(h).revision.path.as_path())
+        .collect();
+    let current = git.current_branch();
+    let found = git.provenance(&files, 10_000).ok()?;
+    Some(
+        found
+            .iter()
+            .map(|p| p.describe(current.as_deref()))
+            .collect(),
+    )
+}
+
+/// `2 heads: 1a2b… add phone (from feature/phone, local only) and 3c4d… add roles (from main)`.
+pub fn describe_heads(project: &Project) -> String {
+    let graph = &project.graph;
+    let heads = graph.heads();
+    let origins = head_origins(project, heads);
+    let parts: Vec<String> = heads
+        .iter()
+        .enumerate()
+        .map(|(k, &h)| {
+            let n = graph.node(h);
+            let mut s = n.id().to_string();
+            if let Some(m) = &n.revision.message {
+                s.push(' ');
+                s.push_str(m);
+            }
+            if let Some(o) = origins.as_ref().and_then(|o| o.get(k)) {
+                s.push_str(&format!(" ({o})"));
+            }
+            s
+        })
+        .collect();
+    format!("{} heads: {}", heads.len(), parts.join(" and "))
+}
+
 pub fn heads(project: &Project, out: Out) -> Result<(), CliError> {
     let graph = &project.graph;
     let heads = graph.heads();
@@ -99,19 +140,27 @@ pub fn heads(project: &Project, out: Out) -> Result<(), CliError> {
         return Ok(());
     }
     let p = Palette::stdout();
-    for &h in heads {
+    let origins = if out.verbose {
+        head_origins(project, heads)
+    } else {
+        None
+    };
+    for (k, &h) in heads.iter().enumerate() {
         let node = graph.node(h);
         println!("{}", one_line(node, &p));
         if out.verbose {
             for d in details(graph, node) {
                 println!("    {}", p.dim.apply_to(d));
             }
+            if let Some(o) = origins.as_ref().and_then(|o| o.get(k)) {
+                println!("    {}", p.dim.apply_to(format!("Git: {o}")));
+            }
         }
     }
     if heads.len() > 1 && !out.quiet {
         out.warn(format!(
-            "{} heads are present; `cargo schema merge -m \"merge heads\"` joins them",
-            heads.len()
+            "{}; `cargo schema merge -m \"merge heads\"` joins them",
+            describe_heads(project)
         ));
     }
     Ok(())

@@ -1,0 +1,180 @@
+//! Where revision files came from, read from the local git repository (git2; no network).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use git2::{BranchType, Oid, Repository, Sort};
+
+/// The commit that added a revision file and the branches that carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// The short id of the commit that added the file; `None` when it is not committed.
+    pub commit: Option<String>,
+    pub summary: Option<String>,
+    /// Branches (local first, then remote-tracking) whose tip contains that commit.
+    pub branches: Vec<String>,
+    /// The commit is not on the upstream of the current branch (or there is no upstream).
+    pub local_only: bool,
+}
+
+impl Provenance {
+    /// `from feature/phone, local only`, `from origin/main`, `not committed`.
+    pub fn describe(&self, current: Option<&str>) -> String {
+        if self.commit.is_none() {
+            return "not committed yet".to_string();
+        }
+        // Name the branch the file came from: another branch than the one checked out when
+        // there is one (after a merge both contain it), local before remote.
+        let from = self
+            .branches
+            .iter()
+            .find(|b| Some(b.as_str()) != current)
+            .or_else(|| self.branches.first());
+        let mut s = match from {
+            Some(b) => format!("from {b}"),
+            None => format!("commit {}", self.commit.as_deref().unwrap_or("")),
+        };
+        if self.local_only {
+            s.push_str(", local only");
+        }
+        s
+    }
+}
+
+/// Why git could not be read.
+#[derive(Debug)]
+pub struct GitError(pub String);
+
+impl std::fmt::Display for GitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<git2::Error> for GitError {
+    fn from(e: git2::Error) -> Self {
+        GitError(e.message().to_string())
+    }
+}
+
+/// A repository opened from a project directory.
+pub struct Git {
+    repo: Repository,
+    workdir: PathBuf,
+}
+
+impl Git {
+    /// The repository holding `dir`, or an error saying there is none.
+    pub fn open(dir: &Path) -> Result<Git, GitError> {
+        let repo = Repository::discover(dir)
+            .map_err(|_| GitError(format!("{} is not in a git repository", dir.display())))?;
+        let workdir = repo
+            .workdir()
+            .ok_or_else(|| GitError("the repository is bare".to_string()))?
+            .to_path_buf();
+        Ok(Git { repo, workdir })
+    }
+
+    /// The checked-out branch's name; `None` on a detached HEAD.
+    pub fn current_branch(&self) -> Option<String> {
+        let head = self.repo.head().ok()?;
+        if !head.is_branch() {
+            return None;
+        }
+        head.shorthand().ok().map(str::to_string)
+    }
+
+    fn relative(&self, path: &Path) -> Option<PathBuf> {
+        let abs = std::path::absolute(path).ok()?;
+        let abs = abs.canonicalize().unwrap_or(abs);
+        let root = self
+            .workdir
+            .canonicalize()
+            .unwrap_or_else(|_| self.workdir.clone());
+        abs.strip_prefix(&root).ok().map(Path::to_path_buf)
+    }
+
+    /// For each file, the commit that added it (walking back from HEAD, at most `limit`
+    /// commits) and the branches that contain that commit.
+    pub fn provenance(&self, files: &[&Path], limit: usize) -> Result<Vec<Provenance>, GitError> {
+        let rel: Vec<Option<PathBuf>> = files.iter().map(|f| self.relative(f)).collect();
+        let mut added: HashMap<usize, Oid> = HashMap::new();
+        if let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) {
+            let mut walk = self.repo.revwalk()?;
+            walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+            walk.push(head.id())?;
+            for oid in walk.take(limit) {
+                let oid = oid?;
+                let commit = self.repo.find_commit(oid)?;
+                let tree = commit.tree()?;
+                for (i, path) in rel.iter().enumerate() {
+                    let Some(path) = path else { continue };
+                    if added.contains_key(&i) || tree.get_path(path).is_err() {
+                        continue;
+                    }
+                    let in_parent = commit
+                        .parents()
+                        .any(|p| p.tree().is_ok_and(|t| t.get_path(path).is_ok()));
+                    if !in_parent {
+                        added.insert(i, oid);
+                    }
+                }
+                if added.len() == rel.iter().filter(|r| r.is_some()).count() {
+                    break;
+                }
+            }
+        }
+        let branches = self.branch_tips()?;
+        let upstream = self.upstream_tip();
+        let mut out = Vec::with_capacity(files.len());
+        for i in 0..files.len() {
+            let Some(&oid) = added.get(&i) else {
+                out.push(Provenance {
+                    commit: None,
+                    summary: None,
+                    branches: Vec::new(),
+                    local_only: true,
+                });
+                continue;
+            };
+            let contains =
+                |tip: Oid| tip == oid || self.repo.graph_descendant_of(tip, oid).unwrap_or(false);
+            let commit = self.repo.find_commit(oid)?;
+            out.push(Provenance {
+                commit: Some(oid.to_string()[..7].to_string()),
+                summary: commit.summary().ok().flatten().map(str::to_string),
+                branches: branches
+                    .iter()
+                    .filter(|(_, tip)| contains(*tip))
+                    .map(|(name, _)| name.clone())
+                    .collect(),
+                local_only: upstream.is_none_or(|u| !contains(u)),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Local branches, then remote-tracking branches, with their tips.
+    fn branch_tips(&self) -> Result<Vec<(String, Oid)>, GitError> {
+        let mut out = Vec::new();
+        for kind in [BranchType::Local, BranchType::Remote] {
+            for b in self.repo.branches(Some(kind))? {
+                let (b, _) = b?;
+                let (Ok(Some(name)), Some(tip)) = (b.name(), b.get().target()) else {
+                    continue;
+                };
+                if name.ends_with("/HEAD") {
+                    continue;
+                }
+                out.push((name.to_string(), tip));
+            }
+        }
+        Ok(out)
+    }
+
+    fn upstream_tip(&self) -> Option<Oid> {
+        let name = self.current_branch()?;
+        let branch = self.repo.find_branch(&name, BranchType::Local).ok()?;
+        branch.upstream().ok()?.get().target()
+    }
+}
