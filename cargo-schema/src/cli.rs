@@ -92,6 +92,12 @@ pub enum Command {
     Repair(RepairArgs),
     /// The CI gate: a sound graph with one head; with a database, nothing pending or edited
     Check(CheckArgs),
+    /// What the git hooks run: offer a merge revision over several heads, roll back applied
+    /// revisions this checkout does not have, then apply what is pending (with `auto-apply`)
+    Sync,
+    /// Install or remove the git hooks that run `sync` after merges, checkouts and rebases
+    #[command(subcommand)]
+    Hooks(HooksCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -232,4 +238,13 @@ pub struct CheckArgs {
     /// Also run up, down to base and up again on a scratch database
     #[arg(long)]
     pub roundtrip: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksCommand {
+    /// Write post-merge, post-checkout and post-rewrite hooks that run `cargo schema sync`,
+    /// chained with the hooks already there
+    Install,
+    /// Remove what `install` added, restoring the hooks that were there
+    Uninstall,
 }

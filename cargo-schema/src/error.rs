@@ -281,6 +281,13 @@ impl From<MigrateError> for CliError {
                 err
             }
             MigrateError::NotRecorded(_) => CliError::invalid(e.to_string()),
+            MigrateError::MissingFailed { ref statement, .. } => {
+                let statement = one_line(statement);
+                CliError::new(FAILED, e.to_string()).help(format!("the statement: {statement}"))
+            }
+            MigrateError::MissingIrreversible(_) => CliError::new(FAILED, e.to_string()).help(
+                "check out the branch that has its file and roll back from there, or undo it by hand and `cargo schema repair REV --not-applied`",
+            ),
             other => CliError::new(FAILED, other.to_string()),
         }
     }

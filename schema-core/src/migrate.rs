@@ -90,6 +90,18 @@ pub enum MigrateError {
     NotRecorded(String),
     #[error("interrupted")]
     Interrupted,
+    #[error(
+        "revision `{0}` is applied but its file is gone, and it was irreversible: there is no down section to roll it back with"
+    )]
+    MissingIrreversible(String),
+    #[error(
+        "rolling back revision `{revision}` (its file is gone; the down section recorded at apply time) failed: {message}"
+    )]
+    MissingFailed {
+        revision: String,
+        statement: String,
+        message: String,
+    },
 }
 
 /// A statement that failed, with where it stands and what had been done before it.
@@ -385,6 +397,103 @@ impl<'g> Migration<'g> {
             Direction::Up => recorded,
             Direction::Down => !recorded,
         })
+    }
+
+    /// Applied revisions whose files this checkout does not have (a branch switch left them
+    /// behind), newest first.
+    pub async fn missing(&mut self) -> Result<Vec<AppliedRow>, MigrateError> {
+        if !self.table.exists(&mut self.conn).await? {
+            return Ok(Vec::new());
+        }
+        let mut rows: Vec<AppliedRow> = self
+            .table
+            .rows(&mut self.conn)
+            .await?
+            .into_iter()
+            .filter(|r| self.graph.index_of(&r.revision).is_none())
+            .collect();
+        rows.sort_by(|a, b| {
+            b.applied_at
+                .cmp(&a.applied_at)
+                .then(b.revision.cmp(&a.revision))
+        });
+        Ok(rows)
+    }
+
+    /// Rolls back the applied revisions the checkout does not have, newest first, with the
+    /// down sections recorded when they were applied. Refuses before running anything when
+    /// one of them was irreversible or is dirty.
+    pub async fn roll_back_missing(
+        &mut self,
+        on_rolled_back: &mut dyn FnMut(&AppliedRow, Duration),
+    ) -> Result<Vec<String>, MigrateError> {
+        self.table.lock(&mut self.conn, self.options.lock).await?;
+        let result = self.roll_back_missing_locked(on_rolled_back).await;
+        let _ = self.table.unlock(&mut self.conn, self.options.lock).await;
+        result
+    }
+
+    async fn roll_back_missing_locked(
+        &mut self,
+        on_rolled_back: &mut dyn FnMut(&AppliedRow, Duration),
+    ) -> Result<Vec<String>, MigrateError> {
+        let missing = self.missing().await?;
+        if let Some(row) = missing.iter().find(|r| r.is_dirty()) {
+            return Err(MigrateError::Dirty {
+                revision: row.revision.clone(),
+                path: None,
+                statements_done: row.statements_done,
+                rolling_back: row.state == "dirty-down",
+                error: row.error.clone(),
+            });
+        }
+        if let Some(row) = missing.iter().find(|r| r.down_sql.is_none()) {
+            return Err(MigrateError::MissingIrreversible(row.revision.clone()));
+        }
+        let dialect = self.conn.dialect();
+        // Without the file there is no `transaction:false` marker to go by: transactional
+        // wherever the database can.
+        let transactional = dialect != Dialect::MySql;
+        let mut done = Vec::new();
+        for row in &missing {
+            let down = row.down_sql.as_deref().unwrap_or("");
+            let statements = split::split(down, split_dialect(dialect), 1);
+            let start = Instant::now();
+            self.begin(transactional).await?;
+            for (n, stmt) in statements.iter().enumerate() {
+                if let Err(e) = self.conn.execute(&stmt.sql).await {
+                    let message = database_message(&e);
+                    if transactional {
+                        let _ = self.finish(true, false).await;
+                    } else {
+                        let _ = self
+                            .table
+                            .update_state(
+                                &mut self.conn,
+                                &row.revision,
+                                "dirty-down",
+                                n as i64,
+                                Some(message.clone()),
+                                0,
+                            )
+                            .await;
+                    }
+                    return Err(MigrateError::MissingFailed {
+                        revision: row.revision.clone(),
+                        statement: stmt.sql.clone(),
+                        message,
+                    });
+                }
+            }
+            if let Err(e) = self.table.delete(&mut self.conn, &row.revision).await {
+                let _ = self.finish(transactional, false).await;
+                return Err(e.into());
+            }
+            self.finish(transactional, true).await?;
+            on_rolled_back(row, start.elapsed());
+            done.push(row.revision.clone());
+        }
+        Ok(done)
     }
 
     /// Runs one step with its bookkeeping.

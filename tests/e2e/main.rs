@@ -8,3 +8,4 @@ mod malformed;
 mod offline;
 mod servers;
 mod smoke;
+mod sync;

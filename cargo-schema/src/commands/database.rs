@@ -15,7 +15,7 @@ use crate::error::CliError;
 use crate::output::Out;
 
 /// Runs a future on a runtime of its own: the CLI has one thing to wait for at a time.
-fn block_on<F: std::future::Future>(f: F) -> Result<F::Output, CliError> {
+pub(super) fn block_on<F: std::future::Future>(f: F) -> Result<F::Output, CliError> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -37,11 +37,29 @@ fn lock_mode(project: &Project, args: &LockArgs) -> LockMode {
 async fn connect(project: &Project, global: &GlobalArgs, out: Out) -> Result<Conn, CliError> {
     let url = DatabaseUrl::resolve(&project.config, global.database_url.as_deref())
         .map_err(|e| CliError::new(1, e.to_string()).help(URL_HELP))?;
+    connect_to(&url, out).await
+}
+
+/// Says which database it is (password redacted) and connects.
+pub(super) async fn connect_to(url: &DatabaseUrl, out: Out) -> Result<Conn, CliError> {
     out.status(
         "Using",
         format!("{} database {}", url.dialect.name(), url.redacted()),
     );
-    Ok(Conn::connect(&url).await?)
+    Ok(Conn::connect(url).await?)
+}
+
+/// The database a command that may do without one should use: `None` when nothing is
+/// configured and the default `dev.db` does not exist yet.
+pub(super) fn configured_url(
+    project: &Project,
+    global: &GlobalArgs,
+) -> Result<Option<DatabaseUrl>, CliError> {
+    use schema_core::db::UrlSource;
+    let url = DatabaseUrl::resolve(&project.config, global.database_url.as_deref())
+        .map_err(|e| CliError::new(1, e.to_string()).help(URL_HELP))?;
+    let exists = url.source != UrlSource::Default || project.config.root.join("dev.db").exists();
+    Ok(exists.then_some(url))
 }
 
 /// Connects and sets up a run on the project's version table.
@@ -424,17 +442,15 @@ pub fn check(
     out: Out,
 ) -> Result<(), CliError> {
     use schema_core::check::{self, Finding};
-    use schema_core::db::UrlSource;
     let graph = &project.graph;
     let mut findings = check::check_files(graph);
     let url = DatabaseUrl::resolve(&project.config, global.database_url.as_deref())
         .map_err(|e| CliError::new(1, e.to_string()).help(URL_HELP))?;
-    let has_database =
-        url.source != UrlSource::Default || project.config.root.join("dev.db").exists();
+    let database = configured_url(project, global)?;
     let mut notes = Vec::new();
     block_on(async {
-        if has_database {
-            let mut conn = connect(project, global, out).await?;
+        if let Some(url) = &database {
+            let mut conn = connect_to(url, out).await?;
             let table = VersionTable::new(&project.config.version_table);
             let found = check::check_database(&mut conn, &table, graph).await;
             conn.close().await;
@@ -513,11 +529,7 @@ pub fn applied_if_any(
     global: &GlobalArgs,
     out: Out,
 ) -> Option<schema_core::RevisionSet> {
-    use schema_core::db::UrlSource;
-    let url = DatabaseUrl::resolve(&project.config, global.database_url.as_deref()).ok()?;
-    if url.source == UrlSource::Default && !project.config.root.join("dev.db").exists() {
-        return None;
-    }
+    let url = configured_url(project, global).ok().flatten()?;
     let result = block_on(async {
         // A read command must not hang on an unreachable server: marking is optional.
         let connecting = tokio::time::timeout(Duration::from_secs(3), Conn::connect(&url));

@@ -1,7 +1,9 @@
 //! One function per command; each loads what it needs and renders what schema-core returns.
 
 mod database;
+mod hooks;
 mod read;
+mod sync;
 mod write;
 
 use clap::CommandFactory;
@@ -15,6 +17,7 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
     let global = &cli.global;
     match &cli.command {
         Command::Init => write::init(global, out),
+        Command::Hooks(command) => hooks::run(global, command, out),
         Command::Completions(args) => {
             let mut cmd = Cli::command();
             clap_complete::generate(args.shell, &mut cmd, "cargo-schema", &mut std::io::stdout());
@@ -46,7 +49,8 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
                 Command::Stamp(args) => database::stamp(&project, global, args, out),
                 Command::Repair(args) => database::repair(&project, global, args, out),
                 Command::Check(args) => database::check(&project, global, args, out),
-                Command::Init | Command::Completions(_) => Ok(()),
+                Command::Sync => sync::sync(project, global, out),
+                Command::Init | Command::Completions(_) | Command::Hooks(_) => Ok(()),
             }
         }
     }

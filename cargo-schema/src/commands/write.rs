@@ -133,3 +133,16 @@ pub fn merge(project: &Project, args: &MergeArgs, out: Out) -> Result<(), CliErr
     };
     create(project, &new, out)
 }
+
+/// A merge revision over all heads, as `sync` offers it.
+pub fn merge_heads(project: &Project, out: Out) -> Result<(), CliError> {
+    let graph = &project.graph;
+    let parents = graph.merge_parents(&[])?;
+    let new = NewRevision {
+        message: "merge heads".to_string(),
+        parents: parents.iter().map(|&i| graph.id(i).to_string()).collect(),
+        empty: true,
+        ..Default::default()
+    };
+    create(project, &new, out)
+}

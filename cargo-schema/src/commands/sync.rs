@@ -1,0 +1,181 @@
+//! `sync`: what the git hooks run after a merge, a pull, a checkout or a rebase.
+
+use std::io::IsTerminal;
+
+use schema_core::migrate::Migration;
+use schema_core::{Project, Target};
+
+use super::{database, read, write};
+use crate::cli::GlobalArgs;
+use crate::error::{CliError, FAILED};
+use crate::output::Out;
+
+/// Asks a yes/no question; `None` when nobody can answer (no terminal).
+fn confirm(global: &GlobalArgs, prompt: &str) -> Result<Option<bool>, CliError> {
+    if global.yes {
+        return Ok(Some(true));
+    }
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Ok(None);
+    }
+    dialoguer::Confirm::new()
+        .with_prompt(prompt)
+        .default(true)
+        .interact()
+        .map(Some)
+        .map_err(|e| CliError::new(FAILED, format!("cannot read the answer: {e}")))
+}
+
+pub fn sync(project: Project, global: &GlobalArgs, out: Out) -> Result<(), CliError> {
+    let mut project = project;
+
+    // 1. Several heads, typically after a merge or a pull.
+    if project.graph.heads().len() > 1 {
+        out.warn(read::describe_heads(&project));
+        match choose_merge(global)? {
+            Some(true) => {
+                write::merge_heads(&project, out)?;
+                project = Project::open(project.config.clone())?;
+            }
+            Some(false) => out.status("Skipped", "the heads stay as they are"),
+            None => {
+                return Err(CliError::new(FAILED, "multiple heads are present")
+                    .help("`cargo schema merge -m \"merge heads\"` joins them with a merge revision")
+                    .help("or run `cargo schema sync` in a terminal, or `cargo schema sync --yes` to write the merge revision"));
+            }
+        }
+    }
+
+    // 2. The database, when there is one.
+    let Some(url) = database::configured_url(&project, global)? else {
+        out.status(
+            "Skipped",
+            "no database is configured and dev.db does not exist",
+        );
+        return Ok(());
+    };
+    database::block_on(async {
+        let conn = database::connect_to(&url, out).await?;
+        let mut m = Migration {
+            graph: &project.graph,
+            conn,
+            table: schema_core::db::VersionTable::new(&project.config.version_table),
+            options: schema_core::migrate::Options {
+                lock: project.config.lock,
+                allow_edited: false,
+            },
+        };
+        let result = sync_database(&mut m, &project, global, out).await;
+        m.conn.close().await;
+        result
+    })?
+}
+
+/// Whether to write a merge revision: `--yes`, or the user's choice at a prompt; `None` with
+/// nobody to ask.
+fn choose_merge(global: &GlobalArgs) -> Result<Option<bool>, CliError> {
+    if global.yes {
+        return Ok(Some(true));
+    }
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Ok(None);
+    }
+    let items = [
+        "Write a merge revision over the heads",
+        "Do nothing for now",
+    ];
+    dialoguer::Select::new()
+        .with_prompt("Multiple heads are present. What should cargo-schema do?")
+        .items(items)
+        .default(0)
+        .interact()
+        .map(|i| Some(i == 0))
+        .map_err(|e| CliError::new(FAILED, format!("cannot read the answer: {e}")))
+}
+
+async fn sync_database(
+    m: &mut Migration<'_>,
+    project: &Project,
+    global: &GlobalArgs,
+    out: Out,
+) -> Result<(), CliError> {
+    // Applied revisions whose files this checkout does not have: a branch switch left them.
+    let missing = m.missing().await?;
+    if !missing.is_empty() {
+        let list: Vec<String> = missing
+            .iter()
+            .map(|r| format!("{} (applied {})", r.revision, r.applied_at))
+            .collect();
+        out.warn(format!(
+            "the database has {} revision(s) this checkout does not have: {}",
+            missing.len(),
+            list.join(", ")
+        ));
+        match confirm(
+            global,
+            "Roll them back, newest first, with the down sections recorded when they were applied?",
+        )? {
+            Some(true) => {
+                m.roll_back_missing(&mut |row, took| {
+                    out.status(
+                        "Rolled back",
+                        format!("{} ({} ms)", row.revision, took.as_millis()),
+                    );
+                })
+                .await?;
+            }
+            Some(false) => {
+                out.status(
+                    "Skipped",
+                    "the database keeps them; other commands will say they cannot be located",
+                );
+                return Ok(());
+            }
+            None => {
+                return Err(CliError::new(FAILED, "the database has revisions this checkout does not have")
+                    .help("check out the branch that has them, or run `cargo schema sync --yes` to roll them back"));
+            }
+        }
+    }
+
+    // What the checkout has that the database does not.
+    let state = schema_core::migrate::state(&mut m.conn, &m.table, m.graph).await?;
+    let pending = project
+        .graph
+        .plan_upgrade(&state.applied, &Target::heads())
+        .map(|p| p.steps.len())
+        .unwrap_or(0);
+    if pending == 0 {
+        out.status("Fresh", "the database is up to date with this checkout");
+        return Ok(());
+    }
+    if !project.config.auto_apply {
+        out.status(
+            "Pending",
+            format!(
+                "{pending} revision(s); `cargo schema up` applies them (or set `auto-apply = true`)"
+            ),
+        );
+        return Ok(());
+    }
+    if project.graph.heads().len() > 1 {
+        out.status(
+            "Pending",
+            format!("{pending} revision(s), not applied while several heads are present"),
+        );
+        return Ok(());
+    }
+    m.upgrade(&Target::head(), &mut |e| {
+        if let schema_core::migrate::Event::Step {
+            revision, duration, ..
+        } = e
+        {
+            out.status(
+                "Applied",
+                format!("{} ({} ms)", revision.id, duration.as_millis()),
+            );
+        }
+    })
+    .await?;
+    Ok(())
+}
