@@ -4,6 +4,7 @@ mod check;
 mod commands;
 mod config;
 mod database;
+mod hooks;
 mod malformed;
 mod offline;
 mod servers;
