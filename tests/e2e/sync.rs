@@ -110,19 +110,27 @@ fn sync_yes_writes_a_merge_revision_over_the_heads() {
     assert_eq!(revises, ["bb02", "cc03"]);
 }
 
-#[test]
-fn a_branch_switch_away_from_an_applied_revision_is_rolled_back_and_applied_again_on_return() {
+/// A repository with `aa01` on `main` and `bb02` on `feature/x`, checked out on
+/// `feature/x`; `auto_apply` sets `auto-apply = true`.
+fn feature_repository(auto_apply: bool) -> TestProject {
     let p = TestProject::new();
     p.write(".gitignore", "/target\n/dev.db\n");
-    // auto-apply: sync applies what the checkout has pending.
-    let manifest = p.read("Cargo.toml");
-    p.write("Cargo.toml", format!("{manifest}auto-apply = true\n"));
+    if auto_apply {
+        let manifest = p.read("Cargo.toml");
+        p.write("Cargo.toml", format!("{manifest}auto-apply = true\n"));
+    }
     git(&p, &["init", "-q"]);
     revision(&p, "aa01", "");
     commit_all(&p, "base");
     git(&p, &["checkout", "-qb", "feature/x"]);
     revision(&p, "bb02", "aa01");
     commit_all(&p, "x");
+    p
+}
+
+#[test]
+fn a_branch_switch_away_from_an_applied_revision_is_rolled_back_with_yes() {
+    let p = feature_repository(false);
     exits(&p.run(&["up"]), 0);
     let db = p.path().join("dev.db");
     assert!(tables(&db).contains("t_bb02"));
@@ -139,10 +147,67 @@ fn a_branch_switch_away_from_an_applied_revision_is_rolled_back_and_applied_agai
     assert!(!tables(&db).contains("t_bb02"), "{}", tables(&db));
     exits(&p.run(&["current"]), 0).stdout_has("aa01");
 
+    // Back on the branch, without auto-apply, sync only says what is pending.
     git(&p, &["checkout", "-q", "feature/x"]);
-    let out = p.run(&["sync", "--yes"]);
-    exits(&out, 0).stderr_has("Applied bb02");
+    exits(&p.run(&["sync"]), 0).stderr_has("1 revision(s)");
+    assert!(!tables(&db).contains("t_bb02"));
+}
+
+/// Runs git with the freshly built binary first on PATH, so that the installed hooks'
+/// `cargo schema sync` runs it (and no cargo-schema installed in CARGO_HOME).
+#[track_caller]
+fn git_with_hooks(p: &TestProject, args: &[&str]) {
+    let bin_dir = cargo_schema_e2e::binary()
+        .parent()
+        .expect("the binary's directory")
+        .to_path_buf();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![bin_dir];
+    dirs.extend(std::env::split_paths(&path));
+    let cargo_home = p.path().join("target/cargo-home");
+    std::fs::create_dir_all(cargo_home.join("bin")).expect("mkdir");
+    let out = Command::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+        .args(args)
+        .current_dir(p.path())
+        .env("PATH", std::env::join_paths(dirs).expect("a PATH"))
+        .env("CARGO_HOME", &cargo_home)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn with_auto_apply_the_installed_hooks_follow_branch_switches() {
+    if Command::new("cargo").arg("--version").output().is_err() {
+        eprintln!("skipped: cargo is not on PATH");
+        return;
+    }
+    let p = feature_repository(true);
+    exits(&p.run(&["hooks", "install"]), 0);
+    exits(&p.run(&["up"]), 0);
+    let db = p.path().join("dev.db");
     assert!(tables(&db).contains("t_bb02"));
+
+    // The post-checkout hook runs sync: the revision main does not have is rolled back...
+    git_with_hooks(&p, &["checkout", "-q", "main"]);
+    assert!(!tables(&db).contains("t_bb02"), "{}", tables(&db));
+    exits(&p.run(&["current"]), 0).stdout_has("aa01");
+
+    // ...and applied again when the branch comes back.
+    git_with_hooks(&p, &["checkout", "-q", "feature/x"]);
+    assert!(tables(&db).contains("t_bb02"), "{}", tables(&db));
+
+    // A merge bringing in a new revision applies it too (post-merge).
+    git(&p, &["checkout", "-q", "main"]);
+    exits(&p.run(&["sync"]), 0);
+    git_with_hooks(&p, &["merge", "-q", "--no-edit", "feature/x"]);
+    assert!(tables(&db).contains("t_bb02"), "{}", tables(&db));
 }
 
 #[test]

@@ -10,9 +10,11 @@ use crate::cli::GlobalArgs;
 use crate::error::{CliError, FAILED};
 use crate::output::Out;
 
-/// Asks a yes/no question; `None` when nobody can answer (no terminal).
-fn confirm(global: &GlobalArgs, prompt: &str) -> Result<Option<bool>, CliError> {
-    if global.yes {
+/// Asks a yes/no question; `None` when nobody can answer (no terminal). `auto` answers yes
+/// for the user who set `auto-apply = true`: the hooks have no terminal, and that user asked
+/// for the development database to follow the checkout.
+fn confirm(global: &GlobalArgs, auto: bool, prompt: &str) -> Result<Option<bool>, CliError> {
+    if global.yes || auto {
         return Ok(Some(true));
     }
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
@@ -113,6 +115,7 @@ async fn sync_database(
         ));
         match confirm(
             global,
+            project.config.auto_apply,
             "Roll them back, newest first, with the down sections recorded when they were applied?",
         )? {
             Some(true) => {
