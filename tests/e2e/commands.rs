@@ -682,7 +682,7 @@ fn heads_lists_every_head_and_verbose_adds_the_path() {
     exits(&out, 0)
         .stdout_has(&format!("{AUTH2} (head) (@auth) revision {AUTH2}"))
         .stdout_has(&format!("{OTHER2} (head) revision {OTHER2}"))
-        .stderr_has("2 heads are present");
+        .stderr_has("2 heads: ");
     assert_eq!(out.stdout.lines().count(), 2, "{out:#?}");
     assert!(!out.stdout.contains(FORK), "{out:#?}");
 
