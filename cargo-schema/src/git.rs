@@ -41,6 +41,16 @@ impl Provenance {
     }
 }
 
+/// A revision file changed by a commit after its earlier version had reached the default
+/// branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditedInGit {
+    pub path: PathBuf,
+    pub commit: String,
+    pub summary: String,
+    pub default_branch: String,
+}
+
 /// Why git could not be read.
 #[derive(Debug)]
 pub struct GitError(pub String);
@@ -152,6 +162,101 @@ impl Git {
             });
         }
         Ok(out)
+    }
+
+    /// The default branch: what `origin/HEAD` points at, else `main`, else `master`.
+    pub fn default_branch(&self) -> Option<(String, Oid)> {
+        if let Ok(r) = self.repo.find_reference("refs/remotes/origin/HEAD")
+            && let Ok(resolved) = r.resolve()
+            && let Some(oid) = resolved.target()
+        {
+            let name = resolved.shorthand().unwrap_or("origin/HEAD").to_string();
+            return Some((name, oid));
+        }
+        ["main", "master"].iter().find_map(|name| {
+            let b = self.repo.find_branch(name, BranchType::Local).ok()?;
+            Some((name.to_string(), b.get().target()?))
+        })
+    }
+
+    /// Commits (walking back from HEAD, at most `limit`) that changed a revision file under
+    /// `dir` from a version that had reached the default branch: an applied migration edited
+    /// after it was shared. Versions that only lived on a feature branch may change freely.
+    pub fn edits_after_default(
+        &self,
+        dir: &Path,
+        limit: usize,
+    ) -> Result<Vec<EditedInGit>, GitError> {
+        let Some((default_name, default_tip)) = self.default_branch() else {
+            return Ok(Vec::new());
+        };
+        let Some(dir) = self.relative(dir) else {
+            return Ok(Vec::new());
+        };
+        let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) else {
+            return Ok(Vec::new());
+        };
+        let mut options = git2::DiffOptions::new();
+        options.pathspec(dir.to_string_lossy().as_ref());
+
+        // Every version of every revision file that reached the default branch: what each
+        // commit on its first-parent line (direct commits and merges) brought in.
+        let mut shared: std::collections::HashSet<(PathBuf, Oid)> = Default::default();
+        let mut mainline = Some(self.repo.find_commit(default_tip)?);
+        let mut steps = 0;
+        while let Some(commit) = mainline {
+            let parent = commit.parent(0).ok();
+            let parent_tree = parent.as_ref().map(|p| p.tree()).transpose()?;
+            let diff = self.repo.diff_tree_to_tree(
+                parent_tree.as_ref(),
+                Some(&commit.tree()?),
+                Some(&mut options),
+            )?;
+            for delta in diff.deltas() {
+                if let Some(path) = delta.new_file().path() {
+                    shared.insert((path.to_path_buf(), delta.new_file().id()));
+                }
+            }
+            steps += 1;
+            mainline = if steps < limit { parent } else { None };
+        }
+
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+        walk.push(head.id())?;
+        let mut found = Vec::new();
+        for oid in walk.take(limit) {
+            let commit = self.repo.find_commit(oid?)?;
+            // A merge's changes are its branch's commits, which the walk visits too.
+            if commit.parent_count() != 1 {
+                continue;
+            }
+            let parent = commit.parent(0)?;
+            let diff = self.repo.diff_tree_to_tree(
+                Some(&parent.tree()?),
+                Some(&commit.tree()?),
+                Some(&mut options),
+            )?;
+            for delta in diff.deltas() {
+                let Some(path) = delta.old_file().path() else {
+                    continue;
+                };
+                let edited = matches!(delta.status(), git2::Delta::Modified | git2::Delta::Deleted);
+                if !edited
+                    || path.extension().is_none_or(|e| e != "sql")
+                    || !shared.contains(&(path.to_path_buf(), delta.old_file().id()))
+                {
+                    continue;
+                }
+                found.push(EditedInGit {
+                    path: self.workdir.join(path),
+                    commit: commit.id().to_string()[..7].to_string(),
+                    summary: commit.summary().ok().flatten().unwrap_or("").to_string(),
+                    default_branch: default_name.clone(),
+                });
+            }
+        }
+        Ok(found)
     }
 
     /// Local branches, then remote-tracking branches, with their tips.

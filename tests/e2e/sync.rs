@@ -244,3 +244,41 @@ fn a_detached_head_still_names_the_branches() {
     let out = p.run(&["heads", "-v"]);
     exits(&out, 0).stdout_has("Git: from");
 }
+
+#[test]
+fn check_reports_a_revision_edited_after_it_reached_the_default_branch() {
+    let p = TestProject::new();
+    p.write(".gitignore", "/target\n/dev.db\n");
+    git(&p, &["init", "-q"]);
+    revision(&p, "aa01", "");
+    commit_all(&p, "base");
+    exits(&p.run(&["check"]), 0);
+
+    // Edits on a feature branch before it is merged are fine.
+    git(&p, &["checkout", "-qb", "feature/x"]);
+    revision(&p, "bb02", "aa01");
+    commit_all(&p, "add bb02");
+    let path = "migrations/bb02_r.sql";
+    let text = p.read(path).replace("INTEGER", "BIGINT");
+    p.write(path, text);
+    commit_all(&p, "fix bb02 before review");
+    exits(&p.run(&["check"]), 0);
+
+    // Once on main, an edit is a finding naming the file and the commit. (The merge is a
+    // merge commit, as a pull request makes; after a fast-forward the branch's commits are
+    // main's own history and its earlier edits would count.)
+    git(&p, &["checkout", "-q", "main"]);
+    git(&p, &["merge", "-q", "--no-ff", "--no-edit", "feature/x"]);
+    exits(&p.run(&["check"]), 0);
+    let text = p.read("migrations/aa01_r.sql").replace("INTEGER", "TEXT");
+    p.write("migrations/aa01_r.sql", text);
+    commit_all(&p, "change aa01 in place");
+    let commit = git(&p, &["rev-parse", "--short=7", "HEAD"]);
+    let out = p.run(&["check"]);
+    exits(&out, 1)
+        .stderr_has("migrations/aa01_r.sql was edited in commit")
+        .stderr_has(commit.trim())
+        .stderr_has("change aa01 in place")
+        .stderr_has("after it reached main");
+    assert!(!out.stderr.contains("bb02_r.sql was edited"), "{out:#?}");
+}

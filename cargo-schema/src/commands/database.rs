@@ -473,10 +473,39 @@ pub fn check(
         }
         Ok::<_, CliError>(())
     })??;
+    // In git: revision files edited after they reached the default branch.
+    let git_findings: Vec<crate::error::Diagnostic> = match crate::git::Git::open(&project.config.root) {
+        Ok(git) => git
+            .edits_after_default(&project.config.migrations, 5_000)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| crate::error::Diagnostic {
+                message: format!(
+                    "{} was edited in commit {} (\"{}\") after it reached {}",
+                    crate::project::relative(&e.path).display(),
+                    e.commit,
+                    e.summary,
+                    e.default_branch
+                ),
+                help: vec![
+                    "a revision that reached the default branch may be applied somewhere: revert the edit and write a new revision for the change".to_string(),
+                ],
+            })
+            .collect(),
+        Err(_) => {
+            notes.push("not in a git repository: git history not checked".to_string());
+            Vec::new()
+        }
+    };
+    let ok = findings.is_empty() && git_findings.is_empty();
     if out.json() {
         let value = json!({
-            "ok": findings.is_empty(),
-            "findings": findings.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+            "ok": ok,
+            "findings": findings
+                .iter()
+                .map(|f| f.to_string())
+                .chain(git_findings.iter().map(|d| d.message.clone()))
+                .collect::<Vec<_>>(),
             "notes": notes,
         });
         println!(
@@ -484,7 +513,7 @@ pub fn check(
             serde_json::to_string_pretty(&value).unwrap_or_default()
         );
     }
-    if findings.is_empty() {
+    if ok {
         for n in &notes {
             out.status("Note", n);
         }
@@ -494,7 +523,7 @@ pub fn check(
         );
         return Ok(());
     }
-    let diagnostics = findings
+    let diagnostics: Vec<crate::error::Diagnostic> = findings
         .iter()
         .map(|f| crate::error::Diagnostic {
             message: f.to_string(),
@@ -516,7 +545,7 @@ pub fn check(
         })
         .collect();
     Err(CliError {
-        diagnostics,
+        diagnostics: diagnostics.into_iter().chain(git_findings).collect(),
         code: crate::error::FAILED,
     })
 }
