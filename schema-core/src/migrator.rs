@@ -100,6 +100,16 @@ impl Migrator {
         self.run_on(conn).await
     }
 
+    /// Applies what is pending over a connection from the application's pool (`&PgPool`,
+    /// `&MySqlPool` or `&SqlitePool`); the connection goes back to the pool afterwards.
+    pub async fn run_pool<'a>(
+        &self,
+        pool: impl Into<crate::db::Pool<'a>>,
+    ) -> Result<Report, MigrateError> {
+        let conn = Conn::from_pool(pool).await?;
+        self.run_on(conn).await
+    }
+
     /// Applies what is pending over a connection the application already has.
     pub async fn run_on(&self, mut conn: Conn) -> Result<Report, MigrateError> {
         let table = VersionTable::new(&self.version_table);
@@ -211,6 +221,30 @@ mod tests {
         assert!(err.to_string().contains("can't locate"), "{err}");
         let newer = Migrator::from_embedded(&[("a1.sql", A), ("b2.sql", B)]).expect("valid");
         assert!(newer.run(&url).await.expect("run").steps.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_applications_pool_is_migrated_and_keeps_working() {
+        use std::str::FromStr;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&format!(
+            "sqlite://{}",
+            dir.path().join("app.db").display()
+        ))
+        .expect("options")
+        .create_if_missing(true);
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(opts)
+            .await
+            .expect("pool");
+        let m = Migrator::from_embedded(&[("a1.sql", A), ("b2.sql", B)]).expect("valid");
+        assert_eq!(m.run_pool(&pool).await.expect("run").steps.len(), 2);
+        assert!(m.run_pool(&pool).await.expect("run").steps.is_empty());
+        sqlx::raw_sql("INSERT INTO b (id) VALUES (1)")
+            .execute(&pool)
+            .await
+            .expect("the pool sees the migrated schema");
     }
 
     #[test]

@@ -383,9 +383,9 @@ async fn texts(
         }};
     }
     match conn {
-        Conn::Sqlite(c) => rows!(c),
-        Conn::Postgres(c) => rows!(c),
-        Conn::MySql(c) => rows!(c),
+        Conn::Sqlite(c) => rows!(&mut **c),
+        Conn::Postgres(c) => rows!(&mut **c),
+        Conn::MySql(c) => rows!(&mut **c),
     }
 }
 

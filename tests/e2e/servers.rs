@@ -947,12 +947,8 @@ fn mariadb_a_run_on_another_database_does_not_wait_for_the_lock() {
 fn postgres_kill_9_during_a_revision_leaves_the_previous_revision_and_up_completes() {
     let db = test_database!(Server::Postgres);
     // By default PostgreSQL notices a dead client only when the statement returns (here after
-    // 30 s); with this it checks the socket while the statement runs, as a long deploy would
-    // want, and the test stays short.
-    db.query(&format!(
-        "ALTER DATABASE {} SET client_connection_check_interval = '100ms'",
-        db.name()
-    ));
+    // 30 s); cargo-schema sets client_connection_check_interval on its connections, so the
+    // server ends the killed run's session, and its advisory lock, within about a second.
     let p = TestProject::new();
     write_table_revision(&p, BASE, "");
     write_revision(

@@ -61,9 +61,85 @@ pub fn database_message(e: &sqlx::Error) -> String {
 
 /// A connection to one of the three databases.
 pub enum Conn {
-    Sqlite(sqlx::SqliteConnection),
-    Postgres(sqlx::PgConnection),
-    MySql(sqlx::MySqlConnection),
+    Sqlite(Handle<sqlx::SqliteConnection>),
+    Postgres(Handle<sqlx::PgConnection>),
+    MySql(Handle<sqlx::MySqlConnection>),
+}
+
+/// A connection of one kind: opened here, or borrowed from an application's pool.
+pub enum Handle<C: Connection> {
+    Owned(C),
+    Pooled(sqlx::pool::PoolConnection<C::Database>),
+}
+
+impl<C> std::ops::Deref for Handle<C>
+where
+    C: Connection,
+    C::Database: sqlx::Database<Connection = C>,
+{
+    type Target = C;
+    fn deref(&self) -> &C {
+        match self {
+            Handle::Owned(c) => c,
+            Handle::Pooled(p) => p,
+        }
+    }
+}
+
+impl<C> std::ops::DerefMut for Handle<C>
+where
+    C: Connection,
+    C::Database: sqlx::Database<Connection = C>,
+{
+    fn deref_mut(&mut self) -> &mut C {
+        match self {
+            Handle::Owned(c) => c,
+            Handle::Pooled(p) => p,
+        }
+    }
+}
+
+impl<C: Connection> Handle<C> {
+    /// Closes an owned connection; a pooled one goes back to its pool.
+    async fn close(self) {
+        if let Handle::Owned(c) = self {
+            let _ = c.close().await;
+        }
+    }
+}
+
+/// An application's connection pool, for [`Conn::from_pool`].
+pub enum Pool<'a> {
+    Sqlite(&'a sqlx::SqlitePool),
+    Postgres(&'a sqlx::PgPool),
+    MySql(&'a sqlx::MySqlPool),
+}
+
+impl<'a> From<&'a sqlx::SqlitePool> for Pool<'a> {
+    fn from(p: &'a sqlx::SqlitePool) -> Self {
+        Pool::Sqlite(p)
+    }
+}
+
+impl<'a> From<&'a sqlx::PgPool> for Pool<'a> {
+    fn from(p: &'a sqlx::PgPool) -> Self {
+        Pool::Postgres(p)
+    }
+}
+
+impl<'a> From<&'a sqlx::MySqlPool> for Pool<'a> {
+    fn from(p: &'a sqlx::MySqlPool) -> Self {
+        Pool::MySql(p)
+    }
+}
+
+/// If this process dies mid-revision (kill -9), the server should notice at once and release
+/// the advisory lock, not when the running statement ends. PostgreSQL 14 and later; older
+/// servers reject the setting, which is fine.
+async fn notice_dead_clients(conn: &mut sqlx::PgConnection) {
+    let _ = sqlx::raw_sql("SET client_connection_check_interval = '1s'")
+        .execute(conn)
+        .await;
 }
 
 /// One row of the version table.
@@ -136,22 +212,41 @@ impl Conn {
                         dir: dir.to_path_buf(),
                     });
                 }
-                Conn::Sqlite(
+                Conn::Sqlite(Handle::Owned(
                     sqlx::SqliteConnection::connect_with(&opts)
                         .await
                         .map_err(fail)?,
-                )
+                ))
             }
-            Dialect::Postgres => Conn::Postgres(
-                sqlx::PgConnection::connect(url.secret())
+            Dialect::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(url.secret())
                     .await
-                    .map_err(fail)?,
-            ),
-            Dialect::MySql => Conn::MySql(
+                    .map_err(fail)?;
+                notice_dead_clients(&mut conn).await;
+                Conn::Postgres(Handle::Owned(conn))
+            }
+            Dialect::MySql => Conn::MySql(Handle::Owned(
                 sqlx::MySqlConnection::connect(url.secret())
                     .await
                     .map_err(fail)?,
-            ),
+            )),
+        })
+    }
+
+    /// A connection from an application's pool; it goes back to the pool when closed.
+    pub async fn from_pool<'a>(pool: impl Into<Pool<'a>>) -> Result<Conn, DbError> {
+        let fail = |e: sqlx::Error| DbError::Connect {
+            redacted: "the application's pool".to_string(),
+            message: connect_message(&e),
+        };
+        Ok(match pool.into() {
+            Pool::Sqlite(p) => Conn::Sqlite(Handle::Pooled(p.acquire().await.map_err(fail)?)),
+            Pool::Postgres(p) => {
+                let mut conn = p.acquire().await.map_err(fail)?;
+                notice_dead_clients(&mut conn).await;
+                Conn::Postgres(Handle::Pooled(conn))
+            }
+            Pool::MySql(p) => Conn::MySql(Handle::Pooled(p.acquire().await.map_err(fail)?)),
         })
     }
 
@@ -167,9 +262,9 @@ impl Conn {
     pub async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
         match self {
-            Conn::Sqlite(c) => q.execute(c).await.map(drop),
-            Conn::Postgres(c) => q.execute(c).await.map(drop),
-            Conn::MySql(c) => q.execute(c).await.map(drop),
+            Conn::Sqlite(c) => q.execute(&mut **c).await.map(drop),
+            Conn::Postgres(c) => q.execute(&mut **c).await.map(drop),
+            Conn::MySql(c) => q.execute(&mut **c).await.map(drop),
         }
     }
 
@@ -178,15 +273,15 @@ impl Conn {
         let q = AssertSqlSafe(sql.to_string());
         let r = match self {
             Conn::Sqlite(c) => bind_all!(sqlx::query(q), params)
-                .execute(c)
+                .execute(&mut **c)
                 .await
                 .map(|r| r.rows_affected()),
             Conn::Postgres(c) => bind_all!(sqlx::query(q), params)
-                .execute(c)
+                .execute(&mut **c)
                 .await
                 .map(|r| r.rows_affected()),
             Conn::MySql(c) => bind_all!(sqlx::query(q), params)
-                .execute(c)
+                .execute(&mut **c)
                 .await
                 .map(|r| r.rows_affected()),
         };
@@ -227,9 +322,9 @@ impl Conn {
             }};
         }
         match self {
-            Conn::Sqlite(c) => rows!(c),
-            Conn::Postgres(c) => rows!(c),
-            Conn::MySql(c) => rows!(c),
+            Conn::Sqlite(c) => rows!(&mut **c),
+            Conn::Postgres(c) => rows!(&mut **c),
+            Conn::MySql(c) => rows!(&mut **c),
         }
     }
 
@@ -248,18 +343,18 @@ impl Conn {
             }};
         }
         Ok(match self {
-            Conn::Sqlite(c) => one!(c),
-            Conn::Postgres(c) => one!(c),
-            Conn::MySql(c) => one!(c),
+            Conn::Sqlite(c) => one!(&mut **c),
+            Conn::Postgres(c) => one!(&mut **c),
+            Conn::MySql(c) => one!(&mut **c),
         })
     }
 
     pub async fn close(self) {
-        let _ = match self {
+        match self {
             Conn::Sqlite(c) => c.close().await,
             Conn::Postgres(c) => c.close().await,
             Conn::MySql(c) => c.close().await,
-        };
+        }
     }
 }
 
@@ -469,9 +564,9 @@ impl VersionTable {
             };
         }
         let n = match conn {
-            Conn::Sqlite(c) => count!(c),
-            Conn::Postgres(c) => count!(c),
-            Conn::MySql(c) => count!(c),
+            Conn::Sqlite(c) => count!(&mut **c),
+            Conn::Postgres(c) => count!(&mut **c),
+            Conn::MySql(c) => count!(&mut **c),
         };
         n.map(|n| n > 0).map_err(|e| DbError::query(e, &sql))
     }
