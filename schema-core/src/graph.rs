@@ -8,7 +8,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::fmt;
 use std::path::PathBuf;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::revision::Revision;
 
@@ -25,7 +25,7 @@ pub struct Node {
     /// Indexes of the revisions that depend on this one.
     pub dependents: Vec<usize>,
     /// Declared and inherited branch labels, shared between the nodes of a branch.
-    labels: Option<Rc<BTreeSet<String>>>,
+    labels: Option<Arc<BTreeSet<String>>>,
 }
 
 impl Node {
@@ -313,13 +313,13 @@ impl RevisionGraph {
         for pos in 0..self.order.len() {
             let i = self.order[pos];
             let own = &self.nodes[i].revision.branch_labels;
-            let mut inherited: Option<Rc<BTreeSet<String>>> = None;
+            let mut inherited: Option<Arc<BTreeSet<String>>> = None;
             for &p in &self.nodes[i].parents {
                 if let Some(pl) = &self.nodes[p].labels {
                     inherited = Some(match inherited {
-                        None => Rc::clone(pl),
-                        Some(cur) if Rc::ptr_eq(&cur, pl) || pl.is_subset(&cur) => cur,
-                        Some(cur) => Rc::new(cur.union(pl).cloned().collect()),
+                        None => Arc::clone(pl),
+                        Some(cur) if Arc::ptr_eq(&cur, pl) || pl.is_subset(&cur) => cur,
+                        Some(cur) => Arc::new(cur.union(pl).cloned().collect()),
                     });
                 }
             }
@@ -328,7 +328,7 @@ impl RevisionGraph {
             } else {
                 let mut set: BTreeSet<String> = inherited.map(|s| (*s).clone()).unwrap_or_default();
                 set.extend(own.iter().cloned());
-                Some(Rc::new(set))
+                Some(Arc::new(set))
             };
             self.nodes[i].labels = labels;
         }
@@ -349,7 +349,7 @@ impl RevisionGraph {
                     let mut set: BTreeSet<String> =
                         node.labels.as_deref().cloned().unwrap_or_default();
                     set.extend(own.iter().cloned());
-                    self.nodes[cur].labels = Some(Rc::new(set));
+                    self.nodes[cur].labels = Some(Arc::new(set));
                 }
                 match self.nodes[cur].parents.first() {
                     Some(&p) => cur = p,

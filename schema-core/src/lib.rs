@@ -6,6 +6,7 @@ pub mod graph;
 pub mod history;
 pub mod init;
 pub mod plan;
+pub mod reparent;
 pub mod revision;
 pub mod source;
 pub mod target;
@@ -36,6 +37,10 @@ pub use target::{Anchor, ResolveError, Resolved, Target};
 /// files are picked up.
 #[cfg(feature = "macros")]
 pub use schema_macros::embed;
+/// `#[schema_core::test]` (feature `macros`): a test with a database of its own, cloned from a
+/// migrated template; see [`testing`].
+#[cfg(feature = "macros")]
+pub use schema_macros::test;
 
 pub mod check;
 pub mod checksum;

@@ -1,10 +1,10 @@
 //! Procedural macros for `schema-core`. Use them through `schema-core`'s `macros` feature
-//! (`schema_core::embed!`), not from this crate directly.
+//! (`schema_core::embed!`, `#[schema_core::test]`), not from this crate directly.
 
 use std::path::{Path, PathBuf};
 
 use proc_macro::TokenStream;
-use proc_macro2::{Literal, Span, TokenTree};
+use proc_macro2::{Delimiter, Literal, Span, TokenTree};
 use quote::{quote, quote_spanned};
 
 /// Embeds a package's revision files in the binary, for `schema_core::Migrator::from_embedded`.
@@ -73,6 +73,203 @@ fn expand(input: proc_macro2::TokenStream) -> Result<proc_macro2::TokenStream, E
         const FILES: &[(&str, &str)] = &[#(#entries),*];
         FILES
     }})
+}
+
+/// Turns `async fn name(db: schema_core::testing::TestDatabase) [-> R] { … }` into a `#[test]`
+/// that gets a database of its own, migrated to head and dropped afterwards (also when the test
+/// panics), cloned from a template instead of replaying the migrations
+/// (see `schema_core::testing`).
+///
+/// The expansion builds a current-thread tokio runtime (the test crate needs `tokio`, feature
+/// `rt`, among its dependencies), the `Migrator` from `schema_core::embed!()` (once per test
+/// thread: a `Migrator` is not `Sync`, so no `static`), and a `TestDatabase` on the server named by the environment variable
+/// `SCHEMA_TEST_DATABASE_URL` (a PostgreSQL or MySQL maintenance database, or `sqlite:` and a
+/// directory); without it, SQLite files in `<temp dir>/schema-core-tests/<package name>`.
+///
+/// `#[schema_core::test(fixtures("fixtures/a.sql", "fixtures/b.sql"))]` runs SQL files
+/// (relative to the package's Cargo.toml; a missing one is a compile error) on the copy, in
+/// order, before the body. Other attributes (`#[ignore]`, `#[should_panic]`) are kept on the
+/// test. A body returning `Result` makes the test fail on `Err`, as with `#[test]`.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    match expand_test(args.into(), item.into()) {
+        Ok(tokens) => tokens.into(),
+        Err((span, message)) => quote_spanned!(span=> ::core::compile_error!(#message)).into(),
+    }
+}
+
+fn expand_test(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> Result<proc_macro2::TokenStream, Error> {
+    let fixtures = fixtures(args)?;
+    let tokens: Vec<TokenTree> = item.into_iter().collect();
+    let usage = |span: Span| {
+        (
+            span,
+            "#[schema_core::test] goes on `async fn name(db: schema_core::testing::TestDatabase) { … }`"
+                .to_string(),
+        )
+    };
+    let mut i = 0;
+    // Outer attributes: kept on the generated test.
+    let mut attrs = Vec::new();
+    while let (Some(TokenTree::Punct(p)), Some(TokenTree::Group(g))) =
+        (tokens.get(i), tokens.get(i + 1))
+    {
+        if p.as_char() != '#' || g.delimiter() != Delimiter::Bracket {
+            break;
+        }
+        attrs.push(tokens[i].clone());
+        attrs.push(tokens[i + 1].clone());
+        i += 2;
+    }
+    // Visibility, dropped: a test is not called by name.
+    if matches!(tokens.get(i), Some(TokenTree::Ident(id)) if id == "pub") {
+        i += 1;
+        if matches!(tokens.get(i), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+        {
+            i += 1;
+        }
+    }
+    let span_at = |i: usize| tokens.get(i).map_or(Span::call_site(), TokenTree::span);
+    if !matches!(tokens.get(i), Some(TokenTree::Ident(id)) if id == "async") {
+        return Err(usage(span_at(i)));
+    }
+    if !matches!(tokens.get(i + 1), Some(TokenTree::Ident(id)) if id == "fn") {
+        return Err(usage(span_at(i + 1)));
+    }
+    let Some(TokenTree::Ident(name)) = tokens.get(i + 2) else {
+        return Err(usage(span_at(i + 2)));
+    };
+    let params = match tokens.get(i + 3) {
+        Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis => g,
+        _ => {
+            return Err((
+                span_at(i + 3),
+                "#[schema_core::test]: no generics; the function takes one parameter, the \
+                 schema_core::testing::TestDatabase"
+                    .to_string(),
+            ));
+        }
+    };
+    if params.stream().is_empty() {
+        return Err((
+            params.span(),
+            "#[schema_core::test]: the function takes one parameter, \
+             `db: schema_core::testing::TestDatabase`"
+                .to_string(),
+        ));
+    }
+    // The return type (if any) and the body, as written.
+    let Some(TokenTree::Group(body)) = tokens.last() else {
+        return Err(usage(span_at(tokens.len())));
+    };
+    if body.delimiter() != Delimiter::Brace || tokens.len() < i + 5 {
+        return Err(usage(body.span()));
+    }
+    let ret: proc_macro2::TokenStream = tokens[i + 4..tokens.len() - 1].iter().cloned().collect();
+
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let mut fixture_paths = Vec::with_capacity(fixtures.len());
+    for (path, span) in &fixtures {
+        if let Some(dir) = &manifest_dir
+            && !dir.join(path).is_file()
+        {
+            let message = format!(
+                "#[schema_core::test]: no fixture file `{}`",
+                dir.join(path).display()
+            );
+            return Err((*span, message));
+        }
+        let path = Literal::string(path);
+        fixture_paths.push(quote!(::std::path::Path::new(::core::concat!(
+            ::core::env!("CARGO_MANIFEST_DIR"),
+            "/",
+            #path
+        ))));
+    }
+    let apply_fixtures = (!fixture_paths.is_empty()).then(|| {
+        quote! {
+            if let ::core::result::Result::Err(e) = db.apply_fixtures(&[#(#fixture_paths),*]).await {
+                ::core::panic!("schema_core::test: {e}");
+            }
+        }
+    });
+    Ok(quote! {
+        #[::core::prelude::v1::test]
+        #(#attrs)*
+        fn #name() #ret {
+            async fn __schema_test_body #params #ret #body
+
+            // A thread-local rather than a `static OnceLock`: a `Migrator` is not `Sync`.
+            // Built once per test thread (so once per process under nextest).
+            ::std::thread_local! {
+                static MIGRATOR: ::schema_core::Migrator =
+                    ::schema_core::Migrator::from_embedded(::schema_core::embed!())
+                        .unwrap_or_else(|e| ::core::panic!("schema_core::test: the embedded revisions: {e}"));
+            }
+            let server = ::std::env::var("SCHEMA_TEST_DATABASE_URL").unwrap_or_else(|_| {
+                let dir = ::std::env::temp_dir()
+                    .join("schema-core-tests")
+                    .join(::core::env!("CARGO_PKG_NAME"));
+                ::std::format!("sqlite://{}", dir.display())
+            });
+            let runtime = ::tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("schema_core::test: building a tokio runtime");
+            MIGRATOR.with(|migrator| runtime.block_on(async move {
+                let db = ::schema_core::testing::TestDatabase::new(migrator, &server)
+                    .await
+                    .unwrap_or_else(|e| ::core::panic!("schema_core::test: {e}"));
+                #apply_fixtures
+                // Dropped (the database with it) when the body returns or panics.
+                __schema_test_body(db).await
+            }))
+        }
+    })
+}
+
+/// The attribute's arguments: nothing, or `fixtures("a.sql", …)`.
+fn fixtures(args: proc_macro2::TokenStream) -> Result<Vec<(String, Span)>, Error> {
+    let mut tokens = args.into_iter();
+    let Some(first) = tokens.next() else {
+        return Ok(Vec::new());
+    };
+    let expected = |span: Span| {
+        (
+            span,
+            "#[schema_core::test] takes nothing or `fixtures(\"path.sql\", …)`, paths relative \
+             to the package's Cargo.toml"
+                .to_string(),
+        )
+    };
+    let group = match (&first, tokens.next()) {
+        (TokenTree::Ident(id), Some(TokenTree::Group(g)))
+            if id == "fixtures" && g.delimiter() == Delimiter::Parenthesis =>
+        {
+            g
+        }
+        _ => return Err(expected(first.span())),
+    };
+    if let Some(extra) = tokens.next() {
+        return Err(expected(extra.span()));
+    }
+    let mut paths = Vec::new();
+    let mut want_literal = true;
+    for token in group.stream() {
+        match (&token, want_literal) {
+            (TokenTree::Literal(lit), true) => {
+                let path = string_value(&lit.to_string()).ok_or_else(|| expected(lit.span()))?;
+                paths.push((path, lit.span()));
+            }
+            (TokenTree::Punct(p), false) if p.as_char() == ',' => {}
+            _ => return Err(expected(token.span())),
+        }
+        want_literal = !want_literal;
+    }
+    Ok(paths)
 }
 
 /// The optional string literal argument, unescaped, with its span.

@@ -282,3 +282,256 @@ fn check_reports_a_revision_edited_after_it_reached_the_default_branch() {
         .stderr_has("after it reached main");
     assert!(!out.stderr.contains("bb02_r.sql was edited"), "{out:#?}");
 }
+
+/// `cargo-schema schema sync` in the project on a pseudo-terminal (Unix), bounded by 10 s.
+#[cfg(unix)]
+fn spawn_sync(p: &TestProject) -> rexpect::session::PtySession {
+    let mut cmd = Command::new(cargo_schema_e2e::binary());
+    cmd.args(["schema", "sync"])
+        .current_dir(p.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("CARGO_TERM_COLOR")
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env("CARGO_TARGET_DIR", p.path().join("target"));
+    rexpect::session::spawn_command(cmd, Some(10_000)).expect("spawns in a pty")
+}
+
+/// Runs `sync` in a pty and picks the option `downs` arrow presses below the first, as a
+/// person would. Returns the prompt as shown (up to the last option) and what followed.
+#[cfg(unix)]
+fn sync_in_a_pty(p: &TestProject, downs: usize) -> (String, String) {
+    let mut s = spawn_sync(p);
+    let (before, last) = s
+        .exp_regex("Do nothing for now")
+        .expect("the prompt appears");
+    let menu = format!("{before}{last}");
+    for _ in 0..downs {
+        s.send("\x1b[B").expect("sends the down arrow");
+    }
+    s.send("\r").expect("sends Enter");
+    s.flush().expect("flushes");
+    let rest = s.exp_eof().expect("the command ends within 10 s");
+    match s.process.wait().expect("the command's status") {
+        rexpect::process::wait::WaitStatus::Exited(_, 0) => {}
+        other => panic!("sync ended with {other:?}; output:\n{menu}{rest}"),
+    }
+    (menu, rest)
+}
+
+/// The ids of the heads, sorted.
+fn head_ids(p: &TestProject) -> Vec<String> {
+    let heads = p.run(&["heads", "--format", "json"]).json();
+    let mut ids: Vec<String> = heads
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|h| h["revision"].as_str().map(String::from))
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn revision_files(p: &TestProject) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(p.path().join("migrations"))
+        .expect("the migrations directory")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    v.sort();
+    v
+}
+
+const MOVE_PHONE: &str = "Move 1 local revision(s) of feature/phone on top of cc03 (add cc03)";
+
+#[cfg(unix)]
+#[test]
+fn sync_in_a_terminal_offers_three_choices_and_the_first_writes_a_merge_revision() {
+    let p = merged_repository();
+    let (menu, rest) = sync_in_a_pty(&p, 0);
+    assert!(
+        menu.contains("Write a merge revision over the heads"),
+        "{menu}"
+    );
+    assert!(menu.contains(MOVE_PHONE), "{menu}");
+    assert!(rest.contains("Created"), "{rest}");
+    let heads = p.run(&["heads", "--format", "json"]).json();
+    let heads = heads.as_array().expect("an array").clone();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    let mut revises: Vec<&str> = heads[0]["revises"]
+        .as_array()
+        .expect("revises")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    revises.sort();
+    assert_eq!(revises, ["bb02", "cc03"]);
+    assert_eq!(revision_files(&p).len(), 4, "{:?}", revision_files(&p));
+}
+
+#[cfg(unix)]
+#[test]
+fn sync_in_a_terminal_moves_the_local_branch_on_top_of_the_other_head() {
+    let p = merged_repository();
+    let before = p.read("migrations/bb02_r.sql");
+    let (menu, rest) = sync_in_a_pty(&p, 1);
+    assert!(menu.contains(MOVE_PHONE), "{menu}");
+    assert!(
+        rest.contains("bb02 now revises cc03 instead of aa01"),
+        "{rest}"
+    );
+
+    assert_eq!(head_ids(&p), ["bb02"]);
+    assert_eq!(
+        revision_files(&p),
+        ["aa01_r.sql", "bb02_r.sql", "cc03_r.sql"],
+        "no merge revision"
+    );
+    // Only the header line changed, and history is linear: aa01 <- cc03 <- bb02.
+    let after = p.read("migrations/bb02_r.sql");
+    assert_eq!(
+        after,
+        before.replace("-- revises: aa01", "-- revises: cc03")
+    );
+    assert!(
+        p.read("migrations/cc03_r.sql")
+            .contains("-- revises: aa01\n")
+    );
+    let history = p.run(&["history"]);
+    exits(&history, 0);
+    assert!(
+        !history.stdout.contains("branch point"),
+        "{}",
+        history.stdout
+    );
+    exits(&p.run(&["up"]), 0);
+    exits(&p.run(&["current"]), 0).stdout_has("bb02");
+}
+
+#[cfg(unix)]
+#[test]
+fn sync_in_a_terminal_can_leave_the_heads_alone() {
+    let p = merged_repository();
+    let (menu, rest) = sync_in_a_pty(&p, 2);
+    assert!(menu.contains(MOVE_PHONE), "{menu}");
+    assert!(rest.contains("the heads stay as they are"), "{rest}");
+    assert_eq!(head_ids(&p), ["bb02", "cc03"]);
+    assert_eq!(revision_files(&p).len(), 3);
+    assert_eq!(git(&p, &["status", "--porcelain"]).trim(), "");
+}
+
+#[cfg(unix)]
+#[test]
+fn sync_does_not_offer_to_move_revisions_the_database_has_applied() {
+    let p = merged_repository();
+    // bb02 is applied, so feature/phone's line may not move; cc03 is not, so main's may.
+    exits(&p.run(&["up", "bb02"]), 0);
+    let (menu, _) = sync_in_a_pty(&p, 2);
+    assert!(!menu.contains(MOVE_PHONE), "{menu}");
+    assert!(
+        menu.contains("Move 1 local revision(s) of main on top of bb02 (add bb02)"),
+        "{menu}"
+    );
+    // With both sides applied nothing may move: merge or nothing.
+    exits(&p.run(&["up", "cc03"]), 0);
+    let (menu, _) = sync_in_a_pty(&p, 1);
+    assert!(!menu.contains("Move "), "{menu}");
+    assert_eq!(head_ids(&p), ["bb02", "cc03"]);
+}
+
+#[test]
+fn a_shallow_clone_still_shows_heads_and_syncs() {
+    let origin = merged_repository();
+    let p = TestProject::bare();
+    let url = format!("file://{}", origin.path().display());
+    git(&p, &["clone", "-q", "--depth", "1", &url, "."]);
+    assert_eq!(
+        git(&p, &["rev-parse", "--is-shallow-repository"]).trim(),
+        "true"
+    );
+
+    // The history is cut at the merge commit: provenance is partial, never an error.
+    let out = p.run(&["heads", "-v"]);
+    exits(&out, 0).stderr_has("2 heads:").stdout_has("Git: ");
+    assert!(!out.stderr.contains("error"), "{out:#?}");
+    exits(&p.run(&["sync"]), 1).stderr_has("2 heads:");
+    exits(&p.run(&["sync", "--yes"]), 0);
+    assert_eq!(p.run(&["heads"]).stdout.lines().count(), 1);
+    exits(&p.run(&["check"]), 0);
+}
+
+#[test]
+fn a_revision_deleted_in_the_merge_is_rolled_back_from_its_recorded_down_section() {
+    let p = TestProject::new();
+    p.write(".gitignore", "/target\n/dev.db\n");
+    git(&p, &["init", "-q"]);
+    revision(&p, "aa01", "");
+    commit_all(&p, "base");
+    git(&p, &["checkout", "-qb", "feature/x"]);
+    revision(&p, "bb02", "aa01");
+    commit_all(&p, "add bb02");
+    exits(&p.run(&["up"]), 0);
+    let db = p.path().join("dev.db");
+    assert!(tables(&db).contains("t_bb02"));
+
+    // main adds cc03, then merges feature/x but drops bb02 in the resolution.
+    git(&p, &["checkout", "-q", "main"]);
+    revision(&p, "cc03", "aa01");
+    commit_all(&p, "add cc03");
+    git(&p, &["merge", "-q", "--no-ff", "--no-commit", "feature/x"]);
+    git(&p, &["rm", "-qf", "migrations/bb02_r.sql"]);
+    git(&p, &["commit", "-qm", "merge feature/x without bb02"]);
+    assert!(!p.path().join("migrations/bb02_r.sql").exists());
+    assert_eq!(head_ids(&p), ["cc03"]);
+
+    exits(&p.run(&["sync"]), 1)
+        .stderr_has("1 revision(s) this checkout does not have: bb02")
+        .stderr_has("--yes");
+    exits(&p.run(&["sync", "--yes"]), 0)
+        .stderr_has("Rolled back bb02")
+        .stderr_has("1 revision(s)");
+    assert!(!tables(&db).contains("t_bb02"), "{}", tables(&db));
+    exits(&p.run(&["up"]), 0);
+    assert!(tables(&db).contains("t_cc03"), "{}", tables(&db));
+    exits(&p.run(&["current"]), 0).stdout_has("cc03");
+}
+
+#[test]
+fn conflicting_edits_to_one_revision_resolved_in_a_merge_are_reported_by_check() {
+    let p = TestProject::new();
+    p.write(".gitignore", "/target\n/dev.db\n");
+    git(&p, &["init", "-q"]);
+    revision(&p, "aa01", "");
+    commit_all(&p, "base");
+    let path = "migrations/aa01_r.sql";
+    let original = p.read(path);
+
+    git(&p, &["checkout", "-qb", "feature/x"]);
+    p.write(path, original.replace("INTEGER", "BIGINT"));
+    commit_all(&p, "aa01 as bigint");
+    let feature_commit = git(&p, &["rev-parse", "--short=7", "HEAD"]);
+    git(&p, &["checkout", "-q", "main"]);
+    p.write(path, original.replace("INTEGER", "TEXT"));
+    commit_all(&p, "aa01 as text");
+    let main_commit = git(&p, &["rev-parse", "--short=7", "HEAD"]);
+
+    // The merge conflicts on the file; the resolution keeps a third version.
+    let merge = Command::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+        .args(["merge", "-q", "--no-edit", "feature/x"])
+        .current_dir(p.path())
+        .output()
+        .expect("git runs");
+    assert!(!merge.status.success(), "the merge should conflict");
+    p.write(path, original.replace("INTEGER", "NUMERIC"));
+    git(&p, &["add", path]);
+    git(&p, &["commit", "-q", "--no-edit"]);
+
+    let out = p.run(&["check"]);
+    exits(&out, 1)
+        .stderr_has("migrations/aa01_r.sql was edited in commit")
+        .stderr_has(main_commit.trim())
+        .stderr_has("aa01 as text")
+        .stderr_has(feature_commit.trim())
+        .stderr_has("aa01 as bigint")
+        .stderr_has("after it reached main");
+}

@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 
 use schema_core::migrate::Migration;
+use schema_core::reparent::Reparent;
 use schema_core::{Project, Target};
 
 use super::{database, read, write};
@@ -34,12 +35,16 @@ pub fn sync(project: Project, global: &GlobalArgs, out: Out) -> Result<(), CliEr
     // 1. Several heads, typically after a merge or a pull.
     if project.graph.heads().len() > 1 {
         out.warn(read::describe_heads(&project));
-        match choose_merge(global)? {
-            Some(true) => {
+        match choose(&project, global, out)? {
+            Some(Choice::Merge) => {
                 write::merge_heads(&project, out)?;
                 project = Project::open(project.config.clone())?;
             }
-            Some(false) => out.status("Skipped", "the heads stay as they are"),
+            Some(Choice::Reparent(offer)) => {
+                reparent(&offer, out)?;
+                project = Project::open(project.config.clone())?;
+            }
+            Some(Choice::Nothing) => out.status("Skipped", "the heads stay as they are"),
             None => {
                 return Err(CliError::new(FAILED, "multiple heads are present")
                     .help("`cargo schema merge -m \"merge heads\"` joins them with a merge revision")
@@ -73,26 +78,186 @@ pub fn sync(project: Project, global: &GlobalArgs, out: Out) -> Result<(), CliEr
     })?
 }
 
-/// Whether to write a merge revision: `--yes`, or the user's choice at a prompt; `None` with
-/// nobody to ask.
-fn choose_merge(global: &GlobalArgs) -> Result<Option<bool>, CliError> {
+/// What to do about several heads.
+enum Choice {
+    Merge,
+    Reparent(Offer),
+    Nothing,
+}
+
+/// Moving one head's local revisions on top of the other head, as offered.
+struct Offer {
+    plan: Reparent,
+    /// The branch the moving revisions came from (or the moving head's id).
+    branch: String,
+    /// The other head, as the prompt names it.
+    onto: String,
+}
+
+/// What to do: `--yes` writes the merge revision; otherwise the user's choice at a prompt,
+/// `None` with nobody to ask.
+fn choose(project: &Project, global: &GlobalArgs, out: Out) -> Result<Option<Choice>, CliError> {
     if global.yes {
-        return Ok(Some(true));
+        return Ok(Some(Choice::Merge));
     }
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return Ok(None);
     }
-    let items = [
-        "Write a merge revision over the heads",
-        "Do nothing for now",
-    ];
-    dialoguer::Select::new()
+    let offer = reparent_offer(project, global, out);
+    let mut items = vec!["Write a merge revision over the heads".to_string()];
+    if let Some(o) = &offer {
+        items.push(format!(
+            "Move {} local revision(s) of {} on top of {}",
+            o.plan.segment.len(),
+            o.branch,
+            o.onto
+        ));
+    }
+    items.push("Do nothing for now".to_string());
+    let picked = dialoguer::Select::new()
         .with_prompt("Multiple heads are present. What should cargo-schema do?")
-        .items(items)
+        .items(&items)
         .default(0)
         .interact()
-        .map(|i| Some(i == 0))
-        .map_err(|e| CliError::new(FAILED, format!("cannot read the answer: {e}")))
+        .map_err(|e| CliError::new(FAILED, format!("cannot read the answer: {e}")))?;
+    Ok(Some(match (picked, offer) {
+        (0, _) => Choice::Merge,
+        (1, Some(o)) => Choice::Reparent(o),
+        _ => Choice::Nothing,
+    }))
+}
+
+/// Rewrites the `revises:` header of the lowest moving revision(s) and says so.
+fn reparent(offer: &Offer, out: Out) -> Result<(), CliError> {
+    offer
+        .plan
+        .apply()
+        .map_err(|e| CliError::new(FAILED, format!("cannot move the revisions: {e}")))?;
+    for w in &offer.plan.rewrites {
+        out.status(
+            "Moved",
+            format!(
+                "{} now revises {} instead of {} ({})",
+                w.revision,
+                w.to.join(", "),
+                w.from.join(", "),
+                crate::project::relative(&w.path).display()
+            ),
+        );
+    }
+    out.status(
+        "Linear",
+        format!(
+            "{} revision(s) of {} now follow {}; commit the change",
+            offer.plan.segment.len(),
+            offer.branch,
+            offer.plan.onto
+        ),
+    );
+    Ok(())
+}
+
+/// The re-parenting `sync` may offer: exactly two heads, one of which has revisions above
+/// their common ancestor that are all local only in git and applied to no database this
+/// command can see. `None` when there is nothing safe to offer (no git repository, a database
+/// that cannot be read, both heads shared...).
+fn reparent_offer(project: &Project, global: &GlobalArgs, out: Out) -> Option<Offer> {
+    let graph = &project.graph;
+    let &[a, b] = graph.heads() else {
+        return None;
+    };
+    let git = crate::git::Git::open(&project.config.root).ok()?;
+    let current = git.current_branch();
+    let applied = applied_revisions(project, global, out)?;
+    let mut offers: Vec<(bool, Offer)> = Vec::new();
+    for (moving, onto) in [(a, b), (b, a)] {
+        let Ok(plan) = schema_core::reparent::plan(graph, moving, onto, &applied) else {
+            continue;
+        };
+        let files: Vec<&std::path::Path> = plan
+            .segment
+            .iter()
+            .filter_map(|id| graph.index_of(id))
+            .map(|i| graph.node(i).revision.path.as_path())
+            .collect();
+        let Ok(found) = git.provenance(&files, 10_000) else {
+            continue;
+        };
+        if found.len() != files.len() || !found.iter().all(|p| p.local_only) {
+            continue;
+        }
+        // The branch the moving head came from: another than the one checked out when there
+        // is one (after a merge both contain it).
+        let head_prov = found.last();
+        let foreign = head_prov.and_then(|p| {
+            p.branches
+                .iter()
+                .find(|b| Some(b.as_str()) != current.as_deref())
+        });
+        let branch = foreign
+            .or_else(|| head_prov.and_then(|p| p.branches.first()))
+            .cloned()
+            .unwrap_or_else(|| graph.id(moving).to_string());
+        let other = graph.node(onto);
+        let onto_name = match &other.revision.message {
+            Some(m) => format!("{} ({m})", other.id()),
+            None => other.id().to_string(),
+        };
+        offers.push((
+            foreign.is_some(),
+            Offer {
+                plan,
+                branch,
+                onto: onto_name,
+            },
+        ));
+    }
+    // Both sides local only (no upstream yet): move the side that came from another branch,
+    // as a rebase of that branch would; then the shorter line.
+    offers.sort_by_key(|(foreign, o)| (!*foreign, o.plan.segment.len()));
+    offers.into_iter().next().map(|(_, o)| o)
+}
+
+/// The revisions applied in the configured database: empty without one, `None` when it is
+/// configured but cannot be read within a few seconds (nothing can then be said to be safe).
+fn applied_revisions(
+    project: &Project,
+    global: &GlobalArgs,
+    out: Out,
+) -> Option<schema_core::RevisionSet> {
+    let graph = &project.graph;
+    let Some(url) = database::configured_url(project, global).ok()? else {
+        return Some(graph.empty_set());
+    };
+    let rows = database::block_on(async {
+        let connecting = tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            schema_core::db::Conn::connect(&url),
+        );
+        let mut conn = connecting.await.ok()?.ok()?;
+        let table = schema_core::db::VersionTable::new(&project.config.version_table);
+        let rows = match table.exists(&mut conn).await {
+            Ok(true) => table.rows(&mut conn).await.ok(),
+            Ok(false) => Some(Vec::new()),
+            Err(_) => None,
+        };
+        conn.close().await;
+        rows
+    })
+    .ok()
+    .flatten();
+    let Some(rows) = rows else {
+        out.warn(format!(
+            "{} could not be read: moving revisions is not offered",
+            url.redacted()
+        ));
+        return None;
+    };
+    let mut applied = graph.empty_set();
+    for i in rows.iter().filter_map(|r| graph.index_of(&r.revision)) {
+        applied.insert(i);
+    }
+    Some(applied)
 }
 
 async fn sync_database(

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Per-test database set-up with `schema_core::testing::TestDatabase` (a clone of a migrated
+# template: what `#[schema_core::test]` does) against replaying every revision into a fresh
+# database per test (what `#[sqlx::test]` does, with the same SQL), on a generated linear project
+# of 200 revisions (each a CREATE TABLE plus a CREATE INDEX). The budget the application issue
+# set: cloning at least 20x faster than replaying on PostgreSQL, 10x on SQLite.
+#
+#   bench/testdb.sh                   build, generate, measure
+#   REVISIONS=1000 bench/testdb.sh    another size
+#   RUNS=20                           measured runs per case (after one warm-up)
+#   SKIP_BUILD=1                      use the binaries already in target/release
+#   SKIP_POSTGRES=1                   SQLite only
+#   PG_URL=postgres://postgres@127.0.0.1/postgres
+#                                     the PostgreSQL maintenance database (the bench creates
+#                                     and drops cs_test_*, cs_tpl_* and cs_bench_replay_*
+#                                     databases there)
+#
+# The measuring is done by examples/todo-app/src/bin/testdb-bench.rs (see its doc comment for
+# exactly what each case times). Prints a markdown table; exits 1 when a ratio is under budget.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+bin="$target_dir/release"
+revisions="${REVISIONS:-200}"
+runs="${RUNS:-20}"
+pg_url="${PG_URL:-postgres://postgres@127.0.0.1/postgres}"
+min_pg="${MIN_RATIO_PG:-20}"
+min_sqlite="${MIN_RATIO_SQLITE:-10}"
+
+die() {
+    echo "bench/testdb.sh: error: $*" >&2
+    exit 1
+}
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+    echo "building release binaries" >&2
+    (cd "$root" && cargo build --release -p cargo-schema-e2e --bin gen-revisions \
+        -p todo-app --bin testdb-bench)
+fi
+for exe in gen-revisions testdb-bench; do
+    [[ -x "$bin/$exe" ]] || die "$bin/$exe not found; build it or unset SKIP_BUILD"
+done
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/cargo-schema-bench-testdb.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+echo "generating $revisions revisions (linear)" >&2
+"$bin/gen-revisions" "$work/project" --revisions "$revisions" --branch-every 0 >/dev/null
+
+servers=("sqlite://$work/dbs")
+[[ "${SKIP_POSTGRES:-0}" == 1 ]] || servers+=("$pg_url")
+
+table="$("$bin/testdb-bench" "$work/project/migrations" --runs "$runs" "${servers[@]}")"
+
+cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
+cat <<EOF_REPORT
+
+$revisions revisions (linear; each CREATE TABLE + CREATE INDEX), $runs runs per case after one
+warm-up, interleaved; ${cpu:-unknown CPU}, $(nproc) cores. Command: \`bench/testdb.sh\`.
+
+$table
+
+EOF_REPORT
+
+# The ratio is the last column: **N.N×**.
+fail=0
+while IFS='|' read -r _ server _ _ _ _ _ ratio _; do
+    server="$(xargs <<<"$server")"
+    r="$(tr -d ' *×' <<<"$ratio")"
+    case "$server" in
+    SQLite) min="$min_sqlite" ;;
+    PostgreSQL) min="$min_pg" ;;
+    *) continue ;;
+    esac
+    if awk -v r="$r" -v m="$min" 'BEGIN { exit !(r >= m) }'; then
+        echo "$server: ${r}x (budget >= ${min}x): pass" >&2
+    else
+        echo "$server: ${r}x (budget >= ${min}x): FAIL" >&2
+        fail=1
+    fi
+done <<<"$table"
+exit "$fail"

@@ -1,0 +1,276 @@
+//! `testdb-bench MIGRATIONS_DIR [--runs N] SERVER…`: per-test database set-up with
+//! `schema_core::testing::TestDatabase` (a clone of a migrated template) against replaying every
+//! revision into a fresh database, as `#[sqlx::test]` does. Prints a markdown table; run by
+//! `bench/testdb.sh`.
+//!
+//! A SERVER is what `TestDatabase::new` takes: `postgres://…/postgres` (a maintenance database)
+//! or `sqlite://DIR`. Per case and run:
+//!
+//! - **clone**: `TestDatabase::new` (the template already exists: the first test of a suite
+//!   builds it once), then `drop_database`;
+//! - **replay, raw SQL** (the `#[sqlx::test]` baseline, the same SQL): create an empty database,
+//!   run each revision's up section in its own transaction, no version table; then drop it;
+//! - **replay, Migrator**: create an empty database and `Migrator::run` it; then drop it.
+//!
+//! Set-up is timed up to the moment the test could start; the drop is timed separately.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use schema_core::Migrator;
+use schema_core::testing::TestDatabase;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AssertSqlSafe, Connection, Executor};
+
+type Error = Box<dyn std::error::Error>;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("testdb-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Error> {
+    let mut args = std::env::args().skip(1);
+    let dir = PathBuf::from(
+        args.next()
+            .ok_or("usage: testdb-bench DIR [--runs N] SERVER…")?,
+    );
+    let mut runs = 20;
+    let mut servers = Vec::new();
+    while let Some(arg) = args.next() {
+        if arg == "--runs" {
+            runs = args.next().ok_or("--runs N")?.parse()?;
+        } else {
+            servers.push(arg);
+        }
+    }
+    let migrator = Migrator::from_dir(&dir)?;
+    let graph = migrator.graph();
+    let ups: Vec<(String, bool)> = graph
+        .topological_order()
+        .iter()
+        .map(|&i| {
+            let up = &graph.node(i).revision.up;
+            (up.sql.clone(), up.transaction)
+        })
+        .collect();
+    println!(
+        "| server | clone: set-up (ms) | clone: drop (ms) | replay, raw SQL: set-up (ms) | replay, Migrator: set-up (ms) | replay: drop (ms) | set-up ratio raw / clone |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for server in &servers {
+        let row = bench(&migrator, &ups, server, runs).await?;
+        println!(
+            "| {} | {} | {} | {} | {} | {} | **{:.1}×** |",
+            row.kind,
+            row.clone_setup,
+            row.clone_drop,
+            row.raw_setup,
+            row.migrator_setup,
+            row.replay_drop,
+            row.raw_setup.mean / row.clone_setup.mean
+        );
+    }
+    eprintln!(
+        "{} revisions, {runs} runs per case after 1 warm-up",
+        ups.len()
+    );
+    Ok(())
+}
+
+struct Row {
+    kind: &'static str,
+    clone_setup: Stats,
+    clone_drop: Stats,
+    raw_setup: Stats,
+    migrator_setup: Stats,
+    replay_drop: Stats,
+}
+
+/// Mean and standard deviation, in ms.
+#[derive(Default)]
+struct Stats {
+    mean: f64,
+    sd: f64,
+}
+
+impl std::fmt::Display for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.1} ± {:.1}", self.mean, self.sd)
+    }
+}
+
+fn stats(samples: &[Duration]) -> Stats {
+    let ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+    let n = ms.len() as f64;
+    let mean = ms.iter().sum::<f64>() / n;
+    let var = ms.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    Stats {
+        mean,
+        sd: var.sqrt(),
+    }
+}
+
+/// An empty database to replay into, and how to drop it.
+enum Fresh {
+    Sqlite(PathBuf),
+    Postgres { server: String, name: String },
+}
+
+impl Fresh {
+    async fn create(server: &str, i: usize) -> Result<(Fresh, String), Error> {
+        let name = format!("cs_bench_replay_{}_{i}", std::process::id());
+        if let Some(dir) = server.strip_prefix("sqlite://") {
+            let path = Path::new(dir).join(format!("{name}.db"));
+            let url = format!("sqlite://{}", path.display());
+            Ok((Fresh::Sqlite(path), url))
+        } else {
+            let mut admin = sqlx::PgConnection::connect(server).await?;
+            admin
+                .execute(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                .await?;
+            admin.close().await?;
+            let base = server.rsplit_once('/').map_or(server, |(b, _)| b);
+            let url = format!("{base}/{name}");
+            let server = server.to_string();
+            Ok((Fresh::Postgres { server, name }, url))
+        }
+    }
+
+    async fn drop(self) -> Result<(), Error> {
+        match self {
+            Fresh::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Fresh::Postgres { server, name } => {
+                let mut admin = sqlx::PgConnection::connect(&server).await?;
+                admin
+                    .execute(AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    )))
+                    .await?;
+                admin.close().await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Each revision's up section in its own transaction, as sqlx's migrator runs them, without
+/// any bookkeeping.
+async fn replay_raw(url: &str, ups: &[(String, bool)]) -> Result<(), Error> {
+    macro_rules! replay {
+        ($conn:expr) => {{
+            let mut conn = $conn;
+            for (sql, transaction) in ups {
+                if *transaction {
+                    let mut tx = conn.begin().await?;
+                    tx.execute(sqlx::raw_sql(AssertSqlSafe(sql.clone())))
+                        .await?;
+                    tx.commit().await?;
+                } else {
+                    conn.execute(sqlx::raw_sql(AssertSqlSafe(sql.clone())))
+                        .await?;
+                }
+            }
+            conn.close().await?;
+        }};
+    }
+    if url.starts_with("sqlite:") {
+        let options = SqliteConnectOptions::from_str(url)?.create_if_missing(true);
+        replay!(sqlx::SqliteConnection::connect_with(&options).await?);
+    } else {
+        replay!(sqlx::PgConnection::connect(url).await?);
+    }
+    Ok(())
+}
+
+async fn bench(
+    migrator: &Migrator,
+    ups: &[(String, bool)],
+    server: &str,
+    runs: usize,
+) -> Result<Row, Error> {
+    let kind = if server.starts_with("sqlite:") {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
+    eprintln!("{kind}: building the template, then {runs} runs after a warm-up");
+    TestDatabase::new(migrator, server)
+        .await?
+        .drop_database()
+        .await?;
+
+    let (mut clone_setup, mut clone_drop) = (Vec::new(), Vec::new());
+    let (mut raw_setup, mut migrator_setup, mut replay_drop) = (Vec::new(), Vec::new(), Vec::new());
+    // Interleaved, so that a slow phase of the machine hits every case alike; run 0 warms up.
+    for i in 0..=runs {
+        let start = Instant::now();
+        let db = TestDatabase::new(migrator, server).await?;
+        let setup = start.elapsed();
+        let start = Instant::now();
+        db.drop_database().await?;
+        let dropped = start.elapsed();
+        if i > 0 {
+            clone_setup.push(setup);
+            clone_drop.push(dropped);
+        }
+
+        let start = Instant::now();
+        let (fresh, url) = Fresh::create(server, i).await?;
+        replay_raw(&url, ups).await?;
+        let setup = start.elapsed();
+        let start = Instant::now();
+        fresh.drop().await?;
+        let dropped = start.elapsed();
+        if i > 0 {
+            raw_setup.push(setup);
+            replay_drop.push(dropped);
+        }
+
+        let start = Instant::now();
+        let (fresh, url) = Fresh::create(server, i).await?;
+        migrator.run(&url).await?;
+        let setup = start.elapsed();
+        fresh.drop().await?;
+        if i > 0 {
+            migrator_setup.push(setup);
+        }
+    }
+    drop_template(migrator, server).await?;
+    Ok(Row {
+        kind,
+        clone_setup: stats(&clone_setup),
+        clone_drop: stats(&clone_drop),
+        raw_setup: stats(&raw_setup),
+        migrator_setup: stats(&migrator_setup),
+        replay_drop: stats(&replay_drop),
+    })
+}
+
+/// Removes the template the bench built (SQLite: the script removes the directory).
+async fn drop_template(migrator: &Migrator, server: &str) -> Result<(), Error> {
+    if server.starts_with("sqlite:") {
+        return Ok(());
+    }
+    let template = TestDatabase::template_name(migrator);
+    let mut admin = sqlx::PgConnection::connect(server).await?;
+    admin
+        .execute(AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{template}\" WITH (FORCE)"
+        )))
+        .await?;
+    admin.close().await?;
+    Ok(())
+}
