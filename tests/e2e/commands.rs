@@ -17,60 +17,9 @@ const ESC: &str = "\x1b[";
 // Fixtures
 // ---------------------------------------------------------------------------------------
 
-/// A straight line of four revisions, oldest first:
-/// `1975ea83b712 <- ae1027a6acf0 <- 27c6a30d7c24 <- 4f3b2a1c9d8e`.
-const LINE: [&str; 4] = [
-    "1975ea83b712",
-    "ae1027a6acf0",
-    "27c6a30d7c24",
-    "4f3b2a1c9d8e",
-];
-
-fn linear() -> TestProject {
-    let p = TestProject::new();
-    let mut parent = "";
-    for id in LINE {
-        p.revision(id, parent, "");
-        parent = id;
-    }
-    p
-}
-
-const AE1027: &str = "ae1027c0ffee";
-const AE10F0: &str = "ae10f0d15ea5";
-const FORK: &str = "b0b0b0b0b0b0";
-const AUTH1: &str = "c1c1c1c1c1c1";
-const AUTH2: &str = "d2d2d2d2d2d2";
-const OTHER1: &str = "e3e3e3e3e3e3";
-const OTHER2: &str = "f4f4f4f4f4f4";
-const MERGE: &str = "99aa99aa99aa";
-
-/// A branched graph with two heads:
-///
-/// ```text
-/// ae1027c0ffee <- ae10f0d15ea5 <- b0b0b0b0b0b0 <- c1c1c1c1c1c1 (auth) <- d2d2d2d2d2d2
-///                                               <- e3e3e3e3e3e3        <- f4f4f4f4f4f4
-/// ```
-///
-/// `ae10` is an ambiguous prefix; `b0b0…` is the branch point.
-fn branched() -> TestProject {
-    let p = TestProject::new();
-    p.revision(AE1027, "", "");
-    p.revision(AE10F0, AE1027, "");
-    p.revision(FORK, AE10F0, "");
-    p.revision(AUTH1, FORK, "-- branch-labels: auth\n");
-    p.revision(AUTH2, AUTH1, "");
-    p.revision(OTHER1, FORK, "");
-    p.revision(OTHER2, OTHER1, "");
-    p
-}
-
-/// [`branched`] with the two heads joined by the merge revision `99aa99aa99aa`.
-fn merged() -> TestProject {
-    let p = branched();
-    p.revision(MERGE, &format!("{AUTH2}, {OTHER2}"), "");
-    p
-}
+use cargo_schema_e2e::fixtures::{
+    AE10F0, AE1027, AUTH1, AUTH2, FORK, LINE, MERGE, OTHER1, OTHER2, branched, linear, merged,
+};
 
 // ---------------------------------------------------------------------------------------
 // Helpers

@@ -3,6 +3,7 @@
 
 pub mod assert;
 pub mod db;
+pub mod fixtures;
 pub mod generate;
 pub mod project;
 

@@ -1,0 +1,59 @@
+//! Revision histories the end-to-end tests share. Each revision is written by
+//! [`TestProject::revision`]: it creates the table `t_<id>` and its down section drops it.
+
+use crate::TestProject;
+
+/// A straight line of four revisions, oldest first:
+/// `1975ea83b712 <- ae1027a6acf0 <- 27c6a30d7c24 <- 4f3b2a1c9d8e`.
+pub const LINE: [&str; 4] = [
+    "1975ea83b712",
+    "ae1027a6acf0",
+    "27c6a30d7c24",
+    "4f3b2a1c9d8e",
+];
+
+pub fn linear() -> TestProject {
+    let p = TestProject::new();
+    let mut parent = "";
+    for id in LINE {
+        p.revision(id, parent, "");
+        parent = id;
+    }
+    p
+}
+
+pub const AE1027: &str = "ae1027c0ffee";
+pub const AE10F0: &str = "ae10f0d15ea5";
+pub const FORK: &str = "b0b0b0b0b0b0";
+pub const AUTH1: &str = "c1c1c1c1c1c1";
+pub const AUTH2: &str = "d2d2d2d2d2d2";
+pub const OTHER1: &str = "e3e3e3e3e3e3";
+pub const OTHER2: &str = "f4f4f4f4f4f4";
+pub const MERGE: &str = "99aa99aa99aa";
+
+/// A branched graph with two heads:
+///
+/// ```text
+/// ae1027c0ffee <- ae10f0d15ea5 <- b0b0b0b0b0b0 <- c1c1c1c1c1c1 (auth) <- d2d2d2d2d2d2
+///                                               <- e3e3e3e3e3e3        <- f4f4f4f4f4f4
+/// ```
+///
+/// `ae10` is an ambiguous prefix; `b0b0…` is the branch point.
+pub fn branched() -> TestProject {
+    let p = TestProject::new();
+    p.revision(AE1027, "", "");
+    p.revision(AE10F0, AE1027, "");
+    p.revision(FORK, AE10F0, "");
+    p.revision(AUTH1, FORK, "-- branch-labels: auth\n");
+    p.revision(AUTH2, AUTH1, "");
+    p.revision(OTHER1, FORK, "");
+    p.revision(OTHER2, OTHER1, "");
+    p
+}
+
+/// [`branched`] with the two heads joined by the merge revision `99aa99aa99aa`.
+pub fn merged() -> TestProject {
+    let p = branched();
+    p.revision(MERGE, &format!("{AUTH2}, {OTHER2}"), "");
+    p
+}
