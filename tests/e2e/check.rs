@@ -12,15 +12,12 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
-use cargo_schema_e2e::db::{Server, TestDatabase};
+use cargo_schema_e2e::db::{Server, TestDatabase, run_on as schema, url_with_password as url};
 use cargo_schema_e2e::{Output, TestProject, test_database};
 use serde_json::Value;
 
 /// Exit code 1: `check` found problems.
 const FAILED: i32 = 1;
-
-/// The password put into PostgreSQL URLs (the local server ignores it); never printed.
-const PASSWORD: &str = "s3cr3tpw";
 
 /// The prefix of the scratch databases `check --roundtrip` creates on a server.
 const SCRATCH_PREFIX: &str = "cargo_schema_check_";
@@ -454,32 +451,6 @@ fn roundtrip_fails_naming_a_revision_without_a_down_section() {
 /// Round trips on one server run one at a time, so that the scratch databases listed after
 /// one are not those of another test in this process.
 static SCRATCH: Mutex<()> = Mutex::new(());
-
-/// The URL the tests use: on PostgreSQL with [`PASSWORD`] in it.
-fn url(db: &TestDatabase) -> String {
-    match db.server() {
-        Server::Postgres => db.url().replacen(
-            "postgres://postgres@",
-            &format!("postgres://postgres:{PASSWORD}@"),
-            1,
-        ),
-        Server::MySql => db.url(),
-    }
-}
-
-/// `cargo-schema schema --database-url URL ARGS`: never a panic, never the password.
-#[track_caller]
-fn schema(p: &TestProject, url: &str, args: &[&str]) -> Output {
-    let mut all = vec!["--database-url", url];
-    all.extend_from_slice(args);
-    let out = p.run(&all);
-    exits(&out, out.code);
-    assert!(
-        !out.stdout.contains(PASSWORD) && !out.stderr.contains(PASSWORD),
-        "the password was printed\n{out:#?}"
-    );
-    out
-}
 
 /// The scratch databases on the server of `db`, sorted.
 #[track_caller]

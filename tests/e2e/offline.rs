@@ -12,8 +12,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use cargo_schema_e2e::assert::{exits, invalid};
-use cargo_schema_e2e::db::{Server, TestDatabase};
-use cargo_schema_e2e::{Output, TestProject, test_database};
+use cargo_schema_e2e::db::{Server, TestDatabase, ok_on as ok, run_on as schema};
+use cargo_schema_e2e::{TestProject, test_database};
 
 /// Exit code 1: `check` found problems.
 const FAILED: i32 = 1;
@@ -195,24 +195,6 @@ fn sorted<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Vec<String> {
     let mut v: Vec<String> = items.into_iter().map(|s| s.as_ref().to_owned()).collect();
     v.sort();
     v
-}
-
-/// `cargo-schema schema --database-url URL ARGS`, checked not to panic.
-#[track_caller]
-fn schema(p: &TestProject, url: &str, args: &[&str]) -> Output {
-    let mut all = vec!["--database-url", url];
-    all.extend_from_slice(args);
-    let out = p.run(&all);
-    exits(&out, out.code);
-    out
-}
-
-/// A run that must exit 0.
-#[track_caller]
-fn ok(p: &TestProject, url: &str, args: &[&str]) -> Output {
-    let out = schema(p, url, args);
-    exits(&out, 0);
-    out
 }
 
 /// The script `ARGS` (an `up --sql …` or `down --sql …`) prints: exit 0, a script on stdout.

@@ -10,14 +10,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
-use cargo_schema_e2e::db::{Server, TestDatabase};
+use cargo_schema_e2e::db::{
+    PASSWORD, Server, TestDatabase, ok_on as ok, run_on as schema, url_with_password as url,
+};
 use cargo_schema_e2e::{Output, TestProject, binary, test_database};
 
 /// Exit code 1: the work failed.
 const FAILED: i32 = 1;
-
-/// The password put into PostgreSQL URLs; it must never be printed.
-const PASSWORD: &str = "s3cr3tpw";
 
 /// The version table and its layout table, all that `down base` leaves behind.
 const VERSION_TABLES: [&str; 2] = ["schema_version", "schema_version_meta"];
@@ -115,41 +114,6 @@ fn history() -> TestProject {
 // ---------------------------------------------------------------------------------------
 // Running the binary
 // ---------------------------------------------------------------------------------------
-
-/// The URL the tests use: on PostgreSQL with [`PASSWORD`] in it.
-fn url(db: &TestDatabase) -> String {
-    match db.server() {
-        Server::Postgres => db.url().replacen(
-            "postgres://postgres@",
-            &format!("postgres://postgres:{PASSWORD}@"),
-            1,
-        ),
-        Server::MySql => db.url(),
-    }
-}
-
-/// Runs `cargo-schema schema --database-url URL ARGS` in the project: never a panic, never
-/// the password.
-#[track_caller]
-fn schema(p: &TestProject, url: &str, args: &[&str]) -> Output {
-    let mut all = vec!["--database-url", url];
-    all.extend_from_slice(args);
-    let out = p.run(&all);
-    exits(&out, out.code);
-    assert!(
-        !out.stdout.contains(PASSWORD) && !out.stderr.contains(PASSWORD),
-        "the password was printed\n{out:#?}"
-    );
-    out
-}
-
-/// A run that must succeed.
-#[track_caller]
-fn ok(p: &TestProject, url: &str, args: &[&str]) -> Output {
-    let out = schema(p, url, args);
-    exits(&out, 0);
-    out
-}
 
 /// The ids `current` prints, one per line, first word.
 #[track_caller]

@@ -496,6 +496,45 @@ fn database_name(pid: u32, counter: u64, test_name: &str) -> String {
     }
 }
 
+/// A password the database URLs of the tests carry on PostgreSQL (the local server trusts
+/// 127.0.0.1 and ignores it), so that every run can check it is never printed.
+pub const PASSWORD: &str = "s3cr3tpw";
+
+/// The database's URL, with [`PASSWORD`] in it on PostgreSQL.
+pub fn url_with_password(db: &TestDatabase) -> String {
+    match db.server() {
+        Server::Postgres => db.url().replacen(
+            "postgres://postgres@",
+            &format!("postgres://postgres:{PASSWORD}@"),
+            1,
+        ),
+        Server::MySql => db.url(),
+    }
+}
+
+/// Runs `cargo-schema schema --database-url URL ARGS` in the project: never a panic, never
+/// the password.
+#[track_caller]
+pub fn run_on(p: &crate::TestProject, url: &str, args: &[&str]) -> crate::Output {
+    let mut all = vec!["--database-url", url];
+    all.extend_from_slice(args);
+    let out = p.run(&all);
+    crate::assert::exits(&out, out.code);
+    assert!(
+        !out.stdout.contains(PASSWORD) && !out.stderr.contains(PASSWORD),
+        "the password was printed\n{out:#?}"
+    );
+    out
+}
+
+/// [`run_on`] that must exit 0.
+#[track_caller]
+pub fn ok_on(p: &crate::TestProject, url: &str, args: &[&str]) -> crate::Output {
+    let out = run_on(p, url, args);
+    crate::assert::exits(&out, 0);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
