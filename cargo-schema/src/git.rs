@@ -245,6 +245,7 @@ impl Git {
                 if !edited
                     || path.extension().is_none_or(|e| e != "sql")
                     || !shared.contains(&(path.to_path_buf(), delta.old_file().id()))
+                    || self.applies_the_same(path, delta.old_file().id(), delta.new_file().id())
                 {
                     continue;
                 }
@@ -257,6 +258,21 @@ impl Git {
             }
         }
         Ok(found)
+    }
+
+    /// Whether two versions of a revision file apply the same SQL: same id and checksum (only
+    /// the header, such as `revises:` after `sync` moved a revision, or whitespace changed). A
+    /// database that applied the old version is not affected by the new one, so it is no edit.
+    fn applies_the_same(&self, path: &Path, old: Oid, new: Oid) -> bool {
+        let parse = |oid: Oid| {
+            let blob = self.repo.find_blob(oid).ok()?;
+            let (revision, _) = schema_core::revision::parse_bytes(path, blob.content()).ok()?;
+            Some((
+                revision.id.clone(),
+                schema_core::checksum::checksum(&revision),
+            ))
+        };
+        !new.is_zero() && matches!((parse(old), parse(new)), (Some(a), Some(b)) if a == b)
     }
 
     /// Local branches, then remote-tracking branches, with their tips.

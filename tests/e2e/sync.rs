@@ -405,6 +405,11 @@ fn sync_in_a_terminal_moves_the_local_branch_on_top_of_the_other_head() {
     );
     exits(&p.run(&["up"]), 0);
     exits(&p.run(&["current"]), 0).stdout_has("bb02");
+
+    // Committing the move on main (the default branch: there is no remote) changes only a
+    // header line, not what bb02 applies, so `check` does not call it an edit.
+    commit_all(&p, "move bb02 on top of cc03");
+    exits(&p.run(&["check"]), 0);
 }
 
 #[cfg(unix)]
