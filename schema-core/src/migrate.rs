@@ -457,6 +457,32 @@ impl<'g> Migration<'g> {
         let mut done = Vec::new();
         for row in &missing {
             let down = row.down_sql.as_deref().unwrap_or("");
+            let took = if foreign_keys_off(dialect, down) {
+                let restore = self.foreign_keys_set(false).await?;
+                let result = self.roll_back_row(row, transactional, true).await;
+                let restored = self.foreign_keys_set(restore).await;
+                let took = result?;
+                restored?;
+                took
+            } else {
+                self.roll_back_row(row, transactional, false).await?
+            };
+            on_rolled_back(row, took);
+            done.push(row.revision.clone());
+        }
+        Ok(done)
+    }
+
+    /// Runs one recorded down section and removes its row.
+    async fn roll_back_row(
+        &mut self,
+        row: &AppliedRow,
+        transactional: bool,
+        check_foreign_keys: bool,
+    ) -> Result<Duration, MigrateError> {
+        let dialect = self.conn.dialect();
+        {
+            let down = row.down_sql.as_deref().unwrap_or("");
             let statements = split::split(down, split_dialect(dialect), 1);
             let start = Instant::now();
             self.begin(transactional).await?;
@@ -485,24 +511,97 @@ impl<'g> Migration<'g> {
                     });
                 }
             }
+            if check_foreign_keys && let Some(message) = self.foreign_key_violation().await? {
+                let _ = self.finish(transactional, false).await;
+                return Err(MigrateError::MissingFailed {
+                    revision: row.revision.clone(),
+                    statement: "PRAGMA foreign_key_check".to_string(),
+                    message,
+                });
+            }
             if let Err(e) = self.table.delete(&mut self.conn, &row.revision).await {
                 let _ = self.finish(transactional, false).await;
                 return Err(e.into());
             }
             self.finish(transactional, true).await?;
-            on_rolled_back(row, start.elapsed());
-            done.push(row.revision.clone());
+            Ok(start.elapsed())
         }
-        Ok(done)
     }
 
-    /// Runs one step with its bookkeeping.
+    /// Runs one step with its bookkeeping; on SQLite a section that starts with
+    /// `PRAGMA foreign_keys = OFF` runs with foreign keys off (see [`foreign_keys_off`]).
     async fn step(
         &mut self,
         index: usize,
         direction: Direction,
         first_run: bool,
         report: &Report,
+    ) -> Result<Option<Duration>, MigrateError> {
+        let rev = &self.graph.node(index).revision;
+        let section = match direction {
+            Direction::Up => Some(&rev.up),
+            Direction::Down => rev.down.as_ref(),
+        };
+        let wants_off = section.is_some_and(|s| foreign_keys_off(self.conn.dialect(), &s.sql));
+        if !wants_off {
+            return self
+                .step_with(index, direction, first_run, report, false)
+                .await;
+        }
+        let restore = self.foreign_keys_set(false).await?;
+        let result = self
+            .step_with(index, direction, first_run, report, true)
+            .await;
+        let restored = self.foreign_keys_set(restore).await;
+        let result = result?;
+        restored?;
+        Ok(result)
+    }
+
+    /// Sets SQLite's `foreign_keys` and returns what it was. (Inside a transaction SQLite
+    /// ignores the pragma, so this runs between transactions.)
+    async fn foreign_keys_set(&mut self, on: bool) -> Result<bool, MigrateError> {
+        let was = self
+            .conn
+            .fetch_strings("PRAGMA foreign_keys")
+            .await?
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .is_some_and(|v| v == "1");
+        let sql = if on {
+            "PRAGMA foreign_keys = ON"
+        } else {
+            "PRAGMA foreign_keys = OFF"
+        };
+        self.conn.execute(sql).await.map_err(|e| DbError::Query {
+            message: database_message(&e),
+            sql: sql.to_string(),
+        })?;
+        Ok(was)
+    }
+
+    /// The first row `PRAGMA foreign_key_check` reports, as a sentence.
+    async fn foreign_key_violation(&mut self) -> Result<Option<String>, MigrateError> {
+        let rows = self.conn.fetch_strings("PRAGMA foreign_key_check").await?;
+        Ok(rows.first().map(|r| {
+            let col = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+            format!(
+                "foreign key check failed: a row of {} (rowid {}) references a missing row of {} ({} violation(s) in all)",
+                col(0),
+                col(1),
+                col(2),
+                rows.len()
+            )
+        }))
+    }
+
+    async fn step_with(
+        &mut self,
+        index: usize,
+        direction: Direction,
+        first_run: bool,
+        report: &Report,
+        check_foreign_keys: bool,
     ) -> Result<Option<Duration>, MigrateError> {
         let graph = self.graph;
         let rev = &graph.node(index).revision;
@@ -592,6 +691,21 @@ impl<'g> Migration<'g> {
                     .update_state(&mut self.conn, &rev.id, state, n as i64 + 1, None, 0)
                     .await?;
             }
+        }
+        if check_foreign_keys && let Some(message) = self.foreign_key_violation().await? {
+            let _ = self.finish(transactional, false).await;
+            let check = Statement {
+                sql: "PRAGMA foreign_key_check".to_string(),
+                line: statements.last().map_or(section.line, |s| s.line),
+            };
+            return Err(statement_error(
+                rev,
+                &check,
+                message,
+                first_run,
+                !transactional,
+                report,
+            ));
         }
         let duration = start.elapsed();
         let bookkeeping = match (direction, transactional) {
@@ -688,7 +802,38 @@ fn refuse_dirty(state: &State, graph: &RevisionGraph) -> Result<(), MigrateError
     }
 }
 
-fn split_dialect(d: Dialect) -> split::Dialect {
+/// SQLite's recipe for the table changes `ALTER TABLE` cannot make (make the new table, copy,
+/// drop the old, rename) needs foreign keys off, or dropping the old table deletes or orphans
+/// the rows that reference it; inside a transaction SQLite ignores that pragma. So a SQLite
+/// section whose first statement is `PRAGMA foreign_keys = OFF` runs like this: the pragma
+/// before the transaction begins, `PRAGMA foreign_key_check` before it commits (a violation
+/// fails the revision), and foreign keys back as they were afterwards.
+pub fn foreign_keys_off(dialect: Dialect, section: &str) -> bool {
+    if dialect != Dialect::Sqlite {
+        return false;
+    }
+    let Some(first) = split::split(section, split::Dialect::Sqlite, 1)
+        .into_iter()
+        .next()
+    else {
+        return false;
+    };
+    let words: String = first
+        .sql
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    matches!(
+        words.as_str(),
+        "pragmaforeign_keys=off"
+            | "pragmaforeign_keys=0"
+            | "pragmaforeign_keys=false"
+            | "pragmaforeign_keys=no"
+    )
+}
+
+pub(crate) fn split_dialect(d: Dialect) -> split::Dialect {
     match d {
         Dialect::Sqlite => split::Dialect::Sqlite,
         Dialect::Postgres => split::Dialect::Postgres,
@@ -848,5 +993,78 @@ mod tests {
         assert_eq!(plan.add.len(), 1);
         let s = state(&mut m.conn, &m.table, &g).await.expect("state");
         assert_eq!(s.rows.len(), 1);
+    }
+
+    const PARENT: &str = "-- revision: p1\n-- migrate:up\nCREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE);\nINSERT INTO parent VALUES (1, 'a');\nINSERT INTO child VALUES (10, 1);\n-- migrate:down\nDROP TABLE child;\nDROP TABLE parent;\n";
+    /// SQLite's table rebuild: parent's name becomes NOT NULL.
+    const REBUILD: &str = "-- revision: r2\n-- revises: p1\n-- migrate:up\nPRAGMA foreign_keys = OFF;\nCREATE TABLE _parent_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nINSERT INTO _parent_new (id, name) SELECT id, name FROM parent;\nDROP TABLE parent;\nALTER TABLE _parent_new RENAME TO parent;\n-- migrate:down\nPRAGMA foreign_keys = OFF;\nCREATE TABLE _parent_new (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO _parent_new (id, name) SELECT id, name FROM parent;\nDROP TABLE parent;\nALTER TABLE _parent_new RENAME TO parent;\n";
+    /// Leaves child pointing at a parent that is gone.
+    const ORPHAN: &str = "-- revision: o3\n-- revises: p1\n-- migrate:up\nPRAGMA foreign_keys = OFF;\nDELETE FROM parent;\n-- migrate:down\nSELECT 1;\n";
+
+    async fn count(conn: &mut Conn, sql: &str) -> String {
+        conn.fetch_strings(sql).await.expect("query")[0][0]
+            .clone()
+            .expect("value")
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_section_starting_with_foreign_keys_off_rebuilds_a_referenced_table() {
+        let g = graph(&[PARENT, REBUILD]);
+        let mut m = memory(&g).await;
+        m.upgrade(&t("head"), &mut |_| {}).await.expect("up");
+        // Dropping the old parent did not cascade to child, and foreign keys are on again.
+        assert_eq!(count(&mut m.conn, "SELECT count(*) FROM child").await, "1");
+        assert_eq!(count(&mut m.conn, "PRAGMA foreign_keys").await, "1");
+        assert_eq!(
+            count(
+                &mut m.conn,
+                "SELECT \"notnull\" FROM pragma_table_info('parent') WHERE name = 'name'"
+            )
+            .await,
+            "1"
+        );
+        m.downgrade(&t("p1"), &mut |_| {}).await.expect("down");
+        assert_eq!(count(&mut m.conn, "SELECT count(*) FROM child").await, "1");
+        assert_eq!(count(&mut m.conn, "PRAGMA foreign_keys").await, "1");
+        // The child still references the rebuilt parent: deleting it cascades.
+        m.conn.execute("DELETE FROM parent").await.expect("delete");
+        assert_eq!(count(&mut m.conn, "SELECT count(*) FROM child").await, "0");
+    }
+
+    #[tokio::test]
+    async fn a_foreign_key_violation_left_by_such_a_section_fails_it_and_rolls_back() {
+        let g = graph(&[PARENT, ORPHAN]);
+        let mut m = memory(&g).await;
+        let err = m.upgrade(&t("head"), &mut |_| {}).await.expect_err("fails");
+        let MigrateError::Statement(f) = err else {
+            panic!("expected a statement failure, got {err:?}");
+        };
+        assert_eq!(f.revision, "o3");
+        assert_eq!(f.statement, "PRAGMA foreign_key_check");
+        assert!(f.message.contains("a row of child"), "{}", f.message);
+        assert_eq!(count(&mut m.conn, "SELECT count(*) FROM parent").await, "1");
+        assert_eq!(count(&mut m.conn, "PRAGMA foreign_keys").await, "1");
+        let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+        assert_eq!(s.applied.len(), 1);
+    }
+
+    #[test]
+    fn only_a_leading_foreign_keys_off_pragma_on_sqlite_counts() {
+        assert!(foreign_keys_off(
+            Dialect::Sqlite,
+            "-- rebuild\npragma  Foreign_Keys=off;\nSELECT 1;"
+        ));
+        assert!(!foreign_keys_off(
+            Dialect::Sqlite,
+            "SELECT 1;\nPRAGMA foreign_keys = OFF;"
+        ));
+        assert!(!foreign_keys_off(
+            Dialect::Postgres,
+            "PRAGMA foreign_keys = OFF;"
+        ));
+        assert!(!foreign_keys_off(
+            Dialect::Sqlite,
+            "PRAGMA foreign_keys = ON;"
+        ));
     }
 }

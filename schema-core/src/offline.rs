@@ -89,6 +89,13 @@ pub fn script(
             rev.message.as_deref().unwrap_or(""),
             rev.path.display()
         );
+        // See `migrate::foreign_keys_off`: the pragma goes before the transaction, and the
+        // check before its end (the sqlite3 shell prints violations; `.bail on` does not stop
+        // on them, so the script says so).
+        let keys_off = section.is_some_and(|s| crate::migrate::foreign_keys_off(dialect, &s.sql));
+        if keys_off {
+            out.push_str("PRAGMA foreign_keys = OFF;\n");
+        }
         if transactional {
             out.push_str("BEGIN;\n");
         }
@@ -123,8 +130,14 @@ pub fn script(
                 );
             }
         }
+        if keys_off {
+            out.push_str("-- Any row printed here is a foreign key violation: stop and fix it.\nPRAGMA foreign_key_check;\n");
+        }
         if transactional {
             out.push_str("COMMIT;\n");
+        }
+        if keys_off {
+            out.push_str("PRAGMA foreign_keys = ON;\n");
         }
         out.push('\n');
     }
