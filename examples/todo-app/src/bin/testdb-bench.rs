@@ -138,8 +138,13 @@ impl Fresh {
                 .execute(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
                 .await?;
             admin.close().await?;
-            let base = server.rsplit_once('/').map_or(server, |(b, _)| b);
-            let url = format!("{base}/{name}");
+            let (path, query) = server.split_once('?').map_or((server, ""), |(p, q)| (p, q));
+            let base = path.rsplit_once('/').map_or(path, |(b, _)| b);
+            let url = if query.is_empty() {
+                format!("{base}/{name}")
+            } else {
+                format!("{base}/{name}?{query}")
+            };
             let server = server.to_string();
             Ok((Fresh::Postgres { server, name }, url))
         }
@@ -266,11 +271,13 @@ async fn drop_template(migrator: &Migrator, server: &str) -> Result<(), Error> {
     }
     let template = TestDatabase::template_name(migrator);
     let mut admin = sqlx::PgConnection::connect(server).await?;
-    admin
-        .execute(AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS \"{template}\" WITH (FORCE)"
-        )))
-        .await?;
+    for name in [format!("{template}_keep"), template] {
+        admin
+            .execute(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+            )))
+            .await?;
+    }
     admin.close().await?;
     Ok(())
 }
