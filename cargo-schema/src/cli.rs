@@ -64,7 +64,7 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Add the metadata section to Cargo.toml and create the migrations directory
-    Init,
+    Init(InitArgs),
     /// Create a new revision file on the current head
     #[command(visible_alias = "revision")]
     New(NewArgs),
@@ -125,9 +125,23 @@ pub struct NewArgs {
     /// Render NAME.sql.j2 from the project's templates directory, else the built-in NAME
     #[arg(long, value_name = "NAME")]
     pub template: Option<String>,
-    /// Leave the sections empty
+    /// Leave the sections empty (with --autogenerate: write the file even with no changes)
     #[arg(long)]
     pub empty: bool,
+    /// Write the SQL that takes the database (at head) to the declared schema (`schema` in
+    /// [package.metadata.schema])
+    #[arg(long)]
+    pub autogenerate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Adopt an existing database: a base revision that creates it, and a stamp
+    #[arg(long)]
+    pub from_database: bool,
+    /// With --from-database, also write the declared schema to PATH (and configure it)
+    #[arg(long, value_name = "PATH", requires = "from_database")]
+    pub schema_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

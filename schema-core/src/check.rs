@@ -9,12 +9,32 @@ use crate::target::{ResolveError, Target};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Finding {
-    MultipleHeads { heads: Vec<String> },
-    Pending { revisions: Vec<String> },
+    MultipleHeads {
+        heads: Vec<String>,
+    },
+    Pending {
+        revisions: Vec<String>,
+    },
     Edited(Edited),
-    Dirty { revision: String },
-    CantLocate { ids: Vec<String> },
-    Roundtrip { error: String },
+    Dirty {
+        revision: String,
+    },
+    CantLocate {
+        ids: Vec<String>,
+    },
+    Roundtrip {
+        error: String,
+    },
+    /// What the revisions build differs from the declared schema: the changes a revision
+    /// would need, one line each.
+    Drift {
+        schema: std::path::PathBuf,
+        differences: Vec<String>,
+    },
+    /// The declared schema could not be read back (a syntax error, a missing table).
+    Declared {
+        error: String,
+    },
 }
 
 impl std::fmt::Display for Finding {
@@ -47,6 +67,23 @@ impl std::fmt::Display for Finding {
                 ids.join(", ")
             ),
             Finding::Roundtrip { error } => write!(f, "the round trip failed: {error}"),
+            Finding::Drift {
+                schema,
+                differences,
+            } => {
+                write!(
+                    f,
+                    "the revisions at head differ from the declared schema {}:",
+                    schema.display()
+                )?;
+                for d in differences {
+                    write!(f, "\n    - {d}")?;
+                }
+                Ok(())
+            }
+            Finding::Declared { error } => {
+                write!(f, "the declared schema cannot be checked: {error}")
+            }
         }
     }
 }

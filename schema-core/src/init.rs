@@ -122,6 +122,36 @@ pub fn init(manifest_path: &Path) -> Result<InitOutcome, InitError> {
     })
 }
 
+/// Sets `key = "value"` in the manifest's metadata section (which [`init`] made), keeping the
+/// rest of the file as it is. Returns whether the file changed.
+pub fn set_key(manifest_path: &Path, key: &str, value: &str) -> Result<bool, InitError> {
+    let text = read_manifest(manifest_path)?;
+    let toml_error = |message: String| InitError::Toml {
+        path: manifest_path.to_path_buf(),
+        message,
+    };
+    let mut document: DocumentMut = text
+        .parse()
+        .map_err(|error| toml_error(describe_parse_error(&text, &error)))?;
+    let root = if document.contains_key("package") {
+        "package"
+    } else {
+        "workspace"
+    };
+    let schema = document
+        .get_mut(root)
+        .and_then(|r| r.get_mut("metadata"))
+        .and_then(|m| m.get_mut("schema"))
+        .and_then(Item::as_table_like_mut)
+        .ok_or_else(|| toml_error(format!("it has no [{root}.metadata.schema] table")))?;
+    if schema.get(key).and_then(Item::as_str) == Some(value) {
+        return Ok(false);
+    }
+    schema.insert(key, toml_edit::value(value));
+    write(manifest_path, document.to_string().as_bytes())?;
+    Ok(true)
+}
+
 fn read_manifest(path: &Path) -> Result<String, InitError> {
     let bytes = fs::read(path).map_err(|source| InitError::Io {
         path: path.to_path_buf(),

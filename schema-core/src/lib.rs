@@ -42,6 +42,7 @@ pub use schema_macros::embed;
 #[cfg(feature = "macros")]
 pub use schema_macros::test;
 
+pub mod autogen;
 pub mod check;
 pub mod checksum;
 pub mod config;

@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `cargo-schema` binary in throwaway cargo projects.
 
+mod autogen;
 mod check;
 mod commands;
 mod config;

@@ -461,6 +461,9 @@ pub fn check(
                     .to_string(),
             );
         }
+        if let Some(schema) = &project.config.schema {
+            findings.extend(drift(graph, &url, schema).await);
+        }
         if args.roundtrip {
             match check::roundtrip(graph, &url).await {
                 Ok(place) => notes.push(format!(
@@ -537,6 +540,8 @@ pub fn check(
                     "the scratch database was dropped".to_string()
                 }
                 Finding::Roundtrip { .. } => "every down section must undo its up section".to_string(),
+                Finding::Drift { .. } => "`cargo schema new --autogenerate -m MSG` writes the revision that makes up the difference (or change the declared schema)".to_string(),
+                Finding::Declared { .. } => "fix the declared schema (`schema` in [package.metadata.schema])".to_string(),
                 _ => String::new(),
             }]
             .into_iter()
@@ -548,6 +553,31 @@ pub fn check(
         diagnostics: diagnostics.into_iter().chain(git_findings).collect(),
         code: crate::error::FAILED,
     })
+}
+
+/// Compares what the revisions build (on a scratch database) with the declared schema.
+async fn drift(
+    graph: &schema_core::RevisionGraph,
+    server: &DatabaseUrl,
+    schema: &std::path::Path,
+) -> Vec<schema_core::check::Finding> {
+    use schema_core::autogen::{Renames, diff::diff, generate};
+    use schema_core::check::Finding;
+    let compared = async {
+        let declared = generate::declared(server, schema).await?;
+        let built = generate::at_heads(server, graph).await?;
+        Ok::<_, schema_core::autogen::AutogenError>(diff(&built, &declared, &Renames::default()))
+    };
+    match compared.await {
+        Ok(changes) if changes.is_empty() => Vec::new(),
+        Ok(changes) => vec![Finding::Drift {
+            schema: crate::project::relative(schema),
+            differences: changes.iter().map(|c| c.describe()).collect(),
+        }],
+        Err(e) => vec![Finding::Declared {
+            error: e.to_string(),
+        }],
+    }
 }
 
 /// The applied revisions, when a database is configured (or the default `dev.db` exists) and

@@ -1,5 +1,6 @@
 //! One function per command; each loads what it needs and renders what schema-core returns.
 
+mod autogen;
 mod database;
 mod hooks;
 mod read;
@@ -16,7 +17,13 @@ use crate::project;
 pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
     let global = &cli.global;
     match &cli.command {
-        Command::Init => write::init(global, out),
+        Command::Init(args) => {
+            write::init(global, out)?;
+            if args.from_database {
+                autogen::adopt(global, args, out)?;
+            }
+            Ok(())
+        }
         Command::Hooks(command) => hooks::run(global, command, out),
         Command::Completions(args) => {
             let mut cmd = Cli::command();
@@ -37,6 +44,9 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
                 out.warn(w);
             }
             match command {
+                Command::New(args) if args.autogenerate => {
+                    autogen::new(&project, global, args, out)
+                }
                 Command::New(args) => write::new(&project, args, out),
                 Command::Merge(args) => write::merge(&project, args, out),
                 Command::History(args) => read::history(&project, global, args, out),
@@ -50,7 +60,7 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
                 Command::Repair(args) => database::repair(&project, global, args, out),
                 Command::Check(args) => database::check(&project, global, args, out),
                 Command::Sync => sync::sync(project, global, out),
-                Command::Init | Command::Completions(_) | Command::Hooks(_) => Ok(()),
+                Command::Init(_) | Command::Completions(_) | Command::Hooks(_) => Ok(()),
             }
         }
     }

@@ -40,7 +40,7 @@ pub fn init(global: &GlobalArgs, out: Out) -> Result<(), CliError> {
 }
 
 /// Resolves `--depends-on` values (ids, prefixes, labels) to full ids.
-fn dependencies(project: &Project, values: &[String]) -> Result<Vec<String>, CliError> {
+pub(super) fn dependencies(project: &Project, values: &[String]) -> Result<Vec<String>, CliError> {
     let graph = &project.graph;
     let mut out = Vec::new();
     for v in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
@@ -61,7 +61,7 @@ fn dependencies(project: &Project, values: &[String]) -> Result<Vec<String>, Cli
     Ok(out)
 }
 
-fn labels(values: &[String]) -> Vec<String> {
+pub(super) fn labels(values: &[String]) -> Vec<String> {
     values
         .iter()
         .map(|v| v.trim().to_string())
@@ -70,7 +70,7 @@ fn labels(values: &[String]) -> Vec<String> {
 }
 
 /// Writes the revision file and says so: the path on stdout (json with `--format json`).
-fn create(project: &Project, new: &NewRevision, out: Out) -> Result<(), CliError> {
+pub(super) fn create(project: &Project, new: &NewRevision, out: Out) -> Result<Written, CliError> {
     let written = scaffold::write_revision(
         &project.graph,
         &project.config.migrations,
@@ -92,7 +92,7 @@ fn create(project: &Project, new: &NewRevision, out: Out) -> Result<(), CliError
     } else {
         println!("{}", path.display());
     }
-    Ok(())
+    Ok(written)
 }
 
 pub fn new(project: &Project, args: &NewArgs, out: Out) -> Result<(), CliError> {
@@ -111,7 +111,7 @@ pub fn new(project: &Project, args: &NewArgs, out: Out) -> Result<(), CliError> 
         up: None,
         down: None,
     };
-    create(project, &new, out)
+    create(project, &new, out).map(drop)
 }
 
 pub fn merge(project: &Project, args: &MergeArgs, out: Out) -> Result<(), CliError> {
@@ -131,7 +131,7 @@ pub fn merge(project: &Project, args: &MergeArgs, out: Out) -> Result<(), CliErr
         empty: true,
         ..Default::default()
     };
-    create(project, &new, out)
+    create(project, &new, out).map(drop)
 }
 
 /// A merge revision over all heads, as `sync` offers it.
@@ -144,5 +144,5 @@ pub fn merge_heads(project: &Project, out: Out) -> Result<(), CliError> {
         empty: true,
         ..Default::default()
     };
-    create(project, &new, out)
+    create(project, &new, out).map(drop)
 }

@@ -349,6 +349,50 @@ impl Conn {
         })
     }
 
+    /// Every row of a query, each column read as text (`None` for NULL). Integers and byte
+    /// strings (some MySQL catalog columns) are turned into text too. Used to read the catalogs.
+    pub async fn fetch_strings(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        macro_rules! rows {
+            ($c:expr) => {{
+                let rows = sqlx::query(AssertSqlSafe(sql.to_string()))
+                    .fetch_all($c)
+                    .await
+                    .map_err(|e| DbError::query(e, sql))?;
+                rows.iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| {
+                                if let Ok(v) = r.try_get::<Option<String>, _>(i) {
+                                    return Ok(v);
+                                }
+                                if let Ok(v) = r.try_get::<Option<i64>, _>(i) {
+                                    return Ok(v.map(|n| n.to_string()));
+                                }
+                                if let Ok(v) = r.try_get::<Option<i32>, _>(i) {
+                                    return Ok(v.map(|n| n.to_string()));
+                                }
+                                if let Ok(v) = r.try_get::<Option<i16>, _>(i) {
+                                    return Ok(v.map(|n| n.to_string()));
+                                }
+                                if let Ok(v) = r.try_get::<Option<bool>, _>(i) {
+                                    return Ok(v.map(|b| b.to_string()));
+                                }
+                                r.try_get::<Option<Vec<u8>>, _>(i)
+                                    .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
+                            })
+                            .collect::<Result<Vec<_>, sqlx::Error>>()
+                    })
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+                    .map_err(|e| DbError::query(e, sql))
+            }};
+        }
+        match self {
+            Conn::Sqlite(c) => rows!(&mut **c),
+            Conn::Postgres(c) => rows!(&mut **c),
+            Conn::MySql(c) => rows!(&mut **c),
+        }
+    }
+
     pub async fn close(self) {
         match self {
             Conn::Sqlite(c) => c.close().await,
@@ -397,6 +441,17 @@ fn epoch_seconds() -> i64 {
 }
 
 impl VersionTable {
+    /// The tables this one keeps (itself, its `_meta` table and the `table` lock mode's
+    /// `_lock` table), which are not part of the
+    /// application's schema.
+    pub fn excluded(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            format!("{}_meta", self.name),
+            format!("{}_lock", self.name),
+        ]
+    }
+
     pub fn new(name: &str) -> Self {
         VersionTable {
             name: name.to_string(),
