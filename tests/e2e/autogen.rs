@@ -410,3 +410,109 @@ fn a_schema_error_on_postgres_is_the_servers_message_and_the_scratch_database_is
     ));
     assert_eq!(left, "0", "{name} was left behind");
 }
+
+/// A role of its own that may not create databases, dropped after the test database.
+struct Role(String);
+
+impl Drop for Role {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"])
+            .arg(format!("DROP ROLE IF EXISTS {}", self.0))
+            .output();
+    }
+}
+
+#[test]
+fn a_user_who_may_not_create_the_scratch_database_is_told_so() {
+    let role = Role(format!("cs_nocreate_{}", std::process::id()));
+    let db: TestDatabase = test_database!(Server::Postgres);
+    db.query(&format!("CREATE ROLE {} LOGIN NOCREATEDB", role.0));
+    db.query(&format!("ALTER DATABASE {} OWNER TO {}", db.name(), role.0));
+    let url = db.url().replacen(
+        "postgres://postgres@",
+        &format!("postgres://{}@", role.0),
+        1,
+    );
+    let p = project(GROWN);
+    ok_on(&p, &url, &["up"]);
+    let out = run_on(&p, &url, &["new", "--autogenerate", "-m", "x"]);
+    exits(&out, 1);
+    error_line_has(
+        &out,
+        &[
+            "cannot use a scratch database",
+            "permission denied to create database",
+        ],
+    );
+    help_has(&out, "CREATE DATABASE");
+    assert!(generated(&p).is_empty());
+    // check reports it as a finding instead of passing silently.
+    exits(&run_on(&p, &url, &["check"]), 1).stderr_has("permission denied to create database");
+}
+
+/// Ctrl-C while the declared schema loads: the scratch database is dropped all the same.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_the_schema_loads_drops_the_scratch_database() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let db: TestDatabase = test_database!(Server::Postgres);
+    let url = url_with_password(&db);
+    let p = project(&format!("{GROWN}SELECT pg_sleep(30);\n"));
+    ok_on(&p, &url, &["up"]);
+    let mut child = Command::new(cargo_schema_e2e::binary())
+        .args([
+            "schema",
+            "--database-url",
+            &url,
+            "new",
+            "--autogenerate",
+            "-m",
+            "x",
+        ])
+        .current_dir(p.path())
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    while !seen.contains("Comparing") {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).expect("reads") == 0 {
+            panic!("ended early:\n{seen}");
+        }
+        seen.push_str(&line);
+    }
+    // Let it reach the sleep inside the scratch database.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let status = child.wait().expect("waits");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).expect("reads");
+    assert!(started.elapsed().as_secs() < 20, "did not stop promptly");
+    assert_eq!(status.code(), Some(1), "{seen}{rest}");
+    assert!(rest.contains("interrupted;"), "{seen}{rest}");
+    let start = rest
+        .find("cargo_schema_scratch_")
+        .expect("the scratch name");
+    let name: String = rest[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    assert_eq!(
+        db.query(&format!(
+            "SELECT count(*) FROM pg_database WHERE datname = '{name}'"
+        )),
+        "0",
+        "{name} was left behind"
+    );
+    assert!(generated(&p).is_empty());
+}

@@ -41,8 +41,8 @@ pub enum AutogenError {
     Db(#[from] DbError),
     #[error(transparent)]
     Migrate(#[from] MigrateError),
-    #[error("interrupted; the scratch database was dropped")]
-    Interrupted,
+    #[error("interrupted; {scratch} was dropped")]
+    Interrupted { scratch: String },
 }
 
 impl AutogenError {
@@ -81,7 +81,7 @@ async fn on_scratch<T>(
     let result = work(&scratch);
     let result = tokio::select! {
         r = result => r,
-        _ = tokio::signal::ctrl_c() => Err(AutogenError::Interrupted),
+        _ = tokio::signal::ctrl_c() => Err(AutogenError::Interrupted { scratch: scratch.describe() }),
     };
     let dropped = scratch.drop().await;
     let value = result?;

@@ -127,7 +127,7 @@ impl Scratch {
     pub fn describe(&self) -> String {
         match &self.admin {
             Some((_, name)) => format!("a temporary database `{name}`"),
-            None => "SQLite in memory".to_string(),
+            None => "an in-memory SQLite database".to_string(),
         }
     }
 
