@@ -113,7 +113,7 @@ pub fn new(
                 crate::project::relative(&schema).display()
             ),
         );
-        let declared = generate::declared(&url, &schema).await?;
+        let declared = generate::declared(&url, &crate::project::relative(&schema)).await?;
         Ok::<_, CliError>((live, declared))
     })??;
     let (renames, unconfirmed) = renames(global, &live, &declared)?;

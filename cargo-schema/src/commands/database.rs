@@ -564,7 +564,7 @@ async fn drift(
     use schema_core::autogen::{Renames, diff::diff, generate};
     use schema_core::check::Finding;
     let compared = async {
-        let declared = generate::declared(server, schema).await?;
+        let declared = generate::declared(server, &crate::project::relative(schema)).await?;
         let built = generate::at_heads(server, graph).await?;
         Ok::<_, schema_core::autogen::AutogenError>(diff(&built, &declared, &Renames::default()))
     };

@@ -154,30 +154,45 @@ fn run(dialect: Dialect, cases: u32) {
         ..Config::default()
     });
     runner
-        .run(&(schema_spec(), schema_spec()), |(s1, mut s2)| {
-            // The rows seeded in S1 must be valid in S2, as a real migration's data must be:
-            // a table that keeps its row may only gain a foreign key to a table that has rows.
-            for t in &mut s2 {
-                let kept = s1.iter().any(|o| o.n == t.n);
-                if kept
-                    && t.fk
-                        .is_some_and(|(target, _)| !s1.iter().any(|o| o.n == target))
-                {
+        .run(&(schema_spec(), schema_spec()), |(mut s1, mut s2)| {
+            // The rows must be valid on both sides, as a real migration's data must be: a
+            // table that keeps its row only references, in either schema, a table that keeps
+            // its row too (a table dropped by the up section comes back empty in the down).
+            let n1: Vec<usize> = s1.iter().map(|t| t.n).collect();
+            let n2: Vec<usize> = s2.iter().map(|t| t.n).collect();
+            let in_both = |n: usize| n1.contains(&n) && n2.contains(&n);
+            for t in s1.iter_mut().chain(s2.iter_mut()) {
+                if in_both(t.n) && t.fk.is_some_and(|(target, _)| !in_both(target)) {
                     t.fk = None;
                 }
             }
-            let both: Vec<usize> = s1
-                .iter()
-                .map(|t| t.n)
-                .filter(|n| s2.iter().any(|t| t.n == *n))
-                .collect();
-            let check = both.first().map(|n| format!("SELECT id FROM t{n}"));
+            // The seeded row of the first table both have, in the columns both have.
+            let check = s1.iter().find_map(|a| {
+                let b = s2.iter().find(|b| b.n == a.n)?;
+                let mut cols = vec![("id", "1")];
+                if a.c1.is_some() && b.c1.is_some() {
+                    cols.push(("c1", "5"));
+                }
+                if a.c2.is_some() && b.c2.is_some() {
+                    cols.push(("c2", "1"));
+                }
+                let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
+                let values: Vec<&str> = cols.iter().map(|c| c.1).collect();
+                Some((
+                    format!("SELECT {} FROM t{}", names.join(", "), a.n),
+                    values.join("|"),
+                ))
+            });
+            let expected = check.as_ref().map(|(_, v)| [v.as_str()]);
             rt.block_on(roundtrip_case(
                 dialect,
                 &ddl(dialect, &s1),
                 &ddl(dialect, &s2),
                 &seed(&s1),
-                check.as_deref().map(|q| (q, &["1"][..])),
+                check
+                    .as_ref()
+                    .zip(expected.as_ref())
+                    .map(|((q, _), e)| (q.as_str(), &e[..])),
             ));
             Ok(())
         })
