@@ -83,6 +83,22 @@ fn heads_verbose_says_which_branch_each_head_came_from() {
 }
 
 #[test]
+fn up_new_and_check_name_where_the_heads_came_from_and_point_to_sync() {
+    let p = merged_repository();
+    let from = "bb02 add bb02 (from feature/phone, local only)";
+    for (args, code) in [
+        (&["up"][..], 2),
+        (&["new", "-m", "more"][..], 2),
+        (&["check"][..], 1),
+    ] {
+        let out = p.run(args);
+        exits(&out, code)
+            .stderr_has(from)
+            .stderr_has("`cargo schema sync` offers to merge them");
+    }
+}
+
+#[test]
 fn sync_without_a_terminal_explains_the_heads_and_exits_1() {
     let p = merged_repository();
     let out = p.run(&["sync"]);

@@ -247,11 +247,27 @@ pub fn up(project: &Project, global: &GlobalArgs, args: &UpArgs, out: Out) -> Re
         let start = Instant::now();
         let report = m.upgrade(&target, &mut reporter(out)).await;
         m.conn.close().await;
-        let report = report?;
+        let report = match report {
+            Err(e) if several_heads(&e) => {
+                return Err(CliError::from(e).help(super::read::heads_help(project)));
+            }
+            r => r?,
+        };
         let fresh = format!("nothing to apply for `{target}`");
         summary(out, report.steps.len(), start.elapsed(), fresh, "");
         Ok(())
     })?
+}
+
+/// Whether a run stopped because the target `head` found several.
+fn several_heads(e: &schema_core::migrate::MigrateError) -> bool {
+    use schema_core::migrate::MigrateError;
+    use schema_core::{PlanError, ResolveError};
+    matches!(
+        e,
+        MigrateError::Resolve(ResolveError::MultipleHeads { .. })
+            | MigrateError::Plan(PlanError::Resolve(ResolveError::MultipleHeads { .. }))
+    )
 }
 
 pub fn down(
@@ -531,7 +547,7 @@ pub fn check(
         .map(|f| crate::error::Diagnostic {
             message: f.to_string(),
             help: vec![match f {
-                Finding::MultipleHeads { .. } => "join them with `cargo schema merge -m \"merge heads\"`".to_string(),
+                Finding::MultipleHeads { .. } => super::read::heads_help(project),
                 Finding::Pending { .. } => "apply them with `cargo schema up`".to_string(),
                 Finding::Edited(_) => "restore the file and write a new revision for the change; `cargo schema repair --checksums` accepts it as is".to_string(),
                 Finding::Dirty { .. } => "`cargo schema up` says how to resolve it".to_string(),

@@ -130,6 +130,15 @@ pub fn describe_heads(project: &Project) -> String {
     format!("{} heads: {}", heads.len(), parts.join(" and "))
 }
 
+/// The help line for a command that several heads stop: which they are and where they came
+/// from, and what to run.
+pub fn heads_help(project: &Project) -> String {
+    format!(
+        "{}; `cargo schema sync` offers to merge them (or move a local-only line on top of the other)",
+        describe_heads(project)
+    )
+}
+
 pub fn heads(project: &Project, out: Out) -> Result<(), CliError> {
     let graph = &project.graph;
     let heads = graph.heads();

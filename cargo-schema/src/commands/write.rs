@@ -98,7 +98,17 @@ pub(super) fn create(project: &Project, new: &NewRevision, out: Out) -> Result<W
 pub fn new(project: &Project, args: &NewArgs, out: Out) -> Result<(), CliError> {
     let graph = &project.graph;
     let head = args.head.as_deref().map(target).transpose()?;
-    let parents = graph.parents_for_new(head.as_ref(), args.splice)?;
+    let parents = graph
+        .parents_for_new(head.as_ref(), args.splice)
+        .map_err(|e| {
+            let several = matches!(e, schema_core::NewError::MultipleHeads { .. });
+            let err = CliError::from(e);
+            if several {
+                err.help(super::read::heads_help(project))
+            } else {
+                err
+            }
+        })?;
     let parents: Vec<String> = parents.iter().map(|&i| graph.id(i).to_string()).collect();
     let new = NewRevision {
         message: args.message.clone(),
