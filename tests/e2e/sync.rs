@@ -99,6 +99,55 @@ fn up_new_and_check_name_where_the_heads_came_from_and_point_to_sync() {
 }
 
 #[test]
+fn up_and_new_with_yes_write_the_merge_revision_first_then_do_their_work() {
+    let p = merged_repository();
+    let out = p.run(&["up", "--yes"]);
+    exits(&out, 0)
+        .stderr_has("2 heads:")
+        .stderr_has("Created revision");
+    assert_eq!(head_ids(&p).len(), 1);
+    let current = p.run(&["current"]);
+    exits(&current, 0);
+    assert_eq!(
+        head_ids(&p),
+        [current
+            .stdout
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_string()]
+    );
+
+    let p = merged_repository();
+    exits(&p.run(&["new", "--yes", "-m", "after the merge"]), 0);
+    let heads = p.run(&["heads", "--format", "json"]).json();
+    assert_eq!(heads.as_array().map(Vec::len), Some(1));
+    assert_eq!(heads[0]["message"], "after the merge");
+}
+
+/// `up` in a terminal offers what `sync` offers before it would refuse.
+#[cfg(unix)]
+#[test]
+fn up_in_a_terminal_offers_the_merge_then_applies() {
+    let p = merged_repository();
+    let mut cmd = Command::new(cargo_schema_e2e::binary());
+    cmd.args(["schema", "up"])
+        .current_dir(p.path())
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env("CARGO_TARGET_DIR", p.path().join("target"));
+    let mut s = rexpect::session::spawn_command(cmd, Some(10_000)).expect("spawns in a pty");
+    s.exp_string("Do nothing for now").expect("the menu");
+    s.send("\r").expect("Enter picks the merge");
+    s.flush().expect("flushes");
+    let rest = s.exp_eof().expect("ends");
+    assert!(rest.contains("Applied"), "{rest}");
+    assert_eq!(head_ids(&p).len(), 1);
+    assert!(tables(&p.path().join("dev.db")).contains("t_bb02"));
+}
+
+#[test]
 fn sync_without_a_terminal_explains_the_heads_and_exits_1() {
     let p = merged_repository();
     let out = p.run(&["sync"]);

@@ -43,6 +43,24 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
             for w in &project.warnings {
                 out.warn(w);
             }
+            // `up` to the head and `new` on the head refuse several heads: offer what `sync`
+            // offers first (a merge revision, moving a local line, or nothing), when there is
+            // someone to ask or `--yes`.
+            let wants_one_head = match command {
+                Command::Up(args) => {
+                    !args.sql && matches!(args.target.as_deref(), None | Some("head"))
+                }
+                Command::New(args) => args.head.is_none(),
+                _ => false,
+            };
+            let project = if wants_one_head
+                && project.graph.heads().len() > 1
+                && sync::can_resolve_heads(global)
+            {
+                sync::resolve_heads(project, global, out)?.0
+            } else {
+                project
+            };
             match command {
                 Command::New(args) if args.autogenerate => {
                     autogen::new(&project, global, args, out)

@@ -34,18 +34,9 @@ pub fn sync(project: Project, global: &GlobalArgs, out: Out) -> Result<(), CliEr
 
     // 1. Several heads, typically after a merge or a pull.
     if project.graph.heads().len() > 1 {
-        out.warn(read::describe_heads(&project));
-        match choose(&project, global, out)? {
-            Some(Choice::Merge) => {
-                write::merge_heads(&project, out)?;
-                project = Project::open(project.config.clone())?;
-            }
-            Some(Choice::Reparent(offer)) => {
-                reparent(&offer, out)?;
-                project = Project::open(project.config.clone())?;
-            }
-            Some(Choice::Nothing) => out.status("Skipped", "the heads stay as they are"),
-            None => {
+        match resolve_heads(project, global, out)? {
+            (p, Some(_)) => project = p,
+            (_, None) => {
                 return Err(CliError::new(FAILED, "multiple heads are present")
                     .help("`cargo schema merge -m \"merge heads\"` joins them with a merge revision")
                     .help("or run `cargo schema sync` in a terminal, or `cargo schema sync --yes` to write the merge revision"));
@@ -76,6 +67,38 @@ pub fn sync(project: Project, global: &GlobalArgs, out: Out) -> Result<(), CliEr
         m.conn.close().await;
         result
     })?
+}
+
+/// Explains several heads and offers what to do (merge, move, nothing); `--yes` merges.
+/// Returns the project as it is afterwards, and whether the user was asked (`None`: no
+/// terminal and no `--yes`, nothing done). `up` and `new` call this too before they would
+/// refuse.
+pub fn resolve_heads(
+    project: Project,
+    global: &GlobalArgs,
+    out: Out,
+) -> Result<(Project, Option<()>), CliError> {
+    out.warn(read::describe_heads(&project));
+    Ok(match choose(&project, global, out)? {
+        Some(Choice::Merge) => {
+            write::merge_heads(&project, out)?;
+            (Project::open(project.config.clone())?, Some(()))
+        }
+        Some(Choice::Reparent(offer)) => {
+            reparent(&offer, out)?;
+            (Project::open(project.config.clone())?, Some(()))
+        }
+        Some(Choice::Nothing) => {
+            out.status("Skipped", "the heads stay as they are");
+            (project, Some(()))
+        }
+        None => (project, None),
+    })
+}
+
+/// Whether `resolve_heads` can ask or act: `--yes`, or a terminal to ask on.
+pub fn can_resolve_heads(global: &GlobalArgs) -> bool {
+    global.yes || (std::io::stdin().is_terminal() && std::io::stderr().is_terminal())
 }
 
 /// What to do about several heads.
