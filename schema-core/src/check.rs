@@ -35,6 +35,11 @@ pub enum Finding {
     Declared {
         error: String,
     },
+    /// The comparison could not run (no scratch database, a revision failing on it, Ctrl-C).
+    DriftUnchecked {
+        error: String,
+        help: Option<String>,
+    },
 }
 
 impl std::fmt::Display for Finding {
@@ -83,6 +88,9 @@ impl std::fmt::Display for Finding {
             }
             Finding::Declared { error } => {
                 write!(f, "the declared schema cannot be checked: {error}")
+            }
+            Finding::DriftUnchecked { error, .. } => {
+                write!(f, "drift from the declared schema not checked: {error}")
             }
         }
     }

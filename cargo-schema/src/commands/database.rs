@@ -558,6 +558,7 @@ pub fn check(
                 Finding::Roundtrip { .. } => "every down section must undo its up section".to_string(),
                 Finding::Drift { .. } => "`cargo schema new --autogenerate -m MSG` writes the revision that makes up the difference (or change the declared schema)".to_string(),
                 Finding::Declared { .. } => "fix the declared schema (`schema` in [package.metadata.schema])".to_string(),
+                Finding::DriftUnchecked { help, .. } => help.clone().unwrap_or_default(),
                 _ => String::new(),
             }]
             .into_iter()
@@ -577,7 +578,7 @@ async fn drift(
     server: &DatabaseUrl,
     schema: &std::path::Path,
 ) -> Vec<schema_core::check::Finding> {
-    use schema_core::autogen::{Renames, diff::diff, generate};
+    use schema_core::autogen::{AutogenError, Renames, diff::diff, generate};
     use schema_core::check::Finding;
     let compared = async {
         let declared = generate::declared(server, &crate::project::relative(schema)).await?;
@@ -590,8 +591,16 @@ async fn drift(
             schema: crate::project::relative(schema),
             differences: changes.iter().map(|c| c.describe()).collect(),
         }],
-        Err(e) => vec![Finding::Declared {
+        Err(
+            e @ (AutogenError::Declared { .. }
+            | AutogenError::MissingReference { .. }
+            | AutogenError::Read { .. }),
+        ) => vec![Finding::Declared {
             error: e.to_string(),
+        }],
+        Err(e) => vec![Finding::DriftUnchecked {
+            error: e.to_string(),
+            help: e.help(),
         }],
     }
 }

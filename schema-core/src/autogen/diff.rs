@@ -324,6 +324,10 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
         .values()
         .filter_map(|t| from.tables.get(&t.name).map(|old| (old, t)))
         .collect();
+    // Foreign keys that stay but must be dropped and added again around a change they depend
+    // on: the key they reference is made again, or a column on either side changes type
+    // (PostgreSQL refuses to drop a referenced key, MySQL to change a referenced column).
+    let rebuilt_fks = dependent_foreign_keys(&both);
     for (old, new) in &both {
         for fk in missing(&old.foreign_keys, &new.foreign_keys) {
             changes.push(Change::DropForeignKey {
@@ -331,6 +335,12 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
                 foreign_key: fk.clone(),
             });
         }
+    }
+    for (table, fk) in &rebuilt_fks {
+        changes.push(Change::DropForeignKey {
+            table: table.clone(),
+            foreign_key: fk.clone(),
+        });
     }
     let dropped: Vec<&Table> = from
         .tables
@@ -343,6 +353,10 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             table,
             foreign_key: fk,
         });
+    }
+    // Tables that go, before the keys of the tables that stay: they may reference those.
+    for t in drop_order.into_iter().rev() {
+        changes.push(Change::DropTable(t));
     }
     for (old, new) in &both {
         let table = &old.name;
@@ -373,9 +387,6 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             });
         }
     }
-    for t in drop_order.into_iter().rev() {
-        changes.push(Change::DropTable(t));
-    }
 
     // New tables, referenced ones first; foreign keys that close a cycle come after.
     let created: Vec<&Table> = to
@@ -383,7 +394,25 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
         .values()
         .filter(|t| !from.tables.contains_key(&t.name))
         .collect();
-    let (create_order, later_fks) = creation_order(&created);
+    // Their foreign keys to tables that stay come last, after those tables' new columns
+    // and keys; between new tables they are declared inline (SQLite keeps them all inline).
+    let new_names: BTreeSet<&str> = created.iter().map(|t| t.name.as_str()).collect();
+    let mut to_staying = Vec::new();
+    let created: Vec<Table> = created
+        .iter()
+        .map(|t| {
+            let mut t = (*t).clone();
+            let (inline, later): (Vec<_>, Vec<_>) = std::mem::take(&mut t.foreign_keys)
+                .into_iter()
+                .partition(|fk| new_names.contains(fk.referenced_table.as_str()));
+            t.foreign_keys = inline;
+            to_staying.extend(later.into_iter().map(|fk| (t.name.clone(), fk)));
+            t
+        })
+        .collect();
+    let created: Vec<&Table> = created.iter().collect();
+    let (create_order, mut later_fks) = creation_order(&created);
+    later_fks.extend(to_staying);
     for t in create_order {
         let indexes = t.indexes.clone();
         let name = t.name.clone();
@@ -462,7 +491,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             });
         }
     }
-    for (table, fk) in later_fks {
+    for (table, fk) in rebuilt_fks.into_iter().chain(later_fks) {
         changes.push(Change::AddForeignKey {
             table,
             foreign_key: fk,
@@ -537,6 +566,59 @@ fn apply_renames(from: &Schema, renames: &Renames, changes: &mut Vec<Change>) ->
     out
 }
 
+/// The foreign keys present on both sides (of tables that stay) that depend on something
+/// the diff changes: a column on either side changes type, or the referenced primary key,
+/// unique constraint or unique index is dropped (and made again).
+fn dependent_foreign_keys(both: &[(&Table, &Table)]) -> Vec<(String, ForeignKey)> {
+    let mut retyped: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut rekeyed: Vec<(&str, &[String])> = Vec::new();
+    for (old, new) in both {
+        for c in &new.columns {
+            if old
+                .column(&c.name)
+                .is_some_and(|o| o.data_type != c.data_type)
+            {
+                retyped.insert((new.name.as_str(), c.name.as_str()));
+            }
+        }
+        if old.primary_key != new.primary_key
+            && let Some(pk) = &old.primary_key
+        {
+            rekeyed.push((old.name.as_str(), &pk.columns));
+        }
+        for u in missing(&old.uniques, &new.uniques) {
+            rekeyed.push((old.name.as_str(), &u.columns));
+        }
+        for i in missing(&old.indexes, &new.indexes).filter(|i| i.unique) {
+            rekeyed.push((old.name.as_str(), &i.columns));
+        }
+    }
+    let mut out = Vec::new();
+    for (old, new) in both {
+        for fk in new
+            .foreign_keys
+            .iter()
+            .filter(|fk| old.foreign_keys.contains(fk))
+        {
+            let child = fk
+                .columns
+                .iter()
+                .any(|c| retyped.contains(&(new.name.as_str(), c.as_str())));
+            let parent = fk
+                .referenced_columns
+                .iter()
+                .any(|c| retyped.contains(&(fk.referenced_table.as_str(), c.as_str())));
+            let key = rekeyed.iter().any(|(t, cols)| {
+                *t == fk.referenced_table && *cols == fk.referenced_columns.as_slice()
+            });
+            if child || parent || key {
+                out.push((new.name.clone(), fk.clone()));
+            }
+        }
+    }
+    out
+}
+
 /// The items of `a` that are not in `b`.
 fn missing<'a, T: PartialEq>(a: &'a [T], b: &[T]) -> impl Iterator<Item = &'a T> {
     a.iter().filter(move |x| !b.contains(x))
@@ -548,7 +630,7 @@ fn is_subsequence(a: &[String], b: &[String]) -> bool {
 }
 
 /// Whether `sql` mentions the identifier `name` as a word.
-fn mentions(sql: &str, name: &str) -> bool {
+pub(crate) fn mentions(sql: &str, name: &str) -> bool {
     let sql = sql.to_ascii_lowercase();
     let name = name.to_ascii_lowercase();
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
@@ -561,7 +643,7 @@ fn mentions(sql: &str, name: &str) -> bool {
 
 /// Views ordered so that each comes after the views of this set it reads (by name, in
 /// their definitions); a cycle, which a database would not allow, keeps name order.
-fn dependency_order<'a>(views: &[&'a View]) -> Vec<&'a View> {
+pub(crate) fn dependency_order<'a>(views: &[&'a View]) -> Vec<&'a View> {
     let mut pending: Vec<&View> = views.to_vec();
     let mut out = Vec::new();
     while !pending.is_empty() {
@@ -653,8 +735,8 @@ pub fn is_narrowing(from: &str, to: &str) -> bool {
     // MySQL's enum('a','b') and set(...): values added at the end widen.
     for kind in ["enum(", "set("] {
         if let (Some(f), Some(t)) = (from.strip_prefix(kind), to.strip_prefix(kind)) {
-            let f = f.trim_end_matches(')');
-            return !t.trim_end_matches(')').starts_with(f);
+            let (f, t) = (quoted_values(f), quoted_values(t));
+            return !(f.len() <= t.len() && t[..f.len()] == f[..]);
         }
     }
     let split = |t: &str| -> (String, Vec<u64>) {
@@ -704,29 +786,88 @@ pub fn is_narrowing(from: &str, to: &str) -> bool {
     true
 }
 
+/// The values of a MySQL `enum(...)`/`set(...)` list (the text after the opening
+/// parenthesis): `'a','it''s'` gives `a` and `it's`.
+fn quoted_values(list: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = list.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\'' {
+            continue;
+        }
+        let mut value = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' if chars.peek() == Some(&'\'') => {
+                    chars.next();
+                    value.push('\'');
+                }
+                '\'' => break,
+                '\\' => {
+                    if let Some(n) = chars.next() {
+                        value.push(n);
+                    }
+                }
+                c => value.push(c),
+            }
+        }
+        out.push(value);
+    }
+    out
+}
+
 impl Change {
     /// Why the change can lose data or fail on existing rows, for a comment in the file and a
-    /// warning on the terminal.
+    /// warning on the terminal (several reasons joined with "; ").
     pub fn warning(&self) -> Option<String> {
+        let mut all = Vec::new();
+        if let Change::AlterColumn { table, from, to } = self {
+            if from.data_type != to.data_type && is_narrowing(&from.data_type, &to.data_type) {
+                all.push(format!(
+                    "changes {table}.{} from {} to {}; values that do not fit are lost or fail",
+                    to.name, from.data_type, to.data_type
+                ));
+            }
+            if from.nullable && !to.nullable {
+                all.push(format!(
+                    "makes {table}.{} NOT NULL; fails while a row holds NULL",
+                    to.name
+                ));
+            }
+            return (!all.is_empty()).then(|| all.join("; "));
+        }
+        self.single_warning()
+    }
+
+    fn single_warning(&self) -> Option<String> {
         match self {
+            Change::AddColumn { table, column }
+                if !column.nullable && column.default.is_none() && !column.auto_increment =>
+            {
+                Some(format!(
+                    "adds {table}.{} NOT NULL without a default; fails while the table has rows (MySQL fills in 0 or '')",
+                    column.name
+                ))
+            }
+            Change::AddUnique { table, unique } => Some(format!(
+                "adds a unique constraint on {table} ({}); fails while rows repeat a value",
+                unique.columns.join(", ")
+            )),
+            Change::AddPrimaryKey { table, primary_key } => Some(format!(
+                "adds a primary key on {table} ({}); fails while rows repeat a value or hold NULL",
+                primary_key.columns.join(", ")
+            )),
+            Change::AddCheck { table, check } => Some(format!(
+                "adds the check {} on {table}; fails while a row breaks it",
+                check.expression
+            )),
+            Change::AddEnumValues { to, .. } => Some(format!(
+                "PostgreSQL cannot use a value added to {} in the transaction that adds it: if this revision also uses one, move the ALTER TYPE to a revision of its own",
+                to.name
+            )),
             Change::DropTable(t) => Some(format!("drops table {} and its data", t.name)),
             Change::DropColumn { table, column } => {
                 Some(format!("drops column {table}.{} and its data", column.name))
-            }
-            Change::AlterColumn { table, from, to }
-                if from.data_type != to.data_type
-                    && is_narrowing(&from.data_type, &to.data_type) =>
-            {
-                Some(format!(
-                    "changes {table}.{} from {} to {}; values that do not fit are lost or fail",
-                    to.name, from.data_type, to.data_type
-                ))
-            }
-            Change::AlterColumn { table, from, to } if from.nullable && !to.nullable => {
-                Some(format!(
-                    "makes {table}.{} NOT NULL; fails while a row holds NULL",
-                    to.name
-                ))
             }
             Change::ReplaceEnum { from, to } => {
                 let gone: Vec<&str> = from
@@ -901,16 +1042,10 @@ mod tests {
                     }
                 }
                 Change::CreateTable(t) => {
-                    for fk in &t.foreign_keys {
-                        assert!(
-                            fk.referenced_table == t.name
-                                || s.tables.contains_key(&fk.referenced_table),
-                            "{} references {} before it exists",
-                            t.name,
-                            fk.referenced_table
-                        );
-                    }
                     assert!(s.tables.insert(t.name.clone(), t.clone()).is_none());
+                    for fk in &t.foreign_keys {
+                        assert_references(&s, fk, &t.name);
+                    }
                 }
                 Change::RenameTable { from, to } => {
                     let mut t = s.tables.remove(from).expect("renamed table");
@@ -959,7 +1094,10 @@ mod tests {
                     assert!(t.column(&column.name).is_none());
                     t.columns.push(column.clone());
                 }
-                Change::AlterColumn { table, to, .. } => {
+                Change::AlterColumn { table, from, to } => {
+                    if from.data_type != to.data_type {
+                        assert_unreferenced(&s, table, std::slice::from_ref(&to.name), true);
+                    }
                     let t = s.tables.get_mut(table).expect("table");
                     *t.columns
                         .iter_mut()
@@ -979,7 +1117,8 @@ mod tests {
                     );
                     t.columns.retain(|c| c.name != column.name);
                 }
-                Change::DropPrimaryKey { table, .. } => {
+                Change::DropPrimaryKey { table, primary_key } => {
+                    assert_unreferenced(&s, table, &primary_key.columns, false);
                     s.tables.get_mut(table).expect("table").primary_key = None
                 }
                 Change::AddPrimaryKey { table, primary_key } => {
@@ -988,6 +1127,7 @@ mod tests {
                     t.primary_key = Some(primary_key.clone());
                 }
                 Change::DropUnique { table, unique } => {
+                    assert_unreferenced(&s, table, &unique.columns, false);
                     let t = s.tables.get_mut(table).expect("table");
                     let n = t.uniques.len();
                     t.uniques.retain(|u| u != unique);
@@ -1028,11 +1168,7 @@ mod tests {
                     assert_eq!(t.foreign_keys.len() + 1, n);
                 }
                 Change::AddForeignKey { table, foreign_key } => {
-                    assert!(
-                        s.tables.contains_key(&foreign_key.referenced_table),
-                        "fk to missing {}",
-                        foreign_key.referenced_table
-                    );
+                    assert_references(&s, foreign_key, table);
                     let t = s.tables.get_mut(table).expect("table");
                     t.foreign_keys.push(foreign_key.clone());
                     t.foreign_keys.sort();
@@ -1040,6 +1176,53 @@ mod tests {
             }
         }
         s
+    }
+
+    /// A foreign key may only be declared when its table and the columns on both sides exist.
+    fn assert_references(s: &Schema, fk: &ForeignKey, table: &str) {
+        let target = s.tables.get(&fk.referenced_table).unwrap_or_else(|| {
+            panic!(
+                "{table} references {} before it exists",
+                fk.referenced_table
+            )
+        });
+        for c in &fk.referenced_columns {
+            assert!(
+                target.column(c).is_some(),
+                "{table} references {}.{c} before it exists",
+                target.name
+            );
+        }
+        let own = &s.tables[table];
+        for c in &fk.columns {
+            assert!(
+                own.column(c).is_some(),
+                "{table}.{c} missing for its foreign key"
+            );
+        }
+    }
+
+    /// PostgreSQL will not drop a key a foreign key uses, MySQL not retype a column one uses.
+    fn assert_unreferenced(s: &Schema, table: &str, columns: &[String], either_side: bool) {
+        for t in s.tables.values() {
+            for fk in &t.foreign_keys {
+                let parent = fk.referenced_table == table
+                    && if either_side {
+                        fk.referenced_columns.iter().any(|c| columns.contains(c))
+                    } else {
+                        fk.referenced_columns == columns
+                    };
+                let child = either_side
+                    && t.name == table
+                    && fk.columns.iter().any(|c| columns.contains(c));
+                assert!(
+                    !parent && !child,
+                    "{table} ({}) is still used by a foreign key of {}",
+                    columns.join(", "),
+                    t.name
+                );
+            }
+        }
     }
 
     /// A model as introspection leaves it: constraint lists sorted, columns in order.
@@ -1142,10 +1325,19 @@ mod tests {
                     s.tables.insert(name, t);
                 }
                 // Foreign keys only to tables that exist (a declared schema cannot have others).
+                // They reference the target's first column (its key, when it has one).
                 let names: BTreeSet<String> = s.tables.keys().cloned().collect();
+                let firsts: BTreeMap<String, String> = s
+                    .tables
+                    .values()
+                    .map(|t| (t.name.clone(), t.columns[0].name.clone()))
+                    .collect();
                 for t in s.tables.values_mut() {
                     t.foreign_keys
                         .retain(|fk| names.contains(&fk.referenced_table));
+                    for fk in &mut t.foreign_keys {
+                        fk.referenced_columns = vec![firsts[&fk.referenced_table].clone()];
+                    }
                 }
                 for v in views {
                     let over = names
@@ -1373,5 +1565,55 @@ mod tests {
             names(&diff(&a, &c, &Renames::default())),
             ["drop v2", "drop v1", "create v1", "create v2"]
         );
+    }
+
+    #[test]
+    fn a_new_table_references_a_new_key_of_a_table_that_stays_only_once_it_exists() {
+        let mut a = users(&[("id", "integer")]);
+        a.tables.get_mut("users").expect("users").primary_key = Some(PrimaryKey {
+            name: Some("users_pkey".into()),
+            columns: vec!["id".into()],
+        });
+        let mut b = a.clone();
+        let u = b.tables.get_mut("users").expect("users");
+        u.columns.push(col("uuid", "uuid"));
+        u.uniques.push(UniqueConstraint {
+            name: Some("users_uuid_key".into()),
+            columns: vec!["uuid".into()],
+        });
+        b.tables.insert(
+            "tokens".into(),
+            Table {
+                name: "tokens".into(),
+                columns: vec![col("user_uuid", "uuid")],
+                foreign_keys: vec![ForeignKey {
+                    columns: vec!["user_uuid".into()],
+                    referenced_table: "users".into(),
+                    referenced_columns: vec!["uuid".into()],
+                    on_delete: "CASCADE".into(),
+                    on_update: "NO ACTION".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        );
+        let up = diff(&a, &b, &Renames::default());
+        let kinds: Vec<String> = up.iter().map(|c| c.describe()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "create table tokens",
+                "add column users.uuid uuid",
+                "add unique constraint on users (uuid)",
+                "add foreign key tokens (user_uuid) -> users (uuid)"
+            ]
+        );
+        assert!(matches!(&up[0], Change::CreateTable(t) if t.foreign_keys.is_empty()));
+        assert!(same(&apply(&a, &up), &b));
+        // Down: the table goes before the key it references.
+        let down = diff(&b, &a, &Renames::default());
+        let kinds: Vec<String> = down.iter().map(|c| c.describe()).collect();
+        assert_eq!(kinds[0], "drop table tokens", "{kinds:?}");
+        assert!(same(&apply(&b, &down), &a));
     }
 }

@@ -43,6 +43,13 @@ pub enum AutogenError {
     Migrate(#[from] MigrateError),
     #[error("interrupted; {scratch} was dropped")]
     Interrupted { scratch: String },
+    /// The work failed and the scratch database could not be dropped either.
+    #[error("{error}; and {scratch} could not be dropped: {drop}")]
+    NotDropped {
+        error: Box<AutogenError>,
+        scratch: String,
+        drop: String,
+    },
 }
 
 impl AutogenError {
@@ -57,6 +64,9 @@ impl AutogenError {
             AutogenError::NotUpToDate { .. } => Some(
                 "run `cargo schema up` first: autogenerate compares the database at head with the declared schema".into(),
             ),
+            AutogenError::NotDropped { scratch, .. } => Some(format!(
+                "drop {scratch} by hand (DROP DATABASE); cargo-schema never reuses it"
+            )),
             AutogenError::Scratch { .. } => Some(
                 "autogenerate and the drift check create (and drop) a temporary database on the same server: the user needs CREATE DATABASE".into(),
             ),
@@ -83,13 +93,21 @@ async fn on_scratch<T>(
         r = result => r,
         _ = tokio::signal::ctrl_c() => Err(AutogenError::Interrupted { scratch: scratch.describe() }),
     };
+    let name = scratch.describe();
     let dropped = scratch.drop().await;
-    let value = result?;
-    dropped.map_err(|source| AutogenError::Scratch {
-        server: server.redacted(),
-        source,
-    })?;
-    Ok(value)
+    match (result, dropped) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Err(e), Ok(())) => Err(e),
+        (Ok(_), Err(source)) => Err(AutogenError::Scratch {
+            server: server.redacted(),
+            source,
+        }),
+        (Err(e), Err(drop)) => Err(AutogenError::NotDropped {
+            error: Box::new(e),
+            scratch: name,
+            drop: drop.to_string(),
+        }),
+    }
 }
 
 /// The declared schema in `path`, loaded into a scratch database like `server` and read back.

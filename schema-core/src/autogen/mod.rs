@@ -58,7 +58,25 @@ impl Diff {
     /// The statements in this dialect.
     pub fn render(&self) -> Vec<Step> {
         match self.dialect {
-            Dialect::Sqlite => sqlite::render(self),
+            Dialect::Sqlite => {
+                // A foreign key dropped and added again unchanged (around a type or key change
+                // elsewhere) matters to PostgreSQL and MySQL only; SQLite would rebuild the
+                // table for nothing.
+                let mut diff = self.clone();
+                let again = |t: &str, f: &model::ForeignKey| {
+                    self.changes.iter().any(|c| {
+                        matches!(c, Change::AddForeignKey { table, foreign_key } if table == t && foreign_key == f)
+                    }) && self.changes.iter().any(|c| {
+                        matches!(c, Change::DropForeignKey { table, foreign_key } if table == t && foreign_key == f)
+                    })
+                };
+                diff.changes.retain(|c| match c {
+                    Change::AddForeignKey { table, foreign_key }
+                    | Change::DropForeignKey { table, foreign_key } => !again(table, foreign_key),
+                    _ => true,
+                });
+                sqlite::render(&diff)
+            }
             Dialect::Postgres => postgres::render(self),
             Dialect::MySql => mysql::render(self),
         }
@@ -108,6 +126,7 @@ impl Scratch {
             });
         }
         let name = format!("cargo_schema_scratch_{}", crate::scaffold::random_id());
+        let url = server.with_database(&name)?;
         let mut admin = Conn::connect(server).await?;
         let create = format!("CREATE DATABASE {name}");
         if let Err(e) = admin.execute(&create).await {
@@ -118,7 +137,7 @@ impl Scratch {
             });
         }
         Ok(Scratch {
-            url: server.with_database(&name)?,
+            url,
             admin: Some((admin, name)),
         })
     }

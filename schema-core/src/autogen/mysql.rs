@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::diff::Change;
+use super::diff::{Change, mentions};
 use super::model::{
     self, Check, Column, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View,
 };
@@ -331,8 +331,16 @@ fn mysql8_default(raw: &str, expression: bool) -> String {
     } else if (lower.starts_with("b'") || lower.starts_with("x'")) && raw.ends_with('\'') {
         raw.to_string()
     } else {
-        model::literal(raw)
+        literal(raw)
     }
+}
+
+/// A string literal for a value: MySQL reads a backslash in a string literal as an escape
+/// (unless `NO_BACKSLASH_ESCAPES` is set), so it is doubled as well as `'`. Only for values;
+/// catalog texts that are already SQL (MariaDB's `COLUMN_DEFAULT`, check clauses, view
+/// definitions, `COLUMN_TYPE`) are used as they are.
+fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// Key parts as written in a statement: plain column names quoted, the parts that carry a
@@ -642,18 +650,6 @@ fn view_order(changes: &[Change]) -> Vec<&View> {
         out.push(pending.remove(i));
     }
     out
-}
-
-/// Whether `sql` mentions the identifier `name` as a word.
-fn mentions(sql: &str, name: &str) -> bool {
-    let sql = sql.to_ascii_lowercase();
-    let name = name.to_ascii_lowercase();
-    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    sql.match_indices(&name).any(|(i, _)| {
-        let before = sql[..i].chars().next_back();
-        let after = sql[i + name.len()..].chars().next();
-        !before.is_some_and(word) && !after.is_some_and(word)
-    })
 }
 
 struct Renderer<'a> {
@@ -1228,6 +1224,72 @@ mod tests {
             &["1|3|bb|4|2020-01-02 03:04:05|9"],
         )
         .await;
+    }
+
+    /// Backslashes and quotes in string defaults: `C:\` and `it's\` (MariaDB's catalog gives
+    /// them as SQL already; the value must survive up and down).
+    #[tokio::test]
+    async fn string_defaults_with_backslashes_and_quotes() {
+        case(
+            r"CREATE TABLE t (id INT PRIMARY KEY, p VARCHAR(10), q VARCHAR(10) DEFAULT 'x');",
+            r"CREATE TABLE t (id INT PRIMARY KEY, p VARCHAR(10) DEFAULT 'C:\\',
+                 q VARCHAR(10) DEFAULT 'it''s\\', r VARCHAR(10) NOT NULL DEFAULT 'a\\''b');",
+            "INSERT INTO t (id, p) VALUES (1, 'v');",
+            "SELECT id, p, q FROM t",
+            &["1|v|x"],
+        )
+        .await;
+    }
+
+    /// MySQL 8 gives a literal default as its bare value: written back, a backslash is doubled
+    /// (else `'C:\'` runs on into the rest of the statement) and a quote too. The rendered
+    /// defaults, run on the server, give the values back.
+    #[tokio::test]
+    async fn mysql8_bare_string_defaults_are_escaped() {
+        let row = |default: &str| {
+            vec![
+                Some("t".to_string()),
+                Some("p".to_string()),
+                Some("varchar(10)".to_string()),
+                Some("YES".to_string()),
+                Some(default.to_string()),
+                Some(String::new()),
+                None,
+            ]
+        };
+        let values = [r"C:\", r"it's\", r"a\'b", r"\n"];
+        let defaults: Vec<String> = values
+            .iter()
+            .map(|v| read_column(&row(v), false).default.unwrap_or_default())
+            .collect();
+        assert_eq!(
+            defaults,
+            [r"'C:\\'", r"'it''s\\'", r"'a\\''b'", r"'\\n'"],
+            "as SQL"
+        );
+        let Some(server) = test_server(Dialect::MySql).await else {
+            return;
+        };
+        let s = Scratch::create(&server).await.expect("scratch");
+        let mut c = Conn::connect(&s.url).await.expect("connect");
+        let columns: Vec<String> = defaults
+            .iter()
+            .enumerate()
+            .map(|(i, d)| format!("c{i} VARCHAR(10) DEFAULT {d}"))
+            .collect();
+        run_sql(
+            &mut c,
+            &format!(
+                "CREATE TABLE t (id INT, {});\nINSERT INTO t (id) VALUES (1);",
+                columns.join(", ")
+            ),
+        )
+        .await;
+        let rows = c.fetch_strings("SELECT c0, c1, c2, c3 FROM t").await;
+        c.close().await;
+        let _ = s.drop().await;
+        let expect: Vec<Option<String>> = values.iter().map(|v| Some(v.to_string())).collect();
+        assert_eq!(rows.expect("rows"), vec![expect]);
     }
 
     #[tokio::test]

@@ -10,10 +10,14 @@
 //!   (`integer GENERATED ALWAYS AS ((a * 2)) STORED`): the model has no field for it, and the
 //!   text is what `ADD COLUMN` needs.
 //! - check expressions are `pg_get_constraintdef` without `CHECK (`…`)`, view definitions
-//!   `pg_get_viewdef` without the trailing `;`, indexes keep `pg_get_indexdef` as `definition`.
+//!   `pg_get_viewdef` without the trailing `;`, indexes keep `pg_get_indexdef` as `definition`
+//!   (without the current schema on the table, and without `ONLY`).
+//! - partitions are not tables of the model (their parent is), and partitioning is not in the
+//!   model: a new partitioned table is made as a plain one.
 
 use std::collections::BTreeMap;
 
+use super::diff::{dependency_order, mentions};
 use super::model::{
     Check, Column, EnumType, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint, View, quote,
 };
@@ -34,11 +38,14 @@ fn not_extension(class: &str, oid: &str) -> String {
     )
 }
 
-/// The application's tables: plain and partitioned tables of the current schema.
+/// The application's tables: plain and partitioned tables of the current schema. Partitions
+/// (`relispartition`) are left out: they are their parent's storage, and what changes on the
+/// parent (columns, indexes, constraints) reaches them by itself.
 fn tables_cte() -> String {
     format!(
         "WITH tabs AS (SELECT c.oid, c.relname::text AS relname FROM pg_class c \
-         WHERE c.relnamespace = {NS} AND c.relkind IN ('r', 'p') AND {})",
+         WHERE c.relnamespace = {NS} AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
+         AND {})",
         not_extension("pg_class", "c.oid")
     )
 }
@@ -88,6 +95,36 @@ fn excluded(name: &str, exclude: &[&str]) -> bool {
     exclude
         .iter()
         .any(|e| *e == name || e.rsplit_once('.').is_some_and(|(_, n)| n == name))
+}
+
+/// `pg_get_indexdef` without the current schema on the table (`CREATE INDEX i ON public.t …`
+/// becomes `CREATE INDEX i ON t …`), so that the revision makes the index in the schema it
+/// runs in and databases in differently named schemas compare equal. `ON ONLY` (which
+/// PostgreSQL writes for a partitioned table's index) goes too: run as it is, it would make an
+/// invalid index on the parent alone instead of one on every partition. `quoted_name` and
+/// `quoted_schema` are `quote_ident` of the index's name and of the current schema.
+fn unqualified_index_def(
+    def: &str,
+    unique: bool,
+    quoted_name: &str,
+    quoted_schema: &str,
+) -> String {
+    let head = format!(
+        "CREATE {}INDEX {quoted_name} ",
+        if unique { "UNIQUE " } else { "" }
+    );
+    let Some(rest) = def.strip_prefix(&head) else {
+        return def.to_string();
+    };
+    for on in [
+        format!("ON ONLY {quoted_schema}."),
+        format!("ON {quoted_schema}."),
+    ] {
+        if let Some(tail) = rest.strip_prefix(&on) {
+            return format!("{head}ON {tail}");
+        }
+    }
+    def.to_string()
 }
 
 pub async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbError> {
@@ -150,7 +187,8 @@ pub async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbE
     }
 
     // Constraints: primary keys, uniques, foreign keys, checks (exclusion constraints are not
-    // in the model).
+    // in the model). A constraint with a parent (`conparentid`) is PostgreSQL's own copy, such
+    // as the one per partition that a foreign key to a partitioned table adds to its table.
     let list = |arr: &str, rel: &str| {
         format!(
             "(SELECT string_agg(a.attname::text, chr(31) ORDER BY u.i) \
@@ -163,7 +201,8 @@ pub async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbE
          {}, rt.relname::text, {}, k.confdeltype::text, k.confupdtype::text \
          FROM tabs t JOIN pg_constraint k ON k.conrelid = t.oid \
          LEFT JOIN pg_class rt ON rt.oid = k.confrelid \
-         WHERE k.contype IN ('p', 'u', 'f', 'c') ORDER BY t.relname, k.conname",
+         WHERE k.contype IN ('p', 'u', 'f', 'c') AND k.conparentid = 0 \
+         ORDER BY t.relname, k.conname",
         list("k.conkey", "k.conrelid"),
         list("k.confkey", "k.confrelid"),
     );
@@ -192,27 +231,33 @@ pub async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbE
     }
 
     // Indexes that do not back a primary key, unique or exclusion constraint. (A foreign key's
-    // `conindid` is the referenced table's index, hence the contype filter.)
+    // `conindid` is the referenced table's index, hence the contype filter.) Partitions of a
+    // partitioned index are left out with the partitions they are on.
     let indexes_sql = format!(
         "{cte} SELECT t.relname, ic.relname::text, i.indisunique::text, \
          pg_get_indexdef(i.indexrelid), pg_get_expr(i.indpred, i.indrelid), \
          (SELECT string_agg(pg_get_indexdef(i.indexrelid, k, true), chr(31) ORDER BY k) \
-          FROM generate_series(1, i.indnkeyatts) k) \
+          FROM generate_series(1, i.indnkeyatts) k), \
+         quote_ident(ic.relname::text), quote_ident(current_schema()::text) \
          FROM tabs t JOIN pg_index i ON i.indrelid = t.oid \
          JOIN pg_class ic ON ic.oid = i.indexrelid \
-         WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid \
+         WHERE NOT ic.relispartition \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid \
          AND k.contype IN ('p', 'u', 'x')) ORDER BY t.relname, ic.relname"
     );
     for row in conn.fetch_strings(&indexes_sql).await? {
         let Some(table) = tables.get_mut(&field(&row, 0)) else {
             continue;
         };
+        let unique = is_true(&row, 2);
+        let definition = opt_field(&row, 3)
+            .map(|d| unqualified_index_def(&d, unique, &field(&row, 6), &field(&row, 7)));
         table.indexes.push(Index {
             name: field(&row, 1),
             columns: split_list(row.get(5).and_then(Option::as_ref)),
-            unique: is_true(&row, 2),
+            unique,
             predicate: opt_field(&row, 4),
-            definition: opt_field(&row, 3),
+            definition,
         });
     }
 
@@ -377,18 +422,6 @@ fn enum_use(data_type: &str, name: &str) -> Option<bool> {
     }
 }
 
-/// Whether `sql` mentions the identifier `name` as a word (quoted or not).
-fn mentions(sql: &str, name: &str) -> bool {
-    let sql = sql.to_ascii_lowercase();
-    let name = name.to_ascii_lowercase();
-    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    sql.match_indices(&name).any(|(i, _)| {
-        let before = sql[..i].chars().next_back();
-        let after = sql[i + name.len()..].chars().next();
-        !before.is_some_and(word) && !after.is_some_and(word)
-    })
-}
-
 /// `ALTER COLUMN … TYPE`, converting through text into an enum type (there is no cast from
 /// most types to an enum, and every enum reads from its text).
 fn alter_type(diff: &Diff, table: &str, column: &str, data_type: &str) -> String {
@@ -410,6 +443,31 @@ fn alter_type(diff: &Diff, table: &str, column: &str, data_type: &str) -> String
             c = q(column)
         ),
     )
+}
+
+/// `smallint`, `integer` or `bigint`: the types a sequence can be.
+fn is_integer_type(data_type: &str) -> bool {
+    matches!(data_type, "smallint" | "integer" | "bigint")
+}
+
+/// The column's own sequence made `AS data_type`. A serial's sequence keeps its type when the
+/// column's changes (an identity's follows it, and then this changes nothing), so an `integer`
+/// serial widened to `bigint` would still stop at 2^31 - 1. The sequence's name is not in the
+/// model; `pg_get_serial_sequence` finds it where the revision runs.
+fn alter_sequence_type(table: &str, column: &str, data_type: &str) -> String {
+    let body = format!(
+        "BEGIN EXECUTE format('ALTER SEQUENCE %s AS {data_type}', \
+         pg_get_serial_sequence({}, {})); END",
+        lit(&q(table)),
+        lit(column)
+    );
+    let mut tag = "$$".to_string();
+    let mut n = 0;
+    while body.contains(&tag) {
+        n += 1;
+        tag = format!("$s{n}$");
+    }
+    format!("DO {tag} {body} {tag}")
 }
 
 fn alter_column(diff: &Diff, table: &str, from: &Column, to: &Column) -> Vec<String> {
@@ -446,6 +504,13 @@ fn alter_column(diff: &Diff, table: &str, from: &Column, to: &Column) -> Vec<Str
     }
     if type_changed {
         out.push(alter_type(diff, table, &to.name, &to.data_type));
+        if from.auto_increment
+            && to.auto_increment
+            && is_integer_type(&from.data_type)
+            && is_integer_type(&to.data_type)
+        {
+            out.push(alter_sequence_type(table, &to.name, &to.data_type));
+        }
     }
     if from.nullable && !to.nullable {
         out.push(col("SET NOT NULL".into()));
@@ -509,8 +574,9 @@ fn create_enum(e: &EnumType) -> String {
 
 /// PostgreSQL cannot drop or reorder enum values: the old type is renamed away, the new one
 /// created, the columns of that type (in `diff.to`) converted through text, the old type
-/// dropped. Defaults are dropped and set again around it, and the views over those tables
-/// made again (a column a view uses cannot change type).
+/// dropped. Defaults are dropped and set again around it, and the views that read those
+/// tables (or the type), directly or through other views, made again (a column a view uses
+/// cannot change type, and a view cannot be dropped while another reads it).
 fn replace_enum(diff: &Diff, from: &EnumType, to: &EnumType) -> Vec<String> {
     let old = format!("{}__old", to.name);
     let mut users = Vec::new();
@@ -521,16 +587,32 @@ fn replace_enum(diff: &Diff, from: &EnumType, to: &EnumType) -> Vec<String> {
             }
         }
     }
-    let views: Vec<&View> = diff
-        .to
-        .views
-        .values()
-        .filter(|v| {
-            users
-                .iter()
-                .any(|(t, _, _)| mentions(&v.definition, &t.name))
-        })
-        .collect();
+    // Every view that reads such a table or the type itself, directly or through other views
+    // (to a fixed point), dropped readers first and made again in the order they read each
+    // other.
+    let mut read: Vec<&str> = users.iter().map(|(t, _, _)| t.name.as_str()).collect();
+    read.push(&to.name);
+    let mut affected: Vec<&View> = Vec::new();
+    loop {
+        let more: Vec<&View> = diff
+            .to
+            .views
+            .values()
+            .filter(|v| !affected.iter().any(|a| a.name == v.name))
+            .filter(|v| {
+                read.iter()
+                    .any(|r| *r != v.name && mentions(&v.definition, r))
+            })
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        for v in more {
+            read.push(&v.name);
+            affected.push(v);
+        }
+    }
+    let views = dependency_order(&affected);
     let mut out: Vec<String> = views
         .iter()
         .rev()
@@ -817,6 +899,12 @@ mod tests {
         if !up.is_empty() {
             assert!(up.contains("DROP INDEX i_a;"), "{up}");
             assert!(up.contains("WHERE c;"), "{up}");
+            // The schema the revision runs in, not the one it was generated from.
+            assert!(
+                up.contains("CREATE INDEX i_live ON i USING btree (b) WHERE c;"),
+                "{up}"
+            );
+            assert!(!up.contains("public."), "{up}");
         }
     }
 
@@ -1236,7 +1324,7 @@ mod tests {
         assert_eq!(
             index.definition.as_deref(),
             Some(
-                "CREATE INDEX child_m ON public.\"Child\" USING btree (m, price) \
+                "CREATE INDEX child_m ON \"Child\" USING btree (m, price) \
                  WHERE (price > (1)::numeric)"
             )
         );
@@ -1247,6 +1335,300 @@ mod tests {
             view.definition.contains("'happy'::mood"),
             "{}",
             view.definition
+        );
+    }
+
+    /// A partitioned table reads as one table: its partitions, their indexes and the copies
+    /// of a foreign key to it that PostgreSQL keeps per partition are left out, so a column
+    /// and an index added to it are added once, on the parent.
+    #[tokio::test]
+    async fn partitioned_table_gets_a_column_and_an_index() {
+        let partitioned = "CREATE TABLE m (id integer NOT NULL, ts date NOT NULL, v text,
+                               PRIMARY KEY (id, ts)) PARTITION BY RANGE (ts);
+             CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+             CREATE TABLE c (id integer PRIMARY KEY, mid integer, mts date,
+                             CONSTRAINT c_m FOREIGN KEY (mid, mts) REFERENCES m (id, ts))";
+        let (up, down) = case(
+            partitioned,
+            &format!(
+                "{partitioned};
+                 ALTER TABLE m ADD COLUMN note text DEFAULT 'n';
+                 CREATE INDEX m_v ON m (v)"
+            ),
+            "INSERT INTO m VALUES (1, '2024-05-01', 'x'); INSERT INTO c VALUES (1, 1, '2024-05-01')",
+            "SELECT m.id, m.ts::text, m.v, c.id FROM m JOIN c ON c.mid = m.id",
+            &["1|2024-05-01|x|1"],
+        )
+        .await;
+        if !up.is_empty() {
+            assert_eq!(up.matches("ADD COLUMN").count(), 1, "{up}");
+            assert!(
+                up.contains("CREATE INDEX m_v ON m USING btree (v);"),
+                "{up}"
+            );
+            assert!(
+                !up.contains("m_2024") && !down.contains("m_2024"),
+                "{up}{down}"
+            );
+        }
+    }
+
+    /// A new partitioned table is made as a plain table with the same columns, keys and
+    /// indexes (the model has no partitioning, and the partitions are not in it): not the
+    /// declared layout, but nothing in either section fails.
+    #[tokio::test]
+    async fn new_partitioned_table_is_made_plain() {
+        let (up, down) = case(
+            "CREATE TABLE keep (id integer PRIMARY KEY)",
+            "CREATE TABLE keep (id integer PRIMARY KEY);
+             CREATE TABLE m (id integer NOT NULL, ts date NOT NULL, v text,
+                             PRIMARY KEY (id, ts)) PARTITION BY RANGE (ts);
+             CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+             CREATE INDEX m_v ON m (v)",
+            "INSERT INTO keep VALUES (1)",
+            "SELECT id FROM keep",
+            &["1"],
+        )
+        .await;
+        if !up.is_empty() {
+            assert!(
+                !up.contains("m_2024") && !down.contains("m_2024"),
+                "{up}{down}"
+            );
+            assert!(
+                up.contains("CREATE INDEX m_v ON m USING btree (v);"),
+                "{up}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn introspects_a_partitioned_table_as_one() {
+        let Some(server) = test_server(PG).await else {
+            return;
+        };
+        let scratch = Scratch::create(&server).await.expect("scratch");
+        let mut conn = Conn::connect(&scratch.url).await.expect("connect");
+        run_sql(
+            &mut conn,
+            "CREATE TABLE m (id integer NOT NULL, ts date NOT NULL, v text,
+                             PRIMARY KEY (id, ts)) PARTITION BY RANGE (ts);
+             CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+             CREATE TABLE m_rest PARTITION OF m DEFAULT;
+             CREATE INDEX m_v ON m (v);
+             CREATE TABLE c (id integer PRIMARY KEY, mid integer, mts date,
+                             CONSTRAINT c_m FOREIGN KEY (mid, mts) REFERENCES m (id, ts))",
+        )
+        .await;
+        let schema = introspect(&mut conn, &[]).await;
+        conn.close().await;
+        let _ = scratch.drop().await;
+        let schema = schema.expect("introspect");
+        assert_eq!(schema.tables.keys().collect::<Vec<_>>(), ["c", "m"]);
+        let c = &schema.tables["c"];
+        assert_eq!(c.foreign_keys.len(), 1, "{:?}", c.foreign_keys);
+        let m = &schema.tables["m"];
+        assert_eq!(m.indexes.len(), 1, "{:?}", m.indexes);
+        assert_eq!(
+            m.indexes[0].definition.as_deref(),
+            Some("CREATE INDEX m_v ON m USING btree (v)")
+        );
+    }
+
+    /// The views rebuilt around a replaced enum are all that read its tables, also through
+    /// other views: dropped readers first, made again in reading order.
+    #[tokio::test]
+    async fn enum_value_removed_under_views_over_views() {
+        let views = "CREATE VIEW v1 AS SELECT id, m FROM t;
+             CREATE VIEW v2 AS SELECT * FROM v1;
+             CREATE VIEW a_top AS SELECT m FROM v2 WHERE id > 0";
+        let (up, _) = case(
+            &format!(
+                "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+                 CREATE TABLE t (id integer PRIMARY KEY, m mood);
+                 {views}"
+            ),
+            &format!(
+                "CREATE TYPE mood AS ENUM ('sad', 'happy');
+                 CREATE TABLE t (id integer PRIMARY KEY, m mood);
+                 {views}"
+            ),
+            "INSERT INTO t VALUES (1, 'sad'), (2, 'happy')",
+            "SELECT m::text FROM a_top ORDER BY 1",
+            &["happy", "sad"],
+        )
+        .await;
+        if !up.is_empty() {
+            let at = |s: &str| up.find(s).unwrap_or(usize::MAX);
+            assert!(
+                at("DROP VIEW a_top") < at("DROP VIEW v2")
+                    && at("DROP VIEW v2") < at("DROP VIEW v1")
+                    && at("DROP VIEW v1") < at("ALTER TYPE mood RENAME")
+                    && at("CREATE VIEW v1") < at("CREATE VIEW v2")
+                    && at("CREATE VIEW v2") < at("CREATE VIEW a_top")
+                    && at("CREATE VIEW a_top") < usize::MAX,
+                "{up}"
+            );
+        }
+    }
+
+    /// Index definitions do not name the schema they were read in: a database whose current
+    /// schema is not `public` reads the same.
+    #[tokio::test]
+    async fn index_definitions_are_the_same_in_another_schema() {
+        let Some(server) = test_server(PG).await else {
+            return;
+        };
+        let a = Scratch::create(&server).await.expect("scratch a");
+        let b = Scratch::create(&server).await.expect("scratch b");
+        let mut ca = Conn::connect(&a.url).await.expect("connect a");
+        let mut cb = Conn::connect(&b.url).await.expect("connect b");
+        let sql = "CREATE TABLE \"T\" (id integer PRIMARY KEY, a text, b integer);
+             CREATE INDEX t_a ON \"T\" (lower(a)) WHERE b > 0;
+             CREATE UNIQUE INDEX \"T b\" ON \"T\" (b DESC)";
+        run_sql(&mut ca, sql).await;
+        run_sql(
+            &mut cb,
+            "CREATE SCHEMA \"My App\"; SET search_path TO \"My App\"",
+        )
+        .await;
+        run_sql(&mut cb, sql).await;
+        let ma = introspect(&mut ca, &[]).await;
+        let mb = introspect(&mut cb, &[]).await;
+        ca.close().await;
+        cb.close().await;
+        let _ = a.drop().await;
+        let _ = b.drop().await;
+        let (ma, mb) = (ma.expect("introspect a"), mb.expect("introspect b"));
+        assert_eq!(ma, mb);
+        let defs: Vec<Option<&str>> = ma.tables["T"]
+            .indexes
+            .iter()
+            .map(|i| i.definition.as_deref())
+            .collect();
+        assert_eq!(
+            defs,
+            [
+                Some("CREATE UNIQUE INDEX \"T b\" ON \"T\" USING btree (b DESC)"),
+                Some("CREATE INDEX t_a ON \"T\" USING btree (lower(a)) WHERE (b > 0)"),
+            ]
+        );
+    }
+
+    /// A serial's sequence keeps `AS integer` when its column is widened: the up section
+    /// makes it `bigint` (numbers past 2^31 - 1 then work) and the down section `integer`
+    /// again. An identity's sequence follows its column either way.
+    #[tokio::test]
+    async fn widened_serial_and_identity_widen_their_sequences() {
+        let Some(server) = test_server(PG).await else {
+            return;
+        };
+        let a = Scratch::create(&server).await.expect("scratch a");
+        let b = Scratch::create(&server).await.expect("scratch b");
+        let mut ca = Conn::connect(&a.url).await.expect("connect a");
+        let mut cb = Conn::connect(&b.url).await.expect("connect b");
+        run_sql(
+            &mut ca,
+            "CREATE TABLE \"Orders\" (id serial PRIMARY KEY, v text);
+             CREATE TABLE items (id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY);
+             INSERT INTO \"Orders\" (v) VALUES ('a')",
+        )
+        .await;
+        run_sql(
+            &mut cb,
+            "CREATE TABLE \"Orders\" (id bigserial PRIMARY KEY, v text);
+             CREATE TABLE items (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY)",
+        )
+        .await;
+        let types = "SELECT (SELECT data_type FROM information_schema.sequences \
+                     WHERE sequence_name = 'Orders_id_seq'), \
+                     (SELECT format_type(seqtypid, NULL) FROM pg_sequence \
+                     WHERE seqrelid = pg_get_serial_sequence('items', 'id')::regclass)";
+        let m1 = introspect(&mut ca, &[]).await.expect("m1");
+        let m2 = introspect(&mut cb, &[]).await.expect("m2");
+        let diff = Diff::new(PG, &m1, &m2, &Default::default());
+        let up = super::super::section_text(&render(&diff));
+        let down = super::super::section_text(&render(&diff.reverse()));
+        run_sql(&mut ca, &up).await;
+        let after_up = ca.fetch_strings(types).await;
+        let after_up_model = introspect(&mut ca, &[]).await;
+        let big = ca
+            .fetch_strings(
+                "SELECT setval(pg_get_serial_sequence('\"Orders\"', 'id'), 3000000000)::text",
+            )
+            .await
+            .map(|_| ());
+        let big_row = ca
+            .fetch_strings("INSERT INTO \"Orders\" (v) VALUES ('big') RETURNING id::text")
+            .await;
+        let _ = ca
+            .fetch_strings("DELETE FROM \"Orders\" WHERE v = 'big'")
+            .await;
+        let _ = ca
+            .fetch_strings("SELECT setval(pg_get_serial_sequence('\"Orders\"', 'id'), 1)::text")
+            .await;
+        run_sql(&mut ca, &down).await;
+        let after_down = ca.fetch_strings(types).await;
+        let after_down_model = introspect(&mut ca, &[]).await;
+        ca.close().await;
+        cb.close().await;
+        let _ = a.drop().await;
+        let _ = b.drop().await;
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            after_up.expect("after up"),
+            vec![vec![s("bigint"), s("bigint")]],
+            "{up}"
+        );
+        assert!(big.is_ok(), "{big:?}");
+        assert_eq!(
+            big_row.expect("insert past 2^31"),
+            vec![vec![s("3000000001")]],
+            "{up}"
+        );
+        assert_eq!(after_up_model.expect("after up"), m2);
+        assert_eq!(
+            after_down.expect("after down"),
+            vec![vec![s("integer"), s("integer")]],
+            "{down}"
+        );
+        assert_eq!(after_down_model.expect("after down"), m1);
+    }
+
+    #[test]
+    fn index_definitions_lose_the_schema() {
+        assert_eq!(
+            unqualified_index_def(
+                "CREATE UNIQUE INDEX \"I\" ON ONLY \"my app\".m USING btree (a)",
+                true,
+                "\"I\"",
+                "\"my app\""
+            ),
+            "CREATE UNIQUE INDEX \"I\" ON m USING btree (a)"
+        );
+        assert_eq!(
+            unqualified_index_def(
+                "CREATE INDEX i ON public.t USING btree (a)",
+                false,
+                "i",
+                "public"
+            ),
+            "CREATE INDEX i ON t USING btree (a)"
+        );
+        // Another schema's table stays qualified.
+        assert_eq!(
+            unqualified_index_def(
+                "CREATE INDEX i ON other.t USING btree (a)",
+                false,
+                "i",
+                "public"
+            ),
+            "CREATE INDEX i ON other.t USING btree (a)"
+        );
+        assert_eq!(
+            alter_sequence_type("Orders", "id", "bigint"),
+            "DO $$ BEGIN EXECUTE format('ALTER SEQUENCE %s AS bigint', \
+             pg_get_serial_sequence('\"Orders\"', 'id')); END $$"
         );
     }
 

@@ -124,6 +124,17 @@ impl DatabaseUrl {
             reason: e.to_string(),
         })?;
         u.set_path(&format!("/{name}"));
+        // sqlx lets a `dbname=` parameter win over the path: it must not point elsewhere.
+        let kept: Vec<(String, String)> = u
+            .query_pairs()
+            .filter(|(k, _)| k != "dbname")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if kept.is_empty() {
+            u.set_query(None);
+        } else {
+            u.query_pairs_mut().clear().extend_pairs(kept);
+        }
         Ok(DatabaseUrl {
             url: u.to_string(),
             dialect: self.dialect,
@@ -194,6 +205,25 @@ fn sqlite_relative_to(url: &str, root: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_database_on_the_same_server_drops_a_dbname_parameter() {
+        let url = DatabaseUrl::parse(
+            "postgres://u:p@127.0.0.1/?dbname=app&sslmode=disable",
+            UrlSource::Flag,
+        )
+        .expect("url");
+        let scratch = url.with_database("scratch").expect("with");
+        assert_eq!(
+            scratch.secret(),
+            "postgres://u:p@127.0.0.1/scratch?sslmode=disable"
+        );
+        let plain = DatabaseUrl::parse("mysql://root@127.0.0.1:3306/app", UrlSource::Flag)
+            .expect("url")
+            .with_database("x")
+            .expect("with");
+        assert_eq!(plain.secret(), "mysql://root@127.0.0.1:3306/x");
+    }
 
     #[test]
     fn passwords_are_redacted() {
