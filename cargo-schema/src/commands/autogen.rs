@@ -97,18 +97,7 @@ pub fn new(
         ));
     };
     let graph = &project.graph;
-    let head = args.head.as_deref().map(super::target).transpose()?;
-    let parents = graph
-        .parents_for_new(head.as_ref(), args.splice)
-        .map_err(|e| {
-            let several = matches!(e, schema_core::NewError::MultipleHeads { .. });
-            let err = CliError::from(e);
-            if several {
-                err.help(super::read::heads_help(project))
-            } else {
-                err
-            }
-        })?;
+    let parents = write::parents(project, args)?;
     let url = url(project, global)?;
     let (live, declared) = block_on(async {
         let mut conn = connect_to(&url, out).await?;

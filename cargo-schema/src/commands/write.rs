@@ -95,10 +95,12 @@ pub(super) fn create(project: &Project, new: &NewRevision, out: Out) -> Result<W
     Ok(written)
 }
 
-pub fn new(project: &Project, args: &NewArgs, out: Out) -> Result<(), CliError> {
-    let graph = &project.graph;
+/// The parents of a new revision: the head, or `--head` (with `--splice`); several heads are
+/// explained with where they came from.
+pub(super) fn parents(project: &Project, args: &NewArgs) -> Result<Vec<usize>, CliError> {
     let head = args.head.as_deref().map(target).transpose()?;
-    let parents = graph
+    project
+        .graph
         .parents_for_new(head.as_ref(), args.splice)
         .map_err(|e| {
             let several = matches!(e, schema_core::NewError::MultipleHeads { .. });
@@ -108,7 +110,12 @@ pub fn new(project: &Project, args: &NewArgs, out: Out) -> Result<(), CliError> 
             } else {
                 err
             }
-        })?;
+        })
+}
+
+pub fn new(project: &Project, args: &NewArgs, out: Out) -> Result<(), CliError> {
+    let graph = &project.graph;
+    let parents = parents(project, args)?;
     let parents: Vec<String> = parents.iter().map(|&i| graph.id(i).to_string()).collect();
     let new = NewRevision {
         message: args.message.clone(),

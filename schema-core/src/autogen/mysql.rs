@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::diff::{Change, mentions};
+use super::diff::Change;
 use super::model::{
     self, Check, Column, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View,
 };
@@ -630,26 +630,14 @@ pub fn render(diff: &Diff) -> Vec<Step> {
 
 /// The views of the `CreateView` changes, each after the others it mentions.
 fn view_order(changes: &[Change]) -> Vec<&View> {
-    let mut pending: Vec<&View> = changes
+    let views: Vec<&View> = changes
         .iter()
         .filter_map(|c| match c {
             Change::CreateView(v) => Some(v),
             _ => None,
         })
         .collect();
-    let mut out = Vec::new();
-    while !pending.is_empty() {
-        let i = pending
-            .iter()
-            .position(|v| {
-                !pending
-                    .iter()
-                    .any(|o| o.name != v.name && mentions(&v.definition, &o.name))
-            })
-            .unwrap_or(0);
-        out.push(pending.remove(i));
-    }
-    out
+    super::diff::dependency_order(&views)
 }
 
 struct Renderer<'a> {
