@@ -504,8 +504,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     changes
 }
 
-/// `from` with the renames applied (names, and the columns and tables foreign keys, indexes
-/// and constraints mention), recording the rename changes.
+/// `from` with the renames applied (see [`Renames::apply`]), recording the rename changes.
 fn apply_renames(from: &Schema, renames: &Renames, changes: &mut Vec<Change>) -> Schema {
     if renames.is_empty() {
         return from.clone();
@@ -518,52 +517,64 @@ fn apply_renames(from: &Schema, renames: &Renames, changes: &mut Vec<Change>) ->
             });
         }
     }
-    let mut out = from.clone();
-    out.tables = from
-        .tables
-        .values()
-        .map(|t| {
-            let name = renames.new_table_name(&t.name).to_string();
-            let col = |c: &str| renames.new_column_name(&name, c).to_string();
-            let cols = |cs: &[String]| cs.iter().map(|c| col(c)).collect::<Vec<_>>();
-            for c in &t.columns {
-                let new = col(&c.name);
-                if new != c.name {
-                    changes.push(Change::RenameColumn {
-                        table: name.clone(),
-                        from: c.name.clone(),
-                        to: new,
-                    });
+    for t in from.tables.values() {
+        let name = renames.new_table_name(&t.name);
+        for c in &t.columns {
+            let new = renames.new_column_name(name, &c.name);
+            if new != c.name {
+                changes.push(Change::RenameColumn {
+                    table: name.to_string(),
+                    from: c.name.clone(),
+                    to: new.to_string(),
+                });
+            }
+        }
+    }
+    renames.apply(from)
+}
+
+impl Renames {
+    /// `schema` as it is after the renames: table and column names, and the columns and
+    /// tables that keys, indexes and foreign keys mention. (Renderers use it to look the old
+    /// tables up by the names the changes use.)
+    pub fn apply(&self, schema: &Schema) -> Schema {
+        let mut out = schema.clone();
+        out.tables = schema
+            .tables
+            .values()
+            .map(|t| {
+                let name = self.new_table_name(&t.name).to_string();
+                let col = |c: &str| self.new_column_name(&name, c).to_string();
+                let cols = |cs: &[String]| cs.iter().map(|c| col(c)).collect::<Vec<_>>();
+                let mut t = t.clone();
+                t.name = name.clone();
+                for c in &mut t.columns {
+                    c.name = col(&c.name);
                 }
-            }
-            let mut t = t.clone();
-            t.name = name.clone();
-            for c in &mut t.columns {
-                c.name = col(&c.name);
-            }
-            if let Some(pk) = &mut t.primary_key {
-                pk.columns = cols(&pk.columns);
-            }
-            for u in &mut t.uniques {
-                u.columns = cols(&u.columns);
-            }
-            for i in &mut t.indexes {
-                i.columns = cols(&i.columns);
-            }
-            for fk in &mut t.foreign_keys {
-                fk.columns = cols(&fk.columns);
-                let target = renames.new_table_name(&fk.referenced_table).to_string();
-                fk.referenced_columns = fk
-                    .referenced_columns
-                    .iter()
-                    .map(|c| renames.new_column_name(&target, c).to_string())
-                    .collect();
-                fk.referenced_table = target;
-            }
-            (name, t)
-        })
-        .collect::<BTreeMap<_, _>>();
-    out
+                if let Some(pk) = &mut t.primary_key {
+                    pk.columns = cols(&pk.columns);
+                }
+                for u in &mut t.uniques {
+                    u.columns = cols(&u.columns);
+                }
+                for i in &mut t.indexes {
+                    i.columns = cols(&i.columns);
+                }
+                for fk in &mut t.foreign_keys {
+                    fk.columns = cols(&fk.columns);
+                    let target = self.new_table_name(&fk.referenced_table).to_string();
+                    fk.referenced_columns = fk
+                        .referenced_columns
+                        .iter()
+                        .map(|c| self.new_column_name(&target, c).to_string())
+                        .collect();
+                    fk.referenced_table = target;
+                }
+                (name, t)
+            })
+            .collect::<BTreeMap<_, _>>();
+        out
+    }
 }
 
 /// The foreign keys present on both sides (of tables that stay) that depend on something

@@ -465,53 +465,7 @@ fn is_column_check(t: &Table, c: &Check) -> bool {
 /// `from` with the confirmed renames applied, so that it can be looked up by the names the
 /// changes use.
 fn renamed(diff: &Diff) -> BTreeMap<String, Table> {
-    let new_table = |old: &str| {
-        diff.renames
-            .tables
-            .iter()
-            .find(|(o, _)| o == old)
-            .map_or(old.to_string(), |(_, n)| n.clone())
-    };
-    let new_column = |table: &str, old: &str| {
-        diff.renames
-            .columns
-            .iter()
-            .find(|(t, o, _)| t == table && o == old)
-            .map_or(old.to_string(), |(_, _, n)| n.clone())
-    };
-    diff.from
-        .tables
-        .values()
-        .map(|t| {
-            let name = new_table(&t.name);
-            let cols = |cs: &[String]| cs.iter().map(|c| new_column(&name, c)).collect::<Vec<_>>();
-            let mut t = t.clone();
-            t.name = name.clone();
-            for c in &mut t.columns {
-                c.name = new_column(&name, &c.name);
-            }
-            if let Some(pk) = &mut t.primary_key {
-                pk.columns = cols(&pk.columns);
-            }
-            for u in &mut t.uniques {
-                u.columns = cols(&u.columns);
-            }
-            for i in &mut t.indexes {
-                i.columns = cols(&i.columns);
-            }
-            for fk in &mut t.foreign_keys {
-                fk.columns = cols(&fk.columns);
-                let target = new_table(&fk.referenced_table);
-                fk.referenced_columns = fk
-                    .referenced_columns
-                    .iter()
-                    .map(|c| new_column(&target, c))
-                    .collect();
-                fk.referenced_table = target;
-            }
-            (name, t)
-        })
-        .collect()
+    diff.renames.apply(&diff.from).tables
 }
 
 /// The leading columns of each key of a table (primary key, unique constraints, indexes).

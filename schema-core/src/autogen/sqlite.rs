@@ -801,31 +801,7 @@ fn render_change(diff: &Diff, change: &Change, created: &BTreeSet<&str>) -> Vec<
 /// The tables of `diff.from` under their new names, with renamed columns renamed: the state a
 /// rebuild copies rows from, after the renames have run.
 fn renamed_from_tables(diff: &Diff) -> BTreeMap<String, Table> {
-    diff.from
-        .tables
-        .values()
-        .map(|t| {
-            let name = diff
-                .renames
-                .tables
-                .iter()
-                .find(|(o, _)| o == &t.name)
-                .map_or(t.name.clone(), |(_, n)| n.clone());
-            let mut t = t.clone();
-            for c in &mut t.columns {
-                if let Some((_, _, new)) = diff
-                    .renames
-                    .columns
-                    .iter()
-                    .find(|(tb, o, _)| tb == &name && o == &c.name)
-                {
-                    c.name = new.clone();
-                }
-            }
-            t.name = name.clone();
-            (name, t)
-        })
-        .collect()
+    diff.renames.apply(&diff.from).tables
 }
 
 /// SQLite's `ADD COLUMN` takes a column that is nullable or has a constant non-NULL default,
