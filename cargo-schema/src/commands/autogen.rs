@@ -41,8 +41,8 @@ fn url(project: &Project, global: &GlobalArgs) -> Result<DatabaseUrl, CliError> 
         .map_err(|e| CliError::new(FAILED, e.to_string()))
 }
 
-/// Asks about each possible rename; `None` (keep drop + add) without a terminal or with
-/// `--yes`.
+/// Asks whether a candidate is a rename; no (keep the drop and the add, marked in the file)
+/// without a terminal or with `--yes`, like Django's `makemigrations --noinput`.
 fn ask(global: &GlobalArgs, candidate: &RenameCandidate) -> Result<bool, CliError> {
     if global.yes || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return Ok(false);
