@@ -183,7 +183,7 @@ fn no_changes_writes_nothing_unless_empty_is_given() {
 }
 
 #[test]
-fn an_unreachable_scratch_server_fails_with_the_connection_error() {
+fn an_unreachable_server_fails_with_the_connection_error_and_no_password() {
     let p = project(GROWN);
     let out = p.run(&[
         "--database-url",

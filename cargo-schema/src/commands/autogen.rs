@@ -168,9 +168,7 @@ pub fn adopt(global: &GlobalArgs, args: &InitArgs, out: Out) -> Result<(), CliEr
     let table = VersionTable::new(&project.config.version_table);
     let live = block_on(async {
         let mut conn = connect_to(&url, out).await?;
-        let excluded = table.excluded();
-        let names: Vec<&str> = excluded.iter().map(String::as_str).collect();
-        let live = schema_core::autogen::introspect(&mut conn, &names).await;
+        let live = schema_core::autogen::introspect_app(&mut conn, &table).await;
         conn.close().await;
         Ok::<_, CliError>(live?)
     })??;

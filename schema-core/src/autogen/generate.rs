@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::diff::{RenameCandidate, Renames};
-use super::{Change, Diff, Schema, Scratch, introspect, section_text};
+use super::{Change, Diff, Schema, Scratch, introspect, introspect_app, section_text};
 use crate::db::{Conn, DatabaseUrl, DbError, Dialect, VersionTable};
 use crate::graph::RevisionGraph;
 use crate::migrate::{MigrateError, Migration, Options};
@@ -169,7 +169,7 @@ pub async fn at_heads(server: &DatabaseUrl, graph: &RevisionGraph) -> Result<Sch
         };
         let r = m.upgrade(&Target::heads(), &mut |_| {}).await;
         let schema = match r {
-            Ok(_) => introspect(&mut m.conn, &names(&table.excluded()))
+            Ok(_) => introspect_app(&mut m.conn, &table)
                 .await
                 .map_err(Into::into),
             Err(e) => Err(e.into()),
@@ -195,7 +195,7 @@ pub async fn live(
             pending: plan.steps.len(),
         });
     }
-    Ok(introspect(conn, &names(&table.excluded())).await?)
+    Ok(introspect_app(conn, table).await?)
 }
 
 /// A revision's two sections and what to tell the user about them.
@@ -254,8 +254,4 @@ pub fn generate(
         changes: diff.changes,
         warnings,
     }
-}
-
-fn names(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
 }

@@ -18,7 +18,7 @@ pub use diff::{Change, RenameCandidate, Renames};
 pub use generate::{AutogenError, Generated};
 pub use model::Schema;
 
-use crate::db::{Conn, DatabaseUrl, DbError, Dialect, UrlSource};
+use crate::db::{Conn, DatabaseUrl, DbError, Dialect, UrlSource, VersionTable};
 
 /// The statements for one change (or, for SQLite's table rebuild, for several).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,7 +46,7 @@ impl Diff {
             from: from.clone(),
             to: to.clone(),
             renames: renames.clone(),
-            changes: diff::diff(from, to, renames),
+            changes: diff::diff_for(dialect, from, to, renames),
         }
     }
 
@@ -58,25 +58,7 @@ impl Diff {
     /// The statements in this dialect.
     pub fn render(&self) -> Vec<Step> {
         match self.dialect {
-            Dialect::Sqlite => {
-                // A foreign key dropped and added again unchanged (around a type or key change
-                // elsewhere) matters to PostgreSQL and MySQL only; SQLite would rebuild the
-                // table for nothing.
-                let mut diff = self.clone();
-                let again = |t: &str, f: &model::ForeignKey| {
-                    self.changes.iter().any(|c| {
-                        matches!(c, Change::AddForeignKey { table, foreign_key } if table == t && foreign_key == f)
-                    }) && self.changes.iter().any(|c| {
-                        matches!(c, Change::DropForeignKey { table, foreign_key } if table == t && foreign_key == f)
-                    })
-                };
-                diff.changes.retain(|c| match c {
-                    Change::AddForeignKey { table, foreign_key }
-                    | Change::DropForeignKey { table, foreign_key } => !again(table, foreign_key),
-                    _ => true,
-                });
-                sqlite::render(&diff)
-            }
+            Dialect::Sqlite => sqlite::render(self),
             Dialect::Postgres => postgres::render(self),
             Dialect::MySql => mysql::render(self),
         }
@@ -91,6 +73,13 @@ pub async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbE
         Dialect::Postgres => postgres::introspect(conn, exclude).await,
         Dialect::MySql => mysql::introspect(conn, exclude).await,
     }
+}
+
+/// The application's schema: [`introspect`] without the tables `table` keeps.
+pub async fn introspect_app(conn: &mut Conn, table: &VersionTable) -> Result<Schema, DbError> {
+    let excluded = table.excluded();
+    let names: Vec<&str> = excluded.iter().map(String::as_str).collect();
+    introspect(conn, &names).await
 }
 
 /// Renders steps as the text of a section: each statement followed by `;`, warnings as
@@ -179,7 +168,6 @@ impl Scratch {
 /// server fails instead.
 #[cfg(test)]
 pub(crate) async fn test_server(dialect: Dialect) -> Option<DatabaseUrl> {
-    use std::io::Write;
     let (var, default) = match dialect {
         Dialect::Postgres => (
             "SCHEMA_TEST_POSTGRES_URL",
@@ -190,27 +178,7 @@ pub(crate) async fn test_server(dialect: Dialect) -> Option<DatabaseUrl> {
     };
     let raw = std::env::var(var).unwrap_or_else(|_| default.to_string());
     let url = DatabaseUrl::parse(&raw, UrlSource::Flag).expect("test server url");
-    let connect = tokio::time::timeout(std::time::Duration::from_secs(5), Conn::connect(&url));
-    let why = match connect.await {
-        Ok(Ok(conn)) => {
-            conn.close().await;
-            return Some(url);
-        }
-        Ok(Err(e)) => e.to_string(),
-        Err(_) => "timed out".to_string(),
-    };
-    let in_ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
-    assert!(
-        !in_ci,
-        "CI=true and {} is not reachable: {why}",
-        url.redacted()
-    );
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED: {} is not reachable ({why}); with CI=true this fails",
-        url.redacted()
-    );
-    None
+    crate::db::reachable_or_skip(&url).await.then_some(url)
 }
 
 /// Runs SQL text statement by statement (the splitter of revision files), for tests.

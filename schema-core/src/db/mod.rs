@@ -422,6 +422,35 @@ fn connect_message(e: &sqlx::Error) -> String {
     }
 }
 
+/// For tests against a server: whether it answers (within 5 s). When it does not, the test
+/// should skip, and this says so past the harness's capture; with `CI=true` it fails instead,
+/// since CI must run every server test.
+#[cfg(test)]
+pub(crate) async fn reachable_or_skip(url: &DatabaseUrl) -> bool {
+    use std::io::Write;
+    let connect = tokio::time::timeout(Duration::from_secs(5), Conn::connect(url));
+    let why = match connect.await {
+        Ok(Ok(conn)) => {
+            conn.close().await;
+            return true;
+        }
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "timed out".to_string(),
+    };
+    let in_ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    assert!(
+        !in_ci,
+        "CI=true and {} is not reachable: {why}",
+        url.redacted()
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED: {} is not reachable ({why}); with CI=true this fails",
+        url.redacted()
+    );
+    false
+}
+
 /// The version table of one database.
 pub struct VersionTable {
     pub name: String,
