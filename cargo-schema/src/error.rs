@@ -1,7 +1,7 @@
 //! The CLI's one error type: what went wrong, what to do, and the exit code. Every library
 //! error is turned into one here, at one boundary.
 
-use schema_core::db::DbError;
+use schema_core::db::{DbError, EnvFileError, ResolveUrlError};
 use schema_core::graph::GraphError;
 use schema_core::init::InitError;
 use schema_core::migrate::MigrateError;
@@ -136,6 +136,13 @@ impl From<ResolveError> for CliError {
             _ => INVALID,
         };
         let mut err = CliError::new(code, e.to_string());
+        if let ResolveError::NoSuchRevision {
+            suggestion: Some(s),
+            ..
+        } = &e
+        {
+            err = err.help(format!("did you mean `{s}`?"));
+        }
         for h in help {
             err = err.help(*h);
         }
@@ -191,9 +198,32 @@ impl From<InitError> for CliError {
 
 impl From<ConfigError> for CliError {
     fn from(e: ConfigError) -> Self {
-        CliError::invalid(e.to_string()).help(
-            "the keys are: migrations, database-url-env, database-url, schema, templates, version-table, auto-apply, lock",
-        )
+        let mut err = CliError::invalid(e.to_string());
+        if let Some(s) = e.suggestion {
+            err = err.help(format!("did you mean `{s}`?"));
+        }
+        err.help(format!(
+            "the keys are: {}",
+            schema_core::RawConfig::keys().join(", ")
+        ))
+    }
+}
+
+/// What a database URL looks like.
+pub const URL_HELP: &str = "a database URL is `sqlite:PATH`, `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` or `mysql://USER[:PASSWORD]@HOST[:PORT]/DB`";
+
+impl From<ResolveUrlError> for CliError {
+    fn from(e: ResolveUrlError) -> Self {
+        match e {
+            ResolveUrlError::EnvFile(
+                EnvFileError::Parse { .. } | EnvFileError::NotText { .. },
+            ) => CliError::invalid(e.to_string()).help(
+                "fix that line (`KEY=value`, values with spaces or `#` in quotes), or move the file away: it is read for the database URL when its variable is not set",
+            ),
+            ResolveUrlError::EnvFile(_) => CliError::new(FAILED, e.to_string())
+                .help("make it readable, or move it away: it is read for the database URL when its variable is not set"),
+            _ => CliError::new(FAILED, e.to_string()).help(URL_HELP),
+        }
     }
 }
 

@@ -79,7 +79,7 @@ pub fn config(global: &GlobalArgs) -> Result<Config, CliError> {
     let here = members
         .iter()
         .copied()
-        .find(|p| p.manifest_path.as_std_path() == manifest);
+        .find(|p| same_file(p.manifest_path.as_std_path(), &manifest));
 
     let selected: Option<&Package> = match &global.package {
         Some(name) => Some(
@@ -94,14 +94,17 @@ pub fn config(global: &GlobalArgs) -> Result<Config, CliError> {
                         .help(format!("the members are: {}", names.join(", ")))
                 })?,
         ),
-        None => match here.filter(|p| declares(p)) {
+        // As cargo does: the package is the one whose manifest was found from the current
+        // directory (or given), declaring migrations or not; the workspace table applies to a
+        // member without its own. Only from a virtual workspace's root is one chosen.
+        None => match here {
             Some(p) => Some(p),
             None => {
                 let declaring: Vec<&Package> =
                     members.iter().copied().filter(|p| declares(p)).collect();
                 match declaring.as_slice() {
                     [one] => Some(*one),
-                    [] => here,
+                    [] => None,
                     many => {
                         let mut names: Vec<&str> = many.iter().map(|p| p.name.as_str()).collect();
                         names.sort();
@@ -143,6 +146,11 @@ pub fn config(global: &GlobalArgs) -> Result<Config, CliError> {
         }
         None => Config::resolve(ws_raw.unwrap_or_default(), &ws_root, None),
     })
+}
+
+/// Whether two paths name the same file (through symbolic links too, as `/tmp` may be).
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
 }
 
 /// Loads the selected package's revisions.

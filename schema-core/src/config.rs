@@ -48,11 +48,60 @@ pub struct Origin {
 pub struct ConfigError {
     pub origin: Origin,
     pub message: String,
+    /// The known key an unknown one was probably meant to be.
+    pub suggestion: Option<&'static str>,
+}
+
+/// The names of the fields a struct deserializes from, as serde knows them (renamed): the one
+/// list of the configuration's keys, so that it cannot drift from [`RawConfig`].
+fn struct_fields<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    use serde::de::{self, Visitor};
+    struct Fields(Option<&'static [&'static str]>);
+    struct Probe<'a>(&'a mut Fields);
+    impl<'de> de::Deserializer<'de> for Probe<'_> {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("only structs are probed"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0.0 = Some(fields);
+            Err(de::Error::custom("probed"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut fields = Fields(None);
+    let _ = T::deserialize(Probe(&mut fields));
+    fields.0.unwrap_or(&[])
 }
 
 impl RawConfig {
+    /// The keys of the table, as written in Cargo.toml.
+    pub fn keys() -> &'static [&'static str] {
+        struct_fields::<RawConfig>()
+    }
+
     /// Reads the table from `cargo metadata`'s JSON for it.
     pub fn from_json(value: &serde_json::Value, origin: &Origin) -> Result<Self, ConfigError> {
+        // An unknown key is named with the known one it was probably meant to be.
+        if let Some(table) = value.as_object() {
+            let keys = Self::keys();
+            if let Some(unknown) = table.keys().find(|k| !keys.contains(&k.as_str())) {
+                return Err(ConfigError {
+                    origin: origin.clone(),
+                    message: format!("unknown key `{unknown}`"),
+                    suggestion: crate::suggest::closest(unknown, keys.iter().copied()),
+                });
+            }
+        }
         // Through serde_path_to_error, so a wrong value names its key.
         serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
@@ -64,6 +113,7 @@ impl RawConfig {
                 } else {
                     format!("`{path}`: {inner}")
                 },
+                suggestion: None,
             }
         })
     }
@@ -168,11 +218,23 @@ mod tests {
     }
 
     #[test]
+    fn the_keys_are_those_of_the_table() {
+        let keys = RawConfig::keys();
+        for key in ["migrations", "database-url-env", "auto-apply", "lock"] {
+            assert!(keys.contains(&key), "{keys:?}");
+        }
+    }
+
+    #[test]
     fn unknown_keys_and_wrong_types_name_the_manifest() {
         let e = RawConfig::from_json(&serde_json::json!({"migration": "db"}), &origin())
             .expect_err("unknown key");
         assert!(e.to_string().contains("/p/Cargo.toml"));
         assert!(e.to_string().contains("migration"));
+        let e = RawConfig::from_json(&serde_json::json!({"auto_apply": true}), &origin())
+            .expect_err("unknown key");
+        assert!(e.to_string().contains("unknown key `auto_apply`"), "{e}");
+        assert_eq!(e.suggestion, Some("auto-apply"));
         let e = RawConfig::from_json(&serde_json::json!({"lock": "sometimes"}), &origin())
             .expect_err("bad value");
         assert!(

@@ -52,6 +52,7 @@ pub mod migrator;
 pub mod offline;
 pub mod scaffold;
 pub mod split;
+pub mod suggest;
 pub mod testing;
 
 /// A project's revisions, loaded and checked.

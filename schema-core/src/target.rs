@@ -73,7 +73,11 @@ pub enum ResolveError {
         reason: &'static str,
     },
     #[error("no such revision or branch `{target}`")]
-    NoSuchRevision { target: String },
+    NoSuchRevision {
+        target: String,
+        /// The keyword, label, id or id prefix closest to it, if one is close.
+        suggestion: Option<String>,
+    },
     #[error("several revisions start with `{prefix}`: {}", candidates.join(", "))]
     AmbiguousPrefix {
         prefix: String,
@@ -308,6 +312,7 @@ impl RevisionGraph {
                     0 => {
                         return Err(ResolveError::NoSuchRevision {
                             target: word.to_string(),
+                            suggestion: self.suggest(word),
                         });
                     }
                     1 => candidates[0],
@@ -334,6 +339,47 @@ impl RevisionGraph {
             });
         }
         Ok(found)
+    }
+
+    /// What an unknown word in a target may have meant: a keyword, a branch label, an id, or
+    /// an id's unique prefix of the same length.
+    fn suggest(&self, word: &str) -> Option<String> {
+        let len = word.chars().count();
+        let mut prefixes: std::collections::BTreeMap<&str, usize> = Default::default();
+        for n in self.nodes() {
+            if let Some((end, _)) = n.id().char_indices().nth(len) {
+                *prefixes.entry(&n.id()[..end]).or_default() += 1;
+            }
+        }
+        let keywords = ["head", "heads", "base"];
+        let labels = self.nodes().iter().flat_map(|n| n.branch_labels());
+        let ids = self.nodes().iter().map(|n| n.id());
+        let unique_prefixes = prefixes
+            .iter()
+            .filter(|(_, count)| **count == 1)
+            .map(|(p, _)| *p);
+        crate::suggest::closest(
+            word,
+            keywords
+                .into_iter()
+                .chain(labels)
+                .chain(ids)
+                .chain(unique_prefixes),
+        )
+        .map(str::to_string)
+    }
+
+    /// Checks, before anything runs, that the names in a target (its branch and revision)
+    /// exist; what depends on the database's state is left to [`RevisionGraph::resolve`].
+    pub fn check_names(&self, target: &Target) -> Result<(), ResolveError> {
+        let branch = match &target.branch {
+            Some(b) => Some(self.branch(b)?),
+            None => None,
+        };
+        if let Anchor::Revision(word) = &target.anchor {
+            self.revision(word, branch.as_ref())?;
+        }
+        Ok(())
     }
 
     /// The one head (of a branch, if given); `None` when there are no revisions at all.

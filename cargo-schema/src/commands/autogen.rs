@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use schema_core::Project;
 use schema_core::autogen::diff::rename_candidates;
 use schema_core::autogen::{AutogenError, RenameCandidate, Renames, Schema, generate};
-use schema_core::db::{DatabaseUrl, VersionTable};
+use schema_core::db::VersionTable;
 use schema_core::migrate::{Migration, Options};
 use schema_core::scaffold::NewRevision;
 
@@ -34,11 +34,6 @@ impl From<AutogenError> for CliError {
             None => err,
         }
     }
-}
-
-fn url(project: &Project, global: &GlobalArgs) -> Result<DatabaseUrl, CliError> {
-    DatabaseUrl::resolve(&project.config, global.database_url.as_deref())
-        .map_err(|e| CliError::new(FAILED, e.to_string()))
 }
 
 /// Asks whether a candidate is a rename; no (keep the drop and the add, marked in the file)
@@ -98,7 +93,7 @@ pub fn new(
     };
     let graph = &project.graph;
     let parents = write::parents(project, args)?;
-    let url = url(project, global)?;
+    let url = super::database::resolve_url(project, global, out)?;
     let (live, declared) = block_on(async {
         let mut conn = connect_to(&url, out).await?;
         let table = VersionTable::new(&project.config.version_table);
@@ -164,7 +159,7 @@ pub fn adopt(global: &GlobalArgs, args: &InitArgs, out: Out) -> Result<(), CliEr
             "to compare a database with a declared schema, use `cargo schema new --autogenerate`",
         ));
     }
-    let url = url(&project, global)?;
+    let url = super::database::resolve_url(&project, global, out)?;
     let table = VersionTable::new(&project.config.version_table);
     let live = block_on(async {
         let mut conn = connect_to(&url, out).await?;

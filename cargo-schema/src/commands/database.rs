@@ -33,10 +33,26 @@ fn lock_mode(project: &Project, args: &LockArgs) -> LockMode {
     }
 }
 
+/// The database a command uses (see [`DatabaseUrl::resolve`]), warning about a `.env` that
+/// is ignored (once per run).
+pub(super) fn resolve_url(
+    project: &Project,
+    global: &GlobalArgs,
+    out: Out,
+) -> Result<DatabaseUrl, CliError> {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    let resolved = DatabaseUrl::resolve(&project.config, global.database_url.as_deref())?;
+    WARNED.call_once(|| {
+        for w in &resolved.warnings {
+            out.warn(w);
+        }
+    });
+    Ok(resolved.url)
+}
+
 /// Resolves the URL, says which database it is (password redacted) and connects.
 async fn connect(project: &Project, global: &GlobalArgs, out: Out) -> Result<Conn, CliError> {
-    let url = DatabaseUrl::resolve(&project.config, global.database_url.as_deref())
-        .map_err(|e| CliError::new(1, e.to_string()).help(URL_HELP))?;
+    let url = resolve_url(project, global, out)?;
     connect_to(&url, out).await
 }
 
@@ -54,10 +70,10 @@ pub(super) async fn connect_to(url: &DatabaseUrl, out: Out) -> Result<Conn, CliE
 pub(super) fn configured_url(
     project: &Project,
     global: &GlobalArgs,
+    out: Out,
 ) -> Result<Option<DatabaseUrl>, CliError> {
     use schema_core::db::UrlSource;
-    let url = DatabaseUrl::resolve(&project.config, global.database_url.as_deref())
-        .map_err(|e| CliError::new(1, e.to_string()).help(URL_HELP))?;
+    let url = resolve_url(project, global, out)?;
     let exists = url.source != UrlSource::Default || project.config.root.join("dev.db").exists();
     Ok(exists.then_some(url))
 }
@@ -88,8 +104,6 @@ fn summary(out: Out, steps: usize, elapsed: Duration, fresh: String, done: &str)
         );
     }
 }
-
-const URL_HELP: &str = "a database URL is `sqlite:PATH`, `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` or `mysql://USER[:PASSWORD]@HOST[:PORT]/DB`";
 
 fn ms(d: Duration) -> String {
     if d.as_millis() >= 1000 {
@@ -159,6 +173,38 @@ fn reporter(out: Out) -> impl FnMut(Event<'_>) {
     }
 }
 
+/// A target given for a run in `direction` (`None`: no direction, as for `stamp`), refused
+/// before anything runs when it is empty or names a revision or branch that does not exist.
+/// A bare number that is no revision gets the relative step it probably meant.
+fn checked_target(
+    project: &Project,
+    text: &str,
+    direction: Option<Direction>,
+) -> Result<Target, CliError> {
+    use schema_core::ResolveError;
+    let t = target(text)?;
+    match project.graph.check_names(&t) {
+        Ok(()) => Ok(t),
+        Err(ResolveError::NoSuchRevision {
+            target: word,
+            suggestion: None,
+        }) if !word.is_empty() && word.chars().all(|c| c.is_ascii_digit()) => {
+            let step = match direction {
+                Some(Direction::Down) => format!("-{word}"),
+                _ => format!("+{word}"),
+            };
+            let e = ResolveError::NoSuchRevision {
+                target: word,
+                suggestion: Some(step),
+            };
+            Err(CliError::from(e).help(
+                "a relative step is `+N` (up from the current revision) or `-N` (down from it)",
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Offline mode: renders the plan from `FROM` (or base) to `TO` as a script on stdout,
 /// for the configured database's dialect, without connecting.
 fn offline(
@@ -169,14 +215,18 @@ fn offline(
     out: Out,
 ) -> Result<(), CliError> {
     let graph = &project.graph;
-    let url = DatabaseUrl::resolve(&project.config, global.database_url.as_deref())
-        .map_err(|e| CliError::new(1, e.to_string()).help(URL_HELP))?;
+    let url = resolve_url(project, global, out)?;
+    // Each side is a target: an empty one is refused, as everywhere.
     let (from, to) = match range.split_once(':') {
         Some((f, t)) => (Some(f.trim()), t.trim()),
         None => (None, range.trim()),
     };
+    if let Some(f) = from {
+        checked_target(project, f, Some(direction))?;
+    }
+    let to = checked_target(project, to, Some(direction))?;
     let applied = match from {
-        None | Some("") | Some("base") => {
+        None | Some("base") => {
             if direction == Direction::Down {
                 return Err(CliError::invalid(format!(
                     "`down --sql` needs the revision to start from: `FROM:TO`, not `{range}`"
@@ -191,11 +241,6 @@ fn offline(
             }
             _ => graph.empty_set(),
         },
-    };
-    let to = if to.is_empty() {
-        Target::head()
-    } else {
-        target(to)?
     };
     let plan = match direction {
         Direction::Up => graph.plan_upgrade(&applied, &to)?,
@@ -235,7 +280,7 @@ pub fn up(project: &Project, global: &GlobalArgs, args: &UpArgs, out: Out) -> Re
         );
     }
     let target = match &args.target {
-        Some(t) => target(t)?,
+        Some(t) => checked_target(project, t, Some(Direction::Up))?,
         None => Target::head(),
     };
     let options = Options {
@@ -279,7 +324,7 @@ pub fn down(
     if args.sql {
         return offline(project, global, &args.target, Direction::Down, out);
     }
-    let target = target(&args.target)?;
+    let target = checked_target(project, &args.target, Some(Direction::Down))?;
     let options = Options {
         lock: lock_mode(project, &args.lock),
         allow_edited: true,
@@ -391,7 +436,7 @@ pub fn stamp(
     args: &StampArgs,
     out: Out,
 ) -> Result<(), CliError> {
-    let target = target(&args.target)?;
+    let target = checked_target(project, &args.target, None)?;
     let options = Options {
         lock: lock_mode(project, &args.lock),
         allow_edited: true,
@@ -423,6 +468,12 @@ pub fn repair(
     args: &RepairArgs,
     out: Out,
 ) -> Result<(), CliError> {
+    if let Some(rev) = &args.revision {
+        // A revision, not a target, but an empty one is refused the same way.
+        if rev.trim().is_empty() {
+            target(rev)?;
+        }
+    }
     block_on(async {
         let mut m = migration(project, global, out, Options::default()).await?;
         let result = match &args.revision {
@@ -460,9 +511,8 @@ pub fn check(
     use schema_core::check::{self, Finding};
     let graph = &project.graph;
     let mut findings = check::check_files(graph);
-    let url = DatabaseUrl::resolve(&project.config, global.database_url.as_deref())
-        .map_err(|e| CliError::new(1, e.to_string()).help(URL_HELP))?;
-    let database = configured_url(project, global)?;
+    let database = configured_url(project, global, out)?;
+    let url = resolve_url(project, global, out)?;
     let mut notes = Vec::new();
     block_on(async {
         if let Some(url) = &database {
@@ -613,7 +663,15 @@ pub fn applied_if_any(
     global: &GlobalArgs,
     out: Out,
 ) -> Option<schema_core::RevisionSet> {
-    let url = configured_url(project, global).ok().flatten()?;
+    let url = match configured_url(project, global, out) {
+        Ok(url) => url?,
+        Err(e) => {
+            if let Some(d) = e.diagnostics.first() {
+                out.warn(format!("applied revisions are not marked: {}", d.message));
+            }
+            return None;
+        }
+    };
     let result = block_on(async {
         // A read command must not hang on an unreachable server: marking is optional.
         let connecting = tokio::time::timeout(Duration::from_secs(3), Conn::connect(&url));

@@ -45,7 +45,7 @@ pub fn sync(project: Project, global: &GlobalArgs, out: Out) -> Result<(), CliEr
     }
 
     // 2. The database, when there is one.
-    let Some(url) = database::configured_url(&project, global)? else {
+    let Some(url) = database::configured_url(&project, global, out)? else {
         out.status(
             "Skipped",
             "no database is configured and dev.db does not exist",
@@ -249,7 +249,7 @@ fn applied_revisions(
     out: Out,
 ) -> Option<schema_core::RevisionSet> {
     let graph = &project.graph;
-    let Some(url) = database::configured_url(project, global).ok()? else {
+    let Some(url) = database::configured_url(project, global, out).ok()? else {
         return Some(graph.empty_set());
     };
     let rows = database::block_on(async {

@@ -43,7 +43,8 @@ pub fn init(global: &GlobalArgs, out: Out) -> Result<(), CliError> {
 pub(super) fn dependencies(project: &Project, values: &[String]) -> Result<Vec<String>, CliError> {
     let graph = &project.graph;
     let mut out = Vec::new();
-    for v in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
+    // An empty value is an empty target: refused by `target` below, as everywhere.
+    for v in values.iter().map(|v| v.trim()) {
         // A label stays a label: the dependency then follows the branch's declaring revision.
         if graph.label_owner(v).is_some() && graph.index_of(v).is_none() {
             out.push(v.to_string());

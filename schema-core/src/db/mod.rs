@@ -4,9 +4,13 @@
 //! The per-database differences are kept to a few primitives (run SQL, read rows, lock,
 //! placeholders, column types); everything else is written once on top of them.
 
+pub mod env_file;
 mod url;
 
-pub use url::{DatabaseUrl, Dialect, UrlError, UrlSource, redact};
+pub use env_file::EnvFileError;
+pub use url::{
+    DatabaseUrl, Dialect, ResolveUrlError, ResolvedUrl, UrlError, UrlSource, redact, scrub,
+};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -191,9 +195,10 @@ macro_rules! bind_all {
 impl Conn {
     /// Connects; a SQLite file is created on first use.
     pub async fn connect(url: &DatabaseUrl) -> Result<Conn, DbError> {
+        // The driver's words may quote the URL or the password: never print them.
         let fail = |e: sqlx::Error| DbError::Connect {
             redacted: url.redacted(),
-            message: connect_message(&e),
+            message: url.scrub(&connect_message(&e)),
         };
         Ok(match url.dialect {
             Dialect::Sqlite => {

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::env_file::{self, EnvFile, EnvFileError};
 use crate::config::Config;
 
 /// The kind of database a URL names.
@@ -62,19 +63,194 @@ pub enum UrlError {
     Invalid { redacted: String, reason: String },
 }
 
-/// Replaces the password in a URL with `****`; leaves anything unparsable as it is unless it
-/// looks like it has credentials, which are then cut entirely.
+/// The scheme with its `:` (and `//` when there), and the rest. No scheme: an empty prefix.
+fn split_scheme(url: &str) -> (&str, &str) {
+    let scheme_len = url
+        .find(':')
+        .filter(|&i| {
+            let s = &url[..i];
+            s.starts_with(|c: char| c.is_ascii_alphabetic())
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        })
+        .map_or(0, |i| i + 1);
+    let slashes = if url[scheme_len..].starts_with("//") {
+        2
+    } else {
+        0
+    };
+    url.split_at(scheme_len + slashes)
+}
+
+fn is_sqlite(prefix: &str) -> bool {
+    prefix.to_ascii_lowercase().starts_with("sqlite:")
+}
+
+/// The credentials part of a URL: what lies before the `@` that ends it, as a user would
+/// have meant it, or `None` when there is no `@` where credentials could be: the last `@`
+/// (an unencoded `/`, `?`, `#` or `@` in a password moves the parser's idea of the host,
+/// never the user's). A SQLite URL is a path: it has credentials only when its first segment
+/// holds an `@`, or a relative path holds `user:password@`.
+fn userinfo_end(prefix: &str, rest: &str) -> Option<usize> {
+    if is_sqlite(prefix) {
+        // A path, unless it looks like credentials: an `@` in its first segment, or a
+        // `user:password@` shape before an `@` in a path that is not absolute.
+        let first = rest.find('/').unwrap_or(rest.len());
+        let last = rest.rfind('@')?;
+        (rest[..first].contains('@') || (!rest.starts_with('/') && rest[..last].contains(':')))
+            .then_some(last)
+    } else {
+        rest.rfind('@')
+    }
+}
+
+/// Whether a query parameter's name says its value is a secret.
+fn secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["pass", "secret", "token"].iter().any(|k| key.contains(k))
+}
+
+/// Replaces the credentials in a URL with `****`, whatever its shape: `user:****@host` when
+/// the user and password are plain, else everything between `://` and the last `@`; also
+/// the values of query parameters such as `password=`.
 pub fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("****"));
-            u.to_string()
+    // Where a secret query value ends cannot be known (it may hold `&`, `#` or `@`): all of
+    // it goes, before anything else is looked at.
+    let (url, secret_tail) = match secret_value_start(url) {
+        Some(start) => (&url[..start], "****"),
+        None => (url, ""),
+    };
+    let (prefix, rest) = split_scheme(url);
+    let mut out = String::from(prefix);
+    match userinfo_end(prefix, rest) {
+        None => out.push_str(rest),
+        Some(at) => {
+            let userinfo = &rest[..at];
+            let plain = !userinfo.contains(['/', '?', '#', '@']) && prefix.ends_with("//");
+            match userinfo.split_once(':') {
+                Some((user, _)) if plain && !user.is_empty() => {
+                    out.push_str(user);
+                    out.push_str(":****");
+                }
+                None if plain => out.push_str(userinfo),
+                _ => out.push_str("****"),
+            }
+            out.push_str(&rest[at..]);
         }
-        Ok(_) => url.to_string(),
-        Err(_) => match (url.find("://"), url.rfind('@')) {
-            (Some(s), Some(at)) if at > s => format!("{}://****@{}", &url[..s], &url[at + 1..]),
-            _ => url.to_string(),
-        },
+    }
+    out.push_str(secret_tail);
+    out
+}
+
+/// Where the value of the first query parameter named like a secret (`password=`) starts.
+fn secret_value_start(url: &str) -> Option<usize> {
+    let query = url.find('?')? + 1;
+    let mut pos = query;
+    for pair in url[query..].split('&') {
+        if let Some((key, _)) = pair.split_once('=')
+            && secret_key(key)
+        {
+            return Some(pos + key.len() + 1);
+        }
+        pos += pair.len() + 1;
+    }
+    None
+}
+
+/// Percent-decodes text (invalid escapes are kept as they are).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Every form in which a URL's secrets could turn up in a message: the credentials as
+/// written, the password as written and decoded, and secret query values. Shortest last.
+fn secrets(url: &str) -> Vec<String> {
+    let (prefix, rest) = split_scheme(url);
+    let mut found: Vec<String> = Vec::new();
+    if let Some(at) = userinfo_end(prefix, rest) {
+        let userinfo = &rest[..at];
+        if userinfo.contains([':', '/', '?', '#', '@']) || !prefix.ends_with("//") {
+            found.push(userinfo.to_string());
+        }
+        if let Some((_, password)) = userinfo.split_once(':') {
+            found.push(password.to_string());
+        }
+    }
+    if let Ok(u) = url::Url::parse(url) {
+        if let Some(p) = u.password() {
+            found.push(p.to_string());
+        }
+        for (k, v) in u.query_pairs() {
+            if secret_key(&k) {
+                found.push(v.into_owned());
+            }
+        }
+    }
+    if let Some(start) = secret_value_start(url) {
+        found.push(url[start..].to_string());
+        found.extend(url[start..].split(['&', '#']).map(str::to_string));
+    }
+    let decoded: Vec<String> = found.iter().map(|s| percent_decode(s)).collect();
+    found.extend(decoded);
+    // A secret of one or two characters would blank out ordinary words of a message.
+    found.retain(|s| s.chars().count() >= 3);
+    found.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    found.dedup();
+    found
+}
+
+/// `text` (a message from the driver or the server) with the URL and every form of its
+/// secrets replaced: see [`redact`].
+pub fn scrub(text: &str, url: &str) -> String {
+    let mut text = text.replace(url, &redact(url));
+    for secret in secrets(url) {
+        text = text.replace(&secret, "****");
+    }
+    text
+}
+
+const ENCODE: &str = "the user or password holds `/`, `?`, `#` or `@`, which must be percent-encoded there (`%2F`, `%3F`, `%23`, `%40`)";
+
+/// Why a URL whose credentials a parser would misread is refused, if it is: `parsed` is how
+/// the URL parser read it, or why it could not.
+fn misread_credentials(
+    url: &str,
+    dialect: Dialect,
+    parsed: Result<&url::Url, &url::ParseError>,
+) -> Option<String> {
+    let (prefix, rest) = split_scheme(url);
+    if dialect == Dialect::Sqlite {
+        return userinfo_end(prefix, rest).map(|_| {
+            "a SQLite URL is a file path and takes no user or password (`sqlite:./NAME` for a file whose name holds `@`)".to_string()
+        });
+    }
+    let odd = userinfo_end(prefix, rest).is_some_and(|at| rest[..at].contains(['/', '?', '#']));
+    match parsed {
+        Err(e) if odd => Some(format!("{ENCODE} ({e})")),
+        Err(e) => Some(e.to_string()),
+        Ok(u) => {
+            let query_at = u
+                .query()
+                .is_some_and(|q| q.split('&').any(|p| p.contains('@') && !p.contains('=')));
+            (u.path().contains('@') || u.fragment().is_some() || query_at)
+                .then(|| ENCODE.to_string())
+        }
     }
 }
 
@@ -97,12 +273,10 @@ impl DatabaseUrl {
                 });
             }
         };
-        if dialect != Dialect::Sqlite
-            && let Err(e) = url::Url::parse(url)
-        {
+        if let Some(reason) = misread_credentials(url, dialect, url::Url::parse(url).as_ref()) {
             return Err(UrlError::Invalid {
                 redacted: redact(url),
-                reason: e.to_string(),
+                reason: reason.to_string(),
             });
         }
         // sqlx names the scheme `mysql`; MariaDB users write `mariadb://` too.
@@ -151,36 +325,69 @@ impl DatabaseUrl {
         redact(&self.url)
     }
 
+    /// A message from the driver or the server about this URL, with its secrets replaced.
+    pub fn scrub(&self, text: &str) -> String {
+        scrub(text, &self.url)
+    }
+
     /// The URL a command uses: `--database-url`, then the configured environment variable
     /// (also read from `.env` beside Cargo.toml), then `database-url` in the metadata, then
     /// the embedded default, a SQLite `dev.db` beside Cargo.toml.
-    pub fn resolve(config: &Config, flag: Option<&str>) -> Result<Self, UrlError> {
+    pub fn resolve(config: &Config, flag: Option<&str>) -> Result<ResolvedUrl, ResolveUrlError> {
+        let mut warnings = Vec::new();
+        let url = Self::choose(config, flag, &mut warnings)?;
+        Ok(ResolvedUrl { url, warnings })
+    }
+
+    fn choose(
+        config: &Config,
+        flag: Option<&str>,
+        warnings: &mut Vec<String>,
+    ) -> Result<Self, ResolveUrlError> {
         if let Some(url) = flag {
-            return Self::parse(url, UrlSource::Flag);
+            return Ok(Self::parse(url, UrlSource::Flag)?);
         }
         let var = &config.database_url_env;
-        let from_env = std::env::var(var)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .or_else(|| dotenv_value(&config.root.join(".env"), var));
+        let from_env = match std::env::var(var).ok().filter(|v| !v.is_empty()) {
+            Some(v) => Some(v),
+            None => match env_file::read(&config.root.join(".env"))? {
+                EnvFile::Ignored(why) => {
+                    warnings.push(format!("{why} (`{var}` is not read from it)"));
+                    None
+                }
+                env => env.get(var).map(str::to_string),
+            },
+        };
         if let Some(url) = from_env {
-            return Self::parse(&url, UrlSource::Env(var.clone()));
+            return Ok(Self::parse(&url, UrlSource::Env(var.clone()))?);
         }
         if let Some(url) = &config.database_url {
             let url = sqlite_relative_to(url, &config.root);
-            return Self::parse(&url, UrlSource::Metadata);
+            return Ok(Self::parse(&url, UrlSource::Metadata)?);
         }
         let path = config.root.join("dev.db");
-        Self::parse(&format!("sqlite://{}", path.display()), UrlSource::Default)
+        Ok(Self::parse(
+            &format!("sqlite://{}", path.display()),
+            UrlSource::Default,
+        )?)
     }
 }
 
-fn dotenv_value(path: &Path, var: &str) -> Option<String> {
-    let iter = dotenvy::from_path_iter(path).ok()?;
-    iter.flatten()
-        .find(|(k, _)| k == var)
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_empty())
+/// The URL a command uses, and what to warn about on the way (a `.env` that was ignored).
+#[derive(Debug)]
+pub struct ResolvedUrl {
+    pub url: DatabaseUrl,
+    pub warnings: Vec<String>,
+}
+
+/// Why no URL could be chosen.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResolveUrlError {
+    #[error(transparent)]
+    Url(#[from] UrlError),
+    #[error(transparent)]
+    EnvFile(#[from] EnvFileError),
 }
 
 /// A relative SQLite path in the metadata is relative to the Cargo.toml that holds it.
@@ -237,6 +444,107 @@ mod tests {
         );
         assert!(!redact("postgres://u:p@ss@w0rd@host/db").contains("w0rd"));
         assert!(!redact("postgres://u:pä ss@ho st/db").contains("pä"));
+    }
+
+    #[test]
+    fn credentials_the_parser_would_misread_are_redacted_and_refused() {
+        for (url, secret) in [
+            ("postgres://user:5432/pw@host/db", "5432/pw"),
+            ("postgres://u:p@ss/w#rd?x@127.0.0.1/db", "ss/w#rd"),
+            ("postgres://u:1#secret@host/db", "secret"),
+            ("mysql://u:s3cret@h:notaport/db", "s3cret"),
+            ("sqlite://user:hunter2@/tmp/x.db", "hunter2"),
+            ("sqlite:user:hunter2@/tmp/x.db", "hunter2"),
+            ("user:hunter2@host/db", "hunter2"),
+            ("postgres:user:hunter2@host/db", "hunter2"),
+            (
+                "postgres://host/db?password=hunter2&sslmode=disable",
+                "hunter2",
+            ),
+        ] {
+            let shown = redact(url);
+            assert!(!shown.contains(secret), "{url} -> {shown}");
+            let e = DatabaseUrl::parse(url, UrlSource::Flag)
+                .map(|u| format!("{:?} {}", u, u.redacted()))
+                .unwrap_or_else(|e| e.to_string());
+            assert!(!e.contains(secret), "{url} -> {e}");
+        }
+        // Those a parser misreads are refused, naming what to do.
+        for url in [
+            "postgres://user:5432/pw@host/db",
+            "postgres://u:1#secret@host/db",
+            "sqlite://user:hunter2@/tmp/x.db",
+            "mysql://u:pa/ss@127.0.0.1:3306/db",
+        ] {
+            let e = DatabaseUrl::parse(url, UrlSource::Flag).expect_err(url);
+            assert!(
+                e.to_string().contains("percent-encoded")
+                    || e.to_string().contains("no user or password"),
+                "{e}"
+            );
+        }
+        // A path with `@` further down, and a percent-encoded password, are fine.
+        assert_eq!(redact("sqlite:///tmp/a@b.db"), "sqlite:///tmp/a@b.db");
+        assert!(DatabaseUrl::parse("sqlite:///tmp/a@b.db", UrlSource::Flag).is_ok());
+        let u = DatabaseUrl::parse("postgres://u:p%40ss%2Fw0rd@host/db", UrlSource::Flag)
+            .expect("encoded");
+        assert_eq!(u.redacted(), "postgres://u:****@host/db");
+    }
+
+    #[test]
+    fn driver_messages_lose_the_url_and_every_form_of_the_password() {
+        let url = "postgres://app:p%40ssw0rd@db.example/prod";
+        let said = format!("error with {url}: password p@ssw0rd rejected (p%40ssw0rd)");
+        let clean = scrub(&said, url);
+        assert!(!clean.contains("ssw0rd"), "{clean}");
+        assert!(
+            clean.contains("postgres://app:****@db.example/prod"),
+            "{clean}"
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+        /// Whatever a password holds and whatever the URL's shape, neither the redacted URL,
+        /// nor a refusal, nor a scrubbed driver message holds it, as written or decoded.
+        #[test]
+        fn no_password_is_ever_shown(
+            password in "[a-zA-Z0-9@/#?:%&=+ ._~!$-]{6,24}",
+            shape in 0usize..8,
+            scheme in proptest::sample::select(vec!["postgres", "postgresql", "mysql", "mariadb", "sqlite", "oracle"]),
+        ) {
+            let template = [
+                "{s}://user:{p}@host:5432/db",
+                "{s}://user:{p}@127.0.0.1/db?sslmode=disable",
+                "{s}://us%40er:{p}@/path/x.db",
+                "{s}:user:{p}@host/db",
+                "{s}://host/db?password={p}",
+                "user:{p}@host/db",
+                "{s}://user:{p}@host:notaport/db",
+                "{s}://:{p}@[::1]:5432/db",
+            ][shape];
+            let without = template.replace("{s}", scheme).replace("{p}", "");
+            let decoded = percent_decode(&password);
+            let fixed = "error: cannot connect to : password for is wrong Using database";
+            // A password that is part of the rest of the text cannot be told apart from it.
+            proptest::prop_assume!(!without.contains(&password) && !fixed.contains(&password));
+            proptest::prop_assume!(!without.contains(&decoded) && !fixed.contains(&decoded));
+            let url = template.replace("{s}", scheme).replace("{p}", &password);
+            let mut shown = vec![redact(&url)];
+            match DatabaseUrl::parse(&url, UrlSource::Flag) {
+                Ok(u) => {
+                    shown.push(u.redacted());
+                    shown.push(format!("{u:?}"));
+                    shown.push(u.scrub(&format!("{fixed} {url} {password} {decoded}")));
+                }
+                Err(e) => shown.push(e.to_string()),
+            }
+            shown.push(scrub(&format!("{fixed} {url} {password} {decoded}"), &url));
+            for s in shown {
+                proptest::prop_assert!(!s.contains(&password), "{} -> {}", url, s);
+                proptest::prop_assert!(!s.contains(&decoded), "{} -> {}", url, s);
+            }
+        }
     }
 
     #[test]
