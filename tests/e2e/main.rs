@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `cargo-schema` binary in throwaway cargo projects.
 
 mod autogen;
+mod careless_input;
 mod check;
 mod commands;
 mod config;

@@ -222,6 +222,13 @@ fn offline(
         None => (None, range.trim()),
     };
     if let Some(f) = from {
+        if f.is_empty() || to.is_empty() {
+            let side = if f.is_empty() { "FROM" } else { "TO" };
+            return Err(CliError::invalid(format!(
+                "invalid `--sql` range `{range}`: its {side} side is empty"
+            ))
+            .help("name both sides, as in `base:head` or `head:base`"));
+        }
         checked_target(project, f, Some(direction))?;
     }
     let to = checked_target(project, to, Some(direction))?;

@@ -344,32 +344,35 @@ impl DatabaseUrl {
         flag: Option<&str>,
         warnings: &mut Vec<String>,
     ) -> Result<Self, ResolveUrlError> {
+        let refused = |from: String| move |source| ResolveUrlError::Url { source, from };
         if let Some(url) = flag {
-            return Ok(Self::parse(url, UrlSource::Flag)?);
+            return Self::parse(url, UrlSource::Flag).map_err(refused("`--database-url`".into()));
         }
         let var = &config.database_url_env;
+        let env_path = config.root.join(".env");
         let from_env = match std::env::var(var).ok().filter(|v| !v.is_empty()) {
-            Some(v) => Some(v),
-            None => match env_file::read(&config.root.join(".env"))? {
+            Some(v) => Some((v, format!("the environment variable `{var}`"))),
+            None => match env_file::read(&env_path)? {
                 EnvFile::Ignored(why) => {
                     warnings.push(format!("{why} (`{var}` is not read from it)"));
                     None
                 }
-                env => env.get(var).map(str::to_string),
+                env => env
+                    .get(var)
+                    .map(|v| (v.to_string(), format!("`{var}` in {}", env_path.display()))),
             },
         };
-        if let Some(url) = from_env {
-            return Ok(Self::parse(&url, UrlSource::Env(var.clone()))?);
+        if let Some((url, from)) = from_env {
+            return Self::parse(&url, UrlSource::Env(var.clone())).map_err(refused(from));
         }
         if let Some(url) = &config.database_url {
             let url = sqlite_relative_to(url, &config.root);
-            return Ok(Self::parse(&url, UrlSource::Metadata)?);
+            return Self::parse(&url, UrlSource::Metadata)
+                .map_err(refused("`database-url` in the metadata".into()));
         }
         let path = config.root.join("dev.db");
-        Ok(Self::parse(
-            &format!("sqlite://{}", path.display()),
-            UrlSource::Default,
-        )?)
+        Self::parse(&format!("sqlite://{}", path.display()), UrlSource::Default)
+            .map_err(refused("the default `dev.db`".into()))
     }
 }
 
@@ -384,8 +387,13 @@ pub struct ResolvedUrl {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ResolveUrlError {
-    #[error(transparent)]
-    Url(#[from] UrlError),
+    /// The URL chosen is refused; `from` says where it came from.
+    #[error("{source}")]
+    Url {
+        #[source]
+        source: UrlError,
+        from: String,
+    },
     #[error(transparent)]
     EnvFile(#[from] EnvFileError),
 }
