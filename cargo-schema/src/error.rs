@@ -222,7 +222,8 @@ impl From<ResolveUrlError> for CliError {
             ),
             ResolveUrlError::EnvFile(_) => CliError::new(FAILED, e.to_string())
                 .help("make it readable, or move it away: it is read for the database URL when its variable is not set"),
-            ResolveUrlError::Url { ref from, .. } => CliError::invalid(e.to_string())
+            // Exit 1 like every URL the tool cannot use (tests/e2e/database.rs pins it).
+            ResolveUrlError::Url { ref from, .. } => CliError::new(FAILED, e.to_string())
                 .help(format!("the URL comes from {from}"))
                 .help(URL_HELP),
             _ => CliError::new(FAILED, e.to_string()).help(URL_HELP),

@@ -82,7 +82,8 @@ fn credentials_a_parser_would_misread_are_refused_before_connecting() {
     let p = two_revisions();
     for (url, secret) in &ODD_URLS[..6] {
         let out = p.run(&["--database-url", url, "up"]);
-        invalid(&out, &["invalid database URL"]);
+        exits(&out, 1);
+        error_line_has(&out, &["invalid database URL"]);
         help_has(&out, "the URL comes from `--database-url`");
         never_shows(&out, secret, url);
         assert!(!out.stderr.contains("Applied"), "{out:#?}");
@@ -102,7 +103,8 @@ fn credentials_a_parser_would_misread_are_refused_before_connecting() {
         "DATABASE_URL=postgres://user:5432/pw@127.0.0.1:1/db\n",
     );
     let out = p.run(&["up"]);
-    invalid(&out, &["invalid database URL"]);
+    exits(&out, 1);
+    error_line_has(&out, &["invalid database URL"]);
     help_has(&out, "`DATABASE_URL` in ");
     help_has(&out, ".env");
     never_shows(&out, "5432/pw", ".env");
