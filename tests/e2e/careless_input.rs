@@ -6,8 +6,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cargo_schema_e2e::TestProject;
 use cargo_schema_e2e::assert::{error_line_has, exits, help_has, invalid};
+use cargo_schema_e2e::db::{PASSWORD, Server, TestDatabase, url_with_password};
+use cargo_schema_e2e::{TestProject, test_database};
 
 /// Two revisions, `aa01` then `bb02`.
 fn two_revisions() -> TestProject {
@@ -528,4 +529,117 @@ fn an_unknown_config_key_names_the_one_meant() {
         help_has(&out, &format!("did you mean `{meant}`?"));
         help_has(&out, "the keys are:");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// 4 and 5 on PostgreSQL and MariaDB
+// ---------------------------------------------------------------------------------------
+
+/// `db`'s URL with `password` (as written) for its user.
+fn url_with(db: &TestDatabase, password: &str) -> String {
+    let url = db.url();
+    let (scheme_user, rest) = url.split_once('@').expect("user@host");
+    format!("{scheme_user}:{password}@{rest}")
+}
+
+#[track_caller]
+fn tables_of(db: &TestDatabase) -> Vec<String> {
+    db.tables()
+        .into_iter()
+        .filter(|t| t.starts_with("t_"))
+        .collect()
+}
+
+/// A `.env` that cannot be parsed never sends `up` to another database; fixed, it is used;
+/// a password in it, in any shape, is never printed.
+fn dot_env_on_a_server(server: Server) {
+    let db = test_database!(server);
+    let p = two_revisions();
+    let url = url_with_password(&db);
+    p.write(".env", format!("A=\"unclosed\nDATABASE_URL={url}\n"));
+    let out = p.run(&["up"]);
+    invalid(&out, &[".env:1:"]);
+    never_shows(&out, PASSWORD, "broken .env");
+    assert_eq!(tables_of(&db), Vec::<String>::new(), "{out:#?}");
+    assert!(!p.path().join("dev.db").exists(), "{out:#?}");
+
+    // A password the URL parser would misread, from `.env`: refused, nothing runs.
+    let misread = url_with(&db, &format!("5432/{PASSWORD}"));
+    p.write(".env", format!("DATABASE_URL={misread}\n"));
+    let out = p.run(&["up"]);
+    exits(&out, 1);
+    error_line_has(&out, &["invalid database URL"]);
+    help_has(&out, ".env");
+    never_shows(&out, PASSWORD, "misread password in .env");
+    assert_eq!(tables_of(&db), Vec::<String>::new(), "{out:#?}");
+
+    p.write(".env", format!("A=1\nDATABASE_URL={url}\n"));
+    let out = p.run(&["up"]);
+    exits(&out, 0);
+    never_shows(&out, PASSWORD, "good .env");
+    assert_eq!(tables_of(&db), ["t_aa01", "t_bb02"], "{out:#?}");
+    assert!(!p.path().join("dev.db").exists());
+}
+
+#[test]
+fn postgres_a_broken_dot_env_never_sends_a_run_elsewhere() {
+    dot_env_on_a_server(Server::Postgres);
+}
+
+#[test]
+fn mariadb_a_broken_dot_env_never_sends_a_run_elsewhere() {
+    dot_env_on_a_server(Server::MySql);
+}
+
+/// A password with `/`, `@`, `#` and `?`, percent-encoded, reaches the server and is never
+/// shown, neither encoded nor decoded, also in the server's refusal; written unencoded, it
+/// is refused before connecting.
+fn odd_passwords_on_a_server(server: Server) {
+    let db = test_database!(server);
+    let p = two_revisions();
+    let decoded = "pw/x@y#z?q";
+    let encoded = "pw%2Fx%40y%23z%3Fq";
+    let url = url_with(&db, encoded);
+    let runs: [&[&str]; 4] = [&["up"], &["current", "-v"], &["history"], &["check"]];
+    for args in runs {
+        let mut all = vec!["--database-url", url.as_str()];
+        all.extend_from_slice(args);
+        let out = p.run(&all);
+        exits(&out, out.code);
+        never_shows(&out, decoded, &args.join(" "));
+        never_shows(&out, encoded, &args.join(" "));
+        // PostgreSQL here trusts 127.0.0.1; MariaDB's root has no password and refuses one.
+        match server {
+            Server::Postgres => assert_eq!(out.code, 0, "{out:#?}"),
+            Server::MySql if args == ["up"] => {
+                exits(&out, 1);
+                error_line_has(&out, &["cannot connect", ":****@"]);
+            }
+            Server::MySql => {}
+        }
+    }
+    if server == Server::Postgres {
+        assert_eq!(tables_of(&db), ["t_aa01", "t_bb02"]);
+    }
+    for written in [decoded, "5432/pw#x"] {
+        let url = url_with(&db, written);
+        let out = p.run(&["--database-url", &url, "down", "base"]);
+        exits(&out, 1);
+        error_line_has(&out, &["invalid database URL", "percent-encoded"]);
+        never_shows(&out, written, "unencoded");
+        never_shows(&out, "x@y#z", "unencoded");
+    }
+    if server == Server::Postgres {
+        assert_eq!(tables_of(&db), ["t_aa01", "t_bb02"], "nothing ran");
+    }
+}
+
+#[test]
+fn postgres_odd_passwords_are_never_printed() {
+    odd_passwords_on_a_server(Server::Postgres);
+}
+
+#[test]
+fn mariadb_odd_passwords_are_never_printed() {
+    odd_passwords_on_a_server(Server::MySql);
 }
