@@ -70,13 +70,19 @@ pub fn read(path: &Path) -> Result<EnvFile, EnvFileError> {
         Err(e) => return Err(read_error(e)),
     };
     if !meta.is_file() {
+        #[cfg(unix)]
+        let fifo = std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type());
+        #[cfg(not(unix))]
+        let fifo = false;
         let what = if meta.is_dir() {
-            "a directory"
+            "is a directory, not a file"
+        } else if fifo {
+            "is a named pipe (FIFO), not a file"
         } else {
-            "not a regular file"
+            "is not a regular file"
         };
         return Ok(EnvFile::Ignored(format!(
-            "{} is {what}, not a `.env` file: ignored",
+            "{} {what}: ignored",
             path.display()
         )));
     }
@@ -188,6 +194,14 @@ mod tests {
         std::fs::create_dir(&path).expect("mkdir");
         assert!(matches!(read(&path), Ok(EnvFile::Ignored(w)) if w.contains("directory")));
         std::fs::remove_dir(&path).expect("rmdir");
+        #[cfg(unix)]
+        {
+            let made = std::process::Command::new("mkfifo").arg(&path).status();
+            if made.is_ok_and(|s| s.success()) {
+                assert!(matches!(read(&path), Ok(EnvFile::Ignored(w)) if w.contains("FIFO")));
+                std::fs::remove_file(&path).expect("rm fifo");
+            }
+        }
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(dir.path().join("nowhere"), &path).expect("symlink");
