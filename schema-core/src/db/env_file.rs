@@ -186,6 +186,32 @@ mod tests {
         assert!(!e.to_string().contains("hunter2"), "{e}");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+        /// Any bytes: no panic, and an error names a line of the file and never quotes it.
+        #[test]
+        fn any_bytes_parse_or_name_a_line(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::prelude::any::<u8>(),
+                    proptest::sample::select(b"=\"'\n\\#$ {}AZ_".to_vec()),
+                ],
+                0..200,
+            ),
+        ) {
+            let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+            if let Err(e) = parse(Path::new("/p/.env"), &bytes) {
+                let shown = e.to_string();
+                let line = match e {
+                    EnvFileError::Parse { line, .. } | EnvFileError::NotText { line, .. } => line,
+                    EnvFileError::Read { .. } => 0,
+                };
+                proptest::prop_assert!((1..=lines).contains(&line), "{shown}");
+                proptest::prop_assert!(shown.starts_with(&format!("/p/.env:{line}: ")), "{shown}");
+            }
+        }
+    }
+
     #[test]
     fn what_is_not_a_regular_file_is_ignored_and_a_missing_file_is_missing() {
         let dir = tempfile::tempdir().expect("tempdir");
