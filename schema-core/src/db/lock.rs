@@ -46,8 +46,19 @@ pub struct WaitPolicy {
 pub struct Waiter<'a> {
     policy: &'a WaitPolicy,
     start: Instant,
+    /// Who was reported last: its identity (a session, a connection, a lease's owner).
     reported: Option<Option<String>>,
+    /// The last description of the holder, for the error after the timeout.
+    last: Option<String>,
     asked: Option<Instant>,
+}
+
+/// Who holds the lock: `id` tells holders apart (a session, a connection, a lease's owner),
+/// `text` describes it (and may change while it holds the lock: durations, expiry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Holder {
+    pub id: String,
+    pub text: String,
 }
 
 impl<'a> Waiter<'a> {
@@ -56,6 +67,7 @@ impl<'a> Waiter<'a> {
             policy,
             start: Instant::now(),
             reported: None,
+            last: None,
             asked: None,
         }
     }
@@ -73,10 +85,11 @@ impl<'a> Waiter<'a> {
     /// the timeout is over, otherwise sleeps before the next try.
     pub async fn sqlite_busy(&mut self) -> Result<(), DbError> {
         let holder = self.should_ask().then(|| {
-            Some(
-                "another connection to this SQLite database, which holds its write lock (SQLite does not say which process)"
+            Some(Holder {
+                id: String::new(),
+                text: "another connection to this SQLite database, which holds its write lock (SQLite does not say which process)"
                     .to_string(),
-            )
+            })
         });
         self.busy(holder).await
     }
@@ -87,26 +100,30 @@ impl<'a> Waiter<'a> {
             .is_some_and(|t| self.start.elapsed() + RETRY >= t)
     }
 
-    /// The lock was busy and `holder` has it (`Some` when just asked): reports a new holder,
-    /// fails once the timeout is over, otherwise sleeps before the next try.
-    pub(super) async fn busy(&mut self, holder: Option<Option<String>>) -> Result<(), DbError> {
+    /// The lock was busy and `holder` has it (`Some` when just asked): reports a new holder
+    /// (not the same one again), fails once the timeout is over, otherwise sleeps before the
+    /// next try.
+    pub(super) async fn busy(&mut self, holder: Option<Option<Holder>>) -> Result<(), DbError> {
         if let Some(holder) = holder {
             self.asked = Some(Instant::now());
-            if self.reported.as_ref() != Some(&holder) {
+            let id = holder.as_ref().map(|h| h.id.clone());
+            let text = holder.map(|h| h.text);
+            if self.reported.as_ref() != Some(&id) {
                 if let Some(f) = &self.policy.on_wait {
                     f(&LockWait {
-                        holder: holder.clone(),
+                        holder: text.clone(),
                     });
                 }
-                self.reported = Some(holder);
+                self.reported = Some(id);
             }
+            self.last = text;
         }
         if let Some(timeout) = self.policy.timeout {
             let waited = self.start.elapsed();
             if waited >= timeout {
                 return Err(DbError::LockTimeout {
                     waited: timeout,
-                    holder: self.reported.clone().flatten(),
+                    holder: self.last.clone(),
                 });
             }
             tokio::time::sleep(RETRY.min(timeout - waited)).await;

@@ -56,6 +56,14 @@ pub enum DbError {
         /// How to repair it.
         help: String,
     },
+    #[error(
+        "the schema `{schema}` of the `version-table` setting `{name}` does not exist in this database"
+    )]
+    VersionTableSchema { name: String, schema: String },
+    #[error(
+        "the version table `{name}` does not exist, but `{folded}` does: an older cargo-schema created it without quotes, and PostgreSQL folded the name to lower case"
+    )]
+    FoldedVersionTable { name: String, folded: String },
     #[error("cannot open the SQLite database {}: the directory {} does not exist", path.display(), dir.display())]
     SqliteDirectory {
         path: std::path::PathBuf,
@@ -77,6 +85,15 @@ impl DbError {
                 "set `version-table` in [package.metadata.schema] to a plain table name such as `schema_version` (on PostgreSQL `SCHEMA.TABLE` works too)".to_string(),
             ),
             DbError::Tampered { help, .. } => Some(help.clone()),
+            DbError::VersionTableSchema { schema, .. } => Some(format!(
+                "create it (`CREATE SCHEMA {}`), or set `version-table` to a table in a schema that exists; cargo-schema creates tables, never schemas",
+                ident::quote(Dialect::Postgres, schema)
+            )),
+            DbError::FoldedVersionTable { name, folded } => Some(format!(
+                "set `version-table = \"{folded}\"` to keep using it, or rename it and its `_meta` table (`ALTER TABLE {} RENAME TO {}`)",
+                ident::qualified(Dialect::Postgres, folded, ""),
+                ident::quote(Dialect::Postgres, ident::split(name).1)
+            )),
             _ => None,
         }
     }
@@ -255,11 +272,23 @@ impl RawRow {
             }
         };
         let fail = |column: &'static str, problem: String| {
-            let help = match column {
-                "checksum" => "`cargo schema repair --checksums` records the checksum of the revision's current file".to_string(),
-                _ => format!(
-                    "`cargo schema repair {revision} --applied` rewrites the row from the revision file (`--not-applied` removes it); if the column's type was changed, change it back first (`cargo schema up --sql` shows the table's layout)"
-                ),
+            let help = if problem.starts_with("holds a value of type") {
+                let kind = match column {
+                    "checksum" => "VARCHAR(64) NOT NULL",
+                    "applied_at" => "VARCHAR(40) NOT NULL",
+                    "state" => "VARCHAR(16) NOT NULL",
+                    "down_sql" | "error" => "TEXT",
+                    _ => "BIGINT NOT NULL",
+                };
+                format!(
+                    "if the column's type was changed, change `{table}`.`{column}` back to {kind} (the layout `cargo schema up --sql` shows) with the database's client; then `cargo schema repair {revision} --applied` rewrites the row from the revision file"
+                )
+            } else if column == "checksum" {
+                "`cargo schema repair --checksums` records the checksum of the revision's current file".to_string()
+            } else {
+                format!(
+                    "`cargo schema repair {revision} --applied` rewrites the row from the revision file if the revision is applied, `cargo schema repair {revision} --not-applied` removes the row if it is not"
+                )
             };
             DbError::Tampered {
                 table: table.to_string(),
@@ -866,11 +895,14 @@ impl VersionTable {
         }))
     }
 
-    async fn lease_holder(&self, conn: &mut Conn) -> Result<Option<String>, DbError> {
+    async fn lease_holder(&self, conn: &mut Conn) -> Result<Option<lock::Holder>, DbError> {
         Ok(self
             .lease(conn)
             .await?
-            .map(|(owner, expires)| lock::describe_lease(&owner, expires, epoch_seconds())))
+            .map(|(owner, expires)| lock::Holder {
+                text: lock::describe_lease(&owner, expires, epoch_seconds()),
+                id: owner,
+            }))
     }
 
     /// Removes the `table` lock's lease row whoever holds it (a run that was killed leaves
@@ -935,6 +967,9 @@ impl VersionTable {
     /// comes through here (or [`VersionTable::check_layout`]) first.
     pub async fn ensure(&self, conn: &mut Conn) -> Result<(), DbError> {
         self.check_name(conn.dialect())?;
+        if conn.dialect() == Dialect::Postgres {
+            self.check_postgres(conn).await?;
+        }
         for sql in self.create_sql(conn.dialect()) {
             create_if_missing(conn, &sql).await?;
         }
@@ -962,6 +997,44 @@ impl VersionTable {
                 Ok(())
             }
         }
+    }
+
+    /// On PostgreSQL, before anything is created: the schema of a `schema.table` name must
+    /// exist, and a mixed-case name must not leave behind the lower-case table an older
+    /// release created for it (unquoted), whose rows would otherwise be ignored.
+    async fn check_postgres(&self, conn: &mut Conn) -> Result<(), DbError> {
+        if let (Some(schema), _) = ident::split(&self.name) {
+            let sql = "SELECT COUNT(*)::BIGINT FROM pg_namespace WHERE nspname = $1";
+            let found = conn
+                .fetch_int_with(sql, &[Value::Text(schema.to_string())])
+                .await?;
+            if found.unwrap_or(0) == 0 {
+                return Err(DbError::VersionTableSchema {
+                    name: self.name.clone(),
+                    schema: schema.to_string(),
+                });
+            }
+        }
+        if !self.table_exists(conn, "").await? {
+            self.refuse_folded(conn).await?;
+        }
+        Ok(())
+    }
+
+    /// On PostgreSQL, when this table does not exist: refuses a mixed-case name whose
+    /// lower-case table (made by an older release, which did not quote) exists.
+    async fn refuse_folded(&self, conn: &mut Conn) -> Result<(), DbError> {
+        let folded = self.name.to_lowercase();
+        if conn.dialect() != Dialect::Postgres || folded == self.name {
+            return Ok(());
+        }
+        if VersionTable::new(&folded).table_exists(conn, "").await? {
+            return Err(DbError::FoldedVersionTable {
+                name: self.name.clone(),
+                folded,
+            });
+        }
+        Ok(())
     }
 
     /// Refuses a table whose layout is newer than this release, without creating anything
@@ -1019,7 +1092,11 @@ impl VersionTable {
 
     /// Whether the table exists, without creating it (for read-only commands).
     pub async fn exists(&self, conn: &mut Conn) -> Result<bool, DbError> {
-        self.table_exists(conn, "").await
+        let exists = self.table_exists(conn, "").await?;
+        if !exists {
+            self.refuse_folded(conn).await?;
+        }
+        Ok(exists)
     }
 
     pub async fn insert(&self, conn: &mut Conn, row: &AppliedRow) -> Result<(), DbError> {
@@ -1194,7 +1271,7 @@ impl VersionTable {
     /// `pg_locks` joined to `pg_stat_activity` (our sessions name themselves in
     /// `application_name`), on MySQL/MariaDB the connection `IS_USED_LOCK` names, from the
     /// process list.
-    async fn advisory_holder(&self, conn: &mut Conn) -> Result<Option<String>, DbError> {
+    async fn advisory_holder(&self, conn: &mut Conn) -> Result<Option<lock::Holder>, DbError> {
         match conn.dialect() {
             Dialect::Sqlite => Ok(None),
             Dialect::Postgres => {
@@ -1218,13 +1295,16 @@ impl VersionTable {
                 } else {
                     format!("application `{app}`, ")
                 };
-                Ok(Some(format!(
-                    "PostgreSQL session {} ({app}user {}, from {}, connected since {} UTC)",
-                    col(0),
-                    col(3),
-                    col(2),
-                    col(4)
-                )))
+                Ok(Some(lock::Holder {
+                    id: col(0),
+                    text: format!(
+                        "PostgreSQL session {} ({app}user {}, from {}, connected since {} UTC)",
+                        col(0),
+                        col(3),
+                        col(2),
+                        col(4)
+                    ),
+                }))
             }
             Dialect::MySql => {
                 let sql = format!("SELECT IS_USED_LOCK({})", Self::MYSQL_LOCK_NAME);
@@ -1236,11 +1316,11 @@ impl VersionTable {
                 };
                 let sql = "SELECT USER, HOST, COALESCE(DB, ''), COALESCE(COMMAND, ''), CAST(TIME AS SIGNED) FROM information_schema.PROCESSLIST WHERE ID = ?";
                 let row = conn.fetch_texts_with(sql, &[Value::Int(id)]).await?;
-                Ok(Some(match row {
+                let text = match row {
                     Some(r) => {
                         let col = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
                         format!(
-                            "MySQL connection {id} (user {}, from {}, command {} for {} s)",
+                            "MySQL connection {id} (user {}, from {}, in its current command, {}, for {} s)",
                             col(0),
                             col(1),
                             col(3),
@@ -1248,6 +1328,10 @@ impl VersionTable {
                         )
                     }
                     None => format!("MySQL connection {id}"),
+                };
+                Ok(Some(lock::Holder {
+                    id: id.to_string(),
+                    text,
                 }))
             }
         }
