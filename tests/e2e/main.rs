@@ -11,3 +11,4 @@ mod offline;
 mod servers;
 mod smoke;
 mod sync;
+mod version_table;

@@ -820,6 +820,8 @@ impl VersionTable {
     /// otherwise wait (saying for whom) and try again. Plain committed rows work behind
     /// PgBouncer's transaction pooling and on CockroachDB, where session advisory locks do not.
     async fn take_lease(&self, conn: &mut Conn) -> Result<(), DbError> {
+        // Nothing is written (not even the lease's table) to a table of a newer layout.
+        self.check_layout(conn).await?;
         let table = self.lock_table(conn.dialect());
         let create = format!(
             "CREATE TABLE IF NOT EXISTS {table} (\n    id INTEGER NOT NULL PRIMARY KEY,\n    owner VARCHAR(64) NOT NULL,\n    expires_at BIGINT NOT NULL\n)"
