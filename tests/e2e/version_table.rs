@@ -174,6 +174,12 @@ impl Running {
                 return (status.code(), self.seen.join("\n"));
             }
             if start.elapsed() > within {
+                // A run started in a process group of its own (the hook test) goes with
+                // everything it started, so that no waiting run outlives the test.
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", self.child.id())])
+                    .stderr(Stdio::null())
+                    .status();
                 let _ = self.child.kill();
                 let _ = self.child.wait();
                 while let Ok(line) = self.lines.try_recv() {
@@ -709,6 +715,7 @@ fn a_hook_gives_up_on_a_held_lock_and_lets_git_go_on() {
     ))
     .expect("PATH");
     let mut cmd = Command::new("git");
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     // Back to the first branch: HEAD moves, so post-checkout syncs.
     cmd.args(["checkout", "-q", "-"])
         .current_dir(p.path())
