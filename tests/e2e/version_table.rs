@@ -552,8 +552,13 @@ fn mariadb_a_lock_wait_names_its_holder_and_ends_after_the_lock_timeout() {
     );
 }
 
-/// A lease row as a killed run leaves it in the `table` lock mode's table.
+/// A lease row as a killed run on another host leaves it in the `table` lock mode's table.
 fn plant_lease(run: &dyn Fn(&str) -> String, expires_in: i64) {
+    plant_lease_of(run, "4242@build-box", expires_in);
+}
+
+/// A lease row of the run `pid@host`.
+fn plant_lease_of(run: &dyn Fn(&str) -> String, who: &str, expires_in: i64) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970")
@@ -562,7 +567,7 @@ fn plant_lease(run: &dyn Fn(&str) -> String, expires_in: i64) {
         "CREATE TABLE IF NOT EXISTS schema_version_lock (id INTEGER NOT NULL PRIMARY KEY, owner VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL)",
     );
     run(&format!(
-        "INSERT INTO schema_version_lock (id, owner, expires_at) VALUES (1, '4242@build-box@{now}@abcdef', {})",
+        "INSERT INTO schema_version_lock (id, owner, expires_at) VALUES (1, '{who}@{now}@abcdef', {})",
         now + expires_in
     ));
 }
@@ -612,6 +617,35 @@ fn mariadb_a_stale_table_lease_is_named_and_released() {
     let p = plain("lock = \"table\"\n");
     let url = db.url();
     a_stale_lease_is_named_and_released(&p, &|args| schema(&p, &url, args), &|sql| db.query(sql));
+}
+
+/// `--release-lock` does not take the lease of a run that is still running on this host.
+#[test]
+fn sqlite_release_lock_leaves_the_lease_of_a_live_run_alone() {
+    let p = plain("lock = \"table\"\n");
+    let db = dev_db(&p);
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_default()
+        .trim()
+        .replace('@', "_");
+    if host.is_empty() || host.len() > 24 {
+        eprintln!("skipping: this host's name is not readable from /proc or too long");
+        return;
+    }
+    // This test's own process is alive.
+    let who = format!("{}@{host}", std::process::id());
+    plant_lease_of(&|sql| sqlite(&db, sql), &who, 300);
+    let out = p.run(&["repair", "--release-lock"]);
+    exits(&out, FAILED);
+    error_line_has(
+        &out,
+        &[
+            &format!("pid {} on host {host}", std::process::id()),
+            "still running",
+        ],
+    );
+    help_has(&out, "wait for that run to end");
+    assert_eq!(sqlite(&db, "SELECT COUNT(*) FROM schema_version_lock"), "1");
 }
 
 /// SQLite's write lock, held by another connection: the run says so and gives up after the

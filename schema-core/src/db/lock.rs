@@ -189,6 +189,24 @@ pub(super) fn lease_owner(since: i64) -> String {
     )
 }
 
+/// Whether the run that wrote a lease `owner` is still running: it names this host and a
+/// process that exists here. Another host, an owner of an older release, or a system
+/// without `/proc` cannot tell: `false`.
+pub(super) fn holder_is_alive(owner: &str) -> bool {
+    let parts: Vec<&str> = owner.splitn(4, '@').collect();
+    let [pid, host, _, _] = parts.as_slice() else {
+        return false;
+    };
+    let ours = host_name().replace('@', "_");
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    *host == cut(&ours, 24)
+        && pid != std::process::id()
+        && std::path::Path::new("/proc/self").exists()
+        && std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// A lease row as a sentence: who took it, when, and when it expires. An owner written by
 /// an older release (`PID-RANDOM`) is shown as it is.
 pub(super) fn describe_lease(owner: &str, expires_at: i64, now: i64) -> String {

@@ -44,6 +44,10 @@ pub enum DbError {
         waited: Duration,
         holder: Option<String>,
     },
+    #[error(
+        "the migration lock is held by {holder}, and that process is still running on this host"
+    )]
+    LeaseHeld { holder: String },
     #[error("the `version-table` setting `{}` cannot be used: {reason}", name.escape_debug())]
     VersionTableName { name: String, reason: String },
     #[error("the version table `{table}` holds a row that cannot be read: {}, column `{column}` {problem}", row.as_ref().map_or_else(|| "a row without a revision id".to_string(), |r| format!("revision `{r}`")))]
@@ -85,6 +89,9 @@ impl DbError {
                 "set `version-table` in [package.metadata.schema] to a plain table name such as `schema_version` (on PostgreSQL `SCHEMA.TABLE` works too)".to_string(),
             ),
             DbError::Tampered { help, .. } => Some(help.clone()),
+            DbError::LeaseHeld { .. } => Some(
+                "wait for that run to end (or stop it): `--release-lock` releases only the lease of a run that is gone".to_string(),
+            ),
             DbError::VersionTableSchema { schema, .. } => Some(format!(
                 "create it (`CREATE SCHEMA {}`), or set `version-table` to a table in a schema that exists; cargo-schema creates tables, never schemas",
                 ident::quote(Dialect::Postgres, schema)
@@ -914,6 +921,11 @@ impl VersionTable {
         let Some((owner, expires)) = self.lease(conn).await? else {
             return Ok(None);
         };
+        if lock::holder_is_alive(&owner) {
+            return Err(DbError::LeaseHeld {
+                holder: lock::describe_lease(&owner, expires, epoch_seconds()),
+            });
+        }
         let sql = format!(
             "DELETE FROM {} WHERE id = 1 AND owner = {}",
             self.lock_table(conn.dialect()),
