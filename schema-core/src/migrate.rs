@@ -414,7 +414,13 @@ impl<'g> Migration<'g> {
             message: database_message(&e),
             sql: BEGIN.to_string(),
         };
-        // A short busy timeout for the tries; the usual one for the statements after.
+        // A short busy timeout for the tries; the connection's own (ours, or that of the
+        // application's pool) for the statements after.
+        let usual = self
+            .conn
+            .fetch_int("PRAGMA busy_timeout")
+            .await?
+            .unwrap_or(60_000);
         self.conn
             .execute("PRAGMA busy_timeout = 200")
             .await
@@ -433,7 +439,7 @@ impl<'g> Migration<'g> {
         };
         let restored = self
             .conn
-            .execute("PRAGMA busy_timeout = 60000")
+            .execute(&format!("PRAGMA busy_timeout = {usual}"))
             .await
             .map_err(fail);
         result?;

@@ -584,7 +584,7 @@ impl Conn {
     }
 
     /// A single integer from a query (`None` when there is no row).
-    async fn fetch_int(&mut self, sql: &str) -> Result<Option<i64>, DbError> {
+    pub(crate) async fn fetch_int(&mut self, sql: &str) -> Result<Option<i64>, DbError> {
         macro_rules! one {
             ($c:expr) => {{
                 let row = sqlx::query(AssertSqlSafe(sql.to_string()))
