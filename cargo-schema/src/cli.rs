@@ -94,7 +94,7 @@ pub enum Command {
     Check(CheckArgs),
     /// What the git hooks run: offer a merge revision over several heads, roll back applied
     /// revisions this checkout does not have, then apply what is pending (with `auto-apply`)
-    Sync,
+    Sync(SyncArgs),
     /// Install or remove the git hooks that run `sync` after merges, checkouts and rebases
     #[command(subcommand)]
     Hooks(HooksCommand),
@@ -182,6 +182,22 @@ pub struct LockArgs {
     /// How concurrent runs are serialized [default: the configured `lock`, else advisory]
     #[arg(long, value_name = "MODE")]
     pub lock: Option<LockChoice>,
+    #[command(flatten)]
+    pub timeout: LockTimeoutArg,
+}
+
+#[derive(Debug, Args)]
+pub struct LockTimeoutArg {
+    /// Give up waiting for the migration lock after DURATION (`500ms`, `10s`, `2m`) with exit
+    /// code 1 [default: the configured `lock-timeout`, else wait as long as it takes]
+    #[arg(long, value_name = "DURATION", env = "CARGO_SCHEMA_LOCK_TIMEOUT", value_parser = schema_core::config::parse_duration)]
+    pub lock_timeout: Option<std::time::Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub timeout: LockTimeoutArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -231,10 +247,10 @@ pub struct StampArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("resolution").required(true).args(["applied", "not_applied", "checksums"])))]
+#[command(group(clap::ArgGroup::new("resolution").required(true).args(["applied", "not_applied", "checksums", "release_lock"])))]
 pub struct RepairArgs {
     /// The dirty revision
-    #[arg(required_unless_present = "checksums")]
+    #[arg(required_unless_present_any = ["checksums", "release_lock"])]
     pub revision: Option<String>,
     /// You finished the revision by hand: record it as applied
     #[arg(long, requires = "revision")]
@@ -245,6 +261,9 @@ pub struct RepairArgs {
     /// Record the current files' checksums for applied revisions edited since
     #[arg(long, conflicts_with = "revision")]
     pub checksums: bool,
+    /// Remove the `table` lock's lease row left by a run that was killed, and say whose it was
+    #[arg(long, conflicts_with = "revision")]
+    pub release_lock: bool,
 }
 
 #[derive(Debug, Args)]

@@ -245,7 +245,18 @@ impl From<DbError> for CliError {
                 CliError::new(FAILED, e.to_string())
                     .help(format!("while running: {}", one_line(&sql)))
             }
-            other => CliError::new(FAILED, other.to_string()),
+            DbError::VersionTableName { .. } => {
+                let help = e.help().unwrap_or_default();
+                CliError::invalid(e.to_string()).help(help)
+            }
+            other => {
+                let help = other.help();
+                let err = CliError::new(FAILED, other.to_string());
+                match help {
+                    Some(h) => err.help(h),
+                    None => err,
+                }
+            }
         }
     }
 }

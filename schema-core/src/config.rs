@@ -32,6 +32,61 @@ pub struct RawConfig {
     pub version_table: Option<String>,
     pub auto_apply: Option<bool>,
     pub lock: Option<LockMode>,
+    pub lock_timeout: Option<LockTimeout>,
+}
+
+/// How long a run waits for the migration lock (`lock-timeout = "30s"`): a duration such as
+/// `500ms`, `10s`, `2m`, `1h` or `1m30s`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockTimeout(pub std::time::Duration);
+
+impl<'de> Deserialize<'de> for LockTimeout {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_duration(&text)
+            .map(LockTimeout)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A duration as written in `--lock-timeout` and `lock-timeout`: one or more numbers, each
+/// with its unit (`ms`, `s`, `m`, `h`): `500ms`, `10s`, `2m`, `1m30s`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let invalid = || {
+        format!(
+            "`{}` is not a duration: write a number and a unit, e.g. `500ms`, `10s`, `2m`, `1h` or `1m30s`",
+            text.escape_debug()
+        )
+    };
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(invalid());
+    }
+    let mut total = std::time::Duration::ZERO;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let number: u64 = rest[..digits].parse().map_err(|_| invalid())?;
+        rest = rest[digits..].trim_start();
+        let unit_len = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        let unit = match &rest[..unit_len] {
+            "ms" => std::time::Duration::from_millis(1),
+            "s" | "sec" | "secs" => std::time::Duration::from_secs(1),
+            "m" | "min" | "mins" => std::time::Duration::from_secs(60),
+            "h" => std::time::Duration::from_secs(3600),
+            _ => return Err(invalid()),
+        };
+        let part = u32::try_from(number)
+            .ok()
+            .and_then(|n| unit.checked_mul(n))
+            .ok_or_else(invalid)?;
+        total = total.checked_add(part).ok_or_else(invalid)?;
+        rest = rest[unit_len..].trim_start();
+    }
+    Ok(total)
 }
 
 /// Where a configuration table was found, for messages.
@@ -139,6 +194,7 @@ impl RawConfig {
             version_table: self.version_table.or(fallback.version_table),
             auto_apply: self.auto_apply.or(fallback.auto_apply),
             lock: self.lock.or(fallback.lock),
+            lock_timeout: self.lock_timeout.or(fallback.lock_timeout),
         }
     }
 }
@@ -158,6 +214,9 @@ pub struct Config {
     pub version_table: String,
     pub auto_apply: bool,
     pub lock: LockMode,
+    /// How long a run waits for the migration lock; `None` (the default): as long as it
+    /// takes, saying for whom it waits.
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 impl Config {
@@ -177,6 +236,7 @@ impl Config {
             version_table: raw.version_table.unwrap_or_else(|| "schema_version".into()),
             auto_apply: raw.auto_apply.unwrap_or(false),
             lock: raw.lock.unwrap_or_default(),
+            lock_timeout: raw.lock_timeout.map(|t| t.0),
         }
     }
 }
@@ -241,5 +301,33 @@ mod tests {
             e.to_string()
                 .contains("`lock`: unknown variant `sometimes`")
         );
+    }
+
+    #[test]
+    fn lock_timeout_takes_durations_and_names_the_key_when_wrong() {
+        let raw = RawConfig::from_json(&serde_json::json!({"lock-timeout": "1m30s"}), &origin())
+            .expect("ok");
+        let c = Config::resolve(raw, Path::new("/p"), None);
+        assert_eq!(c.lock_timeout, Some(std::time::Duration::from_secs(90)));
+        let e = RawConfig::from_json(&serde_json::json!({"lock-timeout": "soon"}), &origin())
+            .expect_err("bad value");
+        assert!(
+            e.to_string()
+                .contains("`lock-timeout`: `soon` is not a duration"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn durations_have_units() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2 s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h1m1s"), Ok(Duration::from_secs(3661)));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        for bad in ["", "5", "s", "1 day", "-1s", "1.5s", "99999999999999h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -310,48 +310,76 @@ impl<'g> Migration<'g> {
     }
 
     /// Marks a dirty revision as applied (the user finished it by hand) or not applied (the
-    /// user undid it by hand).
+    /// user undid it by hand). Recording it as applied rewrites the whole row, so that it
+    /// also repairs a row edited by hand (a NULL, a value of another type, an unknown state):
+    /// each column keeps what it held when that can be read, and otherwise takes what the
+    /// revision file says.
     pub async fn repair(&mut self, revision: &str, applied: bool) -> Result<(), MigrateError> {
         self.table.ensure(&mut self.conn).await?;
-        let rows = self.table.rows(&mut self.conn).await?;
-        let Some(row) = rows.iter().find(|r| r.revision == revision) else {
+        let rows = self.table.raw_rows(&mut self.conn).await?;
+        let Some(raw) = rows
+            .into_iter()
+            .find(|r| r.revision.as_deref() == Ok(revision))
+        else {
             return Err(MigrateError::NotRecorded(revision.to_string()));
         };
-        if applied {
-            let sum = self
-                .graph
-                .index_of(revision)
-                .map(|i| checksum(&self.graph.node(i).revision))
-                .unwrap_or_else(|| row.checksum.clone());
-            self.table
-                .update_state(
-                    &mut self.conn,
-                    revision,
-                    "applied",
-                    row.statements_done,
-                    None,
-                    row.duration_ms,
-                )
-                .await?;
-            self.table
-                .update_checksum(&mut self.conn, revision, &sum)
-                .await?;
-        } else {
+        if !applied {
             self.table.delete(&mut self.conn, revision).await?;
+            return Ok(());
         }
-        Ok(())
+        let file = self
+            .graph
+            .index_of(revision)
+            .map(|i| &self.graph.node(i).revision);
+        let fresh = file.map(|rev| row(rev, "applied", 0, Duration::ZERO));
+        let checksum = match (&fresh, raw.checksum) {
+            (Some(f), _) => f.checksum.clone(),
+            (None, Ok(sum)) => sum,
+            (None, Err(_)) => String::new(),
+        };
+        let repaired = AppliedRow {
+            revision: revision.to_string(),
+            checksum,
+            applied_at: raw.applied_at.unwrap_or_else(|_| now()),
+            duration_ms: raw.duration_ms.unwrap_or(0),
+            down_sql: raw
+                .down_sql
+                .unwrap_or_else(|_| fresh.and_then(|f| f.down_sql)),
+            state: "applied".to_string(),
+            statements_done: raw.statements_done.unwrap_or(0),
+            error: None,
+        };
+        let transactional = self.conn.dialect() != Dialect::MySql;
+        self.begin(transactional).await?;
+        let result = async {
+            self.table.delete(&mut self.conn, revision).await?;
+            self.table.insert(&mut self.conn, &repaired).await
+        }
+        .await;
+        self.finish(transactional, result.is_ok()).await?;
+        Ok(result?)
     }
 
-    /// Records the current files' checksums for edited applied revisions.
+    /// Records the current files' checksums for edited applied revisions, and for rows whose
+    /// checksum is missing (NULL, or of another type: edited by hand).
     pub async fn accept_checksums(&mut self) -> Result<Vec<Edited>, MigrateError> {
-        let state = state(&mut self.conn, &self.table, self.graph).await?;
-        let edited = state.edited(self.graph);
-        for e in &edited {
-            if let Some(i) = self.graph.index_of(&e.revision) {
-                let sum = checksum(&self.graph.node(i).revision);
-                self.table
-                    .update_checksum(&mut self.conn, &e.revision, &sum)
-                    .await?;
+        self.table.ensure(&mut self.conn).await?;
+        let mut edited = Vec::new();
+        for raw in self.table.raw_rows(&mut self.conn).await? {
+            let (Ok(id), Ok("applied")) = (&raw.revision, raw.state.as_deref()) else {
+                continue;
+            };
+            let Some(i) = self.graph.index_of(id) else {
+                continue;
+            };
+            let rev = &self.graph.node(i).revision;
+            let sum = checksum(rev);
+            if raw.checksum.as_ref().ok() != Some(&sum) {
+                self.table.update_checksum(&mut self.conn, id, &sum).await?;
+                edited.push(Edited {
+                    revision: id.clone(),
+                    path: rev.path.clone(),
+                });
             }
         }
         Ok(edited)
@@ -363,10 +391,10 @@ impl<'g> Migration<'g> {
         }
         // SQLite: take the write lock now, so that two runs serialize on it (busy timeout)
         // instead of failing when both try to upgrade a read lock.
-        let sql = match self.conn.dialect() {
-            Dialect::Sqlite => "BEGIN IMMEDIATE",
-            _ => "BEGIN",
-        };
+        if self.conn.dialect() == Dialect::Sqlite {
+            return self.begin_sqlite().await;
+        }
+        let sql = "BEGIN";
         self.conn
             .execute(sql)
             .await
@@ -375,6 +403,48 @@ impl<'g> Migration<'g> {
                 sql: sql.to_string(),
             })
             .map_err(MigrateError::from)
+    }
+
+    /// `BEGIN IMMEDIATE`, tried again while another connection holds SQLite's write lock, so
+    /// that the wait is reported and ends after the lock timeout (see
+    /// [`VersionTable::wait_policy`]) instead of SQLite's silent busy wait.
+    async fn begin_sqlite(&mut self) -> Result<(), MigrateError> {
+        const BEGIN: &str = "BEGIN IMMEDIATE";
+        let fail = |e: sqlx::Error| DbError::Query {
+            message: database_message(&e),
+            sql: BEGIN.to_string(),
+        };
+        // A short busy timeout for the tries; the connection's own (ours, or that of the
+        // application's pool) for the statements after.
+        let usual = self
+            .conn
+            .fetch_int("PRAGMA busy_timeout")
+            .await?
+            .unwrap_or(60_000);
+        self.conn
+            .execute("PRAGMA busy_timeout = 200")
+            .await
+            .map_err(fail)?;
+        let mut waiter = self.table.sqlite_waiter();
+        let result = loop {
+            match self.conn.execute(BEGIN).await {
+                Ok(()) => break Ok(()),
+                Err(sqlx::Error::Database(d)) if d.message().contains("locked") => {
+                    if let Err(e) = waiter.sqlite_busy().await {
+                        break Err(e);
+                    }
+                }
+                Err(e) => break Err(fail(e)),
+            }
+        };
+        let restored = self
+            .conn
+            .execute(&format!("PRAGMA busy_timeout = {usual}"))
+            .await
+            .map_err(fail);
+        result?;
+        restored?;
+        Ok(())
     }
 
     async fn finish(&mut self, transactional: bool, commit: bool) -> Result<(), MigrateError> {
@@ -428,7 +498,10 @@ impl<'g> Migration<'g> {
         on_rolled_back: &mut dyn FnMut(&AppliedRow, Duration),
     ) -> Result<Vec<String>, MigrateError> {
         self.table.lock(&mut self.conn, self.options.lock).await?;
-        let result = self.roll_back_missing_locked(on_rolled_back).await;
+        let result = match self.table.ensure(&mut self.conn).await {
+            Ok(()) => self.roll_back_missing_locked(on_rolled_back).await,
+            Err(e) => Err(e.into()),
+        };
         let _ = self.table.unlock(&mut self.conn, self.options.lock).await;
         result
     }

@@ -30,6 +30,7 @@ pub struct Migrator {
     lock: LockMode,
     allow_edited: bool,
     version_table: String,
+    lock_timeout: Option<std::time::Duration>,
 }
 
 impl Migrator {
@@ -41,6 +42,7 @@ impl Migrator {
             lock: LockMode::Advisory,
             allow_edited: false,
             version_table: "schema_version".to_string(),
+            lock_timeout: None,
         })
     }
 
@@ -89,6 +91,14 @@ impl Migrator {
         self
     }
 
+    /// Give up waiting for the migration lock after `timeout` with
+    /// [`crate::db::DbError::LockTimeout`], which names the lock's holder (default: wait as
+    /// long as it takes).
+    pub fn lock_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.lock_timeout = Some(timeout);
+        self
+    }
+
     pub fn graph(&self) -> &RevisionGraph {
         &self.graph
     }
@@ -112,7 +122,7 @@ impl Migrator {
 
     /// Applies what is pending over a connection the application already has.
     pub async fn run_on(&self, mut conn: Conn) -> Result<Report, MigrateError> {
-        let table = VersionTable::new(&self.version_table);
+        let table = VersionTable::new(&self.version_table).lock_timeout(self.lock_timeout);
         // The start-up path: when nothing is pending, one query and no lock.
         if let Some(plan) = self.pending_without_lock(&mut conn, &table).await?
             && plan.is_empty()

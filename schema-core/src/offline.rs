@@ -62,7 +62,7 @@ pub fn script(
     for sql in table.create_sql(dialect) {
         let _ = writeln!(out, "{sql};\n");
     }
-    let meta = format!("{}_meta", table.name);
+    let meta = table.sql_meta(dialect);
     let _ = match dialect {
         Dialect::Postgres | Dialect::Sqlite => writeln!(
             out,
@@ -114,7 +114,7 @@ pub fn script(
                 let _ = writeln!(
                     out,
                     "INSERT INTO {} (revision, checksum, applied_at, duration_ms, down_sql, state, statements_done, error) VALUES ({}, {}, {}, 0, {down}, 'applied', {}, NULL);",
-                    table.name,
+                    table.sql_name(dialect),
                     literal(&rev.id, dialect),
                     literal(&checksum(rev), dialect),
                     literal(generated_at, dialect),
@@ -125,7 +125,7 @@ pub fn script(
                 let _ = writeln!(
                     out,
                     "DELETE FROM {} WHERE revision = {};",
-                    table.name,
+                    table.sql_name(dialect),
                     literal(&rev.id, dialect)
                 );
             }
@@ -163,11 +163,11 @@ mod tests {
             .plan_upgrade(&g.empty_set(), &"head".parse().expect("target"))
             .expect("plan");
         let s = script(&g, &plan, Dialect::Postgres, &VersionTable::new("v"), "now");
-        assert!(s.contains("CREATE TABLE IF NOT EXISTS v ("));
+        assert!(s.contains("CREATE TABLE IF NOT EXISTS \"v\" ("));
         assert_eq!(s.matches("BEGIN;").count(), 2);
-        assert!(s.contains("INSERT INTO v (revision"));
+        assert!(s.contains("INSERT INTO \"v\" (revision"));
         let m = script(&g, &plan, Dialect::MySql, &VersionTable::new("v"), "now");
         assert!(!m.contains("BEGIN;"));
-        assert!(m.contains("INSERT IGNORE INTO v_meta"));
+        assert!(m.contains("INSERT IGNORE INTO `v_meta`"));
     }
 }

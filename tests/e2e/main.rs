@@ -12,3 +12,4 @@ mod offline;
 mod servers;
 mod smoke;
 mod sync;
+mod version_table;

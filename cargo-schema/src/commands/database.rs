@@ -9,7 +9,8 @@ use serde_json::json;
 
 use super::target;
 use crate::cli::{
-    CheckArgs, DownArgs, GlobalArgs, LockArgs, LockChoice, RepairArgs, StampArgs, UpArgs,
+    CheckArgs, DownArgs, GlobalArgs, LockArgs, LockChoice, LockTimeoutArg, RepairArgs, StampArgs,
+    UpArgs,
 };
 use crate::error::CliError;
 use crate::output::Out;
@@ -78,17 +79,27 @@ pub(super) fn configured_url(
     Ok(exists.then_some(url))
 }
 
+/// The project's version table for a run that writes: it waits for the migration lock at
+/// most `timeout` (the flag, else the configured `lock-timeout`, else as long as it takes)
+/// and says on stderr, within a second, that it waits and for whom.
+pub(super) fn version_table(project: &Project, timeout: &LockTimeoutArg, out: Out) -> VersionTable {
+    VersionTable::new(&project.config.version_table)
+        .lock_timeout(timeout.lock_timeout.or(project.config.lock_timeout))
+        .on_wait(move |wait| out.warn(wait))
+}
+
 /// Connects and sets up a run on the project's version table.
 async fn migration<'p>(
     project: &'p Project,
     global: &GlobalArgs,
     out: Out,
     options: Options,
+    timeout: &LockTimeoutArg,
 ) -> Result<Migration<'p>, CliError> {
     Ok(Migration {
         graph: &project.graph,
         conn: connect(project, global, out).await?,
-        table: VersionTable::new(&project.config.version_table),
+        table: version_table(project, timeout, out),
         options,
     })
 }
@@ -263,6 +274,7 @@ fn offline(
         ),
     );
     let table = VersionTable::new(&project.config.version_table);
+    table.check_name(url.dialect)?;
     print!(
         "{}",
         schema_core::offline::script(
@@ -295,7 +307,7 @@ pub fn up(project: &Project, global: &GlobalArgs, args: &UpArgs, out: Out) -> Re
         allow_edited: args.allow_edited,
     };
     block_on(async {
-        let mut m = migration(project, global, out, options).await?;
+        let mut m = migration(project, global, out, options, &args.lock.timeout).await?;
         let start = Instant::now();
         let report = m.upgrade(&target, &mut reporter(out)).await;
         m.conn.close().await;
@@ -337,7 +349,7 @@ pub fn down(
         allow_edited: true,
     };
     block_on(async {
-        let mut m = migration(project, global, out, options).await?;
+        let mut m = migration(project, global, out, options, &args.lock.timeout).await?;
         let start = Instant::now();
         let report = m.downgrade(&target, &mut reporter(out)).await;
         m.conn.close().await;
@@ -449,7 +461,7 @@ pub fn stamp(
         allow_edited: true,
     };
     block_on(async {
-        let mut m = migration(project, global, out, options).await?;
+        let mut m = migration(project, global, out, options, &args.lock.timeout).await?;
         let plan = m.stamp(&target, args.purge).await;
         m.conn.close().await;
         let plan = plan?;
@@ -482,7 +494,20 @@ pub fn repair(
         }
     }
     block_on(async {
-        let mut m = migration(project, global, out, Options::default()).await?;
+        let no_wait = LockTimeoutArg { lock_timeout: None };
+        let mut m = migration(project, global, out, Options::default(), &no_wait).await?;
+        if args.release_lock {
+            let released = m.table.release_lease(&mut m.conn).await;
+            m.conn.close().await;
+            match released? {
+                Some(holder) => out.status("Released", format!("the lease of {holder}")),
+                None => out.status(
+                    "Fresh",
+                    "no `table` lock lease is held (an advisory lock is released by the server when its holder's connection ends)",
+                ),
+            }
+            return Ok(());
+        }
         let result = match &args.revision {
             Some(rev) => m.repair(rev, args.applied).await.map(|()| {
                 let what = if args.applied {

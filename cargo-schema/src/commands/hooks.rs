@@ -14,7 +14,8 @@
 //! `<hook>.cargo-schema-chained` and run first by a new shell hook. `uninstall` takes the
 //! block out again and puts back what was there, byte for byte.
 //!
-//! The block never blocks or breaks git: it reads no terminal (`</dev/null`), never `exit`s
+//! The block never blocks or breaks git: it reads no terminal (`</dev/null`), waits at most
+//! two seconds for the migration lock (`CARGO_SCHEMA_LOCK_TIMEOUT`), never `exit`s
 //! (the script's exit status stays that of the commands before the block, so content after
 //! it still runs), reports a failed `sync` on one line and lets git carry on, and does nothing
 //! when `cargo` is not on PATH or the project is not in the checkout. The manifest path is
@@ -43,6 +44,9 @@ const CHAINED: &str = ".cargo-schema-chained";
 const SHEBANG: &str = "#!/bin/sh\n";
 /// Interpreters whose scripts can take a block of POSIX shell at the end.
 const SHELLS: &[&str] = &["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash"];
+/// How long a hook's `sync` waits for the migration lock: a hook never blocks git for long
+/// (another run holding the lock makes `sync` give up, explain, and let git go on).
+const HOOK_LOCK_TIMEOUT: &str = "2s";
 /// The line a hook prints when `sync` fails.
 const FAILED_LINE: &str = "cargo-schema: sync failed (the git operation itself succeeded)";
 
@@ -379,7 +383,7 @@ fn block(hook: Hook, manifest: &[u8], chained: bool) -> Vec<u8> {
     out.extend_from_slice(
         format!(
             "{why}if {condition}[ -f \"$cargo_schema_manifest\" ] && command -v cargo >/dev/null 2>&1; then\n    \
-                 cargo schema sync --manifest-path \"$cargo_schema_manifest\" </dev/null ||\n        \
+                 CARGO_SCHEMA_LOCK_TIMEOUT={HOOK_LOCK_TIMEOUT} cargo schema sync --manifest-path \"$cargo_schema_manifest\" </dev/null ||\n        \
                      echo \"{FAILED_LINE}\" >&2\n\
              fi\n\
              (exit \"$cargo_schema_status\")\n\

@@ -77,7 +77,7 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
                 Command::Stamp(args) => database::stamp(&project, global, args, out),
                 Command::Repair(args) => database::repair(&project, global, args, out),
                 Command::Check(args) => database::check(&project, global, args, out),
-                Command::Sync => sync::sync(project, global, out),
+                Command::Sync(args) => sync::sync(project, global, args, out),
                 Command::Init(_) | Command::Completions(_) | Command::Hooks(_) => Ok(()),
             }
         }

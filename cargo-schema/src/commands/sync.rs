@@ -7,7 +7,7 @@ use schema_core::reparent::Reparent;
 use schema_core::{Project, Target};
 
 use super::{database, read, write};
-use crate::cli::GlobalArgs;
+use crate::cli::{GlobalArgs, SyncArgs};
 use crate::error::{CliError, FAILED};
 use crate::output::Out;
 
@@ -29,7 +29,12 @@ fn confirm(global: &GlobalArgs, auto: bool, prompt: &str) -> Result<Option<bool>
         .map_err(|e| CliError::new(FAILED, format!("cannot read the answer: {e}")))
 }
 
-pub fn sync(project: Project, global: &GlobalArgs, out: Out) -> Result<(), CliError> {
+pub fn sync(
+    project: Project,
+    global: &GlobalArgs,
+    args: &SyncArgs,
+    out: Out,
+) -> Result<(), CliError> {
     let mut project = project;
 
     // 1. Several heads, typically after a merge or a pull.
@@ -57,7 +62,7 @@ pub fn sync(project: Project, global: &GlobalArgs, out: Out) -> Result<(), CliEr
         let mut m = Migration {
             graph: &project.graph,
             conn,
-            table: schema_core::db::VersionTable::new(&project.config.version_table),
+            table: database::version_table(&project, &args.timeout, out),
             options: schema_core::migrate::Options {
                 lock: project.config.lock,
                 allow_edited: false,

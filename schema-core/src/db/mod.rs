@@ -5,9 +5,12 @@
 //! placeholders, column types); everything else is written once on top of them.
 
 pub mod env_file;
+mod ident;
+mod lock;
 mod url;
 
 pub use env_file::EnvFileError;
+pub use lock::{LockWait, OnWait, WaitPolicy, application_name, host_name, human};
 pub use url::{
     DatabaseUrl, Dialect, ResolveUrlError, ResolvedUrl, UrlError, UrlSource, redact, scrub,
 };
@@ -15,7 +18,10 @@ pub use url::{
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::{AssertSqlSafe, Connection, Row};
+use sqlx::{AssertSqlSafe, Connection, Row, TypeInfo, ValueRef};
+
+pub use lock::Waiter as LockWaiter;
+use lock::Waiter;
 
 use crate::config::LockMode;
 
@@ -37,8 +43,35 @@ pub enum DbError {
         "the version table `{table}` has layout {found}, newer than this cargo-schema ({LAYOUT_VERSION})"
     )]
     NewerLayout { table: String, found: i64 },
-    #[error("timed out after {seconds} s waiting for the migration lock")]
-    LockTimeout { seconds: u64 },
+    #[error("gave up after {} waiting for the migration lock, held by {}", human(*waited), holder.as_deref().unwrap_or("another run (the database does not say which)"))]
+    LockTimeout {
+        waited: Duration,
+        holder: Option<String>,
+    },
+    #[error(
+        "the migration lock is held by {holder}, and that process is still running on this host"
+    )]
+    LeaseHeld { holder: String },
+    #[error("the `version-table` setting `{}` cannot be used: {reason}", name.escape_debug())]
+    VersionTableName { name: String, reason: String },
+    #[error("the version table `{table}` holds a row that cannot be read: {}, column `{column}` {problem}", row.as_ref().map_or_else(|| "a row without a revision id".to_string(), |r| format!("revision `{r}`")))]
+    Tampered {
+        table: String,
+        /// The row's revision, when that column could be read.
+        row: Option<String>,
+        column: &'static str,
+        problem: String,
+        /// How to repair it.
+        help: String,
+    },
+    #[error(
+        "the schema `{schema}` of the `version-table` setting `{name}` does not exist in this database"
+    )]
+    VersionTableSchema { name: String, schema: String },
+    #[error(
+        "the version table `{name}` does not exist, but `{folded}` does: an older cargo-schema created it without quotes, and PostgreSQL folded the name to lower case"
+    )]
+    FoldedVersionTable { name: String, folded: String },
     #[error("cannot open the SQLite database {}: the directory {} does not exist", path.display(), dir.display())]
     SqliteDirectory {
         path: std::path::PathBuf,
@@ -47,6 +80,35 @@ pub enum DbError {
 }
 
 impl DbError {
+    /// What to do about it, for the errors that know better than their caller.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            DbError::NewerLayout { .. } => Some(
+                "a newer cargo-schema migrated this database: upgrade cargo-schema (`cargo install cargo-schema`) to write to it; read commands still work".to_string(),
+            ),
+            DbError::LockTimeout { .. } => Some(
+                "wait for that run to end, or wait longer with `--lock-timeout` (or `lock-timeout` in [package.metadata.schema]); a `table` lease left by a run that was killed is released by `cargo schema repair --release-lock`".to_string(),
+            ),
+            DbError::VersionTableName { .. } => Some(
+                "set `version-table` in [package.metadata.schema] to a plain table name such as `schema_version` (on PostgreSQL `SCHEMA.TABLE` works too)".to_string(),
+            ),
+            DbError::Tampered { help, .. } => Some(help.clone()),
+            DbError::LeaseHeld { .. } => Some(
+                "wait for that run to end (or stop it): `--release-lock` releases only the lease of a run that is gone".to_string(),
+            ),
+            DbError::VersionTableSchema { schema, .. } => Some(format!(
+                "create it (`CREATE SCHEMA {}`), or set `version-table` to a table in a schema that exists; cargo-schema creates tables, never schemas",
+                ident::quote(Dialect::Postgres, schema)
+            )),
+            DbError::FoldedVersionTable { name, folded } => Some(format!(
+                "set `version-table = \"{folded}\"` to keep using it, or rename it and its `_meta` table (`ALTER TABLE {} RENAME TO {}`)",
+                ident::qualified(Dialect::Postgres, folded, ""),
+                ident::quote(Dialect::Postgres, ident::split(name).1)
+            )),
+            _ => None,
+        }
+    }
+
     fn query(e: sqlx::Error, sql: &str) -> Self {
         DbError::Query {
             message: database_message(&e),
@@ -170,6 +232,111 @@ impl AppliedRow {
     }
 }
 
+/// The states a row can be in.
+const STATES: [&str; 3] = ["applied", "dirty", "dirty-down"];
+
+/// One column of a row as read: its value, or why it could not be read.
+pub type Cell<T> = Result<T, String>;
+
+fn required<T>(cell: Cell<Option<T>>) -> Cell<T> {
+    cell.and_then(|v| v.ok_or_else(|| "is NULL".to_string()))
+}
+
+/// One row of the version table as read, before it is trusted: a row someone edited by hand
+/// may hold a NULL or a value of another type anywhere.
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    pub revision: Cell<String>,
+    pub checksum: Cell<String>,
+    pub applied_at: Cell<String>,
+    pub duration_ms: Cell<i64>,
+    pub down_sql: Cell<Option<String>>,
+    pub state: Cell<String>,
+    pub statements_done: Cell<i64>,
+    pub error: Cell<Option<String>>,
+}
+
+/// Whether a recorded revision id looks like one (the file's header takes no white space).
+fn odd_revision(id: &str) -> bool {
+    id.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+impl RawRow {
+    /// The row, or the first column that cannot be trusted, with how to repair it.
+    fn trusted(self, table: &str) -> Result<AppliedRow, DbError> {
+        let revision = match self.revision {
+            Ok(r) if !odd_revision(&r) => r,
+            found => {
+                let problem = match found {
+                    Ok(r) => format!("holds `{}`, which is not a revision id", r.escape_debug()),
+                    Err(e) => e,
+                };
+                return Err(DbError::Tampered {
+                    table: table.to_string(),
+                    row: None,
+                    column: "revision",
+                    problem,
+                    help: format!(
+                        "the table was edited by hand: delete that row with the database's client, then record what the database holds with `cargo schema stamp REV` (`cargo schema stamp --purge REV` rewrites the whole table from `{table}`'s revisions)"
+                    ),
+                });
+            }
+        };
+        let fail = |column: &'static str, problem: String| {
+            let help = if problem.starts_with("holds a value of type") {
+                let kind = match column {
+                    "checksum" => "VARCHAR(64) NOT NULL",
+                    "applied_at" => "VARCHAR(40) NOT NULL",
+                    "state" => "VARCHAR(16) NOT NULL",
+                    "down_sql" | "error" => "TEXT",
+                    _ => "BIGINT NOT NULL",
+                };
+                format!(
+                    "if the column's type was changed, change `{table}`.`{column}` back to {kind} (the layout `cargo schema up --sql` shows) with the database's client; then `cargo schema repair {revision} --applied` rewrites the row from the revision file"
+                )
+            } else if column == "checksum" {
+                "`cargo schema repair --checksums` records the checksum of the revision's current file".to_string()
+            } else {
+                format!(
+                    "`cargo schema repair {revision} --applied` rewrites the row from the revision file if the revision is applied, `cargo schema repair {revision} --not-applied` removes the row if it is not"
+                )
+            };
+            DbError::Tampered {
+                table: table.to_string(),
+                row: Some(revision.clone()),
+                column,
+                problem,
+                help,
+            }
+        };
+        let state = match self.state {
+            Ok(s) if STATES.contains(&s.as_str()) => s,
+            Ok(s) => {
+                return Err(fail(
+                    "state",
+                    format!(
+                        "holds `{}`, expected `applied`, `dirty` or `dirty-down`",
+                        s.escape_debug()
+                    ),
+                ));
+            }
+            Err(e) => return Err(fail("state", e)),
+        };
+        Ok(AppliedRow {
+            checksum: self.checksum.map_err(|e| fail("checksum", e))?,
+            applied_at: self.applied_at.map_err(|e| fail("applied_at", e))?,
+            duration_ms: self.duration_ms.map_err(|e| fail("duration_ms", e))?,
+            down_sql: self.down_sql.map_err(|e| fail("down_sql", e))?,
+            statements_done: self
+                .statements_done
+                .map_err(|e| fail("statements_done", e))?,
+            error: self.error.map_err(|e| fail("error", e))?,
+            state,
+            revision: revision.clone(),
+        })
+    }
+}
+
 /// A value to bind to a placeholder.
 #[derive(Debug, Clone)]
 pub enum Value {
@@ -224,7 +391,13 @@ impl Conn {
                 ))
             }
             Dialect::Postgres => {
-                let mut conn = sqlx::PgConnection::connect(url.secret())
+                let mut opts =
+                    sqlx::postgres::PgConnectOptions::from_str(url.secret()).map_err(fail)?;
+                // Who holds the migration lock, for a run that waits for it.
+                if opts.get_application_name().is_none() {
+                    opts = opts.application_name(&application_name());
+                }
+                let mut conn = sqlx::PgConnection::connect_with(&opts)
                     .await
                     .map_err(fail)?;
                 notice_dead_clients(&mut conn).await;
@@ -301,8 +474,9 @@ impl Conn {
         }
     }
 
-    /// Reads the version table's rows.
-    async fn fetch_rows(&mut self, sql: &str) -> Result<Vec<AppliedRow>, DbError> {
+    /// Reads the version table's rows, each column on its own: a value of another type or a
+    /// NULL where there should be none is kept as the reason it cannot be read.
+    async fn fetch_rows(&mut self, sql: &str) -> Result<Vec<RawRow>, DbError> {
         macro_rules! rows {
             ($c:expr) => {{
                 let rows = sqlx::query(AssertSqlSafe(sql.to_string()))
@@ -311,30 +485,111 @@ impl Conn {
                     .map_err(|e| DbError::query(e, sql))?;
                 rows.iter()
                     .map(|r| {
-                        Ok(AppliedRow {
-                            revision: r.try_get(0)?,
-                            checksum: r.try_get(1)?,
-                            applied_at: r.try_get(2)?,
-                            duration_ms: r.try_get(3)?,
-                            down_sql: r.try_get(4)?,
-                            state: r.try_get(5)?,
-                            statements_done: r.try_get(6)?,
-                            error: r.try_get(7)?,
-                        })
+                        let found = |i: usize, expected: &str| match r.try_get_raw(i) {
+                            Ok(v) if v.is_null() => "is NULL".to_string(),
+                            Ok(v) => format!(
+                                "holds a value of type {}, expected {expected}",
+                                v.type_info().name()
+                            ),
+                            Err(e) => format!("cannot be read ({e}), expected {expected}"),
+                        };
+                        let text = |i: usize| {
+                            r.try_get::<Option<String>, _>(i)
+                                .map_err(|_| found(i, "text"))
+                        };
+                        let int = |i: usize| {
+                            r.try_get::<Option<i64>, _>(i)
+                                .or_else(|_| {
+                                    r.try_get::<Option<i32>, _>(i).map(|v| v.map(i64::from))
+                                })
+                                .map_err(|_| found(i, "an integer"))
+                        };
+                        RawRow {
+                            revision: required(text(0)),
+                            checksum: required(text(1)),
+                            applied_at: required(text(2)),
+                            duration_ms: required(int(3)),
+                            down_sql: text(4),
+                            state: required(text(5)),
+                            statements_done: required(int(6)),
+                            error: text(7),
+                        }
                     })
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-                    .map_err(|e| DbError::query(e, sql))
+                    .collect::<Vec<_>>()
             }};
         }
-        match self {
+        Ok(match self {
             Conn::Sqlite(c) => rows!(&mut **c),
             Conn::Postgres(c) => rows!(&mut **c),
             Conn::MySql(c) => rows!(&mut **c),
+        })
+    }
+
+    /// A single integer from a query with parameters (`None` when there is no row).
+    async fn fetch_int_with(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<Option<i64>, DbError> {
+        macro_rules! one {
+            ($c:expr) => {{
+                let row = bind_all!(sqlx::query(AssertSqlSafe(sql.to_string())), params)
+                    .fetch_optional($c)
+                    .await
+                    .map_err(|e| DbError::query(e, sql))?;
+                match row {
+                    Some(r) => r
+                        .try_get::<Option<i64>, _>(0)
+                        .map_err(|e| DbError::query(e, sql))?,
+                    None => None,
+                }
+            }};
         }
+        Ok(match self {
+            Conn::Sqlite(c) => one!(&mut **c),
+            Conn::Postgres(c) => one!(&mut **c),
+            Conn::MySql(c) => one!(&mut **c),
+        })
+    }
+
+    /// The first row of a query with parameters, each column as text.
+    async fn fetch_texts_with(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<Option<Vec<Option<String>>>, DbError> {
+        macro_rules! one {
+            ($c:expr) => {{
+                let row = bind_all!(sqlx::query(AssertSqlSafe(sql.to_string())), params)
+                    .fetch_optional($c)
+                    .await
+                    .map_err(|e| DbError::query(e, sql))?;
+                row.map(|r| {
+                    (0..r.len())
+                        .map(|i| {
+                            r.try_get::<Option<String>, _>(i)
+                                .ok()
+                                .flatten()
+                                .or_else(|| {
+                                    r.try_get::<Option<i64>, _>(i)
+                                        .ok()
+                                        .flatten()
+                                        .map(|n| n.to_string())
+                                })
+                        })
+                        .collect()
+                })
+            }};
+        }
+        Ok(match self {
+            Conn::Sqlite(c) => one!(&mut **c),
+            Conn::Postgres(c) => one!(&mut **c),
+            Conn::MySql(c) => one!(&mut **c),
+        })
     }
 
     /// A single integer from a query (`None` when there is no row).
-    async fn fetch_int(&mut self, sql: &str) -> Result<Option<i64>, DbError> {
+    pub(crate) async fn fetch_int(&mut self, sql: &str) -> Result<Option<i64>, DbError> {
         macro_rules! one {
             ($c:expr) => {{
                 let row = sqlx::query(AssertSqlSafe(sql.to_string()))
@@ -457,10 +712,14 @@ pub(crate) async fn reachable_or_skip(url: &DatabaseUrl) -> bool {
 }
 
 /// The version table of one database.
+#[derive(Clone)]
 pub struct VersionTable {
+    /// The name as configured (`version-table`): `table`, or on PostgreSQL `schema.table`.
     pub name: String,
     /// Who holds the lease in the `table` lock mode: unique per run.
     owner: String,
+    /// How a run waits for the lock.
+    wait: WaitPolicy,
 }
 
 /// How long a `table` lock lease lasts; it is renewed after every revision, so only a
@@ -476,82 +735,211 @@ fn epoch_seconds() -> i64 {
 
 impl VersionTable {
     /// The tables this one keeps (itself, its `_meta` table and the `table` lock mode's
-    /// `_lock` table), which are not part of the
-    /// application's schema.
+    /// `_lock` table), which are not part of the application's schema. On PostgreSQL a
+    /// `schema.table` name keeps them in that schema, so these are the bare table names.
     pub fn excluded(&self) -> Vec<String> {
-        vec![
-            self.name.clone(),
-            format!("{}_meta", self.name),
-            format!("{}_lock", self.name),
-        ]
+        let (_, table) = ident::split(&self.name);
+        std::iter::once(String::new())
+            .chain(ident::SUFFIXES.iter().map(|s| s.to_string()))
+            .map(|suffix| format!("{table}{suffix}"))
+            .collect()
     }
 
     pub fn new(name: &str) -> Self {
         VersionTable {
             name: name.to_string(),
-            owner: format!("{}-{}", std::process::id(), crate::scaffold::random_id()),
+            owner: lock::lease_owner(epoch_seconds()),
+            wait: WaitPolicy::default(),
         }
     }
 
-    fn lock_table(&self) -> String {
-        format!("{}_lock", self.name)
+    /// Gives up waiting for the lock after `timeout` (`None`: waits as long as it takes).
+    pub fn lock_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.wait.timeout = timeout;
+        self
+    }
+
+    /// Calls `f` when a run starts waiting for the lock, and when the holder changes.
+    pub fn on_wait(mut self, f: impl Fn(&LockWait) + Send + Sync + 'static) -> Self {
+        self.wait.on_wait = Some(std::sync::Arc::new(f));
+        self
+    }
+
+    /// How a run waits for the lock (SQLite's write lock is waited for in the same way).
+    pub fn wait_policy(&self) -> &WaitPolicy {
+        &self.wait
+    }
+
+    /// Refuses a name the server cannot take as it is (too long once the suffixes are added,
+    /// control characters, a schema where there are none).
+    pub fn check_name(&self, dialect: Dialect) -> Result<(), DbError> {
+        match ident::problem(dialect, &self.name) {
+            Some(reason) => Err(DbError::VersionTableName {
+                name: self.name.clone(),
+                reason,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The table (`suffix` empty) or one kept next to it, quoted for SQL.
+    fn sql(&self, dialect: Dialect, suffix: &str) -> String {
+        ident::qualified(dialect, &self.name, suffix)
+    }
+
+    /// The version table's name quoted for SQL in `dialect`.
+    pub fn sql_name(&self, dialect: Dialect) -> String {
+        self.sql(dialect, "")
+    }
+
+    /// The `_meta` table's name quoted for SQL in `dialect`.
+    pub fn sql_meta(&self, dialect: Dialect) -> String {
+        self.sql(dialect, "_meta")
+    }
+
+    fn lock_table(&self, dialect: Dialect) -> String {
+        self.sql(dialect, "_lock")
+    }
+
+    /// The lookup of one of our tables in the catalog (one row with a count), and its
+    /// parameters.
+    fn exists_sql(&self, conn: &Conn, suffix: &str) -> (String, Vec<Value>) {
+        let (schema, table) = ident::split(&self.name);
+        let table = Value::Text(format!("{table}{suffix}"));
+        match conn.dialect() {
+            Dialect::Sqlite => (
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?".to_string(),
+                vec![Value::Text(format!("{}{suffix}", self.name))],
+            ),
+            Dialect::Postgres => (
+                "SELECT COUNT(*)::BIGINT FROM information_schema.tables WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2".to_string(),
+                vec![Value::OptText(schema.map(str::to_string)), table],
+            ),
+            Dialect::MySql => (
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?".to_string(),
+                vec![table],
+            ),
+        }
+    }
+
+    async fn table_exists(&self, conn: &mut Conn, suffix: &str) -> Result<bool, DbError> {
+        self.check_name(conn.dialect())?;
+        let (sql, params) = self.exists_sql(conn, suffix);
+        Ok(conn.fetch_int_with(&sql, &params).await?.unwrap_or(0) > 0)
     }
 
     /// Takes the lease row of the `table` lock mode: insert it, or take over an expired one;
-    /// otherwise wait and try again. Plain committed rows work behind PgBouncer's
-    /// transaction pooling and on CockroachDB, where session advisory locks do not.
+    /// otherwise wait (saying for whom) and try again. Plain committed rows work behind
+    /// PgBouncer's transaction pooling and on CockroachDB, where session advisory locks do not.
     async fn take_lease(&self, conn: &mut Conn) -> Result<(), DbError> {
-        let table = self.lock_table();
+        // Nothing is written (not even the lease's table) to a table of a newer layout.
+        self.check_layout(conn).await?;
+        let table = self.lock_table(conn.dialect());
         let create = format!(
             "CREATE TABLE IF NOT EXISTS {table} (\n    id INTEGER NOT NULL PRIMARY KEY,\n    owner VARCHAR(64) NOT NULL,\n    expires_at BIGINT NOT NULL\n)"
         );
         create_if_missing(conn, &create).await?;
-        let seconds = 600;
-        let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+        let mut waiter = Waiter::new(&self.wait);
         loop {
-            let now = epoch_seconds();
-            let insert = format!(
-                "INSERT INTO {table} (id, owner, expires_at) VALUES (1, {}, {})",
-                conn.ph(1),
-                conn.ph(2)
-            );
-            let taken = conn
-                .execute_with(
-                    &insert,
-                    &[
-                        Value::Text(self.owner.clone()),
-                        Value::Int(now + LEASE_SECONDS),
-                    ],
-                )
-                .await
-                .is_ok();
-            if taken {
+            if self.try_lease(conn, &table).await? {
                 return Ok(());
             }
-            let steal = format!(
-                "UPDATE {table} SET owner = {}, expires_at = {} WHERE id = 1 AND expires_at < {}",
-                conn.ph(1),
-                conn.ph(2),
-                conn.ph(3)
-            );
-            let stolen = conn
-                .execute_with(
-                    &steal,
-                    &[
-                        Value::Text(self.owner.clone()),
-                        Value::Int(now + LEASE_SECONDS),
-                        Value::Int(now),
-                    ],
-                )
-                .await?;
-            if stolen == 1 {
-                return Ok(());
-            }
-            if std::time::Instant::now() >= deadline {
-                return Err(DbError::LockTimeout { seconds });
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            let holder = if waiter.should_ask() {
+                Some(self.lease_holder(conn).await.ok().flatten())
+            } else {
+                None
+            };
+            waiter.busy(holder).await?;
         }
+    }
+
+    async fn try_lease(&self, conn: &mut Conn, table: &str) -> Result<bool, DbError> {
+        let now = epoch_seconds();
+        let insert = format!(
+            "INSERT INTO {table} (id, owner, expires_at) VALUES (1, {}, {})",
+            conn.ph(1),
+            conn.ph(2)
+        );
+        let taken = conn
+            .execute_with(
+                &insert,
+                &[
+                    Value::Text(self.owner.clone()),
+                    Value::Int(now + LEASE_SECONDS),
+                ],
+            )
+            .await
+            .is_ok();
+        if taken {
+            return Ok(true);
+        }
+        let steal = format!(
+            "UPDATE {table} SET owner = {}, expires_at = {} WHERE id = 1 AND expires_at < {}",
+            conn.ph(1),
+            conn.ph(2),
+            conn.ph(3)
+        );
+        let stolen = conn
+            .execute_with(
+                &steal,
+                &[
+                    Value::Text(self.owner.clone()),
+                    Value::Int(now + LEASE_SECONDS),
+                    Value::Int(now),
+                ],
+            )
+            .await?;
+        Ok(stolen == 1)
+    }
+
+    /// The `table` lock's lease row: its owner and expiry (`None`: no lease is held).
+    async fn lease(&self, conn: &mut Conn) -> Result<Option<(String, i64)>, DbError> {
+        if !self.table_exists(conn, "_lock").await? {
+            return Ok(None);
+        }
+        let sql = format!(
+            "SELECT owner, expires_at FROM {} WHERE id = 1",
+            self.lock_table(conn.dialect())
+        );
+        let row = conn.fetch_texts_with(&sql, &[]).await?;
+        Ok(row.and_then(|r| {
+            let owner = r.first().cloned().flatten()?;
+            let expires = r.get(1).cloned().flatten()?.parse().ok()?;
+            Some((owner, expires))
+        }))
+    }
+
+    async fn lease_holder(&self, conn: &mut Conn) -> Result<Option<lock::Holder>, DbError> {
+        Ok(self
+            .lease(conn)
+            .await?
+            .map(|(owner, expires)| lock::Holder {
+                text: lock::describe_lease(&owner, expires, epoch_seconds()),
+                id: owner,
+            }))
+    }
+
+    /// Removes the `table` lock's lease row whoever holds it (a run that was killed leaves
+    /// it until it expires), and says whose it was (`None`: there was none).
+    pub async fn release_lease(&self, conn: &mut Conn) -> Result<Option<String>, DbError> {
+        self.check_layout(conn).await?;
+        let Some((owner, expires)) = self.lease(conn).await? else {
+            return Ok(None);
+        };
+        if lock::holder_is_alive(&owner) {
+            return Err(DbError::LeaseHeld {
+                holder: lock::describe_lease(&owner, expires, epoch_seconds()),
+            });
+        }
+        let sql = format!(
+            "DELETE FROM {} WHERE id = 1 AND owner = {}",
+            self.lock_table(conn.dialect()),
+            conn.ph(1)
+        );
+        let removed = conn
+            .execute_with(&sql, &[Value::Text(owner.clone())])
+            .await?;
+        Ok((removed > 0).then(|| lock::describe_lease(&owner, expires, epoch_seconds())))
     }
 
     /// Extends the lease (between revisions).
@@ -561,7 +949,7 @@ impl VersionTable {
         }
         let sql = format!(
             "UPDATE {} SET expires_at = {} WHERE id = 1 AND owner = {}",
-            self.lock_table(),
+            self.lock_table(conn.dialect()),
             conn.ph(1),
             conn.ph(2)
         );
@@ -576,10 +964,6 @@ impl VersionTable {
         .map(drop)
     }
 
-    fn meta(&self) -> String {
-        format!("{}_meta", self.name)
-    }
-
     /// The DDL that creates the table in a dialect.
     pub fn create_sql(&self, dialect: Dialect) -> Vec<String> {
         let (text, key) = match dialect {
@@ -589,22 +973,30 @@ impl VersionTable {
         vec![
             format!(
                 "CREATE TABLE IF NOT EXISTS {t} (\n    revision {key} NOT NULL PRIMARY KEY,\n    checksum VARCHAR(64) NOT NULL,\n    applied_at VARCHAR(40) NOT NULL,\n    duration_ms BIGINT NOT NULL,\n    down_sql {text},\n    state VARCHAR(16) NOT NULL,\n    statements_done BIGINT NOT NULL,\n    error {text}\n)",
-                t = self.name
+                t = self.sql_name(dialect)
             ),
             format!(
                 "CREATE TABLE IF NOT EXISTS {m} (\n    name VARCHAR(64) NOT NULL PRIMARY KEY,\n    value BIGINT NOT NULL\n)",
-                m = self.meta()
+                m = self.sql_meta(dialect)
             ),
         ]
     }
 
-    /// Creates the table on first use and checks its layout.
+    /// Creates the table on first use and checks its layout: every command that writes
+    /// comes through here (or [`VersionTable::check_layout`]) first.
     pub async fn ensure(&self, conn: &mut Conn) -> Result<(), DbError> {
+        self.check_name(conn.dialect())?;
+        if conn.dialect() == Dialect::Postgres {
+            self.check_postgres(conn).await?;
+        }
         for sql in self.create_sql(conn.dialect()) {
             create_if_missing(conn, &sql).await?;
         }
-        let sql = format!("SELECT value FROM {} WHERE name = 'layout'", self.meta());
-        match conn.fetch_int(&sql).await? {
+        let select = format!(
+            "SELECT value FROM {} WHERE name = 'layout'",
+            self.sql_meta(conn.dialect())
+        );
+        match conn.fetch_int(&select).await? {
             Some(found) if found > LAYOUT_VERSION => Err(DbError::NewerLayout {
                 table: self.name.clone(),
                 found,
@@ -613,76 +1005,123 @@ impl VersionTable {
             None => {
                 let sql = format!(
                     "INSERT INTO {} (name, value) VALUES ('layout', {LAYOUT_VERSION})",
-                    self.meta()
+                    self.sql_meta(conn.dialect())
                 );
                 // Two first runs at once may both insert: the loser's row is the same.
-                if let Err(e) = conn.execute(&sql).await {
-                    let again = format!("SELECT value FROM {} WHERE name = 'layout'", self.meta());
-                    if conn.fetch_int(&again).await?.is_none() {
-                        return Err(DbError::query(e, &sql));
-                    }
+                if let Err(e) = conn.execute(&sql).await
+                    && conn.fetch_int(&select).await?.is_none()
+                {
+                    return Err(DbError::query(e, &sql));
                 }
                 Ok(())
             }
         }
     }
 
-    /// Every row, oldest first. A database where the table does not exist has none.
-    pub async fn rows(&self, conn: &mut Conn) -> Result<Vec<AppliedRow>, DbError> {
+    /// On PostgreSQL, before anything is created: the schema of a `schema.table` name must
+    /// exist, and a mixed-case name must not leave behind the lower-case table an older
+    /// release created for it (unquoted), whose rows would otherwise be ignored.
+    async fn check_postgres(&self, conn: &mut Conn) -> Result<(), DbError> {
+        if let (Some(schema), _) = ident::split(&self.name) {
+            let sql = "SELECT COUNT(*)::BIGINT FROM pg_namespace WHERE nspname = $1";
+            let found = conn
+                .fetch_int_with(sql, &[Value::Text(schema.to_string())])
+                .await?;
+            if found.unwrap_or(0) == 0 {
+                return Err(DbError::VersionTableSchema {
+                    name: self.name.clone(),
+                    schema: schema.to_string(),
+                });
+            }
+        }
+        if !self.table_exists(conn, "").await? {
+            self.refuse_folded(conn).await?;
+        }
+        Ok(())
+    }
+
+    /// On PostgreSQL, when this table does not exist: refuses a mixed-case name whose
+    /// lower-case table (made by an older release, which did not quote) exists.
+    async fn refuse_folded(&self, conn: &mut Conn) -> Result<(), DbError> {
+        let folded = self.name.to_lowercase();
+        if conn.dialect() != Dialect::Postgres || folded == self.name {
+            return Ok(());
+        }
+        if VersionTable::new(&folded).table_exists(conn, "").await? {
+            return Err(DbError::FoldedVersionTable {
+                name: self.name.clone(),
+                folded,
+            });
+        }
+        Ok(())
+    }
+
+    /// Refuses a table whose layout is newer than this release, without creating anything
+    /// (for a write that needs no table of its own, such as releasing a lease).
+    pub async fn check_layout(&self, conn: &mut Conn) -> Result<(), DbError> {
+        if !self.table_exists(conn, "_meta").await? {
+            return Ok(());
+        }
+        let sql = format!(
+            "SELECT value FROM {} WHERE name = 'layout'",
+            self.sql_meta(conn.dialect())
+        );
+        match conn.fetch_int(&sql).await? {
+            Some(found) if found > LAYOUT_VERSION => Err(DbError::NewerLayout {
+                table: self.name.clone(),
+                found,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Every row as read, oldest first, without judging them (for `repair`). A database
+    /// where the table does not exist has none.
+    pub async fn raw_rows(&self, conn: &mut Conn) -> Result<Vec<RawRow>, DbError> {
+        self.check_name(conn.dialect())?;
         let sql = format!(
             "SELECT revision, checksum, applied_at, duration_ms, down_sql, state, statements_done, error FROM {} ORDER BY applied_at, revision",
-            self.name
+            self.sql_name(conn.dialect())
         );
         conn.fetch_rows(&sql).await
+    }
+
+    /// Every row, oldest first; a row that cannot be trusted (edited by hand) is an error
+    /// that names it, its column and how to repair it.
+    pub async fn rows(&self, conn: &mut Conn) -> Result<Vec<AppliedRow>, DbError> {
+        self.raw_rows(conn)
+            .await?
+            .into_iter()
+            .map(|r| r.trusted(&self.name))
+            .collect()
     }
 
     /// Whether one revision has a row (one indexed lookup, not the whole table).
     pub async fn is_recorded(&self, conn: &mut Conn, revision: &str) -> Result<bool, DbError> {
         let sql = format!(
             "SELECT COUNT(*) FROM {} WHERE revision = {}",
-            self.name,
+            self.sql_name(conn.dialect()),
             conn.ph(1)
         );
-        macro_rules! count {
-            ($c:expr) => {
-                sqlx::query(AssertSqlSafe(sql.clone()))
-                    .bind(revision.to_string())
-                    .fetch_one($c)
-                    .await
-                    .and_then(|r| r.try_get::<i64, _>(0))
-            };
-        }
-        let n = match conn {
-            Conn::Sqlite(c) => count!(&mut **c),
-            Conn::Postgres(c) => count!(&mut **c),
-            Conn::MySql(c) => count!(&mut **c),
-        };
-        n.map(|n| n > 0).map_err(|e| DbError::query(e, &sql))
+        let n = conn
+            .fetch_int_with(&sql, &[Value::Text(revision.to_string())])
+            .await?;
+        Ok(n.unwrap_or(0) > 0)
     }
 
     /// Whether the table exists, without creating it (for read-only commands).
     pub async fn exists(&self, conn: &mut Conn) -> Result<bool, DbError> {
-        let sql = match conn.dialect() {
-            Dialect::Sqlite => format!(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{}'",
-                self.name
-            ),
-            Dialect::Postgres => format!(
-                "SELECT COUNT(*)::BIGINT FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{}'",
-                self.name
-            ),
-            Dialect::MySql => format!(
-                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{}'",
-                self.name
-            ),
-        };
-        Ok(conn.fetch_int(&sql).await?.unwrap_or(0) > 0)
+        let exists = self.table_exists(conn, "").await?;
+        if !exists {
+            self.refuse_folded(conn).await?;
+        }
+        Ok(exists)
     }
 
     pub async fn insert(&self, conn: &mut Conn, row: &AppliedRow) -> Result<(), DbError> {
         let sql = format!(
             "INSERT INTO {} (revision, checksum, applied_at, duration_ms, down_sql, state, statements_done, error) VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
-            self.name,
+            self.sql_name(conn.dialect()),
             conn.ph(1),
             conn.ph(2),
             conn.ph(3),
@@ -721,7 +1160,7 @@ impl VersionTable {
     ) -> Result<(), DbError> {
         let sql = format!(
             "UPDATE {} SET state = {}, statements_done = {}, error = {}, duration_ms = {} WHERE revision = {}",
-            self.name,
+            self.sql_name(conn.dialect()),
             conn.ph(1),
             conn.ph(2),
             conn.ph(3),
@@ -750,7 +1189,7 @@ impl VersionTable {
     ) -> Result<(), DbError> {
         let sql = format!(
             "UPDATE {} SET checksum = {} WHERE revision = {}",
-            self.name,
+            self.sql_name(conn.dialect()),
             conn.ph(1),
             conn.ph(2)
         );
@@ -766,14 +1205,18 @@ impl VersionTable {
     }
 
     pub async fn delete(&self, conn: &mut Conn, revision: &str) -> Result<(), DbError> {
-        let sql = format!("DELETE FROM {} WHERE revision = {}", self.name, conn.ph(1));
+        let sql = format!(
+            "DELETE FROM {} WHERE revision = {}",
+            self.sql_name(conn.dialect()),
+            conn.ph(1)
+        );
         conn.execute_with(&sql, &[Value::Text(revision.to_string())])
             .await
             .map(drop)
     }
 
     pub async fn delete_all(&self, conn: &mut Conn) -> Result<(), DbError> {
-        let sql = format!("DELETE FROM {}", self.name);
+        let sql = format!("DELETE FROM {}", self.sql_name(conn.dialect()));
         conn.execute_with(&sql, &[]).await.map(drop)
     }
 
@@ -789,67 +1232,164 @@ impl VersionTable {
 
     /// MySQL's named locks are server-wide: the name carries the database, hashed to fit
     /// the 64-character limit, so migrations of other databases on the server do not wait.
-    fn mysql_lock_name(&self) -> String {
-        format!(
-            "CONCAT('cargo_schema_', LEFT(SHA2(CONCAT(DATABASE(), '.{}'), 256), 40))",
-            self.name
-        )
-    }
+    /// The table's name is a parameter (`?`), never part of the SQL.
+    const MYSQL_LOCK_NAME: &str =
+        "CONCAT('cargo_schema_', LEFT(SHA2(CONCAT(DATABASE(), '.', ?), 256), 40))";
 
-    /// Takes the migration lock for this run. SQLite needs none here: each revision takes the
-    /// database's write lock (`BEGIN IMMEDIATE`) and re-checks what is applied.
+    /// Takes the migration lock for this run, trying again until it is free: the first
+    /// failed try reports who holds it (see [`VersionTable::on_wait`]), and the wait ends
+    /// with [`DbError::LockTimeout`] after the timeout. SQLite needs none here: each revision
+    /// takes the database's write lock (`BEGIN IMMEDIATE`) and re-checks what is applied.
     pub async fn lock(&self, conn: &mut Conn, mode: LockMode) -> Result<(), DbError> {
+        self.check_name(conn.dialect())?;
         match mode {
             LockMode::None => return Ok(()),
             LockMode::Table => return self.take_lease(conn).await,
             LockMode::Advisory => {}
         }
-        let key = self.lock_key();
-        match conn {
-            Conn::Sqlite(_) => Ok(()),
-            Conn::Postgres(_) => {
-                let sql = format!("SELECT pg_advisory_lock({key})");
-                conn.execute(&sql)
-                    .await
-                    .map_err(|e| DbError::query(e, &sql))
+        if conn.dialect() == Dialect::Sqlite {
+            return Ok(());
+        }
+        let mut waiter = Waiter::new(&self.wait);
+        loop {
+            if self.try_advisory(conn).await? {
+                return Ok(());
             }
-            Conn::MySql(_) => {
-                // GET_LOCK returns 1 when taken, 0 on timeout; wait up to ten minutes.
-                let seconds = 600;
+            let holder = if waiter.should_ask() {
+                Some(self.advisory_holder(conn).await.ok().flatten())
+            } else {
+                None
+            };
+            waiter.busy(holder).await?;
+        }
+    }
+
+    /// One try at the advisory lock, without waiting.
+    async fn try_advisory(&self, conn: &mut Conn) -> Result<bool, DbError> {
+        let (sql, params) = match conn.dialect() {
+            Dialect::Sqlite => return Ok(true),
+            Dialect::Postgres => (
+                format!(
+                    "SELECT CASE WHEN pg_try_advisory_lock({}) THEN 1 ELSE 0 END::BIGINT",
+                    self.lock_key()
+                ),
+                vec![],
+            ),
+            Dialect::MySql => (
+                format!(
+                    "SELECT CAST(GET_LOCK({}, 0) AS SIGNED)",
+                    Self::MYSQL_LOCK_NAME
+                ),
+                vec![Value::Text(self.name.clone())],
+            ),
+        };
+        Ok(conn.fetch_int_with(&sql, &params).await? == Some(1))
+    }
+
+    /// Who holds the advisory lock, as far as the server says: on PostgreSQL the session in
+    /// `pg_locks` joined to `pg_stat_activity` (our sessions name themselves in
+    /// `application_name`), on MySQL/MariaDB the connection `IS_USED_LOCK` names, from the
+    /// process list.
+    async fn advisory_holder(&self, conn: &mut Conn) -> Result<Option<lock::Holder>, DbError> {
+        match conn.dialect() {
+            Dialect::Sqlite => Ok(None),
+            Dialect::Postgres => {
+                let key = self.lock_key();
+                // A bigint key is stored as two 32-bit halves, with objsubid 1.
+                let (high, low) = ((key >> 32) & 0xffff_ffff, key & 0xffff_ffff);
                 let sql = format!(
-                    "SELECT CAST(GET_LOCK({}, {seconds}) AS SIGNED)",
-                    self.mysql_lock_name()
+                    "SELECT a.pid::BIGINT, a.application_name, COALESCE(a.client_hostname, host(a.client_addr), 'a local socket'), a.usename::TEXT, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') \
+                     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+                     AND l.classid::BIGINT = {high} AND l.objid::BIGINT = {low} \
+                     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1"
                 );
-                match conn.fetch_int(&sql).await? {
-                    Some(1) => Ok(()),
-                    _ => Err(DbError::LockTimeout { seconds }),
-                }
+                let Some(r) = conn.fetch_texts_with(&sql, &[]).await? else {
+                    return Ok(None);
+                };
+                let col = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+                let app = col(1);
+                let app = if app.is_empty() {
+                    String::new()
+                } else {
+                    format!("application `{app}`, ")
+                };
+                Ok(Some(lock::Holder {
+                    id: col(0),
+                    text: format!(
+                        "PostgreSQL session {} ({app}user {}, from {}, connected since {} UTC)",
+                        col(0),
+                        col(3),
+                        col(2),
+                        col(4)
+                    ),
+                }))
+            }
+            Dialect::MySql => {
+                let sql = format!("SELECT IS_USED_LOCK({})", Self::MYSQL_LOCK_NAME);
+                let Some(id) = conn
+                    .fetch_int_with(&sql, &[Value::Text(self.name.clone())])
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let sql = "SELECT USER, HOST, COALESCE(DB, ''), COALESCE(COMMAND, ''), CAST(TIME AS SIGNED) FROM information_schema.PROCESSLIST WHERE ID = ?";
+                let row = conn.fetch_texts_with(sql, &[Value::Int(id)]).await?;
+                let text = match row {
+                    Some(r) => {
+                        let col = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+                        format!(
+                            "MySQL connection {id} (user {}, from {}, in its current command, {}, for {} s)",
+                            col(0),
+                            col(1),
+                            col(3),
+                            col(4)
+                        )
+                    }
+                    None => format!("MySQL connection {id}"),
+                };
+                Ok(Some(lock::Holder {
+                    id: id.to_string(),
+                    text,
+                }))
             }
         }
     }
 
     pub async fn unlock(&self, conn: &mut Conn, mode: LockMode) -> Result<(), DbError> {
         let key = self.lock_key();
-        let sql = match (mode, &*conn) {
-            (LockMode::None, _) | (LockMode::Advisory, Conn::Sqlite(_)) => return Ok(()),
+        let dialect = conn.dialect();
+        match (mode, dialect) {
+            (LockMode::None, _) | (LockMode::Advisory, Dialect::Sqlite) => Ok(()),
             (LockMode::Table, _) => {
                 let sql = format!(
                     "DELETE FROM {} WHERE id = 1 AND owner = {}",
-                    self.lock_table(),
+                    self.lock_table(dialect),
                     conn.ph(1)
                 );
-                return conn
-                    .execute_with(&sql, &[Value::Text(self.owner.clone())])
+                conn.execute_with(&sql, &[Value::Text(self.owner.clone())])
                     .await
-                    .map(drop);
+                    .map(drop)
             }
-            (LockMode::Advisory, Conn::Postgres(_)) => format!("SELECT pg_advisory_unlock({key})"),
-            (LockMode::Advisory, Conn::MySql(_)) => {
-                format!("SELECT RELEASE_LOCK({})", self.mysql_lock_name())
+            (LockMode::Advisory, Dialect::Postgres) => {
+                let sql = format!("SELECT pg_advisory_unlock({key})");
+                conn.execute(&sql)
+                    .await
+                    .map_err(|e| DbError::query(e, &sql))
             }
-        };
-        conn.execute(&sql)
-            .await
-            .map_err(|e| DbError::query(e, &sql))
+            (LockMode::Advisory, Dialect::MySql) => {
+                let sql = format!("SELECT RELEASE_LOCK({})", Self::MYSQL_LOCK_NAME);
+                conn.execute_with(&sql, &[Value::Text(self.name.clone())])
+                    .await
+                    .map(drop)
+            }
+        }
+    }
+
+    /// A wait for SQLite's write lock, which is waited for like the migration lock: the
+    /// caller tries `BEGIN IMMEDIATE` and calls [`LockWaiter::sqlite_busy`] after each
+    /// failed try.
+    pub fn sqlite_waiter(&self) -> LockWaiter<'_> {
+        Waiter::new(&self.wait)
     }
 }
