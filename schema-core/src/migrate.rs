@@ -192,10 +192,7 @@ pub enum SectionProblem {
 /// `PREPARE TRANSACTION`. Trigger and routine bodies are inside their `CREATE` statement (the
 /// splitter keeps them whole), so their `BEGIN … END` never leads a statement.
 fn transaction_control(sql: &str) -> Option<String> {
-    let mut words = sql
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_uppercase);
+    let mut words = leading_words(sql, 2).into_iter();
     let first = words.next()?;
     let second = words.next().unwrap_or_default();
     match first.as_str() {
@@ -203,6 +200,32 @@ fn transaction_control(sql: &str) -> Option<String> {
         "START" | "PREPARE" if second == "TRANSACTION" => Some(format!("{first} {second}")),
         _ => None,
     }
+}
+
+/// Up to `n` leading words of a statement, upper-cased, reading past comments between them
+/// (`START /* why */ TRANSACTION`); stops at anything else.
+fn leading_words(sql: &str, n: usize) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut rest = sql;
+    while words.len() < n {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r);
+        } else {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            if end == 0 {
+                break;
+            }
+            let (word, after) = rest.split_at(end);
+            words.push(word.to_ascii_uppercase());
+            rest = after;
+        }
+    }
+    words
 }
 
 /// Whether a revision's sections run in a transaction on `dialect` (the down section runs the
@@ -1298,6 +1321,42 @@ mod tests {
 
     fn t(s: &str) -> Target {
         s.parse().expect("target")
+    }
+
+    #[test]
+    fn transaction_control_is_found_past_comments_and_in_any_case() {
+        for (sql, keyword) in [
+            ("COMMIT", "COMMIT"),
+            ("commit work", "COMMIT"),
+            ("begin immediate", "BEGIN"),
+            (
+                "START /* why */ TRANSACTION READ WRITE",
+                "START TRANSACTION",
+            ),
+            ("start -- why\n transaction", "START TRANSACTION"),
+            ("/* first */ ROLLBACK TO SAVEPOINT s", "ROLLBACK"),
+            ("end transaction", "END"),
+            ("SAVEPOINT s1", "SAVEPOINT"),
+            ("release s1", "RELEASE"),
+            ("abort", "ABORT"),
+            ("PREPARE TRANSACTION 'x'", "PREPARE TRANSACTION"),
+        ] {
+            assert_eq!(
+                transaction_control(sql).as_deref(),
+                Some(keyword),
+                "{sql:?}"
+            );
+        }
+        for sql in [
+            "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END",
+            "PREPARE q AS SELECT 1",
+            "START_TIME",
+            "INSERT INTO commit_log VALUES (1)",
+            "/* COMMIT */ SELECT 1",
+            "",
+        ] {
+            assert_eq!(transaction_control(sql), None, "{sql:?}");
+        }
     }
 
     #[tokio::test]

@@ -569,7 +569,8 @@ fn current_verbose_lists_what_is_pending() {
         let listed = out.stdout.contains(id) || out.stderr.contains(id);
         assert!(listed, "pending {id} is not listed\n{out:#?}");
     }
-    out.stderr_has("pending");
+    // The heading goes with its list, on stdout (issue 11, item 21).
+    out.stdout_has("pending");
 
     exits(&p.run(&["up"]), 0);
     let out = p.run(&["current", "--verbose"]);
