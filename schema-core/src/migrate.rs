@@ -451,6 +451,9 @@ impl<'g> Migration<'g> {
             });
         }
         let state = state?;
+        // A dirty revision is neither applied nor not: stamping around it would leave `up`
+        // blocked while saying the table records the target. `repair` decides it first.
+        refuse_dirty(&state, self.graph)?;
         let plan = self.graph.plan_stamp(&state.applied, target)?;
         let transactional = self.conn.dialect() != Dialect::MySql;
         self.begin(transactional).await?;

@@ -269,6 +269,27 @@ fn repair_and_stamp_take_prefixes() {
 }
 
 #[test]
+fn stamp_refuses_while_a_revision_is_dirty_instead_of_saying_it_records_the_target() {
+    let p = no_transaction(
+        "CREATE TABLE second (id INTEGER);\nINSERT INTO nope VALUES (1);",
+        "DROP TABLE second;",
+    );
+    exits(&p.run(&["up"]), FAILED);
+    assert_eq!(current_json(&p)["dirty"], B);
+    let out = p.run(&["stamp", "head"]);
+    exits(&out, FAILED);
+    error_line_has(&out, &[B, "dirty"]);
+    help_has(&out, &format!("repair {B} --applied"));
+    out.stderr_lacks("already records");
+    assert_eq!(current_json(&p)["dirty"], B);
+
+    // `--purge` starts from nothing, the dirty row included.
+    exits(&p.run(&["stamp", "--purge", "head"]), 0);
+    assert!(current_json(&p)["dirty"].is_null());
+    assert_eq!(recorded(&dev_db(&p)), sorted(&[A, B]));
+}
+
+#[test]
 fn repair_refuses_an_ambiguous_prefix_naming_the_candidates() {
     let p = branched();
     exits(&p.run(&["stamp", "heads"]), 0);
