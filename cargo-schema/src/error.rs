@@ -245,13 +245,20 @@ impl From<MigrateError> for CliError {
                     .map_or_else(|| "its file".to_string(), |p| p.display().to_string());
                 let section = if rolling_back { "down" } else { "up" };
                 let revision = revision.clone();
+                let then = if rolling_back {
+                    format!(
+                        "then `cargo schema repair {revision} --not-applied` if you finished rolling it back, or `cargo schema repair {revision} --applied` if you restored what its down section removed"
+                    )
+                } else {
+                    format!(
+                        "then `cargo schema repair {revision} --applied` if the revision is now fully applied, or `cargo schema repair {revision} --not-applied` if you undid it"
+                    )
+                };
                 CliError::new(FAILED, e.to_string())
                     .help(format!(
                         "the first {statements_done} statement(s) of the {section} section of {file} ran; the rest did not: inspect the database and finish or undo them by hand"
                     ))
-                    .help(format!(
-                        "then `cargo schema repair {revision} --applied` if the revision is now fully applied, or `cargo schema repair {revision} --not-applied` if you undid it"
-                    ))
+                    .help(then)
             }
             MigrateError::Edited { ref edited } => {
                 let files: Vec<String> = edited

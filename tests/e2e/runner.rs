@@ -230,6 +230,16 @@ fn a_failing_down_section_gets_advice_about_the_down_section_and_down() {
     error_line_has(&out, &[B, "no such table"]);
     help_has(&out, "cargo schema down");
     out.stderr_lacks("cargo schema up");
+    assert_eq!(current_json(&p)["dirty"], B);
+
+    // What the next run says about it speaks of rolling back too.
+    let out = p.run(&["down", "-1"]);
+    exits(&out, FAILED);
+    help_has(&out, "of the down section");
+    help_has(
+        &out,
+        &format!("repair {B} --not-applied` if you finished rolling it back"),
+    );
 }
 
 #[test]
