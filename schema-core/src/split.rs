@@ -2153,6 +2153,28 @@ $body$;
             ),
             ("/*!40101 SET NAMES utf8 */;", Dialect::MySql),
             ("", Dialect::Sqlite),
+            // Transaction statements and CASE … END are no blocks, even last and unended.
+            ("BEGIN;\nCREATE TABLE t (id int);\nCOMMIT", Dialect::Sqlite),
+            ("BEGIN;\nSELECT 1;\nEND", Dialect::Postgres),
+            ("BEGIN;\nSELECT 1;\nCOMMIT", Dialect::MySql),
+            ("SELECT CASE WHEN 1 THEN 2 END", Dialect::Sqlite),
+            ("SELECT CASE WHEN 1 THEN 2 END", Dialect::Postgres),
+            ("SELECT CASE WHEN 1 THEN 2 END", Dialect::MySql),
+            (
+                "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT CASE WHEN 1 THEN 2 END; END",
+                Dialect::Sqlite,
+            ),
+            (
+                "CREATE PROCEDURE p() BEGIN IF 1 THEN SELECT 1; END IF; END",
+                Dialect::MySql,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END",
+                Dialect::Postgres,
+            ),
+            ("SELECT 'it''s', \"a\"\"b\", $q$x$q$", Dialect::Postgres),
+            ("SELECT 'a' -- it's", Dialect::Sqlite),
+            ("SELECT 1 # it's", Dialect::MySql),
         ] {
             assert_eq!(
                 split_checked(sql, d, 1),
