@@ -243,16 +243,27 @@ fn checked_statements(
     dialect: Dialect,
     transactional: bool,
 ) -> Result<Vec<Statement>, (usize, SectionProblem)> {
-    let statements = split::split_checked(sql, split_dialect(dialect), first_line)
-        .map_err(|e| (e.line, SectionProblem::Unterminated(e.kind)))?;
+    let (statements, unterminated) =
+        match split::split_checked(sql, split_dialect(dialect), first_line) {
+            Ok(statements) => (statements, None),
+            Err(e) => (
+                split::split(sql, split_dialect(dialect), first_line),
+                Some(e),
+            ),
+        };
+    // The first problem in the file is the one reported.
     if transactional
         && let Some((stmt, keyword)) = statements
             .iter()
+            .take_while(|s| unterminated.as_ref().is_none_or(|e| s.line < e.line))
             .find_map(|s| transaction_control(&s.sql).map(|k| (s, k)))
     {
         return Err((stmt.line, SectionProblem::TransactionControl { keyword }));
     }
-    Ok(statements)
+    match unterminated {
+        Some(e) => Err((e.line, SectionProblem::Unterminated(e.kind))),
+        None => Ok(statements),
+    }
 }
 
 /// The statements of a revision's up or down section on `dialect` (none when it has no down
@@ -1324,6 +1335,25 @@ mod tests {
 
     fn t(s: &str) -> Target {
         s.parse().expect("target")
+    }
+
+    #[test]
+    fn a_section_is_refused_for_its_first_problem() {
+        let problem = |sql: &str| {
+            checked_statements(sql, 10, Dialect::Sqlite, true)
+                .map(|_| ())
+                .expect_err("refused")
+        };
+        let (line, p) = problem("SELECT 1;\nCOMMIT;\nSELECT 'oops;");
+        assert_eq!(line, 11);
+        assert!(
+            matches!(p, SectionProblem::TransactionControl { .. }),
+            "{p}"
+        );
+        let (line, p) = problem("SELECT 'oops;\nCOMMIT;");
+        assert_eq!(line, 10);
+        assert!(matches!(p, SectionProblem::Unterminated(_)), "{p}");
+        assert!(checked_statements("SELECT 1;\nCOMMIT;", 1, Dialect::Sqlite, false).is_ok());
     }
 
     #[test]
