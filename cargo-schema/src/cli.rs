@@ -236,7 +236,7 @@ pub struct DownArgs {
 
 #[derive(Debug, Args)]
 pub struct StampArgs {
-    /// The revision(s) to record as applied: a revision, `head`, `heads`, `base`…
+    /// The revision(s) to record as applied: a revision (or a unique prefix of its id), `head`, `heads`, `base`…
     #[arg(allow_hyphen_values = true)]
     pub target: String,
     /// Empty the version table first
@@ -249,7 +249,7 @@ pub struct StampArgs {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("resolution").required(true).args(["applied", "not_applied", "checksums", "release_lock"])))]
 pub struct RepairArgs {
-    /// The dirty revision
+    /// The dirty revision: its id or a unique prefix of it
     #[arg(required_unless_present_any = ["checksums", "release_lock"])]
     pub revision: Option<String>,
     /// You finished the revision by hand: record it as applied

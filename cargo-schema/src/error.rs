@@ -1,10 +1,11 @@
 //! The CLI's one error type: what went wrong, what to do, and the exit code. Every library
 //! error is turned into one here, at one boundary.
 
+use schema_core::Direction;
 use schema_core::db::{DbError, EnvFileError, ResolveUrlError};
 use schema_core::graph::GraphError;
 use schema_core::init::InitError;
-use schema_core::migrate::MigrateError;
+use schema_core::migrate::{MigrateError, SectionError, SectionProblem, section_name};
 use schema_core::revision::ParseError;
 use schema_core::{ConfigError, LoadError, NewError, PlanError, ProjectError, ResolveError};
 
@@ -289,13 +290,20 @@ impl From<MigrateError> for CliError {
                     .map_or_else(|| "its file".to_string(), |p| p.display().to_string());
                 let section = if rolling_back { "down" } else { "up" };
                 let revision = revision.clone();
+                let then = if rolling_back {
+                    format!(
+                        "then `cargo schema repair {revision} --not-applied` if you finished rolling it back, or `cargo schema repair {revision} --applied` if you restored what its down section removed"
+                    )
+                } else {
+                    format!(
+                        "then `cargo schema repair {revision} --applied` if the revision is now fully applied, or `cargo schema repair {revision} --not-applied` if you undid it"
+                    )
+                };
                 CliError::new(FAILED, e.to_string())
                     .help(format!(
                         "the first {statements_done} statement(s) of the {section} section of {file} ran; the rest did not: inspect the database and finish or undo them by hand"
                     ))
-                    .help(format!(
-                        "then `cargo schema repair {revision} --applied` if the revision is now fully applied, or `cargo schema repair {revision} --not-applied` if you undid it"
-                    ))
+                    .help(then)
             }
             MigrateError::Edited { ref edited } => {
                 let files: Vec<String> = edited
@@ -315,25 +323,68 @@ impl From<MigrateError> for CliError {
                         "the database already has this schema: if it was created before cargo-schema, record the revisions as applied with `cargo schema stamp REV` (or `stamp head`)",
                     );
                 }
-                if f.left_dirty {
-                    err = err.help(format!(
-                        "it ran outside a transaction, so `{}` is now recorded as dirty: `cargo schema up` says how to resolve it",
+                let (section, command) = match f.direction {
+                    Direction::Up => ("up", "up"),
+                    Direction::Down => ("down", "down"),
+                };
+                err = match (f.left_dirty, f.direction) {
+                    (true, Direction::Up) => err.help(format!(
+                        "it ran outside a transaction, so `{}` is now recorded as dirty: `cargo schema {command}` says how to resolve it",
                         f.revision
-                    ));
-                } else {
-                    err = err.help("nothing of this revision was applied; fix the SQL and run `cargo schema up` again");
-                }
+                    )),
+                    (true, Direction::Down) => err.help(format!(
+                        "its down section ran outside a transaction, so `{}` is now recorded as dirty, half rolled back: `cargo schema {command}` says how to resolve it",
+                        f.revision
+                    )),
+                    (false, Direction::Up) => err.help(format!(
+                        "nothing of this revision was applied; fix the SQL of its {section} section and run `cargo schema {command}` again"
+                    )),
+                    (false, Direction::Down) => err.help(format!(
+                        "nothing of its down section took effect and the revision is still applied; fix the SQL of its {section} section and run `cargo schema {command}` again"
+                    )),
+                };
                 err
             }
-            MigrateError::NotRecorded(_) => CliError::invalid(e.to_string()),
+            MigrateError::Section(e) => section_error(*e),
+            MigrateError::Changed { .. } => CliError::new(FAILED, e.to_string()).help(
+                "what ran before is recorded; see where the database stands with `cargo schema current`, then run the command again",
+            ),
+            MigrateError::NotRecorded(_) => CliError::invalid(e.to_string())
+                .help("`cargo schema current --format json` lists the recorded revisions"),
             MigrateError::MissingFailed { ref statement, .. } => {
                 let statement = one_line(statement);
-                CliError::new(FAILED, e.to_string()).help(format!("the statement: {statement}"))
+                let err = CliError::new(FAILED, e.to_string());
+                if statement.is_empty() {
+                    err
+                } else {
+                    err.help(format!("the statement: {statement}"))
+                }
             }
             MigrateError::MissingIrreversible(_) => CliError::new(FAILED, e.to_string()).help(
                 "check out the branch that has its file and roll back from there, or undo it by hand and `cargo schema repair REV --not-applied`",
             ),
             other => CliError::new(FAILED, other.to_string()),
         }
+    }
+}
+
+/// A section refused before anything ran: exit 2, with what to do.
+pub fn section_error(e: SectionError) -> CliError {
+    let help = section_help(&e);
+    CliError::invalid(e.to_string()).help(help)
+}
+
+/// What to do about a section that cannot run as written.
+pub fn section_help(e: &SectionError) -> String {
+    match &e.problem {
+        SectionProblem::TransactionControl { keyword } => format!(
+            "cargo-schema runs the section in a transaction and commits it with the revision's row: remove the `{keyword}`, or run the revision without one with `-- migrate:up transaction:false` (then a failure halfway leaves it dirty)"
+        ),
+        SectionProblem::Unterminated(_) => format!(
+            "close it in the {} section of {}; nothing was run",
+            section_name(e.direction),
+            e.path.display()
+        ),
+        _ => String::new(),
     }
 }

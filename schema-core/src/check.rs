@@ -2,7 +2,8 @@
 
 use crate::db::{Conn, DatabaseUrl, DbError, Dialect, UrlSource, VersionTable};
 use crate::graph::RevisionGraph;
-use crate::migrate::{self, Edited, MigrateError, Migration, Options};
+use crate::migrate::{self, Edited, MigrateError, Migration, Options, SectionError};
+use crate::plan::Direction;
 use crate::target::{ResolveError, Target};
 
 /// One problem `check` found.
@@ -40,6 +41,8 @@ pub enum Finding {
         error: String,
         help: Option<String>,
     },
+    /// A section `up` or `down` would refuse to run as written.
+    Section(SectionError),
 }
 
 impl std::fmt::Display for Finding {
@@ -92,6 +95,7 @@ impl std::fmt::Display for Finding {
             Finding::DriftUnchecked { error, .. } => {
                 write!(f, "drift from the declared schema not checked: {error}")
             }
+            Finding::Section(e) => write!(f, "{e}"),
         }
     }
 }
@@ -106,6 +110,23 @@ pub fn check_files(graph: &RevisionGraph) -> Vec<Finding> {
     } else {
         Vec::new()
     }
+}
+
+/// The sections `up` and `down` would refuse on `dialect`, before running anything: an
+/// unterminated quote, comment, dollar quote or block, transaction control in a section that
+/// runs in a transaction.
+pub fn check_sections(graph: &RevisionGraph, dialect: Dialect) -> Vec<Finding> {
+    graph
+        .topological_order()
+        .iter()
+        .flat_map(|&i| {
+            let rev = &graph.node(i).revision;
+            [Direction::Up, Direction::Down]
+                .into_iter()
+                .filter_map(move |d| migrate::section_statements(rev, d, dialect).err())
+        })
+        .map(Finding::Section)
+        .collect()
 }
 
 /// What the database shows: pending, edited, dirty, unknown revisions.

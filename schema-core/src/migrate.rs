@@ -17,7 +17,7 @@ use crate::graph::{RevisionGraph, RevisionSet};
 use crate::plan::{Direction, Plan, PlanError, StampPlan};
 use crate::revision::Revision;
 use crate::split::{self, Statement};
-use crate::target::{ResolveError, Target};
+use crate::target::{Anchor, ResolveError, Target};
 
 /// How a run behaves.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +49,9 @@ pub enum Event<'a> {
     },
     /// Another process applied (or rolled back) this step first.
     AlreadyDone { revision: &'a Revision },
+    /// Another process changed the database so that the rest of the plan no longer fitted:
+    /// planned again from what the database now holds, this many steps.
+    Replanned { steps: usize },
 }
 
 /// What a run did.
@@ -84,8 +87,20 @@ pub enum MigrateError {
     },
     #[error("applied revision(s) edited since they were applied: {}", edited.iter().map(|e| e.revision.as_str()).collect::<Vec<_>>().join(", "))]
     Edited { edited: Vec<Edited> },
-    #[error("{}:{}: revision `{}` failed: {}", .0.path.display(), .0.line, .0.revision, .0.message)]
+    #[error("{}:{}: {} `{}` failed: {}", .0.path.display(), .0.line, running(.0.direction), .0.revision, .0.message)]
     Statement(Box<StatementFailure>),
+    /// A section that cannot run as written, found before anything ran.
+    #[error(transparent)]
+    Section(Box<SectionError>),
+    /// Another run changed the database under a relative target (or kept changing it).
+    #[error(
+        "another run changed the database while this one ran: {} revision `{revision}` no longer follows from what it holds, so this run stopped there",
+        running(*direction)
+    )]
+    Changed {
+        revision: String,
+        direction: Direction,
+    },
     #[error("no revision `{0}` is recorded in the version table")]
     NotRecorded(String),
     #[error("interrupted")]
@@ -108,6 +123,8 @@ pub enum MigrateError {
 #[derive(Debug, Clone)]
 pub struct StatementFailure {
     pub revision: String,
+    /// Whether its up or its down section failed.
+    pub direction: Direction,
     pub path: PathBuf,
     pub line: usize,
     pub statement: String,
@@ -126,6 +143,157 @@ impl From<crate::db::UrlError> for MigrateError {
     fn from(e: crate::db::UrlError) -> Self {
         MigrateError::Db(DbError::Url(e))
     }
+}
+
+/// "revision" or "rolling back revision", for messages about a step.
+fn running(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Up => "revision",
+        Direction::Down => "rolling back revision",
+    }
+}
+
+/// `up` or `down`.
+pub fn section_name(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Up => "up",
+        Direction::Down => "down",
+    }
+}
+
+/// A section that cannot run as written: refused before the first statement of a run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}: {problem} (the {} section of revision `{revision}`)", path.display(), section_name(*direction))]
+pub struct SectionError {
+    pub revision: String,
+    pub path: PathBuf,
+    pub line: usize,
+    pub direction: Direction,
+    pub problem: SectionProblem,
+}
+
+/// What is wrong with a section.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SectionProblem {
+    /// The splitter found something left open.
+    #[error(transparent)]
+    Unterminated(#[from] split::Unterminated),
+    /// `COMMIT`, `BEGIN`, … in a section cargo-schema runs in a transaction of its own: a
+    /// later failure could not undo what ran before it.
+    #[error(
+        "`{keyword}` controls the transaction, but this section runs inside the transaction cargo-schema opens for it"
+    )]
+    TransactionControl { keyword: String },
+}
+
+/// The statement's leading keyword(s) when it begins, ends or nests a transaction:
+/// `BEGIN`, `COMMIT`, `ROLLBACK`, `END`, `ABORT`, `START TRANSACTION`, `SAVEPOINT`, `RELEASE`,
+/// `PREPARE TRANSACTION`. Trigger and routine bodies are inside their `CREATE` statement (the
+/// splitter keeps them whole), so their `BEGIN … END` never leads a statement.
+fn transaction_control(sql: &str) -> Option<String> {
+    let mut words = leading_words(sql, 2).into_iter();
+    let first = words.next()?;
+    let second = words.next().unwrap_or_default();
+    match first.as_str() {
+        "BEGIN" | "COMMIT" | "ROLLBACK" | "END" | "ABORT" | "SAVEPOINT" | "RELEASE" => Some(first),
+        "START" | "PREPARE" if second == "TRANSACTION" => Some(format!("{first} {second}")),
+        _ => None,
+    }
+}
+
+/// Up to `n` leading words of a statement, upper-cased, reading past comments between them
+/// (`START /* why */ TRANSACTION`); stops at anything else.
+fn leading_words(sql: &str, n: usize) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut rest = sql;
+    while words.len() < n {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r);
+        } else {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            if end == 0 {
+                break;
+            }
+            let (word, after) = rest.split_at(end);
+            words.push(word.to_ascii_uppercase());
+            rest = after;
+        }
+    }
+    words
+}
+
+/// Whether a revision's sections run in a transaction on `dialect` (the down section runs the
+/// way the up section did; MySQL's DDL commits by itself, so there never).
+pub fn runs_in_transaction(rev: &Revision, dialect: Dialect) -> bool {
+    rev.up.transaction && dialect != Dialect::MySql
+}
+
+/// Splits a section's SQL (its first line is `first_line`), refusing what cannot run as
+/// written: something the splitter finds left open, and transaction control in a section
+/// that runs in a transaction.
+fn checked_statements(
+    sql: &str,
+    first_line: usize,
+    dialect: Dialect,
+    transactional: bool,
+) -> Result<Vec<Statement>, (usize, SectionProblem)> {
+    let (statements, unterminated) =
+        match split::split_checked(sql, split_dialect(dialect), first_line) {
+            Ok(statements) => (statements, None),
+            Err(e) => (
+                split::split(sql, split_dialect(dialect), first_line),
+                Some(e),
+            ),
+        };
+    // The first problem in the file is the one reported.
+    if transactional
+        && let Some((stmt, keyword)) = statements
+            .iter()
+            .take_while(|s| unterminated.as_ref().is_none_or(|e| s.line < e.line))
+            .find_map(|s| transaction_control(&s.sql).map(|k| (s, k)))
+    {
+        return Err((stmt.line, SectionProblem::TransactionControl { keyword }));
+    }
+    match unterminated {
+        Some(e) => Err((e.line, SectionProblem::Unterminated(e.kind))),
+        None => Ok(statements),
+    }
+}
+
+/// The statements of a revision's up or down section on `dialect` (none when it has no down
+/// section), or why the section cannot run as written. Every step of a plan goes through this
+/// before the first statement of the run; `check` and `up --sql` use it too.
+pub fn section_statements(
+    rev: &Revision,
+    direction: Direction,
+    dialect: Dialect,
+) -> Result<Vec<Statement>, SectionError> {
+    let section = match direction {
+        Direction::Up => Some(&rev.up),
+        Direction::Down => rev.down.as_ref(),
+    };
+    let Some(section) = section else {
+        return Ok(Vec::new());
+    };
+    checked_statements(
+        &section.sql,
+        section.line + 1,
+        dialect,
+        runs_in_transaction(rev, dialect),
+    )
+    .map_err(|(line, problem)| SectionError {
+        revision: rev.id.clone(),
+        path: rev.path.clone(),
+        line,
+        direction,
+        problem,
+    })
 }
 
 fn dirty_summary(done: i64, rolling_back: bool, error: Option<&str>) -> String {
@@ -220,7 +388,7 @@ impl<'g> Migration<'g> {
                 Ok(plan)
             })
             .await?;
-        pending.run(self, on_event).await
+        pending.run(self, target, Direction::Up, on_event).await
     }
 
     /// Rolls back down to `target`.
@@ -232,7 +400,7 @@ impl<'g> Migration<'g> {
         let pending = self
             .locked(|m, state| Ok(m.graph.plan_downgrade(&state.applied, target)?))
             .await?;
-        pending.run(self, on_event).await
+        pending.run(self, target, Direction::Down, on_event).await
     }
 
     /// Takes the lock, reads the state, refuses on a dirty revision, and plans. The lock is
@@ -261,7 +429,7 @@ impl<'g> Migration<'g> {
     }
 
     /// Records `target` as applied without running anything; `purge` empties the table first.
-    pub async fn stamp(&mut self, target: &Target, purge: bool) -> Result<StampPlan, MigrateError> {
+    pub async fn stamp(&mut self, target: &Target, purge: bool) -> Result<Stamped, MigrateError> {
         self.table.lock(&mut self.conn, self.options.lock).await?;
         let result = async {
             self.table.ensure(&mut self.conn).await?;
@@ -276,16 +444,27 @@ impl<'g> Migration<'g> {
         &mut self,
         target: &Target,
         purge: bool,
-    ) -> Result<StampPlan, MigrateError> {
+    ) -> Result<Stamped, MigrateError> {
         let mut state = state(&mut self.conn, &self.table, self.graph).await;
+        let mut purged = Vec::new();
         if purge {
             // A purge starts from nothing, so even unknown recorded revisions go.
+            purged = self
+                .table
+                .rows(&mut self.conn)
+                .await?
+                .into_iter()
+                .map(|r| r.revision)
+                .collect();
             state = Ok(State {
                 rows: Vec::new(),
                 applied: self.graph.empty_set(),
             });
         }
         let state = state?;
+        // A dirty revision is neither applied nor not: stamping around it would leave `up`
+        // blocked while saying the table records the target. `repair` decides it first.
+        refuse_dirty(&state, self.graph)?;
         let plan = self.graph.plan_stamp(&state.applied, target)?;
         let transactional = self.conn.dialect() != Dialect::MySql;
         self.begin(transactional).await?;
@@ -306,17 +485,24 @@ impl<'g> Migration<'g> {
         }
         .await;
         self.finish(transactional, result.is_ok()).await?;
-        result.map(|()| plan)
+        result.map(|()| Stamped { plan, purged })
     }
 
     /// Marks a dirty revision as applied (the user finished it by hand) or not applied (the
-    /// user undid it by hand). Recording it as applied rewrites the whole row, so that it
-    /// also repairs a row edited by hand (a NULL, a value of another type, an unknown state):
-    /// each column keeps what it held when that can be read, and otherwise takes what the
-    /// revision file says.
-    pub async fn repair(&mut self, revision: &str, applied: bool) -> Result<(), MigrateError> {
+    /// user undid it by hand). `revision` is a recorded id or a unique prefix of one; returns
+    /// the full id. Recording it as applied rewrites the whole row, so that it also repairs a
+    /// row edited by hand (a NULL, a value of another type, an unknown state): each column
+    /// keeps what it held when that can be read, and otherwise takes what the revision file
+    /// says.
+    pub async fn repair(&mut self, revision: &str, applied: bool) -> Result<String, MigrateError> {
         self.table.ensure(&mut self.conn).await?;
         let rows = self.table.raw_rows(&mut self.conn).await?;
+        let ids: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.revision.as_deref().ok())
+            .collect();
+        let revision = recorded_id(&ids, revision)?.to_string();
+        let revision = revision.as_str();
         let Some(raw) = rows
             .into_iter()
             .find(|r| r.revision.as_deref() == Ok(revision))
@@ -325,7 +511,7 @@ impl<'g> Migration<'g> {
         };
         if !applied {
             self.table.delete(&mut self.conn, revision).await?;
-            return Ok(());
+            return Ok(revision.to_string());
         }
         let file = self
             .graph
@@ -357,7 +543,8 @@ impl<'g> Migration<'g> {
         }
         .await;
         self.finish(transactional, result.is_ok()).await?;
-        Ok(result?)
+        result?;
+        Ok(revision.to_string())
     }
 
     /// Records the current files' checksums for edited applied revisions, and for rows whose
@@ -460,13 +647,69 @@ impl<'g> Migration<'g> {
         })
     }
 
-    /// Whether another run recorded (or removed) this revision since the plan was made.
-    async fn already_done(&mut self, id: &str, direction: Direction) -> Result<bool, MigrateError> {
-        let recorded = self.table.is_recorded(&mut self.conn, id).await?;
+    /// Whether each step re-reads the version table under the database's write lock before it
+    /// runs: where no lock is held for the whole run (SQLite, whose runs serialize only step by
+    /// step on `BEGIN IMMEDIATE`, and `lock = "none"`), another run may change the database
+    /// between two steps.
+    fn rechecks(&self) -> bool {
+        self.conn.dialect() == Dialect::Sqlite || self.options.lock == LockMode::None
+    }
+
+    /// Under the write lock: whether the step still follows from what the database holds.
+    /// Up: every parent and dependency applied and itself not; down: itself applied and
+    /// nothing applied that needs it.
+    async fn recheck(
+        &mut self,
+        index: usize,
+        direction: Direction,
+    ) -> Result<Recheck, MigrateError> {
+        let state = state(&mut self.conn, &self.table, self.graph).await?;
+        refuse_dirty(&state, self.graph)?;
+        let node = self.graph.node(index);
+        let applied = &state.applied;
         Ok(match direction {
-            Direction::Up => recorded,
-            Direction::Down => !recorded,
+            Direction::Up if applied.contains(index) => Recheck::AlreadyDone,
+            Direction::Up
+                if node
+                    .parents
+                    .iter()
+                    .chain(&node.depends_on)
+                    .all(|&p| applied.contains(p)) =>
+            {
+                Recheck::Run
+            }
+            Direction::Down if !applied.contains(index) => Recheck::AlreadyDone,
+            Direction::Down
+                if !node
+                    .children
+                    .iter()
+                    .chain(&node.dependents)
+                    .any(|&c| applied.contains(c)) =>
+            {
+                Recheck::Run
+            }
+            _ => Recheck::Replan,
         })
+    }
+
+    /// [`Self::recheck`] inside a transaction that is left open only when the step is to run.
+    async fn recheck_in_transaction(
+        &mut self,
+        index: usize,
+        direction: Direction,
+    ) -> Result<Recheck, MigrateError> {
+        self.begin(true).await?;
+        match self.recheck(index, direction).await {
+            Ok(Recheck::Run) => Ok(Recheck::Run),
+            Ok(other) => {
+                self.finish(true, false).await?;
+                Ok(other)
+            }
+            Err(e) => {
+                let _ = self.finish(true, false).await;
+                Err(e)
+            }
+        }
     }
 
     /// Applied revisions whose files this checkout does not have (a branch switch left them
@@ -527,18 +770,35 @@ impl<'g> Migration<'g> {
         // Without the file there is no `transaction:false` marker to go by: transactional
         // wherever the database can.
         let transactional = dialect != Dialect::MySql;
+        // Every recorded down section is split and checked before the first one runs.
+        let prepared = missing
+            .iter()
+            .map(|row| {
+                let down = row.down_sql.as_deref().unwrap_or("");
+                checked_statements(down, 1, dialect, transactional).map_err(|(line, problem)| {
+                    MigrateError::MissingFailed {
+                        revision: row.revision.clone(),
+                        statement: String::new(),
+                        message: format!("line {line} of the recorded down section: {problem}"),
+                    }
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut done = Vec::new();
-        for row in &missing {
+        for (row, statements) in missing.iter().zip(&prepared) {
             let down = row.down_sql.as_deref().unwrap_or("");
             let took = if foreign_keys_off(dialect, down) {
                 let restore = self.foreign_keys_set(false).await?;
-                let result = self.roll_back_row(row, transactional, true).await;
+                let result = self
+                    .roll_back_row(row, statements, transactional, true)
+                    .await;
                 let restored = self.foreign_keys_set(restore).await;
                 let took = result?;
                 restored?;
                 took
             } else {
-                self.roll_back_row(row, transactional, false).await?
+                self.roll_back_row(row, statements, transactional, false)
+                    .await?
             };
             on_rolled_back(row, took);
             done.push(row.revision.clone());
@@ -550,55 +810,53 @@ impl<'g> Migration<'g> {
     async fn roll_back_row(
         &mut self,
         row: &AppliedRow,
+        statements: &[Statement],
         transactional: bool,
         check_foreign_keys: bool,
     ) -> Result<Duration, MigrateError> {
-        let dialect = self.conn.dialect();
-        {
-            let down = row.down_sql.as_deref().unwrap_or("");
-            let statements = split::split(down, split_dialect(dialect), 1);
-            let start = Instant::now();
-            self.begin(transactional).await?;
-            for (n, stmt) in statements.iter().enumerate() {
-                if let Err(e) = self.conn.execute(&stmt.sql).await {
-                    let message = database_message(&e);
-                    if transactional {
-                        let _ = self.finish(true, false).await;
-                    } else {
-                        let _ = self
-                            .table
-                            .update_state(
-                                &mut self.conn,
-                                &row.revision,
-                                "dirty-down",
-                                n as i64,
-                                Some(message.clone()),
-                                0,
-                            )
-                            .await;
-                    }
-                    return Err(MigrateError::MissingFailed {
-                        revision: row.revision.clone(),
-                        statement: stmt.sql.clone(),
-                        message,
-                    });
+        let start = Instant::now();
+        self.begin(transactional).await?;
+        for (n, stmt) in statements.iter().enumerate() {
+            if let Err(e) = self.conn.execute(&stmt.sql).await {
+                let message = database_message(&e);
+                if transactional {
+                    let _ = self.finish(true, false).await;
+                } else if n > 0 {
+                    // A first statement the database refused took no effect: the row stays
+                    // as it was.
+                    let _ = self
+                        .table
+                        .update_state(
+                            &mut self.conn,
+                            &row.revision,
+                            "dirty-down",
+                            n as i64,
+                            Some(message.clone()),
+                            0,
+                        )
+                        .await;
                 }
-            }
-            if check_foreign_keys && let Some(message) = self.foreign_key_violation().await? {
-                let _ = self.finish(transactional, false).await;
                 return Err(MigrateError::MissingFailed {
                     revision: row.revision.clone(),
-                    statement: "PRAGMA foreign_key_check".to_string(),
+                    statement: stmt.sql.clone(),
                     message,
                 });
             }
-            if let Err(e) = self.table.delete(&mut self.conn, &row.revision).await {
-                let _ = self.finish(transactional, false).await;
-                return Err(e.into());
-            }
-            self.finish(transactional, true).await?;
-            Ok(start.elapsed())
         }
+        if check_foreign_keys && let Some(message) = self.foreign_key_violation().await? {
+            let _ = self.finish(transactional, false).await;
+            return Err(MigrateError::MissingFailed {
+                revision: row.revision.clone(),
+                statement: "PRAGMA foreign_key_check".to_string(),
+                message,
+            });
+        }
+        if let Err(e) = self.table.delete(&mut self.conn, &row.revision).await {
+            let _ = self.finish(transactional, false).await;
+            return Err(e.into());
+        }
+        self.finish(transactional, true).await?;
+        Ok(start.elapsed())
     }
 
     /// Runs one step with its bookkeeping; on SQLite a section that starts with
@@ -607,9 +865,10 @@ impl<'g> Migration<'g> {
         &mut self,
         index: usize,
         direction: Direction,
+        statements: &[Statement],
         first_run: bool,
         report: &Report,
-    ) -> Result<Option<Duration>, MigrateError> {
+    ) -> Result<Outcome, MigrateError> {
         let rev = &self.graph.node(index).revision;
         let section = match direction {
             Direction::Up => Some(&rev.up),
@@ -618,12 +877,12 @@ impl<'g> Migration<'g> {
         let wants_off = section.is_some_and(|s| foreign_keys_off(self.conn.dialect(), &s.sql));
         if !wants_off {
             return self
-                .step_with(index, direction, first_run, report, false)
+                .step_with(index, direction, statements, first_run, report, false)
                 .await;
         }
         let restore = self.foreign_keys_set(false).await?;
         let result = self
-            .step_with(index, direction, first_run, report, true)
+            .step_with(index, direction, statements, first_run, report, true)
             .await;
         let restored = self.foreign_keys_set(restore).await;
         let result = result?;
@@ -668,20 +927,79 @@ impl<'g> Migration<'g> {
         }))
     }
 
+    /// Records a step that runs outside a transaction as dirty before its first statement, so
+    /// that a failure halfway, or a crash, leaves a trace of what ran. Returns the row as it
+    /// was before (down), to put back when the first statement is refused.
+    async fn mark_dirty(
+        &mut self,
+        rev: &Revision,
+        direction: Direction,
+    ) -> Result<Option<AppliedRow>, MigrateError> {
+        match direction {
+            Direction::Up => {
+                self.table
+                    .insert(&mut self.conn, &row(rev, "dirty", 0, Duration::ZERO))
+                    .await?;
+                Ok(None)
+            }
+            Direction::Down => {
+                let before = self
+                    .table
+                    .rows(&mut self.conn)
+                    .await?
+                    .into_iter()
+                    .find(|r| r.revision == rev.id);
+                self.table
+                    .update_state(&mut self.conn, &rev.id, "dirty-down", 0, None, 0)
+                    .await?;
+                Ok(before)
+            }
+        }
+    }
+
+    /// Takes back [`Self::mark_dirty`] after the database refused the step's first statement:
+    /// a refused statement takes no effect, so nothing of the step ran. Returns whether the
+    /// mark is gone.
+    async fn unmark_dirty(
+        &mut self,
+        rev: &Revision,
+        direction: Direction,
+        before: Option<&AppliedRow>,
+    ) -> bool {
+        let result = match (direction, before) {
+            (Direction::Up, _) => self.table.delete(&mut self.conn, &rev.id).await,
+            (Direction::Down, Some(row)) => {
+                self.table
+                    .update_state(
+                        &mut self.conn,
+                        &rev.id,
+                        &row.state,
+                        row.statements_done,
+                        row.error.clone(),
+                        row.duration_ms,
+                    )
+                    .await
+            }
+            (Direction::Down, None) => return false,
+        };
+        result.is_ok()
+    }
+
     async fn step_with(
         &mut self,
         index: usize,
         direction: Direction,
+        statements: &[Statement],
         first_run: bool,
         report: &Report,
         check_foreign_keys: bool,
-    ) -> Result<Option<Duration>, MigrateError> {
+    ) -> Result<Outcome, MigrateError> {
         let graph = self.graph;
         let rev = &graph.node(index).revision;
         let dialect = self.conn.dialect();
         // The down section runs the way the up section did: an index built CONCURRENTLY is
         // dropped CONCURRENTLY, outside a transaction too.
-        let transactional = rev.up.transaction && dialect != Dialect::MySql;
+        let transactional = runs_in_transaction(rev, dialect);
         let section = match direction {
             Direction::Up => Some(&rev.up),
             Direction::Down => rev.down.as_ref(),
@@ -693,75 +1011,61 @@ impl<'g> Migration<'g> {
             }
             .into());
         };
-        let statements = split::split(&section.sql, split_dialect(dialect), section.line + 1);
         let start = Instant::now();
+        let dirty = match direction {
+            Direction::Up => "dirty",
+            Direction::Down => "dirty-down",
+        };
 
-        self.begin(transactional).await?;
-        if transactional
-            && dialect == Dialect::Sqlite
-            && self.already_done(&rev.id, direction).await?
-        {
-            self.finish(true, true).await?;
-            return Ok(None);
-        }
-        if !transactional {
-            // Recorded first, as dirty, so a failure halfway leaves a trace of what ran.
-            let state = match direction {
-                Direction::Up => "dirty",
-                Direction::Down => "dirty-down",
-            };
-            match direction {
-                Direction::Up => {
-                    self.table
-                        .insert(&mut self.conn, &row(rev, state, 0, Duration::ZERO))
-                        .await?
-                }
-                Direction::Down => {
-                    self.table
-                        .update_state(&mut self.conn, &rev.id, state, 0, None, 0)
-                        .await?
-                }
+        let mut before = None;
+        if self.rechecks() {
+            match self.recheck_in_transaction(index, direction).await? {
+                Recheck::Run => {}
+                Recheck::AlreadyDone => return Ok(Outcome::AlreadyDone),
+                Recheck::Replan => return Ok(Outcome::Replan),
+            }
+            if !transactional {
+                // The dirty mark commits with the check; the statements run after it.
+                let marked = self.mark_dirty(rev, direction).await;
+                self.finish(true, marked.is_ok()).await?;
+                before = marked?;
+            }
+        } else {
+            self.begin(transactional).await?;
+            if !transactional {
+                before = self.mark_dirty(rev, direction).await?;
             }
         }
         for (n, stmt) in statements.iter().enumerate() {
             if let Err(e) = self.conn.execute(&stmt.sql).await {
                 let message = database_message(&e);
-                if transactional {
+                let left_dirty = if transactional {
                     let _ = self.finish(true, false).await;
+                    false
+                } else if n == 0 && self.unmark_dirty(rev, direction, before.as_ref()).await {
+                    false
                 } else {
-                    let state = match direction {
-                        Direction::Up => "dirty",
-                        Direction::Down => "dirty-down",
-                    };
                     let ms = elapsed_ms(start.elapsed());
                     let _ = self
                         .table
                         .update_state(
                             &mut self.conn,
                             &rev.id,
-                            state,
+                            dirty,
                             n as i64,
                             Some(message.clone()),
                             ms,
                         )
                         .await;
-                }
+                    true
+                };
                 return Err(statement_error(
-                    rev,
-                    stmt,
-                    message,
-                    first_run,
-                    !transactional,
-                    report,
+                    rev, direction, stmt, message, first_run, left_dirty, report,
                 ));
             }
             if !transactional {
-                let state = match direction {
-                    Direction::Up => "dirty",
-                    Direction::Down => "dirty-down",
-                };
                 self.table
-                    .update_state(&mut self.conn, &rev.id, state, n as i64 + 1, None, 0)
+                    .update_state(&mut self.conn, &rev.id, dirty, n as i64 + 1, None, 0)
                     .await?;
             }
         }
@@ -773,6 +1077,7 @@ impl<'g> Migration<'g> {
             };
             return Err(statement_error(
                 rev,
+                direction,
                 &check,
                 message,
                 first_run,
@@ -809,9 +1114,29 @@ impl<'g> Migration<'g> {
             return Err(e.into());
         }
         self.finish(transactional, true).await?;
-        Ok(Some(duration))
+        Ok(Outcome::Done(duration))
     }
 }
+
+/// What a step's check under the write lock found (see [`Migration::recheck`]).
+enum Recheck {
+    Run,
+    AlreadyDone,
+    Replan,
+}
+
+/// How a step ended.
+enum Outcome {
+    Done(Duration),
+    /// Another run did it first.
+    AlreadyDone,
+    /// Another run changed the database so that the step no longer follows from it.
+    Replan,
+}
+
+/// How many times a run plans again before it gives up on a database that other runs keep
+/// changing.
+const MAX_REPLANS: usize = 100;
 
 /// A plan made under the lock, ready to run.
 struct Pending {
@@ -819,26 +1144,74 @@ struct Pending {
     first_run: bool,
 }
 
+/// Splits and checks the section of every step of a plan (see [`section_statements`]).
+fn prepare(
+    graph: &RevisionGraph,
+    plan: &Plan,
+    dialect: Dialect,
+) -> Result<Vec<Vec<Statement>>, MigrateError> {
+    plan.steps
+        .iter()
+        .map(|s| {
+            section_statements(&graph.node(s.revision).revision, s.direction, dialect)
+                .map_err(|e| MigrateError::Section(Box::new(e)))
+        })
+        .collect()
+}
+
 impl Pending {
     /// Runs every step, then releases the lock whatever happened.
     async fn run<'g>(
         self,
         m: &mut Migration<'g>,
+        target: &Target,
+        direction: Direction,
         on_event: &mut dyn FnMut(Event<'g>),
     ) -> Result<Report, MigrateError> {
+        let mut report = Report::default();
+        let result = self
+            .run_steps(m, target, direction, on_event, &mut report)
+            .await;
+        let _ = m.table.unlock(&mut m.conn, m.options.lock).await;
+        result.map(|()| report)
+    }
+
+    /// Every section of the plan is split and checked before the first statement runs. When
+    /// another run changed the database under a step (see [`Migration::recheck`]), the rest
+    /// is planned again for the same target from what the database now holds, as running the
+    /// command again would; a relative target (`-1`, `+2`) stops there instead, since it was
+    /// relative to a state that is gone.
+    async fn run_steps<'g>(
+        mut self,
+        m: &mut Migration<'g>,
+        target: &Target,
+        direction: Direction,
+        on_event: &mut dyn FnMut(Event<'g>),
+        report: &mut Report,
+    ) -> Result<(), MigrateError> {
         let graph = m.graph;
+        let dialect = m.conn.dialect();
+        let mut prepared = prepare(graph, &self.plan, dialect)?;
         on_event(Event::Planned {
             steps: self.plan.steps.len(),
         });
-        let mut report = Report::default();
-        let mut result = Ok(());
-        for step in &self.plan.steps {
+        let mut replans = 0;
+        let mut next = 0;
+        while let Some(&step) = self.plan.steps.get(next) {
+            next += 1;
             let rev = &graph.node(step.revision).revision;
+            let statements = prepared.get(next - 1).map_or(&[][..], Vec::as_slice);
             match m
-                .step(step.revision, step.direction, self.first_run, &report)
-                .await
+                .step(
+                    step.revision,
+                    step.direction,
+                    statements,
+                    self.first_run,
+                    report,
+                )
+                .await?
             {
-                Ok(Some(duration)) => {
+                Outcome::Done(duration) => {
                     report
                         .steps
                         .push((rev.id.clone(), step.direction, duration));
@@ -848,15 +1221,65 @@ impl Pending {
                         duration,
                     });
                 }
-                Ok(None) => on_event(Event::AlreadyDone { revision: rev }),
-                Err(e) => {
-                    result = Err(e);
-                    break;
+                Outcome::AlreadyDone => on_event(Event::AlreadyDone { revision: rev }),
+                Outcome::Replan => {
+                    replans += 1;
+                    if target.anchor == Anchor::Current || replans > MAX_REPLANS {
+                        return Err(MigrateError::Changed {
+                            revision: rev.id.clone(),
+                            direction: step.direction,
+                        });
+                    }
+                    let state = state(&mut m.conn, &m.table, graph).await?;
+                    self.plan = match direction {
+                        Direction::Up => graph.plan_upgrade(&state.applied, target)?,
+                        Direction::Down => graph.plan_downgrade(&state.applied, target)?,
+                    };
+                    prepared = prepare(graph, &self.plan, dialect)?;
+                    next = 0;
+                    on_event(Event::Replanned {
+                        steps: self.plan.steps.len(),
+                    });
                 }
             }
         }
-        let _ = m.table.unlock(&mut m.conn, m.options.lock).await;
-        result.map(|()| report)
+        Ok(())
+    }
+}
+
+/// What `stamp` did: the plan it recorded, and with `--purge` the revisions the table
+/// recorded before it was emptied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamped {
+    pub plan: StampPlan,
+    pub purged: Vec<String>,
+}
+
+/// The row of a recorded revision named by its id or a unique prefix of it.
+fn recorded_id<'r>(ids: &[&'r str], revision: &str) -> Result<&'r str, MigrateError> {
+    if let Some(id) = ids.iter().find(|id| **id == revision) {
+        return Ok(id);
+    }
+    let matching: Vec<&str> = if revision.is_empty() {
+        Vec::new()
+    } else {
+        ids.iter()
+            .copied()
+            .filter(|id| id.starts_with(revision))
+            .collect()
+    };
+    match matching.as_slice() {
+        [id] => Ok(id),
+        [] => Err(MigrateError::NotRecorded(revision.to_string())),
+        several => {
+            let mut candidates: Vec<String> = several.iter().map(|id| id.to_string()).collect();
+            candidates.sort();
+            Err(ResolveError::AmbiguousPrefix {
+                prefix: revision.to_string(),
+                candidates,
+            }
+            .into())
+        }
     }
 }
 
@@ -933,6 +1356,7 @@ fn row(rev: &Revision, state: &str, statements: usize, duration: Duration) -> Ap
 
 fn statement_error(
     rev: &Revision,
+    direction: Direction,
     stmt: &Statement,
     message: String,
     first_run: bool,
@@ -941,10 +1365,13 @@ fn statement_error(
 ) -> MigrateError {
     MigrateError::Statement(Box::new(StatementFailure {
         revision: rev.id.clone(),
+        direction,
         path: rev.path.clone(),
         line: stmt.line,
         statement: stmt.sql.clone(),
-        exists_on_first_run: first_run && message.to_ascii_lowercase().contains("already exists"),
+        exists_on_first_run: direction == Direction::Up
+            && first_run
+            && message.to_ascii_lowercase().contains("already exists"),
         message,
         left_dirty,
         report: report.clone(),
@@ -987,6 +1414,61 @@ mod tests {
 
     fn t(s: &str) -> Target {
         s.parse().expect("target")
+    }
+
+    #[test]
+    fn a_section_is_refused_for_its_first_problem() {
+        let problem = |sql: &str| {
+            checked_statements(sql, 10, Dialect::Sqlite, true)
+                .map(|_| ())
+                .expect_err("refused")
+        };
+        let (line, p) = problem("SELECT 1;\nCOMMIT;\nSELECT 'oops;");
+        assert_eq!(line, 11);
+        assert!(
+            matches!(p, SectionProblem::TransactionControl { .. }),
+            "{p}"
+        );
+        let (line, p) = problem("SELECT 'oops;\nCOMMIT;");
+        assert_eq!(line, 10);
+        assert!(matches!(p, SectionProblem::Unterminated(_)), "{p}");
+        assert!(checked_statements("SELECT 1;\nCOMMIT;", 1, Dialect::Sqlite, false).is_ok());
+    }
+
+    #[test]
+    fn transaction_control_is_found_past_comments_and_in_any_case() {
+        for (sql, keyword) in [
+            ("COMMIT", "COMMIT"),
+            ("commit work", "COMMIT"),
+            ("begin immediate", "BEGIN"),
+            (
+                "START /* why */ TRANSACTION READ WRITE",
+                "START TRANSACTION",
+            ),
+            ("start -- why\n transaction", "START TRANSACTION"),
+            ("/* first */ ROLLBACK TO SAVEPOINT s", "ROLLBACK"),
+            ("end transaction", "END"),
+            ("SAVEPOINT s1", "SAVEPOINT"),
+            ("release s1", "RELEASE"),
+            ("abort", "ABORT"),
+            ("PREPARE TRANSACTION 'x'", "PREPARE TRANSACTION"),
+        ] {
+            assert_eq!(
+                transaction_control(sql).as_deref(),
+                Some(keyword),
+                "{sql:?}"
+            );
+        }
+        for sql in [
+            "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END",
+            "PREPARE q AS SELECT 1",
+            "START_TIME",
+            "INSERT INTO commit_log VALUES (1)",
+            "/* COMMIT */ SELECT 1",
+            "",
+        ] {
+            assert_eq!(transaction_control(sql), None, "{sql:?}");
+        }
     }
 
     #[tokio::test]
@@ -1056,13 +1538,13 @@ mod tests {
     async fn stamp_records_without_running_and_purge_empties_first() {
         let g = graph(&[A, B]);
         let mut m = memory(&g).await;
-        let plan = m.stamp(&t("head"), false).await.expect("stamp");
+        let plan = m.stamp(&t("head"), false).await.expect("stamp").plan;
         assert_eq!(plan.add.len(), 2);
         m.conn
             .execute("SELECT * FROM a")
             .await
             .expect_err("stamp ran no SQL");
-        let plan = m.stamp(&t("a1"), true).await.expect("purge");
+        let plan = m.stamp(&t("a1"), true).await.expect("purge").plan;
         assert_eq!(plan.add.len(), 1);
         let s = state(&mut m.conn, &m.table, &g).await.expect("state");
         assert_eq!(s.rows.len(), 1);

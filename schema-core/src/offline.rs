@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 use crate::checksum::checksum;
 use crate::db::{Dialect, VersionTable};
 use crate::graph::RevisionGraph;
+use crate::migrate::{SectionError, runs_in_transaction, section_statements};
 use crate::plan::{Direction, Plan};
-use crate::split::{self, Statement};
+use crate::split::Statement;
 
 /// A string literal in the dialect: quotes doubled, and backslashes too where MySQL's default
 /// mode treats them as escapes.
@@ -17,14 +18,6 @@ fn literal(s: &str, dialect: Dialect) -> String {
         out = out.replace('\\', "\\\\");
     }
     format!("'{out}'")
-}
-
-fn split_dialect(d: Dialect) -> split::Dialect {
-    match d {
-        Dialect::Sqlite => split::Dialect::Sqlite,
-        Dialect::Postgres => split::Dialect::Postgres,
-        Dialect::MySql => split::Dialect::MySql,
-    }
 }
 
 /// One statement as the client reads it. The mysql client splits at every `;`, so a body
@@ -38,14 +31,15 @@ fn push_statement(out: &mut String, stmt: &Statement, dialect: Dialect) {
 }
 
 /// The script for a plan: version-table creation, then each step in its own transaction where
-/// the database has transactional DDL, with its bookkeeping.
+/// the database has transactional DDL, with its bookkeeping. Refused, like `up`, when a section
+/// of the plan cannot run as written (see [`section_statements`]).
 pub fn script(
     graph: &RevisionGraph,
     plan: &Plan,
     dialect: Dialect,
     table: &VersionTable,
     generated_at: &str,
-) -> String {
+) -> Result<String, SectionError> {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -77,7 +71,7 @@ pub fn script(
     };
     for step in &plan.steps {
         let rev = &graph.node(step.revision).revision;
-        let transactional = rev.up.transaction && dialect != Dialect::MySql;
+        let transactional = runs_in_transaction(rev, dialect);
         let (verb, section) = match step.direction {
             Direction::Up => ("Applying", Some(&rev.up)),
             Direction::Down => ("Rolling back", rev.down.as_ref()),
@@ -99,9 +93,7 @@ pub fn script(
         if transactional {
             out.push_str("BEGIN;\n");
         }
-        let statements = section.map_or_else(Vec::new, |section| {
-            split::split(&section.sql, split_dialect(dialect), section.line + 1)
-        });
+        let statements = section_statements(rev, step.direction, dialect)?;
         for stmt in &statements {
             push_statement(&mut out, stmt, dialect);
         }
@@ -141,7 +133,7 @@ pub fn script(
         }
         out.push('\n');
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -162,11 +154,12 @@ mod tests {
         let plan = g
             .plan_upgrade(&g.empty_set(), &"head".parse().expect("target"))
             .expect("plan");
-        let s = script(&g, &plan, Dialect::Postgres, &VersionTable::new("v"), "now");
+        let s =
+            script(&g, &plan, Dialect::Postgres, &VersionTable::new("v"), "now").expect("script");
         assert!(s.contains("CREATE TABLE IF NOT EXISTS \"v\" ("));
         assert_eq!(s.matches("BEGIN;").count(), 2);
         assert!(s.contains("INSERT INTO \"v\" (revision"));
-        let m = script(&g, &plan, Dialect::MySql, &VersionTable::new("v"), "now");
+        let m = script(&g, &plan, Dialect::MySql, &VersionTable::new("v"), "now").expect("script");
         assert!(!m.contains("BEGIN;"));
         assert!(m.contains("INSERT IGNORE INTO `v_meta`"));
     }

@@ -55,6 +55,27 @@ pub struct Statement {
 /// line itself is not a statement, and the rest of it after `xx` is ignored, as in the mysql client.
 #[must_use]
 pub fn split(sql: &str, dialect: Dialect, first_line: usize) -> Vec<Statement> {
+    splitter(sql, dialect, first_line).out
+}
+
+/// Like [`split`], but refuses input the database cannot run as written: an unterminated string,
+/// quoted identifier, dollar-quoted body or block comment (SQLite's end-of-input comment
+/// included: in a revision it swallows the statements the author meant to run), a trigger or
+/// routine whose `BEGIN` block is never closed, or a last statement that a MySQL `DELIMITER`
+/// never ends. The error is the first such place.
+pub fn split_checked(
+    sql: &str,
+    dialect: Dialect,
+    first_line: usize,
+) -> Result<Vec<Statement>, SplitError> {
+    let splitter = splitter(sql, dialect, first_line);
+    match splitter.error {
+        Some(e) => Err(e),
+        None => Ok(splitter.out),
+    }
+}
+
+fn splitter(sql: &str, dialect: Dialect, first_line: usize) -> Splitter<'_> {
     let mut splitter = Splitter {
         lexer: Lexer {
             src: sql.as_bytes(),
@@ -63,9 +84,37 @@ pub fn split(sql: &str, dialect: Dialect, first_line: usize) -> Vec<Statement> {
         delimiter: None,
         first_line,
         out: Vec::new(),
+        error: None,
     };
     splitter.run();
-    splitter.out
+    splitter
+}
+
+/// Why a section cannot be split as written ([`split_checked`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}")]
+pub struct SplitError {
+    /// The line where the unterminated thing starts, counted like [`Statement::line`].
+    pub line: usize,
+    pub kind: Unterminated,
+}
+
+/// What is left open at the end of the input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Unterminated {
+    #[error("unterminated quote: the {0} opened here is never closed")]
+    Quote(&'static str),
+    #[error("unterminated block comment: the `/*` opened here is never closed by `*/`")]
+    BlockComment,
+    #[error("unterminated dollar quote: the `{0}` opened here is never closed by another `{0}`")]
+    DollarQuote(String),
+    #[error("unterminated block: the `BEGIN` of the statement starting here has no matching `END`")]
+    Block,
+    #[error(
+        "unterminated DELIMITER block: the statement starting here is not ended by the delimiter `{0}`"
+    )]
+    Delimiter(String),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,30 +290,15 @@ impl Lexer<'_> {
 
     fn block_comment(&self, pos: usize) -> (Kind, usize) {
         let d = self.dialect;
-        let executable = d == Dialect::MySql
-            && (self.at(pos + 2) == Some(b'!') || self.starts_with_at(pos + 2, b"M!"));
-        let nests = d == Dialect::Postgres && !executable;
-        let mut depth = 1usize;
-        let mut i = pos + 2;
-        while i < self.src.len() {
-            if self.starts_with_at(i, b"*/") {
-                depth -= 1;
-                i += 2;
-                if depth == 0 {
-                    let kind = if executable {
-                        // `/*!40101 SET NAMES utf8 */` is run by MySQL: it is a statement.
-                        Kind::Opaque
-                    } else {
-                        Kind::Comment
-                    };
-                    return (kind, i);
-                }
-            } else if nests && self.starts_with_at(i, b"/*") {
-                depth += 1;
-                i += 2;
+        let executable = self.executable_comment(pos);
+        if let Some(end) = self.block_comment_end(pos) {
+            let kind = if executable {
+                // `/*!40101 SET NAMES utf8 */` is run by MySQL: it is a statement.
+                Kind::Opaque
             } else {
-                i += 1;
-            }
+                Kind::Comment
+            };
+            return (kind, end);
         }
         // Unterminated. SQLite accepts that; elsewhere the database should see it and complain.
         let kind = if d == Dialect::Sqlite && !executable {
@@ -273,6 +307,76 @@ impl Lexer<'_> {
             Kind::Opaque
         };
         (kind, self.src.len())
+    }
+
+    /// MySQL's `/*! … */` and `/*M! … */`, which the server runs.
+    fn executable_comment(&self, pos: usize) -> bool {
+        self.dialect == Dialect::MySql
+            && (self.at(pos + 2) == Some(b'!') || self.starts_with_at(pos + 2, b"M!"))
+    }
+
+    /// The end (after `*/`) of the block comment starting at `pos`, or `None` when it is not
+    /// closed.
+    fn block_comment_end(&self, pos: usize) -> Option<usize> {
+        let nests = self.dialect == Dialect::Postgres && !self.executable_comment(pos);
+        let mut depth = 1usize;
+        let mut i = pos + 2;
+        while i < self.src.len() {
+            if self.starts_with_at(i, b"*/") {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return Some(i);
+                }
+            } else if nests && self.starts_with_at(i, b"/*") {
+                depth += 1;
+                i += 2;
+            } else {
+                i += 1;
+            }
+        }
+        None
+    }
+
+    /// What `tok`, a token running to the end of the input, leaves open, if anything.
+    fn unterminated(&self, tok: Token) -> Option<Unterminated> {
+        if tok.end < self.src.len() || !matches!(tok.kind, Kind::Opaque | Kind::Comment) {
+            return None;
+        }
+        let d = self.dialect;
+        let open = |quote: u8, backslash: bool, from: usize| !self.quoted(from, quote, backslash).1;
+        let found = match self.at(tok.start)? {
+            b'\'' => open(b'\'', d == Dialect::MySql, tok.start + 1).then_some("string `'`"),
+            b'"' => open(b'"', d == Dialect::MySql, tok.start + 1).then_some("quote `\"`"),
+            b'`' if d != Dialect::Postgres => {
+                open(b'`', false, tok.start + 1).then_some("quoted identifier `` ` ``")
+            }
+            b'[' if d == Dialect::Sqlite => {
+                let rest = self.src.get(tok.start + 1..).unwrap_or_default();
+                find(rest, b"]")
+                    .is_none()
+                    .then_some("quoted identifier `[`")
+            }
+            b'e' | b'E' if d == Dialect::Postgres && self.at(tok.start + 1) == Some(b'\'') => {
+                open(b'\'', true, tok.start + 2).then_some("string `E'`")
+            }
+            b'/' if self.at(tok.start + 1) == Some(b'*') => {
+                return self
+                    .block_comment_end(tok.start)
+                    .is_none()
+                    .then_some(Unterminated::BlockComment);
+            }
+            b'$' if d == Dialect::Postgres => {
+                let text = self.src.get(tok.start..tok.end).unwrap_or_default();
+                let tag_len = text.iter().skip(1).position(|&c| c == b'$')? + 2;
+                let tag = text.get(..tag_len)?;
+                let closed = text.len() >= 2 * tag_len && text.ends_with(tag);
+                return (!closed)
+                    .then(|| Unterminated::DollarQuote(String::from_utf8_lossy(tag).into_owned()));
+            }
+            _ => None,
+        };
+        found.map(Unterminated::Quote)
     }
 
     /// PostgreSQL: `$1` (a parameter), `$$…$$` / `$tag$…$tag$` (a dollar-quoted body), or `$`.
@@ -543,6 +647,8 @@ struct Splitter<'a> {
     delimiter: Option<Vec<u8>>,
     first_line: usize,
     out: Vec<Statement>,
+    /// The first thing found left open (see [`split_checked`]).
+    error: Option<SplitError>,
 }
 
 fn count_newlines(bytes: &[u8]) -> usize {
@@ -601,10 +707,31 @@ impl Splitter<'_> {
                     at_line_start = false;
                 }
             }
+            if let Some(kind) = self.lexer.unterminated(tok) {
+                self.fail(newlines, kind);
+            }
             newlines = newlines.saturating_add(count_newlines(self.text(tok)));
             pos = tok.end;
         }
+        if let Some((_, start)) = st.first {
+            if let Some(delimiter) = &self.delimiter {
+                let delimiter = String::from_utf8_lossy(delimiter).into_owned();
+                self.fail(start, Unterminated::Delimiter(delimiter));
+            } else if !st.blocks.is_empty() {
+                self.fail(start, Unterminated::Block);
+            }
+        }
         self.finish(&mut st);
+    }
+
+    /// Records what is left open `newlines` lines into the input, unless something was before.
+    fn fail(&mut self, newlines: usize, kind: Unterminated) {
+        if self.error.is_none() {
+            self.error = Some(SplitError {
+                line: self.first_line.saturating_add(newlines),
+                kind,
+            });
+        }
     }
 
     fn can_end(&self, st: &Pending) -> bool {
@@ -1944,6 +2071,116 @@ $body$;
                 "{input:?}"
             );
             last_line = s.line;
+        }
+    }
+
+    // --- split_checked ------------------------------------------------------------------------
+
+    fn refused(sql: &str, d: Dialect) -> SplitError {
+        match split_checked(sql, d, 10) {
+            Err(e) => e,
+            Ok(v) => panic!("{d:?}: {sql:?} was split into {v:?}"),
+        }
+    }
+
+    #[test]
+    fn unterminated_quotes_and_comments_are_refused_with_the_line_they_start_on() {
+        for d in ALL {
+            for (sql, kind) in [
+                ("SELECT 1;\nSELECT 'oops;\nSELECT 2;", "quote"),
+                ("SELECT 1;\nSELECT \"oops;\nSELECT 2;", "quote"),
+                ("SELECT 1;\n/* never closed\nSELECT 2;", "comment"),
+            ] {
+                let e = refused(sql, d);
+                assert_eq!(e.line, 11, "{d:?} {sql:?}");
+                assert!(e.to_string().contains(kind), "{d:?}: {e}");
+                assert!(e.to_string().starts_with("unterminated"), "{e}");
+            }
+        }
+        assert_eq!(refused("SELECT 1;\nSELECT [a;", Dialect::Sqlite).line, 11);
+        assert_eq!(refused("SELECT `a;", Dialect::MySql).line, 10);
+        assert_eq!(refused("SELECT 'it\\'s;", Dialect::MySql).line, 10);
+        assert_eq!(refused("SELECT E'it\\';", Dialect::Postgres).line, 10);
+        assert_eq!(
+            refused("/* a /* b */\nSELECT 1;", Dialect::Postgres).line,
+            10
+        );
+        let e = refused(
+            "SELECT 1;\n\nCREATE FUNCTION f() AS $body$ SELECT 1;",
+            Dialect::Postgres,
+        );
+        assert_eq!(
+            (e.line, e.kind),
+            (12, Unterminated::DollarQuote("$body$".into()))
+        );
+    }
+
+    #[test]
+    fn an_unclosed_block_or_delimiter_is_refused_at_its_statement() {
+        let e = refused(
+            "SELECT 1;\nCREATE TRIGGER t AFTER INSERT ON a BEGIN\n  SELECT 1;\n",
+            Dialect::Sqlite,
+        );
+        assert_eq!((e.line, e.kind), (11, Unterminated::Block));
+        let e = refused(
+            "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; END;\n",
+            Dialect::MySql,
+        );
+        assert_eq!((e.line, e.kind), (11, Unterminated::Delimiter("$$".into())));
+    }
+
+    #[test]
+    fn well_formed_input_splits_as_split_does() {
+        for (sql, d) in [
+            ("SELECT 'a;b'; SELECT \"c\" -- end", Dialect::Postgres),
+            (
+                "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nSELECT $1;",
+                Dialect::Postgres,
+            ),
+            ("/* a /* nested */ b */ SELECT 1;", Dialect::Postgres),
+            ("SELECT '$$'; SELECT 1", Dialect::Postgres),
+            (
+                "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END;\nSELECT [x] FROM a",
+                Dialect::Sqlite,
+            ),
+            (
+                "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; END$$\nDELIMITER ;\nSELECT 'it\\'s'; # c",
+                Dialect::MySql,
+            ),
+            (
+                "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; END$$\n",
+                Dialect::MySql,
+            ),
+            ("/*!40101 SET NAMES utf8 */;", Dialect::MySql),
+            ("", Dialect::Sqlite),
+            // Transaction statements and CASE … END are no blocks, even last and unended.
+            ("BEGIN;\nCREATE TABLE t (id int);\nCOMMIT", Dialect::Sqlite),
+            ("BEGIN;\nSELECT 1;\nEND", Dialect::Postgres),
+            ("BEGIN;\nSELECT 1;\nCOMMIT", Dialect::MySql),
+            ("SELECT CASE WHEN 1 THEN 2 END", Dialect::Sqlite),
+            ("SELECT CASE WHEN 1 THEN 2 END", Dialect::Postgres),
+            ("SELECT CASE WHEN 1 THEN 2 END", Dialect::MySql),
+            (
+                "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT CASE WHEN 1 THEN 2 END; END",
+                Dialect::Sqlite,
+            ),
+            (
+                "CREATE PROCEDURE p() BEGIN IF 1 THEN SELECT 1; END IF; END",
+                Dialect::MySql,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END",
+                Dialect::Postgres,
+            ),
+            ("SELECT 'it''s', \"a\"\"b\", $q$x$q$", Dialect::Postgres),
+            ("SELECT 'a' -- it's", Dialect::Sqlite),
+            ("SELECT 1 # it's", Dialect::MySql),
+        ] {
+            assert_eq!(
+                split_checked(sql, d, 1),
+                Ok(split(sql, d, 1)),
+                "{d:?}: {sql:?}"
+            );
         }
     }
 }

@@ -9,6 +9,7 @@ mod database;
 mod hooks;
 mod malformed;
 mod offline;
+mod runner;
 mod servers;
 mod smoke;
 mod sync;

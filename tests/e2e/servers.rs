@@ -27,7 +27,7 @@ const VERSION_TABLES: [&str; 2] = ["schema_version", "schema_version_meta"];
 
 /// The text of a revision file: header, up section (its marker followed by `up_options`,
 /// e.g. ` transaction:false`) and, unless `None`, a down section.
-fn revision_text(
+pub(super) fn revision_text(
     id: &str,
     revises: &str,
     up_options: &str,
@@ -44,12 +44,12 @@ fn revision_text(
 }
 
 /// The file name of a revision written by [`write_revision`].
-fn file_name(id: &str) -> String {
+pub(super) fn file_name(id: &str) -> String {
     format!("{id}_r_{id}.sql")
 }
 
 /// Writes `migrations/<id>_r_<id>.sql` and returns its text.
-fn write_revision(
+pub(super) fn write_revision(
     p: &TestProject,
     id: &str,
     revises: &str,
@@ -64,7 +64,7 @@ fn write_revision(
 
 /// The 1-based line of the first line of `text` that contains `needle`.
 #[track_caller]
-fn line_of(text: &str, needle: &str) -> usize {
+pub(super) fn line_of(text: &str, needle: &str) -> usize {
     text.lines()
         .position(|l| l.contains(needle))
         .unwrap_or_else(|| panic!("{needle:?} is not in\n{text}"))
@@ -82,7 +82,7 @@ fn table_down(id: &str) -> String {
     format!("DROP TABLE t_{id};")
 }
 
-fn write_table_revision(p: &TestProject, id: &str, revises: &str) -> String {
+pub(super) fn write_table_revision(p: &TestProject, id: &str, revises: &str) -> String {
     write_revision(p, id, revises, "", &table_up(id), Some(&table_down(id)))
 }
 
@@ -128,7 +128,7 @@ fn current(p: &TestProject, url: &str) -> Vec<String> {
 
 /// The revisions the version table records, sorted.
 #[track_caller]
-fn recorded(db: &TestDatabase) -> Vec<String> {
+pub(super) fn recorded(db: &TestDatabase) -> Vec<String> {
     db.query("SELECT revision FROM schema_version ORDER BY revision")
         .lines()
         .map(str::to_owned)
@@ -138,7 +138,7 @@ fn recorded(db: &TestDatabase) -> Vec<String> {
 /// `(state, statements_done, error)` of one row of the version table (`error` empty when
 /// NULL).
 #[track_caller]
-fn version_row(db: &TestDatabase, id: &str) -> (String, i64, String) {
+pub(super) fn version_row(db: &TestDatabase, id: &str) -> (String, i64, String) {
     let out = db.query(&format!(
         "SELECT state, statements_done, COALESCE(error, '') FROM schema_version WHERE revision = '{id}'"
     ));
@@ -159,7 +159,7 @@ fn sorted<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Vec<String> {
 }
 
 /// The version tables and `t_<id>` of each id, sorted.
-fn tables_for(ids: &[&str]) -> Vec<String> {
+pub(super) fn tables_for(ids: &[&str]) -> Vec<String> {
     sorted(
         VERSION_TABLES
             .iter()

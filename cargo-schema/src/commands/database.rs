@@ -164,6 +164,17 @@ fn reporter(out: Out) -> impl FnMut(Event<'_>) {
                 "Skipped",
                 format!("{} (another run did it first)", revision.id),
             ),
+            Event::Replanned { steps } => {
+                if let Some(b) = &bar {
+                    b.set_length(b.position() + steps as u64);
+                }
+                (
+                    "Replanned",
+                    format!(
+                        "another run changed the database: {steps} step(s) left for the same target"
+                    ),
+                )
+            }
         };
         match &bar {
             Some(b) => {
@@ -275,16 +286,15 @@ fn offline(
     );
     let table = VersionTable::new(&project.config.version_table);
     table.check_name(url.dialect)?;
-    print!(
-        "{}",
-        schema_core::offline::script(
-            graph,
-            &plan,
-            url.dialect,
-            &table,
-            &schema_core::scaffold::now()
-        )
-    );
+    let script = schema_core::offline::script(
+        graph,
+        &plan,
+        url.dialect,
+        &table,
+        &schema_core::scaffold::now(),
+    )
+    .map_err(crate::error::section_error)?;
+    print!("{script}");
     Ok(())
 }
 
@@ -426,10 +436,12 @@ pub fn current(project: &Project, global: &GlobalArgs, out: Out) -> Result<(), C
             ));
         }
         if out.verbose {
+            // The list under its heading, on stdout like the current revisions above it, so
+            // that `current -v > file` reads the same as the terminal.
             if pending.is_empty() {
-                eprintln!("nothing pending");
+                println!("pending: none");
             } else {
-                eprintln!("pending ({}):", pending.len());
+                println!("pending ({}):", pending.len());
                 for &p in &pending {
                     let n = graph.node(p);
                     println!(
@@ -462,16 +474,27 @@ pub fn stamp(
     };
     block_on(async {
         let mut m = migration(project, global, out, options, &args.lock.timeout).await?;
-        let plan = m.stamp(&target, args.purge).await;
+        let stamped = m.stamp(&target, args.purge).await;
         m.conn.close().await;
-        let plan = plan?;
+        let stamped = stamped?;
+        if !stamped.purged.is_empty() {
+            out.status(
+                "Purged",
+                format!(
+                    "{} revision(s) from the version table: {}",
+                    stamped.purged.len(),
+                    stamped.purged.join(", ")
+                ),
+            );
+        }
+        let plan = stamped.plan;
         for &r in &plan.remove {
             out.status("Unstamped", project.graph.id(r));
         }
         for &a in &plan.add {
             out.status("Stamped", project.graph.id(a));
         }
-        if plan.add.is_empty() && plan.remove.is_empty() {
+        if plan.add.is_empty() && plan.remove.is_empty() && stamped.purged.is_empty() {
             out.status(
                 "Fresh",
                 format!("the version table already records `{target}`"),
@@ -509,7 +532,7 @@ pub fn repair(
             return Ok(());
         }
         let result = match &args.revision {
-            Some(rev) => m.repair(rev, args.applied).await.map(|()| {
+            Some(rev) => m.repair(rev, args.applied).await.map(|rev| {
                 let what = if args.applied {
                     "applied"
                 } else {
@@ -545,6 +568,7 @@ pub fn check(
     let mut findings = check::check_files(graph);
     let database = configured_url(project, global, out)?;
     let url = resolve_url(project, global, out)?;
+    findings.extend(check::check_sections(graph, url.dialect));
     let mut notes = Vec::new();
     block_on(async {
         if let Some(url) = &database {
@@ -641,6 +665,7 @@ pub fn check(
                 Finding::Drift { .. } => "`cargo schema new --autogenerate -m MSG` writes the revision that makes up the difference (or change the declared schema)".to_string(),
                 Finding::Declared { .. } => "fix the declared schema (`schema` in [package.metadata.schema])".to_string(),
                 Finding::DriftUnchecked { help, .. } => help.clone().unwrap_or_default(),
+                Finding::Section(e) => crate::error::section_help(e),
                 _ => String::new(),
             }]
             .into_iter()
