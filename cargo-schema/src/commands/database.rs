@@ -477,6 +477,9 @@ pub fn check(
                     .to_string(),
             );
         }
+        // Scratch databases earlier runs left on the server: this machine's are dropped, the
+        // others listed.
+        super::autogen::warn_scratch_leftovers(&url, out).await;
         if let Some(schema) = &project.config.schema {
             findings.extend(drift(graph, &url, schema).await);
         }
@@ -485,8 +488,14 @@ pub fn check(
                 Ok(place) => notes.push(format!(
                     "round trip (up, down to base, up) passed on {place}"
                 )),
-                Err(e) => findings.push(Finding::Roundtrip {
+                Err(schema_core::autogen::AutogenError::Migrate(e)) => {
+                    findings.push(Finding::Roundtrip {
+                        error: e.to_string(),
+                    })
+                }
+                Err(e) => findings.push(Finding::RoundtripUnchecked {
                     error: e.to_string(),
+                    help: e.help(),
                 }),
             }
         }
@@ -552,10 +561,8 @@ pub fn check(
                 Finding::Edited(_) => "restore the file and write a new revision for the change; `cargo schema repair --checksums` accepts it as is".to_string(),
                 Finding::Dirty { .. } => "`cargo schema up` says how to resolve it".to_string(),
                 Finding::CantLocate { .. } => "check out the branch that has these revisions, or run `cargo schema sync`".to_string(),
-                Finding::Roundtrip { error } if error == "interrupted" => {
-                    "the scratch database was dropped".to_string()
-                }
                 Finding::Roundtrip { .. } => "every down section must undo its up section".to_string(),
+                Finding::RoundtripUnchecked { help, .. } => help.clone().unwrap_or_default(),
                 Finding::Drift { .. } => "`cargo schema new --autogenerate -m MSG` writes the revision that makes up the difference (or change the declared schema)".to_string(),
                 Finding::Declared { .. } => "fix the declared schema (`schema` in [package.metadata.schema])".to_string(),
                 Finding::DriftUnchecked { help, .. } => help.clone().unwrap_or_default(),
@@ -591,6 +598,12 @@ async fn drift(
             schema: crate::project::relative(schema),
             differences: changes.iter().map(|c| c.describe()).collect(),
         }],
+        Err(AutogenError::Refused { path, refused }) => refused
+            .iter()
+            .map(|r| Finding::Declared {
+                error: r.message(&path),
+            })
+            .collect(),
         Err(
             e @ (AutogenError::Declared { .. }
             | AutogenError::MissingReference { .. }
