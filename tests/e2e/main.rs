@@ -8,6 +8,7 @@ mod database;
 mod hooks;
 mod malformed;
 mod offline;
+mod scratch;
 mod servers;
 mod smoke;
 mod sync;

@@ -481,13 +481,17 @@ pub fn check(
         // others listed.
         super::autogen::warn_scratch_leftovers(&url, out).await;
         if let Some(schema) = &project.config.schema {
-            findings.extend(drift(graph, &url, schema).await);
+            findings.extend(drift(graph, &url, schema).await?);
         }
         if args.roundtrip {
             match check::roundtrip(graph, &url).await {
                 Ok(place) => notes.push(format!(
                     "round trip (up, down to base, up) passed on {place}"
                 )),
+                // Ctrl-C or SIGTERM ends the command (the scratch database is dropped).
+                Err(e @ schema_core::autogen::AutogenError::Interrupted { .. }) => {
+                    return Err(e.into());
+                }
                 Err(schema_core::autogen::AutogenError::Migrate(e)) => {
                     findings.push(Finding::Roundtrip {
                         error: e.to_string(),
@@ -584,7 +588,7 @@ async fn drift(
     graph: &schema_core::RevisionGraph,
     server: &DatabaseUrl,
     schema: &std::path::Path,
-) -> Vec<schema_core::check::Finding> {
+) -> Result<Vec<schema_core::check::Finding>, CliError> {
     use schema_core::autogen::{AutogenError, Renames, diff::diff, generate};
     use schema_core::check::Finding;
     let compared = async {
@@ -592,7 +596,9 @@ async fn drift(
         let built = generate::at_heads(server, graph).await?;
         Ok::<_, schema_core::autogen::AutogenError>(diff(&built, &declared, &Renames::default()))
     };
-    match compared.await {
+    Ok(match compared.await {
+        // Ctrl-C or SIGTERM ends the command (the scratch database is dropped).
+        Err(e @ AutogenError::Interrupted { .. }) => return Err(e.into()),
         Ok(changes) if changes.is_empty() => Vec::new(),
         Ok(changes) => vec![Finding::Drift {
             schema: crate::project::relative(schema),
@@ -615,7 +621,7 @@ async fn drift(
             error: e.to_string(),
             help: e.help(),
         }],
-    }
+    })
 }
 
 /// The applied revisions, when a database is configured (or the default `dev.db` exists) and

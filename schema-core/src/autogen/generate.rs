@@ -172,8 +172,13 @@ pub async fn declared(server: &DatabaseUrl, path: &Path) -> Result<Schema, Autog
         message: e.to_string(),
     })?;
     let statements = crate::split::split(&text, crate::migrate::split_dialect(server.dialect), 1);
-    // Before connecting: what is refused whatever the server holds.
-    let refused = refusals(server.dialect, &statements, &[]);
+    // Before the scratch database exists. On MySQL/MariaDB a name qualified by any database
+    // on the server (`devdb.users`) is refused too, so the server is asked which there are.
+    let databases = match server.dialect {
+        Dialect::MySql => server_databases(server).await?,
+        _ => Vec::new(),
+    };
+    let refused = refusals(server.dialect, &statements, &databases);
     if !refused.is_empty() {
         return Err(AutogenError::Refused {
             path: path.to_path_buf(),
@@ -209,6 +214,20 @@ pub async fn declared(server: &DatabaseUrl, path: &Path) -> Result<Schema, Autog
     Ok(schema)
 }
 
+/// The databases on a MySQL/MariaDB server (lower case), as far as the user may see.
+async fn server_databases(server: &DatabaseUrl) -> Result<Vec<String>, AutogenError> {
+    let mut conn = Conn::connect(server).await?;
+    let names = conn
+        .fetch_strings("SELECT schema_name FROM information_schema.schemata")
+        .await;
+    conn.close().await;
+    Ok(names?
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+        .map(|n| n.to_lowercase())
+        .collect())
+}
+
 /// Every statement of `statements` that [`super::confine::refusal`] refuses.
 fn refusals(
     dialect: Dialect,
@@ -238,24 +257,6 @@ async fn load(
 ) -> Result<(), AutogenError> {
     let dialect = conn.dialect();
     let scratch_name = scratch.name().unwrap_or_default().to_string();
-    if dialect == Dialect::MySql {
-        // Names qualified by another database on the server are refused before anything runs.
-        let others: Vec<String> = conn
-            .fetch_strings("SELECT schema_name FROM information_schema.schemata")
-            .await?
-            .into_iter()
-            .filter_map(|row| row.into_iter().next().flatten())
-            .map(|n| n.to_lowercase())
-            .filter(|n| *n != scratch_name)
-            .collect();
-        let refused = refusals(dialect, statements, &others);
-        if !refused.is_empty() {
-            return Err(AutogenError::Refused {
-                path: path.to_path_buf(),
-                refused,
-            });
-        }
-    }
     if dialect == Dialect::Postgres {
         conn.execute("BEGIN").await.map_err(|e| DbError::Query {
             message: crate::db::database_message(&e),
