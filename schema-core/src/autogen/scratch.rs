@@ -11,6 +11,11 @@
 //! (`cargo_schema_scratch_<12 hex>`, `cargo_schema_check_<12 hex>`), is never dropped: it is
 //! listed when no session uses it.
 
+#[cfg(unix)]
+use std::sync::OnceLock;
+#[cfg(unix)]
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
 use sha2::{Digest, Sha256};
 
 use crate::db::{Conn, DatabaseUrl, DbError, Dialect, UrlSource};
@@ -352,22 +357,78 @@ impl Scratch {
     }
 }
 
-/// Ctrl-C and SIGTERM (what `timeout`, CI runners and container stops send), listened to from
-/// [`Stop::listen`] on: a signal that arrives before [`Stop::wait`] is polled is not lost.
+/// Signals received while a scratch database existed, counted by the listener thread.
+#[cfg(unix)]
+static RECEIVED: AtomicU64 = AtomicU64::new(0);
+/// How many [`Stop`]s are alive: scratch databases being created, used or dropped.
+#[cfg(unix)]
+static ACTIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// Starts, once per process, the thread that receives SIGINT and SIGTERM; whether it runs.
+///
+/// Why a thread of its own: tokio never gives a signal back to the system once something
+/// listened to it, so a Ctrl-C or SIGTERM after the last scratch database was dropped would
+/// otherwise be swallowed and the process would go on. The thread ends the process as the
+/// signal would have (exit 130 or 143) when no scratch database exists, and otherwise tells
+/// the [`Stop`]s, whose owners drop their databases and report the interruption.
+#[cfg(unix)]
+fn listening() -> bool {
+    static LISTENING: OnceLock<bool> = OnceLock::new();
+    *LISTENING.get_or_init(|| {
+        let (ready, started) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("cargo-schema-signals".into())
+            .spawn(move || {
+                use tokio::signal::unix::{SignalKind, signal};
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    let _ = ready.send(false);
+                    return;
+                };
+                rt.block_on(async move {
+                    let (Ok(mut int), Ok(mut term)) = (
+                        signal(SignalKind::interrupt()),
+                        signal(SignalKind::terminate()),
+                    ) else {
+                        let _ = ready.send(false);
+                        return;
+                    };
+                    let _ = ready.send(true);
+                    loop {
+                        let code = tokio::select! {
+                            _ = int.recv() => 130,
+                            _ = term.recv() => 143,
+                        };
+                        if ACTIVE.load(Ordering::SeqCst) == 0 {
+                            std::process::exit(code);
+                        }
+                        RECEIVED.fetch_add(1, Ordering::SeqCst);
+                    }
+                });
+            });
+        spawned.is_ok() && started.recv().unwrap_or(false)
+    })
+}
+
+/// Ctrl-C and SIGTERM (what `timeout`, CI runners and container stops send) while a scratch
+/// database exists, listened to from [`Stop::listen`] on: a signal that arrives before
+/// [`Stop::wait`] is polled is not lost. Keep it alive until the database is dropped.
 pub struct Stop {
+    /// The signals received before this one started listening (`None`: the listener thread
+    /// could not start, Ctrl-C is waited for directly).
     #[cfg(unix)]
-    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+    seen: Option<u64>,
 }
 
 impl Stop {
     pub fn listen() -> Stop {
         #[cfg(unix)]
         {
-            use tokio::signal::unix::{SignalKind, signal};
-            let signals = signal(SignalKind::interrupt())
-                .and_then(|i| Ok((i, signal(SignalKind::terminate())?)))
-                .ok();
-            Stop { signals }
+            ACTIVE.fetch_add(1, Ordering::SeqCst);
+            let seen = listening().then(|| RECEIVED.load(Ordering::SeqCst));
+            Stop { seen }
         }
         #[cfg(not(unix))]
         Stop {}
@@ -376,21 +437,20 @@ impl Stop {
     /// Completes when one of the signals arrives.
     pub async fn wait(&mut self) {
         #[cfg(unix)]
-        match &mut self.signals {
-            Some((int, term)) => {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
+        if let Some(seen) = self.seen {
+            while RECEIVED.load(Ordering::SeqCst) == seen {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            return;
         }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Stop {
+    fn drop(&mut self) {
+        ACTIVE.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
