@@ -269,6 +269,54 @@ fn postgres_transaction_control_in_the_declared_schema_is_refused() {
     exits(&run_on(&p, &url, &["check"]), 0);
 }
 
+/// PostgreSQL: what the declared schema does beyond its tables and is not refused (here a
+/// comment on a role, a server-wide object) is rolled back once the schema has been read.
+#[test]
+fn postgres_the_declared_schema_is_rolled_back_once_read() {
+    let dev = test_database!(Server::Postgres);
+    let url = url_with_password(&dev);
+    let role = Login::role(&dev, &format!("cs_commented_{}", std::process::id()));
+    let p = project(
+        &format!(
+            "{USERS}COMMENT ON ROLE {} IS 'written by the declared schema';\n",
+            role.name
+        ),
+        "",
+    );
+    ok_on(&p, &url, &["up"]);
+    ok_on(&p, &url, &["check"]);
+    ok_on(&p, &url, &["new", "--autogenerate", "--empty", "-m", "x"]);
+    let comment = dev.query(&format!(
+        "SELECT coalesce(shobj_description(oid, 'pg_authid'), '') FROM pg_roles WHERE rolname = '{}'",
+        role.name
+    ));
+    assert_eq!(comment, "", "the declared schema changed a role");
+}
+
+/// SQLite: `ATTACH` would reach the development database file from the in-memory scratch
+/// database; it is refused by line and `dev.db` is untouched.
+#[test]
+fn sqlite_attach_in_the_declared_schema_is_refused() {
+    let p = project(
+        &format!("{USERS}ATTACH DATABASE 'dev.db' AS dev;\nCREATE TABLE dev.evil (id INTEGER);\n"),
+        "",
+    );
+    exits(&p.run(&["up"]), 0);
+    let before = std::fs::read(p.path().join("dev.db")).expect("dev.db");
+    let out = p.run(&["check"]);
+    exits(&out, FAILED);
+    error_line_has(&out, &["schema.sql:2:", "refused", "ATTACH"]);
+    let out = p.run(&["new", "--autogenerate", "-m", "x"]);
+    exits(&out, INVALID);
+    error_line_has(&out, &["schema.sql:2:", "refused", "ATTACH"]);
+    assert!(generated(&p).is_empty());
+    let after = std::fs::read(p.path().join("dev.db")).expect("dev.db");
+    assert!(
+        before == after,
+        "dev.db was changed through the declared schema"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Item 12: SIGTERM and SIGKILL
 // ---------------------------------------------------------------------------------------
@@ -356,6 +404,61 @@ fn mariadb_a_scratch_database_left_by_kill_9_is_dropped_by_the_next_check() {
     a_scratch_database_left_by_kill_9_is_dropped_by_the_next_check(Server::MySql);
 }
 
+/// Scratch databases that are not provably this machine's (an older release's name, another
+/// machine's) are never dropped: `check` lists them with the statement that drops them.
+#[test]
+fn postgres_check_lists_scratch_databases_it_may_not_drop() {
+    let db = test_database!(Server::Postgres);
+    let url = url_with_password(&db);
+    let pid = std::process::id();
+    let names = [
+        format!(
+            "{SCRATCH_PREFIX}{:012x}",
+            0xa000_0000_0000_u64 + u64::from(pid)
+        ),
+        format!(
+            "{SCRATCH_PREFIX}00000000_0000_{pid}_{:012x}",
+            u64::from(pid)
+        ),
+    ];
+    let _guards: Vec<Dropper> = names
+        .iter()
+        .map(|n| {
+            db.query(&format!("CREATE DATABASE {n}"));
+            Dropper(n.clone())
+        })
+        .collect();
+    let p = roundtrip_project("");
+    ok_on(&p, &url, &["up"]);
+    let out = run_on(&p, &url, &["check"]);
+    for name in &names {
+        out.stderr_has(&format!("DROP DATABASE {name};"));
+        assert!(exists(&db, name), "{name} was dropped\n{out:#?}");
+    }
+}
+
+/// Drops a PostgreSQL database of this name when the test ends.
+struct Dropper(String);
+
+impl Drop for Dropper {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args([
+                "-X",
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-c",
+            ])
+            .arg(format!("DROP DATABASE IF EXISTS {}", self.0))
+            .output();
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Item 19: check --roundtrip without CREATE DATABASE
 // ---------------------------------------------------------------------------------------
@@ -370,6 +473,19 @@ struct Login {
 }
 
 impl Login {
+    /// A role or user `name`, nothing granted yet.
+    fn role(db: &TestDatabase, name: &str) -> Login {
+        let login = Login {
+            server: db.server(),
+            name: name.to_string(),
+            database: db.name().to_string(),
+        };
+        if db.server() == Server::Postgres {
+            db.query(&format!("CREATE ROLE {name}"));
+        }
+        login
+    }
+
     fn create(db: &TestDatabase) -> Login {
         let name = format!("cs_nocreate_{}_{}", std::process::id(), db.server() as u8);
         let login = Login {
