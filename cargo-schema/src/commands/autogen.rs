@@ -85,11 +85,11 @@ pub(super) async fn sweep_scratch(server: &DatabaseUrl, out: Out) -> Vec<Leftove
 pub(super) async fn warn_scratch_leftovers(server: &DatabaseUrl, out: Out) {
     for left in sweep_scratch(server, out).await {
         let by = match left.pid {
-            Some(pid) => format!("by cargo-schema process {pid} on another machine"),
+            Some(pid) => format!("by cargo-schema process {pid}"),
             None => "by an older cargo-schema".to_string(),
         };
         out.warn(format!(
-            "the scratch database `{}` was left behind {by}, and no session uses it; when no run uses it any more: {}",
+            "the scratch database `{}` was left behind {by} and no session uses it; not dropped, as it is not provably this machine's and this user's: when no run uses it any more, `{}`",
             left.name,
             left.drop_sql()
         ));

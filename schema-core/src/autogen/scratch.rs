@@ -215,8 +215,11 @@ async fn sweep_on(admin: &mut Conn) -> Result<Swept, DbError> {
         match owner {
             Some(o) if o.host == host => {
                 if owner_gone(&o, &host, &boot) {
-                    drop_database(admin, &name).await?;
-                    swept.dropped.push(leftover);
+                    // One this user may not drop (another user's) is listed like a stranger's.
+                    match drop_database(admin, &name).await {
+                        Ok(()) => swept.dropped.push(leftover),
+                        Err(_) => swept.unclaimed.push(leftover),
+                    }
                 }
             }
             _ => {
