@@ -293,6 +293,24 @@ fn postgres_the_declared_schema_is_rolled_back_once_read() {
     assert_eq!(comment, "", "the declared schema changed a role");
 }
 
+/// PostgreSQL: loading in one transaction does not refuse a declared schema that builds its
+/// indexes `CONCURRENTLY`, as a migration would.
+#[test]
+fn postgres_a_declared_schema_with_concurrent_indexes_still_loads() {
+    let dev = test_database!(Server::Postgres);
+    let url = url_with_password(&dev);
+    let p = project(
+        &format!("{USERS}CREATE INDEX CONCURRENTLY users_name ON users (name);\n"),
+        "",
+    );
+    ok_on(&p, &url, &["up"]);
+    ok_on(&p, &url, &["new", "--autogenerate", "-m", "index"]);
+    let files = generated(&p);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let text = p.read(&format!("migrations/{}", files[0]));
+    assert!(text.contains("users_name"), "{text}");
+}
+
 /// SQLite: `ATTACH` would reach the development database file from the in-memory scratch
 /// database; it is refused by line and `dev.db` is untouched.
 #[test]

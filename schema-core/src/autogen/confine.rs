@@ -319,9 +319,62 @@ pub fn refusal(dialect: Dialect, sql: &str, databases: &[String]) -> Option<Stri
     }
 }
 
+/// `sql` as PostgreSQL can run it inside the transaction the declared schema loads in: the
+/// `CONCURRENTLY` of `CREATE/DROP INDEX CONCURRENTLY` and `REFRESH MATERIALIZED VIEW
+/// CONCURRENTLY` (which a transaction refuses) left out, since on an empty scratch database
+/// it changes nothing about the result. Anything else is returned as is.
+#[must_use]
+pub fn in_transaction(sql: &str) -> std::borrow::Cow<'_, str> {
+    let toks = split::tokens(sql, crate::migrate::split_dialect(Dialect::Postgres));
+    let word = |i: usize, kw: &str| matches!(toks.get(i), Some(Tok::Word(w)) if w.eq_ignore_ascii_case(kw));
+    let at = match () {
+        () if word(0, "CREATE") && word(1, "INDEX") => Some(2),
+        () if word(0, "CREATE") && word(1, "UNIQUE") && word(2, "INDEX") => Some(3),
+        () if word(0, "DROP") && word(1, "INDEX") => Some(2),
+        () if word(0, "REFRESH") && word(1, "MATERIALIZED") && word(2, "VIEW") => Some(3),
+        () => None,
+    };
+    match at.and_then(|i| match toks.get(i) {
+        Some(Tok::Word(w)) if w.eq_ignore_ascii_case("CONCURRENTLY") => Some(*w),
+        _ => None,
+    }) {
+        Some(w) => {
+            // The token is a slice of `sql`: its offset is where it starts.
+            let start = w.as_ptr() as usize - sql.as_ptr() as usize;
+            let end = start + w.len();
+            std::borrow::Cow::Owned(format!("{}{}", &sql[..start], &sql[end..]))
+        }
+        None => std::borrow::Cow::Borrowed(sql),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concurrently_is_left_out_where_a_transaction_refuses_it() {
+        assert_eq!(
+            in_transaction("CREATE INDEX CONCURRENTLY i ON t (a)"),
+            "CREATE INDEX  i ON t (a)"
+        );
+        assert_eq!(
+            in_transaction("-- x\ncreate unique index concurrently if not exists i on t (a)"),
+            "-- x\ncreate unique index  if not exists i on t (a)"
+        );
+        assert_eq!(in_transaction("DROP INDEX CONCURRENTLY i"), "DROP INDEX  i");
+        assert_eq!(
+            in_transaction("REFRESH MATERIALIZED VIEW CONCURRENTLY v"),
+            "REFRESH MATERIALIZED VIEW  v"
+        );
+        for same in [
+            "CREATE INDEX i ON t (a)",
+            "CREATE TABLE concurrently (id INT)",
+            "COMMENT ON INDEX i IS 'CREATE INDEX CONCURRENTLY'",
+        ] {
+            assert_eq!(in_transaction(same), same);
+        }
+    }
 
     fn refused(d: Dialect, sql: &str) -> bool {
         refusal(d, sql, &["devdb".to_string(), "mysql".to_string()]).is_some()

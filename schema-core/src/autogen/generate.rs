@@ -264,7 +264,11 @@ async fn load(
         })?;
     }
     for stmt in statements {
-        if let Err(e) = conn.execute(&stmt.sql).await {
+        let sql = match dialect {
+            Dialect::Postgres => super::confine::in_transaction(&stmt.sql),
+            _ => std::borrow::Cow::Borrowed(stmt.sql.as_str()),
+        };
+        if let Err(e) = conn.execute(&sql).await {
             return Err(AutogenError::Declared {
                 path: path.to_path_buf(),
                 line: stmt.line,
