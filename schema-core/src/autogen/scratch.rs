@@ -14,7 +14,7 @@
 #[cfg(unix)]
 use std::sync::OnceLock;
 #[cfg(unix)]
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -366,6 +366,9 @@ static RECEIVED: AtomicU64 = AtomicU64::new(0);
 /// How many [`Stop`]s are alive: scratch databases being created, used or dropped.
 #[cfg(unix)]
 static ACTIVE: AtomicUsize = AtomicUsize::new(0);
+/// The exit code the last signal received stands for (130 Ctrl-C, 143 SIGTERM).
+#[cfg(unix)]
+static LAST: AtomicI32 = AtomicI32::new(143);
 
 /// Starts, once per process, the thread that receives SIGINT and SIGTERM; whether it runs.
 ///
@@ -407,6 +410,7 @@ fn listening() -> bool {
                         if ACTIVE.load(Ordering::SeqCst) == 0 {
                             std::process::exit(code);
                         }
+                        LAST.store(code, Ordering::SeqCst);
                         RECEIVED.fetch_add(1, Ordering::SeqCst);
                     }
                 });
@@ -423,6 +427,9 @@ pub struct Stop {
     /// could not start, Ctrl-C is waited for directly).
     #[cfg(unix)]
     seen: Option<u64>,
+    /// Whether [`Stop::wait`] saw a signal, so that its owner acts on it.
+    #[cfg(unix)]
+    heard: bool,
 }
 
 impl Stop {
@@ -431,7 +438,7 @@ impl Stop {
         {
             ACTIVE.fetch_add(1, Ordering::SeqCst);
             let seen = listening().then(|| RECEIVED.load(Ordering::SeqCst));
-            Stop { seen }
+            Stop { seen, heard: false }
         }
         #[cfg(not(unix))]
         Stop {}
@@ -444,6 +451,7 @@ impl Stop {
             while RECEIVED.load(Ordering::SeqCst) == seen {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
+            self.heard = true;
             return;
         }
         let _ = tokio::signal::ctrl_c().await;
@@ -452,8 +460,17 @@ impl Stop {
 
 #[cfg(unix)]
 impl Drop for Stop {
+    /// A signal that arrived while nobody waited (the scratch database was being dropped) ends
+    /// the process now that the last scratch database is gone, as it would have without one.
     fn drop(&mut self) {
-        ACTIVE.fetch_sub(1, Ordering::SeqCst);
+        let left = ACTIVE.fetch_sub(1, Ordering::SeqCst).saturating_sub(1);
+        if let Some(seen) = self.seen
+            && !self.heard
+            && left == 0
+            && RECEIVED.load(Ordering::SeqCst) != seen
+        {
+            std::process::exit(LAST.load(Ordering::SeqCst));
+        }
     }
 }
 
