@@ -18,8 +18,8 @@
 //! | | refused |
 //! |---|---|
 //! | all | naming a database: `CREATE/DROP/ALTER … DATABASE`, `… ON DATABASE` |
-//! | PostgreSQL | transaction control (`BEGIN`, `COMMIT`, `ROLLBACK`, `END`, `ABORT`, `START`, `SAVEPOINT`, `RELEASE`, `PREPARE TRANSACTION`), `COPY`, `LOAD`, `ALTER SYSTEM`, tablespaces, roles and users, `DROP/REASSIGN OWNED`, foreign servers, the `dblink`/`postgres_fdw` extensions and functions that reach files, other sessions or other databases (`dblink*`, `lo_import`, `pg_read_file`, `pg_terminate_backend`, …), psql meta-commands (`\c`) |
-//! | MySQL/MariaDB | `USE`, `CREATE/DROP/ALTER SCHEMA`, a name qualified by another database on the server (`devdb.users`, `mysql.user`), dynamic SQL (`PREPARE`, `EXECUTE`), users, roles, `GRANT`/`REVOKE`, `SET GLOBAL`/`PERSIST`, `FLUSH`, `KILL`, `SHUTDOWN`, plugins, `LOAD DATA`/`LOAD XML`, `INTO OUTFILE/DUMPFILE`, `LOAD_FILE`, foreign servers and the `FEDERATED`/`CONNECT` engines; executable comments (`/*! … */`) are checked like the rest |
+//! | PostgreSQL | transaction control (`BEGIN`, `COMMIT`, `ROLLBACK`, `END`, `ABORT`, `START`, `SAVEPOINT`, `RELEASE`, `PREPARE TRANSACTION`), `COPY`, `LOAD`, `ALTER SYSTEM`, tablespaces, roles and users, `DROP/REASSIGN OWNED`, foreign servers, the `dblink`/`postgres_fdw` extensions and functions that reach files, other sessions or other databases (`dblink*`, `lo_import`, `pg_read_file`, `pg_terminate_backend`, …), untrusted languages (`plpython3u`, `plperlu`, …) and `CREATE LANGUAGE`, psql meta-commands (`\c`) |
+//! | MySQL/MariaDB | `USE`, `CREATE/DROP/ALTER SCHEMA`, a name qualified by another database on the server (`devdb.users`, `mysql.user`), dynamic SQL (`PREPARE`, `EXECUTE`), users, roles, `GRANT`/`REVOKE`, `SET GLOBAL`/`PERSIST`, `FLUSH`, `KILL`, `SHUTDOWN`, plugins, `LOAD DATA`/`LOAD XML`, `INTO OUTFILE/DUMPFILE`, `LOAD_FILE`, foreign servers and the `FEDERATED`/`CONNECT` engines, functions from shared libraries (`SONAME`); executable comments (`/*! … */`) are checked like the rest |
 //! | SQLite | `ATTACH`, `DETACH`, `VACUUM INTO`, `load_extension`, the directory PRAGMAs |
 
 use crate::db::Dialect;
@@ -179,7 +179,36 @@ pub fn refusal(dialect: Dialect, sql: &str, databases: &[String]) -> Option<Stri
             {
                 return outside(found);
             }
-            const EXTENSIONS: &[&str] = &["dblink", "postgres_fdw"];
+            // Untrusted languages run code as the server's operating-system user.
+            const UNTRUSTED: &[&str] =
+                &["plpython3u", "plpythonu", "plpython2u", "plperlu", "pltclu"];
+            if let Some(lang) = t
+                .windows(2)
+                .find(|w| {
+                    w[0].is("LANGUAGE")
+                        && w[1].name.as_deref().is_some_and(|n| UNTRUSTED.contains(&n))
+                })
+                .and_then(|w| w[1].name.clone())
+            {
+                return outside(format!("LANGUAGE {lang}"));
+            }
+            if first.is("CREATE")
+                && let Some(found) =
+                    after(&["CREATE", "REPLACE", "TRUSTED", "PROCEDURAL"], "LANGUAGE")
+            {
+                return outside(found);
+            }
+            const EXTENSIONS: &[&str] = &[
+                "dblink",
+                "postgres_fdw",
+                "file_fdw",
+                "adminpack",
+                "plpython3u",
+                "plpythonu",
+                "plpython2u",
+                "plperlu",
+                "pltclu",
+            ];
             if first.is("CREATE")
                 && let Some(i) = t.iter().position(|x| x.is("EXTENSION"))
                 && let Some(name) = t[i + 1..]
@@ -247,6 +276,10 @@ pub fn refusal(dialect: Dialect, sql: &str, databases: &[String]) -> Option<Stri
             ];
             if first.is_any(FIRST) {
                 return outside(first.kw.clone().unwrap_or_default());
+            }
+            // A function from a shared library runs code in the server.
+            if t.iter().any(|x| x.is("SONAME")) {
+                return outside("CREATE FUNCTION … SONAME".to_string());
             }
             const ANYWHERE: &[&str] = &["PREPARE", "EXECUTE", "DEALLOCATE", "LOAD_FILE"];
             if let Some(k) = t.iter().find(|x| x.is_any(ANYWHERE)) {
@@ -422,6 +455,7 @@ mod tests {
             "LOAD DATA INFILE '/etc/passwd' INTO TABLE t",
             "CREATE TABLE f (id INT) ENGINE=FEDERATED CONNECTION='mysql://x/devdb/t'",
             "RENAME TABLE a TO devdb.a",
+            "CREATE FUNCTION sys_exec RETURNS INT SONAME 'lib_mysqludf_sys.so'",
         ] {
             assert!(refused(d, sql), "{sql}");
         }
@@ -462,6 +496,11 @@ mod tests {
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity",
             "SELECT lo_export(1, '/tmp/x')",
             "\\c devdb",
+            "CREATE EXTENSION plpython3u",
+            "CREATE LANGUAGE plperlu",
+            "CREATE OR REPLACE TRUSTED LANGUAGE x HANDLER h",
+            "DO LANGUAGE plpython3u $$ import os $$",
+            "CREATE FUNCTION f() RETURNS int AS $$ return 1 $$ LANGUAGE \"plperlu\"",
             "-- switch\n\\connect devdb\nCREATE TABLE t (id INT)",
         ] {
             assert!(refused(d, sql), "{sql}");
