@@ -36,7 +36,7 @@ pub enum AutogenError {
     /// Statements of the declared schema that reach outside its scratch database (at least
     /// one), each refused before anything ran (or, for a switch to another database on MySQL,
     /// as soon as it was seen).
-    #[error("{}", refused[0].message(path))]
+    #[error("{}", refused.first().map_or_else(|| format!("{}: refused", path.display()), |r| r.message(path)))]
     Refused {
         path: PathBuf,
         refused: Vec<Refusal>,
