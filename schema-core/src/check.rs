@@ -1,6 +1,7 @@
 //! `check`, the CI gate: what is wrong with the revisions and the database, as findings.
 
-use crate::db::{Conn, DatabaseUrl, DbError, Dialect, UrlSource, VersionTable};
+use crate::autogen::{AutogenError, Scratch};
+use crate::db::{Conn, DatabaseUrl, DbError, Dialect, VersionTable};
 use crate::graph::RevisionGraph;
 use crate::migrate::{self, Edited, MigrateError, Migration, Options, SectionError};
 use crate::plan::Direction;
@@ -25,6 +26,11 @@ pub enum Finding {
     },
     Roundtrip {
         error: String,
+    },
+    /// `--roundtrip` could not run (no right to create the scratch database, Ctrl-C).
+    RoundtripUnchecked {
+        error: String,
+        help: Option<String>,
     },
     /// What the revisions build differs from the declared schema: the changes a revision
     /// would need, one line each.
@@ -75,6 +81,9 @@ impl std::fmt::Display for Finding {
                 ids.join(", ")
             ),
             Finding::Roundtrip { error } => write!(f, "the round trip failed: {error}"),
+            Finding::RoundtripUnchecked { error, .. } => {
+                write!(f, "the round trip did not run: {error}")
+            }
             Finding::Drift {
                 schema,
                 differences,
@@ -171,50 +180,19 @@ pub async fn check_database(
 
 /// Up to the heads, down to base and up again on a scratch database of the same kind: SQLite
 /// in memory, or a temporary PostgreSQL/MySQL database on the same server that is always
-/// dropped afterwards. Proves that every down section works.
-pub async fn roundtrip(graph: &RevisionGraph, url: &DatabaseUrl) -> Result<String, MigrateError> {
-    match url.dialect {
-        Dialect::Sqlite => {
-            let scratch = DatabaseUrl::parse("sqlite::memory:", UrlSource::Flag)?;
-            run_roundtrip(graph, &scratch).await?;
-            Ok("SQLite in memory".to_string())
-        }
-        Dialect::Postgres | Dialect::MySql => {
-            let name = format!("cargo_schema_check_{}", crate::scaffold::random_id());
-            let mut admin = Conn::connect(url).await?;
-            let create = format!("CREATE DATABASE {name}");
-            admin.execute(&create).await.map_err(|e| DbError::Query {
-                message: crate::db::database_message(&e),
-                sql: create.clone(),
-            })?;
-            let scratch = url.with_database(&name)?;
-            // Ctrl-C must not leave the scratch database behind: stop the round trip, drop the
-            // database below, then report the interruption.
-            let result = tokio::select! {
-                r = run_roundtrip(graph, &scratch) => r,
-                _ = tokio::signal::ctrl_c() => Err(MigrateError::Interrupted),
-            };
-            let drop = match url.dialect {
-                Dialect::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                _ => format!("DROP DATABASE IF EXISTS {name}"),
-            };
-            let mut dropped = admin.execute(&drop).await;
-            if dropped.is_err() && url.dialect == Dialect::Postgres {
-                // `WITH (FORCE)` is PostgreSQL 13 and later; the round trip's own connection
-                // is closed by now, so a plain drop works on older servers.
-                dropped = admin
-                    .execute(&format!("DROP DATABASE IF EXISTS {name}"))
-                    .await;
-            }
-            admin.close().await;
-            result?;
-            dropped.map_err(|e| DbError::Query {
-                message: crate::db::database_message(&e),
-                sql: drop,
-            })?;
-            Ok(format!("a temporary database `{name}`, dropped"))
-        }
-    }
+/// dropped afterwards (Ctrl-C and SIGTERM included). Proves that every down section works.
+///
+/// A revision failing is [`AutogenError::Migrate`]; anything else (no right to create the
+/// scratch database, an interruption) means the round trip did not run.
+pub async fn roundtrip(graph: &RevisionGraph, url: &DatabaseUrl) -> Result<String, AutogenError> {
+    crate::autogen::generate::on_scratch(url, async |scratch: &Scratch| {
+        run_roundtrip(graph, &scratch.url).await?;
+        Ok(match scratch.name() {
+            Some(_) => format!("{}, dropped", scratch.describe()),
+            None => "SQLite in memory".to_string(),
+        })
+    })
+    .await
 }
 
 async fn run_roundtrip(graph: &RevisionGraph, url: &DatabaseUrl) -> Result<(), MigrateError> {

@@ -447,6 +447,44 @@ impl Lexer<'_> {
     }
 }
 
+/// One significant token of a statement (comments and whitespace left out), for checks that
+/// look at keywords and names without parsing: see [`tokens`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tok<'a> {
+    /// An unquoted identifier, keyword or number, as written.
+    Word(&'a str),
+    /// A string, a quoted identifier, a dollar-quoted body or a MySQL executable comment, with
+    /// its quotes.
+    Quoted(&'a str),
+    /// One ASCII punctuation character.
+    Punct(char),
+}
+
+/// The significant tokens of `sql` by `dialect`'s quoting and comment rules, the lexer the
+/// splitter uses. Nothing here panics, whatever the input.
+#[must_use]
+pub fn tokens(sql: &str, dialect: Dialect) -> Vec<Tok<'_>> {
+    let lexer = Lexer {
+        src: sql.as_bytes(),
+        dialect,
+    };
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while let Some(t) = lexer.next(pos, None) {
+        pos = t.end;
+        // Token bounds are at character boundaries (multi-byte characters are word bytes or
+        // inside quotes); `get` keeps that a non-issue if it ever were not so.
+        let text = sql.get(t.start..t.end).unwrap_or_default();
+        match t.kind {
+            Kind::Space | Kind::Comment => {}
+            Kind::Word => out.push(Tok::Word(text)),
+            Kind::Opaque | Kind::Delimiter => out.push(Tok::Quoted(text)),
+            Kind::Punct(c) => out.push(Tok::Punct(char::from(c))),
+        }
+    }
+    out
+}
+
 // ---------------------------------------------------------------------------------------------
 // Keywords and blocks
 // ---------------------------------------------------------------------------------------------

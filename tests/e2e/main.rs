@@ -10,6 +10,7 @@ mod hooks;
 mod malformed;
 mod offline;
 mod runner;
+mod scratch;
 mod servers;
 mod smoke;
 mod sync;

@@ -5,8 +5,9 @@ use std::io::IsTerminal;
 
 use schema_core::Project;
 use schema_core::autogen::diff::rename_candidates;
+use schema_core::autogen::scratch::{self, Leftover};
 use schema_core::autogen::{AutogenError, RenameCandidate, Renames, Schema, generate};
-use schema_core::db::VersionTable;
+use schema_core::db::{DatabaseUrl, VersionTable};
 use schema_core::migrate::{Migration, Options};
 use schema_core::scaffold::NewRevision;
 
@@ -26,6 +27,19 @@ impl From<AutogenError> for CliError {
                 let first = statement.lines().next().unwrap_or("").trim();
                 CliError::invalid(e.to_string()).help(format!("the statement: {first}"))
             }
+            AutogenError::Refused { path, refused } => {
+                // One diagnostic per refused statement, each with its file:line.
+                return CliError {
+                    diagnostics: refused
+                        .iter()
+                        .map(|r| crate::error::Diagnostic {
+                            message: r.message(&path),
+                            help: help.iter().cloned().collect(),
+                        })
+                        .collect(),
+                    code: INVALID,
+                };
+            }
             AutogenError::MissingReference { .. } => CliError::invalid(e.to_string()),
             _ => CliError::new(FAILED, e.to_string()),
         };
@@ -33,6 +47,52 @@ impl From<AutogenError> for CliError {
             Some(h) => err.help(h),
             None => err,
         }
+    }
+}
+
+/// Drops the scratch databases this machine's runs left on `server` (a kill -9, a crash),
+/// saying so, and returns those it may not drop: another machine's or an older release's that
+/// no session uses. A failure to look is a warning.
+pub(super) async fn sweep_scratch(server: &DatabaseUrl, out: Out) -> Vec<Leftover> {
+    match scratch::sweep(server).await {
+        Ok(swept) => {
+            for d in &swept.dropped {
+                let by = d
+                    .pid
+                    .map(|pid| format!("process {pid}"))
+                    .unwrap_or_else(|| "a run".to_string());
+                out.status(
+                    "Dropped",
+                    format!(
+                        "the scratch database `{}`, left behind by cargo-schema {by} on this machine, which has ended",
+                        d.name
+                    ),
+                );
+            }
+            swept.unclaimed
+        }
+        Err(e) => {
+            out.warn(format!(
+                "could not look for scratch databases left behind on {}: {e}",
+                server.redacted()
+            ));
+            Vec::new()
+        }
+    }
+}
+
+/// [`sweep_scratch`], with a warning for each scratch database it may not drop.
+pub(super) async fn warn_scratch_leftovers(server: &DatabaseUrl, out: Out) {
+    for left in sweep_scratch(server, out).await {
+        let by = match left.pid {
+            Some(pid) => format!("by cargo-schema process {pid}"),
+            None => "by an older cargo-schema".to_string(),
+        };
+        out.warn(format!(
+            "the scratch database `{}` was left behind {by} and no session uses it; not dropped, as it is not provably this machine's and this user's: when no run uses it any more, `{}`",
+            left.name,
+            left.drop_sql()
+        ));
     }
 }
 
@@ -100,6 +160,7 @@ pub fn new(
         let live = generate::live(&mut conn, &table, graph).await;
         conn.close().await;
         let live = live?;
+        warn_scratch_leftovers(&url, out).await;
         out.status(
             "Comparing",
             format!(

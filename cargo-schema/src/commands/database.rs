@@ -583,16 +583,29 @@ pub fn check(
                     .to_string(),
             );
         }
+        // Scratch databases earlier runs left on the server: this machine's are dropped, the
+        // others listed.
+        super::autogen::warn_scratch_leftovers(&url, out).await;
         if let Some(schema) = &project.config.schema {
-            findings.extend(drift(graph, &url, schema).await);
+            findings.extend(drift(graph, &url, schema).await?);
         }
         if args.roundtrip {
             match check::roundtrip(graph, &url).await {
                 Ok(place) => notes.push(format!(
                     "round trip (up, down to base, up) passed on {place}"
                 )),
-                Err(e) => findings.push(Finding::Roundtrip {
+                // Ctrl-C or SIGTERM ends the command (the scratch database is dropped).
+                Err(e @ schema_core::autogen::AutogenError::Interrupted { .. }) => {
+                    return Err(e.into());
+                }
+                Err(schema_core::autogen::AutogenError::Migrate(e)) => {
+                    findings.push(Finding::Roundtrip {
+                        error: e.to_string(),
+                    })
+                }
+                Err(e) => findings.push(Finding::RoundtripUnchecked {
                     error: e.to_string(),
+                    help: e.help(),
                 }),
             }
         }
@@ -658,10 +671,8 @@ pub fn check(
                 Finding::Edited(_) => "restore the file and write a new revision for the change; `cargo schema repair --checksums` accepts it as is".to_string(),
                 Finding::Dirty { .. } => "`cargo schema up` says how to resolve it".to_string(),
                 Finding::CantLocate { .. } => "check out the branch that has these revisions, or run `cargo schema sync`".to_string(),
-                Finding::Roundtrip { error } if error == "interrupted" => {
-                    "the scratch database was dropped".to_string()
-                }
                 Finding::Roundtrip { .. } => "every down section must undo its up section".to_string(),
+                Finding::RoundtripUnchecked { help, .. } => help.clone().unwrap_or_default(),
                 Finding::Drift { .. } => "`cargo schema new --autogenerate -m MSG` writes the revision that makes up the difference (or change the declared schema)".to_string(),
                 Finding::Declared { .. } => "fix the declared schema (`schema` in [package.metadata.schema])".to_string(),
                 Finding::DriftUnchecked { help, .. } => help.clone().unwrap_or_default(),
@@ -684,7 +695,7 @@ async fn drift(
     graph: &schema_core::RevisionGraph,
     server: &DatabaseUrl,
     schema: &std::path::Path,
-) -> Vec<schema_core::check::Finding> {
+) -> Result<Vec<schema_core::check::Finding>, CliError> {
     use schema_core::autogen::{AutogenError, Renames, diff::diff, generate};
     use schema_core::check::Finding;
     let compared = async {
@@ -692,12 +703,20 @@ async fn drift(
         let built = generate::at_heads(server, graph).await?;
         Ok::<_, schema_core::autogen::AutogenError>(diff(&built, &declared, &Renames::default()))
     };
-    match compared.await {
+    Ok(match compared.await {
+        // Ctrl-C or SIGTERM ends the command (the scratch database is dropped).
+        Err(e @ AutogenError::Interrupted { .. }) => return Err(e.into()),
         Ok(changes) if changes.is_empty() => Vec::new(),
         Ok(changes) => vec![Finding::Drift {
             schema: crate::project::relative(schema),
             differences: changes.iter().map(|c| c.describe()).collect(),
         }],
+        Err(AutogenError::Refused { path, refused }) => refused
+            .iter()
+            .map(|r| Finding::Declared {
+                error: r.message(&path),
+            })
+            .collect(),
         Err(
             e @ (AutogenError::Declared { .. }
             | AutogenError::MissingReference { .. }
@@ -709,7 +728,7 @@ async fn drift(
             error: e.to_string(),
             help: e.help(),
         }],
-    }
+    })
 }
 
 /// The applied revisions, when a database is configured (or the default `dev.db` exists) and

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::diff::{RenameCandidate, Renames};
-use super::{Change, Diff, Schema, Scratch, introspect, introspect_app, section_text};
+use super::{Change, Diff, Schema, Scratch, Stop, introspect, introspect_app, section_text};
 use crate::db::{Conn, DatabaseUrl, DbError, Dialect, VersionTable};
 use crate::graph::RevisionGraph;
 use crate::migrate::{MigrateError, Migration, Options};
@@ -33,8 +33,20 @@ pub enum AutogenError {
         table: String,
         missing: String,
     },
+    /// Statements of the declared schema that reach outside its scratch database (at least
+    /// one), each refused before anything ran (or, for a switch to another database on MySQL,
+    /// as soon as it was seen).
+    #[error("{}", refused.first().map_or_else(|| format!("{}: refused", path.display()), |r| r.message(path)))]
+    Refused {
+        path: PathBuf,
+        refused: Vec<Refusal>,
+    },
     #[error("cannot use a scratch database on {server}: {source}")]
-    Scratch { server: String, source: DbError },
+    Scratch {
+        server: String,
+        dialect: Dialect,
+        source: DbError,
+    },
     #[error("Target database is not up to date: {pending} revision(s) not applied")]
     NotUpToDate { pending: usize },
     #[error(transparent)]
@@ -52,6 +64,23 @@ pub enum AutogenError {
     },
 }
 
+/// One statement of the declared schema that was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The 1-based line of the statement in the declared schema file.
+    pub line: usize,
+    /// Why, naming what was refused.
+    pub reason: String,
+    pub statement: String,
+}
+
+impl Refusal {
+    /// `path:line: refused: reason`.
+    pub fn message(&self, path: &Path) -> String {
+        format!("{}:{}: refused: {}", path.display(), self.line, self.reason)
+    }
+}
+
 impl AutogenError {
     pub fn help(&self) -> Option<String> {
         match self {
@@ -67,31 +96,51 @@ impl AutogenError {
             AutogenError::NotDropped { scratch, .. } => Some(format!(
                 "drop {scratch} by hand (DROP DATABASE); cargo-schema never reuses it"
             )),
-            AutogenError::Scratch { .. } => Some(
-                "autogenerate and the drift check create (and drop) a temporary database on the same server: the user needs CREATE DATABASE".into(),
+            AutogenError::Refused { .. } => Some(
+                "the declared schema is loaded into a scratch database and may change nothing else: remove the statement (it does not describe a table)".into(),
             ),
+            AutogenError::Scratch { dialect, .. } => Some(scratch_privilege_help(*dialect)),
             _ => None,
         }
     }
 }
 
+/// What a user needs to create and drop the scratch databases, by server: the one place that
+/// says it (autogenerate, the drift check, `check --roundtrip`).
+pub fn scratch_privilege_help(dialect: Dialect) -> String {
+    let grant = match dialect {
+        Dialect::Postgres => "the CREATEDB privilege (`ALTER ROLE … CREATEDB`)",
+        Dialect::MySql => {
+            "the CREATE and DROP privileges on them (`GRANT CREATE, DROP ON `cargo\\_schema\\_%`.* TO …`)"
+        }
+        Dialect::Sqlite => "nothing (SQLite's is in memory)",
+    };
+    format!(
+        "autogenerate, the drift check and `check --roundtrip` create (and drop) a temporary database `{}…` on the same server: the user needs CREATE DATABASE, that is {grant}",
+        super::scratch::PREFIX
+    )
+}
+
 /// Runs `work` on a fresh scratch database of `server`'s kind and drops it afterwards, also
-/// when `work` fails or Ctrl-C arrives. `work` opens one connection to the URL it gets (an
-/// in-memory SQLite database lives as long as that connection).
-async fn on_scratch<T>(
+/// when `work` fails or Ctrl-C or SIGTERM arrives. `work` opens one connection to the URL it
+/// gets (an in-memory SQLite database lives as long as that connection).
+pub(crate) async fn on_scratch<T>(
     server: &DatabaseUrl,
     work: impl AsyncFnOnce(&Scratch) -> Result<T, AutogenError>,
 ) -> Result<T, AutogenError> {
+    // Listening from before the database exists: a signal while it is created is not lost.
+    let mut stop = Stop::listen();
     let scratch = Scratch::create(server)
         .await
         .map_err(|source| AutogenError::Scratch {
             server: server.redacted(),
+            dialect: server.dialect,
             source,
         })?;
     let result = work(&scratch);
     let result = tokio::select! {
         r = result => r,
-        _ = tokio::signal::ctrl_c() => Err(AutogenError::Interrupted { scratch: scratch.describe() }),
+        _ = stop.wait() => Err(AutogenError::Interrupted { scratch: scratch.describe() }),
     };
     let name = scratch.describe();
     let dropped = scratch.drop().await;
@@ -100,6 +149,7 @@ async fn on_scratch<T>(
         (Err(e), Ok(())) => Err(e),
         (Ok(_), Err(source)) => Err(AutogenError::Scratch {
             server: server.redacted(),
+            dialect: server.dialect,
             source,
         }),
         (Err(e), Err(drop)) => Err(AutogenError::NotDropped {
@@ -111,31 +161,41 @@ async fn on_scratch<T>(
 }
 
 /// The declared schema in `path`, loaded into a scratch database like `server` and read back.
+///
+/// It may change its scratch database and nothing else (see [`super::confine`]): every
+/// statement is checked before the first one runs; PostgreSQL loads it in one transaction,
+/// rolled back once it is read; on MySQL/MariaDB the current database must still be the
+/// scratch database after every statement.
 pub async fn declared(server: &DatabaseUrl, path: &Path) -> Result<Schema, AutogenError> {
     let text = std::fs::read_to_string(path).map_err(|e| AutogenError::Read {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
+    let statements = crate::split::split(&text, crate::migrate::split_dialect(server.dialect), 1);
+    // Before the scratch database exists. On MySQL/MariaDB a name qualified by any database
+    // on the server (`devdb.users`) is refused too, so the server is asked which there are.
+    let databases = match server.dialect {
+        Dialect::MySql => server_databases(server).await?,
+        _ => Vec::new(),
+    };
+    let refused = refusals(server.dialect, &statements, &databases);
+    if !refused.is_empty() {
+        return Err(AutogenError::Refused {
+            path: path.to_path_buf(),
+            refused,
+        });
+    }
     let schema = on_scratch(server, async |scratch: &Scratch| {
         let mut conn = Conn::connect(&scratch.url).await?;
-        let dialect = crate::migrate::split_dialect(conn.dialect());
-        let mut result = Ok(());
-        for stmt in crate::split::split(&text, dialect, 1) {
-            if let Err(e) = conn.execute(&stmt.sql).await {
-                result = Err(AutogenError::Declared {
-                    path: path.to_path_buf(),
-                    line: stmt.line,
-                    message: crate::db::database_message(&e),
-                    statement: stmt.sql,
-                    scratch: scratch.describe(),
-                });
-                break;
-            }
-        }
+        let result = load(&mut conn, scratch, &statements, path).await;
         let schema = match result {
             Ok(()) => introspect(&mut conn, &[]).await.map_err(Into::into),
             Err(e) => Err(e),
         };
+        if conn.dialect() == Dialect::Postgres {
+            // Whatever the declared schema did outside its tables (a role, a grant) goes too.
+            let _ = conn.execute("ROLLBACK").await;
+        }
         conn.close().await;
         schema
     })
@@ -152,6 +212,94 @@ pub async fn declared(server: &DatabaseUrl, path: &Path) -> Result<Schema, Autog
         }
     }
     Ok(schema)
+}
+
+/// The databases on a MySQL/MariaDB server (lower case), as far as the user may see.
+async fn server_databases(server: &DatabaseUrl) -> Result<Vec<String>, AutogenError> {
+    let mut conn = Conn::connect(server).await?;
+    let names = conn
+        .fetch_strings("SELECT schema_name FROM information_schema.schemata")
+        .await;
+    conn.close().await;
+    Ok(names?
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+        .map(|n| n.to_lowercase())
+        .collect())
+}
+
+/// Every statement of `statements` that [`super::confine::refusal`] refuses.
+fn refusals(
+    dialect: Dialect,
+    statements: &[crate::split::Statement],
+    databases: &[String],
+) -> Vec<Refusal> {
+    statements
+        .iter()
+        .filter_map(|stmt| {
+            super::confine::refusal(dialect, &stmt.sql, databases).map(|reason| Refusal {
+                line: stmt.line,
+                reason,
+                statement: stmt.sql.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Runs the declared schema's statements in the scratch database `conn` is connected to,
+/// confined to it (PostgreSQL: leaves its transaction open for the caller to read and roll
+/// back).
+async fn load(
+    conn: &mut Conn,
+    scratch: &Scratch,
+    statements: &[crate::split::Statement],
+    path: &Path,
+) -> Result<(), AutogenError> {
+    let dialect = conn.dialect();
+    let scratch_name = scratch.name().unwrap_or_default().to_string();
+    if dialect == Dialect::Postgres {
+        conn.execute("BEGIN").await.map_err(|e| DbError::Query {
+            message: crate::db::database_message(&e),
+            sql: "BEGIN".to_string(),
+        })?;
+    }
+    for stmt in statements {
+        let sql = match dialect {
+            Dialect::Postgres => super::confine::in_transaction(&stmt.sql),
+            _ => std::borrow::Cow::Borrowed(stmt.sql.as_str()),
+        };
+        if let Err(e) = conn.execute(&sql).await {
+            return Err(AutogenError::Declared {
+                path: path.to_path_buf(),
+                line: stmt.line,
+                message: crate::db::database_message(&e),
+                statement: stmt.sql.clone(),
+                scratch: scratch.describe(),
+            });
+        }
+        if dialect == Dialect::MySql {
+            let current = conn
+                .fetch_strings("SELECT DATABASE()")
+                .await?
+                .into_iter()
+                .next()
+                .and_then(|row| row.into_iter().next().flatten())
+                .unwrap_or_default();
+            if current != scratch_name {
+                return Err(AutogenError::Refused {
+                    path: path.to_path_buf(),
+                    refused: vec![Refusal {
+                        line: stmt.line,
+                        reason: format!(
+                            "it switched to the database `{current}`: the declared schema may change its scratch database and nothing else"
+                        ),
+                        statement: stmt.sql.clone(),
+                    }],
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What the revisions build: a scratch database like `server` upgraded to the heads.

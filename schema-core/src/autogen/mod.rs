@@ -5,6 +5,7 @@
 //! [`diff::diff`] compares the two. Each dialect's module reads its catalogs and renders the
 //! changes as its statements.
 
+pub mod confine;
 pub mod diff;
 pub mod generate;
 pub mod model;
@@ -12,13 +13,17 @@ pub mod mysql;
 pub mod postgres;
 #[cfg(test)]
 mod props;
+pub mod scratch;
 pub mod sqlite;
 
 pub use diff::{Change, RenameCandidate, Renames};
-pub use generate::{AutogenError, Generated};
+pub use generate::{AutogenError, Generated, Refusal};
 pub use model::Schema;
+pub use scratch::{Scratch, Stop};
 
-use crate::db::{Conn, DatabaseUrl, DbError, Dialect, UrlSource, VersionTable};
+use crate::db::{Conn, DbError, Dialect, VersionTable};
+#[cfg(test)]
+use crate::db::{DatabaseUrl, UrlSource};
 
 /// The statements for one change (or, for SQLite's table rebuild, for several).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -96,70 +101,6 @@ pub fn section_text(steps: &[Step]) -> String {
         }
     }
     out
-}
-
-/// A temporary database of the same kind as a server: SQLite in memory, or a uniquely named
-/// PostgreSQL/MySQL database on the same server, dropped by [`Scratch::drop`].
-pub struct Scratch {
-    pub url: DatabaseUrl,
-    /// The server connection that created it and drops it (PostgreSQL/MySQL).
-    admin: Option<(Conn, String)>,
-}
-
-impl Scratch {
-    pub async fn create(server: &DatabaseUrl) -> Result<Scratch, DbError> {
-        if server.dialect == Dialect::Sqlite {
-            return Ok(Scratch {
-                url: DatabaseUrl::parse("sqlite::memory:", UrlSource::Flag)?,
-                admin: None,
-            });
-        }
-        let name = format!("cargo_schema_scratch_{}", crate::scaffold::random_id());
-        let url = server.with_database(&name)?;
-        let mut admin = Conn::connect(server).await?;
-        let create = format!("CREATE DATABASE {name}");
-        if let Err(e) = admin.execute(&create).await {
-            admin.close().await;
-            return Err(DbError::Query {
-                message: crate::db::database_message(&e),
-                sql: create,
-            });
-        }
-        Ok(Scratch {
-            url,
-            admin: Some((admin, name)),
-        })
-    }
-
-    /// The scratch database's name, for messages ("SQLite in memory" for SQLite).
-    pub fn describe(&self) -> String {
-        match &self.admin {
-            Some((_, name)) => format!("a temporary database `{name}`"),
-            None => "an in-memory SQLite database".to_string(),
-        }
-    }
-
-    /// Drops the database; its own connections must be closed first.
-    pub async fn drop(self) -> Result<(), DbError> {
-        let Some((mut admin, name)) = self.admin else {
-            return Ok(());
-        };
-        let mut sql = match admin.dialect() {
-            Dialect::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            _ => format!("DROP DATABASE IF EXISTS {name}"),
-        };
-        let mut dropped = admin.execute(&sql).await;
-        if dropped.is_err() && admin.dialect() == Dialect::Postgres {
-            // `WITH (FORCE)` is PostgreSQL 13 and later.
-            sql = format!("DROP DATABASE IF EXISTS {name}");
-            dropped = admin.execute(&sql).await;
-        }
-        admin.close().await;
-        dropped.map_err(|e| DbError::Query {
-            message: crate::db::database_message(&e),
-            sql,
-        })
-    }
 }
 
 /// For tests against a server: the URL of the local test server of `dialect`

@@ -1,0 +1,547 @@
+//! Scratch databases: the temporary databases autogenerate, the drift check and
+//! `check --roundtrip` create on the user's server, and how a later run recognises one whose
+//! owner is gone.
+//!
+//! A scratch database is named `cargo_schema_scratch_<host>_<boot>_<pid>_<random>`: `<host>`
+//! is 8 hex digits of a hash of the machine's host name and machine id, `<boot>` 4 of its boot
+//! id (Linux; `0000` where there is none), `<pid>` the creating process. Ctrl-C and SIGTERM
+//! drop it ([`Stop`]); after a kill -9 or a crash, [`sweep`] drops it on the next run, but only
+//! when it is provably this machine's and its process is gone (another boot, or no such
+//! process). A scratch database of another machine, or an older release's
+//! (`cargo_schema_scratch_<12 hex>`, `cargo_schema_check_<12 hex>`), is never dropped: it is
+//! listed when no session uses it.
+
+#[cfg(unix)]
+use std::sync::OnceLock;
+#[cfg(unix)]
+use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
+
+use sha2::{Digest, Sha256};
+
+use crate::db::{Conn, DatabaseUrl, DbError, Dialect, UrlSource};
+
+/// The prefix of every scratch database.
+pub const PREFIX: &str = "cargo_schema_scratch_";
+/// The prefix older releases gave `check --roundtrip`'s scratch databases.
+const OLD_CHECK_PREFIX: &str = "cargo_schema_check_";
+/// Unknown boot ids (not Linux) are written as this.
+const NO_BOOT: &str = "0000";
+
+fn short_hash(parts: &[&str], len: usize) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update(b"\0");
+    }
+    h.finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()[..len]
+        .to_string()
+}
+
+fn host_name() -> String {
+    #[cfg(unix)]
+    {
+        let mut buf = [0u8; 256];
+        // SAFETY: the buffer is valid for its length; gethostname writes at most that much.
+        let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+        if rc == 0 {
+            let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+            return String::from_utf8_lossy(&buf[..end]).into_owned();
+        }
+    }
+    std::env::var("COMPUTERNAME")
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_default()
+}
+
+/// This machine: its host name and machine id, hashed.
+fn this_host() -> String {
+    let machine = std::fs::read_to_string("/etc/machine-id").unwrap_or_default();
+    short_hash(&[host_name().trim(), machine.trim()], 8)
+}
+
+/// This boot of this machine (Linux), hashed; [`NO_BOOT`] elsewhere.
+fn this_boot() -> String {
+    match std::fs::read_to_string("/proc/sys/kernel/random/boot_id") {
+        Ok(id) if !id.trim().is_empty() => short_hash(&[id.trim()], 4),
+        _ => NO_BOOT.to_string(),
+    }
+}
+
+/// A fresh scratch database name for this process.
+pub fn new_name() -> String {
+    format!(
+        "{PREFIX}{}_{}_{}_{}",
+        this_host(),
+        this_boot(),
+        std::process::id(),
+        crate::scaffold::random_id()
+    )
+}
+
+/// Who made a scratch database, as its name says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Owner {
+    host: String,
+    boot: String,
+    pid: u32,
+}
+
+fn is_hex(s: &str, len: usize) -> bool {
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// `Some(Some(owner))` for this release's names, `Some(None)` for an older release's, `None`
+/// for any other database (never touched).
+fn parse(name: &str) -> Option<Option<Owner>> {
+    if let Some(rest) = name.strip_prefix(OLD_CHECK_PREFIX) {
+        return is_hex(rest, 12).then_some(None);
+    }
+    let rest = name.strip_prefix(PREFIX)?;
+    if is_hex(rest, 12) {
+        return Some(None);
+    }
+    let parts: Vec<&str> = rest.split('_').collect();
+    match parts.as_slice() {
+        [host, boot, pid, random]
+            if is_hex(host, 8)
+                && is_hex(boot, 4)
+                && is_hex(random, 12)
+                && !pid.is_empty()
+                && pid.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Some(Some(Owner {
+                host: host.to_string(),
+                boot: boot.to_string(),
+                pid: pid.parse().ok()?,
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// Whether a process with this id exists on this machine. When unsure, yes.
+fn process_alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return true;
+        };
+        if pid <= 0 {
+            return true;
+        }
+        // SAFETY: signal 0 checks that the process exists and sends nothing.
+        if unsafe { libc::kill(pid, 0) } == 0 {
+            return true;
+        }
+        std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+/// Whether the owner of a scratch database is provably gone: made on this machine, and in
+/// another boot or by a process that no longer exists.
+fn owner_gone(owner: &Owner, host: &str, boot: &str) -> bool {
+    if owner.host != host || owner.pid == std::process::id() && owner.boot == boot {
+        return false;
+    }
+    if owner.boot != boot && owner.boot != NO_BOOT && boot != NO_BOOT {
+        return true;
+    }
+    !process_alive(owner.pid)
+}
+
+/// A scratch database left behind by an earlier run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leftover {
+    pub name: String,
+    /// The process that created it, when the name says (this release's names).
+    pub pid: Option<u32>,
+}
+
+impl Leftover {
+    /// The statement that drops it.
+    pub fn drop_sql(&self) -> String {
+        format!("DROP DATABASE {};", self.name)
+    }
+}
+
+/// What [`sweep`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Dropped: made on this machine by a process that is gone.
+    pub dropped: Vec<Leftover>,
+    /// Not provably this machine's (or an older release's), and no session uses them: listed,
+    /// never dropped.
+    pub unclaimed: Vec<Leftover>,
+}
+
+/// Drops the scratch databases on `server` that this machine's runs left behind (a kill -9, a
+/// crash, a lost connection) and lists those of other machines or older releases that no
+/// session uses. Nothing to do on SQLite, whose scratch databases live in memory.
+pub async fn sweep(server: &DatabaseUrl) -> Result<Swept, DbError> {
+    if server.dialect == Dialect::Sqlite {
+        return Ok(Swept::default());
+    }
+    let mut admin = Conn::connect(server).await?;
+    let result = sweep_on(&mut admin).await;
+    admin.close().await;
+    result
+}
+
+/// How long a scratch database that is not provably ours must stay unused before it is
+/// listed: a live run leaves its scratch database without a session for milliseconds only
+/// (between creating it and connecting, between disconnecting and dropping it).
+const UNUSED_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
+async fn sweep_on(admin: &mut Conn) -> Result<Swept, DbError> {
+    let names = scratch_names(admin).await?;
+    let (host, boot) = (this_host(), this_boot());
+    let mut swept = Swept::default();
+    for name in names {
+        let Some(owner) = parse(&name) else { continue };
+        let leftover = Leftover {
+            name: name.clone(),
+            pid: owner.as_ref().map(|o| o.pid),
+        };
+        match owner {
+            Some(o) if o.host == host => {
+                if owner_gone(&o, &host, &boot) {
+                    // One this user may not drop (another user's) is listed like a stranger's.
+                    match drop_database(admin, &name).await {
+                        Ok(()) => swept.dropped.push(leftover),
+                        Err(_) => swept.unclaimed.push(leftover),
+                    }
+                }
+            }
+            _ => {
+                if sessions(admin, &name).await?.is_empty() {
+                    swept.unclaimed.push(leftover);
+                }
+            }
+        }
+    }
+    if !swept.unclaimed.is_empty() {
+        tokio::time::sleep(UNUSED_FOR).await;
+        let still = scratch_names(admin).await?;
+        let mut kept = Vec::new();
+        for l in std::mem::take(&mut swept.unclaimed) {
+            if still.contains(&l.name) && sessions(admin, &l.name).await?.is_empty() {
+                kept.push(l);
+            }
+        }
+        swept.unclaimed = kept;
+    }
+    Ok(swept)
+}
+
+/// The databases on the server whose names start like a scratch database's.
+async fn scratch_names(admin: &mut Conn) -> Result<Vec<String>, DbError> {
+    let list = match admin.dialect() {
+        Dialect::Postgres => {
+            "SELECT datname FROM pg_database WHERE datname LIKE 'cargo\\_schema\\_%' ORDER BY datname"
+        }
+        _ => {
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'cargo\\_schema\\_%' ORDER BY schema_name"
+        }
+    };
+    Ok(admin
+        .fetch_strings(list)
+        .await?
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+        .collect())
+}
+
+/// The server's ids of the sessions using database `name` (as far as this user may see).
+async fn sessions(admin: &mut Conn, name: &str) -> Result<Vec<String>, DbError> {
+    let sql = match admin.dialect() {
+        Dialect::Postgres => {
+            format!("SELECT pid::text FROM pg_stat_activity WHERE datname = '{name}'")
+        }
+        _ => format!(
+            "SELECT CAST(id AS CHAR) FROM information_schema.processlist WHERE db = '{name}'"
+        ),
+    };
+    Ok(admin
+        .fetch_strings(&sql)
+        .await?
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+        .collect())
+}
+
+/// Drops a scratch database, ending the sessions still in it (a killed run's statement may
+/// still be running on the server).
+async fn drop_database(admin: &mut Conn, name: &str) -> Result<(), DbError> {
+    let mut sql = match admin.dialect() {
+        Dialect::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        _ => {
+            for id in sessions(admin, name).await.unwrap_or_default() {
+                let _ = admin.execute(&format!("KILL {id}")).await;
+            }
+            format!("DROP DATABASE IF EXISTS {name}")
+        }
+    };
+    let mut dropped = admin.execute(&sql).await;
+    if dropped.is_err() && admin.dialect() == Dialect::Postgres {
+        // `WITH (FORCE)` is PostgreSQL 13 and later.
+        sql = format!("DROP DATABASE IF EXISTS {name}");
+        dropped = admin.execute(&sql).await;
+    }
+    dropped.map_err(|e| DbError::Query {
+        message: crate::db::database_message(&e),
+        sql,
+    })
+}
+
+/// A temporary database of the same kind as a server: SQLite in memory, or a uniquely named
+/// PostgreSQL/MySQL database on the same server, dropped by [`Scratch::drop`].
+pub struct Scratch {
+    pub url: DatabaseUrl,
+    /// The server connection that created it and drops it (PostgreSQL/MySQL).
+    admin: Option<(Conn, String)>,
+}
+
+impl Scratch {
+    pub async fn create(server: &DatabaseUrl) -> Result<Scratch, DbError> {
+        if server.dialect == Dialect::Sqlite {
+            return Ok(Scratch {
+                url: DatabaseUrl::parse("sqlite::memory:", UrlSource::Flag)?,
+                admin: None,
+            });
+        }
+        let name = new_name();
+        let url = server.with_database(&name)?;
+        let mut admin = Conn::connect(server).await?;
+        let create = format!("CREATE DATABASE {name}");
+        if let Err(e) = admin.execute(&create).await {
+            admin.close().await;
+            return Err(DbError::Query {
+                message: crate::db::database_message(&e),
+                sql: create,
+            });
+        }
+        Ok(Scratch {
+            url,
+            admin: Some((admin, name)),
+        })
+    }
+
+    /// The scratch database's name, for messages ("SQLite in memory" for SQLite).
+    pub fn describe(&self) -> String {
+        match &self.admin {
+            Some((_, name)) => format!("a temporary database `{name}`"),
+            None => "an in-memory SQLite database".to_string(),
+        }
+    }
+
+    /// The database's name on the server (`None` for SQLite in memory).
+    pub fn name(&self) -> Option<&str> {
+        self.admin.as_ref().map(|(_, name)| name.as_str())
+    }
+
+    /// Drops the database; its own connections must be closed first.
+    pub async fn drop(self) -> Result<(), DbError> {
+        let Some((mut admin, name)) = self.admin else {
+            return Ok(());
+        };
+        let dropped = drop_database(&mut admin, &name).await;
+        admin.close().await;
+        dropped
+    }
+}
+
+/// Signals received while a scratch database existed, counted by the listener thread.
+#[cfg(unix)]
+static RECEIVED: AtomicU64 = AtomicU64::new(0);
+/// How many [`Stop`]s are alive: scratch databases being created, used or dropped.
+#[cfg(unix)]
+static ACTIVE: AtomicUsize = AtomicUsize::new(0);
+/// The exit code the last signal received stands for (130 Ctrl-C, 143 SIGTERM).
+#[cfg(unix)]
+static LAST: AtomicI32 = AtomicI32::new(143);
+
+/// Starts, once per process, the thread that receives SIGINT and SIGTERM; whether it runs.
+///
+/// Why a thread of its own: tokio never gives a signal back to the system once something
+/// listened to it, so a Ctrl-C or SIGTERM after the last scratch database was dropped would
+/// otherwise be swallowed and the process would go on. The thread ends the process as the
+/// signal would have (exit 130 or 143) when no scratch database exists, and otherwise tells
+/// the [`Stop`]s, whose owners drop their databases and report the interruption.
+#[cfg(unix)]
+fn listening() -> bool {
+    static LISTENING: OnceLock<bool> = OnceLock::new();
+    *LISTENING.get_or_init(|| {
+        let (ready, started) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("cargo-schema-signals".into())
+            .spawn(move || {
+                use tokio::signal::unix::{SignalKind, signal};
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    let _ = ready.send(false);
+                    return;
+                };
+                rt.block_on(async move {
+                    let (Ok(mut int), Ok(mut term)) = (
+                        signal(SignalKind::interrupt()),
+                        signal(SignalKind::terminate()),
+                    ) else {
+                        let _ = ready.send(false);
+                        return;
+                    };
+                    let _ = ready.send(true);
+                    loop {
+                        let code = tokio::select! {
+                            _ = int.recv() => 130,
+                            _ = term.recv() => 143,
+                        };
+                        if ACTIVE.load(Ordering::SeqCst) == 0 {
+                            std::process::exit(code);
+                        }
+                        LAST.store(code, Ordering::SeqCst);
+                        RECEIVED.fetch_add(1, Ordering::SeqCst);
+                    }
+                });
+            });
+        spawned.is_ok() && started.recv().unwrap_or(false)
+    })
+}
+
+/// Ctrl-C and SIGTERM (what `timeout`, CI runners and container stops send) while a scratch
+/// database exists, listened to from [`Stop::listen`] on: a signal that arrives before
+/// [`Stop::wait`] is polled is not lost. Keep it alive until the database is dropped.
+pub struct Stop {
+    /// The signals received before this one started listening (`None`: the listener thread
+    /// could not start, Ctrl-C is waited for directly).
+    #[cfg(unix)]
+    seen: Option<u64>,
+    /// Whether [`Stop::wait`] saw a signal, so that its owner acts on it.
+    #[cfg(unix)]
+    heard: bool,
+}
+
+impl Stop {
+    pub fn listen() -> Stop {
+        #[cfg(unix)]
+        {
+            ACTIVE.fetch_add(1, Ordering::SeqCst);
+            let seen = listening().then(|| RECEIVED.load(Ordering::SeqCst));
+            Stop { seen, heard: false }
+        }
+        #[cfg(not(unix))]
+        Stop {}
+    }
+
+    /// Completes when one of the signals arrives.
+    pub async fn wait(&mut self) {
+        #[cfg(unix)]
+        if let Some(seen) = self.seen {
+            while RECEIVED.load(Ordering::SeqCst) == seen {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            self.heard = true;
+            return;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Stop {
+    /// A signal that arrived while nobody waited (the scratch database was being dropped) ends
+    /// the process now that the last scratch database is gone, as it would have without one.
+    fn drop(&mut self) {
+        let left = ACTIVE.fetch_sub(1, Ordering::SeqCst).saturating_sub(1);
+        if let Some(seen) = self.seen
+            && !self.heard
+            && left == 0
+            && RECEIVED.load(Ordering::SeqCst) != seen
+        {
+            std::process::exit(LAST.load(Ordering::SeqCst));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_say_who_made_them_and_fit_every_server() {
+        let name = new_name();
+        assert!(name.len() <= 63, "{name}");
+        assert!(
+            name.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+            "{name}"
+        );
+        let owner = parse(&name).expect("a scratch name").expect("an owner");
+        assert_eq!(owner.pid, std::process::id());
+        assert_eq!(owner.host, this_host());
+        assert_eq!(owner.boot, this_boot());
+        assert_ne!(new_name(), name);
+    }
+
+    #[test]
+    fn only_scratch_names_are_recognised() {
+        assert_eq!(parse("cargo_schema_check_0123456789ab"), Some(None));
+        assert_eq!(parse("cargo_schema_scratch_0123456789ab"), Some(None));
+        for other in [
+            "cargo_schema_demo",
+            "cargo_schema_scratch_",
+            "cargo_schema_scratch_0123456789ab_x",
+            "cargo_schema_scratch_deadbeef_0000_12_0123456789aB",
+            "cargo_schema_scratch_deadbeef_0000__0123456789ab",
+            "cs_test_1_2",
+            "app",
+        ] {
+            assert_eq!(parse(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn only_this_machines_dead_processes_are_gone() {
+        let (host, boot) = ("aaaaaaaa", "bbbb");
+        let owner = |host: &str, boot: &str, pid: u32| Owner {
+            host: host.into(),
+            boot: boot.into(),
+            pid,
+        };
+        // A process that has ended.
+        let mut child = std::process::Command::new("true").spawn().expect("spawn");
+        let dead = child.id();
+        child.wait().expect("wait");
+        assert!(owner_gone(&owner(host, boot, dead), host, boot));
+        // Alive: this process, or another machine's (whatever its pid).
+        assert!(!owner_gone(
+            &owner(host, boot, std::process::id()),
+            host,
+            boot
+        ));
+        assert!(!owner_gone(&owner("cccccccc", boot, dead), host, boot));
+        // Another boot of this machine: whatever ran then is gone.
+        assert!(owner_gone(
+            &owner(host, "dddd", std::process::id()),
+            host,
+            boot
+        ));
+        // Unknown boots prove nothing.
+        assert!(!owner_gone(
+            &owner(host, NO_BOOT, std::process::id()),
+            host,
+            boot
+        ));
+    }
+}
