@@ -667,7 +667,9 @@ fn sqlite_a_held_write_lock_is_reported_and_ends_after_the_lock_timeout() {
         let stdin = holder.stdin.as_mut().expect("stdin");
         stdin
             .write_all(
-                b"BEGIN IMMEDIATE;\nINSERT INTO t_first VALUES (1);\n.shell sleep 15\nCOMMIT;\n",
+                // The probe below takes the write lock for a moment too: without a busy
+                // timeout the holder's BEGIN could fail against it and never hold the lock.
+                b".timeout 5000\nBEGIN IMMEDIATE;\nINSERT INTO t_first VALUES (1);\n.shell sleep 15\nCOMMIT;\n",
             )
             .expect("write");
         stdin.flush().expect("flush");
