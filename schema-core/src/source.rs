@@ -302,6 +302,61 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_and_broken_ones_reported_with_the_other_errors() {
+        use std::os::unix::fs::symlink;
+        let t = tempfile::tempdir().expect("tempdir");
+        let m = t.path().join("m");
+        std::fs::create_dir_all(t.path().join("shared")).expect("mkdir");
+        std::fs::create_dir_all(&m).expect("mkdir");
+        std::fs::write(m.join("aa.sql"), "-- revision: aa\n-- migrate:up\n").expect("write");
+        std::fs::write(
+            t.path().join("shared/bb.sql"),
+            "-- revision: bb\n-- revises: aa\n-- migrate:up\n",
+        )
+        .expect("write");
+        symlink("../shared", m.join("one")).expect("symlink");
+        symlink("../shared", m.join("two")).expect("symlink");
+        symlink("aa.sql", m.join("zz.sql")).expect("symlink");
+        symlink("gone.txt", m.join("notes.txt")).expect("symlink");
+        let loaded = load_dir(&m).expect("loads");
+        let ids: Vec<_> = loaded.revisions.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["aa", "bb"]);
+        assert_eq!(loaded.revisions[1].path, m.join("one/bb.sql"));
+
+        symlink("gone/cc.sql", m.join("cc.sql")).expect("symlink");
+        symlink("ee.sql", m.join("dd.sql")).expect("symlink");
+        symlink("dd.sql", m.join("ee.sql")).expect("symlink");
+        symlink(".", m.join("self")).expect("symlink");
+        std::fs::write(m.join("ff.sql"), "-- migrate:up\n").expect("write");
+        match load_dir(&m) {
+            Err(LoadError::Links { links, errors }) => {
+                assert_eq!(
+                    links,
+                    [
+                        LinkError::Dangling {
+                            path: m.join("cc.sql"),
+                            target: "gone/cc.sql".into()
+                        },
+                        LinkError::Endless {
+                            path: m.join("dd.sql")
+                        },
+                        LinkError::Endless {
+                            path: m.join("ee.sql")
+                        },
+                        LinkError::Loop {
+                            path: m.join("self"),
+                            ancestor: m.clone()
+                        },
+                    ]
+                );
+                assert_eq!(errors.len(), 1, "{errors:?}");
+            }
+            other => panic!("expected link errors, got {other:?}"),
+        }
+    }
+
     #[test]
     fn a_missing_directory_is_its_own_error() {
         let dir = tempfile::tempdir().expect("tempdir");
