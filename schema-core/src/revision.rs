@@ -324,12 +324,17 @@ pub fn header_line(line: &str) -> HeaderLine<'_> {
     }
 }
 
-/// A section marker: `-- migrate:<section> [options]`.
-fn marker(line: &str) -> Option<(&str, Vec<&str>)> {
+/// A section marker: `-- migrate:<section> [options]`. Like header keys, `migrate` and the
+/// section are taken in any case and with blanks around the colon: a `-- Migrate:Down` taken
+/// as a comment would make the down section part of the up section.
+fn marker(line: &str) -> Option<(String, Vec<&str>)> {
     let rest = line.trim_end().strip_prefix("--")?.trim_start();
-    let rest = rest.strip_prefix("migrate:")?;
+    let (word, rest) = rest.split_once(':')?;
+    if !word.trim_end().eq_ignore_ascii_case("migrate") {
+        return None;
+    }
     let mut words = rest.split_whitespace();
-    let section = words.next().unwrap_or("");
+    let section = words.next().unwrap_or("").to_ascii_lowercase();
     Some((section, words.collect()))
 }
 
@@ -516,7 +521,7 @@ pub fn parse(path: &Path, text: &str) -> Result<(Revision, Vec<Warning>), ParseE
         let line = raw.trim_end_matches('\r').trim();
         let n = i + 1;
         if let Some((section, options)) = marker(line) {
-            match section {
+            match section.as_str() {
                 "up" => {
                     if let Some((first_line, _)) = up {
                         return Err(err(n, ParseErrorKind::DuplicateUp { first_line }));
@@ -873,6 +878,32 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn markers_are_taken_in_any_case_and_with_blanks_around_the_colon() {
+        let r = parse_ok(
+            "-- revision: ab12\n-- Migrate:UP transaction:false\nCREATE TABLE t (id int);\n--MIGRATE : Down\nDROP TABLE t;\n",
+        );
+        assert_eq!(r.up.sql, "CREATE TABLE t (id int);");
+        assert!(!r.up.transaction);
+        assert_eq!(
+            r.down.map(|d| (d.line, d.sql)),
+            Some((4, "DROP TABLE t;\n".into()))
+        );
+        let e = parse_err("-- revision: ab12\n-- migrate:up\nSELECT 1;\n-- Migrate: sideways\n");
+        assert_eq!(
+            (e.line, e.kind),
+            (
+                4,
+                ParseErrorKind::UnknownMarker {
+                    marker: "sideways".into()
+                }
+            )
+        );
+        // Not markers: another word before the colon, or none.
+        let r = parse_ok("-- revision: ab12\n-- migrate:up\n-- migrated: yes\n-- migrate down\n");
+        assert!(r.down.is_none());
     }
 
     #[test]

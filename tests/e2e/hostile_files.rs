@@ -210,6 +210,23 @@ fn free_comments_in_the_header_still_work() {
     assert_eq!(heads(&p), ["cc03"]);
 }
 
+#[test]
+fn section_markers_in_another_case_or_with_blanks_around_the_colon_are_taken() {
+    let p = TestProject::new();
+    p.write(
+        "migrations/aa01_a.sql",
+        "-- revision: aa01\n-- revises:\n\n-- Migrate:Up\nCREATE TABLE a (id INTEGER);\n\n-- MIGRATE : down\nDROP TABLE a;\n",
+    );
+    // Before the fix the down marker was a comment in the up section: `up` created the table
+    // and dropped it again, and the revision had no down section.
+    let out = p.run(&["show", "aa01"]);
+    exits(&out, 0).stdout_has("-- migrate:down\nDROP TABLE a;");
+    let out = p.run_within(LIMIT, &["up"]);
+    exits(&out, 0);
+    let out = p.run_within(LIMIT, &["down", "base"]);
+    exits(&out, 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Symbolic links
 // ---------------------------------------------------------------------------------------------
