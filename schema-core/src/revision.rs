@@ -175,6 +175,10 @@ pub enum ParseErrorKind {
     },
     #[error("SQL before the `-- migrate:up` marker")]
     SqlBeforeUp,
+    /// A header key among the comments that open the up section: it would be a comment there,
+    /// and the header would lack it.
+    #[error("header key `{key}` below the `-- migrate:up` marker")]
+    KeyAfterUp { key: &'static str },
 }
 
 impl ParseErrorKind {
@@ -198,6 +202,9 @@ impl ParseErrorKind {
             }
             ParseErrorKind::SqlBeforeUp => {
                 "move it below `-- migrate:up`, or make it a `--` comment".into()
+            }
+            ParseErrorKind::KeyAfterUp { key } => {
+                format!("move it into the header, above `-- migrate:up`, or reword the comment so it does not start with `{key}:`")
             }
             ParseErrorKind::UnknownMarker { .. } => {
                 "the markers are `-- migrate:up` and `-- migrate:down`".into()
@@ -517,9 +524,18 @@ pub fn parse(path: &Path, text: &str) -> Result<(Revision, Vec<Warning>), ParseE
     let mut down: Option<usize> = None;
     let mut up_range = (0, 0);
     let mut down_range = (0, 0);
+    // Whether the up section's SQL has begun: a header key in the comments before it is
+    // refused, since the header would lack it in silence.
+    let mut up_sql = false;
     for (i, raw) in lines.iter().enumerate().skip(body_start) {
         let line = raw.trim_end_matches('\r').trim();
         let n = i + 1;
+        if up.is_some() && down.is_none() && !up_sql && marker(line).is_none() {
+            if let HeaderLine::Field { key, .. } = header_line(line) {
+                return Err(err(n, ParseErrorKind::KeyAfterUp { key }));
+            }
+            up_sql = !line.is_empty() && !line.starts_with("--");
+        }
         if let Some((section, options)) = marker(line) {
             match section.as_str() {
                 "up" => {
@@ -904,6 +920,19 @@ mod tests {
         // Not markers: another word before the colon, or none.
         let r = parse_ok("-- revision: ab12\n-- migrate:up\n-- migrated: yes\n-- migrate down\n");
         assert!(r.down.is_none());
+    }
+
+    #[test]
+    fn a_header_key_below_the_up_marker_is_refused_until_the_sql_begins() {
+        let e = parse_err("-- revision: ab12\n-- migrate:up\n\n-- Revises: cd34\nSELECT 1;\n");
+        assert_eq!(
+            (e.line, e.kind),
+            (4, ParseErrorKind::KeyAfterUp { key: "revises" })
+        );
+        // After the first statement, and in the down section, it is an SQL comment.
+        parse_ok(
+            "-- revision: ab12\n-- migrate:up\nSELECT 1;\n-- revises: cd34\n-- migrate:down\n-- depends-on: x\n",
+        );
     }
 
     #[test]

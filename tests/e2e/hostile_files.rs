@@ -211,6 +211,25 @@ fn free_comments_in_the_header_still_work() {
 }
 
 #[test]
+fn a_header_key_below_the_up_marker_is_refused() {
+    let p = TestProject::new();
+    p.revision("aa01", "", "");
+    p.write(
+        "migrations/bb02_b.sql",
+        "-- revision: bb02\n\n-- migrate:up\n-- Revises: aa01\nSELECT 1;\n",
+    );
+    // Before the fix the line was a comment: bb02 became a second base, in silence.
+    for args in [&["heads"][..], &["up"]] {
+        let out = p.run_within(LIMIT, args);
+        invalid(
+            &out,
+            &["migrations/bb02_b.sql:4:", "header key `revises` below"],
+        );
+        help_has(&out, "move it into the header");
+    }
+}
+
+#[test]
 fn section_markers_in_another_case_or_with_blanks_around_the_colon_are_taken() {
     let p = TestProject::new();
     p.write(
