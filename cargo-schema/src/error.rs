@@ -65,6 +65,17 @@ impl From<LoadError> for CliError {
                 diagnostics: errors.iter().map(parse_error).collect(),
                 code: INVALID,
             },
+            LoadError::Links { links, errors } => CliError {
+                diagnostics: links
+                    .iter()
+                    .map(|l| Diagnostic {
+                        message: l.to_string(),
+                        help: vec![l.help()],
+                    })
+                    .chain(errors.iter().map(parse_error))
+                    .collect(),
+                code: INVALID,
+            },
             LoadError::MissingDirectory { .. } => CliError::invalid(e.to_string()).help(
                 "run `cargo schema init` to create it, or set `migrations` in [package.metadata.schema]",
             ),
@@ -180,6 +191,8 @@ impl From<NewError> for CliError {
                 CliError::invalid(e.to_string())
                     .help(format!("the templates are: {available}"))
             }
+            NewError::Runaway { .. } => CliError::invalid(e.to_string())
+                .help("a template renders one revision file: look for a loop that runs too long (`range(…)`), a macro that calls itself, or text multiplied too often"),
             NewError::InvalidRendering { .. } => CliError::invalid(e.to_string())
                 .help("a template must render the `-- revision:` and `-- revises:` header and a `-- migrate:up` marker"),
             NewError::Io { .. } => CliError::new(FAILED, e.to_string()),

@@ -158,6 +158,7 @@ pub fn open(global: &GlobalArgs) -> Result<Project, CliError> {
     let mut config = config(global)?;
     // Messages name files relative to where the user stands, as cargo does.
     config.migrations = relative(&config.migrations);
+    config.templates = config.templates.as_deref().map(relative);
     Ok(Project::open(config)?)
 }
 

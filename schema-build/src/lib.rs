@@ -151,18 +151,45 @@ pub fn sql_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
         ));
     }
     let mut files = Vec::new();
+    let mut saw_link = false;
+    // Like `cargo schema`: links are followed (directories too, walkdir stops a loop), and one
+    // that cannot be followed fails the build unless its name shows it holds no revision.
     let walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walker {
-        let entry = entry
-            .map_err(|e| format!("cannot read `{}`: {e}", e.path().unwrap_or(dir).display()))?;
-        let is_file =
-            entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file());
-        if is_file && entry.path().extension().is_some_and(|e| e == "sql") {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().unwrap_or(dir);
+                let is_link = path
+                    .symlink_metadata()
+                    .is_ok_and(|m| m.file_type().is_symlink());
+                let may_hide_revisions = !path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                    && path.extension().is_none_or(|x| x == "sql");
+                if is_link && !may_hide_revisions && e.loop_ancestor().is_none() {
+                    continue;
+                }
+                return Err(format!(
+                    "cannot read `{}`: {e}{}",
+                    path.display(),
+                    if is_link { " (a symbolic link)" } else { "" }
+                ));
+            }
+        };
+        saw_link |= entry.path_is_symlink();
+        if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "sql") {
             files.push(entry.into_path());
         }
+    }
+    if saw_link {
+        // One file reached twice is one revision.
+        let mut seen = std::collections::HashSet::new();
+        files.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     }
     Ok(files)
 }
@@ -192,6 +219,30 @@ mod tests {
     }
 
     const PKG: &str = "[package]\nname = \"p\"\nversion = \"0.1.0\"\n";
+
+    #[cfg(unix)]
+    #[test]
+    fn sql_files_follows_directory_links_once_and_refuses_broken_ones() {
+        use std::os::unix::fs::symlink;
+        let t = tempfile::tempdir().expect("tempdir");
+        let m = t.path().join("migrations");
+        write(&m.join("aa.sql"), "a");
+        write(&t.path().join("shared/bb.sql"), "b");
+        symlink("../shared", m.join("one")).expect("symlink");
+        symlink("../shared", m.join("two")).expect("symlink");
+        symlink("gone.md", m.join("README.md")).expect("symlink");
+        assert_eq!(
+            sql_files(&m).expect("found"),
+            [m.join("aa.sql"), m.join("one/bb.sql")]
+        );
+        symlink("gone.sql", m.join("cc.sql")).expect("symlink");
+        let e = sql_files(&m).expect_err("a dangling revision link");
+        assert!(e.contains("cc.sql"), "{e}");
+        std::fs::remove_file(m.join("cc.sql")).expect("rm");
+        symlink("..", m.join("loop")).expect("symlink");
+        let e = sql_files(&m).expect_err("a loop");
+        assert!(e.contains("loop"), "{e}");
+    }
 
     #[test]
     fn the_package_table_wins_over_the_workspace_table() {

@@ -17,7 +17,7 @@ pub use migrator::Migrator;
 pub use plan::{Direction, Plan, PlanError, StampPlan, Step};
 pub use revision::{ParseError, Revision, Warning};
 pub use scaffold::{NewError, NewRevision, Templates};
-pub use source::{LoadError, Loaded};
+pub use source::{LinkError, LoadError, Loaded};
 pub use target::{Anchor, ResolveError, Resolved, Target};
 
 /// Embeds the package's revision files in the binary (feature `macros`): expands to a

@@ -169,11 +169,10 @@ pub fn plan(
 
 /// Whether a line is the `-- revises:` header field (the parser's reading of it).
 fn is_revises_line(line: &str) -> bool {
-    line.trim()
-        .strip_prefix("--")
-        .map(str::trim_start)
-        .and_then(|rest| rest.strip_prefix("revises:"))
-        .is_some_and(|value| value.is_empty() || value.starts_with([' ', '\t']))
+    matches!(
+        crate::revision::header_line(line),
+        crate::revision::HeaderLine::Field { key: "revises", .. }
+    )
 }
 
 /// Rewrites the value of the `-- revises:` header on `line` (1-based) of `text`, leaving every
@@ -200,7 +199,8 @@ pub fn rewrite_revises(text: &str, line: usize, parents: &[String]) -> Option<St
     } else {
         ""
     };
-    let key_end = old.find("revises:")? + "revises:".len();
+    // The key's colon is the line's first (no key has one).
+    let key_end = old.find(':')? + 1;
     let new_line = format!("{} {}{ending}", &old[..key_end], parents.join(", "));
     let mut out = String::with_capacity(text.len() + 16);
     for (k, l) in lines.iter().enumerate() {
@@ -351,12 +351,13 @@ mod tests {
         assert_eq!(out, crlf.replace("-- revises: aa01", "-- revises: cc03"));
         assert_eq!(out.matches("\r\n").count(), crlf.matches("\r\n").count());
 
-        // A wrong line number falls back to the header's revises line; odd spacing is kept.
-        let odd = "-- revision: bb02\n--   revises:aa01\n--revises: aa01\n-- migrate:up\n";
+        // A wrong line number falls back to the header's revises line; odd spacing and case,
+        // which the parser accepts, are kept.
+        let odd = "-- revision: bb02\n-- Note: revises:aa01\n--   Revises :aa01\n-- migrate:up\n";
         let out = rewrite_revises(odd, 1, &["cc03".to_string()]).expect("rewrites");
         assert_eq!(
             out,
-            "-- revision: bb02\n--   revises:aa01\n--revises: cc03\n-- migrate:up\n"
+            "-- revision: bb02\n-- Note: revises:aa01\n--   Revises : cc03\n-- migrate:up\n"
         );
         assert!(
             rewrite_revises("-- revision: x\n-- migrate:up\n-- revises: y\n", 0, &[]).is_none()

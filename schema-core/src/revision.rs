@@ -135,6 +135,8 @@ pub struct ParseError {
 pub enum ParseErrorKind {
     #[error("the file is not valid UTF-8")]
     NotUtf8,
+    #[error("a NUL byte (column {column})")]
+    NulByte { column: usize },
     #[error("no `-- revision:` line in the header")]
     MissingRevision,
     #[error("unknown header key `{key}`")]
@@ -173,6 +175,10 @@ pub enum ParseErrorKind {
     },
     #[error("SQL before the `-- migrate:up` marker")]
     SqlBeforeUp,
+    /// A header key among the comments that open the up section: it would be a comment there,
+    /// and the header would lack it.
+    #[error("header key `{key}` below the `-- migrate:up` marker")]
+    KeyAfterUp { key: &'static str },
 }
 
 impl ParseErrorKind {
@@ -180,6 +186,9 @@ impl ParseErrorKind {
     pub fn help(&self) -> Option<String> {
         Some(match self {
             ParseErrorKind::NotUtf8 => "save the file as UTF-8".into(),
+            ParseErrorKind::NulByte { .. } => {
+                "remove it: no database takes one in SQL text (a file saved as UTF-16, or binary content pasted in, has them)".into()
+            }
             ParseErrorKind::MissingRevision => {
                 "every revision file starts with a header such as `-- revision: 3a4feffbb7a1`"
                     .into()
@@ -193,6 +202,9 @@ impl ParseErrorKind {
             }
             ParseErrorKind::SqlBeforeUp => {
                 "move it below `-- migrate:up`, or make it a `--` comment".into()
+            }
+            ParseErrorKind::KeyAfterUp { key } => {
+                format!("move it into the header, above `-- migrate:up`, or reword the comment so it does not start with `{key}:`")
             }
             ParseErrorKind::UnknownMarker { .. } => {
                 "the markers are `-- migrate:up` and `-- migrate:down`".into()
@@ -267,31 +279,73 @@ fn header_is_empty(header: &Header) -> bool {
         && header.depends_on.is_none()
 }
 
-/// A header line: `-- key: value` with a lowercase key. Anything else starting with `--` is a
-/// comment.
-fn header_field(line: &str) -> Option<(&str, &str)> {
-    let rest = line.strip_prefix("--")?.trim_start();
-    let (key, value) = rest.split_once(':')?;
-    let key_like = !key.is_empty()
+/// What a `--` line of the header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderLine<'a> {
+    /// A header key, however it was spelled (`-- Depends-On:`, `-- revises :`), and its value.
+    Field { key: &'static str, value: &'a str },
+    /// A key that is close to a known one (`-- depend-on:`, `-- Revision ID:`): never a
+    /// comment, since that would drop the key in silence.
+    Misspelt {
+        key: &'a str,
+        suggestion: &'static str,
+    },
+    /// `-- lowercase-word: value`, the shape of a key, but no key known or close to one.
+    UnknownKey { key: &'a str },
+    /// Anything else: a free comment such as `-- Note: …` or `-- TODO: …`.
+    Comment,
+}
+
+/// Reads a `--` line of the header. Keys are taken whatever their case and with blanks before
+/// the colon; a line close to a known key is [`HeaderLine::Misspelt`].
+pub fn header_line(line: &str) -> HeaderLine<'_> {
+    let Some(rest) = line.trim().strip_prefix("--").map(str::trim_start) else {
+        return HeaderLine::Comment;
+    };
+    let Some((raw_key, value)) = rest.split_once(':') else {
+        return HeaderLine::Comment;
+    };
+    let key = raw_key.trim_end();
+    let folded = key.to_ascii_lowercase();
+    if let Some(known) = HEADER_KEYS.iter().copied().find(|k| *k == folded) {
+        return HeaderLine::Field {
+            key: known,
+            value: value.trim(),
+        };
+    }
+    if let Some(suggestion) = closest_key(&folded) {
+        return HeaderLine::Misspelt { key, suggestion };
+    }
+    // The strict shape of a key: lowercase, no blank before the colon, a blank or nothing
+    // after it (`-- migrate:up` is a marker, and `-- see http://…` a comment).
+    let key_like = key.len() == raw_key.len()
         && key.starts_with(|c: char| c.is_ascii_lowercase())
         && key
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    // `-- migrate:up` is a marker, not a header field; fields have a space after the colon
-    // or nothing at all.
     let value_like = value.is_empty() || value.starts_with([' ', '\t']);
-    (key_like && value_like).then_some((key, value.trim()))
+    if key_like && value_like {
+        HeaderLine::UnknownKey { key }
+    } else {
+        HeaderLine::Comment
+    }
 }
 
-/// A section marker: `-- migrate:<section> [options]`.
-fn marker(line: &str) -> Option<(&str, Vec<&str>)> {
+/// A section marker: `-- migrate:<section> [options]`. Like header keys, `migrate` and the
+/// section are taken in any case and with blanks around the colon: a `-- Migrate:Down` taken
+/// as a comment would make the down section part of the up section.
+fn marker(line: &str) -> Option<(String, Vec<&str>)> {
     let rest = line.trim_end().strip_prefix("--")?.trim_start();
-    let rest = rest.strip_prefix("migrate:")?;
+    let (word, rest) = rest.split_once(':')?;
+    if !word.trim_end().eq_ignore_ascii_case("migrate") {
+        return None;
+    }
     let mut words = rest.split_whitespace();
-    let section = words.next().unwrap_or("");
+    let section = words.next().unwrap_or("").to_ascii_lowercase();
     Some((section, words.collect()))
 }
 
+/// The known key `key` (lowercase) is most likely a misspelling of.
 fn closest_key(key: &str) -> Option<&'static str> {
     let aliases: &[(&str, &str)] = &[
         ("down-revision", "revises"),
@@ -305,7 +359,11 @@ fn closest_key(key: &str) -> Option<&'static str> {
         ("id", "revision"),
         ("rev", "revision"),
         ("create-date", "created"),
+        ("create date", "created"),
         ("date", "created"),
+        ("revision id", "revision"),
+        ("revision-id", "revision"),
+        ("revision_id", "revision"),
     ];
     if let Some((_, k)) = aliases.iter().find(|(a, _)| *a == key) {
         return Some(k);
@@ -343,41 +401,67 @@ pub fn parse(path: &Path, text: &str) -> Result<(Revision, Vec<Warning>), ParseE
         line,
         kind,
     };
+    // SQLite stops reading a statement at a NUL (and a client may then never get past it),
+    // other databases refuse one: no revision holds one.
+    if let Some(at) = text.find('\0') {
+        let before = &text[..at];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        return Err(err(
+            before.matches('\n').count() + 1,
+            ParseErrorKind::NulByte {
+                column: before[line_start..].chars().count() + 1,
+            },
+        ));
+    }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<&str> = text.split('\n').collect();
 
-    // The header: the leading `--` lines up to the first marker, blank line or SQL.
+    // The header: the `--` lines before the first marker or SQL. Its first block (up to a
+    // blank line) is strict: a line shaped like a key must be one. After a blank line a key
+    // is still taken, so that none is dropped in silence, and other lines are comments.
     let mut header = Header::default();
+    let mut in_block = true;
     let mut body_start = lines.len();
     for (i, raw) in lines.iter().enumerate() {
         let line = raw.trim_end_matches('\r').trim();
-        if line.is_empty() && header_is_empty(&header) {
-            continue; // blank lines before the header
+        if line.is_empty() {
+            in_block &= header_is_empty(&header); // blank lines before the header
+            continue;
         }
         if !line.starts_with("--") || marker(line).is_some() {
             body_start = i;
             break;
         }
-        let Some((key, value)) = header_field(line) else {
-            continue; // a comment in the header
-        };
         let n = i + 1;
+        let (key, value) = match header_line(line) {
+            HeaderLine::Field { key, value } => (key, value),
+            HeaderLine::Misspelt { key, suggestion } => {
+                return Err(err(
+                    n,
+                    ParseErrorKind::UnknownKey {
+                        key: key.to_string(),
+                        suggestion: Some(suggestion),
+                    },
+                ));
+            }
+            HeaderLine::UnknownKey { key } if in_block => {
+                return Err(err(
+                    n,
+                    ParseErrorKind::UnknownKey {
+                        key: key.to_string(),
+                        suggestion: None,
+                    },
+                ));
+            }
+            HeaderLine::UnknownKey { .. } | HeaderLine::Comment => continue,
+        };
         let slot = match key {
             "revision" => &mut header.revision,
             "revises" => &mut header.revises,
             "created" => &mut header.created,
             "message" => &mut header.message,
             "branch-labels" => &mut header.branch_labels,
-            "depends-on" => &mut header.depends_on,
-            other => {
-                return Err(err(
-                    n,
-                    ParseErrorKind::UnknownKey {
-                        key: other.to_string(),
-                        suggestion: closest_key(other),
-                    },
-                ));
-            }
+            _ => &mut header.depends_on, // `depends-on`, the last of HEADER_KEYS
         };
         if let Some((first_line, _)) = slot {
             return Err(err(
@@ -440,11 +524,20 @@ pub fn parse(path: &Path, text: &str) -> Result<(Revision, Vec<Warning>), ParseE
     let mut down: Option<usize> = None;
     let mut up_range = (0, 0);
     let mut down_range = (0, 0);
+    // Whether the up section's SQL has begun: a header key in the comments before it is
+    // refused, since the header would lack it in silence.
+    let mut up_sql = false;
     for (i, raw) in lines.iter().enumerate().skip(body_start) {
         let line = raw.trim_end_matches('\r').trim();
         let n = i + 1;
+        if up.is_some() && down.is_none() && !up_sql && marker(line).is_none() {
+            if let HeaderLine::Field { key, .. } = header_line(line) {
+                return Err(err(n, ParseErrorKind::KeyAfterUp { key }));
+            }
+            up_sql = !line.is_empty() && !line.starts_with("--");
+        }
         if let Some((section, options)) = marker(line) {
-            match section {
+            match section.as_str() {
                 "up" => {
                     if let Some((first_line, _)) = up {
                         return Err(err(n, ParseErrorKind::DuplicateUp { first_line }));
@@ -734,6 +827,127 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(w.len(), 1);
+    }
+
+    #[test]
+    fn a_nul_byte_anywhere_names_its_line_and_column() {
+        let e = parse_err("-- revision: ab12\n-- migrate:up\nSELECT 1;\0\n");
+        assert_eq!(
+            (e.line, e.kind),
+            (3, ParseErrorKind::NulByte { column: 10 })
+        );
+        let e = parse_err("\0-- revision: ab12\n-- migrate:up\n");
+        assert_eq!((e.line, e.kind), (1, ParseErrorKind::NulByte { column: 1 }));
+        let e = parse_bytes(Path::new("x.sql"), b"-- revision: ab12\n-- m\xc3\xa9\0\n")
+            .expect_err("fails");
+        assert_eq!((e.line, e.kind), (2, ParseErrorKind::NulByte { column: 6 }));
+    }
+
+    #[test]
+    fn header_keys_are_taken_in_any_case_and_with_blanks_around_the_colon() {
+        let r = parse_ok(
+            "-- Revision: ab12\n-- REVISES : cd34\n--Depends-On:ef56\n-- Branch-Labels\t: x\n-- migrate:up\n",
+        );
+        assert_eq!(r.id, "ab12");
+        assert_eq!(r.parents, ["cd34"]);
+        assert_eq!(r.depends_on, ["ef56"]);
+        assert_eq!(r.branch_labels, ["x"]);
+        assert_eq!((r.lines.revises, r.lines.depends_on), (2, 3));
+        let e = parse_err("-- revision: ab12\n-- revises: a\n-- Revises: b\n-- migrate:up\n");
+        assert_eq!(
+            e.kind,
+            ParseErrorKind::DuplicateKey {
+                key: "revises".into(),
+                first_line: 2
+            }
+        );
+    }
+
+    #[test]
+    fn a_key_after_a_blank_line_is_taken_and_other_lines_there_are_comments() {
+        let r = parse_ok(
+            "-- revision: ab12\n\n-- note: a comment here\n-- revises: cd34\n\n-- migrate:up\n",
+        );
+        assert_eq!(
+            (r.parents.as_slice(), r.lines.revises),
+            (&["cd34".to_string()][..], 4)
+        );
+        let e = parse_err("-- revision: ab12\n\n-- revize: cd34\n-- migrate:up\n");
+        assert_eq!(e.line, 3);
+    }
+
+    #[test]
+    fn a_line_close_to_a_key_is_refused_whatever_its_case() {
+        for (line, suggestion) in [
+            ("-- depend-on: x", "depends-on"),
+            ("-- Depends On: x", "depends-on"),
+            ("-- REVISE: x", "revises"),
+            ("-- Revision ID: x", "revision"),
+            ("-- Create Date: 2026-01-01", "created"),
+            ("-- branch_labels : x", "branch-labels"),
+        ] {
+            let e = parse_err(&format!("-- revision: ab12\n{line}\n-- migrate:up\n"));
+            assert_eq!(e.line, 2, "{line}");
+            assert_eq!(
+                e.kind.help(),
+                Some(format!("did you mean `{suggestion}`?")),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn markers_are_taken_in_any_case_and_with_blanks_around_the_colon() {
+        let r = parse_ok(
+            "-- revision: ab12\n-- Migrate:UP transaction:false\nCREATE TABLE t (id int);\n--MIGRATE : Down\nDROP TABLE t;\n",
+        );
+        assert_eq!(r.up.sql, "CREATE TABLE t (id int);");
+        assert!(!r.up.transaction);
+        assert_eq!(
+            r.down.map(|d| (d.line, d.sql)),
+            Some((4, "DROP TABLE t;\n".into()))
+        );
+        let e = parse_err("-- revision: ab12\n-- migrate:up\nSELECT 1;\n-- Migrate: sideways\n");
+        assert_eq!(
+            (e.line, e.kind),
+            (
+                4,
+                ParseErrorKind::UnknownMarker {
+                    marker: "sideways".into()
+                }
+            )
+        );
+        // Not markers: another word before the colon, or none.
+        let r = parse_ok("-- revision: ab12\n-- migrate:up\n-- migrated: yes\n-- migrate down\n");
+        assert!(r.down.is_none());
+    }
+
+    #[test]
+    fn a_header_key_below_the_up_marker_is_refused_until_the_sql_begins() {
+        let e = parse_err("-- revision: ab12\n-- migrate:up\n\n-- Revises: cd34\nSELECT 1;\n");
+        assert_eq!(
+            (e.line, e.kind),
+            (4, ParseErrorKind::KeyAfterUp { key: "revises" })
+        );
+        // After the first statement, and in the down section, it is an SQL comment.
+        parse_ok(
+            "-- revision: ab12\n-- migrate:up\nSELECT 1;\n-- revises: cd34\n-- migrate:down\n-- depends-on: x\n",
+        );
+    }
+
+    #[test]
+    fn free_comments_stay_comments() {
+        for line in [
+            "-- Note: runs for a minute",
+            "-- TODO: review with the DBA",
+            "-- see http://example.invalid/a:b",
+            "-- Ticket: ABC-123",
+            "-- plain comment",
+            "--",
+        ] {
+            assert_eq!(header_line(line), HeaderLine::Comment, "{line}");
+            parse_ok(&format!("-- revision: ab12\n{line}\n-- migrate:up\n"));
+        }
     }
 
     #[test]

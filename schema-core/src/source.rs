@@ -19,6 +19,58 @@ pub enum LoadError {
     /// Every malformed file, not just the first, so one run shows all there is to fix.
     #[error("{} malformed revision file(s)", errors.len())]
     Parse { errors: Vec<ParseError> },
+    /// Symbolic links that lead nowhere, with the malformed files found beside them: a
+    /// revision behind such a link would otherwise be missing in silence.
+    #[error("{} broken symbolic link(s)", links.len())]
+    Links {
+        links: Vec<LinkError>,
+        errors: Vec<ParseError>,
+    },
+}
+
+/// A symbolic link under the migrations directory that may hide revisions but cannot be
+/// followed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    #[error("`{}` is a symbolic link to `{}`, which does not exist", path.display(), target.display())]
+    Dangling { path: PathBuf, target: PathBuf },
+    /// A directory link that leads back to a directory it is in.
+    #[error("`{}` is a symbolic link that loops back to `{}`", path.display(), ancestor.display())]
+    Loop { path: PathBuf, ancestor: PathBuf },
+    /// A link that never reaches a file or directory (links pointing at each other).
+    #[error("`{}` is a symbolic link that never ends (its links loop)", path.display())]
+    Endless { path: PathBuf },
+    /// Any other failure to follow the link.
+    #[error("cannot follow the symbolic link `{}`: {message}", path.display())]
+    Other { path: PathBuf, message: String },
+}
+
+impl LinkError {
+    /// The link at fault.
+    pub fn path(&self) -> &Path {
+        match self {
+            LinkError::Dangling { path, .. }
+            | LinkError::Loop { path, .. }
+            | LinkError::Endless { path }
+            | LinkError::Other { path, .. } => path,
+        }
+    }
+
+    /// What to do about it.
+    pub fn help(&self) -> String {
+        match self {
+            LinkError::Dangling { .. } => {
+                "remove the link, or restore what it points to (revisions behind it would be missing)".into()
+            }
+            LinkError::Loop { .. } => {
+                "remove the link: a directory cannot hold itself".into()
+            }
+            LinkError::Endless { .. } | LinkError::Other { .. } => {
+                "remove the link, or point it at a revision file or a directory of them".into()
+            }
+        }
+    }
 }
 
 /// The revision files of a directory, parsed.
@@ -37,6 +89,54 @@ fn is_hidden(entry: &walkdir::DirEntry) -> bool {
     entry.depth() > 0 && entry.file_name().to_string_lossy().starts_with('.')
 }
 
+/// Whether a link that cannot be followed may hide revisions: a `*.sql` name, or no extension
+/// (a directory). `README.md -> gone.md` hides none; hidden names are skipped like files.
+fn may_hide_revisions(path: &Path) -> bool {
+    let hidden = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+    !hidden && path.extension().is_none_or(|e| e == "sql")
+}
+
+/// The errno for too many levels of symbolic links (`ErrorKind::FilesystemLoop` is unstable).
+const ELOOP: Option<i32> = if cfg!(target_os = "linux") {
+    Some(40)
+} else if cfg!(unix) {
+    Some(62)
+} else {
+    None
+};
+
+/// What a walk error says about the link at `path`, or `None` when it is no link's fault.
+fn link_error(path: &Path, e: &walkdir::Error) -> Option<LinkError> {
+    let is_link = path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink());
+    if let Some(ancestor) = e.loop_ancestor() {
+        return Some(LinkError::Loop {
+            path: path.to_path_buf(),
+            ancestor: ancestor.to_path_buf(),
+        });
+    }
+    if !is_link {
+        return None;
+    }
+    let io = e.io_error();
+    Some(match io.map(std::io::Error::kind) {
+        Some(std::io::ErrorKind::NotFound) => LinkError::Dangling {
+            path: path.to_path_buf(),
+            target: std::fs::read_link(path).unwrap_or_default(),
+        },
+        _ if io.and_then(std::io::Error::raw_os_error) == ELOOP => LinkError::Endless {
+            path: path.to_path_buf(),
+        },
+        _ => LinkError::Other {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        },
+    })
+}
+
 /// Reads every `*.sql` file below `dir` (recursively, skipping hidden entries), in path order.
 pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
     if !dir.is_dir() {
@@ -45,24 +145,49 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
         });
     }
     let mut paths = Vec::new();
-    // Not following links spares a stat per entry (the directory listing has the types);
-    // a linked file is still read, below.
+    let mut links = Vec::new();
+    let mut saw_link = false;
+    // Links are followed, files and directories alike (walkdir stats only the links, and
+    // detects a directory link that loops back to an ancestor). A link that cannot be
+    // followed is reported, never skipped: it may hide revisions.
     let walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| !is_hidden(e));
     for entry in walker {
-        let entry = entry.map_err(|e| LoadError::Io {
-            path: e.path().unwrap_or(dir).to_path_buf(),
-            source: e
-                .into_io_error()
-                .unwrap_or_else(|| std::io::Error::other("a symbolic link loop")),
-        })?;
-        let is_file =
-            entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file());
-        if is_file && is_revision_file(entry.path()) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().unwrap_or(dir).to_path_buf();
+                match link_error(&path, &e) {
+                    Some(link) => {
+                        if may_hide_revisions(&path) {
+                            links.push(link);
+                        }
+                        continue;
+                    }
+                    None => {
+                        return Err(LoadError::Io {
+                            path,
+                            source: e.into_io_error().unwrap_or_else(|| {
+                                std::io::Error::other("the directory cannot be walked")
+                            }),
+                        });
+                    }
+                }
+            }
+        };
+        saw_link |= entry.path_is_symlink();
+        if entry.file_type().is_file() && is_revision_file(entry.path()) {
             paths.push(entry.into_path());
         }
+    }
+    if saw_link {
+        // The same file reached twice (two links to one directory, a link beside its
+        // target) is one revision, named by its first path.
+        let mut seen = std::collections::HashSet::new();
+        paths.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     }
 
     // Reading ten thousand small files is mostly system time; spread it over the cores.
@@ -100,7 +225,9 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() {
+    if !links.is_empty() {
+        Err(LoadError::Links { links, errors })
+    } else if errors.is_empty() {
         Ok(loaded)
     } else {
         Err(LoadError::Parse { errors })
@@ -172,6 +299,61 @@ mod tests {
         match load_dir(dir.path()) {
             Err(LoadError::Parse { errors }) => assert_eq!(errors.len(), 2),
             other => panic!("expected parse errors, got {other:?}"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_and_broken_ones_reported_with_the_other_errors() {
+        use std::os::unix::fs::symlink;
+        let t = tempfile::tempdir().expect("tempdir");
+        let m = t.path().join("m");
+        std::fs::create_dir_all(t.path().join("shared")).expect("mkdir");
+        std::fs::create_dir_all(&m).expect("mkdir");
+        std::fs::write(m.join("aa.sql"), "-- revision: aa\n-- migrate:up\n").expect("write");
+        std::fs::write(
+            t.path().join("shared/bb.sql"),
+            "-- revision: bb\n-- revises: aa\n-- migrate:up\n",
+        )
+        .expect("write");
+        symlink("../shared", m.join("one")).expect("symlink");
+        symlink("../shared", m.join("two")).expect("symlink");
+        symlink("aa.sql", m.join("zz.sql")).expect("symlink");
+        symlink("gone.txt", m.join("notes.txt")).expect("symlink");
+        let loaded = load_dir(&m).expect("loads");
+        let ids: Vec<_> = loaded.revisions.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["aa", "bb"]);
+        assert_eq!(loaded.revisions[1].path, m.join("one/bb.sql"));
+
+        symlink("gone/cc.sql", m.join("cc.sql")).expect("symlink");
+        symlink("ee.sql", m.join("dd.sql")).expect("symlink");
+        symlink("dd.sql", m.join("ee.sql")).expect("symlink");
+        symlink(".", m.join("self")).expect("symlink");
+        std::fs::write(m.join("ff.sql"), "-- migrate:up\n").expect("write");
+        match load_dir(&m) {
+            Err(LoadError::Links { links, errors }) => {
+                assert_eq!(
+                    links,
+                    [
+                        LinkError::Dangling {
+                            path: m.join("cc.sql"),
+                            target: "gone/cc.sql".into()
+                        },
+                        LinkError::Endless {
+                            path: m.join("dd.sql")
+                        },
+                        LinkError::Endless {
+                            path: m.join("ee.sql")
+                        },
+                        LinkError::Loop {
+                            path: m.join("self"),
+                            ancestor: m.clone()
+                        },
+                    ]
+                );
+                assert_eq!(errors.len(), 1, "{errors:?}");
+            }
+            other => panic!("expected link errors, got {other:?}"),
         }
     }
 

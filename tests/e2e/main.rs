@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod database;
 mod hooks;
+mod hostile_files;
 mod malformed;
 mod offline;
 mod runner;

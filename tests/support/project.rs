@@ -3,8 +3,10 @@
 //! A failing assertion prints the command, the project's files, stdout and stderr, so a
 //! failure in CI can be understood without re-running it.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The `cargo-schema` binary cargo built for this test run.
 pub fn binary() -> PathBuf {
@@ -105,6 +107,57 @@ impl TestProject {
 
     /// Runs `cargo-schema schema ARGS` in `dir`.
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> Output {
+        let out = self.command(dir, args).output().expect("the binary runs");
+        self.output(dir, args, out)
+    }
+
+    /// [`run`](Self::run), but a run still going after `limit` is killed and fails the test:
+    /// a hang fails instead of stalling the suite.
+    #[track_caller]
+    pub fn run_within(&self, limit: Duration, args: &[&str]) -> Output {
+        let mut child = self
+            .command(self.path(), args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_end(&mut bytes);
+                }
+                bytes
+            })
+        };
+        let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+        let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for the binary") {
+                break status;
+            }
+            if started.elapsed() > limit {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "`cargo-schema schema {}` was still running after {limit:?} (killed)",
+                    args.join(" ")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let out = std::process::Output {
+            status,
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: stderr.join().unwrap_or_default(),
+        };
+        self.output(self.path(), args, out)
+    }
+
+    /// The command that runs `cargo-schema schema ARGS` in `dir`.
+    fn command(&self, dir: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(binary());
         cmd.arg("schema")
             .args(args)
@@ -113,7 +166,10 @@ impl TestProject {
             .env_remove("CARGO_TERM_COLOR")
             .env("NO_COLOR", "1")
             .env("CARGO_TARGET_DIR", self.path().join("target"));
-        let out = cmd.output().expect("the binary runs");
+        cmd
+    }
+
+    fn output(&self, dir: &Path, args: &[&str], out: std::process::Output) -> Output {
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         let context = format!(
@@ -156,7 +212,8 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
             let p = e.path();
-            if p.is_dir() {
+            // Not following links: a test may make a directory link that loops.
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
                 out.extend(walk(&p));
             } else {
                 out.push(p);
