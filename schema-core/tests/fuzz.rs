@@ -22,7 +22,7 @@ use proptest::test_runner::Config;
 use schema_core::checksum::checksum;
 use schema_core::reparent::rewrite_revises;
 use schema_core::revision::{header_line, parse_bytes};
-use schema_core::split::{Dialect, split};
+use schema_core::split::{Dialect, split, split_checked};
 
 /// The most one case may take. Unoptimized builds on a busy CI machine get more room; the long
 /// run is made in release, where the limit is a second.
@@ -109,7 +109,8 @@ fn parse_all(bytes: &[u8]) -> Result<(), TestCaseError> {
 }
 
 /// Splits `sql` in `dialect`: each statement is non-empty, a piece of the input, in order, with
-/// a line in the input's range.
+/// a line in the input's range; [`split_checked`] gives the same statements or an error on a
+/// line of the input.
 fn check_split(sql: &str, dialect: Dialect, first_line: usize) -> Result<(), TestCaseError> {
     let statements = timed("splitting", sql.as_bytes(), || {
         split(sql, dialect, first_line)
@@ -136,6 +137,17 @@ fn check_split(sql: &str, dialect: Dialect, first_line: usize) -> Result<(), Tes
             s.sql
         );
         from += at.unwrap_or_default() + s.sql.len();
+    }
+    // The checked split (what runs a section) agrees, or names a line of the input.
+    match timed("checked splitting", sql.as_bytes(), || {
+        split_checked(sql, dialect, first_line)
+    })? {
+        Ok(checked) => prop_assert_eq!(checked, statements),
+        Err(e) => prop_assert!(
+            (first_line..=last_line).contains(&e.line),
+            "{dialect:?}: error line {} not in {first_line}..={last_line}: {e}",
+            e.line
+        ),
     }
     Ok(())
 }
