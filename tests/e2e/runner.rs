@@ -5,12 +5,12 @@
 //! (skipped visibly without one, failing in CI).
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
 
 use cargo_schema_e2e::assert::{error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::db::{Server, TestDatabase, ok_on as ok, run_on, url_with_password as url};
 use cargo_schema_e2e::fixtures::{AE10F0, AE1027, LINE, branched, linear};
-use cargo_schema_e2e::{TestProject, binary, test_database};
+use cargo_schema_e2e::on_both_servers;
+use cargo_schema_e2e::{TestProject, test_database};
 
 use super::database::{
     current_json, dev_db, has_table, recorded, revision_file, sorted, sqlite, tables,
@@ -387,19 +387,7 @@ fn chain(p: &TestProject, n: usize) -> Vec<String> {
 
 /// Starts `cargo-schema schema ARGS` in the project, output piped.
 fn spawn(p: &TestProject, args: &[&str]) -> std::process::Child {
-    Command::new(binary())
-        .arg("schema")
-        .args(args)
-        .current_dir(p.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("CARGO_TERM_COLOR")
-        .env("NO_COLOR", "1")
-        .env("CARGO_TARGET_DIR", p.path().join("target"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts")
+    p.piped(args).spawn().expect("the binary starts")
 }
 
 /// Asserts that `recorded` is a prefix of the chain `ids` (closed under parents) and that
@@ -491,15 +479,7 @@ fn concurrent_runs_on_a_server(server: Server) {
     }
 }
 
-#[test]
-fn postgres_concurrent_up_and_down_base_leave_a_record_equal_to_the_tables() {
-    concurrent_runs_on_a_server(Server::Postgres);
-}
-
-#[test]
-fn mariadb_concurrent_up_and_down_base_leave_a_record_equal_to_the_tables() {
-    concurrent_runs_on_a_server(Server::MySql);
-}
+on_both_servers!(concurrent_runs_on_a_server: postgres_concurrent_up_and_down_base_leave_a_record_equal_to_the_tables, mariadb_concurrent_up_and_down_base_leave_a_record_equal_to_the_tables);
 
 // ---------------------------------------------------------------------------------------
 // PostgreSQL and MariaDB
