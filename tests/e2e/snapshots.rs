@@ -43,6 +43,7 @@ macro_rules! snapshot {
                 (r"\(\d+(\.\d+)? ?(ms|µs|s)\)", "([DURATION])"),
                 (r"expires in [^)]*? unless renewed", "expires in [REMAINING] unless renewed"),
                 (r"\bpid \d+", "pid [PID]"),
+                (r"\(os error \d+\)", "(os error [N])"),
             ],
         }, {
             insta::assert_snapshot!($name, text);
@@ -203,6 +204,100 @@ fn error_refused_declared_schema() {
 fn error_merge_of_a_single_head() {
     let p = linear();
     snapshot!("error_merge_of_a_single_head", &p, &p.run(&["merge"]));
+}
+
+#[test]
+fn error_duplicate_ids() {
+    let p = TestProject::new();
+    p.write(
+        "migrations/aa01_one.sql",
+        "-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n",
+    );
+    p.write(
+        "migrations/sub/aa01_two.sql",
+        "-- message: copy\n-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 2;\n",
+    );
+    snapshot!("error_duplicate_ids", &p, &p.run(&["heads"]));
+}
+
+#[test]
+fn error_cycle() {
+    let p = TestProject::new();
+    p.revision("aa01", "cc03", "");
+    p.revision("bb02", "aa01", "");
+    p.revision("cc03", "bb02", "");
+    snapshot!("error_cycle", &p, &p.run(&["heads"]));
+}
+
+#[test]
+fn error_no_manifest() {
+    let p = TestProject::bare();
+    snapshot!("error_no_manifest", &p, &p.run(&["heads"]));
+}
+
+#[test]
+fn error_several_packages_need_a_package_flag() {
+    let p = TestProject::bare();
+    p.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"one\", \"two\"]\nresolver = \"2\"\n",
+    );
+    for name in ["one", "two"] {
+        p.write(
+            &format!("{name}/Cargo.toml"),
+            cargo_schema_e2e::project::MANIFEST.replace("\"app\"", &format!("\"{name}\"")),
+        );
+        p.write(&format!("{name}/src/lib.rs"), "");
+        std::fs::create_dir_all(p.path().join(name).join("migrations")).expect("mkdir");
+    }
+    snapshot!("error_several_packages", &p, &p.run(&["heads"]));
+}
+
+#[test]
+fn error_bad_target_syntax() {
+    let p = linear();
+    snapshot!("error_bad_target_syntax", &p, &p.run(&["up", "@head"]));
+}
+
+#[test]
+fn error_irreversible_revision() {
+    let p = linear();
+    cargo_schema_e2e::fixtures::write_revision(
+        &p,
+        LINE[1],
+        LINE[0],
+        "",
+        &format!("CREATE TABLE t_{} (id INTEGER PRIMARY KEY);", LINE[1]),
+        None,
+    );
+    p.run(&["up"]).success();
+    snapshot!("error_irreversible_revision", &p, &p.run(&["down", "base"]));
+}
+
+#[test]
+fn error_newer_version_table_layout() {
+    let p = linear();
+    p.run(&["up"]).success();
+    sqlite_exec(
+        &dev_db(&p),
+        "UPDATE schema_version_meta SET value = 99 WHERE name = 'layout'",
+    );
+    snapshot!(
+        "error_newer_version_table_layout",
+        &p,
+        &p.run(&["stamp", "base"])
+    );
+}
+
+#[test]
+fn error_unreachable_server() {
+    let p = linear();
+    let out = p.run(&[
+        "up",
+        "--database-url",
+        "postgres://app:hunter2@127.0.0.1:1/app",
+    ]);
+    snapshot!("error_unreachable_server", &p, &out);
 }
 
 // ---------------------------------------------------------------------------------------
