@@ -450,10 +450,7 @@ fn scratch_databases(db: &TestDatabase) -> Vec<String> {
 /// The revisions the test database's version table records, sorted.
 #[track_caller]
 fn recorded(db: &TestDatabase) -> Vec<String> {
-    db.query("SELECT revision FROM schema_version ORDER BY revision")
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    cargo_schema_e2e::db::recorded(db)
 }
 
 /// Asserts that no scratch database is on the server that was not there before the run.

@@ -25,11 +25,7 @@ fn revision_text(header: &str, up: &str, down: &str) -> String {
 fn heads(p: &TestProject) -> Vec<String> {
     let out = p.run(&["heads"]);
     exits(&out, 0);
-    out.stdout
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .map(str::to_string)
-        .collect()
+    out.first_words()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -214,12 +214,7 @@ fn steps(script: &str, verb: &str) -> Vec<String> {
 /// The ids `current` prints, first word of each line.
 #[track_caller]
 fn current(p: &TestProject, url: &str) -> Vec<String> {
-    ok(p, url, &["current"])
-        .stdout
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .map(str::to_owned)
-        .collect()
+    ok(p, url, &["current"]).first_words()
 }
 
 /// What a client fed a script did.
@@ -589,10 +584,7 @@ fn version_rows(db: &TestDatabase) -> String {
 
 #[track_caller]
 fn recorded(db: &TestDatabase) -> Vec<String> {
-    db.query("SELECT revision FROM schema_version ORDER BY revision")
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    cargo_schema_e2e::db::recorded(db)
 }
 
 /// Triggers, functions and indexes by name, sorted.

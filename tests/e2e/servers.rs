@@ -103,21 +103,13 @@ fn history() -> TestProject {
 /// The ids `current` prints, one per line, first word.
 #[track_caller]
 fn current(p: &TestProject, url: &str) -> Vec<String> {
-    ok(p, url, &["current"])
-        .stdout
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .map(str::to_owned)
-        .collect()
+    ok(p, url, &["current"]).first_words()
 }
 
 /// The revisions the version table records, sorted.
 #[track_caller]
 pub(super) fn recorded(db: &TestDatabase) -> Vec<String> {
-    db.query("SELECT revision FROM schema_version ORDER BY revision")
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    cargo_schema_e2e::db::recorded(db)
 }
 
 /// `(state, statements_done, error)` of one row of the version table (`error` empty when

@@ -58,6 +58,19 @@ fn one_file(text: &str) -> TestProject {
     p
 }
 
+/// Adds a column to the table that the second revision of [`linear`] creates.
+fn edit_second_revision(p: &TestProject) {
+    let rel = revision_file(LINE[1]);
+    let text = p.read(&rel);
+    p.write(
+        &rel,
+        text.replace(
+            "(id INTEGER PRIMARY KEY)",
+            "(id INTEGER PRIMARY KEY, x TEXT)",
+        ),
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------
@@ -118,25 +131,15 @@ fn error_dirty_revision() {
 fn error_edited_applied_revision() {
     let p = linear();
     p.run(&["up", "+2"]).success();
-    let rel = revision_file(LINE[1]);
-    let text = p.read(&rel);
-    p.write(
-        &rel,
-        text.replace(
-            "(id INTEGER PRIMARY KEY)",
-            "(id INTEGER PRIMARY KEY, x TEXT)",
-        ),
-    );
+    edit_second_revision(&p);
     snapshot!("error_edited_applied_revision", &p, &p.run(&["up"]));
 }
 
 #[test]
 fn error_bad_config_key() {
-    let p = TestProject::with_metadata("");
-    p.write(
-        "Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigration = \"migrations\"\n",
-    );
+    let p = TestProject::new();
+    let manifest = p.read("Cargo.toml").replace("migrations =", "migration =");
+    p.write("Cargo.toml", manifest);
     snapshot!("error_bad_config_key", &p, &p.run(&["heads"]));
 }
 
@@ -330,15 +333,7 @@ fn output_heads_verbose() {
 fn output_check_findings() {
     let p = linear();
     p.run(&["up"]).success();
-    let rel = revision_file(LINE[1]);
-    let text = p.read(&rel);
-    p.write(
-        &rel,
-        text.replace(
-            "(id INTEGER PRIMARY KEY)",
-            "(id INTEGER PRIMARY KEY, x TEXT)",
-        ),
-    );
+    edit_second_revision(&p);
     snapshot!("output_check_findings", &p, &p.run(&["check"]));
 }
 

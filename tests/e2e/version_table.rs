@@ -56,11 +56,7 @@ fn toml_string(s: &str) -> String {
 
 /// The ids `current` prints, first word of each line.
 fn current_ids(out: &Output) -> Vec<String> {
-    out.stdout
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .map(str::to_owned)
-        .collect()
+    out.first_words()
 }
 
 use cargo_schema_e2e::sqlite::dev_db;

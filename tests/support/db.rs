@@ -395,6 +395,15 @@ macro_rules! on_both_servers {
     };
 }
 
+/// The revisions the test database's version table `schema_version` records, sorted.
+#[track_caller]
+pub fn recorded(db: &TestDatabase) -> Vec<String> {
+    db.query("SELECT revision FROM schema_version ORDER BY revision")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
 /// A fresh database on a server, dropped (with every connection to it terminated first on
 /// PostgreSQL: `DROP DATABASE … WITH (FORCE)` on PG ≥ 13) when this value is dropped —
 /// also when the test panics.

@@ -290,6 +290,15 @@ impl Output {
         self
     }
 
+    /// The first word of each line of stdout: the ids `current`, `heads` and the like print.
+    pub fn first_words(&self) -> Vec<String> {
+        self.stdout
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// stdout parsed as json.
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
