@@ -514,7 +514,11 @@ fn roundtrip_on_a_server_passes_and_drops_its_scratch_database(server: Server) {
     assert_eq!(recorded(&db), applied);
 }
 
-on_both_servers!(roundtrip_on_a_server_passes_and_drops_its_scratch_database: postgres_roundtrip_passes_and_drops_its_scratch_database, mariadb_roundtrip_passes_and_drops_its_scratch_database);
+on_both_servers!(
+    roundtrip_on_a_server_passes_and_drops_its_scratch_database:
+        postgres_roundtrip_passes_and_drops_its_scratch_database,
+        mariadb_roundtrip_passes_and_drops_its_scratch_database
+);
 
 fn a_failing_roundtrip_on_a_server_still_drops_its_scratch_database(server: Server) {
     let db = test_database!(server);
@@ -534,4 +538,8 @@ fn a_failing_roundtrip_on_a_server_still_drops_its_scratch_database(server: Serv
     assert_eq!(recorded(&db), applied);
 }
 
-on_both_servers!(a_failing_roundtrip_on_a_server_still_drops_its_scratch_database: postgres_a_failing_roundtrip_still_drops_its_scratch_database, mariadb_a_failing_roundtrip_still_drops_its_scratch_database);
+on_both_servers!(
+    a_failing_roundtrip_on_a_server_still_drops_its_scratch_database:
+        postgres_a_failing_roundtrip_still_drops_its_scratch_database,
+        mariadb_a_failing_roundtrip_still_drops_its_scratch_database
+);

@@ -102,7 +102,11 @@ fn a_nul_byte_is_refused_before_anything_runs_on(server: Server) {
     );
 }
 
-on_both_servers!(a_nul_byte_is_refused_before_anything_runs_on: a_nul_byte_is_refused_before_anything_runs_on_postgres, a_nul_byte_is_refused_before_anything_runs_on_mariadb);
+on_both_servers!(
+    a_nul_byte_is_refused_before_anything_runs_on:
+        a_nul_byte_is_refused_before_anything_runs_on_postgres,
+        a_nul_byte_is_refused_before_anything_runs_on_mariadb
+);
 
 // ---------------------------------------------------------------------------------------------
 // Header keys

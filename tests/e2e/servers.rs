@@ -256,7 +256,11 @@ fn up_down_and_current_walk_the_history(server: Server) {
     ok(&p, &url, &["up"]).stderr_lacks("Applied");
 }
 
-on_both_servers!(up_down_and_current_walk_the_history: postgres_up_down_and_current_walk_a_branched_and_merged_history, mariadb_up_down_and_current_walk_a_branched_and_merged_history);
+on_both_servers!(
+    up_down_and_current_walk_the_history:
+        postgres_up_down_and_current_walk_a_branched_and_merged_history,
+        mariadb_up_down_and_current_walk_a_branched_and_merged_history
+);
 
 fn stamp_head_records_every_revision_without_creating_tables(server: Server) {
     let db = test_database!(server);
@@ -278,7 +282,11 @@ fn stamp_head_records_every_revision_without_creating_tables(server: Server) {
     assert_eq!(db.tables(), VERSION_TABLES);
 }
 
-on_both_servers!(stamp_head_records_every_revision_without_creating_tables: postgres_stamp_head_records_every_revision_without_creating_tables, mariadb_stamp_head_records_every_revision_without_creating_tables);
+on_both_servers!(
+    stamp_head_records_every_revision_without_creating_tables:
+        postgres_stamp_head_records_every_revision_without_creating_tables,
+        mariadb_stamp_head_records_every_revision_without_creating_tables
+);
 
 fn relative_and_revision_targets_move_up_and_down(server: Server) {
     let db = test_database!(server);
@@ -371,9 +379,17 @@ fn branch_targets_and_stamp_forms_work(server: Server) {
     assert_eq!(db.tables(), VERSION_TABLES);
 }
 
-on_both_servers!(branch_targets_and_stamp_forms_work: postgres_branch_targets_and_stamp_forms_work, mariadb_branch_targets_and_stamp_forms_work);
+on_both_servers!(
+    branch_targets_and_stamp_forms_work:
+        postgres_branch_targets_and_stamp_forms_work,
+        mariadb_branch_targets_and_stamp_forms_work
+);
 
-on_both_servers!(relative_and_revision_targets_move_up_and_down: postgres_relative_and_revision_targets_move_up_and_down, mariadb_relative_and_revision_targets_move_up_and_down);
+on_both_servers!(
+    relative_and_revision_targets_move_up_and_down:
+        postgres_relative_and_revision_targets_move_up_and_down,
+        mariadb_relative_and_revision_targets_move_up_and_down
+);
 
 // ---------------------------------------------------------------------------------------
 // The version table
@@ -440,7 +456,11 @@ fn the_version_table_records_checksum_down_sql_state_and_layout(server: Server) 
     );
 }
 
-on_both_servers!(the_version_table_records_checksum_down_sql_state_and_layout: postgres_version_table_records_checksum_down_sql_state_and_layout, mariadb_version_table_records_checksum_down_sql_state_and_layout);
+on_both_servers!(
+    the_version_table_records_checksum_down_sql_state_and_layout:
+        postgres_version_table_records_checksum_down_sql_state_and_layout,
+        mariadb_version_table_records_checksum_down_sql_state_and_layout
+);
 
 // ---------------------------------------------------------------------------------------
 // Failures: atomic on PostgreSQL, dirty on MariaDB
@@ -930,7 +950,11 @@ fn an_unknown_database_is_named(server: Server) {
     }
 }
 
-on_both_servers!(an_unknown_database_is_named: postgres_an_unknown_database_is_named, mariadb_an_unknown_database_is_named);
+on_both_servers!(
+    an_unknown_database_is_named:
+        postgres_an_unknown_database_is_named,
+        mariadb_an_unknown_database_is_named
+);
 
 #[test]
 fn mariadb_a_wrong_password_fails_without_echoing_it() {

@@ -27,20 +27,33 @@ fn commit_all(p: &TestProject, message: &str) {
     cargo_schema_e2e::git::commit_all(p.path(), message);
 }
 
-/// A repository on `main` with a base revision, then `feature/phone` adding `bb02` and
-/// `main` adding `cc03`, merged: two heads.
-fn merged_repository() -> TestProject {
+/// A repository on `main` whose one commit adds the base revision `aa01`.
+fn base_repository() -> TestProject {
     let p = TestProject::new();
     p.write(".gitignore", "/target\n/dev.db\n");
     git(&p, &["init", "-q"]);
     revision(&p, "aa01", "");
     commit_all(&p, "base");
+    p
+}
+
+/// [`base_repository`], then `feature/phone` adding `bb02` and `main` adding `cc03`, on
+/// `main`, not merged.
+fn diverged_repository() -> TestProject {
+    let p = base_repository();
     git(&p, &["checkout", "-qb", "feature/phone"]);
     revision(&p, "bb02", "aa01");
     commit_all(&p, "phone");
     git(&p, &["checkout", "-q", "main"]);
     revision(&p, "cc03", "aa01");
     commit_all(&p, "roles");
+    p
+}
+
+/// A repository on `main` with a base revision, then `feature/phone` adding `bb02` and
+/// `main` adding `cc03`, merged: two heads.
+fn merged_repository() -> TestProject {
+    let p = diverged_repository();
     git(&p, &["merge", "-q", "--no-edit", "feature/phone"]);
     p
 }
@@ -337,11 +350,7 @@ fn a_detached_head_still_names_the_branches() {
 
 #[test]
 fn check_reports_a_revision_edited_after_it_reached_the_default_branch() {
-    let p = TestProject::new();
-    p.write(".gitignore", "/target\n/dev.db\n");
-    git(&p, &["init", "-q"]);
-    revision(&p, "aa01", "");
-    commit_all(&p, "base");
+    let p = base_repository();
     exits(&p.run(&["check"]), 0);
 
     // Edits on a feature branch before it is merged are fine.
@@ -560,17 +569,7 @@ fn a_head_already_on_the_upstream_is_named_by_its_remote_branch() {
 
 #[test]
 fn a_rebase_onto_the_other_branch_leaves_two_heads_and_sync_joins_them() {
-    let p = TestProject::new();
-    p.write(".gitignore", "/target\n/dev.db\n");
-    git(&p, &["init", "-q"]);
-    revision(&p, "aa01", "");
-    commit_all(&p, "base");
-    git(&p, &["checkout", "-qb", "feature/phone"]);
-    revision(&p, "bb02", "aa01");
-    commit_all(&p, "phone");
-    git(&p, &["checkout", "-q", "main"]);
-    revision(&p, "cc03", "aa01");
-    commit_all(&p, "roles");
+    let p = diverged_repository();
     git(&p, &["checkout", "-q", "feature/phone"]);
     git(&p, &["rebase", "-q", "main"]);
 
@@ -607,11 +606,7 @@ fn a_shallow_clone_still_shows_heads_and_syncs() {
 
 #[test]
 fn a_revision_deleted_in_the_merge_is_rolled_back_from_its_recorded_down_section() {
-    let p = TestProject::new();
-    p.write(".gitignore", "/target\n/dev.db\n");
-    git(&p, &["init", "-q"]);
-    revision(&p, "aa01", "");
-    commit_all(&p, "base");
+    let p = base_repository();
     git(&p, &["checkout", "-qb", "feature/x"]);
     revision(&p, "bb02", "aa01");
     commit_all(&p, "add bb02");
@@ -643,11 +638,7 @@ fn a_revision_deleted_in_the_merge_is_rolled_back_from_its_recorded_down_section
 
 #[test]
 fn conflicting_edits_to_one_revision_resolved_in_a_merge_are_reported_by_check() {
-    let p = TestProject::new();
-    p.write(".gitignore", "/target\n/dev.db\n");
-    git(&p, &["init", "-q"]);
-    revision(&p, "aa01", "");
-    commit_all(&p, "base");
+    let p = base_repository();
     let path = "migrations/aa01_r.sql";
     let original = p.read(path);
 
