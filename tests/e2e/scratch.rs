@@ -345,17 +345,12 @@ fn sigterm_during_roundtrip_drops_the_scratch_database(server: Server) {
     assert!(!exists(&db, &name), "{name} was left behind\n{stderr}");
 }
 
-#[cfg(unix)]
-#[test]
-fn postgres_sigterm_during_roundtrip_drops_the_scratch_database() {
-    sigterm_during_roundtrip_drops_the_scratch_database(Server::Postgres);
-}
-
-#[cfg(unix)]
-#[test]
-fn mariadb_sigterm_during_roundtrip_drops_the_scratch_database() {
-    sigterm_during_roundtrip_drops_the_scratch_database(Server::MySql);
-}
+on_both_servers!(
+    #[cfg(unix)]
+    sigterm_during_roundtrip_drops_the_scratch_database:
+        postgres_sigterm_during_roundtrip_drops_the_scratch_database,
+        mariadb_sigterm_during_roundtrip_drops_the_scratch_database
+);
 
 /// SIGTERM while `new --autogenerate` loads the declared schema.
 fn sigterm_during_autogenerate_drops_the_scratch_database(server: Server) {
@@ -372,17 +367,12 @@ fn sigterm_during_autogenerate_drops_the_scratch_database(server: Server) {
     assert!(generated(&p).is_empty());
 }
 
-#[cfg(unix)]
-#[test]
-fn postgres_sigterm_during_autogenerate_drops_the_scratch_database() {
-    sigterm_during_autogenerate_drops_the_scratch_database(Server::Postgres);
-}
-
-#[cfg(unix)]
-#[test]
-fn mariadb_sigterm_during_autogenerate_drops_the_scratch_database() {
-    sigterm_during_autogenerate_drops_the_scratch_database(Server::MySql);
-}
+on_both_servers!(
+    #[cfg(unix)]
+    sigterm_during_autogenerate_drops_the_scratch_database:
+        postgres_sigterm_during_autogenerate_drops_the_scratch_database,
+        mariadb_sigterm_during_autogenerate_drops_the_scratch_database
+);
 
 /// SIGKILL leaves the scratch database behind, named after the killed process; the next
 /// `check` recognises that its owner is gone, drops it and says so.
@@ -401,17 +391,12 @@ fn a_scratch_database_left_by_kill_9_is_dropped_by_the_next_check(server: Server
     assert!(!exists(&db, &name), "{name} is still there\n{out:#?}");
 }
 
-#[cfg(unix)]
-#[test]
-fn postgres_a_scratch_database_left_by_kill_9_is_dropped_by_the_next_check() {
-    a_scratch_database_left_by_kill_9_is_dropped_by_the_next_check(Server::Postgres);
-}
-
-#[cfg(unix)]
-#[test]
-fn mariadb_a_scratch_database_left_by_kill_9_is_dropped_by_the_next_check() {
-    a_scratch_database_left_by_kill_9_is_dropped_by_the_next_check(Server::MySql);
-}
+on_both_servers!(
+    #[cfg(unix)]
+    a_scratch_database_left_by_kill_9_is_dropped_by_the_next_check:
+        postgres_a_scratch_database_left_by_kill_9_is_dropped_by_the_next_check,
+        mariadb_a_scratch_database_left_by_kill_9_is_dropped_by_the_next_check
+);
 
 /// Scratch databases that are not provably this machine's (an older release's name, another
 /// machine's) are never dropped: `check` lists them with the statement that drops them.

@@ -373,7 +373,8 @@ macro_rules! test_database {
     };
 }
 
-/// Two tests that run `$body(server)`: `$postgres` on PostgreSQL, `$mariadb` on MariaDB.
+/// Two tests that run `$body(server)`: `$postgres` on PostgreSQL, `$mariadb` on MariaDB;
+/// attributes written before `$body` (e.g. `#[cfg(unix)]`) apply to both.
 ///
 /// ```no_run
 /// # use cargo_schema_e2e::db::Server;
@@ -382,12 +383,14 @@ macro_rules! test_database {
 /// ```
 #[macro_export]
 macro_rules! on_both_servers {
-    ($body:ident: $postgres:ident, $mariadb:ident) => {
+    ($(#[$attr:meta])* $body:ident: $postgres:ident, $mariadb:ident) => {
+        $(#[$attr])*
         #[test]
         fn $postgres() {
             $body($crate::db::Server::Postgres);
         }
 
+        $(#[$attr])*
         #[test]
         fn $mariadb() {
             $body($crate::db::Server::MySql);
