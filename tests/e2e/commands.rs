@@ -430,8 +430,7 @@ fn new_empty_leaves_the_sections_without_placeholder_comments() {
 
 /// The project's Cargo.toml with a templates directory.
 fn with_templates() -> TestProject {
-    let p = TestProject::with_metadata("templates = \"templates\"\n");
-    p
+    TestProject::with_metadata("templates = \"templates\"\n")
 }
 
 const CUSTOM_TEMPLATE: &str = "-- revision: {{ revision }}\n-- revises: {{ revises | join(\", \") }}\n-- message: {{ message }}\n\n-- migrate:up\n-- custom template for {{ message }}\nSELECT 1;\n\n-- migrate:down\nSELECT 2;\n";
