@@ -6,15 +6,12 @@ use std::process::Command;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
 use cargo_schema_e2e::db::{Server, TestDatabase, ok_on, run_on, url_with_password};
+use cargo_schema_e2e::on_both_servers;
 use cargo_schema_e2e::{Output, TestProject, test_database};
 
 /// A project with a declared schema `schema.sql` and one revision creating `users`.
 fn project(schema: &str) -> TestProject {
-    let p = TestProject::new();
-    p.write(
-        "Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigrations = \"migrations\"\nschema = \"schema.sql\"\n",
-    );
+    let p = TestProject::with_metadata("schema = \"schema.sql\"\n");
     p.write(
         "migrations/aa01_users.sql",
         "-- revision: aa01\n-- revises:\n-- message: users\n\n-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL);\nINSERT INTO users (id, name) VALUES (1, 'ada');\n\n-- migrate:down\nDROP TABLE users;\n",
@@ -42,19 +39,12 @@ fn read_generated(p: &TestProject) -> String {
     p.read(&format!("migrations/{}", names[0]))
 }
 
+/// What `sqlite3 -bail DB SQL` prints, trimmed.
+#[track_caller]
 fn sqlite3(db: &Path, sql: &str) -> String {
-    let out = Command::new("sqlite3")
-        .arg("-bail")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 command-line client runs (install it: apt-get install sqlite3)");
-    assert!(
-        out.status.success(),
-        "sqlite3 {sql:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    cargo_schema_e2e::sqlite::sqlite3(db, sql)
+        .trim()
+        .to_string()
 }
 
 /// The whole cycle on one database: `up`, autogenerate, apply, no drift, nothing more to
@@ -337,15 +327,7 @@ fn server_cycle(server: Server) {
     assert_eq!(db.query("SELECT name FROM users"), "ada");
 }
 
-#[test]
-fn autogenerate_on_postgres() {
-    server_cycle(Server::Postgres);
-}
-
-#[test]
-fn autogenerate_on_mariadb() {
-    server_cycle(Server::MySql);
-}
+on_both_servers!(server_cycle: autogenerate_on_postgres, autogenerate_on_mariadb);
 
 fn server_adopt(server: Server) {
     let db: TestDatabase = test_database!(server);
@@ -375,15 +357,7 @@ fn server_adopt(server: Server) {
     ok_on(&p, &url, &["check"]);
 }
 
-#[test]
-fn init_from_database_on_postgres() {
-    server_adopt(Server::Postgres);
-}
-
-#[test]
-fn init_from_database_on_mariadb() {
-    server_adopt(Server::MySql);
-}
+on_both_servers!(server_adopt: init_from_database_on_postgres, init_from_database_on_mariadb);
 
 #[test]
 fn a_schema_error_on_postgres_is_the_servers_message_and_the_scratch_database_is_dropped() {

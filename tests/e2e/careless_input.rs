@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use cargo_schema_e2e::assert::{error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::db::{PASSWORD, Server, TestDatabase, url_with_password};
+use cargo_schema_e2e::on_both_servers;
 use cargo_schema_e2e::{TestProject, test_database};
 
 /// Two revisions, `aa01` then `bb02`.
@@ -277,24 +278,8 @@ fn through_the_hooks_a_fifo_dot_env_never_blocks_git() {
     let p = two_revisions();
     p.write(".gitignore", "/target\n/.env\n/dev.db\n");
     let git = |args: &[&str]| {
-        let mut cmd = Command::new("git");
-        cmd.args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(p.path())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE");
+        let mut cmd = cargo_schema_e2e::git::command(p.path());
+        cmd.args(args);
         cmd
     };
     let ok = |args: &[&str]| {
@@ -581,15 +566,11 @@ fn dot_env_on_a_server(server: Server) {
     assert!(!p.path().join("dev.db").exists());
 }
 
-#[test]
-fn postgres_a_broken_dot_env_never_sends_a_run_elsewhere() {
-    dot_env_on_a_server(Server::Postgres);
-}
-
-#[test]
-fn mariadb_a_broken_dot_env_never_sends_a_run_elsewhere() {
-    dot_env_on_a_server(Server::MySql);
-}
+on_both_servers!(
+    dot_env_on_a_server:
+        postgres_a_broken_dot_env_never_sends_a_run_elsewhere,
+        mariadb_a_broken_dot_env_never_sends_a_run_elsewhere
+);
 
 /// A password with `/`, `@`, `#` and `?`, percent-encoded, reaches the server and is never
 /// shown, neither encoded nor decoded, also in the server's refusal; written unencoded, it
@@ -634,12 +615,8 @@ fn odd_passwords_on_a_server(server: Server) {
     }
 }
 
-#[test]
-fn postgres_odd_passwords_are_never_printed() {
-    odd_passwords_on_a_server(Server::Postgres);
-}
-
-#[test]
-fn mariadb_odd_passwords_are_never_printed() {
-    odd_passwords_on_a_server(Server::MySql);
-}
+on_both_servers!(
+    odd_passwords_on_a_server:
+        postgres_odd_passwords_are_never_printed,
+        mariadb_odd_passwords_are_never_printed
+);

@@ -8,11 +8,11 @@
 //! where other commands exit 2).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
 use cargo_schema_e2e::db::{Server, TestDatabase, run_on as schema, url_with_password as url};
+use cargo_schema_e2e::on_both_servers;
 use cargo_schema_e2e::{Output, TestProject, test_database};
 use serde_json::Value;
 
@@ -41,48 +41,19 @@ fn linear() -> TestProject {
     p
 }
 
-/// The path [`TestProject::revision`] and [`write_revision`] write for `id`.
-fn revision_file(id: &str) -> String {
-    format!("migrations/{id}_r_{id}.sql")
-}
+use cargo_schema_e2e::fixtures::revision_file;
 
 /// Writes (or overwrites) the revision `id` with the given sections. Line 5 is
 /// `-- migrate:up`.
 fn write_revision(p: &TestProject, id: &str, revises: &str, up: &str, down: &str) -> PathBuf {
-    p.write(
-        &revision_file(id),
-        format!(
-            "-- revision: {id}\n-- revises: {revises}\n-- message: revision {id}\n\n-- migrate:up\n{up}\n\n-- migrate:down\n{down}\n"
-        ),
-    )
+    cargo_schema_e2e::fixtures::write_revision(p, id, revises, "", up, Some(down))
 }
 
 // ---------------------------------------------------------------------------------------
 // Helpers: the project's dev.db as sqlite3 sees it
 // ---------------------------------------------------------------------------------------
 
-fn dev_db(p: &TestProject) -> PathBuf {
-    p.path().join("dev.db")
-}
-
-/// Runs `sqlite3 -bail DB SQL` and returns what it prints.
-#[track_caller]
-fn sqlite(db: &Path, sql: &str) -> String {
-    assert!(db.is_file(), "{} does not exist", db.display());
-    let out = Command::new("sqlite3")
-        .arg("-bail")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 command-line client runs (install it: apt-get install sqlite3)");
-    assert!(
-        out.status.success(),
-        "sqlite3 {} {sql:?} failed:\n{}",
-        db.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use cargo_schema_e2e::sqlite::{dev_db, query as sqlite};
 
 /// Everything the database holds that a check could change: its schema, every row of the
 /// version table and of its layout table.
@@ -479,10 +450,7 @@ fn scratch_databases(db: &TestDatabase) -> Vec<String> {
 /// The revisions the test database's version table records, sorted.
 #[track_caller]
 fn recorded(db: &TestDatabase) -> Vec<String> {
-    db.query("SELECT revision FROM schema_version ORDER BY revision")
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    cargo_schema_e2e::db::recorded(db)
 }
 
 /// Asserts that no scratch database is on the server that was not there before the run.
@@ -546,15 +514,11 @@ fn roundtrip_on_a_server_passes_and_drops_its_scratch_database(server: Server) {
     assert_eq!(recorded(&db), applied);
 }
 
-#[test]
-fn postgres_roundtrip_passes_and_drops_its_scratch_database() {
-    roundtrip_on_a_server_passes_and_drops_its_scratch_database(Server::Postgres);
-}
-
-#[test]
-fn mariadb_roundtrip_passes_and_drops_its_scratch_database() {
-    roundtrip_on_a_server_passes_and_drops_its_scratch_database(Server::MySql);
-}
+on_both_servers!(
+    roundtrip_on_a_server_passes_and_drops_its_scratch_database:
+        postgres_roundtrip_passes_and_drops_its_scratch_database,
+        mariadb_roundtrip_passes_and_drops_its_scratch_database
+);
 
 fn a_failing_roundtrip_on_a_server_still_drops_its_scratch_database(server: Server) {
     let db = test_database!(server);
@@ -574,12 +538,8 @@ fn a_failing_roundtrip_on_a_server_still_drops_its_scratch_database(server: Serv
     assert_eq!(recorded(&db), applied);
 }
 
-#[test]
-fn postgres_a_failing_roundtrip_still_drops_its_scratch_database() {
-    a_failing_roundtrip_on_a_server_still_drops_its_scratch_database(Server::Postgres);
-}
-
-#[test]
-fn mariadb_a_failing_roundtrip_still_drops_its_scratch_database() {
-    a_failing_roundtrip_on_a_server_still_drops_its_scratch_database(Server::MySql);
-}
+on_both_servers!(
+    a_failing_roundtrip_on_a_server_still_drops_its_scratch_database:
+        postgres_a_failing_roundtrip_still_drops_its_scratch_database,
+        mariadb_a_failing_roundtrip_still_drops_its_scratch_database
+);

@@ -68,22 +68,7 @@ fn header(text: &str, key: &str) -> Option<String> {
         .find_map(|l| l.strip_prefix(&prefix).map(|v| v.trim().to_string()))
 }
 
-/// A json array of strings, sorted.
-#[track_caller]
-fn strings(v: &Value) -> Vec<String> {
-    let mut out: Vec<String> = v
-        .as_array()
-        .unwrap_or_else(|| panic!("not an array: {v}"))
-        .iter()
-        .map(|s| {
-            s.as_str()
-                .unwrap_or_else(|| panic!("not a string: {s}"))
-                .to_string()
-        })
-        .collect();
-    out.sort();
-    out
-}
+use cargo_schema_e2e::json::strings;
 
 /// The `revision` fields of a json array of revisions, in order.
 #[track_caller]
@@ -153,16 +138,10 @@ fn sql_files(dir: &Path) -> Vec<PathBuf> {
 /// The binary run directly with a clean colour environment, for the colour tests (the
 /// harness always sets `NO_COLOR=1`).
 fn bare_command(p: &TestProject, args: &[&str]) -> Command {
-    let mut cmd = Command::new(binary());
-    cmd.arg("schema")
-        .args(args)
-        .current_dir(p.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("NO_COLOR")
-        .env_remove("CARGO_TERM_COLOR")
+    let mut cmd = p.command(args);
+    cmd.env_remove("NO_COLOR")
         .env_remove("CLICOLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env("CARGO_TARGET_DIR", p.path().join("target"));
+        .env_remove("CLICOLOR_FORCE");
     cmd
 }
 
@@ -451,12 +430,7 @@ fn new_empty_leaves_the_sections_without_placeholder_comments() {
 
 /// The project's Cargo.toml with a templates directory.
 fn with_templates() -> TestProject {
-    let p = TestProject::new();
-    p.write(
-        "Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigrations = \"migrations\"\ntemplates = \"templates\"\n",
-    );
-    p
+    TestProject::with_metadata("templates = \"templates\"\n")
 }
 
 const CUSTOM_TEMPLATE: &str = "-- revision: {{ revision }}\n-- revises: {{ revises | join(\", \") }}\n-- message: {{ message }}\n\n-- migrate:up\n-- custom template for {{ message }}\nSELECT 1;\n\n-- migrate:down\nSELECT 2;\n";

@@ -6,10 +6,10 @@
 //! `sqlite3` command-line client.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid};
-use cargo_schema_e2e::{Output, TestProject, binary};
+use cargo_schema_e2e::project::MANIFEST;
+use cargo_schema_e2e::{Output, TestProject};
 use serde_json::Value;
 
 /// Exit code 1: the work failed.
@@ -26,10 +26,7 @@ use cargo_schema_e2e::fixtures::{
     AE10F0, AE1027, AUTH1, AUTH2, FORK, LINE, MERGE, OTHER1, OTHER2, branched, linear, merged,
 };
 
-/// The path [`TestProject::revision`] writes for `id`.
-pub(super) fn revision_file(id: &str) -> String {
-    format!("migrations/{id}_r_{id}.sql")
-}
+pub(super) use cargo_schema_e2e::fixtures::revision_file;
 
 /// Writes (or overwrites) the revision `id` with the given sections; no down section when
 /// `down` is `None`. Line 5 is `-- migrate:up`, so the up section's first line is line 6.
@@ -40,94 +37,19 @@ pub(super) fn write_revision(
     up: &str,
     down: Option<&str>,
 ) -> PathBuf {
-    let mut text = format!(
-        "-- revision: {id}\n-- revises: {revises}\n-- message: revision {id}\n\n-- migrate:up\n{up}\n"
-    );
-    if let Some(down) = down {
-        text.push_str(&format!("\n-- migrate:down\n{down}\n"));
-    }
-    p.write(&revision_file(id), text)
+    cargo_schema_e2e::fixtures::write_revision(p, id, revises, "", up, down)
 }
 
 /// Replaces `[package.metadata.schema]` with `migrations = "migrations"` plus `extra` lines.
 fn configure(p: &TestProject, extra: &str) {
-    p.write(
-        "Cargo.toml",
-        format!(
-            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigrations = \"migrations\"\n{extra}"
-        ),
-    );
+    p.write("Cargo.toml", format!("{MANIFEST}{extra}"));
 }
 
 // ---------------------------------------------------------------------------------------
 // Helpers: the database as sqlite3 sees it
 // ---------------------------------------------------------------------------------------
 
-/// The project's default database.
-pub(super) fn dev_db(p: &TestProject) -> PathBuf {
-    p.path().join("dev.db")
-}
-
-/// Runs `sqlite3 -json DB SQL` and returns the rows.
-#[track_caller]
-pub(super) fn sqlite(db: &Path, sql: &str) -> Vec<Value> {
-    assert!(db.is_file(), "{} does not exist", db.display());
-    let out = Command::new("sqlite3")
-        .arg("-bail")
-        .arg("-json")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 command-line client runs (install it: apt-get install sqlite3)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "sqlite3 {} {sql:?} failed:\n{}{stdout}",
-        db.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if stdout.trim().is_empty() {
-        return Vec::new();
-    }
-    match serde_json::from_str(&stdout) {
-        Ok(Value::Array(rows)) => rows,
-        other => panic!("sqlite3 printed no json array for {sql:?}: {other:?}\n{stdout}"),
-    }
-}
-
-/// Runs SQL through sqlite3, ignoring what it prints.
-#[track_caller]
-pub(super) fn sqlite_exec(db: &Path, sql: &str) {
-    let out = Command::new("sqlite3")
-        .arg("-bail")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 command-line client runs");
-    assert!(
-        out.status.success(),
-        "sqlite3 {} {sql:?} failed:\n{}",
-        db.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// The table names in the database, sorted (SQLite's own tables left out).
-#[track_caller]
-pub(super) fn tables(db: &Path) -> Vec<String> {
-    sqlite(
-        db,
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-    )
-    .iter()
-    .map(|r| r["name"].as_str().expect("a name").to_string())
-    .collect()
-}
-
-#[track_caller]
-pub(super) fn has_table(db: &Path, name: &str) -> bool {
-    tables(db).iter().any(|t| t == name)
-}
+pub(super) use cargo_schema_e2e::sqlite::{dev_db, has_table, rows as sqlite, sqlite_exec, tables};
 
 /// The revisions the version table `table` records, sorted.
 #[track_caller]
@@ -205,22 +127,7 @@ pub(super) fn current_json(p: &TestProject) -> Value {
     out.json()
 }
 
-/// A json array of strings, sorted.
-#[track_caller]
-fn strings(v: &Value) -> Vec<String> {
-    let mut out: Vec<String> = v
-        .as_array()
-        .unwrap_or_else(|| panic!("not an array: {v}"))
-        .iter()
-        .map(|s| {
-            s.as_str()
-                .unwrap_or_else(|| panic!("not a string: {s}"))
-                .to_string()
-        })
-        .collect();
-    out.sort();
-    out
-}
+use cargo_schema_e2e::json::strings;
 
 /// The database's current heads as `current --format json` reports them, sorted.
 #[track_caller]
@@ -231,15 +138,8 @@ fn current(p: &TestProject) -> Vec<String> {
 /// Runs the binary like [`TestProject::run`], with `env` set on top (after removing
 /// `DATABASE_URL` and `MY_DB`).
 fn run_with_env(p: &TestProject, env: &[(&str, &str)], args: &[&str]) -> Run {
-    let mut cmd = Command::new(binary());
-    cmd.arg("schema")
-        .args(args)
-        .current_dir(p.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("MY_DB")
-        .env_remove("CARGO_TERM_COLOR")
-        .env("NO_COLOR", "1")
-        .env("CARGO_TARGET_DIR", p.path().join("target"));
+    let mut cmd = p.command(args);
+    cmd.env_remove("MY_DB");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -1128,20 +1028,7 @@ fn eight_processes_running_up_at_once_apply_every_revision_once() {
     }
 
     let children: Vec<_> = (0..PROCESSES)
-        .map(|_| {
-            Command::new(binary())
-                .args(["schema", "up"])
-                .current_dir(p.path())
-                .env_remove("DATABASE_URL")
-                .env_remove("CARGO_TERM_COLOR")
-                .env("NO_COLOR", "1")
-                .env("CARGO_TARGET_DIR", p.path().join("target"))
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("the binary starts")
-        })
+        .map(|_| p.piped(&["up"]).spawn().expect("the binary starts"))
         .collect();
     let outputs: Vec<_> = children
         .into_iter()

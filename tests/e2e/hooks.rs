@@ -26,27 +26,8 @@ const FAILED_LINE: &str = "cargo-schema: sync failed (the git operation itself s
 /// Runs git in `dir` with a fixed author and no system or global configuration; `path`
 /// replaces PATH (to put the fake cargo first).
 fn git_with(dir: &Path, args: &[&str], path: Option<&OsString>) -> Output {
-    let mut cmd = Command::new("git");
-    cmd.args([
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@t",
-        "-c",
-        "init.defaultBranch=main",
-        "-c",
-        "commit.gpgsign=false",
-        "-c",
-        "advice.detachedHead=false",
-    ])
-    .args(args)
-    .current_dir(dir)
-    .env("GIT_CONFIG_NOSYSTEM", "1")
-    .env("GIT_CONFIG_GLOBAL", "/dev/null")
-    .env("GIT_EDITOR", "true")
-    .env_remove("GIT_DIR")
-    .env_remove("GIT_WORK_TREE")
-    .env_remove("GIT_INDEX_FILE");
+    let mut cmd = cargo_schema_e2e::git::command(dir);
+    cmd.args(args);
     if let Some(path) = path {
         cmd.env("PATH", path);
     }

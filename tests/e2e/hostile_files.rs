@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::db::Server;
+use cargo_schema_e2e::on_both_servers;
 use cargo_schema_e2e::{Output, TestProject, test_database};
 
 /// Long enough for a loaded machine, short enough that a hang fails the test quickly.
@@ -24,11 +25,7 @@ fn revision_text(header: &str, up: &str, down: &str) -> String {
 fn heads(p: &TestProject) -> Vec<String> {
     let out = p.run(&["heads"]);
     exits(&out, 0);
-    out.stdout
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .map(str::to_string)
-        .collect()
+    out.first_words()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,15 +102,11 @@ fn a_nul_byte_is_refused_before_anything_runs_on(server: Server) {
     );
 }
 
-#[test]
-fn a_nul_byte_is_refused_before_anything_runs_on_postgres() {
-    a_nul_byte_is_refused_before_anything_runs_on(Server::Postgres);
-}
-
-#[test]
-fn a_nul_byte_is_refused_before_anything_runs_on_mariadb() {
-    a_nul_byte_is_refused_before_anything_runs_on(Server::MySql);
-}
+on_both_servers!(
+    a_nul_byte_is_refused_before_anything_runs_on:
+        a_nul_byte_is_refused_before_anything_runs_on_postgres,
+        a_nul_byte_is_refused_before_anything_runs_on_mariadb
+);
 
 // ---------------------------------------------------------------------------------------------
 // Header keys
@@ -356,11 +349,7 @@ mod links {
 
 /// A project whose `templates/revision.sql.j2` is `template`.
 fn project_with_template(template: &str) -> TestProject {
-    let p = TestProject::new();
-    p.write(
-        "Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigrations = \"migrations\"\ntemplates = \"templates\"\n",
-    );
+    let p = TestProject::with_metadata("templates = \"templates\"\n");
     p.write("templates/revision.sql.j2", template);
     p
 }

@@ -14,5 +14,6 @@ mod runner;
 mod scratch;
 mod servers;
 mod smoke;
+mod snapshots;
 mod sync;
 mod version_table;

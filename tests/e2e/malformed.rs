@@ -520,22 +520,14 @@ fn an_unknown_key_in_the_metadata_names_the_manifest_and_the_key() {
 
 #[test]
 fn a_lock_mode_that_does_not_exist_names_the_key_and_the_value() {
-    let p = TestProject::new();
-    p.write(
-        "Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigrations = \"migrations\"\nlock = \"sometimes\"\n",
-    );
+    let p = TestProject::with_metadata("lock = \"sometimes\"\n");
     let out = p.run(&["heads"]);
     invalid(&out, &["Cargo.toml", "lock", "sometimes"]);
 }
 
 #[test]
 fn a_value_of_the_wrong_type_names_the_key() {
-    let p = TestProject::new();
-    p.write(
-        "Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigrations = \"migrations\"\nauto-apply = \"yes\"\n",
-    );
+    let p = TestProject::with_metadata("auto-apply = \"yes\"\n");
     let out = p.run(&["heads"]);
     invalid(&out, &["Cargo.toml", "auto-apply"]);
 }
@@ -741,11 +733,7 @@ fn new_with_an_unknown_template_lists_the_templates() {
 
 #[test]
 fn a_project_template_that_renders_an_invalid_file_writes_nothing() {
-    let p = TestProject::new();
-    p.write(
-        "Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigrations = \"migrations\"\ntemplates = \"templates\"\n",
-    );
+    let p = TestProject::with_metadata("templates = \"templates\"\n");
     p.write(
         "templates/revision.sql.j2",
         "-- message: {{ message }}\n\n-- migrate:up\nSELECT 1;\n",

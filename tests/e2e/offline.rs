@@ -13,6 +13,7 @@ use std::process::{Command, Stdio};
 
 use cargo_schema_e2e::assert::{exits, invalid};
 use cargo_schema_e2e::db::{Server, TestDatabase, ok_on as ok, run_on as schema};
+use cargo_schema_e2e::on_both_servers;
 use cargo_schema_e2e::{TestProject, test_database};
 
 /// Exit code 1: `check` found problems.
@@ -33,11 +34,6 @@ const TOP: &str = "4e4e4e4e4e4e";
 /// PostgreSQL only: two index builds outside a transaction.
 const CONCURRENT: &str = "5f5f5f5f5f5f";
 
-/// The file of the revision `id`.
-fn revision_file(id: &str) -> String {
-    format!("migrations/{id}_r_{id}.sql")
-}
-
 /// Writes a revision; `up_options` follows the up marker (e.g. ` transaction:false`).
 fn write_revision(
     p: &TestProject,
@@ -47,12 +43,7 @@ fn write_revision(
     up: &str,
     down: &str,
 ) {
-    p.write(
-        &revision_file(id),
-        format!(
-            "-- revision: {id}\n-- revises: {revises}\n-- message: revision {id}\n\n-- migrate:up{up_options}\n{up}\n\n-- migrate:down\n{down}\n"
-        ),
-    );
+    cargo_schema_e2e::fixtures::write_revision(p, id, revises, up_options, up, Some(down));
 }
 
 /// The dialect of a project: which trigger its top revision holds.
@@ -223,12 +214,7 @@ fn steps(script: &str, verb: &str) -> Vec<String> {
 /// The ids `current` prints, first word of each line.
 #[track_caller]
 fn current(p: &TestProject, url: &str) -> Vec<String> {
-    ok(p, url, &["current"])
-        .stdout
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .map(str::to_owned)
-        .collect()
+    ok(p, url, &["current"]).first_words()
 }
 
 /// What a client fed a script did.
@@ -305,24 +291,7 @@ fn sqlite3_script(db: &Path, script: &str) {
     feed(sqlite3(db), script);
 }
 
-/// `sqlite3 -bail FILE SQL`: what it prints.
-#[track_caller]
-fn sqlite(db: &Path, sql: &str) -> String {
-    assert!(db.is_file(), "{} does not exist", db.display());
-    let out = Command::new("sqlite3")
-        .arg("-bail")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 command-line client runs (install it: apt-get install sqlite3)");
-    assert!(
-        out.status.success(),
-        "sqlite3 {} {sql:?} failed:\n{}",
-        db.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use cargo_schema_e2e::sqlite::query as sqlite;
 
 /// The tables of a SQLite database, sorted (SQLite's own left out).
 #[track_caller]
@@ -615,10 +584,7 @@ fn version_rows(db: &TestDatabase) -> String {
 
 #[track_caller]
 fn recorded(db: &TestDatabase) -> Vec<String> {
-    db.query("SELECT revision FROM schema_version ORDER BY revision")
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    cargo_schema_e2e::db::recorded(db)
 }
 
 /// Triggers, functions and indexes by name, sorted.
@@ -755,15 +721,11 @@ fn scripts_through_the_client_reach_the_same_state_as_up(server: Server) {
     assert_eq!(version_rows(&offline), version_rows(&online));
 }
 
-#[test]
-fn postgres_scripts_through_psql_reach_the_same_state_as_up() {
-    scripts_through_the_client_reach_the_same_state_as_up(Server::Postgres);
-}
-
-#[test]
-fn mariadb_scripts_through_mysql_reach_the_same_state_as_up() {
-    scripts_through_the_client_reach_the_same_state_as_up(Server::MySql);
-}
+on_both_servers!(
+    scripts_through_the_client_reach_the_same_state_as_up:
+        postgres_scripts_through_psql_reach_the_same_state_as_up,
+        mariadb_scripts_through_mysql_reach_the_same_state_as_up
+);
 
 fn a_failing_statement_stops_the_script(server: Server) {
     let db = test_database!(server);
@@ -788,12 +750,8 @@ fn a_failing_statement_stops_the_script(server: Server) {
     assert_eq!(current(&p, &url), [LINE[0]]);
 }
 
-#[test]
-fn postgres_a_failing_statement_stops_the_psql_script() {
-    a_failing_statement_stops_the_script(Server::Postgres);
-}
-
-#[test]
-fn mariadb_a_failing_statement_stops_the_mysql_script() {
-    a_failing_statement_stops_the_script(Server::MySql);
-}
+on_both_servers!(
+    a_failing_statement_stops_the_script:
+        postgres_a_failing_statement_stops_the_psql_script,
+        mariadb_a_failing_statement_stops_the_mysql_script
+);

@@ -5,12 +5,12 @@
 //! (skipped visibly without one, failing in CI).
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
 
 use cargo_schema_e2e::assert::{error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::db::{Server, TestDatabase, ok_on as ok, run_on, url_with_password as url};
 use cargo_schema_e2e::fixtures::{AE10F0, AE1027, LINE, branched, linear};
-use cargo_schema_e2e::{TestProject, binary, test_database};
+use cargo_schema_e2e::on_both_servers;
+use cargo_schema_e2e::{TestProject, test_database};
 
 use super::database::{
     current_json, dev_db, has_table, recorded, revision_file, sorted, sqlite, tables,
@@ -24,9 +24,8 @@ const FAILED: i32 = 1;
 const A: &str = "a1a1a1a1a1a1";
 const B: &str = "b2b2b2b2b2b2";
 
-/// `A` creates `first`; `B` (revising `A`) has the up section `up` (its first line is line 6
-/// of its file) and drops `second` on the way down.
-fn two_revisions(up: &str) -> TestProject {
+/// A project with the base revision `A`, which creates the table `first`.
+fn with_first() -> TestProject {
     let p = TestProject::new();
     write_revision(
         &p,
@@ -35,6 +34,13 @@ fn two_revisions(up: &str) -> TestProject {
         "CREATE TABLE first (id INTEGER);",
         Some("DROP TABLE first;"),
     );
+    p
+}
+
+/// `A` creates `first`; `B` (revising `A`) has the up section `up` (its first line is line 6
+/// of its file) and drops `second` on the way down.
+fn two_revisions(up: &str) -> TestProject {
+    let p = with_first();
     write_revision(&p, B, A, up, Some("DROP TABLE second;"));
     p
 }
@@ -91,14 +97,7 @@ fn transaction_control_in_a_transactional_section_is_refused_before_anything_run
 
 #[test]
 fn transaction_control_in_a_down_section_is_refused_before_the_down_runs() {
-    let p = TestProject::new();
-    write_revision(
-        &p,
-        A,
-        "",
-        "CREATE TABLE first (id INTEGER);",
-        Some("DROP TABLE first;"),
-    );
+    let p = with_first();
     write_revision(
         &p,
         B,
@@ -172,14 +171,7 @@ fn an_unterminated_quote_or_comment_is_refused_before_any_statement_of_the_run()
 /// A revision `B` run without a transaction, creating `second`, whose down section fails on
 /// its second statement.
 fn no_transaction(up: &str, down: &str) -> TestProject {
-    let p = TestProject::new();
-    write_revision(
-        &p,
-        A,
-        "",
-        "CREATE TABLE first (id INTEGER);",
-        Some("DROP TABLE first;"),
-    );
+    let p = with_first();
     p.write(
         &revision_file(B),
         format!(
@@ -191,14 +183,7 @@ fn no_transaction(up: &str, down: &str) -> TestProject {
 
 #[test]
 fn a_failing_down_section_gets_advice_about_the_down_section_and_down() {
-    let p = TestProject::new();
-    write_revision(
-        &p,
-        A,
-        "",
-        "CREATE TABLE first (id INTEGER);",
-        Some("DROP TABLE first;"),
-    );
+    let p = with_first();
     write_revision(
         &p,
         B,
@@ -387,19 +372,7 @@ fn chain(p: &TestProject, n: usize) -> Vec<String> {
 
 /// Starts `cargo-schema schema ARGS` in the project, output piped.
 fn spawn(p: &TestProject, args: &[&str]) -> std::process::Child {
-    Command::new(binary())
-        .arg("schema")
-        .args(args)
-        .current_dir(p.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("CARGO_TERM_COLOR")
-        .env("NO_COLOR", "1")
-        .env("CARGO_TARGET_DIR", p.path().join("target"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts")
+    p.piped(args).spawn().expect("the binary starts")
 }
 
 /// Asserts that `recorded` is a prefix of the chain `ids` (closed under parents) and that
@@ -491,15 +464,11 @@ fn concurrent_runs_on_a_server(server: Server) {
     }
 }
 
-#[test]
-fn postgres_concurrent_up_and_down_base_leave_a_record_equal_to_the_tables() {
-    concurrent_runs_on_a_server(Server::Postgres);
-}
-
-#[test]
-fn mariadb_concurrent_up_and_down_base_leave_a_record_equal_to_the_tables() {
-    concurrent_runs_on_a_server(Server::MySql);
-}
+on_both_servers!(
+    concurrent_runs_on_a_server:
+        postgres_concurrent_up_and_down_base_leave_a_record_equal_to_the_tables,
+        mariadb_concurrent_up_and_down_base_leave_a_record_equal_to_the_tables
+);
 
 // ---------------------------------------------------------------------------------------
 // PostgreSQL and MariaDB

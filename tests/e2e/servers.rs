@@ -6,14 +6,15 @@
 //! so every run also checks that the password never reaches stdout or stderr.
 
 use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
 use cargo_schema_e2e::db::{
     PASSWORD, Server, TestDatabase, ok_on as ok, run_on as schema, url_with_password as url,
 };
-use cargo_schema_e2e::{Output, TestProject, binary, test_database};
+use cargo_schema_e2e::on_both_servers;
+use cargo_schema_e2e::{Output, TestProject, test_database};
 
 /// Exit code 1: the work failed.
 const FAILED: i32 = 1;
@@ -25,23 +26,7 @@ const VERSION_TABLES: [&str; 2] = ["schema_version", "schema_version_meta"];
 // Revision files
 // ---------------------------------------------------------------------------------------
 
-/// The text of a revision file: header, up section (its marker followed by `up_options`,
-/// e.g. ` transaction:false`) and, unless `None`, a down section.
-pub(super) fn revision_text(
-    id: &str,
-    revises: &str,
-    up_options: &str,
-    up: &str,
-    down: Option<&str>,
-) -> String {
-    let mut text = format!(
-        "-- revision: {id}\n-- revises: {revises}\n-- message: revision {id}\n\n-- migrate:up{up_options}\n{up}\n"
-    );
-    if let Some(down) = down {
-        text.push_str(&format!("\n-- migrate:down\n{down}\n"));
-    }
-    text
-}
+use cargo_schema_e2e::fixtures::revision_text;
 
 /// The file name of a revision written by [`write_revision`].
 pub(super) fn file_name(id: &str) -> String {
@@ -118,21 +103,13 @@ fn history() -> TestProject {
 /// The ids `current` prints, one per line, first word.
 #[track_caller]
 fn current(p: &TestProject, url: &str) -> Vec<String> {
-    ok(p, url, &["current"])
-        .stdout
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .map(str::to_owned)
-        .collect()
+    ok(p, url, &["current"]).first_words()
 }
 
 /// The revisions the version table records, sorted.
 #[track_caller]
 pub(super) fn recorded(db: &TestDatabase) -> Vec<String> {
-    db.query("SELECT revision FROM schema_version ORDER BY revision")
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    cargo_schema_e2e::db::recorded(db)
 }
 
 /// `(state, statements_done, error)` of one row of the version table (`error` empty when
@@ -170,18 +147,7 @@ pub(super) fn tables_for(ids: &[&str]) -> Vec<String> {
 
 /// The binary as `TestProject::run` starts it, not yet started.
 fn command(p: &TestProject, args: &[&str]) -> Command {
-    let mut cmd = Command::new(binary());
-    cmd.arg("schema")
-        .args(args)
-        .current_dir(p.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("CARGO_TERM_COLOR")
-        .env("NO_COLOR", "1")
-        .env("CARGO_TARGET_DIR", p.path().join("target"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
+    p.piped(args)
 }
 
 /// What a spawned process left.
@@ -290,15 +256,11 @@ fn up_down_and_current_walk_the_history(server: Server) {
     ok(&p, &url, &["up"]).stderr_lacks("Applied");
 }
 
-#[test]
-fn postgres_up_down_and_current_walk_a_branched_and_merged_history() {
-    up_down_and_current_walk_the_history(Server::Postgres);
-}
-
-#[test]
-fn mariadb_up_down_and_current_walk_a_branched_and_merged_history() {
-    up_down_and_current_walk_the_history(Server::MySql);
-}
+on_both_servers!(
+    up_down_and_current_walk_the_history:
+        postgres_up_down_and_current_walk_a_branched_and_merged_history,
+        mariadb_up_down_and_current_walk_a_branched_and_merged_history
+);
 
 fn stamp_head_records_every_revision_without_creating_tables(server: Server) {
     let db = test_database!(server);
@@ -320,15 +282,11 @@ fn stamp_head_records_every_revision_without_creating_tables(server: Server) {
     assert_eq!(db.tables(), VERSION_TABLES);
 }
 
-#[test]
-fn postgres_stamp_head_records_every_revision_without_creating_tables() {
-    stamp_head_records_every_revision_without_creating_tables(Server::Postgres);
-}
-
-#[test]
-fn mariadb_stamp_head_records_every_revision_without_creating_tables() {
-    stamp_head_records_every_revision_without_creating_tables(Server::MySql);
-}
+on_both_servers!(
+    stamp_head_records_every_revision_without_creating_tables:
+        postgres_stamp_head_records_every_revision_without_creating_tables,
+        mariadb_stamp_head_records_every_revision_without_creating_tables
+);
 
 fn relative_and_revision_targets_move_up_and_down(server: Server) {
     let db = test_database!(server);
@@ -421,25 +379,17 @@ fn branch_targets_and_stamp_forms_work(server: Server) {
     assert_eq!(db.tables(), VERSION_TABLES);
 }
 
-#[test]
-fn postgres_branch_targets_and_stamp_forms_work() {
-    branch_targets_and_stamp_forms_work(Server::Postgres);
-}
+on_both_servers!(
+    branch_targets_and_stamp_forms_work:
+        postgres_branch_targets_and_stamp_forms_work,
+        mariadb_branch_targets_and_stamp_forms_work
+);
 
-#[test]
-fn mariadb_branch_targets_and_stamp_forms_work() {
-    branch_targets_and_stamp_forms_work(Server::MySql);
-}
-
-#[test]
-fn postgres_relative_and_revision_targets_move_up_and_down() {
-    relative_and_revision_targets_move_up_and_down(Server::Postgres);
-}
-
-#[test]
-fn mariadb_relative_and_revision_targets_move_up_and_down() {
-    relative_and_revision_targets_move_up_and_down(Server::MySql);
-}
+on_both_servers!(
+    relative_and_revision_targets_move_up_and_down:
+        postgres_relative_and_revision_targets_move_up_and_down,
+        mariadb_relative_and_revision_targets_move_up_and_down
+);
 
 // ---------------------------------------------------------------------------------------
 // The version table
@@ -506,15 +456,11 @@ fn the_version_table_records_checksum_down_sql_state_and_layout(server: Server) 
     );
 }
 
-#[test]
-fn postgres_version_table_records_checksum_down_sql_state_and_layout() {
-    the_version_table_records_checksum_down_sql_state_and_layout(Server::Postgres);
-}
-
-#[test]
-fn mariadb_version_table_records_checksum_down_sql_state_and_layout() {
-    the_version_table_records_checksum_down_sql_state_and_layout(Server::MySql);
-}
+on_both_servers!(
+    the_version_table_records_checksum_down_sql_state_and_layout:
+        postgres_version_table_records_checksum_down_sql_state_and_layout,
+        mariadb_version_table_records_checksum_down_sql_state_and_layout
+);
 
 // ---------------------------------------------------------------------------------------
 // Failures: atomic on PostgreSQL, dirty on MariaDB
@@ -1004,15 +950,11 @@ fn an_unknown_database_is_named(server: Server) {
     }
 }
 
-#[test]
-fn postgres_an_unknown_database_is_named() {
-    an_unknown_database_is_named(Server::Postgres);
-}
-
-#[test]
-fn mariadb_an_unknown_database_is_named() {
-    an_unknown_database_is_named(Server::MySql);
-}
+on_both_servers!(
+    an_unknown_database_is_named:
+        postgres_an_unknown_database_is_named,
+        mariadb_an_unknown_database_is_named
+);
 
 #[test]
 fn mariadb_a_wrong_password_fails_without_echoing_it() {

@@ -10,24 +10,7 @@ use cargo_schema_e2e::assert::exits;
 /// Runs git with a fixed author in the project.
 #[track_caller]
 fn git(p: &TestProject, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "advice.detachedHead=false",
-        ])
-        .args(args)
-        .current_dir(p.path())
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    cargo_schema_e2e::git::git(p.path(), args)
 }
 
 /// A revision creating table `t_<id>`, with its down section.
@@ -41,24 +24,36 @@ fn revision(p: &TestProject, id: &str, revises: &str) {
 }
 
 fn commit_all(p: &TestProject, message: &str) {
-    git(p, &["add", "-A"]);
-    git(p, &["commit", "-qm", message]);
+    cargo_schema_e2e::git::commit_all(p.path(), message);
 }
 
-/// A repository on `main` with a base revision, then `feature/phone` adding `bb02` and
-/// `main` adding `cc03`, merged: two heads.
-fn merged_repository() -> TestProject {
+/// A repository on `main` whose one commit adds the base revision `aa01`.
+fn base_repository() -> TestProject {
     let p = TestProject::new();
     p.write(".gitignore", "/target\n/dev.db\n");
     git(&p, &["init", "-q"]);
     revision(&p, "aa01", "");
     commit_all(&p, "base");
+    p
+}
+
+/// [`base_repository`], then `feature/phone` adding `bb02` and `main` adding `cc03`, on
+/// `main`, not merged.
+fn diverged_repository() -> TestProject {
+    let p = base_repository();
     git(&p, &["checkout", "-qb", "feature/phone"]);
     revision(&p, "bb02", "aa01");
     commit_all(&p, "phone");
     git(&p, &["checkout", "-q", "main"]);
     revision(&p, "cc03", "aa01");
     commit_all(&p, "roles");
+    p
+}
+
+/// A repository on `main` with a base revision, then `feature/phone` adding `bb02` and
+/// `main` adding `cc03`, merged: two heads.
+fn merged_repository() -> TestProject {
+    let p = diverged_repository();
     git(&p, &["merge", "-q", "--no-edit", "feature/phone"]);
     p
 }
@@ -231,10 +226,8 @@ fn git_with_hooks(p: &TestProject, args: &[&str]) {
     dirs.extend(std::env::split_paths(&path));
     let cargo_home = p.path().join("target/cargo-home");
     std::fs::create_dir_all(cargo_home.join("bin")).expect("mkdir");
-    let out = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+    let out = cargo_schema_e2e::git::command(p.path())
         .args(args)
-        .current_dir(p.path())
         .env("PATH", std::env::join_paths(dirs).expect("a PATH"))
         .env("CARGO_HOME", &cargo_home)
         .env("NO_COLOR", "1")
@@ -280,9 +273,7 @@ fn cargo_on_path() -> bool {
     if Command::new("cargo").arg("--version").output().is_ok() {
         return true;
     }
-    let in_ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
-    assert!(!in_ci, "CI=true and cargo is not on PATH");
-    eprintln!("SKIPPED: cargo is not on PATH; with CI=true this fails");
+    cargo_schema_e2e::db::skip("cargo is not on PATH");
     false
 }
 
@@ -359,11 +350,7 @@ fn a_detached_head_still_names_the_branches() {
 
 #[test]
 fn check_reports_a_revision_edited_after_it_reached_the_default_branch() {
-    let p = TestProject::new();
-    p.write(".gitignore", "/target\n/dev.db\n");
-    git(&p, &["init", "-q"]);
-    revision(&p, "aa01", "");
-    commit_all(&p, "base");
+    let p = base_repository();
     exits(&p.run(&["check"]), 0);
 
     // Edits on a feature branch before it is merged are fine.
@@ -582,17 +569,7 @@ fn a_head_already_on_the_upstream_is_named_by_its_remote_branch() {
 
 #[test]
 fn a_rebase_onto_the_other_branch_leaves_two_heads_and_sync_joins_them() {
-    let p = TestProject::new();
-    p.write(".gitignore", "/target\n/dev.db\n");
-    git(&p, &["init", "-q"]);
-    revision(&p, "aa01", "");
-    commit_all(&p, "base");
-    git(&p, &["checkout", "-qb", "feature/phone"]);
-    revision(&p, "bb02", "aa01");
-    commit_all(&p, "phone");
-    git(&p, &["checkout", "-q", "main"]);
-    revision(&p, "cc03", "aa01");
-    commit_all(&p, "roles");
+    let p = diverged_repository();
     git(&p, &["checkout", "-q", "feature/phone"]);
     git(&p, &["rebase", "-q", "main"]);
 
@@ -629,11 +606,7 @@ fn a_shallow_clone_still_shows_heads_and_syncs() {
 
 #[test]
 fn a_revision_deleted_in_the_merge_is_rolled_back_from_its_recorded_down_section() {
-    let p = TestProject::new();
-    p.write(".gitignore", "/target\n/dev.db\n");
-    git(&p, &["init", "-q"]);
-    revision(&p, "aa01", "");
-    commit_all(&p, "base");
+    let p = base_repository();
     git(&p, &["checkout", "-qb", "feature/x"]);
     revision(&p, "bb02", "aa01");
     commit_all(&p, "add bb02");
@@ -665,11 +638,7 @@ fn a_revision_deleted_in_the_merge_is_rolled_back_from_its_recorded_down_section
 
 #[test]
 fn conflicting_edits_to_one_revision_resolved_in_a_merge_are_reported_by_check() {
-    let p = TestProject::new();
-    p.write(".gitignore", "/target\n/dev.db\n");
-    git(&p, &["init", "-q"]);
-    revision(&p, "aa01", "");
-    commit_all(&p, "base");
+    let p = base_repository();
     let path = "migrations/aa01_r.sql";
     let original = p.read(path);
 
@@ -683,10 +652,8 @@ fn conflicting_edits_to_one_revision_resolved_in_a_merge_are_reported_by_check()
     let main_commit = git(&p, &["rev-parse", "--short=7", "HEAD"]);
 
     // The merge conflicts on the file; the resolution keeps a third version.
-    let merge = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+    let merge = cargo_schema_e2e::git::command(p.path())
         .args(["merge", "-q", "--no-edit", "feature/x"])
-        .current_dir(p.path())
         .output()
         .expect("git runs");
     assert!(!merge.status.success(), "the merge should conflict");

@@ -7,7 +7,7 @@
 //! MariaDB on a fresh database of their own (see `cargo_schema_e2e::db`).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -29,13 +29,7 @@ const SECOND: &str = "2b3c4d5e6f70";
 /// A project with `[package.metadata.schema]` holding `extra` lines, and two revisions:
 /// FIRST creates `t_first`, SECOND runs `second_up`.
 fn project(extra: &str, second_up: &str) -> TestProject {
-    let p = TestProject::new();
-    p.write(
-        "Cargo.toml",
-        format!(
-            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigrations = \"migrations\"\n{extra}"
-        ),
-    );
+    let p = TestProject::with_metadata(extra);
     p.write(
         &format!("migrations/{FIRST}_first.sql"),
         format!(
@@ -62,49 +56,23 @@ fn toml_string(s: &str) -> String {
 
 /// The ids `current` prints, first word of each line.
 fn current_ids(out: &Output) -> Vec<String> {
-    out.stdout
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .map(str::to_owned)
-        .collect()
+    out.first_words()
 }
 
-fn dev_db(p: &TestProject) -> PathBuf {
-    p.path().join("dev.db")
-}
+use cargo_schema_e2e::sqlite::dev_db;
 
 /// Runs SQL in a SQLite file with the `sqlite3` client and returns what it prints.
 #[track_caller]
 fn sqlite(db: &Path, sql: &str) -> String {
-    let out = Command::new("sqlite3")
-        .arg("-bail")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 command-line client runs (install it: apt-get install sqlite3)");
-    assert!(
-        out.status.success(),
-        "sqlite3 {} {sql:?} failed:\n{}",
-        db.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+    cargo_schema_e2e::sqlite::sqlite3(db, sql)
+        .trim_end()
+        .to_string()
 }
 
 /// The binary, not yet started, with piped output.
 fn command(p: &TestProject, args: &[&str]) -> Command {
-    let mut cmd = Command::new(binary());
-    cmd.arg("schema")
-        .args(args)
-        .current_dir(p.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("CARGO_SCHEMA_LOCK_TIMEOUT")
-        .env_remove("CARGO_TERM_COLOR")
-        .env("NO_COLOR", "1")
-        .env("CARGO_TARGET_DIR", p.path().join("target"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut cmd = p.piped(args);
+    cmd.env_remove("CARGO_SCHEMA_LOCK_TIMEOUT");
     cmd
 }
 
@@ -712,16 +680,7 @@ fn sqlite_try_write(db: &Path) -> bool {
 fn a_hook_gives_up_on_a_held_lock_and_lets_git_go_on() {
     let p = plain("lock = \"table\"\nauto-apply = true\n");
     let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(p.path())
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {out:?}");
+        cargo_schema_e2e::git::git(p.path(), args);
     };
     git(&["init", "-q"]);
     p.write(".gitignore", "target/\ndev.db\n");

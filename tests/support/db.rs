@@ -299,6 +299,19 @@ fn say(message: &str) {
     let _ = writeln!(std::io::stderr(), "{message}");
 }
 
+/// Reports a skipped test where it is seen (not swallowed by the harness like `eprintln!`),
+/// naming the running test; with `CI=true` the test fails instead. The caller returns.
+#[track_caller]
+pub fn skip(reason: &str) {
+    let test_name = current_test_name();
+    if in_ci() {
+        panic!("{test_name}: CI=true and {reason}");
+    }
+    say(&format!(
+        "skipping {test_name}: {reason} (with CI=true this fails)"
+    ));
+}
+
 /// Whether a server answers, and why not.
 fn status(server: Server) -> &'static Result<(), String> {
     static POSTGRES: OnceLock<Result<(), String>> = OnceLock::new();
@@ -358,6 +371,40 @@ macro_rules! test_database {
     ($server:expr) => {
         $crate::test_database!($server, &$crate::db::current_test_name())
     };
+}
+
+/// Two tests that run `$body(server)`: `$postgres` on PostgreSQL, `$mariadb` on MariaDB;
+/// attributes written before `$body` (e.g. `#[cfg(unix)]`) apply to both.
+///
+/// ```no_run
+/// # use cargo_schema_e2e::db::Server;
+/// fn up_applies(server: Server) { /* … */ }
+/// cargo_schema_e2e::on_both_servers!(up_applies: postgres_up_applies, mariadb_up_applies);
+/// ```
+#[macro_export]
+macro_rules! on_both_servers {
+    ($(#[$attr:meta])* $body:ident: $postgres:ident, $mariadb:ident) => {
+        $(#[$attr])*
+        #[test]
+        fn $postgres() {
+            $body($crate::db::Server::Postgres);
+        }
+
+        $(#[$attr])*
+        #[test]
+        fn $mariadb() {
+            $body($crate::db::Server::MySql);
+        }
+    };
+}
+
+/// The revisions the test database's version table `schema_version` records, sorted.
+#[track_caller]
+pub fn recorded(db: &TestDatabase) -> Vec<String> {
+    db.query("SELECT revision FROM schema_version ORDER BY revision")
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A fresh database on a server, dropped (with every connection to it terminated first on

@@ -57,3 +57,42 @@ pub fn merged() -> TestProject {
     p.revision(MERGE, &format!("{AUTH2}, {OTHER2}"), "");
     p
 }
+
+/// The path, relative to the project, of the revision file [`TestProject::revision`] and
+/// [`write_revision`] write for `id`.
+pub fn revision_file(id: &str) -> String {
+    format!("migrations/{id}_r_{id}.sql")
+}
+
+/// The text of a revision file: header, up section (its marker followed by `up_options`,
+/// e.g. ` transaction:false`) and, unless `None`, a down section. Line 5 is the up marker.
+pub fn revision_text(
+    id: &str,
+    revises: &str,
+    up_options: &str,
+    up: &str,
+    down: Option<&str>,
+) -> String {
+    let mut text = format!(
+        "-- revision: {id}\n-- revises: {revises}\n-- message: revision {id}\n\n-- migrate:up{up_options}\n{up}\n"
+    );
+    if let Some(down) = down {
+        text.push_str(&format!("\n-- migrate:down\n{down}\n"));
+    }
+    text
+}
+
+/// Writes (or overwrites) [`revision_file`]`(id)` with [`revision_text`] and returns its path.
+pub fn write_revision(
+    p: &TestProject,
+    id: &str,
+    revises: &str,
+    up_options: &str,
+    up: &str,
+    down: Option<&str>,
+) -> std::path::PathBuf {
+    p.write(
+        &revision_file(id),
+        revision_text(id, revises, up_options, up, down),
+    )
+}

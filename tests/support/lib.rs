@@ -5,6 +5,9 @@ pub mod assert;
 pub mod db;
 pub mod fixtures;
 pub mod generate;
+pub mod git;
+pub mod json;
 pub mod project;
+pub mod sqlite;
 
 pub use project::{Output, TestProject, binary};

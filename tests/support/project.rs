@@ -34,6 +34,9 @@ pub fn binary() -> PathBuf {
     bin
 }
 
+/// The manifest of [`TestProject::new`]: package `app`, migrations in `migrations/`.
+pub const MANIFEST: &str = "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigrations = \"migrations\"\n";
+
 /// A cargo project in a temporary directory.
 pub struct TestProject {
     dir: tempfile::TempDir,
@@ -52,12 +55,17 @@ impl TestProject {
     /// A package `app` with `[package.metadata.schema]` (migrations in `migrations/`).
     pub fn new() -> Self {
         let p = Self::bare();
-        p.write(
-            "Cargo.toml",
-            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigrations = \"migrations\"\n",
-        );
+        p.write("Cargo.toml", MANIFEST);
         p.write("src/lib.rs", "");
         std::fs::create_dir_all(p.path().join("migrations")).expect("mkdir");
+        p
+    }
+
+    /// A package `app` whose `[package.metadata.schema]` holds `migrations = "migrations"`
+    /// and then the `extra` lines (each ending in a newline).
+    pub fn with_metadata(extra: &str) -> Self {
+        let p = Self::new();
+        p.write("Cargo.toml", format!("{MANIFEST}{extra}"));
         p
     }
 
@@ -107,7 +115,10 @@ impl TestProject {
 
     /// Runs `cargo-schema schema ARGS` in `dir`.
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> Output {
-        let out = self.command(dir, args).output().expect("the binary runs");
+        let out = self
+            .command_in(dir, args)
+            .output()
+            .expect("the binary runs");
         self.output(dir, args, out)
     }
 
@@ -115,13 +126,7 @@ impl TestProject {
     /// a hang fails instead of stalling the suite.
     #[track_caller]
     pub fn run_within(&self, limit: Duration, args: &[&str]) -> Output {
-        let mut child = self
-            .command(self.path(), args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary runs");
+        let mut child = self.piped(args).spawn().expect("the binary runs");
         let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
             std::thread::spawn(move || {
                 let mut bytes = Vec::new();
@@ -156,8 +161,23 @@ impl TestProject {
         self.output(self.path(), args, out)
     }
 
-    /// The command that runs `cargo-schema schema ARGS` in `dir`.
-    fn command(&self, dir: &Path, args: &[&str]) -> Command {
+    /// The command, not yet started, that runs `cargo-schema schema ARGS` in the project
+    /// with `DATABASE_URL` and colour settings removed and `NO_COLOR=1`.
+    pub fn command(&self, args: &[&str]) -> Command {
+        self.command_in(self.path(), args)
+    }
+
+    /// [`command`](Self::command) with stdin empty and stdout and stderr piped, to be spawned.
+    pub fn piped(&self, args: &[&str]) -> Command {
+        let mut cmd = self.command(args);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// [`command`](Self::command) in `dir`.
+    fn command_in(&self, dir: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(binary());
         cmd.arg("schema")
             .args(args)
@@ -268,6 +288,15 @@ impl Output {
             self.context
         );
         self
+    }
+
+    /// The first word of each line of stdout: the ids `current`, `heads` and the like print.
+    pub fn first_words(&self) -> Vec<String> {
+        self.stdout
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .map(str::to_owned)
+            .collect()
     }
 
     /// stdout parsed as json.
