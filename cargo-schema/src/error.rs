@@ -2,6 +2,7 @@
 //! error is turned into one here, at one boundary.
 
 use schema_core::Direction;
+use schema_core::autogen::AutogenError;
 use schema_core::db::{DbError, EnvFileError, ResolveUrlError};
 use schema_core::graph::GraphError;
 use schema_core::init::InitError;
@@ -377,6 +378,39 @@ impl From<MigrateError> for CliError {
                 "check out the branch that has its file and roll back from there, or undo it by hand and `cargo schema repair REV --not-applied`",
             ),
             other => CliError::new(FAILED, other.to_string()),
+        }
+    }
+}
+
+impl From<AutogenError> for CliError {
+    fn from(e: AutogenError) -> Self {
+        let help = e.help();
+        let err = match e {
+            AutogenError::Db(e) => return e.into(),
+            AutogenError::Migrate(e) => return e.into(),
+            AutogenError::Declared { ref statement, .. } => {
+                let first = statement.lines().next().unwrap_or("").trim();
+                CliError::invalid(e.to_string()).help(format!("the statement: {first}"))
+            }
+            AutogenError::Refused { path, refused } => {
+                // One diagnostic per refused statement, each with its file:line.
+                return CliError {
+                    diagnostics: refused
+                        .iter()
+                        .map(|r| Diagnostic {
+                            message: r.message(&path),
+                            help: help.iter().cloned().collect(),
+                        })
+                        .collect(),
+                    code: INVALID,
+                };
+            }
+            AutogenError::MissingReference { .. } => CliError::invalid(e.to_string()),
+            _ => CliError::new(FAILED, e.to_string()),
+        };
+        match help {
+            Some(h) => err.help(h),
+            None => err,
         }
     }
 }

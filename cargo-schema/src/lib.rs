@@ -5,8 +5,17 @@ pub mod cli;
 mod commands;
 mod error;
 mod git;
+mod offline;
 mod output;
+mod progress;
 mod project;
+mod prompt;
+mod render;
+mod scaffold;
+mod scratch;
+mod session;
+mod several_heads;
+mod target;
 
 use std::ffi::OsString;
 

@@ -1,0 +1,28 @@
+//! `branches`: the branch points and the revisions that branch off them.
+
+use schema_core::Project;
+use serde_json::Value;
+
+use crate::error::CliError;
+use crate::output::{Out, Palette};
+use crate::render::{one_line, print_json, revision_json};
+
+pub fn branches(project: &Project, out: Out) -> Result<(), CliError> {
+    let graph = &project.graph;
+    let points = graph.branch_points();
+    if out.json() {
+        print_json(&Value::Array(
+            points.iter().map(|&i| revision_json(graph, i)).collect(),
+        ));
+        return Ok(());
+    }
+    let p = Palette::stdout();
+    for &b in &points {
+        let node = graph.node(b);
+        println!("{}", one_line(node, &p));
+        for &c in &node.children {
+            println!("  -> {}", one_line(graph.node(c), &p));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! `down`: rolls revisions back to a target; `--sql` renders the rollback.
+
+use std::time::Instant;
+
+use schema_core::Direction;
+use schema_core::Project;
+use schema_core::migrate::Options;
+
+use crate::cli::{DownArgs, GlobalArgs};
+use crate::error::CliError;
+use crate::output::Out;
+use crate::{offline, progress, session, target};
+
+pub fn down(
+    project: &Project,
+    global: &GlobalArgs,
+    args: &DownArgs,
+    out: Out,
+) -> Result<(), CliError> {
+    if args.sql {
+        return offline::script(project, global, &args.target, Direction::Down, out);
+    }
+    let target = target::checked(project, &args.target, Some(Direction::Down))?;
+    let options = Options {
+        lock: session::lock_mode(project, &args.lock),
+        allow_edited: true,
+    };
+    session::block_on(async {
+        let mut m =
+            session::connect_migration(project, global, out, options, &args.lock.timeout).await?;
+        let start = Instant::now();
+        let report = m.downgrade(&target, &mut progress::reporter(out)).await;
+        m.conn.close().await;
+        let report = report?;
+        let fresh = format!("nothing to roll back for `{target}`");
+        progress::summary(
+            out,
+            report.steps.len(),
+            start.elapsed(),
+            fresh,
+            " rolled back",
+        );
+        Ok(())
+    })?
+}

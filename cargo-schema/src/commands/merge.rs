@@ -1,0 +1,29 @@
+//! `merge`: a merge revision over the named revisions (or all heads).
+
+use schema_core::Project;
+use schema_core::scaffold::NewRevision;
+
+use crate::cli::MergeArgs;
+use crate::error::CliError;
+use crate::output::Out;
+use crate::{scaffold, target};
+
+pub fn merge(project: &Project, args: &MergeArgs, out: Out) -> Result<(), CliError> {
+    let graph = &project.graph;
+    let targets = args
+        .revisions
+        .iter()
+        .map(|r| target::parse(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let parents = graph.merge_parents(&targets)?;
+    let parents: Vec<String> = parents.iter().map(|&i| graph.id(i).to_string()).collect();
+    let new = NewRevision {
+        message: args.message.clone(),
+        rev_id: args.rev_id.clone(),
+        parents,
+        branch_labels: scaffold::labels(&args.branch_label),
+        empty: true,
+        ..Default::default()
+    };
+    scaffold::create(project, &new, out).map(drop)
+}
