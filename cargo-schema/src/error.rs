@@ -6,7 +6,7 @@ use schema_core::autogen::AutogenError;
 use schema_core::db::{DbError, EnvFileError, ResolveUrlError};
 use schema_core::graph::GraphError;
 use schema_core::init::InitError;
-use schema_core::migrate::{MigrateError, SectionError, SectionProblem, section_name};
+use schema_core::migrate::{MigrateError, Report, SectionError, SectionProblem, section_name};
 use schema_core::revision::ParseError;
 use schema_core::{ConfigError, LoadError, NewError, PlanError, ProjectError, ResolveError};
 
@@ -27,16 +27,28 @@ pub struct Diagnostic {
 pub struct CliError {
     pub diagnostics: Vec<Diagnostic>,
     pub code: i32,
+    /// The library error's chain of causes (`std::error::Error::source`), printed under
+    /// `--verbose` as `Caused by:` lines.
+    pub causes: Vec<String>,
 }
 
 impl CliError {
     pub fn new(code: i32, message: impl Into<String>) -> Self {
-        CliError {
-            diagnostics: vec![Diagnostic {
+        Self::of(
+            code,
+            vec![Diagnostic {
                 message: message.into(),
                 help: Vec::new(),
             }],
+        )
+    }
+
+    /// Several diagnostics with one exit code.
+    pub fn of(code: i32, diagnostics: Vec<Diagnostic>) -> Self {
+        CliError {
+            diagnostics,
             code,
+            causes: Vec::new(),
         }
     }
 
@@ -52,6 +64,57 @@ impl CliError {
     }
 }
 
+/// How a library error becomes a [`CliError`]: its message, its help lines and its exit
+/// code, decided in one place per error type. The `From` impls below add the chain of causes.
+trait Route: std::error::Error + Sized {
+    fn route(self) -> CliError;
+}
+
+/// `From<E> for CliError` for every routed error `E`: the route, then the causes.
+macro_rules! routed {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for CliError {
+            fn from(e: $error) -> Self {
+                let causes = causes(&e);
+                let mut err = e.route();
+                err.causes = causes;
+                err
+            }
+        }
+    )*};
+}
+
+routed!(
+    LoadError,
+    GraphError,
+    ProjectError,
+    ResolveError,
+    PlanError,
+    NewError,
+    InitError,
+    ConfigError,
+    ResolveUrlError,
+    DbError,
+    MigrateError,
+    AutogenError
+);
+
+/// The messages of an error's sources, outermost first, leaving out those that only repeat
+/// the message before them (a transparent wrapper).
+fn causes(e: &dyn std::error::Error) -> Vec<String> {
+    let mut seen = vec![e.to_string()];
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !seen.contains(&text) {
+            seen.push(text);
+        }
+        next = cause.source();
+    }
+    seen.remove(0);
+    seen
+}
+
 fn parse_error(e: &ParseError) -> Diagnostic {
     Diagnostic {
         message: e.to_string(),
@@ -59,15 +122,17 @@ fn parse_error(e: &ParseError) -> Diagnostic {
     }
 }
 
-impl From<LoadError> for CliError {
-    fn from(e: LoadError) -> Self {
+impl Route for LoadError {
+    fn route(self) -> CliError {
+        let e = self;
         match e {
-            LoadError::Parse { errors } => CliError {
-                diagnostics: errors.iter().map(parse_error).collect(),
-                code: INVALID,
-            },
-            LoadError::Links { links, errors } => CliError {
-                diagnostics: links
+            LoadError::Parse { errors } => CliError::of(
+                INVALID,
+                errors.iter().map(parse_error).collect(),
+            ),
+            LoadError::Links { links, errors } => CliError::of(
+                INVALID,
+                links
                     .iter()
                     .map(|l| Diagnostic {
                         message: l.to_string(),
@@ -75,8 +140,7 @@ impl From<LoadError> for CliError {
                     })
                     .chain(errors.iter().map(parse_error))
                     .collect(),
-                code: INVALID,
-            },
+            ),
             LoadError::MissingDirectory { .. } => CliError::invalid(e.to_string()).help(
                 "run `cargo schema init` to create it, or set `migrations` in [package.metadata.schema]",
             ),
@@ -86,8 +150,9 @@ impl From<LoadError> for CliError {
     }
 }
 
-impl From<GraphError> for CliError {
-    fn from(e: GraphError) -> Self {
+impl Route for GraphError {
+    fn route(self) -> CliError {
+        let e = self;
         let help = match &e {
             GraphError::DuplicateId { .. } => {
                 "every revision needs its own id: give one of them a new `-- revision:`, and update the files that revise it"
@@ -112,8 +177,9 @@ impl From<GraphError> for CliError {
     }
 }
 
-impl From<ProjectError> for CliError {
-    fn from(e: ProjectError) -> Self {
+impl Route for ProjectError {
+    fn route(self) -> CliError {
+        let e = self;
         match e {
             ProjectError::Load(e) => e.into(),
             ProjectError::Graph(e) => e.into(),
@@ -122,8 +188,9 @@ impl From<ProjectError> for CliError {
     }
 }
 
-impl From<ResolveError> for CliError {
-    fn from(e: ResolveError) -> Self {
+impl Route for ResolveError {
+    fn route(self) -> CliError {
+        let e = self;
         let help: &[&str] = match &e {
             ResolveError::Syntax { .. } => &[
                 "a target is `head`, `heads`, `base`, a revision id or prefix, `+N`/`-N`, `REV+N`, or `BRANCH@head`",
@@ -163,8 +230,9 @@ impl From<ResolveError> for CliError {
     }
 }
 
-impl From<PlanError> for CliError {
-    fn from(e: PlanError) -> Self {
+impl Route for PlanError {
+    fn route(self) -> CliError {
+        let e = self;
         match e {
             PlanError::Resolve(e) => e.into(),
             PlanError::Irreversible { ref path, .. } => {
@@ -178,8 +246,9 @@ impl From<PlanError> for CliError {
     }
 }
 
-impl From<NewError> for CliError {
-    fn from(e: NewError) -> Self {
+impl Route for NewError {
+    fn route(self) -> CliError {
+        let e = self;
         match e {
             NewError::Resolve(e) => e.into(),
             NewError::MultipleHeads { .. } => CliError::invalid(e.to_string())
@@ -202,8 +271,9 @@ impl From<NewError> for CliError {
     }
 }
 
-impl From<InitError> for CliError {
-    fn from(e: InitError) -> Self {
+impl Route for InitError {
+    fn route(self) -> CliError {
+        let e = self;
         match e {
             InitError::Io { .. } => CliError::new(FAILED, e.to_string()),
             other => CliError::invalid(other.to_string()),
@@ -211,8 +281,9 @@ impl From<InitError> for CliError {
     }
 }
 
-impl From<ConfigError> for CliError {
-    fn from(e: ConfigError) -> Self {
+impl Route for ConfigError {
+    fn route(self) -> CliError {
+        let e = self;
         let mut err = CliError::invalid(e.to_string());
         if let Some(s) = e.suggestion {
             err = err.help(format!("did you mean `{s}`?"));
@@ -227,8 +298,9 @@ impl From<ConfigError> for CliError {
 /// What a database URL looks like.
 pub const URL_HELP: &str = "a database URL is `sqlite:PATH`, `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` or `mysql://USER[:PASSWORD]@HOST[:PORT]/DB`";
 
-impl From<ResolveUrlError> for CliError {
-    fn from(e: ResolveUrlError) -> Self {
+impl Route for ResolveUrlError {
+    fn route(self) -> CliError {
+        let e = self;
         match e {
             ResolveUrlError::EnvFile(
                 EnvFileError::Parse { .. } | EnvFileError::NotText { .. },
@@ -246,8 +318,9 @@ impl From<ResolveUrlError> for CliError {
     }
 }
 
-impl From<DbError> for CliError {
-    fn from(e: DbError) -> Self {
+impl Route for DbError {
+    fn route(self) -> CliError {
+        let e = self;
         match e {
             DbError::Connect { .. } => CliError::new(FAILED, e.to_string()).help(
                 "check that the server is running and that the URL, user and password are right",
@@ -286,8 +359,9 @@ fn one_line(sql: &str) -> String {
     }
 }
 
-impl From<MigrateError> for CliError {
-    fn from(e: MigrateError) -> Self {
+impl Route for MigrateError {
+    fn route(self) -> CliError {
+        let e = self;
         match e {
             MigrateError::Db(e) => e.into(),
             MigrateError::Plan(e) => e.into(),
@@ -332,6 +406,9 @@ impl From<MigrateError> for CliError {
             MigrateError::Statement(ref f) => {
                 let mut err = CliError::new(FAILED, e.to_string())
                     .help(format!("the statement: {}", one_line(&f.statement)));
+                if let Some(done) = partial_report(&f.report) {
+                    err = err.help(done);
+                }
                 if f.exists_on_first_run {
                     err = err.help(
                         "the database already has this schema: if it was created before cargo-schema, record the revisions as applied with `cargo schema stamp REV` (or `stamp head`)",
@@ -382,8 +459,9 @@ impl From<MigrateError> for CliError {
     }
 }
 
-impl From<AutogenError> for CliError {
-    fn from(e: AutogenError) -> Self {
+impl Route for AutogenError {
+    fn route(self) -> CliError {
+        let e = self;
         let help = e.help();
         let err = match e {
             AutogenError::Db(e) => return e.into(),
@@ -394,16 +472,16 @@ impl From<AutogenError> for CliError {
             }
             AutogenError::Refused { path, refused } => {
                 // One diagnostic per refused statement, each with its file:line.
-                return CliError {
-                    diagnostics: refused
+                return CliError::of(
+                    INVALID,
+                    refused
                         .iter()
                         .map(|r| Diagnostic {
                             message: r.message(&path),
                             help: help.iter().cloned().collect(),
                         })
                         .collect(),
-                    code: INVALID,
-                };
+                );
             }
             AutogenError::MissingReference { .. } => CliError::invalid(e.to_string()),
             _ => CliError::new(FAILED, e.to_string()),
@@ -413,6 +491,28 @@ impl From<AutogenError> for CliError {
             None => err,
         }
     }
+}
+
+/// What a run that failed half-way had done before: `before it failed, this run applied 2
+/// revision(s), which stay applied: aa01, bb02`. `None` when it failed on its first step.
+fn partial_report(report: &Report) -> Option<String> {
+    let mut parts = Vec::new();
+    for (direction, verb) in [(Direction::Up, "applied"), (Direction::Down, "rolled back")] {
+        let ids: Vec<&str> = report
+            .steps
+            .iter()
+            .filter(|(_, d, _)| *d == direction)
+            .map(|(id, _, _)| id.as_str())
+            .collect();
+        if !ids.is_empty() {
+            parts.push(format!(
+                "{verb} {} revision(s), which stay {verb}: {}",
+                ids.len(),
+                ids.join(", ")
+            ));
+        }
+    }
+    (!parts.is_empty()).then(|| format!("before it failed, this run {}", parts.join("; and ")))
 }
 
 /// A section refused before anything ran: exit 2, with what to do.

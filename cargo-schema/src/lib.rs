@@ -44,7 +44,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     match commands::run(&cli, out) {
         Ok(()) => 0,
         Err(err) => {
-            output::print_error(&err);
+            output::print_error(&err, out.verbose);
             err.code
         }
     }

@@ -5,7 +5,7 @@ use schema_core::db::DatabaseUrl;
 use serde_json::json;
 
 use crate::cli::{CheckArgs, GlobalArgs};
-use crate::error::CliError;
+use crate::error::{CliError, Diagnostic};
 use crate::output::Out;
 use crate::{render, scratch, session};
 
@@ -63,30 +63,36 @@ pub fn check(
         }
         Ok::<_, CliError>(())
     })??;
-    // In git: revision files edited after they reached the default branch.
-    let git_findings: Vec<crate::error::Diagnostic> = match crate::git::Git::open(&project.config.root) {
-        Ok(git) => git
-            .edits_after_default(&project.config.migrations, 5_000)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| crate::error::Diagnostic {
-                message: format!(
-                    "{} was edited in commit {} (\"{}\") after it reached {}",
-                    crate::project::relative(&e.path).display(),
-                    e.commit,
-                    e.summary,
-                    e.default_branch
-                ),
-                help: vec![
-                    "a revision that reached the default branch may be applied somewhere: revert the edit and write a new revision for the change".to_string(),
-                ],
-            })
-            .collect(),
+    // In git: revision files edited after they reached the default branch. A repository
+    // that cannot be read is said, not taken for one without such edits.
+    let edits = match crate::git::Git::open(&project.config.root) {
+        Ok(git) => match git.edits_after_default(&project.config.migrations, 5_000) {
+            Ok(edits) => edits,
+            Err(e) => {
+                out.warn(format!("git history not checked: {e}"));
+                Vec::new()
+            }
+        },
         Err(_) => {
             notes.push("not in a git repository: git history not checked".to_string());
             Vec::new()
         }
     };
+    let git_findings: Vec<Diagnostic> = edits
+        .into_iter()
+        .map(|e| Diagnostic {
+            message: format!(
+                "{} was edited in commit {} (\"{}\") after it reached {}",
+                crate::project::relative(&e.path).display(),
+                e.commit,
+                e.summary,
+                e.default_branch
+            ),
+            help: vec![
+                "a revision that reached the default branch may be applied somewhere: revert the edit and write a new revision for the change".to_string(),
+            ],
+        })
+        .collect();
     let ok = findings.is_empty() && git_findings.is_empty();
     if out.json() {
         let value = json!({
@@ -113,9 +119,9 @@ pub fn check(
         );
         return Ok(());
     }
-    let diagnostics: Vec<crate::error::Diagnostic> = findings
+    let diagnostics: Vec<Diagnostic> = findings
         .iter()
-        .map(|f| crate::error::Diagnostic {
+        .map(|f| Diagnostic {
             message: f.to_string(),
             help: vec![match f {
                 Finding::MultipleHeads { .. } => render::heads_help(project),
@@ -136,10 +142,10 @@ pub fn check(
             .collect(),
         })
         .collect();
-    Err(CliError {
-        diagnostics: diagnostics.into_iter().chain(git_findings).collect(),
-        code: crate::error::FAILED,
-    })
+    Err(CliError::of(
+        crate::error::FAILED,
+        diagnostics.into_iter().chain(git_findings).collect(),
+    ))
 }
 
 /// Compares what the revisions build (on a scratch database) with the declared schema.
