@@ -140,6 +140,28 @@ pub async fn connect_migration<'p>(
     ))
 }
 
+/// Connects (saying where), runs `work` on a migration with the lock `lock` asks for, and
+/// closes the connection whatever `work` returned: the shape of `up`, `down` and `stamp`.
+pub fn run<T>(
+    project: &Project,
+    global: &GlobalArgs,
+    out: Out,
+    lock: &LockArgs,
+    allow_edited: bool,
+    work: impl AsyncFnOnce(&mut Migration<'_>) -> T,
+) -> Result<T, CliError> {
+    let options = Options {
+        lock: lock_mode(project, lock),
+        allow_edited,
+    };
+    block_on(async {
+        let mut m = connect_migration(project, global, out, options, &lock.timeout).await?;
+        let result = work(&mut m).await;
+        m.conn.close().await;
+        Ok(result)
+    })?
+}
+
 /// The applied revisions, when a database is configured (or the default `dev.db` exists) and
 /// answers; `None` otherwise, with a warning when it was configured but could not be read.
 /// For read commands that mark what is applied without needing a database.

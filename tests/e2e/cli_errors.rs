@@ -17,10 +17,11 @@ fn two_revisions() -> TestProject {
 #[cfg(unix)]
 #[test]
 fn verbose_errors_end_with_their_causes_and_plain_ones_do_not() {
-    let p = two_revisions();
-    // A link to itself: the `.env` file is there but cannot be read, and the operating
-    // system's reason is the cause.
+    // A `.env` that links to itself is there but cannot be read: the operating system's
+    // reason is the cause.
+    let p = TestProject::new();
     std::os::unix::fs::symlink(".env", p.path().join(".env")).expect("symlink");
+    p.revision("aa01", "", "");
 
     let plain = p.run(&["up"]);
     exits(&plain, 1);
@@ -64,20 +65,20 @@ fn a_run_that_fails_half_way_says_which_revisions_it_applied_before() {
     assert!(!out.stderr.contains("before it failed"), "{out:#?}");
 }
 
-/// Runs git with a fixed author in the project.
+/// Commits everything in a new repository whose default branch is `main`.
 #[track_caller]
-fn git(p: &TestProject, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-        .args(["-c", "init.defaultBranch=main"])
-        .args(args)
+fn commit_all_in_a_new_repository(p: &TestProject) {
+    let script = "git init -q -b main && git add -A && \
+        git -c user.name=Test -c user.email=test@example.com commit -qm base";
+    let status = Command::new("sh")
+        .args(["-c", script])
         .current_dir(p.path())
-        .output()
-        .expect("git runs");
+        .status()
+        .expect("sh runs");
     assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        status.success(),
+        "`{script}` failed in {}",
+        p.path().display()
     );
 }
 
@@ -85,9 +86,7 @@ fn git(p: &TestProject, args: &[&str]) {
 fn check_says_when_it_cannot_read_the_git_history() {
     let p = two_revisions();
     p.write(".gitignore", "/target\n/dev.db\n");
-    git(&p, &["init", "-q"]);
-    git(&p, &["add", "-A"]);
-    git(&p, &["commit", "-qm", "base"]);
+    commit_all_in_a_new_repository(&p);
     exits(&p.run(&["check"]), 0).stderr_lacks("git history not checked");
 
     // The default branch names a commit the repository does not have.

@@ -4,7 +4,6 @@ use std::time::Instant;
 
 use schema_core::Direction;
 use schema_core::Project;
-use schema_core::migrate::Options;
 
 use crate::cli::{DownArgs, GlobalArgs};
 use crate::error::CliError;
@@ -21,25 +20,12 @@ pub fn down(
         return offline::script(project, global, &args.target, Direction::Down, out);
     }
     let target = target::checked(project, &args.target, Some(Direction::Down))?;
-    let options = Options {
-        lock: session::lock_mode(project, &args.lock),
-        allow_edited: true,
-    };
-    session::block_on(async {
-        let mut m =
-            session::connect_migration(project, global, out, options, &args.lock.timeout).await?;
+    let (report, elapsed) = session::run(project, global, out, &args.lock, true, async |m| {
         let start = Instant::now();
         let report = m.downgrade(&target, &mut progress::reporter(out)).await;
-        m.conn.close().await;
-        let report = report?;
-        let fresh = format!("nothing to roll back for `{target}`");
-        progress::summary(
-            out,
-            report.steps.len(),
-            start.elapsed(),
-            fresh,
-            " rolled back",
-        );
-        Ok(())
-    })?
+        (report, start.elapsed())
+    })?;
+    let fresh = format!("nothing to roll back for `{target}`");
+    progress::summary(out, report?.steps.len(), elapsed, fresh, " rolled back");
+    Ok(())
 }

@@ -2,7 +2,6 @@
 
 use std::time::Instant;
 
-use schema_core::migrate::Options;
 use schema_core::{Direction, Project, Target};
 
 use crate::cli::{GlobalArgs, UpArgs};
@@ -24,26 +23,27 @@ pub fn up(project: &Project, global: &GlobalArgs, args: &UpArgs, out: Out) -> Re
         Some(t) => target::checked(project, t, Some(Direction::Up))?,
         None => Target::head(),
     };
-    let options = Options {
-        lock: session::lock_mode(project, &args.lock),
-        allow_edited: args.allow_edited,
+    let (report, elapsed) = session::run(
+        project,
+        global,
+        out,
+        &args.lock,
+        args.allow_edited,
+        async |m| {
+            let start = Instant::now();
+            let report = m.upgrade(&target, &mut progress::reporter(out)).await;
+            (report, start.elapsed())
+        },
+    )?;
+    let report = match report {
+        Err(e) if several_heads(&e) => {
+            return Err(CliError::from(e).help(render::heads_help(project)));
+        }
+        r => r?,
     };
-    session::block_on(async {
-        let mut m =
-            session::connect_migration(project, global, out, options, &args.lock.timeout).await?;
-        let start = Instant::now();
-        let report = m.upgrade(&target, &mut progress::reporter(out)).await;
-        m.conn.close().await;
-        let report = match report {
-            Err(e) if several_heads(&e) => {
-                return Err(CliError::from(e).help(render::heads_help(project)));
-            }
-            r => r?,
-        };
-        let fresh = format!("nothing to apply for `{target}`");
-        progress::summary(out, report.steps.len(), start.elapsed(), fresh, "");
-        Ok(())
-    })?
+    let fresh = format!("nothing to apply for `{target}`");
+    progress::summary(out, report.steps.len(), elapsed, fresh, "");
+    Ok(())
 }
 
 /// Whether a run stopped because the target `head` found several.

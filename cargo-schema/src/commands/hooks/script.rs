@@ -184,7 +184,6 @@ pub fn stops_early(content: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::hooks::Hook;
 
     #[test]
     fn shells_are_recognised() {
