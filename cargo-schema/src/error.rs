@@ -67,7 +67,7 @@ impl CliError {
 /// How a library error becomes a [`CliError`]: its message, its help lines and its exit
 /// code, decided in one place per error type. The `From` impls below add the chain of causes.
 trait Route: std::error::Error + Sized {
-    fn route(self) -> CliError;
+    fn route(e: Self) -> CliError;
 }
 
 /// `From<E> for CliError` for every routed error `E`: the route, then the causes.
@@ -76,7 +76,7 @@ macro_rules! routed {
         impl From<$error> for CliError {
             fn from(e: $error) -> Self {
                 let causes = causes(&e);
-                let mut err = e.route();
+                let mut err = Route::route(e);
                 err.causes = causes;
                 err
             }
@@ -123,8 +123,7 @@ fn parse_error(e: &ParseError) -> Diagnostic {
 }
 
 impl Route for LoadError {
-    fn route(self) -> CliError {
-        let e = self;
+    fn route(e: Self) -> CliError {
         match e {
             LoadError::Parse { errors } => CliError::of(
                 INVALID,
@@ -151,8 +150,7 @@ impl Route for LoadError {
 }
 
 impl Route for GraphError {
-    fn route(self) -> CliError {
-        let e = self;
+    fn route(e: Self) -> CliError {
         let help = match &e {
             GraphError::DuplicateId { .. } => {
                 "every revision needs its own id: give one of them a new `-- revision:`, and update the files that revise it"
@@ -178,8 +176,7 @@ impl Route for GraphError {
 }
 
 impl Route for ProjectError {
-    fn route(self) -> CliError {
-        let e = self;
+    fn route(e: Self) -> CliError {
         match e {
             ProjectError::Load(e) => e.into(),
             ProjectError::Graph(e) => e.into(),
@@ -189,8 +186,7 @@ impl Route for ProjectError {
 }
 
 impl Route for ResolveError {
-    fn route(self) -> CliError {
-        let e = self;
+    fn route(e: Self) -> CliError {
         let help: &[&str] = match &e {
             ResolveError::Syntax { .. } => &[
                 "a target is `head`, `heads`, `base`, a revision id or prefix, `+N`/`-N`, `REV+N`, or `BRANCH@head`",
@@ -231,8 +227,7 @@ impl Route for ResolveError {
 }
 
 impl Route for PlanError {
-    fn route(self) -> CliError {
-        let e = self;
+    fn route(e: Self) -> CliError {
         match e {
             PlanError::Resolve(e) => e.into(),
             PlanError::Irreversible { ref path, .. } => {
@@ -247,8 +242,7 @@ impl Route for PlanError {
 }
 
 impl Route for NewError {
-    fn route(self) -> CliError {
-        let e = self;
+    fn route(e: Self) -> CliError {
         match e {
             NewError::Resolve(e) => e.into(),
             NewError::MultipleHeads { .. } => CliError::invalid(e.to_string())
@@ -272,8 +266,7 @@ impl Route for NewError {
 }
 
 impl Route for InitError {
-    fn route(self) -> CliError {
-        let e = self;
+    fn route(e: Self) -> CliError {
         match e {
             InitError::Io { .. } => CliError::new(FAILED, e.to_string()),
             other => CliError::invalid(other.to_string()),
@@ -282,8 +275,7 @@ impl Route for InitError {
 }
 
 impl Route for ConfigError {
-    fn route(self) -> CliError {
-        let e = self;
+    fn route(e: Self) -> CliError {
         let mut err = CliError::invalid(e.to_string());
         if let Some(s) = e.suggestion {
             err = err.help(format!("did you mean `{s}`?"));
@@ -299,8 +291,7 @@ impl Route for ConfigError {
 pub const URL_HELP: &str = "a database URL is `sqlite:PATH`, `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` or `mysql://USER[:PASSWORD]@HOST[:PORT]/DB`";
 
 impl Route for ResolveUrlError {
-    fn route(self) -> CliError {
-        let e = self;
+    fn route(e: Self) -> CliError {
         match e {
             ResolveUrlError::EnvFile(
                 EnvFileError::Parse { .. } | EnvFileError::NotText { .. },
@@ -319,8 +310,7 @@ impl Route for ResolveUrlError {
 }
 
 impl Route for DbError {
-    fn route(self) -> CliError {
-        let e = self;
+    fn route(e: Self) -> CliError {
         match e {
             DbError::Connect { .. } => CliError::new(FAILED, e.to_string()).help(
                 "check that the server is running and that the URL, user and password are right",
@@ -360,8 +350,7 @@ fn one_line(sql: &str) -> String {
 }
 
 impl Route for MigrateError {
-    fn route(self) -> CliError {
-        let e = self;
+    fn route(e: Self) -> CliError {
         match e {
             MigrateError::Db(e) => e.into(),
             MigrateError::Plan(e) => e.into(),
@@ -460,8 +449,7 @@ impl Route for MigrateError {
 }
 
 impl Route for AutogenError {
-    fn route(self) -> CliError {
-        let e = self;
+    fn route(e: Self) -> CliError {
         let help = e.help();
         let err = match e {
             AutogenError::Db(e) => return e.into(),

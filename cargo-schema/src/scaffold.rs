@@ -32,7 +32,28 @@ pub fn dependencies(project: &Project, values: &[String]) -> Result<Vec<String>,
     Ok(out)
 }
 
-pub fn labels(values: &[String]) -> Vec<String> {
+/// A new revision with what `new` and `merge` both take: `-m`, `--rev-id`, its parents and
+/// `--branch-label`; the rest as the caller sets it.
+pub fn revision(
+    project: &Project,
+    message: &str,
+    rev_id: &Option<String>,
+    parents: &[usize],
+    branch_labels: &[String],
+) -> NewRevision {
+    NewRevision {
+        message: message.to_string(),
+        rev_id: rev_id.clone(),
+        parents: parents
+            .iter()
+            .map(|&i| project.graph.id(i).to_string())
+            .collect(),
+        branch_labels: labels(branch_labels),
+        ..Default::default()
+    }
+}
+
+fn labels(values: &[String]) -> Vec<String> {
     values
         .iter()
         .map(|v| v.trim().to_string())

@@ -16,14 +16,15 @@ pub fn merge(project: &Project, args: &MergeArgs, out: Out) -> Result<(), CliErr
         .map(|r| target::parse(r))
         .collect::<Result<Vec<_>, _>>()?;
     let parents = graph.merge_parents(&targets)?;
-    let parents: Vec<String> = parents.iter().map(|&i| graph.id(i).to_string()).collect();
     let new = NewRevision {
-        message: args.message.clone(),
-        rev_id: args.rev_id.clone(),
-        parents,
-        branch_labels: scaffold::labels(&args.branch_label),
         empty: true,
-        ..Default::default()
+        ..scaffold::revision(
+            project,
+            &args.message,
+            &args.rev_id,
+            &parents,
+            &args.branch_label,
+        )
     };
     scaffold::create(project, &new, out).map(drop)
 }

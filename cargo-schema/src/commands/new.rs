@@ -12,19 +12,18 @@ use crate::output::Out;
 use crate::{prompt, scaffold, scratch, session};
 
 pub fn plain(project: &Project, args: &NewArgs, out: Out) -> Result<(), CliError> {
-    let graph = &project.graph;
     let parents = scaffold::parents(project, args)?;
-    let parents: Vec<String> = parents.iter().map(|&i| graph.id(i).to_string()).collect();
     let new = NewRevision {
-        message: args.message.clone(),
-        rev_id: args.rev_id.clone(),
-        parents,
-        branch_labels: scaffold::labels(&args.branch_label),
         depends_on: scaffold::dependencies(project, &args.depends_on)?,
         template: args.template.clone(),
         empty: args.empty,
-        up: None,
-        down: None,
+        ..scaffold::revision(
+            project,
+            &args.message,
+            &args.rev_id,
+            &parents,
+            &args.branch_label,
+        )
     };
     scaffold::create(project, &new, out).map(drop)
 }
@@ -116,15 +115,18 @@ pub fn autogenerate(
         out.warn(w);
     }
     let new = NewRevision {
-        message: args.message.clone(),
-        rev_id: args.rev_id.clone(),
-        parents: parents.iter().map(|&i| graph.id(i).to_string()).collect(),
-        branch_labels: scaffold::labels(&args.branch_label),
         depends_on: scaffold::dependencies(project, &args.depends_on)?,
         template: args.template.clone(),
         empty: args.empty,
         up: (!generated.up.is_empty()).then(|| generated.up.clone()),
         down: (!generated.down.is_empty()).then(|| generated.down.clone()),
+        ..scaffold::revision(
+            project,
+            &args.message,
+            &args.rev_id,
+            &parents,
+            &args.branch_label,
+        )
     };
     scaffold::create(project, &new, out)?;
     if !generated.changes.is_empty() {
