@@ -4,13 +4,13 @@
 use schema_core::scaffold::{self, NewRevision, Written};
 use schema_core::{Project, Resolved};
 
-use crate::cli::NewArgs;
+use crate::cli::{MergeArgs, NewArgs};
 use crate::error::CliError;
 use crate::output::Out;
 use crate::{render, target};
 
 /// Resolves `--depends-on` values (ids, prefixes, labels) to full ids.
-pub fn dependencies(project: &Project, values: &[String]) -> Result<Vec<String>, CliError> {
+fn dependencies(project: &Project, values: &[String]) -> Result<Vec<String>, CliError> {
     let graph = &project.graph;
     let mut out = Vec::new();
     // An empty value is an empty target: refused by `target` below, as everywhere.
@@ -32,9 +32,33 @@ pub fn dependencies(project: &Project, values: &[String]) -> Result<Vec<String>,
     Ok(out)
 }
 
-/// A new revision with what `new` and `merge` both take: `-m`, `--rev-id`, its parents and
-/// `--branch-label`; the rest as the caller sets it.
-pub fn revision(
+/// The revision `new` writes: `-m`, `--rev-id`, `--branch-label`, `--depends-on`,
+/// `--template` and `--empty` over `parents`.
+pub fn for_new(
+    project: &Project,
+    args: &NewArgs,
+    parents: &[usize],
+) -> Result<NewRevision, CliError> {
+    let (message, id, labels) = (&args.message, &args.rev_id, &args.branch_label);
+    Ok(NewRevision {
+        depends_on: dependencies(project, &args.depends_on)?,
+        template: args.template.clone(),
+        empty: args.empty,
+        ..header(project, message, id, parents, labels)
+    })
+}
+
+/// The merge revision `merge` writes over `parents`.
+pub fn for_merge(project: &Project, args: &MergeArgs, parents: &[usize]) -> NewRevision {
+    let (message, id, labels) = (&args.message, &args.rev_id, &args.branch_label);
+    NewRevision {
+        empty: true,
+        ..header(project, message, id, parents, labels)
+    }
+}
+
+/// What `new` and `merge` both take: the message, the id, the parents and the labels.
+fn header(
     project: &Project,
     message: &str,
     rev_id: &Option<String>,

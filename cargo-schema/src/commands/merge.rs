@@ -1,7 +1,6 @@
 //! `merge`: a merge revision over the named revisions (or all heads).
 
 use schema_core::Project;
-use schema_core::scaffold::NewRevision;
 
 use crate::cli::MergeArgs;
 use crate::error::CliError;
@@ -16,15 +15,6 @@ pub fn merge(project: &Project, args: &MergeArgs, out: Out) -> Result<(), CliErr
         .map(|r| target::parse(r))
         .collect::<Result<Vec<_>, _>>()?;
     let parents = graph.merge_parents(&targets)?;
-    let new = NewRevision {
-        empty: true,
-        ..scaffold::revision(
-            project,
-            &args.message,
-            &args.rev_id,
-            &parents,
-            &args.branch_label,
-        )
-    };
+    let new = scaffold::for_merge(project, args, &parents);
     scaffold::create(project, &new, out).map(drop)
 }

@@ -13,18 +13,7 @@ use crate::{prompt, scaffold, scratch, session};
 
 pub fn plain(project: &Project, args: &NewArgs, out: Out) -> Result<(), CliError> {
     let parents = scaffold::parents(project, args)?;
-    let new = NewRevision {
-        depends_on: scaffold::dependencies(project, &args.depends_on)?,
-        template: args.template.clone(),
-        empty: args.empty,
-        ..scaffold::revision(
-            project,
-            &args.message,
-            &args.rev_id,
-            &parents,
-            &args.branch_label,
-        )
-    };
+    let new = scaffold::for_new(project, args, &parents)?;
     scaffold::create(project, &new, out).map(drop)
 }
 
@@ -115,18 +104,9 @@ pub fn autogenerate(
         out.warn(w);
     }
     let new = NewRevision {
-        depends_on: scaffold::dependencies(project, &args.depends_on)?,
-        template: args.template.clone(),
-        empty: args.empty,
         up: (!generated.up.is_empty()).then(|| generated.up.clone()),
         down: (!generated.down.is_empty()).then(|| generated.down.clone()),
-        ..scaffold::revision(
-            project,
-            &args.message,
-            &args.rev_id,
-            &parents,
-            &args.branch_label,
-        )
+        ..scaffold::for_new(project, args, &parents)?
     };
     scaffold::create(project, &new, out)?;
     if !generated.changes.is_empty() {
