@@ -32,6 +32,13 @@ pub fn revision_json(graph: &RevisionGraph, i: usize) -> Value {
     })
 }
 
+/// The revisions as a json array on stdout, in the given order.
+pub fn print_revisions_json(graph: &RevisionGraph, revisions: &[usize]) {
+    print_json(&Value::Array(
+        revisions.iter().map(|&i| revision_json(graph, i)).collect(),
+    ));
+}
+
 pub fn print_json(value: &Value) {
     println!(
         "{}",

@@ -1,19 +1,16 @@
 //! `branches`: the branch points and the revisions that branch off them.
 
 use schema_core::Project;
-use serde_json::Value;
 
 use crate::error::CliError;
 use crate::output::{Out, Palette};
-use crate::render::{one_line, print_json, revision_json};
+use crate::render::{one_line, print_revisions_json};
 
 pub fn branches(project: &Project, out: Out) -> Result<(), CliError> {
     let graph = &project.graph;
     let points = graph.branch_points();
     if out.json() {
-        print_json(&Value::Array(
-            points.iter().map(|&i| revision_json(graph, i)).collect(),
-        ));
+        print_revisions_json(graph, &points);
         return Ok(());
     }
     let p = Palette::stdout();

@@ -1,19 +1,16 @@
 //! `heads`: the revisions nothing revises yet.
 
 use schema_core::Project;
-use serde_json::Value;
 
 use crate::error::CliError;
 use crate::output::{Out, Palette};
-use crate::render::{describe_heads, details, head_origins, one_line, print_json, revision_json};
+use crate::render::{describe_heads, details, head_origins, one_line, print_revisions_json};
 
 pub fn heads(project: &Project, out: Out) -> Result<(), CliError> {
     let graph = &project.graph;
     let heads = graph.heads();
     if out.json() {
-        print_json(&Value::Array(
-            heads.iter().map(|&i| revision_json(graph, i)).collect(),
-        ));
+        print_revisions_json(graph, &heads);
         return Ok(());
     }
     let p = Palette::stdout();

@@ -2,12 +2,11 @@
 
 use schema_core::history::{GraphNode, GraphRow, layout};
 use schema_core::{Edges, Project, Resolved, RevisionGraph};
-use serde_json::Value;
 
 use crate::cli::{GlobalArgs, HistoryArgs};
 use crate::error::CliError;
 use crate::output::{Out, Palette};
-use crate::render::{details, one_line, print_json, revision_json};
+use crate::render::{details, one_line, print_revisions_json};
 use crate::{session, target};
 
 /// The revisions `-r FROM:TO` covers: descendants of FROM that are ancestors of TO.
@@ -70,9 +69,7 @@ pub fn history(
         None => graph.topological_order().iter().rev().copied().collect(),
     };
     if out.json() {
-        print_json(&Value::Array(
-            shown.iter().map(|&i| revision_json(graph, i)).collect(),
-        ));
+        print_revisions_json(graph, &shown);
         return Ok(());
     }
     let mut position = vec![usize::MAX; graph.len()];
