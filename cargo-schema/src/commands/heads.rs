@@ -10,7 +10,7 @@ pub fn heads(project: &Project, out: Out) -> Result<(), CliError> {
     let graph = &project.graph;
     let heads = graph.heads();
     if out.json() {
-        print_revisions_json(graph, &heads);
+        print_revisions_json(graph, heads);
         return Ok(());
     }
     let p = Palette::stdout();
