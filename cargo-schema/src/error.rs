@@ -2,10 +2,11 @@
 //! error is turned into one here, at one boundary.
 
 use schema_core::Direction;
+use schema_core::autogen::AutogenError;
 use schema_core::db::{DbError, EnvFileError, ResolveUrlError};
 use schema_core::graph::GraphError;
 use schema_core::init::InitError;
-use schema_core::migrate::{MigrateError, SectionError, SectionProblem, section_name};
+use schema_core::migrate::{MigrateError, Report, SectionError, SectionProblem, section_name};
 use schema_core::revision::ParseError;
 use schema_core::{ConfigError, LoadError, NewError, PlanError, ProjectError, ResolveError};
 
@@ -26,16 +27,28 @@ pub struct Diagnostic {
 pub struct CliError {
     pub diagnostics: Vec<Diagnostic>,
     pub code: i32,
+    /// The library error's chain of causes (`std::error::Error::source`), printed under
+    /// `--verbose` as `Caused by:` lines.
+    pub causes: Vec<String>,
 }
 
 impl CliError {
     pub fn new(code: i32, message: impl Into<String>) -> Self {
-        CliError {
-            diagnostics: vec![Diagnostic {
+        Self::of(
+            code,
+            vec![Diagnostic {
                 message: message.into(),
                 help: Vec::new(),
             }],
+        )
+    }
+
+    /// Several diagnostics with one exit code.
+    pub fn of(code: i32, diagnostics: Vec<Diagnostic>) -> Self {
+        CliError {
+            diagnostics,
             code,
+            causes: Vec::new(),
         }
     }
 
@@ -51,6 +64,57 @@ impl CliError {
     }
 }
 
+/// How a library error becomes a [`CliError`]: its message, its help lines and its exit
+/// code, decided in one place per error type. The `From` impls below add the chain of causes.
+trait Route: std::error::Error + Sized {
+    fn route(e: Self) -> CliError;
+}
+
+/// `From<E> for CliError` for every routed error `E`: the route, then the causes.
+macro_rules! routed {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for CliError {
+            fn from(e: $error) -> Self {
+                let causes = causes(&e);
+                let mut err = Route::route(e);
+                err.causes = causes;
+                err
+            }
+        }
+    )*};
+}
+
+routed!(
+    LoadError,
+    GraphError,
+    ProjectError,
+    ResolveError,
+    PlanError,
+    NewError,
+    InitError,
+    ConfigError,
+    ResolveUrlError,
+    DbError,
+    MigrateError,
+    AutogenError
+);
+
+/// The messages of an error's sources, outermost first, leaving out those that only repeat
+/// the message before them (a transparent wrapper).
+fn causes(e: &dyn std::error::Error) -> Vec<String> {
+    let mut seen = vec![e.to_string()];
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !seen.contains(&text) {
+            seen.push(text);
+        }
+        next = cause.source();
+    }
+    seen.remove(0);
+    seen
+}
+
 fn parse_error(e: &ParseError) -> Diagnostic {
     Diagnostic {
         message: e.to_string(),
@@ -58,15 +122,16 @@ fn parse_error(e: &ParseError) -> Diagnostic {
     }
 }
 
-impl From<LoadError> for CliError {
-    fn from(e: LoadError) -> Self {
+impl Route for LoadError {
+    fn route(e: Self) -> CliError {
         match e {
-            LoadError::Parse { errors } => CliError {
-                diagnostics: errors.iter().map(parse_error).collect(),
-                code: INVALID,
-            },
-            LoadError::Links { links, errors } => CliError {
-                diagnostics: links
+            LoadError::Parse { errors } => CliError::of(
+                INVALID,
+                errors.iter().map(parse_error).collect(),
+            ),
+            LoadError::Links { links, errors } => CliError::of(
+                INVALID,
+                links
                     .iter()
                     .map(|l| Diagnostic {
                         message: l.to_string(),
@@ -74,8 +139,7 @@ impl From<LoadError> for CliError {
                     })
                     .chain(errors.iter().map(parse_error))
                     .collect(),
-                code: INVALID,
-            },
+            ),
             LoadError::MissingDirectory { .. } => CliError::invalid(e.to_string()).help(
                 "run `cargo schema init` to create it, or set `migrations` in [package.metadata.schema]",
             ),
@@ -85,8 +149,8 @@ impl From<LoadError> for CliError {
     }
 }
 
-impl From<GraphError> for CliError {
-    fn from(e: GraphError) -> Self {
+impl Route for GraphError {
+    fn route(e: Self) -> CliError {
         let help = match &e {
             GraphError::DuplicateId { .. } => {
                 "every revision needs its own id: give one of them a new `-- revision:`, and update the files that revise it"
@@ -111,8 +175,8 @@ impl From<GraphError> for CliError {
     }
 }
 
-impl From<ProjectError> for CliError {
-    fn from(e: ProjectError) -> Self {
+impl Route for ProjectError {
+    fn route(e: Self) -> CliError {
         match e {
             ProjectError::Load(e) => e.into(),
             ProjectError::Graph(e) => e.into(),
@@ -121,8 +185,8 @@ impl From<ProjectError> for CliError {
     }
 }
 
-impl From<ResolveError> for CliError {
-    fn from(e: ResolveError) -> Self {
+impl Route for ResolveError {
+    fn route(e: Self) -> CliError {
         let help: &[&str] = match &e {
             ResolveError::Syntax { .. } => &[
                 "a target is `head`, `heads`, `base`, a revision id or prefix, `+N`/`-N`, `REV+N`, or `BRANCH@head`",
@@ -162,8 +226,8 @@ impl From<ResolveError> for CliError {
     }
 }
 
-impl From<PlanError> for CliError {
-    fn from(e: PlanError) -> Self {
+impl Route for PlanError {
+    fn route(e: Self) -> CliError {
         match e {
             PlanError::Resolve(e) => e.into(),
             PlanError::Irreversible { ref path, .. } => {
@@ -177,8 +241,8 @@ impl From<PlanError> for CliError {
     }
 }
 
-impl From<NewError> for CliError {
-    fn from(e: NewError) -> Self {
+impl Route for NewError {
+    fn route(e: Self) -> CliError {
         match e {
             NewError::Resolve(e) => e.into(),
             NewError::MultipleHeads { .. } => CliError::invalid(e.to_string())
@@ -201,8 +265,8 @@ impl From<NewError> for CliError {
     }
 }
 
-impl From<InitError> for CliError {
-    fn from(e: InitError) -> Self {
+impl Route for InitError {
+    fn route(e: Self) -> CliError {
         match e {
             InitError::Io { .. } => CliError::new(FAILED, e.to_string()),
             other => CliError::invalid(other.to_string()),
@@ -210,8 +274,8 @@ impl From<InitError> for CliError {
     }
 }
 
-impl From<ConfigError> for CliError {
-    fn from(e: ConfigError) -> Self {
+impl Route for ConfigError {
+    fn route(e: Self) -> CliError {
         let mut err = CliError::invalid(e.to_string());
         if let Some(s) = e.suggestion {
             err = err.help(format!("did you mean `{s}`?"));
@@ -226,8 +290,8 @@ impl From<ConfigError> for CliError {
 /// What a database URL looks like.
 pub const URL_HELP: &str = "a database URL is `sqlite:PATH`, `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` or `mysql://USER[:PASSWORD]@HOST[:PORT]/DB`";
 
-impl From<ResolveUrlError> for CliError {
-    fn from(e: ResolveUrlError) -> Self {
+impl Route for ResolveUrlError {
+    fn route(e: Self) -> CliError {
         match e {
             ResolveUrlError::EnvFile(
                 EnvFileError::Parse { .. } | EnvFileError::NotText { .. },
@@ -245,8 +309,8 @@ impl From<ResolveUrlError> for CliError {
     }
 }
 
-impl From<DbError> for CliError {
-    fn from(e: DbError) -> Self {
+impl Route for DbError {
+    fn route(e: Self) -> CliError {
         match e {
             DbError::Connect { .. } => CliError::new(FAILED, e.to_string()).help(
                 "check that the server is running and that the URL, user and password are right",
@@ -285,8 +349,8 @@ fn one_line(sql: &str) -> String {
     }
 }
 
-impl From<MigrateError> for CliError {
-    fn from(e: MigrateError) -> Self {
+impl Route for MigrateError {
+    fn route(e: Self) -> CliError {
         match e {
             MigrateError::Db(e) => e.into(),
             MigrateError::Plan(e) => e.into(),
@@ -331,6 +395,9 @@ impl From<MigrateError> for CliError {
             MigrateError::Statement(ref f) => {
                 let mut err = CliError::new(FAILED, e.to_string())
                     .help(format!("the statement: {}", one_line(&f.statement)));
+                if let Some(done) = partial_report(&f.report) {
+                    err = err.help(done);
+                }
                 if f.exists_on_first_run {
                     err = err.help(
                         "the database already has this schema: if it was created before cargo-schema, record the revisions as applied with `cargo schema stamp REV` (or `stamp head`)",
@@ -379,6 +446,61 @@ impl From<MigrateError> for CliError {
             other => CliError::new(FAILED, other.to_string()),
         }
     }
+}
+
+impl Route for AutogenError {
+    fn route(e: Self) -> CliError {
+        let help = e.help();
+        let err = match e {
+            AutogenError::Db(e) => return e.into(),
+            AutogenError::Migrate(e) => return e.into(),
+            AutogenError::Declared { ref statement, .. } => {
+                let first = statement.lines().next().unwrap_or("").trim();
+                CliError::invalid(e.to_string()).help(format!("the statement: {first}"))
+            }
+            AutogenError::Refused { path, refused } => {
+                // One diagnostic per refused statement, each with its file:line.
+                return CliError::of(
+                    INVALID,
+                    refused
+                        .iter()
+                        .map(|r| Diagnostic {
+                            message: r.message(&path),
+                            help: help.iter().cloned().collect(),
+                        })
+                        .collect(),
+                );
+            }
+            AutogenError::MissingReference { .. } => CliError::invalid(e.to_string()),
+            _ => CliError::new(FAILED, e.to_string()),
+        };
+        match help {
+            Some(h) => err.help(h),
+            None => err,
+        }
+    }
+}
+
+/// What a run that failed half-way had done before: `before it failed, this run applied 2
+/// revision(s), which stay applied: aa01, bb02`. `None` when it failed on its first step.
+fn partial_report(report: &Report) -> Option<String> {
+    let mut parts = Vec::new();
+    for (direction, verb) in [(Direction::Up, "applied"), (Direction::Down, "rolled back")] {
+        let ids: Vec<&str> = report
+            .steps
+            .iter()
+            .filter(|(_, d, _)| *d == direction)
+            .map(|(id, _, _)| id.as_str())
+            .collect();
+        if !ids.is_empty() {
+            parts.push(format!(
+                "{verb} {} revision(s), which stay {verb}: {}",
+                ids.len(),
+                ids.join(", ")
+            ));
+        }
+    }
+    (!parts.is_empty()).then(|| format!("before it failed, this run {}", parts.join("; and ")))
 }
 
 /// A section refused before anything ran: exit 2, with what to do.

@@ -5,8 +5,17 @@ pub mod cli;
 mod commands;
 mod error;
 mod git;
+mod offline;
 mod output;
+mod progress;
 mod project;
+mod prompt;
+mod render;
+mod scaffold;
+mod scratch;
+mod session;
+mod several_heads;
+mod target;
 
 use std::ffi::OsString;
 
@@ -35,7 +44,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     match commands::run(&cli, out) {
         Ok(()) => 0,
         Err(err) => {
-            output::print_error(&err);
+            output::print_error(&err, out.verbose);
             err.code
         }
     }

@@ -44,8 +44,8 @@ impl Out {
     }
 }
 
-/// Prints an error and its help lines, cargo-style.
-pub fn print_error(err: &CliError) {
+/// Prints an error and its help lines, cargo-style; `verbose`: then the chain of causes.
+pub fn print_error(err: &CliError, verbose: bool) {
     for d in &err.diagnostics {
         eprintln!(
             "{} {}",
@@ -54,6 +54,12 @@ pub fn print_error(err: &CliError) {
         );
         for h in &d.help {
             eprintln!("{} {h}", style("help:").cyan().bold().for_stderr());
+        }
+    }
+    if verbose && !err.causes.is_empty() {
+        eprintln!("{}", style("Caused by:").bold().for_stderr());
+        for cause in &err.causes {
+            eprintln!("    {cause}");
         }
     }
 }

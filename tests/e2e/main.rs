@@ -3,6 +3,7 @@
 mod autogen;
 mod careless_input;
 mod check;
+mod cli_errors;
 mod commands;
 mod config;
 mod database;

@@ -1,26 +1,37 @@
-//! One function per command; each loads what it needs and renders what schema-core returns.
+//! One file per command; each loads what it needs and renders what schema-core returns.
+//! Commands depend on the shared layers (`session`, `prompt`, `render`, `scaffold`, …),
+//! never on each other.
 
-mod autogen;
-mod database;
+mod branches;
+mod check;
+mod current;
+mod down;
+mod heads;
+mod history;
 mod hooks;
-mod read;
+mod init;
+mod merge;
+mod new;
+mod repair;
+mod show;
+mod stamp;
 mod sync;
-mod write;
+mod up;
 
 use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
 use crate::error::CliError;
 use crate::output::Out;
-use crate::project;
+use crate::{project, several_heads};
 
 pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
     let global = &cli.global;
     match &cli.command {
         Command::Init(args) => {
-            write::init(global, out)?;
+            init::init(global, out)?;
             if args.from_database {
-                autogen::adopt(global, args, out)?;
+                init::from_database(global, args, out)?;
             }
             Ok(())
         }
@@ -55,36 +66,31 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
             };
             let project = if wants_one_head
                 && project.graph.heads().len() > 1
-                && sync::can_resolve_heads(global)
+                && several_heads::can_resolve(global)
             {
-                sync::resolve_heads(project, global, out)?.0
+                several_heads::resolve(project, global, out)?.0
             } else {
                 project
             };
             match command {
                 Command::New(args) if args.autogenerate => {
-                    autogen::new(&project, global, args, out)
+                    new::autogenerate(&project, global, args, out)
                 }
-                Command::New(args) => write::new(&project, args, out),
-                Command::Merge(args) => write::merge(&project, args, out),
-                Command::History(args) => read::history(&project, global, args, out),
-                Command::Heads => read::heads(&project, out),
-                Command::Branches => read::branches(&project, out),
-                Command::Show(args) => read::show(&project, args, out),
-                Command::Up(args) => database::up(&project, global, args, out),
-                Command::Down(args) => database::down(&project, global, args, out),
-                Command::Current => database::current(&project, global, out),
-                Command::Stamp(args) => database::stamp(&project, global, args, out),
-                Command::Repair(args) => database::repair(&project, global, args, out),
-                Command::Check(args) => database::check(&project, global, args, out),
+                Command::New(args) => new::plain(&project, args, out),
+                Command::Merge(args) => merge::merge(&project, args, out),
+                Command::History(args) => history::history(&project, global, args, out),
+                Command::Heads => heads::heads(&project, out),
+                Command::Branches => branches::branches(&project, out),
+                Command::Show(args) => show::show(&project, args, out),
+                Command::Up(args) => up::up(&project, global, args, out),
+                Command::Down(args) => down::down(&project, global, args, out),
+                Command::Current => current::current(&project, global, out),
+                Command::Stamp(args) => stamp::stamp(&project, global, args, out),
+                Command::Repair(args) => repair::repair(&project, global, args, out),
+                Command::Check(args) => check::check(&project, global, args, out),
                 Command::Sync(args) => sync::sync(project, global, args, out),
                 Command::Init(_) | Command::Completions(_) | Command::Hooks(_) => Ok(()),
             }
         }
     }
-}
-
-/// Parses a target given on the command line.
-fn target(text: &str) -> Result<schema_core::Target, CliError> {
-    Ok(text.parse::<schema_core::Target>()?)
 }

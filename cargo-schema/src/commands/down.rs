@@ -1,0 +1,31 @@
+//! `down`: rolls revisions back to a target; `--sql` renders the rollback.
+
+use std::time::Instant;
+
+use schema_core::Direction;
+use schema_core::Project;
+
+use crate::cli::{DownArgs, GlobalArgs};
+use crate::error::CliError;
+use crate::output::Out;
+use crate::{offline, progress, session, target};
+
+pub fn down(
+    project: &Project,
+    global: &GlobalArgs,
+    args: &DownArgs,
+    out: Out,
+) -> Result<(), CliError> {
+    if args.sql {
+        return offline::script(project, global, &args.target, Direction::Down, out);
+    }
+    let target = target::checked(project, &args.target, Some(Direction::Down))?;
+    let (report, elapsed) = session::run(project, global, out, &args.lock, true, async |m| {
+        let start = Instant::now();
+        let report = m.downgrade(&target, &mut progress::reporter(out)).await;
+        (report, start.elapsed())
+    })?;
+    let fresh = format!("nothing to roll back for `{target}`");
+    progress::summary(out, report?.steps.len(), elapsed, fresh, " rolled back");
+    Ok(())
+}
