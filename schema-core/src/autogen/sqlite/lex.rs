@@ -1,6 +1,9 @@
-// ---------------------------------------------------------------------------------------------
-// The tokenizer for CREATE statements
-// ---------------------------------------------------------------------------------------------
+//! The tokens of SQLite's `CREATE` statements (SQLite keeps no catalog of CHECK constraints,
+//! collations or AUTOINCREMENT, and index and view texts are read back from `sqlite_master`):
+//! the splitter's lexer, with the small helpers the readers need (unquoting, balanced
+//! parentheses, comments taken out).
+
+use crate::split::{self, Tok as Lexed};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -23,105 +26,52 @@ pub(super) struct Tok {
     pub(super) end: usize,
 }
 
-/// The tokens of `sql`, comments left out. An unterminated quote or comment runs to the end.
+/// The tokens of `sql`, comments left out, as the splitter's lexer reads SQLite
+/// ([`split::token_spans`]): quotes, comments and `[x]` by the same rules as revision files.
+/// An unterminated quote or comment runs to the end. The lexer gives a number such as `1.5`,
+/// `.5` or `1e-3` in pieces; here it is one [`Kind::Num`].
 pub(super) fn tokenize(sql: &str) -> Vec<Tok> {
-    let b = sql.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let until = |from: usize, close: u8, doubled: bool| -> usize {
-        let mut j = from;
-        while j < b.len() {
-            if b[j] == close {
-                if doubled && b.get(j + 1) == Some(&close) {
-                    j += 2;
-                    continue;
-                }
-                return j + 1;
-            }
-            j += 1;
-        }
-        b.len()
-    };
-    while i < b.len() {
-        let c = b[i];
-        let start = i;
-        let kind = match c {
-            _ if c.is_ascii_whitespace() => {
-                i += 1;
-                continue;
-            }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = sql[i + 2..].find("*/").map_or(b.len(), |p| i + 2 + p + 2);
-                continue;
-            }
-            b'\'' => {
-                i = until(i + 1, b'\'', true);
-                Kind::Str
-            }
-            b'"' | b'`' => {
-                i = until(i + 1, c, true);
-                Kind::Quoted
-            }
-            b'[' => {
-                i = until(i + 1, b']', false);
-                Kind::Quoted
-            }
-            b'(' => {
-                i += 1;
-                Kind::Open
-            }
-            b')' => {
-                i += 1;
-                Kind::Close
-            }
-            b',' => {
-                i += 1;
-                Kind::Comma
-            }
-            _ if c.is_ascii_digit()
-                || c == b'.' && b.get(i + 1).is_some_and(|d| d.is_ascii_digit()) =>
-            {
-                while i < b.len() {
-                    let d = b[i];
-                    let exponent_sign = (d == b'+' || d == b'-') && matches!(b[i - 1], b'e' | b'E');
-                    if d.is_ascii_alphanumeric() || d == b'.' || d == b'_' || exponent_sign {
-                        i += 1;
-                    } else {
-                        break;
-                    }
-                }
-                Kind::Num
-            }
-            _ if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
-                while i < b.len()
-                    && (b[i].is_ascii_alphanumeric()
-                        || b[i] == b'_'
-                        || b[i] == b'$'
-                        || b[i] >= 0x80)
-                {
-                    i += 1;
-                }
-                Kind::Word
-            }
-            _ => {
-                // One character (a multi-byte one whole).
-                i += sql[i..].chars().next().map_or(1, char::len_utf8);
-                Kind::Other
-            }
+    let mut out: Vec<Tok> = Vec::new();
+    for (lexed, span) in split::token_spans(sql, split::Dialect::Sqlite) {
+        let kind = match lexed {
+            Lexed::Word(w) if w.starts_with(|c: char| c.is_ascii_digit()) => Kind::Num,
+            Lexed::Word(_) => Kind::Word,
+            Lexed::Quoted(q) if q.starts_with('\'') => Kind::Str,
+            Lexed::Quoted(_) => Kind::Quoted,
+            Lexed::Punct('(') => Kind::Open,
+            Lexed::Punct(')') => Kind::Close,
+            Lexed::Punct(',') => Kind::Comma,
+            Lexed::Punct(_) => Kind::Other,
         };
+        if let Some(last) = out.last_mut()
+            && last.end == span.start
+            && continues_number(sql, last, kind, &sql[span.clone()])
+        {
+            last.kind = Kind::Num;
+            last.end = span.end;
+            continue;
+        }
         out.push(Tok {
             kind,
-            start,
-            end: i.min(b.len()),
+            start: span.start,
+            end: span.end,
         });
     }
     out
+}
+
+/// Whether a token of `kind` reading `text`, right after `last`, is more of a number: the
+/// fraction and exponent of `1.5e-3`, or the digits of `.5`.
+fn continues_number(sql: &str, last: &Tok, kind: Kind, text: &str) -> bool {
+    match last.kind {
+        Kind::Num => {
+            matches!(kind, Kind::Num | Kind::Word)
+                || text == "."
+                || matches!(text, "+" | "-") && sql[..last.end].ends_with(['e', 'E'])
+        }
+        Kind::Other => kind == Kind::Num && &sql[last.start..last.end] == ".",
+        _ => false,
+    }
 }
 
 pub(super) fn is_word(sql: &str, t: &Tok, word: &str) -> bool {

@@ -10,7 +10,7 @@
 //! fails on the rows that reference it.
 //!
 //! SQLite keeps no catalog of CHECK constraints or AUTOINCREMENT: they are read from the
-//! `CREATE TABLE` text with a small tokenizer (quotes, comments, balanced parentheses), not a
+//! `CREATE TABLE` text with the splitter's lexer (quotes, comments, balanced parentheses), not a
 //! parser.
 
 mod introspect;

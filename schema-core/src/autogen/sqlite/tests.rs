@@ -268,6 +268,23 @@ fn scanner_respects_quotes_comments_and_parentheses() {
     assert!(!mentions("'email'", "email"));
 }
 
+/// The splitter's lexer gives numbers in pieces; the readers see one number, as SQLite does.
+#[test]
+fn numbers_are_one_token() {
+    for n in ["1.5", ".5", "1e-3", "2.5E+10", "0x1F", "7."] {
+        assert_eq!(constant_default(n), Some(false), "{n}");
+        assert_eq!(default_sql(n), n);
+        assert_eq!(default_sql(&format!("-{n}")), format!("-{n}"));
+    }
+    assert_eq!(default_sql("1 - 2"), "(1 - 2)");
+    assert_eq!(default_sql("1-2"), "(1-2)");
+    assert_eq!(default_sql("X'0a'"), "X'0a'");
+    assert_eq!(constant_default("a.5"), None);
+    // A bracketed name and a doubled quote are single tokens; comments are left out.
+    assert!(mentions("[My Col] /* x */ + 1", "my col"));
+    assert!(!mentions("'it''s x' -- x\n", "x"));
+}
+
 #[tokio::test]
 async fn tables_added_and_dropped() {
     case(
