@@ -24,9 +24,8 @@ mod tests;
 pub use introspect::introspect;
 pub use render::render;
 
-use crate::autogen::model;
 use crate::db::Dialect;
 
 fn q(name: &str) -> String {
-    model::quote(Dialect::MySql, name)
+    crate::autogen::render::q(Dialect::MySql, name)
 }

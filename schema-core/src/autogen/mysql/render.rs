@@ -2,10 +2,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::q;
 use crate::autogen::diff::Change;
-use crate::autogen::model::{
-    self, Check, Column, ForeignKey, Index, Table, UniqueConstraint, View,
-};
-use crate::autogen::{Diff, Step};
+use crate::autogen::model::{Check, Column, ForeignKey, Index, Table, UniqueConstraint, View};
+use crate::autogen::{Diff, Step, render};
+
+const MY: Dialect = Dialect::MySql;
 use crate::db::Dialect;
 
 /// A string literal for a value: MySQL reads a backslash in a string literal as an escape
@@ -46,7 +46,7 @@ pub(super) fn is_generated(c: &Column) -> bool {
 /// The column's definition after its name. `with_ai` false leaves AUTO_INCREMENT out (for a
 /// column that has no key yet).
 pub(super) fn column_def(c: &Column, with_ai: bool, check: Option<&Check>) -> String {
-    let mut s = format!("{} {}", q(&c.name), c.data_type);
+    let mut s = render::column_head(MY, c);
     if !c.nullable {
         s.push_str(" NOT NULL");
     } else if !is_generated(c) {
@@ -67,36 +67,15 @@ pub(super) fn column_def(c: &Column, with_ai: bool, check: Option<&Check>) -> St
 }
 
 pub(super) fn fk_clause(fk: &ForeignKey) -> String {
-    let mut s = String::new();
-    if let Some(n) = &fk.name {
-        s.push_str(&format!("CONSTRAINT {} ", q(n)));
-    }
-    s.push_str(&format!(
-        "FOREIGN KEY ({}) REFERENCES {} ({})",
-        model::quote_list(Dialect::MySql, &fk.columns),
-        q(&fk.referenced_table),
-        model::quote_list(Dialect::MySql, &fk.referenced_columns)
-    ));
-    for (what, action) in [("DELETE", &fk.on_delete), ("UPDATE", &fk.on_update)] {
-        if !action.is_empty() {
-            s.push_str(&format!(" ON {what} {action}"));
-        }
-    }
-    s
+    render::fk_clause(MY, fk, true)
 }
 
 pub(super) fn unique_clause(u: &UniqueConstraint) -> String {
-    match &u.name {
-        Some(n) => format!("CONSTRAINT {} UNIQUE ({})", q(n), parts(&u.columns)),
-        None => format!("UNIQUE ({})", parts(&u.columns)),
-    }
+    render::unique_clause(MY, u.name.as_deref(), &parts(&u.columns))
 }
 
 pub(super) fn check_clause(c: &Check) -> String {
-    match &c.name {
-        Some(n) => format!("CONSTRAINT {} CHECK ({})", q(n), c.expression),
-        None => format!("CHECK ({})", c.expression),
-    }
+    render::check_clause(MY, c)
 }
 
 /// The kind keyword of an index introspect found as FULLTEXT or SPATIAL.
@@ -485,12 +464,13 @@ impl Renderer<'_> {
                     t.indexes.push(index.clone());
                 }
                 // MySQL has no partial indexes: the closest is the index on the whole table.
-                vec![format!(
-                    "CREATE {}INDEX {} ON {} ({})",
+                vec![render::create_index(
+                    MY,
                     index_kind(index),
-                    q(&index.name),
-                    q(table),
-                    parts(&index.columns)
+                    table,
+                    &index.name,
+                    &parts(&index.columns),
+                    None,
                 )]
             }
             Change::AddCheck { table, check } => {

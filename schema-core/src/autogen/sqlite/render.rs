@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::D;
 use super::lex::*;
 use crate::autogen::model::{self, Column, Index, Table};
-use crate::autogen::{Change, Diff, Step};
+use crate::autogen::{Change, Diff, Step, render};
 
 // ---------------------------------------------------------------------------------------------
 // Rendering
@@ -282,11 +282,7 @@ pub(super) fn default_sql(d: &str) -> String {
 }
 
 pub(super) fn column_def(c: &Column, autoincrement_key: bool) -> String {
-    let mut s = model::quote(D, &c.name);
-    if !c.data_type.is_empty() {
-        s.push(' ');
-        s.push_str(&c.data_type);
-    }
+    let mut s = render::column_head(D, c);
     if !c.nullable {
         s.push_str(" NOT NULL");
     }
@@ -319,41 +315,25 @@ pub(super) fn create_table(name: &str, t: &Table) -> String {
     if let Some(pk) = &t.primary_key
         && inline_pk.is_none()
     {
-        items.push(format!(
-            "PRIMARY KEY ({})",
-            model::quote_list(D, &pk.columns)
+        items.push(render::primary_key_clause(
+            D,
+            pk.name.as_deref(),
+            &model::quote_list(D, &pk.columns),
         ));
     }
     for u in &t.uniques {
-        items.push(format!("UNIQUE ({})", model::quote_list(D, &u.columns)));
+        items.push(render::unique_clause(
+            D,
+            u.name.as_deref(),
+            &model::quote_list(D, &u.columns),
+        ));
     }
-    for fk in &t.foreign_keys {
-        let mut s = format!(
-            "FOREIGN KEY ({}) REFERENCES {}",
-            model::quote_list(D, &fk.columns),
-            q(&fk.referenced_table)
-        );
-        if !fk.referenced_columns.is_empty() {
-            s.push_str(&format!(
-                " ({})",
-                model::quote_list(D, &fk.referenced_columns)
-            ));
-        }
-        for (what, action) in [("DELETE", &fk.on_delete), ("UPDATE", &fk.on_update)] {
-            if !action.is_empty() && !action.eq_ignore_ascii_case("NO ACTION") {
-                s.push_str(&format!(" ON {what} {action}"));
-            }
-        }
-        items.push(s);
-    }
-    for c in &t.checks {
-        let mut s = String::new();
-        if let Some(n) = &c.name {
-            s.push_str(&format!("CONSTRAINT {} ", q(n)));
-        }
-        s.push_str(&format!("CHECK ({})", c.expression));
-        items.push(s);
-    }
+    items.extend(
+        t.foreign_keys
+            .iter()
+            .map(|fk| render::fk_clause(D, fk, false)),
+    );
+    items.extend(t.checks.iter().map(|c| render::check_clause(D, c)));
     format!(
         "CREATE TABLE {} (\n    {}\n)",
         q(name),
@@ -365,29 +345,27 @@ pub(super) fn create_index(table: &str, index: &Index) -> String {
     if let Some(def) = &index.definition {
         return def.clone();
     }
-    let mut s = format!(
-        "CREATE {}INDEX {} ON {} ({})",
-        if index.unique { "UNIQUE " } else { "" },
-        model::quote(D, &index.name),
-        model::quote(D, table),
-        index
-            .columns
-            .iter()
-            .map(|c| {
-                // A plain name is quoted; an expression is written as it is.
-                if c.chars().all(|ch| ch.is_alphanumeric() || ch == '_') {
-                    model::quote(D, c)
-                } else {
-                    c.clone()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    if let Some(p) = &index.predicate {
-        s.push_str(&format!(" WHERE {p}"));
-    }
-    s
+    let items = index
+        .columns
+        .iter()
+        .map(|c| {
+            // A plain name is quoted; an expression is written as it is.
+            if c.chars().all(|ch| ch.is_alphanumeric() || ch == '_') {
+                model::quote(D, c)
+            } else {
+                c.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    render::create_index(
+        D,
+        render::unique_kind(index),
+        table,
+        &index.name,
+        &items,
+        index.predicate.as_deref(),
+    )
 }
 
 /// SQLite's table rebuild for `table` towards its definition in `diff.to`, carrying the rows
