@@ -4,7 +4,7 @@
 //! written, whether `NO ACTION` is spelled out); what a backend writes its own way (column
 //! definitions, `ALTER` forms, rebuilds) stays in its `render.rs`.
 
-use super::model::{self, Check, Column, ForeignKey, Index};
+use super::model::{self, Check, Column, ForeignKey, Index, View};
 use crate::db::Dialect;
 
 /// `name` as an identifier of `dialect`, quoted only when it needs it.
@@ -101,4 +101,28 @@ pub(crate) fn create_index(
 /// The `UNIQUE ` of a unique index, or nothing.
 pub(crate) fn unique_kind(index: &Index) -> &'static str {
     if index.unique { "UNIQUE " } else { "" }
+}
+
+/// `CREATE VIEW name AS query`.
+pub(crate) fn create_view(dialect: Dialect, view: &View) -> String {
+    format!(
+        "CREATE VIEW {} AS {}",
+        q(dialect, &view.name),
+        view.definition
+    )
+}
+
+/// `DROP <what> name`: `what` is `TABLE`, `VIEW` or `INDEX`.
+pub(crate) fn drop(dialect: Dialect, what: &str, name: &str) -> String {
+    format!("DROP {what} {}", q(dialect, name))
+}
+
+/// `ALTER TABLE table RENAME COLUMN from TO to` (MySQL 8, MariaDB 10.5+, SQLite 3.25+).
+pub(crate) fn rename_column(dialect: Dialect, table: &str, from: &str, to: &str) -> String {
+    format!(
+        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+        q(dialect, table),
+        q(dialect, from),
+        q(dialect, to)
+    )
 }

@@ -187,7 +187,7 @@ pub fn render(diff: &Diff) -> Vec<Step> {
                 for v in view_order(&diff.changes) {
                     steps.push(Step {
                         warning: None,
-                        sql: vec![format!("CREATE VIEW {} AS {}", q(&v.name), v.definition)],
+                        sql: vec![render::create_view(MY, v)],
                     });
                 }
                 continue;
@@ -277,9 +277,9 @@ impl Renderer<'_> {
             | Change::AddEnumValues { .. }
             | Change::ReplaceEnum { .. }
             | Change::DropEnum(_) => Vec::new(),
-            Change::DropView(v) => vec![format!("DROP VIEW {}", q(&v.name))],
+            Change::DropView(v) => vec![render::drop(MY, "VIEW", &v.name)],
             Change::CreateView(v) => {
-                vec![format!("CREATE VIEW {} AS {}", q(&v.name), v.definition)]
+                vec![render::create_view(MY, v)]
             }
             Change::DropForeignKey { table, foreign_key } => {
                 let t = self.cur_table(table);
@@ -296,7 +296,7 @@ impl Renderer<'_> {
             Change::DropIndex { table, index } => self.drop_key(
                 table,
                 Removed::Index(index),
-                format!("DROP INDEX {}", q(&index.name)),
+                render::drop(MY, "INDEX", &index.name),
             ),
             Change::DropUnique { table, unique } => {
                 let name = unique
@@ -307,7 +307,7 @@ impl Renderer<'_> {
                 self.drop_key(
                     table,
                     Removed::Unique(unique),
-                    format!("DROP INDEX {}", q(&name)),
+                    render::drop(MY, "INDEX", &name),
                 )
             }
             Change::DropPrimaryKey { table, .. } => {
@@ -337,17 +337,14 @@ impl Renderer<'_> {
             }
             Change::DropTable(t) => {
                 self.cur.remove(&t.name);
-                vec![format!("DROP TABLE {}", q(&t.name))]
+                vec![render::drop(MY, "TABLE", &t.name)]
             }
             Change::RenameTable { from, to } => {
                 vec![format!("RENAME TABLE {} TO {}", q(from), q(to))]
             }
-            Change::RenameColumn { table, from, to } => vec![format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                q(table),
-                q(from),
-                q(to)
-            )],
+            Change::RenameColumn { table, from, to } => {
+                vec![render::rename_column(MY, table, from, to)]
+            }
             Change::CreateTable(t) => {
                 let full = self.to_table(&t.name).cloned().unwrap_or_else(|| t.clone());
                 let mut lines: Vec<String> = t

@@ -88,7 +88,7 @@ pub(super) fn create_index(table: &str, index: &Index) -> String {
 }
 
 pub(super) fn create_view(v: &View) -> String {
-    format!("CREATE VIEW {} AS {}", q(&v.name), v.definition)
+    render::create_view(PG, v)
 }
 
 /// Whether a column of type `data_type` holds the enum `name`: `Some(false)` for the type
@@ -297,7 +297,7 @@ pub(super) fn replace_enum(diff: &Diff, from: &EnumType, to: &EnumType) -> Vec<S
     let mut out: Vec<String> = views
         .iter()
         .rev()
-        .map(|v| format!("DROP VIEW {}", q(&v.name)))
+        .map(|v| render::drop(PG, "VIEW", &v.name))
         .collect();
     out.push(format!(
         "ALTER TYPE {} RENAME TO {}",
@@ -346,7 +346,7 @@ pub(super) fn render_change(diff: &Diff, change: &Change) -> Vec<String> {
         Change::AddEnumValues { from, to } => add_enum_values(from, to),
         Change::ReplaceEnum { from, to } => replace_enum(diff, from, to),
         Change::DropEnum(e) => vec![format!("DROP TYPE {}", q(&e.name))],
-        Change::DropView(v) => vec![format!("DROP VIEW {}", q(&v.name))],
+        Change::DropView(v) => vec![render::drop(PG, "VIEW", &v.name)],
         Change::CreateView(v) => vec![create_view(v)],
         Change::DropForeignKey { table, foreign_key } => {
             let name = constraint_name(
@@ -360,7 +360,7 @@ pub(super) fn render_change(diff: &Diff, change: &Change) -> Vec<String> {
         Change::AddForeignKey { table, foreign_key } => {
             vec![alter(table, format!("ADD {}", fk_clause(foreign_key)))]
         }
-        Change::DropIndex { index, .. } => vec![format!("DROP INDEX {}", q(&index.name))],
+        Change::DropIndex { index, .. } => vec![render::drop(PG, "INDEX", &index.name)],
         Change::CreateIndex { table, index } => vec![create_index(table, index)],
         Change::DropUnique { table, unique } => {
             let name = constraint_name(unique.name.as_deref(), table, &unique.columns, "key");
@@ -383,16 +383,13 @@ pub(super) fn render_change(diff: &Diff, change: &Change) -> Vec<String> {
         Change::AddPrimaryKey { table, primary_key } => {
             vec![alter(table, format!("ADD {}", pk_clause(primary_key)))]
         }
-        Change::DropTable(t) => vec![format!("DROP TABLE {}", q(&t.name))],
+        Change::DropTable(t) => vec![render::drop(PG, "TABLE", &t.name)],
         Change::CreateTable(t) => vec![create_table(t)],
         Change::RenameTable { from, to } => {
             vec![alter(from, format!("RENAME TO {}", q(to)))]
         }
         Change::RenameColumn { table, from, to } => {
-            vec![alter(
-                table,
-                format!("RENAME COLUMN {} TO {}", q(from), q(to)),
-            )]
+            vec![render::rename_column(PG, table, from, to)]
         }
         Change::AddColumn { table, column } => {
             vec![alter(table, format!("ADD COLUMN {}", column_def(column)))]

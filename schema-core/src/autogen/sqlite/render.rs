@@ -127,20 +127,15 @@ pub(super) fn render_change(diff: &Diff, change: &Change, created: &BTreeSet<&st
         | Change::AddEnumValues { .. }
         | Change::ReplaceEnum { .. }
         | Change::DropEnum(_) => Vec::new(),
-        Change::DropView(v) => vec![format!("DROP VIEW {}", q(&v.name))],
-        Change::CreateView(v) => vec![format!("CREATE VIEW {} AS {}", q(&v.name), v.definition)],
-        Change::DropIndex { index, .. } => vec![format!("DROP INDEX {}", q(&index.name))],
+        Change::DropView(v) => vec![render::drop(D, "VIEW", &v.name)],
+        Change::CreateView(v) => vec![render::create_view(D, v)],
+        Change::DropIndex { index, .. } => vec![render::drop(D, "INDEX", &index.name)],
         Change::CreateIndex { table, index } => vec![create_index(table, index)],
-        Change::DropTable(t) => vec![format!("DROP TABLE {}", q(&t.name))],
+        Change::DropTable(t) => vec![render::drop(D, "TABLE", &t.name)],
         Change::RenameTable { from, to } => {
             vec![format!("ALTER TABLE {} RENAME TO {}", q(from), q(to))]
         }
-        Change::RenameColumn { table, from, to } => vec![format!(
-            "ALTER TABLE {} RENAME COLUMN {} TO {}",
-            q(table),
-            q(from),
-            q(to)
-        )],
+        Change::RenameColumn { table, from, to } => vec![render::rename_column(D, table, from, to)],
         Change::CreateTable(t) => {
             // The whole table from the new schema, foreign keys that close a cycle included:
             // SQLite accepts references to tables that do not exist yet.
@@ -399,7 +394,7 @@ pub(super) fn rebuild(diff: &Diff, table: &str, from_tables: &BTreeMap<String, T
             ));
         }
     }
-    sql.push(format!("DROP TABLE {}", q(table)));
+    sql.push(render::drop(D, "TABLE", table));
     sql.push(format!("ALTER TABLE {} RENAME TO {}", q(&temp), q(table)));
     for index in &new.indexes {
         sql.push(create_index(table, index));
