@@ -1,3 +1,6 @@
+//! Tests of the diff: an oracle that plays the changes on a model, and properties over random
+//! schemas.
+
 use super::*;
 use proptest::prelude::*;
 

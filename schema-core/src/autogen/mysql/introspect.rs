@@ -1,3 +1,6 @@
+//! Reading a MySQL or MariaDB database from `information_schema` into the model (see the
+//! module's documentation for the modelling choices).
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::q;

@@ -1,3 +1,6 @@
+//! Rendering the changes as MySQL / MariaDB statements: `ALTER TABLE` clauses merged per
+//! table, keys and AUTO_INCREMENT kept valid between statements.
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::q;

@@ -1,3 +1,6 @@
+//! Round trips against the MariaDB/MySQL test server (each asserts on the SQL it renders), and
+//! rendering without a server.
+
 use crate::autogen::Diff;
 use crate::autogen::model::{
     Check, Column, ForeignKey, PrimaryKey, Schema, Table, UniqueConstraint,

@@ -1,3 +1,5 @@
+//! Reading the current schema from `pg_catalog` into the model.
+
 use std::collections::BTreeMap;
 
 use crate::autogen::Schema;

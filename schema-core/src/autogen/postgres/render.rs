@@ -1,3 +1,6 @@
+//! Rendering the changes as PostgreSQL statements: enums, identity and serial columns,
+//! constraints and views in dependency order.
+
 use crate::autogen::diff::{dependency_order, mentions};
 use crate::autogen::model::{
     Check, Column, EnumType, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint, View,

@@ -1,3 +1,6 @@
+//! Round trips against the PostgreSQL test server (a visible skip without it, a failure with
+//! `CI=true`), and rendering without a server.
+
 use crate::autogen::model::{Check, Column, EnumType, ForeignKey, PrimaryKey, UniqueConstraint};
 use crate::autogen::{Diff, Schema};
 use crate::db::{Conn, Dialect};

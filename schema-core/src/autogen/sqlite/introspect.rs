@@ -1,3 +1,6 @@
+//! Reading the `main` schema from `sqlite_master` and the `pragma_*` table functions, with
+//! what only the `CREATE` texts say (checks, collations, AUTOINCREMENT, index expressions).
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::lex::*;
@@ -6,10 +9,6 @@ use crate::autogen::model::{
     self, Check, Column, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint, View,
 };
 use crate::db::{Conn, DbError};
-
-// ---------------------------------------------------------------------------------------------
-// Introspection
-// ---------------------------------------------------------------------------------------------
 
 /// Reads the tables and views of the `main` schema, leaving out `exclude`, SQLite's own
 /// `sqlite_*` tables, and virtual tables with their shadow tables (their definition belongs

@@ -1,13 +1,12 @@
+//! Rendering the changes as SQLite statements, with the table rebuild for what `ALTER TABLE`
+//! cannot do.
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::D;
 use super::lex::*;
 use crate::autogen::model::{self, Column, Index, Table};
 use crate::autogen::{Change, Diff, Step, render};
-
-// ---------------------------------------------------------------------------------------------
-// Rendering
-// ---------------------------------------------------------------------------------------------
 
 /// The statements for `diff.changes`. See the module's documentation for the rebuilds.
 pub fn render(diff: &Diff) -> Vec<Step> {

@@ -1,3 +1,5 @@
+//! Round trips on in-memory SQLite databases, and the readers of `CREATE` texts.
+
 use crate::autogen::model::{
     Check, Column, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint,
 };
