@@ -13,6 +13,7 @@ pub mod mysql;
 pub mod postgres;
 #[cfg(test)]
 mod props;
+mod render;
 pub mod scratch;
 pub mod sqlite;
 

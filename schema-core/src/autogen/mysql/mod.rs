@@ -1,0 +1,31 @@
+//! MySQL and MariaDB: the connected database read from `information_schema`, and the changes
+//! rendered as `ALTER TABLE` statements.
+//!
+//! Tested against MariaDB 10.11; where MySQL 8 differs (defaults, check constraints, functional
+//! index parts) the catalog is read the MySQL way when `VERSION()` does not say MariaDB, and the
+//! statements are ones both accept (`DROP CONSTRAINT` is MySQL 8.0.19+, `RENAME COLUMN` is
+//! MariaDB 10.5+ / MySQL 8).
+//!
+//! Modelling choices that keep render → introspect stable:
+//! - unique indexes and unique constraints are the same thing here: every unique index other
+//!   than `PRIMARY` is a [`UniqueConstraint`] with its name;
+//! - the index InnoDB creates for a foreign key that has none is an ordinary [`Index`] named
+//!   after the constraint, so the diff creates it before the `AddForeignKey` and drops it after
+//!   the `DropForeignKey`; `CREATE TABLE` declares all of a table's indexes inline;
+//! - `ON UPDATE …` and generated columns' `GENERATED ALWAYS AS (…)` are part of `data_type`
+//!   (the model has no field for them, and they render back in that place);
+//! - MariaDB names a column-level check after its column and only `MODIFY COLUMN` can drop it,
+
+mod introspect;
+mod render;
+#[cfg(test)]
+mod tests;
+
+pub use introspect::introspect;
+pub use render::render;
+
+use crate::db::Dialect;
+
+fn q(name: &str) -> String {
+    crate::autogen::render::q(Dialect::MySql, name)
+}
