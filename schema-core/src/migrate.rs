@@ -231,7 +231,7 @@ fn leading_words(sql: &str, n: usize) -> Vec<String> {
 /// Whether a revision's sections run in a transaction on `dialect` (the down section runs the
 /// way the up section did; MySQL's DDL commits by itself, so there never).
 pub fn runs_in_transaction(rev: &Revision, dialect: Dialect) -> bool {
-    rev.up.transaction && dialect != Dialect::MySql
+    rev.up.transaction && dialect.transactional_ddl()
 }
 
 /// Splits a section's SQL (its first line is `first_line`), refusing what cannot run as
@@ -243,14 +243,10 @@ fn checked_statements(
     dialect: Dialect,
     transactional: bool,
 ) -> Result<Vec<Statement>, (usize, SectionProblem)> {
-    let (statements, unterminated) =
-        match split::split_checked(sql, split_dialect(dialect), first_line) {
-            Ok(statements) => (statements, None),
-            Err(e) => (
-                split::split(sql, split_dialect(dialect), first_line),
-                Some(e),
-            ),
-        };
+    let (statements, unterminated) = match split::split_checked(sql, dialect, first_line) {
+        Ok(statements) => (statements, None),
+        Err(e) => (split::split(sql, dialect, first_line), Some(e)),
+    };
     // The first problem in the file is the one reported.
     if transactional
         && let Some((stmt, keyword)) = statements
@@ -466,7 +462,7 @@ impl<'g> Migration<'g> {
         // blocked while saying the table records the target. `repair` decides it first.
         refuse_dirty(&state, self.graph)?;
         let plan = self.graph.plan_stamp(&state.applied, target)?;
-        let transactional = self.conn.dialect() != Dialect::MySql;
+        let transactional = self.conn.dialect().transactional_ddl();
         self.begin(transactional).await?;
         let result = async {
             if purge {
@@ -535,7 +531,7 @@ impl<'g> Migration<'g> {
             statements_done: raw.statements_done.unwrap_or(0),
             error: None,
         };
-        let transactional = self.conn.dialect() != Dialect::MySql;
+        let transactional = self.conn.dialect().transactional_ddl();
         self.begin(transactional).await?;
         let result = async {
             self.table.delete(&mut self.conn, revision).await?;
@@ -585,10 +581,7 @@ impl<'g> Migration<'g> {
         self.conn
             .execute(sql)
             .await
-            .map_err(|e| DbError::Query {
-                message: database_message(&e),
-                sql: sql.to_string(),
-            })
+            .map_err(|e| DbError::query(e, sql))
             .map_err(MigrateError::from)
     }
 
@@ -597,10 +590,7 @@ impl<'g> Migration<'g> {
     /// [`VersionTable::wait_policy`]) instead of SQLite's silent busy wait.
     async fn begin_sqlite(&mut self) -> Result<(), MigrateError> {
         const BEGIN: &str = "BEGIN IMMEDIATE";
-        let fail = |e: sqlx::Error| DbError::Query {
-            message: database_message(&e),
-            sql: BEGIN.to_string(),
-        };
+        let fail = |e: sqlx::Error| DbError::query(e, BEGIN);
         // A short busy timeout for the tries; the connection's own (ours, or that of the
         // application's pool) for the statements after.
         let usual = self
@@ -639,12 +629,10 @@ impl<'g> Migration<'g> {
             return Ok(());
         }
         let sql = if commit { "COMMIT" } else { "ROLLBACK" };
-        self.conn.execute(sql).await.map_err(|e| {
-            MigrateError::Db(DbError::Query {
-                message: database_message(&e),
-                sql: sql.to_string(),
-            })
-        })
+        self.conn
+            .execute(sql)
+            .await
+            .map_err(|e| MigrateError::Db(DbError::query(e, sql)))
     }
 
     /// Whether each step re-reads the version table under the database's write lock before it
@@ -769,7 +757,7 @@ impl<'g> Migration<'g> {
         let dialect = self.conn.dialect();
         // Without the file there is no `transaction:false` marker to go by: transactional
         // wherever the database can.
-        let transactional = dialect != Dialect::MySql;
+        let transactional = dialect.transactional_ddl();
         // Every recorded down section is split and checked before the first one runs.
         let prepared = missing
             .iter()
@@ -905,10 +893,10 @@ impl<'g> Migration<'g> {
         } else {
             "PRAGMA foreign_keys = OFF"
         };
-        self.conn.execute(sql).await.map_err(|e| DbError::Query {
-            message: database_message(&e),
-            sql: sql.to_string(),
-        })?;
+        self.conn
+            .execute(sql)
+            .await
+            .map_err(|e| DbError::query(e, sql))?;
         Ok(was)
     }
 
@@ -1329,12 +1317,10 @@ pub fn foreign_keys_off(dialect: Dialect, section: &str) -> bool {
     )
 }
 
+/// The splitter's dialect for a database's: the same [`Dialect`] since there is one. Kept for
+/// the callers that still convert; new code passes the dialect as it is.
 pub(crate) fn split_dialect(d: Dialect) -> split::Dialect {
-    match d {
-        Dialect::Sqlite => split::Dialect::Sqlite,
-        Dialect::Postgres => split::Dialect::Postgres,
-        Dialect::MySql => split::Dialect::MySql,
-    }
+    d
 }
 
 fn elapsed_ms(d: Duration) -> i64 {

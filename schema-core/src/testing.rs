@@ -446,6 +446,14 @@ fn query_error(server: &DatabaseUrl, what: &str, e: &sqlx::Error) -> TestDbError
     }
 }
 
+/// A failed statement of the backend layer, said as what it was doing.
+fn db_error(server: &DatabaseUrl, what: &str, e: DbError) -> TestDbError {
+    match e {
+        DbError::Query { source, .. } => query_error(server, what, &source),
+        other => TestDbError::Db(other),
+    }
+}
+
 fn migrate_error(server: &Server, template: &str, source: MigrateError) -> TestDbError {
     TestDbError::Migrate {
         template: template.to_string(),
@@ -578,13 +586,9 @@ mod pg {
         let building = format!("{template}_building_{}", std::process::id());
         drop_database(conn, server, &building, true).await?;
         let what = format!("creating the template database `{building}`");
-        run(
-            conn,
-            server,
-            &what,
-            &format!("CREATE DATABASE \"{building}\""),
-        )
-        .await?;
+        crate::backend::create_database(conn, &building)
+            .await
+            .map_err(|e| db_error(server, &what, e))?;
         // Marked before it is filled, so that a crash leaves a database this application's
         // next build recognizes as its own and removes.
         let what = format!("marking the template database `{building}`");
@@ -657,9 +661,7 @@ mod pg {
         for row in rows {
             let (name, note) = (&row[0], &row[1]);
             if name != template && *name != keeper && *note == ours {
-                let _ = conn
-                    .execute(&format!("DROP DATABASE IF EXISTS \"{name}\""))
-                    .await;
+                let _ = crate::backend::drop_database(conn, name, false).await;
             }
         }
     }
@@ -671,17 +673,9 @@ mod pg {
         force: bool,
     ) -> Result<(), TestDbError> {
         let what = format!("dropping the database `{name}`");
-        if force {
-            let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-            match conn.execute(&sql).await {
-                Ok(()) => return Ok(()),
-                // Before PostgreSQL 13 there is no FORCE.
-                Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("42601") => {}
-                Err(e) => return Err(query_error(server, &what, &e)),
-            }
-        }
-        let sql = format!("DROP DATABASE IF EXISTS \"{name}\"");
-        run(conn, server, &what, &sql).await
+        crate::backend::drop_database(conn, name, force)
+            .await
+            .map_err(|e| db_error(server, &what, e))
     }
 }
 
@@ -693,7 +687,7 @@ mod mysql {
 
     /// A name in backquotes.
     fn q(name: &str) -> String {
-        format!("`{}`", name.replace('`', "``"))
+        Dialect::MySql.quote_ident(name)
     }
 
     pub(super) async fn create(
@@ -726,7 +720,9 @@ mod mysql {
             built?;
         }
         let what = format!("creating the test database `{name}`");
-        run(conn, server, &what, &format!("CREATE DATABASE {}", q(name))).await?;
+        crate::backend::create_database(conn, name)
+            .await
+            .map_err(|e| db_error(server, &what, e))?;
         if let Err(e) = copy_tables(conn, server, template, name).await {
             let _ = drop_database(conn, server, name).await;
             return Err(e);
@@ -781,13 +777,9 @@ mod mysql {
         // What is there is the remains of a crashed build.
         drop_database(conn, server, template).await?;
         let what = format!("creating the template database `{template}`");
-        run(
-            conn,
-            server,
-            &what,
-            &format!("CREATE DATABASE {}", q(template)),
-        )
-        .await?;
+        crate::backend::create_database(conn, template)
+            .await
+            .map_err(|e| db_error(server, &what, e))?;
         let url = server.with_database(template)?;
         if let Err(e) = migrator.run(url.secret()).await {
             let _ = drop_database(conn, server, template).await;
@@ -832,9 +824,7 @@ mod mysql {
                 .and_then(|r| r.first())
                 .and_then(|r| r.first());
             if finished_by.is_none_or(|a| a == app) {
-                let _ = conn
-                    .execute(&format!("DROP DATABASE IF EXISTS {}", q(name)))
-                    .await;
+                let _ = crate::backend::drop_database(conn, name, false).await;
             }
         }
     }
@@ -906,13 +896,9 @@ mod mysql {
         name: &str,
     ) -> Result<(), TestDbError> {
         let what = format!("dropping the database `{name}`");
-        run(
-            conn,
-            server,
-            &what,
-            &format!("DROP DATABASE IF EXISTS {}", q(name)),
-        )
-        .await
+        crate::backend::drop_database(conn, name, false)
+            .await
+            .map_err(|e| db_error(server, &what, e))
     }
 }
 

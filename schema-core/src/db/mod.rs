@@ -37,8 +37,16 @@ pub enum DbError {
     Connect { redacted: String, message: String },
     #[error(transparent)]
     Url(#[from] UrlError),
-    #[error("{message}")]
-    Query { message: String, sql: String },
+    /// A statement failed; the message is the database's own (see [`database_message`]).
+    #[error("{}", database_message(source))]
+    Query {
+        #[source]
+        source: sqlx::Error,
+        sql: String,
+    },
+    /// The applied state could not be worked out (check's drift and state reads).
+    #[error(transparent)]
+    State(Box<crate::migrate::MigrateError>),
     #[error(
         "the version table `{table}` has layout {found}, newer than this cargo-schema ({LAYOUT_VERSION})"
     )]
@@ -109,9 +117,10 @@ impl DbError {
         }
     }
 
-    fn query(e: sqlx::Error, sql: &str) -> Self {
+    /// The one way a raw [`sqlx::Error`] from running `sql` becomes a [`DbError`].
+    pub fn query(source: sqlx::Error, sql: &str) -> Self {
         DbError::Query {
-            message: database_message(&e),
+            source,
             sql: sql.to_string(),
         }
     }
@@ -468,10 +477,7 @@ impl Conn {
 
     /// The `n`th placeholder (1-based) in this dialect.
     pub fn ph(&self, n: usize) -> String {
-        match self {
-            Conn::Postgres(_) => format!("${n}"),
-            _ => "?".to_string(),
-        }
+        self.dialect().placeholder(n)
     }
 
     /// Reads the version table's rows, each column on its own: a value of another type or a
@@ -966,10 +972,7 @@ impl VersionTable {
 
     /// The DDL that creates the table in a dialect.
     pub fn create_sql(&self, dialect: Dialect) -> Vec<String> {
-        let (text, key) = match dialect {
-            Dialect::MySql => ("LONGTEXT", "VARCHAR(191)"),
-            _ => ("TEXT", "VARCHAR(255)"),
-        };
+        let (text, key) = dialect.version_table_types();
         vec![
             format!(
                 "CREATE TABLE IF NOT EXISTS {t} (\n    revision {key} NOT NULL PRIMARY KEY,\n    checksum VARCHAR(64) NOT NULL,\n    applied_at VARCHAR(40) NOT NULL,\n    duration_ms BIGINT NOT NULL,\n    down_sql {text},\n    state VARCHAR(16) NOT NULL,\n    statements_done BIGINT NOT NULL,\n    error {text}\n)",
