@@ -226,9 +226,9 @@ pub struct AppliedRow {
     pub duration_ms: i64,
     /// The down section as it was applied (`None`: the revision was irreversible).
     pub down_sql: Option<String>,
-    /// `applied`, or `dirty` when a revision failed halfway on a database without
-    /// transactional DDL (MySQL).
-    pub state: String,
+    /// `applied`, or `dirty` (`dirty-down`) when a revision failed halfway on a database
+    /// without transactional DDL (MySQL), or outside a transaction.
+    pub state: RowState,
     /// How many statements of the section ran, for a dirty row.
     pub statements_done: i64,
     /// The error that left the row dirty.
@@ -237,12 +237,53 @@ pub struct AppliedRow {
 
 impl AppliedRow {
     pub fn is_dirty(&self) -> bool {
-        self.state != "applied"
+        self.state != RowState::Applied
     }
 }
 
-/// The states a row can be in.
-const STATES: [&str; 3] = ["applied", "dirty", "dirty-down"];
+/// The state a version-table row records, stored as its [`RowState::as_str`] text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RowState {
+    /// The revision is applied.
+    Applied,
+    /// Applying it failed halfway: `statements_done` of its up section ran.
+    Dirty,
+    /// Rolling it back failed halfway: `statements_done` of its down section ran.
+    DirtyDown,
+}
+
+impl RowState {
+    /// Every state, in the order messages list them.
+    pub const ALL: [RowState; 3] = [RowState::Applied, RowState::Dirty, RowState::DirtyDown];
+
+    /// The text in the `state` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowState::Applied => "applied",
+            RowState::Dirty => "dirty",
+            RowState::DirtyDown => "dirty-down",
+        }
+    }
+
+    /// The state a `state` column's text names, if it names one.
+    pub fn parse(text: &str) -> Option<RowState> {
+        RowState::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The dirty state a step in `direction` leaves behind when it fails halfway.
+    pub fn dirty(direction: crate::plan::Direction) -> RowState {
+        match direction {
+            crate::plan::Direction::Up => RowState::Dirty,
+            crate::plan::Direction::Down => RowState::DirtyDown,
+        }
+    }
+}
+
+impl std::fmt::Display for RowState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One column of a row as read: its value, or why it could not be read.
 pub type Cell<T> = Result<T, String>;
@@ -319,7 +360,7 @@ impl RawRow {
             }
         };
         let state = match self.state {
-            Ok(s) if STATES.contains(&s.as_str()) => s,
+            Ok(s) if let Some(state) = RowState::parse(&s) => state,
             Ok(s) => {
                 return Err(fail(
                     "state",
@@ -1142,7 +1183,7 @@ impl VersionTable {
                 Value::Text(row.applied_at.clone()),
                 Value::Int(row.duration_ms),
                 Value::OptText(row.down_sql.clone()),
-                Value::Text(row.state.clone()),
+                Value::Text(row.state.as_str().to_string()),
                 Value::Int(row.statements_done),
                 Value::OptText(row.error.clone()),
             ],
@@ -1156,7 +1197,7 @@ impl VersionTable {
         &self,
         conn: &mut Conn,
         revision: &str,
-        state: &str,
+        state: RowState,
         statements_done: i64,
         error: Option<String>,
         duration_ms: i64,
@@ -1173,7 +1214,7 @@ impl VersionTable {
         conn.execute_with(
             &sql,
             &[
-                Value::Text(state.to_string()),
+                Value::Text(state.as_str().to_string()),
                 Value::Int(statements_done),
                 Value::OptText(error),
                 Value::Int(duration_ms),

@@ -51,7 +51,7 @@ impl<'g> Migration<'g> {
                 revision: row.revision.clone(),
                 path: None,
                 statements_done: row.statements_done,
-                rolling_back: row.state == "dirty-down",
+                rolling_back: row.state == RowState::DirtyDown,
                 error: row.error.clone(),
             });
         }
@@ -121,7 +121,7 @@ impl<'g> Migration<'g> {
                         .update_state(
                             &mut self.conn,
                             &row.revision,
-                            "dirty-down",
+                            RowState::DirtyDown,
                             n as i64,
                             Some(message.clone()),
                             0,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::checksum::checksum;
 use crate::config::LockMode;
-use crate::db::{AppliedRow, Conn, DbError, Dialect, VersionTable, database_message};
+use crate::db::{AppliedRow, Conn, DbError, Dialect, RowState, VersionTable, database_message};
 use crate::graph::{RevisionGraph, RevisionSet};
 use crate::plan::{Direction, Plan, PlanError, StampPlan};
 use crate::revision::Revision;
@@ -287,7 +287,10 @@ impl<'g> Migration<'g> {
             for &a in &plan.add {
                 let rev = &self.graph.node(a).revision;
                 self.table
-                    .insert(&mut self.conn, &row(rev, "applied", 0, Duration::ZERO))
+                    .insert(
+                        &mut self.conn,
+                        &row(rev, RowState::Applied, 0, Duration::ZERO),
+                    )
                     .await?;
             }
             Ok::<_, MigrateError>(())
@@ -326,7 +329,7 @@ impl<'g> Migration<'g> {
             .graph
             .index_of(revision)
             .map(|i| &self.graph.node(i).revision);
-        let fresh = file.map(|rev| row(rev, "applied", 0, Duration::ZERO));
+        let fresh = file.map(|rev| row(rev, RowState::Applied, 0, Duration::ZERO));
         let checksum = match (&fresh, raw.checksum) {
             (Some(f), _) => f.checksum.clone(),
             (None, Ok(sum)) => sum,
@@ -340,7 +343,7 @@ impl<'g> Migration<'g> {
             down_sql: raw
                 .down_sql
                 .unwrap_or_else(|_| fresh.and_then(|f| f.down_sql)),
-            state: "applied".to_string(),
+            state: RowState::Applied,
             statements_done: raw.statements_done.unwrap_or(0),
             error: None,
         };
@@ -362,7 +365,9 @@ impl<'g> Migration<'g> {
         self.table.ensure(&mut self.conn).await?;
         let mut edited = Vec::new();
         for raw in self.table.raw_rows(&mut self.conn).await? {
-            let (Ok(id), Ok("applied")) = (&raw.revision, raw.state.as_deref()) else {
+            let (Ok(id), Ok(Some(RowState::Applied))) =
+                (&raw.revision, raw.state.as_deref().map(RowState::parse))
+            else {
                 continue;
             };
             let Some(i) = self.graph.index_of(id) else {

@@ -154,7 +154,10 @@ impl<'g> Migration<'g> {
         match direction {
             Direction::Up => {
                 self.table
-                    .insert(&mut self.conn, &row(rev, "dirty", 0, Duration::ZERO))
+                    .insert(
+                        &mut self.conn,
+                        &row(rev, RowState::Dirty, 0, Duration::ZERO),
+                    )
                     .await?;
                 Ok(None)
             }
@@ -166,7 +169,7 @@ impl<'g> Migration<'g> {
                     .into_iter()
                     .find(|r| r.revision == rev.id);
                 self.table
-                    .update_state(&mut self.conn, &rev.id, "dirty-down", 0, None, 0)
+                    .update_state(&mut self.conn, &rev.id, RowState::DirtyDown, 0, None, 0)
                     .await?;
                 Ok(before)
             }
@@ -189,7 +192,7 @@ impl<'g> Migration<'g> {
                     .update_state(
                         &mut self.conn,
                         &rev.id,
-                        &row.state,
+                        row.state,
                         row.statements_done,
                         row.error.clone(),
                         row.duration_ms,
@@ -228,10 +231,7 @@ impl<'g> Migration<'g> {
             .into());
         };
         let start = Instant::now();
-        let dirty = match direction {
-            Direction::Up => "dirty",
-            Direction::Down => "dirty-down",
-        };
+        let dirty = RowState::dirty(direction);
 
         let mut before = None;
         if self.rechecks() {
@@ -307,7 +307,7 @@ impl<'g> Migration<'g> {
                 self.table
                     .insert(
                         &mut self.conn,
-                        &row(rev, "applied", statements.len(), duration),
+                        &row(rev, RowState::Applied, statements.len(), duration),
                     )
                     .await
             }
@@ -316,7 +316,7 @@ impl<'g> Migration<'g> {
                     .update_state(
                         &mut self.conn,
                         &rev.id,
-                        "applied",
+                        RowState::Applied,
                         statements.len() as i64,
                         None,
                         elapsed_ms(duration),

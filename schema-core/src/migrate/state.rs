@@ -95,7 +95,7 @@ pub(super) fn refuse_dirty(state: &State, graph: &RevisionGraph) -> Result<(), M
                 .index_of(&row.revision)
                 .map(|i| graph.node(i).revision.path.clone()),
             statements_done: row.statements_done,
-            rolling_back: row.state == "dirty-down",
+            rolling_back: row.state == RowState::DirtyDown,
             error: row.error.clone(),
         }),
         None => Ok(()),
@@ -108,7 +108,7 @@ pub(super) fn elapsed_ms(d: Duration) -> i64 {
 
 pub(super) fn row(
     rev: &Revision,
-    state: &str,
+    state: RowState,
     statements: usize,
     duration: Duration,
 ) -> AppliedRow {
@@ -118,7 +118,7 @@ pub(super) fn row(
         applied_at: now(),
         duration_ms: elapsed_ms(duration),
         down_sql: rev.down.as_ref().map(|d| d.sql.clone()),
-        state: state.to_string(),
+        state,
         statements_done: statements as i64,
         error: None,
     }
