@@ -12,7 +12,7 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
-pub use mysql::MySql;
+pub use mysql::{LOCK_NAME as MYSQL_LOCK_NAME, MySql};
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
@@ -24,6 +24,19 @@ pub enum Dialect {
     Sqlite,
     Postgres,
     MySql,
+}
+
+/// A database's advisory lock on a version table: held by the session, so the server releases
+/// it when the connection ends (a killed run leaves nothing behind).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisoryLock {
+    /// One try without waiting: one row, `1` when the lock was taken.
+    pub try_lock: String,
+    /// Releases it.
+    pub unlock: String,
+    /// Whether both statements bind the version table's name as their one parameter (MySQL's
+    /// named locks), instead of carrying the lock's key (PostgreSQL).
+    pub binds_name: bool,
 }
 
 /// One database's SQL, as the layers above need it. Implemented by a unit type per database;
@@ -67,6 +80,12 @@ pub trait Backend {
             "DROP DATABASE IF EXISTS {}",
             Self::quote_ident(name)
         )]
+    }
+
+    /// The advisory lock for the key `key` (a hash of the version table's name), where the
+    /// database has one; SQLite has none (its runs serialize on `BEGIN IMMEDIATE`).
+    fn advisory_lock(_key: i64) -> Option<AdvisoryLock> {
+        None
     }
 
     /// Whether a forced drop ends the sessions in the database one by one (with
@@ -145,6 +164,11 @@ impl Dialect {
     /// The statements that drop database `name`, in the order to try them.
     pub fn drop_database(self, name: &str, force: bool) -> Vec<String> {
         dispatch!(self, B => B::drop_database(name, force))
+    }
+
+    /// The advisory lock with key `key` (see [`Backend::advisory_lock`]).
+    pub fn advisory_lock(self, key: i64) -> Option<AdvisoryLock> {
+        dispatch!(self, B => B::advisory_lock(key))
     }
 
     /// The query listing the sessions in database `name` (see [`Backend::sessions_in`]).

@@ -1,6 +1,6 @@
 //! PostgreSQL: transactional DDL, `$n` placeholders, `DROP DATABASE … WITH (FORCE)` (13+).
 
-use super::Backend;
+use super::{AdvisoryLock, Backend};
 
 /// The SQLSTATE of a syntax error: what a server before 13 answers to `WITH (FORCE)`.
 pub(super) const SYNTAX_ERROR: &str = "42601";
@@ -14,6 +14,16 @@ impl Backend for Postgres {
 
     fn placeholder(n: usize) -> String {
         format!("${n}")
+    }
+
+    fn advisory_lock(key: i64) -> Option<AdvisoryLock> {
+        Some(AdvisoryLock {
+            try_lock: format!(
+                "SELECT CASE WHEN pg_try_advisory_lock({key}) THEN 1 ELSE 0 END::BIGINT"
+            ),
+            unlock: format!("SELECT pg_advisory_unlock({key})"),
+            binds_name: false,
+        })
     }
 
     fn drop_database(name: &str, force: bool) -> Vec<String> {
