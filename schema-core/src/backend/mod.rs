@@ -192,16 +192,18 @@ pub async fn create_database(admin: &mut Conn, name: &str) -> Result<(), DbError
 /// follows — MySQL/MariaDB by `KILL`ing the sessions it lists.
 pub async fn drop_database(admin: &mut Conn, name: &str, force: bool) -> Result<(), DbError> {
     let dialect = admin.dialect();
-    if force && dispatch!(dialect, B => B::FORCE_DROP_BY_KILL) {
-        if let Some(list) = dialect.sessions_in(name) {
-            let ids = admin.fetch_strings(&list).await.unwrap_or_default();
-            for id in ids
-                .into_iter()
-                .filter_map(|r| r.into_iter().next().flatten())
-            {
-                if let Some(kill) = dispatch!(dialect, B => B::kill_session(&id)) {
-                    let _ = admin.execute(&kill).await;
-                }
+    let kills = dispatch!(dialect, B => B::FORCE_DROP_BY_KILL);
+    if force
+        && kills
+        && let Some(list) = dialect.sessions_in(name)
+    {
+        let ids = admin.fetch_strings(&list).await.unwrap_or_default();
+        for id in ids
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+        {
+            if let Some(kill) = dispatch!(dialect, B => B::kill_session(&id)) {
+                let _ = admin.execute(&kill).await;
             }
         }
     }
