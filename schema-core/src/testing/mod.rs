@@ -218,11 +218,18 @@ impl TestDatabase {
                 (url, Server::Sqlite(dir))
             }
             Server::Db(url) => {
+                let mut conn = Conn::connect(&url).await?;
                 let created = match url.dialect {
-                    Dialect::Postgres => pg::create(migrator, &url, &template, &app, &name).await?,
-                    Dialect::MySql => mysql::create(migrator, &url, &template, &app, &name).await?,
+                    Dialect::Postgres => {
+                        pg::create_on(&mut conn, migrator, &url, &template, &app, &name).await
+                    }
+                    Dialect::MySql => {
+                        mysql::create_on(&mut conn, migrator, &url, &template, &app, &name).await
+                    }
                     Dialect::Sqlite => unreachable!("`sqlite:` URLs are directories"),
                 };
+                conn.close().await;
+                let created = created?;
                 (created, Server::Db(url))
             }
         };
@@ -436,6 +443,19 @@ async fn run(
     conn.execute(sql)
         .await
         .map_err(|e| query_error(server, what, &e))
+}
+
+/// Whether the query looking for a template returns a row.
+async fn template_found(
+    conn: &mut Conn,
+    server: &DatabaseUrl,
+    sql: &str,
+    params: &[&str],
+) -> Result<bool, TestDbError> {
+    texts(conn, sql, params)
+        .await
+        .map(|rows| !rows.is_empty())
+        .map_err(|e| query_error(server, "looking for the template", &e))
 }
 
 fn query_error(server: &DatabaseUrl, what: &str, e: &sqlx::Error) -> TestDbError {

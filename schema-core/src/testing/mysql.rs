@@ -8,20 +8,7 @@ fn q(name: &str) -> String {
     Dialect::MySql.quote_ident(name)
 }
 
-pub(super) async fn create(
-    migrator: &Migrator,
-    server: &DatabaseUrl,
-    template: &str,
-    app: &str,
-    name: &str,
-) -> Result<String, TestDbError> {
-    let mut conn = Conn::connect(server).await?;
-    let result = create_on(&mut conn, migrator, server, template, app, name).await;
-    conn.close().await;
-    result
-}
-
-async fn create_on(
+pub(super) async fn create_on(
     conn: &mut Conn,
     migrator: &Migrator,
     server: &DatabaseUrl,
@@ -76,10 +63,7 @@ async fn complete(
 ) -> Result<bool, TestDbError> {
     let sql = "SELECT table_name FROM information_schema.tables \
                WHERE table_schema = ? AND table_name = ?";
-    texts(conn, sql, &[template, MARKER_TABLE])
-        .await
-        .map(|rows| !rows.is_empty())
-        .map_err(|e| query_error(server, "looking for the template", &e))
+    template_found(conn, server, sql, &[template, MARKER_TABLE]).await
 }
 
 async fn build(

@@ -25,20 +25,7 @@ fn in_use(e: &sqlx::Error) -> bool {
     }
 }
 
-pub(super) async fn create(
-    migrator: &Migrator,
-    server: &DatabaseUrl,
-    template: &str,
-    app: &str,
-    name: &str,
-) -> Result<String, TestDbError> {
-    let mut conn = Conn::connect(server).await?;
-    let result = create_on(&mut conn, migrator, server, template, app, name).await;
-    conn.close().await;
-    result
-}
-
-async fn create_on(
+pub(super) async fn create_on(
     conn: &mut Conn,
     migrator: &Migrator,
     server: &DatabaseUrl,
@@ -76,30 +63,31 @@ async fn create_on(
         run(conn, server, "resetting lock_timeout", "RESET lock_timeout").await?;
     }
     let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
-    let mut attempt = 0;
-    loop {
-        match conn.execute(&sql).await {
-            Ok(()) => break,
-            Err(e) if in_use(&e) && attempt < IN_USE_RETRIES => {
-                attempt += 1;
-                tokio::time::sleep(IN_USE_SLEEP).await;
-            }
-            Err(e) => {
-                let what =
-                    format!("creating the test database `{name}` from the template `{template}`");
-                return Err(query_error(server, &what, &e));
-            }
-        }
+    if let Err(e) = execute_while_in_use(conn, &sql).await {
+        let what = format!("creating the test database `{name}` from the template `{template}`");
+        return Err(query_error(server, &what, &e));
     }
     Ok(server.with_database(name)?.secret().to_string())
 }
 
+/// Runs `sql`, trying again a few times while another session is still in the database it
+/// needs alone (a connection that is closing on the server's side).
+async fn execute_while_in_use(conn: &mut Conn, sql: &str) -> Result<(), sqlx::Error> {
+    let mut attempt = 0;
+    loop {
+        match conn.execute(sql).await {
+            Err(e) if in_use(&e) && attempt < IN_USE_RETRIES => {
+                attempt += 1;
+                tokio::time::sleep(IN_USE_SLEEP).await;
+            }
+            done => return done,
+        }
+    }
+}
+
 async fn exists(conn: &mut Conn, server: &DatabaseUrl, name: &str) -> Result<bool, TestDbError> {
     let sql = "SELECT datname::text FROM pg_database WHERE datname = $1";
-    texts(conn, sql, &[name])
-        .await
-        .map(|rows| !rows.is_empty())
-        .map_err(|e| query_error(server, "looking for the template", &e))
+    template_found(conn, server, sql, &[name]).await
 }
 
 /// Builds the template under the lock, unless another process did meanwhile.
@@ -134,20 +122,10 @@ async fn build(
     }
     // The migration's connection may still be closing on the server's side.
     let sql = format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\"");
-    let mut attempt = 0;
-    loop {
-        match conn.execute(&sql).await {
-            Ok(()) => break,
-            Err(e) if in_use(&e) && attempt < IN_USE_RETRIES => {
-                attempt += 1;
-                tokio::time::sleep(IN_USE_SLEEP).await;
-            }
-            Err(e) => {
-                let _ = drop_database(conn, server, &building, true).await;
-                let what = format!("renaming `{building}` to `{template}`");
-                return Err(query_error(server, &what, &e));
-            }
-        }
+    if let Err(e) = execute_while_in_use(conn, &sql).await {
+        let _ = drop_database(conn, server, &building, true).await;
+        let what = format!("renaming `{building}` to `{template}`");
+        return Err(query_error(server, &what, &e));
     }
     keep(conn, template, app).await;
     remove_stale(conn, template, app).await;
