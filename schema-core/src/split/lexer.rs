@@ -367,3 +367,25 @@ pub fn tokens(sql: &str, dialect: Dialect) -> Vec<Tok<'_>> {
     }
     out
 }
+
+/// [`tokens`] with where each one is in `sql` (its byte range), for readers that cut the text
+/// between tokens: autogenerate reads SQLite's `CREATE` statements with it.
+#[must_use]
+pub fn token_spans(sql: &str, dialect: Dialect) -> Vec<(Tok<'_>, std::ops::Range<usize>)> {
+    let lexer = Lexer {
+        src: sql.as_bytes(),
+        dialect,
+    };
+    std::iter::successors(lexer.next(0, None), |t| lexer.next(t.end, None))
+        .filter_map(|t| {
+            let text = sql.get(t.start..t.end).unwrap_or_default();
+            let tok = match t.kind {
+                Kind::Space | Kind::Comment => return None,
+                Kind::Word => Tok::Word(text),
+                Kind::Opaque | Kind::Delimiter => Tok::Quoted(text),
+                Kind::Punct(c) => Tok::Punct(char::from(c)),
+            };
+            Some((tok, t.start..t.end))
+        })
+        .collect()
+}

@@ -28,7 +28,7 @@ mod lexer;
 mod tests;
 
 use lexer::{Kind, Lexer, Token};
-pub use lexer::{Tok, tokens};
+pub use lexer::{Tok, token_spans, tokens};
 
 /// One statement of a section.
 #[derive(Debug, Clone, PartialEq, Eq)]
