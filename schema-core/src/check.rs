@@ -151,10 +151,7 @@ pub async fn check_database(
         }
         Err(MigrateError::Db(e)) => return Err(e),
         Err(other) => {
-            return Err(DbError::Query {
-                message: other.to_string(),
-                sql: String::new(),
-            });
+            return Err(DbError::State(Box::new(other)));
         }
     };
     let mut findings = Vec::new();

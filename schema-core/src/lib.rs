@@ -43,6 +43,7 @@ pub use schema_macros::embed;
 pub use schema_macros::test;
 
 pub mod autogen;
+pub mod backend;
 pub mod check;
 pub mod checksum;
 pub mod config;

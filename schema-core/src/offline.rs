@@ -13,11 +13,7 @@ use crate::split::Statement;
 /// A string literal in the dialect: quotes doubled, and backslashes too where MySQL's default
 /// mode treats them as escapes.
 fn literal(s: &str, dialect: Dialect) -> String {
-    let mut out = s.replace('\'', "''");
-    if dialect == Dialect::MySql {
-        out = out.replace('\\', "\\\\");
-    }
-    format!("'{out}'")
+    dialect.quote_literal(s)
 }
 
 /// One statement as the client reads it. The mysql client splits at every `;`, so a body

@@ -258,10 +258,9 @@ async fn load(
     let dialect = conn.dialect();
     let scratch_name = scratch.name().unwrap_or_default().to_string();
     if dialect == Dialect::Postgres {
-        conn.execute("BEGIN").await.map_err(|e| DbError::Query {
-            message: crate::db::database_message(&e),
-            sql: "BEGIN".to_string(),
-        })?;
+        conn.execute("BEGIN")
+            .await
+            .map_err(|e| DbError::query(e, "BEGIN"))?;
     }
     for stmt in statements {
         let sql = match dialect {

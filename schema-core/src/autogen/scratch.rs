@@ -263,13 +263,8 @@ async fn scratch_names(admin: &mut Conn) -> Result<Vec<String>, DbError> {
 
 /// The server's ids of the sessions using database `name` (as far as this user may see).
 async fn sessions(admin: &mut Conn, name: &str) -> Result<Vec<String>, DbError> {
-    let sql = match admin.dialect() {
-        Dialect::Postgres => {
-            format!("SELECT pid::text FROM pg_stat_activity WHERE datname = '{name}'")
-        }
-        _ => format!(
-            "SELECT CAST(id AS CHAR) FROM information_schema.processlist WHERE db = '{name}'"
-        ),
+    let Some(sql) = admin.dialect().sessions_in(name) else {
+        return Ok(Vec::new());
     };
     Ok(admin
         .fetch_strings(&sql)
@@ -282,25 +277,7 @@ async fn sessions(admin: &mut Conn, name: &str) -> Result<Vec<String>, DbError> 
 /// Drops a scratch database, ending the sessions still in it (a killed run's statement may
 /// still be running on the server).
 async fn drop_database(admin: &mut Conn, name: &str) -> Result<(), DbError> {
-    let mut sql = match admin.dialect() {
-        Dialect::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        _ => {
-            for id in sessions(admin, name).await.unwrap_or_default() {
-                let _ = admin.execute(&format!("KILL {id}")).await;
-            }
-            format!("DROP DATABASE IF EXISTS {name}")
-        }
-    };
-    let mut dropped = admin.execute(&sql).await;
-    if dropped.is_err() && admin.dialect() == Dialect::Postgres {
-        // `WITH (FORCE)` is PostgreSQL 13 and later.
-        sql = format!("DROP DATABASE IF EXISTS {name}");
-        dropped = admin.execute(&sql).await;
-    }
-    dropped.map_err(|e| DbError::Query {
-        message: crate::db::database_message(&e),
-        sql,
-    })
+    crate::backend::drop_database(admin, name, true).await
 }
 
 /// A temporary database of the same kind as a server: SQLite in memory, or a uniquely named
@@ -322,13 +299,9 @@ impl Scratch {
         let name = new_name();
         let url = server.with_database(&name)?;
         let mut admin = Conn::connect(server).await?;
-        let create = format!("CREATE DATABASE {name}");
-        if let Err(e) = admin.execute(&create).await {
+        if let Err(e) = crate::backend::create_database(&mut admin, &name).await {
             admin.close().await;
-            return Err(DbError::Query {
-                message: crate::db::database_message(&e),
-                sql: create,
-            });
+            return Err(e);
         }
         Ok(Scratch {
             url,

@@ -71,10 +71,7 @@ pub(super) fn problem(dialect: Dialect, name: &str) -> Option<String> {
 
 /// An identifier quoted for `dialect`.
 pub(super) fn quote(dialect: Dialect, ident: &str) -> String {
-    match dialect {
-        Dialect::MySql => format!("`{}`", ident.replace('`', "``")),
-        Dialect::Postgres | Dialect::Sqlite => format!("\"{}\"", ident.replace('"', "\"\"")),
-    }
+    dialect.quote_ident(ident)
 }
 
 /// The version table (with `suffix`: one of the tables next to it), quoted for `dialect`;

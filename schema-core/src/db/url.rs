@@ -6,22 +6,7 @@ use super::env_file::{self, EnvFile, EnvFileError};
 use crate::config::Config;
 
 /// The kind of database a URL names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    Sqlite,
-    Postgres,
-    MySql,
-}
-
-impl Dialect {
-    pub fn name(self) -> &'static str {
-        match self {
-            Dialect::Sqlite => "SQLite",
-            Dialect::Postgres => "PostgreSQL",
-            Dialect::MySql => "MySQL",
-        }
-    }
-}
+pub use crate::backend::Dialect;
 
 /// Where the URL came from, for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,261 @@
+//! What differs between the databases, in one place: one [`Dialect`] names the database, and
+//! one module per database (`sqlite`, `postgres`, `mysql`) implements [`Backend`] — whether DDL
+//! is transactional, quoting, placeholders, the catalog lookup and column types of the version
+//! table, the advisory lock's SQL, and creating and dropping scratch databases.
+//!
+//! Everything above this layer (the runner, the version table, offline scripts, scratch and
+//! test databases) asks the [`Dialect`] instead of matching on it, so a fourth database is one
+//! more module and one more variant. The splitter's per-dialect rules live with its lexer
+//! ([`crate::split`]), which takes the same [`Dialect`].
+
+mod mysql;
+mod postgres;
+mod sqlite;
+
+pub use mysql::{LOCK_NAME as MYSQL_LOCK_NAME, MySql};
+pub use postgres::Postgres;
+pub use sqlite::Sqlite;
+
+use crate::db::{Conn, DbError};
+
+/// The kind of database: which SQL dialect a URL, a connection, a script or the splitter uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+/// A database's advisory lock on a version table: held by the session, so the server releases
+/// it when the connection ends (a killed run leaves nothing behind).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisoryLock {
+    /// One try without waiting: one row, `1` when the lock was taken.
+    pub try_lock: String,
+    /// Releases it.
+    pub unlock: String,
+    /// Whether both statements bind the version table's name as their one parameter (MySQL's
+    /// named locks), instead of carrying the lock's key (PostgreSQL).
+    pub binds_name: bool,
+}
+
+/// One database's SQL, as the layers above need it. Implemented by a unit type per database;
+/// [`Dialect`] dispatches to it.
+pub trait Backend {
+    /// The database's name in messages.
+    const NAME: &'static str;
+    /// Whether DDL runs inside a transaction and rolls back with it. MySQL/MariaDB commit
+    /// implicitly before and after each DDL statement, so a revision there cannot be undone
+    /// by a `ROLLBACK`.
+    const TRANSACTIONAL_DDL: bool;
+    /// The column types of the version table: long text, and the revision id (a primary key).
+    const VERSION_TABLE_TYPES: (&'static str, &'static str) = ("TEXT", "VARCHAR(255)");
+
+    /// An identifier in the database's quotes, the quote character doubled inside.
+    fn quote_ident(ident: &str) -> String {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
+
+    /// A string literal: single quotes doubled (and backslashes, where the database's default
+    /// mode treats them as escapes).
+    fn quote_literal(s: &str) -> String {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+
+    /// The `n`th bind placeholder (1-based).
+    fn placeholder(_n: usize) -> String {
+        "?".to_string()
+    }
+
+    /// The statement that creates the (empty) database `name`.
+    fn create_database(name: &str) -> String {
+        format!("CREATE DATABASE {}", Self::quote_ident(name))
+    }
+
+    /// The statements that drop database `name` if it exists, in the order to try them: with
+    /// `force`, first one that also ends the sessions still in it, where the database has one.
+    fn drop_database(name: &str, force: bool) -> Vec<String> {
+        let _ = force;
+        vec![format!(
+            "DROP DATABASE IF EXISTS {}",
+            Self::quote_ident(name)
+        )]
+    }
+
+    /// The advisory lock for the key `key` (a hash of the version table's name), where the
+    /// database has one; SQLite has none (its runs serialize on `BEGIN IMMEDIATE`).
+    fn advisory_lock(_key: i64) -> Option<AdvisoryLock> {
+        None
+    }
+
+    /// Whether a forced drop ends the sessions in the database one by one (with
+    /// [`Backend::kill_session`]) because the `DROP` itself cannot.
+    const FORCE_DROP_BY_KILL: bool = false;
+
+    /// A query listing the server's ids of the sessions connected to database `name` (as far
+    /// as this user may see), one per row; `None` where there are no sessions (SQLite).
+    fn sessions_in(_name: &str) -> Option<String> {
+        None
+    }
+
+    /// The statement that ends the session `id` (from [`Backend::sessions_in`]).
+    fn kill_session(_id: &str) -> Option<String> {
+        None
+    }
+}
+
+/// Calls `$f` on the [`Backend`] of `$d`.
+macro_rules! dispatch {
+    ($d:expr, $b:ident => $e:expr) => {
+        match $d {
+            Dialect::Sqlite => {
+                type $b = Sqlite;
+                $e
+            }
+            Dialect::Postgres => {
+                type $b = Postgres;
+                $e
+            }
+            Dialect::MySql => {
+                type $b = MySql;
+                $e
+            }
+        }
+    };
+}
+
+impl Dialect {
+    /// The database's name in messages: "SQLite", "PostgreSQL", "MySQL".
+    pub fn name(self) -> &'static str {
+        dispatch!(self, B => B::NAME)
+    }
+
+    /// Whether DDL is transactional (see [`Backend::TRANSACTIONAL_DDL`]): the one place that
+    /// decides whether a step runs in a transaction.
+    pub fn transactional_ddl(self) -> bool {
+        dispatch!(self, B => B::TRANSACTIONAL_DDL)
+    }
+
+    /// An identifier quoted for this database.
+    pub fn quote_ident(self, ident: &str) -> String {
+        dispatch!(self, B => B::quote_ident(ident))
+    }
+
+    /// A string literal for this database.
+    pub fn quote_literal(self, s: &str) -> String {
+        dispatch!(self, B => B::quote_literal(s))
+    }
+
+    /// The `n`th bind placeholder (1-based).
+    pub fn placeholder(self, n: usize) -> String {
+        dispatch!(self, B => B::placeholder(n))
+    }
+
+    /// The version table's column types: long text, and the revision id.
+    pub fn version_table_types(self) -> (&'static str, &'static str) {
+        dispatch!(self, B => B::VERSION_TABLE_TYPES)
+    }
+
+    /// The statement that creates database `name`.
+    pub fn create_database(self, name: &str) -> String {
+        dispatch!(self, B => B::create_database(name))
+    }
+
+    /// The statements that drop database `name`, in the order to try them.
+    pub fn drop_database(self, name: &str, force: bool) -> Vec<String> {
+        dispatch!(self, B => B::drop_database(name, force))
+    }
+
+    /// The advisory lock with key `key` (see [`Backend::advisory_lock`]).
+    pub fn advisory_lock(self, key: i64) -> Option<AdvisoryLock> {
+        dispatch!(self, B => B::advisory_lock(key))
+    }
+
+    /// The query listing the sessions in database `name` (see [`Backend::sessions_in`]).
+    pub fn sessions_in(self, name: &str) -> Option<String> {
+        dispatch!(self, B => B::sessions_in(name))
+    }
+}
+
+/// Creates database `name` on the server `admin` is connected to.
+pub async fn create_database(admin: &mut Conn, name: &str) -> Result<(), DbError> {
+    let sql = admin.dialect().create_database(name);
+    admin
+        .execute(&sql)
+        .await
+        .map_err(|e| DbError::query(e, &sql))
+}
+
+/// Drops database `name` if it exists. With `force`, the sessions still in it are ended
+/// first (a killed run's statement may still be running on the server): PostgreSQL 13+ by
+/// `WITH (FORCE)` — an older server refuses that as a syntax error, and the plain statement
+/// follows — MySQL/MariaDB by `KILL`ing the sessions it lists.
+pub async fn drop_database(admin: &mut Conn, name: &str, force: bool) -> Result<(), DbError> {
+    let dialect = admin.dialect();
+    let kills = dispatch!(dialect, B => B::FORCE_DROP_BY_KILL);
+    if force
+        && kills
+        && let Some(list) = dialect.sessions_in(name)
+    {
+        let ids = admin.fetch_strings(&list).await.unwrap_or_default();
+        for id in ids
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+        {
+            if let Some(kill) = dispatch!(dialect, B => B::kill_session(&id)) {
+                let _ = admin.execute(&kill).await;
+            }
+        }
+    }
+    let attempts = dialect.drop_database(name, force);
+    let last = attempts.len().saturating_sub(1);
+    for (i, sql) in attempts.iter().enumerate() {
+        match admin.execute(sql).await {
+            Ok(()) => return Ok(()),
+            // Before PostgreSQL 13 there is no `WITH (FORCE)`: a syntax error.
+            Err(sqlx::Error::Database(d))
+                if i < last && d.code().as_deref() == Some(postgres::SYNTAX_ERROR) => {}
+            Err(e) => return Err(DbError::query(e, sql)),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_doubles_the_quote_character() {
+        assert_eq!(Dialect::Postgres.quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(Dialect::Sqlite.quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(Dialect::MySql.quote_ident("a`b"), "`a``b`");
+        assert_eq!(Dialect::Postgres.quote_literal("it's"), "'it''s'");
+        assert_eq!(Dialect::Postgres.quote_literal("a\\b"), "'a\\b'");
+        assert_eq!(Dialect::MySql.quote_literal("a\\'b"), "'a\\\\''b'");
+    }
+
+    #[test]
+    fn only_mysql_lacks_transactional_ddl() {
+        assert!(Dialect::Sqlite.transactional_ddl());
+        assert!(Dialect::Postgres.transactional_ddl());
+        assert!(!Dialect::MySql.transactional_ddl());
+    }
+
+    #[test]
+    fn postgres_drops_with_force_first() {
+        assert_eq!(
+            Dialect::Postgres.drop_database("x", true),
+            [
+                "DROP DATABASE IF EXISTS \"x\" WITH (FORCE)",
+                "DROP DATABASE IF EXISTS \"x\""
+            ]
+        );
+        assert_eq!(
+            Dialect::MySql.drop_database("x", true),
+            ["DROP DATABASE IF EXISTS `x`"]
+        );
+        assert_eq!(Dialect::Postgres.placeholder(2), "$2");
+        assert_eq!(Dialect::MySql.placeholder(2), "?");
+    }
+}

@@ -1,0 +1,396 @@
+//! Running plans against a database: `up`, `down`, `stamp`, `current`, `repair`.
+//!
+//! One implementation for the CLI and for applications: the plan comes from
+//! [`RevisionGraph`]'s planner, and each step runs here with its version-table bookkeeping.
+//! On PostgreSQL and SQLite a revision and its row commit together or not at all; where that
+//! is impossible (MySQL's DDL commits on its own, `transaction:false` sections) the row is
+//! written first as `dirty` and updated after every statement, so a failure halfway says
+//! exactly what ran.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::checksum::checksum;
+use crate::config::LockMode;
+use crate::db::{AppliedRow, Conn, DbError, Dialect, RowState, VersionTable, database_message};
+use crate::graph::{RevisionGraph, RevisionSet};
+use crate::plan::{Direction, Plan, PlanError, StampPlan};
+use crate::revision::Revision;
+use crate::split::{self, Statement};
+use crate::target::{Anchor, ResolveError, Target};
+
+mod missing;
+mod recheck;
+mod run;
+mod sections;
+mod state;
+#[cfg(test)]
+mod tests;
+
+use self::{recheck::*, run::*, sections::*, state::*};
+pub(crate) use sections::split_dialect;
+pub use sections::{
+    SectionError, SectionProblem, foreign_keys_off, runs_in_transaction, section_name,
+    section_statements,
+};
+pub use state::{State, state};
+
+/// How a run behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub lock: LockMode,
+    /// Go on although applied revisions were edited since they were applied.
+    pub allow_edited: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            lock: LockMode::Advisory,
+            allow_edited: false,
+        }
+    }
+}
+
+/// What a run reports as it goes.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The plan is made: this many steps will run.
+    Planned { steps: usize },
+    /// A step finished.
+    Step {
+        revision: &'a Revision,
+        direction: Direction,
+        duration: Duration,
+    },
+    /// Another process applied (or rolled back) this step first.
+    AlreadyDone { revision: &'a Revision },
+    /// Another process changed the database so that the rest of the plan no longer fitted:
+    /// planned again from what the database now holds, this many steps.
+    Replanned { steps: usize },
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The revisions applied or rolled back, in order, with their time.
+    pub steps: Vec<(String, Direction, Duration)>,
+}
+
+/// An applied revision whose file has changed since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    pub revision: String,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MigrateError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    #[error("revision `{revision}` was left dirty: {}", dirty_summary(*statements_done, *rolling_back, error.as_deref()))]
+    Dirty {
+        revision: String,
+        path: Option<PathBuf>,
+        statements_done: i64,
+        rolling_back: bool,
+        error: Option<String>,
+    },
+    #[error("applied revision(s) edited since they were applied: {}", edited.iter().map(|e| e.revision.as_str()).collect::<Vec<_>>().join(", "))]
+    Edited { edited: Vec<Edited> },
+    #[error("{}:{}: {} `{}` failed: {}", .0.path.display(), .0.line, running(.0.direction), .0.revision, .0.message)]
+    Statement(Box<StatementFailure>),
+    /// A section that cannot run as written, found before anything ran.
+    #[error(transparent)]
+    Section(Box<SectionError>),
+    /// Another run changed the database under a relative target (or kept changing it).
+    #[error(
+        "another run changed the database while this one ran: {} revision `{revision}` no longer follows from what it holds, so this run stopped there",
+        running(*direction)
+    )]
+    Changed {
+        revision: String,
+        direction: Direction,
+    },
+    #[error("no revision `{0}` is recorded in the version table")]
+    NotRecorded(String),
+    #[error("interrupted")]
+    Interrupted,
+    #[error(
+        "revision `{0}` is applied but its file is gone, and it was irreversible: there is no down section to roll it back with"
+    )]
+    MissingIrreversible(String),
+    #[error(
+        "rolling back revision `{revision}` (its file is gone; the down section recorded at apply time) failed: {message}"
+    )]
+    MissingFailed {
+        revision: String,
+        statement: String,
+        message: String,
+    },
+}
+
+/// A statement that failed, with where it stands and what had been done before it.
+#[derive(Debug, Clone)]
+pub struct StatementFailure {
+    pub revision: String,
+    /// Whether its up or its down section failed.
+    pub direction: Direction,
+    pub path: PathBuf,
+    pub line: usize,
+    pub statement: String,
+    /// The database's own message.
+    pub message: String,
+    /// The statement failed because an object already exists, on a database where nothing was
+    /// applied yet: the classic case for `stamp`.
+    pub exists_on_first_run: bool,
+    /// It ran outside a transaction and the revision is now recorded as dirty.
+    pub left_dirty: bool,
+    /// What was done before the failure.
+    pub report: Report,
+}
+
+impl From<crate::db::UrlError> for MigrateError {
+    fn from(e: crate::db::UrlError) -> Self {
+        MigrateError::Db(DbError::Url(e))
+    }
+}
+
+fn now() -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]+00:00"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .unwrap_or_default()
+}
+
+/// A run against one database: the connection, its version table and the options.
+pub struct Migration<'g> {
+    pub graph: &'g RevisionGraph,
+    pub conn: Conn,
+    pub table: VersionTable,
+    pub options: Options,
+}
+
+impl<'g> Migration<'g> {
+    /// Applies what `target` needs.
+    pub async fn upgrade(
+        &mut self,
+        target: &Target,
+        on_event: &mut dyn FnMut(Event<'g>),
+    ) -> Result<Report, MigrateError> {
+        let pending = self
+            .locked(|m, state| {
+                let plan = m.graph.plan_upgrade(&state.applied, target)?;
+                if !m.options.allow_edited {
+                    let edited = state.edited(m.graph);
+                    if !edited.is_empty() {
+                        return Err(MigrateError::Edited { edited });
+                    }
+                }
+                Ok(plan)
+            })
+            .await?;
+        pending.run(self, target, Direction::Up, on_event).await
+    }
+
+    /// Rolls back down to `target`.
+    pub async fn downgrade(
+        &mut self,
+        target: &Target,
+        on_event: &mut dyn FnMut(Event<'g>),
+    ) -> Result<Report, MigrateError> {
+        let pending = self
+            .locked(|m, state| Ok(m.graph.plan_downgrade(&state.applied, target)?))
+            .await?;
+        pending.run(self, target, Direction::Down, on_event).await
+    }
+
+    /// Takes the lock, reads the state, refuses on a dirty revision, and plans. The lock is
+    /// held until the run ends (see [`Pending::run`]).
+    async fn locked(
+        &mut self,
+        plan: impl FnOnce(&Self, &State) -> Result<Plan, MigrateError>,
+    ) -> Result<Pending, MigrateError> {
+        // Lock first: several first runs at once must not race to create the table.
+        self.table.lock(&mut self.conn, self.options.lock).await?;
+        let result = async {
+            self.table.ensure(&mut self.conn).await?;
+            let state = state(&mut self.conn, &self.table, self.graph).await?;
+            refuse_dirty(&state, self.graph)?;
+            let plan = plan(self, &state)?;
+            Ok(Pending {
+                plan,
+                first_run: state.rows.is_empty(),
+            })
+        }
+        .await;
+        if result.is_err() {
+            let _ = self.table.unlock(&mut self.conn, self.options.lock).await;
+        }
+        result
+    }
+
+    /// Records `target` as applied without running anything; `purge` empties the table first.
+    pub async fn stamp(&mut self, target: &Target, purge: bool) -> Result<Stamped, MigrateError> {
+        self.table.lock(&mut self.conn, self.options.lock).await?;
+        let result = async {
+            self.table.ensure(&mut self.conn).await?;
+            self.stamp_locked(target, purge).await
+        }
+        .await;
+        let _ = self.table.unlock(&mut self.conn, self.options.lock).await;
+        result
+    }
+
+    async fn stamp_locked(
+        &mut self,
+        target: &Target,
+        purge: bool,
+    ) -> Result<Stamped, MigrateError> {
+        let mut state = state(&mut self.conn, &self.table, self.graph).await;
+        let mut purged = Vec::new();
+        if purge {
+            // A purge starts from nothing, so even unknown recorded revisions go.
+            purged = self
+                .table
+                .rows(&mut self.conn)
+                .await?
+                .into_iter()
+                .map(|r| r.revision)
+                .collect();
+            state = Ok(State {
+                rows: Vec::new(),
+                applied: self.graph.empty_set(),
+            });
+        }
+        let state = state?;
+        // A dirty revision is neither applied nor not: stamping around it would leave `up`
+        // blocked while saying the table records the target. `repair` decides it first.
+        refuse_dirty(&state, self.graph)?;
+        let plan = self.graph.plan_stamp(&state.applied, target)?;
+        let transactional = self.conn.dialect().transactional_ddl();
+        self.begin(transactional).await?;
+        let result = async {
+            if purge {
+                self.table.delete_all(&mut self.conn).await?;
+            }
+            for &r in &plan.remove {
+                self.table.delete(&mut self.conn, self.graph.id(r)).await?;
+            }
+            for &a in &plan.add {
+                let rev = &self.graph.node(a).revision;
+                self.table
+                    .insert(
+                        &mut self.conn,
+                        &row(rev, RowState::Applied, 0, Duration::ZERO),
+                    )
+                    .await?;
+            }
+            Ok::<_, MigrateError>(())
+        }
+        .await;
+        self.finish(transactional, result.is_ok()).await?;
+        result.map(|()| Stamped { plan, purged })
+    }
+
+    /// Marks a dirty revision as applied (the user finished it by hand) or not applied (the
+    /// user undid it by hand). `revision` is a recorded id or a unique prefix of one; returns
+    /// the full id. Recording it as applied rewrites the whole row, so that it also repairs a
+    /// row edited by hand (a NULL, a value of another type, an unknown state): each column
+    /// keeps what it held when that can be read, and otherwise takes what the revision file
+    /// says.
+    pub async fn repair(&mut self, revision: &str, applied: bool) -> Result<String, MigrateError> {
+        self.table.ensure(&mut self.conn).await?;
+        let rows = self.table.raw_rows(&mut self.conn).await?;
+        let ids: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.revision.as_deref().ok())
+            .collect();
+        let revision = recorded_id(&ids, revision)?.to_string();
+        let revision = revision.as_str();
+        let Some(raw) = rows
+            .into_iter()
+            .find(|r| r.revision.as_deref() == Ok(revision))
+        else {
+            return Err(MigrateError::NotRecorded(revision.to_string()));
+        };
+        if !applied {
+            self.table.delete(&mut self.conn, revision).await?;
+            return Ok(revision.to_string());
+        }
+        let file = self
+            .graph
+            .index_of(revision)
+            .map(|i| &self.graph.node(i).revision);
+        let fresh = file.map(|rev| row(rev, RowState::Applied, 0, Duration::ZERO));
+        let checksum = match (&fresh, raw.checksum) {
+            (Some(f), _) => f.checksum.clone(),
+            (None, Ok(sum)) => sum,
+            (None, Err(_)) => String::new(),
+        };
+        let repaired = AppliedRow {
+            revision: revision.to_string(),
+            checksum,
+            applied_at: raw.applied_at.unwrap_or_else(|_| now()),
+            duration_ms: raw.duration_ms.unwrap_or(0),
+            down_sql: raw
+                .down_sql
+                .unwrap_or_else(|_| fresh.and_then(|f| f.down_sql)),
+            state: RowState::Applied,
+            statements_done: raw.statements_done.unwrap_or(0),
+            error: None,
+        };
+        let transactional = self.conn.dialect().transactional_ddl();
+        self.begin(transactional).await?;
+        let result = async {
+            self.table.delete(&mut self.conn, revision).await?;
+            self.table.insert(&mut self.conn, &repaired).await
+        }
+        .await;
+        self.finish(transactional, result.is_ok()).await?;
+        result?;
+        Ok(revision.to_string())
+    }
+
+    /// Records the current files' checksums for edited applied revisions, and for rows whose
+    /// checksum is missing (NULL, or of another type: edited by hand).
+    pub async fn accept_checksums(&mut self) -> Result<Vec<Edited>, MigrateError> {
+        self.table.ensure(&mut self.conn).await?;
+        let mut edited = Vec::new();
+        for raw in self.table.raw_rows(&mut self.conn).await? {
+            let (Ok(id), Ok(Some(RowState::Applied))) =
+                (&raw.revision, raw.state.as_deref().map(RowState::parse))
+            else {
+                continue;
+            };
+            let Some(i) = self.graph.index_of(id) else {
+                continue;
+            };
+            let rev = &self.graph.node(i).revision;
+            let sum = checksum(rev);
+            if raw.checksum.as_ref().ok() != Some(&sum) {
+                self.table.update_checksum(&mut self.conn, id, &sum).await?;
+                edited.push(Edited {
+                    revision: id.clone(),
+                    path: rev.path.clone(),
+                });
+            }
+        }
+        Ok(edited)
+    }
+}
+
+/// What `stamp` did: the plan it recorded, and with `--purge` the revisions the table
+/// recorded before it was emptied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamped {
+    pub plan: StampPlan,
+    pub purged: Vec<String>,
+}

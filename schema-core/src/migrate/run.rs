@@ -1,0 +1,481 @@
+//! Running steps: transactions, the dirty-row bookkeeping where a step cannot be undone, one
+//! statement at a time, and replanning when another run got there first.
+
+use super::*;
+
+impl<'g> Migration<'g> {
+    pub(super) async fn begin(&mut self, transactional: bool) -> Result<(), MigrateError> {
+        if !transactional {
+            return Ok(());
+        }
+        // SQLite: take the write lock now, so that two runs serialize on it (busy timeout)
+        // instead of failing when both try to upgrade a read lock.
+        if self.conn.dialect() == Dialect::Sqlite {
+            return self.begin_sqlite().await;
+        }
+        let sql = "BEGIN";
+        self.conn
+            .execute(sql)
+            .await
+            .map_err(|e| DbError::query(e, sql))
+            .map_err(MigrateError::from)
+    }
+
+    /// `BEGIN IMMEDIATE`, tried again while another connection holds SQLite's write lock, so
+    /// that the wait is reported and ends after the lock timeout (see
+    /// [`VersionTable::wait_policy`]) instead of SQLite's silent busy wait.
+    pub(super) async fn begin_sqlite(&mut self) -> Result<(), MigrateError> {
+        const BEGIN: &str = "BEGIN IMMEDIATE";
+        let fail = |e: sqlx::Error| DbError::query(e, BEGIN);
+        // A short busy timeout for the tries; the connection's own (ours, or that of the
+        // application's pool) for the statements after.
+        let usual = self
+            .conn
+            .fetch_int("PRAGMA busy_timeout")
+            .await?
+            .unwrap_or(60_000);
+        self.conn
+            .execute("PRAGMA busy_timeout = 200")
+            .await
+            .map_err(fail)?;
+        let mut waiter = self.table.sqlite_waiter();
+        let result = loop {
+            match self.conn.execute(BEGIN).await {
+                Ok(()) => break Ok(()),
+                Err(sqlx::Error::Database(d)) if d.message().contains("locked") => {
+                    if let Err(e) = waiter.sqlite_busy().await {
+                        break Err(e);
+                    }
+                }
+                Err(e) => break Err(fail(e)),
+            }
+        };
+        let restored = self
+            .conn
+            .execute(&format!("PRAGMA busy_timeout = {usual}"))
+            .await
+            .map_err(fail);
+        result?;
+        restored?;
+        Ok(())
+    }
+
+    pub(super) async fn finish(
+        &mut self,
+        transactional: bool,
+        commit: bool,
+    ) -> Result<(), MigrateError> {
+        if !transactional {
+            return Ok(());
+        }
+        let sql = if commit { "COMMIT" } else { "ROLLBACK" };
+        self.conn
+            .execute(sql)
+            .await
+            .map_err(|e| MigrateError::Db(DbError::query(e, sql)))
+    }
+
+    /// Runs one step with its bookkeeping; on SQLite a section that starts with
+    /// `PRAGMA foreign_keys = OFF` runs with foreign keys off (see [`foreign_keys_off`]).
+    pub(super) async fn step(
+        &mut self,
+        index: usize,
+        direction: Direction,
+        statements: &[Statement],
+        first_run: bool,
+        report: &Report,
+    ) -> Result<Outcome, MigrateError> {
+        let rev = &self.graph.node(index).revision;
+        let section = match direction {
+            Direction::Up => Some(&rev.up),
+            Direction::Down => rev.down.as_ref(),
+        };
+        let wants_off = section.is_some_and(|s| foreign_keys_off(self.conn.dialect(), &s.sql));
+        if !wants_off {
+            return self
+                .step_with(index, direction, statements, first_run, report, false)
+                .await;
+        }
+        let restore = self.foreign_keys_set(false).await?;
+        let result = self
+            .step_with(index, direction, statements, first_run, report, true)
+            .await;
+        let restored = self.foreign_keys_set(restore).await;
+        let result = result?;
+        restored?;
+        Ok(result)
+    }
+
+    /// Sets SQLite's `foreign_keys` and returns what it was. (Inside a transaction SQLite
+    /// ignores the pragma, so this runs between transactions.)
+    pub(super) async fn foreign_keys_set(&mut self, on: bool) -> Result<bool, MigrateError> {
+        let was = self
+            .conn
+            .fetch_strings("PRAGMA foreign_keys")
+            .await?
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .is_some_and(|v| v == "1");
+        let sql = if on {
+            "PRAGMA foreign_keys = ON"
+        } else {
+            "PRAGMA foreign_keys = OFF"
+        };
+        self.conn
+            .execute(sql)
+            .await
+            .map_err(|e| DbError::query(e, sql))?;
+        Ok(was)
+    }
+
+    /// The first row `PRAGMA foreign_key_check` reports, as a sentence.
+    pub(super) async fn foreign_key_violation(&mut self) -> Result<Option<String>, MigrateError> {
+        let rows = self.conn.fetch_strings("PRAGMA foreign_key_check").await?;
+        Ok(rows.first().map(|r| {
+            let col = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+            format!(
+                "foreign key check failed: a row of {} (rowid {}) references a missing row of {} ({} violation(s) in all)",
+                col(0),
+                col(1),
+                col(2),
+                rows.len()
+            )
+        }))
+    }
+
+    /// Records a step that runs outside a transaction as dirty before its first statement, so
+    /// that a failure halfway, or a crash, leaves a trace of what ran. Returns the row as it
+    /// was before (down), to put back when the first statement is refused.
+    pub(super) async fn mark_dirty(
+        &mut self,
+        rev: &Revision,
+        direction: Direction,
+    ) -> Result<Option<AppliedRow>, MigrateError> {
+        match direction {
+            Direction::Up => {
+                self.table
+                    .insert(
+                        &mut self.conn,
+                        &row(rev, RowState::Dirty, 0, Duration::ZERO),
+                    )
+                    .await?;
+                Ok(None)
+            }
+            Direction::Down => {
+                let before = self
+                    .table
+                    .rows(&mut self.conn)
+                    .await?
+                    .into_iter()
+                    .find(|r| r.revision == rev.id);
+                self.table
+                    .update_state(&mut self.conn, &rev.id, RowState::DirtyDown, 0, None, 0)
+                    .await?;
+                Ok(before)
+            }
+        }
+    }
+
+    /// Takes back [`Self::mark_dirty`] after the database refused the step's first statement:
+    /// a refused statement takes no effect, so nothing of the step ran. Returns whether the
+    /// mark is gone.
+    pub(super) async fn unmark_dirty(
+        &mut self,
+        rev: &Revision,
+        direction: Direction,
+        before: Option<&AppliedRow>,
+    ) -> bool {
+        let result = match (direction, before) {
+            (Direction::Up, _) => self.table.delete(&mut self.conn, &rev.id).await,
+            (Direction::Down, Some(row)) => {
+                self.table
+                    .update_state(
+                        &mut self.conn,
+                        &rev.id,
+                        row.state,
+                        row.statements_done,
+                        row.error.clone(),
+                        row.duration_ms,
+                    )
+                    .await
+            }
+            (Direction::Down, None) => return false,
+        };
+        result.is_ok()
+    }
+
+    pub(super) async fn step_with(
+        &mut self,
+        index: usize,
+        direction: Direction,
+        statements: &[Statement],
+        first_run: bool,
+        report: &Report,
+        check_foreign_keys: bool,
+    ) -> Result<Outcome, MigrateError> {
+        let graph = self.graph;
+        let rev = &graph.node(index).revision;
+        let dialect = self.conn.dialect();
+        // The down section runs the way the up section did: an index built CONCURRENTLY is
+        // dropped CONCURRENTLY, outside a transaction too.
+        let transactional = runs_in_transaction(rev, dialect);
+        let section = match direction {
+            Direction::Up => Some(&rev.up),
+            Direction::Down => rev.down.as_ref(),
+        };
+        let Some(section) = section else {
+            return Err(PlanError::Irreversible {
+                revision: rev.id.clone(),
+                path: rev.path.clone(),
+            }
+            .into());
+        };
+        let start = Instant::now();
+        let dirty = RowState::dirty(direction);
+
+        let mut before = None;
+        if self.rechecks() {
+            match self.recheck_in_transaction(index, direction).await? {
+                Recheck::Run => {}
+                Recheck::AlreadyDone => return Ok(Outcome::AlreadyDone),
+                Recheck::Replan => return Ok(Outcome::Replan),
+            }
+            if !transactional {
+                // The dirty mark commits with the check; the statements run after it.
+                let marked = self.mark_dirty(rev, direction).await;
+                self.finish(true, marked.is_ok()).await?;
+                before = marked?;
+            }
+        } else {
+            self.begin(transactional).await?;
+            if !transactional {
+                before = self.mark_dirty(rev, direction).await?;
+            }
+        }
+        for (n, stmt) in statements.iter().enumerate() {
+            if let Err(e) = self.conn.execute(&stmt.sql).await {
+                let message = database_message(&e);
+                let left_dirty = if transactional {
+                    let _ = self.finish(true, false).await;
+                    false
+                } else if n == 0 && self.unmark_dirty(rev, direction, before.as_ref()).await {
+                    false
+                } else {
+                    let ms = elapsed_ms(start.elapsed());
+                    let _ = self
+                        .table
+                        .update_state(
+                            &mut self.conn,
+                            &rev.id,
+                            dirty,
+                            n as i64,
+                            Some(message.clone()),
+                            ms,
+                        )
+                        .await;
+                    true
+                };
+                return Err(statement_error(
+                    rev, direction, stmt, message, first_run, left_dirty, report,
+                ));
+            }
+            if !transactional {
+                self.table
+                    .update_state(&mut self.conn, &rev.id, dirty, n as i64 + 1, None, 0)
+                    .await?;
+            }
+        }
+        if check_foreign_keys && let Some(message) = self.foreign_key_violation().await? {
+            let _ = self.finish(transactional, false).await;
+            let check = Statement {
+                sql: "PRAGMA foreign_key_check".to_string(),
+                line: statements.last().map_or(section.line, |s| s.line),
+            };
+            return Err(statement_error(
+                rev,
+                direction,
+                &check,
+                message,
+                first_run,
+                !transactional,
+                report,
+            ));
+        }
+        let duration = start.elapsed();
+        let bookkeeping = match (direction, transactional) {
+            (Direction::Up, true) => {
+                self.table
+                    .insert(
+                        &mut self.conn,
+                        &row(rev, RowState::Applied, statements.len(), duration),
+                    )
+                    .await
+            }
+            (Direction::Up, false) => {
+                self.table
+                    .update_state(
+                        &mut self.conn,
+                        &rev.id,
+                        RowState::Applied,
+                        statements.len() as i64,
+                        None,
+                        elapsed_ms(duration),
+                    )
+                    .await
+            }
+            (Direction::Down, _) => self.table.delete(&mut self.conn, &rev.id).await,
+        };
+        if let Err(e) = bookkeeping {
+            let _ = self.finish(transactional, false).await;
+            return Err(e.into());
+        }
+        self.finish(transactional, true).await?;
+        Ok(Outcome::Done(duration))
+    }
+}
+
+/// How a step ended.
+pub(super) enum Outcome {
+    Done(Duration),
+    /// Another run did it first.
+    AlreadyDone,
+    /// Another run changed the database so that the step no longer follows from it.
+    Replan,
+}
+
+/// How many times a run plans again before it gives up on a database that other runs keep
+/// changing.
+pub(super) const MAX_REPLANS: usize = 100;
+
+/// A plan made under the lock, ready to run.
+pub(super) struct Pending {
+    pub(super) plan: Plan,
+    pub(super) first_run: bool,
+}
+
+/// Splits and checks the section of every step of a plan (see [`section_statements`]).
+pub(super) fn prepare(
+    graph: &RevisionGraph,
+    plan: &Plan,
+    dialect: Dialect,
+) -> Result<Vec<Vec<Statement>>, MigrateError> {
+    plan.steps
+        .iter()
+        .map(|s| {
+            section_statements(&graph.node(s.revision).revision, s.direction, dialect)
+                .map_err(|e| MigrateError::Section(Box::new(e)))
+        })
+        .collect()
+}
+
+impl Pending {
+    /// Runs every step, then releases the lock whatever happened.
+    pub(super) async fn run<'g>(
+        self,
+        m: &mut Migration<'g>,
+        target: &Target,
+        direction: Direction,
+        on_event: &mut dyn FnMut(Event<'g>),
+    ) -> Result<Report, MigrateError> {
+        let mut report = Report::default();
+        let result = self
+            .run_steps(m, target, direction, on_event, &mut report)
+            .await;
+        let _ = m.table.unlock(&mut m.conn, m.options.lock).await;
+        result.map(|()| report)
+    }
+
+    /// Every section of the plan is split and checked before the first statement runs. When
+    /// another run changed the database under a step (see [`Migration::recheck`]), the rest
+    /// is planned again for the same target from what the database now holds, as running the
+    /// command again would; a relative target (`-1`, `+2`) stops there instead, since it was
+    /// relative to a state that is gone.
+    pub(super) async fn run_steps<'g>(
+        mut self,
+        m: &mut Migration<'g>,
+        target: &Target,
+        direction: Direction,
+        on_event: &mut dyn FnMut(Event<'g>),
+        report: &mut Report,
+    ) -> Result<(), MigrateError> {
+        let graph = m.graph;
+        let dialect = m.conn.dialect();
+        let mut prepared = prepare(graph, &self.plan, dialect)?;
+        on_event(Event::Planned {
+            steps: self.plan.steps.len(),
+        });
+        let mut replans = 0;
+        let mut next = 0;
+        while let Some(&step) = self.plan.steps.get(next) {
+            next += 1;
+            let rev = &graph.node(step.revision).revision;
+            let statements = prepared.get(next - 1).map_or(&[][..], Vec::as_slice);
+            match m
+                .step(
+                    step.revision,
+                    step.direction,
+                    statements,
+                    self.first_run,
+                    report,
+                )
+                .await?
+            {
+                Outcome::Done(duration) => {
+                    report
+                        .steps
+                        .push((rev.id.clone(), step.direction, duration));
+                    on_event(Event::Step {
+                        revision: rev,
+                        direction: step.direction,
+                        duration,
+                    });
+                }
+                Outcome::AlreadyDone => on_event(Event::AlreadyDone { revision: rev }),
+                Outcome::Replan => {
+                    replans += 1;
+                    if target.anchor == Anchor::Current || replans > MAX_REPLANS {
+                        return Err(MigrateError::Changed {
+                            revision: rev.id.clone(),
+                            direction: step.direction,
+                        });
+                    }
+                    let state = state(&mut m.conn, &m.table, graph).await?;
+                    self.plan = match direction {
+                        Direction::Up => graph.plan_upgrade(&state.applied, target)?,
+                        Direction::Down => graph.plan_downgrade(&state.applied, target)?,
+                    };
+                    prepared = prepare(graph, &self.plan, dialect)?;
+                    next = 0;
+                    on_event(Event::Replanned {
+                        steps: self.plan.steps.len(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn statement_error(
+    rev: &Revision,
+    direction: Direction,
+    stmt: &Statement,
+    message: String,
+    first_run: bool,
+    left_dirty: bool,
+    report: &Report,
+) -> MigrateError {
+    MigrateError::Statement(Box::new(StatementFailure {
+        revision: rev.id.clone(),
+        direction,
+        path: rev.path.clone(),
+        line: stmt.line,
+        statement: stmt.sql.clone(),
+        exists_on_first_run: direction == Direction::Up
+            && first_run
+            && message.to_ascii_lowercase().contains("already exists"),
+        message,
+        left_dirty,
+        report: report.clone(),
+    }))
+}

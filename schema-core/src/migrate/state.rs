@@ -1,0 +1,125 @@
+//! What the version table says: the applied state mapped onto the graph, dirty rows, and
+//! the rows this crate writes.
+
+use super::*;
+
+pub(super) fn dirty_summary(done: i64, rolling_back: bool, error: Option<&str>) -> String {
+    let what = if rolling_back {
+        "rolling it back"
+    } else {
+        "applying it"
+    };
+    match error {
+        Some(e) => format!("{what} failed after {done} statement(s): {e}"),
+        None => format!("{what} stopped after {done} statement(s)"),
+    }
+}
+
+/// The database's state as the version table records it.
+#[derive(Debug)]
+pub struct State {
+    pub rows: Vec<AppliedRow>,
+    pub applied: RevisionSet,
+}
+
+impl State {
+    /// Applied revisions whose file changed since.
+    pub fn edited(&self, graph: &RevisionGraph) -> Vec<Edited> {
+        self.rows
+            .iter()
+            .filter(|r| !r.is_dirty())
+            .filter_map(|row| {
+                let i = graph.index_of(&row.revision)?;
+                let rev = &graph.node(i).revision;
+                (checksum(rev) != row.checksum).then(|| Edited {
+                    revision: row.revision.clone(),
+                    path: rev.path.clone(),
+                })
+            })
+            .collect()
+    }
+
+    pub fn dirty(&self) -> Option<&AppliedRow> {
+        self.rows.iter().find(|r| r.is_dirty())
+    }
+}
+
+/// Reads the version table (an absent table is an empty one) and maps it onto the graph.
+pub async fn state(
+    conn: &mut Conn,
+    table: &VersionTable,
+    graph: &RevisionGraph,
+) -> Result<State, MigrateError> {
+    let rows = if table.exists(conn).await? {
+        table.rows(conn).await?
+    } else {
+        Vec::new()
+    };
+    let applied = graph.applied_set(rows.iter().map(|r| r.revision.as_str()))?;
+    Ok(State { rows, applied })
+}
+
+/// The row of a recorded revision named by its id or a unique prefix of it.
+pub(super) fn recorded_id<'r>(ids: &[&'r str], revision: &str) -> Result<&'r str, MigrateError> {
+    if let Some(id) = ids.iter().find(|id| **id == revision) {
+        return Ok(id);
+    }
+    let matching: Vec<&str> = if revision.is_empty() {
+        Vec::new()
+    } else {
+        ids.iter()
+            .copied()
+            .filter(|id| id.starts_with(revision))
+            .collect()
+    };
+    match matching.as_slice() {
+        [id] => Ok(id),
+        [] => Err(MigrateError::NotRecorded(revision.to_string())),
+        several => {
+            let mut candidates: Vec<String> = several.iter().map(|id| id.to_string()).collect();
+            candidates.sort();
+            Err(ResolveError::AmbiguousPrefix {
+                prefix: revision.to_string(),
+                candidates,
+            }
+            .into())
+        }
+    }
+}
+
+pub(super) fn refuse_dirty(state: &State, graph: &RevisionGraph) -> Result<(), MigrateError> {
+    match state.dirty() {
+        Some(row) => Err(MigrateError::Dirty {
+            revision: row.revision.clone(),
+            path: graph
+                .index_of(&row.revision)
+                .map(|i| graph.node(i).revision.path.clone()),
+            statements_done: row.statements_done,
+            rolling_back: row.state == RowState::DirtyDown,
+            error: row.error.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+pub(super) fn elapsed_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+pub(super) fn row(
+    rev: &Revision,
+    state: RowState,
+    statements: usize,
+    duration: Duration,
+) -> AppliedRow {
+    AppliedRow {
+        revision: rev.id.clone(),
+        checksum: checksum(rev),
+        applied_at: now(),
+        duration_ms: elapsed_ms(duration),
+        down_sql: rev.down.as_ref().map(|d| d.sql.clone()),
+        state,
+        statements_done: statements as i64,
+        error: None,
+    }
+}

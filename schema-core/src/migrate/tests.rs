@@ -1,0 +1,242 @@
+use super::*;
+use crate::db::{DatabaseUrl, UrlSource};
+use crate::revision::parse;
+use std::path::Path;
+
+fn graph(files: &[&str]) -> RevisionGraph {
+    let revs = files
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            parse(Path::new(&format!("m/{i}.sql")), text)
+                .expect("parses")
+                .0
+        })
+        .collect();
+    RevisionGraph::new(revs).expect("graph")
+}
+
+async fn memory(graph: &RevisionGraph) -> Migration<'_> {
+    let url = DatabaseUrl::parse("sqlite::memory:", UrlSource::Flag).expect("url");
+    Migration {
+        graph,
+        conn: Conn::connect(&url).await.expect("connects"),
+        table: VersionTable::new("schema_version"),
+        options: Options::default(),
+    }
+}
+
+const A: &str = "-- revision: a1\n-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n";
+const B: &str = "-- revision: b2\n-- revises: a1\n-- migrate:up\nCREATE TABLE b (id INTEGER);\nINSERT INTO b VALUES (1);\n-- migrate:down\nDROP TABLE b;\n";
+const BAD: &str = "-- revision: c3\n-- revises: b2\n-- migrate:up\nCREATE TABLE c (id INTEGER);\nINSERT INTO nope VALUES (1);\n-- migrate:down\nDROP TABLE c;\n";
+
+fn t(s: &str) -> Target {
+    s.parse().expect("target")
+}
+
+#[test]
+fn a_section_is_refused_for_its_first_problem() {
+    let problem = |sql: &str| {
+        checked_statements(sql, 10, Dialect::Sqlite, true)
+            .map(|_| ())
+            .expect_err("refused")
+    };
+    let (line, p) = problem("SELECT 1;\nCOMMIT;\nSELECT 'oops;");
+    assert_eq!(line, 11);
+    assert!(
+        matches!(p, SectionProblem::TransactionControl { .. }),
+        "{p}"
+    );
+    let (line, p) = problem("SELECT 'oops;\nCOMMIT;");
+    assert_eq!(line, 10);
+    assert!(matches!(p, SectionProblem::Unterminated(_)), "{p}");
+    assert!(checked_statements("SELECT 1;\nCOMMIT;", 1, Dialect::Sqlite, false).is_ok());
+}
+
+#[test]
+fn transaction_control_is_found_past_comments_and_in_any_case() {
+    for (sql, keyword) in [
+        ("COMMIT", "COMMIT"),
+        ("commit work", "COMMIT"),
+        ("begin immediate", "BEGIN"),
+        (
+            "START /* why */ TRANSACTION READ WRITE",
+            "START TRANSACTION",
+        ),
+        ("start -- why\n transaction", "START TRANSACTION"),
+        ("/* first */ ROLLBACK TO SAVEPOINT s", "ROLLBACK"),
+        ("end transaction", "END"),
+        ("SAVEPOINT s1", "SAVEPOINT"),
+        ("release s1", "RELEASE"),
+        ("abort", "ABORT"),
+        ("PREPARE TRANSACTION 'x'", "PREPARE TRANSACTION"),
+    ] {
+        assert_eq!(
+            transaction_control(sql).as_deref(),
+            Some(keyword),
+            "{sql:?}"
+        );
+    }
+    for sql in [
+        "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END",
+        "PREPARE q AS SELECT 1",
+        "START_TIME",
+        "INSERT INTO commit_log VALUES (1)",
+        "/* COMMIT */ SELECT 1",
+        "",
+    ] {
+        assert_eq!(transaction_control(sql), None, "{sql:?}");
+    }
+}
+
+#[tokio::test]
+async fn up_then_down_records_and_removes_each_revision() {
+    let g = graph(&[A, B]);
+    let mut m = memory(&g).await;
+    let mut events = 0;
+    let report = m
+        .upgrade(&t("head"), &mut |_| events += 1)
+        .await
+        .expect("up");
+    assert_eq!(report.steps.len(), 2);
+    assert_eq!(events, 3);
+    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+    assert_eq!(s.applied.len(), 2);
+    assert_eq!(s.rows[1].down_sql.as_deref(), Some("DROP TABLE b;\n"));
+    let report = m.downgrade(&t("base"), &mut |_| {}).await.expect("down");
+    assert_eq!(report.steps.len(), 2);
+    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+    assert!(s.rows.is_empty());
+}
+
+#[tokio::test]
+async fn a_failing_statement_leaves_no_trace_of_its_revision() {
+    let g = graph(&[A, B, BAD]);
+    let mut m = memory(&g).await;
+    let err = m.upgrade(&t("head"), &mut |_| {}).await.expect_err("fails");
+    let MigrateError::Statement(f) = err else {
+        panic!("expected a statement failure, got {err:?}");
+    };
+    assert_eq!(
+        (f.revision.as_str(), f.line, f.left_dirty),
+        ("c3", 5, false)
+    );
+    assert!(f.message.contains("no such table"), "{}", f.message);
+    assert_eq!(f.report.steps.len(), 2);
+    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+    assert_eq!(s.applied.len(), 2);
+    m.conn
+        .execute("SELECT * FROM c")
+        .await
+        .expect_err("table c was rolled back");
+}
+
+#[tokio::test]
+async fn an_edited_applied_revision_stops_up_unless_allowed() {
+    let g = graph(&[A]);
+    let mut m = memory(&g).await;
+    m.upgrade(&t("head"), &mut |_| {}).await.expect("up");
+    let edited = graph(&[&A.replace("id INTEGER", "id BIGINT"), B]);
+    let mut m2 = Migration {
+        graph: &edited,
+        conn: m.conn,
+        table: VersionTable::new("schema_version"),
+        options: Options::default(),
+    };
+    let err = m2
+        .upgrade(&t("head"), &mut |_| {})
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, MigrateError::Edited { .. }), "{err:?}");
+    m2.options.allow_edited = true;
+    m2.upgrade(&t("head"), &mut |_| {}).await.expect("allowed");
+}
+
+#[tokio::test]
+async fn stamp_records_without_running_and_purge_empties_first() {
+    let g = graph(&[A, B]);
+    let mut m = memory(&g).await;
+    let plan = m.stamp(&t("head"), false).await.expect("stamp").plan;
+    assert_eq!(plan.add.len(), 2);
+    m.conn
+        .execute("SELECT * FROM a")
+        .await
+        .expect_err("stamp ran no SQL");
+    let plan = m.stamp(&t("a1"), true).await.expect("purge").plan;
+    assert_eq!(plan.add.len(), 1);
+    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+    assert_eq!(s.rows.len(), 1);
+}
+
+const PARENT: &str = "-- revision: p1\n-- migrate:up\nCREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE);\nINSERT INTO parent VALUES (1, 'a');\nINSERT INTO child VALUES (10, 1);\n-- migrate:down\nDROP TABLE child;\nDROP TABLE parent;\n";
+/// SQLite's table rebuild: parent's name becomes NOT NULL.
+const REBUILD: &str = "-- revision: r2\n-- revises: p1\n-- migrate:up\nPRAGMA foreign_keys = OFF;\nCREATE TABLE _parent_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nINSERT INTO _parent_new (id, name) SELECT id, name FROM parent;\nDROP TABLE parent;\nALTER TABLE _parent_new RENAME TO parent;\n-- migrate:down\nPRAGMA foreign_keys = OFF;\nCREATE TABLE _parent_new (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO _parent_new (id, name) SELECT id, name FROM parent;\nDROP TABLE parent;\nALTER TABLE _parent_new RENAME TO parent;\n";
+/// Leaves child pointing at a parent that is gone.
+const ORPHAN: &str = "-- revision: o3\n-- revises: p1\n-- migrate:up\nPRAGMA foreign_keys = OFF;\nDELETE FROM parent;\n-- migrate:down\nSELECT 1;\n";
+
+async fn count(conn: &mut Conn, sql: &str) -> String {
+    conn.fetch_strings(sql).await.expect("query")[0][0]
+        .clone()
+        .expect("value")
+}
+
+#[tokio::test]
+async fn a_sqlite_section_starting_with_foreign_keys_off_rebuilds_a_referenced_table() {
+    let g = graph(&[PARENT, REBUILD]);
+    let mut m = memory(&g).await;
+    m.upgrade(&t("head"), &mut |_| {}).await.expect("up");
+    // Dropping the old parent did not cascade to child, and foreign keys are on again.
+    assert_eq!(count(&mut m.conn, "SELECT count(*) FROM child").await, "1");
+    assert_eq!(count(&mut m.conn, "PRAGMA foreign_keys").await, "1");
+    assert_eq!(
+        count(
+            &mut m.conn,
+            "SELECT \"notnull\" FROM pragma_table_info('parent') WHERE name = 'name'"
+        )
+        .await,
+        "1"
+    );
+    m.downgrade(&t("p1"), &mut |_| {}).await.expect("down");
+    assert_eq!(count(&mut m.conn, "SELECT count(*) FROM child").await, "1");
+    assert_eq!(count(&mut m.conn, "PRAGMA foreign_keys").await, "1");
+    // The child still references the rebuilt parent: deleting it cascades.
+    m.conn.execute("DELETE FROM parent").await.expect("delete");
+    assert_eq!(count(&mut m.conn, "SELECT count(*) FROM child").await, "0");
+}
+
+#[tokio::test]
+async fn a_foreign_key_violation_left_by_such_a_section_fails_it_and_rolls_back() {
+    let g = graph(&[PARENT, ORPHAN]);
+    let mut m = memory(&g).await;
+    let err = m.upgrade(&t("head"), &mut |_| {}).await.expect_err("fails");
+    let MigrateError::Statement(f) = err else {
+        panic!("expected a statement failure, got {err:?}");
+    };
+    assert_eq!(f.revision, "o3");
+    assert_eq!(f.statement, "PRAGMA foreign_key_check");
+    assert!(f.message.contains("a row of child"), "{}", f.message);
+    assert_eq!(count(&mut m.conn, "SELECT count(*) FROM parent").await, "1");
+    assert_eq!(count(&mut m.conn, "PRAGMA foreign_keys").await, "1");
+    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+    assert_eq!(s.applied.len(), 1);
+}
+
+#[test]
+fn only_a_leading_foreign_keys_off_pragma_on_sqlite_counts() {
+    assert!(foreign_keys_off(
+        Dialect::Sqlite,
+        "-- rebuild\npragma  Foreign_Keys=off;\nSELECT 1;"
+    ));
+    assert!(!foreign_keys_off(
+        Dialect::Sqlite,
+        "SELECT 1;\nPRAGMA foreign_keys = OFF;"
+    ));
+    assert!(!foreign_keys_off(
+        Dialect::Postgres,
+        "PRAGMA foreign_keys = OFF;"
+    ));
+    assert!(!foreign_keys_off(
+        Dialect::Sqlite,
+        "PRAGMA foreign_keys = ON;"
+    ));
+}
