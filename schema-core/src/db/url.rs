@@ -67,6 +67,14 @@ fn split_scheme(url: &str) -> (&str, &str) {
     url.split_at(scheme_len + slashes)
 }
 
+/// Whether a URL's prefix (`postgres://`) names a server scheme this tool knows.
+fn network_scheme(prefix: &str) -> bool {
+    let scheme = prefix.trim_end_matches('/').trim_end_matches(':');
+    ["postgres", "postgresql", "mysql", "mariadb"]
+        .iter()
+        .any(|known| scheme.eq_ignore_ascii_case(known))
+}
+
 fn is_sqlite(prefix: &str) -> bool {
     prefix.to_ascii_lowercase().starts_with("sqlite:")
 }
@@ -111,7 +119,12 @@ pub fn redact(url: &str) -> String {
         None => out.push_str(rest),
         Some(at) => {
             let userinfo = &rest[..at];
-            let plain = !userinfo.contains(['/', '?', '#', '@']) && prefix.ends_with("//");
+            // A user name is shown only where it cannot be a password: a URL of a known
+            // network scheme whose credentials hold nothing a parser would misread
+            // (`user:pw@host` without a scheme reads as the scheme `user` and the user `pw`).
+            let plain = !userinfo.contains(['/', '?', '#', '@'])
+                && prefix.ends_with("//")
+                && network_scheme(prefix);
             match userinfo.split_once(':') {
                 Some((user, _)) if plain && !user.is_empty() => {
                     out.push_str(user);
@@ -538,6 +551,29 @@ mod tests {
                 proptest::prop_assert!(!s.contains(&decoded), "{} -> {}", url, s);
             }
         }
+    }
+
+    /// Found by `no_password_is_ever_shown`: without a scheme, `user:` reads as one and the
+    /// password as a user name, which must not be shown either.
+    #[test]
+    fn a_password_read_as_the_user_of_an_unknown_scheme_is_hidden() {
+        for url in [
+            "user://aa_ @host/db",
+            "oracle://secret@host/db",
+            "x://a:b@h/d",
+        ] {
+            let shown = redact(url);
+            assert!(shown.contains("****@"), "{url} -> {shown}");
+            assert!(
+                !shown.contains("aa_") && !shown.contains("secret") && !shown.contains(":b"),
+                "{url} -> {shown}"
+            );
+        }
+        assert_eq!(redact("postgres://me@host/db"), "postgres://me@host/db");
+        assert_eq!(
+            redact("postgres://me:pw@host/db"),
+            "postgres://me:****@host/db"
+        );
     }
 
     #[test]
