@@ -4,6 +4,7 @@
 
 pub mod graph;
 pub mod history;
+#[cfg(feature = "manifest")]
 pub mod init;
 pub mod plan;
 pub mod reparent;
@@ -16,6 +17,7 @@ pub use graph::{Edges, GraphError, Node, RevisionGraph, RevisionSet};
 pub use migrator::Migrator;
 pub use plan::{Direction, Plan, PlanError, StampPlan, Step};
 pub use revision::{ParseError, Revision, Warning};
+#[cfg(feature = "templates")]
 pub use scaffold::{NewError, NewRevision, Templates};
 pub use source::{LinkError, LoadError, Loaded};
 pub use target::{Anchor, ResolveError, Resolved, Target};
@@ -37,13 +39,15 @@ pub use target::{Anchor, ResolveError, Resolved, Target};
 /// files are picked up.
 #[cfg(feature = "macros")]
 pub use schema_macros::embed;
-/// `#[schema_core::test]` (feature `macros`): a test with a database of its own, cloned from a
-/// migrated template; see [`testing`].
+/// `#[schema_core::test]` (features `macros` and `testing`): a test with a database of its
+/// own, cloned from a migrated template; see `testing`.
 #[cfg(feature = "macros")]
 pub use schema_macros::test;
 
+#[cfg(feature = "autogen")]
 pub mod autogen;
 pub mod backend;
+#[cfg(feature = "autogen")]
 pub mod check;
 pub mod checksum;
 pub mod config;
@@ -51,9 +55,12 @@ pub mod db;
 pub mod migrate;
 pub mod migrator;
 pub mod offline;
+mod random;
+#[cfg(feature = "templates")]
 pub mod scaffold;
 pub mod split;
 pub mod suggest;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 /// A project's revisions, loaded and checked.
@@ -89,6 +96,7 @@ impl Project {
     }
 
     /// The templates `new` and `merge` render.
+    #[cfg(feature = "templates")]
     pub fn templates(&self) -> Templates {
         Templates {
             dir: self.config.templates.clone(),

@@ -77,7 +77,7 @@ pub fn new_name() -> String {
         this_host(),
         this_boot(),
         std::process::id(),
-        crate::scaffold::random_id()
+        crate::random::random_id()
     )
 }
 

@@ -125,6 +125,15 @@ macro_rules! dispatch {
 }
 
 impl Dialect {
+    /// The schema-core feature that compiles this database's driver in.
+    pub fn feature(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+            Dialect::MySql => "mysql",
+        }
+    }
+
     /// The database's name in messages: "SQLite", "PostgreSQL", "MySQL".
     pub fn name(self) -> &'static str {
         dispatch!(self, B => B::NAME)

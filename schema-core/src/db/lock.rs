@@ -185,7 +185,7 @@ pub(super) fn lease_owner(since: i64) -> String {
         "{}@{}@{since}@{}",
         std::process::id(),
         cut(&host, 24),
-        crate::scaffold::random_id()
+        crate::random::random_id()
     )
 }
 

@@ -16,6 +16,7 @@ pub use url::{
     DatabaseUrl, Dialect, ResolveUrlError, ResolvedUrl, UrlError, UrlSource, redact, scrub,
 };
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -83,6 +84,13 @@ pub enum DbError {
         "the version table `{name}` does not exist, but `{folded}` does: an older cargo-schema created it without quotes, and PostgreSQL folded the name to lower case"
     )]
     FoldedVersionTable { name: String, folded: String },
+    /// The URL's database needs a driver this build of schema-core was compiled without.
+    #[error(
+        "cannot connect to {redacted}: this build has no {} driver (schema-core's `{}` feature is off)",
+        dialect.name(),
+        dialect.feature()
+    )]
+    DriverNotCompiled { redacted: String, dialect: Dialect },
     #[error("cannot open the SQLite database {}: the directory {} does not exist", path.display(), dir.display())]
     SqliteDirectory {
         path: std::path::PathBuf,
@@ -104,6 +112,10 @@ impl DbError {
                 "set `version-table` in [package.metadata.schema] to a plain table name such as `schema_version` (on PostgreSQL `SCHEMA.TABLE` works too)".to_string(),
             ),
             DbError::Tampered { help, .. } => Some(help.clone()),
+            DbError::DriverNotCompiled { dialect, .. } => Some(format!(
+                "turn on the `{0}` feature of schema-core in Cargo.toml (`schema-core = {{ version = \"0.1\", features = [\"{0}\"] }}`)",
+                dialect.feature()
+            )),
             DbError::LeaseHeld { .. } => Some(
                 "wait for that run to end (or stop it): `--release-lock` releases only the lease of a run that is gone".to_string(),
             ),
@@ -139,8 +151,11 @@ pub fn database_message(e: &sqlx::Error) -> String {
 
 /// A connection to one of the three databases.
 pub enum Conn {
+    #[cfg(feature = "sqlite")]
     Sqlite(Handle<sqlx::SqliteConnection>),
+    #[cfg(feature = "postgres")]
     Postgres(Handle<sqlx::PgConnection>),
+    #[cfg(feature = "mysql")]
     MySql(Handle<sqlx::MySqlConnection>),
 }
 
@@ -188,23 +203,29 @@ impl<C: Connection> Handle<C> {
 
 /// An application's connection pool, for [`Conn::from_pool`].
 pub enum Pool<'a> {
+    #[cfg(feature = "sqlite")]
     Sqlite(&'a sqlx::SqlitePool),
+    #[cfg(feature = "postgres")]
     Postgres(&'a sqlx::PgPool),
+    #[cfg(feature = "mysql")]
     MySql(&'a sqlx::MySqlPool),
 }
 
+#[cfg(feature = "sqlite")]
 impl<'a> From<&'a sqlx::SqlitePool> for Pool<'a> {
     fn from(p: &'a sqlx::SqlitePool) -> Self {
         Pool::Sqlite(p)
     }
 }
 
+#[cfg(feature = "postgres")]
 impl<'a> From<&'a sqlx::PgPool> for Pool<'a> {
     fn from(p: &'a sqlx::PgPool) -> Self {
         Pool::Postgres(p)
     }
 }
 
+#[cfg(feature = "mysql")]
 impl<'a> From<&'a sqlx::MySqlPool> for Pool<'a> {
     fn from(p: &'a sqlx::MySqlPool) -> Self {
         Pool::MySql(p)
@@ -214,6 +235,7 @@ impl<'a> From<&'a sqlx::MySqlPool> for Pool<'a> {
 /// If this process dies mid-revision (kill -9), the server should notice at once and release
 /// the advisory lock, not when the running statement ends. PostgreSQL 14 and later; older
 /// servers reject the setting, which is fine.
+#[cfg(feature = "postgres")]
 async fn notice_dead_clients(conn: &mut sqlx::PgConnection) {
     let _ = sqlx::raw_sql("SET client_connection_check_interval = '1s'")
         .execute(conn)
@@ -251,6 +273,7 @@ impl Conn {
             message: url.scrub(&connect_message(&e)),
         };
         Ok(match url.dialect {
+            #[cfg(feature = "sqlite")]
             Dialect::Sqlite => {
                 let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url.secret())
                     .map_err(fail)?
@@ -273,6 +296,7 @@ impl Conn {
                         .map_err(fail)?,
                 ))
             }
+            #[cfg(feature = "postgres")]
             Dialect::Postgres => {
                 let mut opts =
                     sqlx::postgres::PgConnectOptions::from_str(url.secret()).map_err(fail)?;
@@ -286,11 +310,20 @@ impl Conn {
                 notice_dead_clients(&mut conn).await;
                 Conn::Postgres(Handle::Owned(conn))
             }
+            #[cfg(feature = "mysql")]
             Dialect::MySql => Conn::MySql(Handle::Owned(
                 sqlx::MySqlConnection::connect(url.secret())
                     .await
                     .map_err(fail)?,
             )),
+            // A driver this build does not have (see the crate's features).
+            #[allow(unreachable_patterns)]
+            dialect => {
+                return Err(DbError::DriverNotCompiled {
+                    redacted: url.redacted(),
+                    dialect,
+                });
+            }
         })
     }
 
@@ -301,20 +334,26 @@ impl Conn {
             message: connect_message(&e),
         };
         Ok(match pool.into() {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => Conn::Sqlite(Handle::Pooled(p.acquire().await.map_err(fail)?)),
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => {
                 let mut conn = p.acquire().await.map_err(fail)?;
                 notice_dead_clients(&mut conn).await;
                 Conn::Postgres(Handle::Pooled(conn))
             }
+            #[cfg(feature = "mysql")]
             Pool::MySql(p) => Conn::MySql(Handle::Pooled(p.acquire().await.map_err(fail)?)),
         })
     }
 
     pub fn dialect(&self) -> Dialect {
         match self {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(_) => Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
             Conn::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
             Conn::MySql(_) => Dialect::MySql,
         }
     }
@@ -323,8 +362,11 @@ impl Conn {
     pub async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
         match self {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => q.execute(&mut **c).await.map(drop),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => q.execute(&mut **c).await.map(drop),
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => q.execute(&mut **c).await.map(drop),
         }
     }
@@ -333,14 +375,17 @@ impl Conn {
     pub async fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         let q = AssertSqlSafe(sql.to_string());
         let r = match self {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => bind_all!(sqlx::query(q), params)
                 .execute(&mut **c)
                 .await
                 .map(|r| r.rows_affected()),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => bind_all!(sqlx::query(q), params)
                 .execute(&mut **c)
                 .await
                 .map(|r| r.rows_affected()),
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => bind_all!(sqlx::query(q), params)
                 .execute(&mut **c)
                 .await
@@ -399,8 +444,11 @@ impl Conn {
             }};
         }
         Ok(match self {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => rows!(&mut **c),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => rows!(&mut **c),
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => rows!(&mut **c),
         })
     }
@@ -426,8 +474,11 @@ impl Conn {
             }};
         }
         Ok(match self {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => one!(&mut **c),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => one!(&mut **c),
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => one!(&mut **c),
         })
     }
@@ -462,8 +513,11 @@ impl Conn {
             }};
         }
         Ok(match self {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => one!(&mut **c),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => one!(&mut **c),
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => one!(&mut **c),
         })
     }
@@ -483,8 +537,11 @@ impl Conn {
             }};
         }
         Ok(match self {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => one!(&mut **c),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => one!(&mut **c),
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => one!(&mut **c),
         })
     }
@@ -527,16 +584,22 @@ impl Conn {
             }};
         }
         match self {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => rows!(&mut **c),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => rows!(&mut **c),
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => rows!(&mut **c),
         }
     }
 
     pub async fn close(self) {
         match self {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => c.close().await,
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => c.close().await,
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => c.close().await,
         }
     }
@@ -578,4 +641,56 @@ pub(crate) async fn reachable_or_skip(url: &DatabaseUrl) -> bool {
         url.redacted()
     );
     false
+}
+
+/// A build without some driver (`cargo test -p schema-core --no-default-features --features
+/// sqlite --lib driver`, as .ci/run does): a URL for it is a typed error naming the feature.
+#[cfg(all(
+    test,
+    not(all(feature = "sqlite", feature = "postgres", feature = "mysql"))
+))]
+mod driver_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_url_whose_driver_is_compiled_out_names_the_feature_to_turn_on() {
+        let compiled_out = [
+            (Dialect::Sqlite, cfg!(feature = "sqlite"), "sqlite::memory:"),
+            (
+                Dialect::Postgres,
+                cfg!(feature = "postgres"),
+                "postgres://u:secret@h/db",
+            ),
+            (
+                Dialect::MySql,
+                cfg!(feature = "mysql"),
+                "mysql://u:secret@h/db",
+            ),
+        ];
+        let mut checked = 0;
+        for (dialect, compiled, raw) in compiled_out {
+            if compiled {
+                continue;
+            }
+            let url = DatabaseUrl::parse(raw, UrlSource::Flag).expect("url");
+            let Err(err) = Conn::connect(&url).await else {
+                panic!("{raw}: connected without its driver");
+            };
+            assert!(
+                matches!(err, DbError::DriverNotCompiled { dialect: d, .. } if d == dialect),
+                "{err:?}"
+            );
+            let message = err.to_string();
+            let feature = format!("`{}` feature", dialect.feature());
+            assert!(message.contains(&feature), "{message}");
+            assert!(!message.contains("secret"), "{message}");
+            let help = err.help().expect("help");
+            assert!(
+                help.contains(&format!("features = [\"{}\"]", dialect.feature())),
+                "{help}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 0);
+    }
 }

@@ -210,7 +210,7 @@ impl TestDatabase {
         let server = Server::parse(server)?;
         let template = Self::template_name(migrator);
         let app = app_key(migrator);
-        let name = format!("{TEST_PREFIX}{}", crate::scaffold::random_id());
+        let name = format!("{TEST_PREFIX}{}", crate::random::random_id());
         let (url, server) = match server {
             Server::Sqlite(dir) => {
                 let dir = sqlite::prepare_dir(&dir)?;
@@ -427,8 +427,11 @@ async fn texts(
         }};
     }
     match conn {
+        #[cfg(feature = "sqlite")]
         Conn::Sqlite(c) => rows!(&mut **c),
+        #[cfg(feature = "postgres")]
         Conn::Postgres(c) => rows!(&mut **c),
+        #[cfg(feature = "mysql")]
         Conn::MySql(c) => rows!(&mut **c),
     }
 }
