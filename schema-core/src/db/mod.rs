@@ -250,6 +250,23 @@ pub enum Value {
     Int(i64),
 }
 
+/// `$body` with `$c` bound to the driver's connection, whichever database `$conn` is on: the
+/// one place that spells out the per-driver arms (each compiled only with its feature).
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            #[cfg(feature = "sqlite")]
+            $crate::db::Conn::Sqlite($c) => $body,
+            #[cfg(feature = "postgres")]
+            $crate::db::Conn::Postgres($c) => $body,
+            #[cfg(feature = "mysql")]
+            $crate::db::Conn::MySql($c) => $body,
+        }
+    };
+}
+#[cfg(feature = "testing")]
+pub(crate) use on_conn;
+
 macro_rules! bind_all {
     ($q:expr, $params:expr) => {{
         let mut q = $q;
@@ -361,36 +378,16 @@ impl Conn {
     /// Runs SQL as it is, without preparing it (one statement or several).
     pub async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
-        match self {
-            #[cfg(feature = "sqlite")]
-            Conn::Sqlite(c) => q.execute(&mut **c).await.map(drop),
-            #[cfg(feature = "postgres")]
-            Conn::Postgres(c) => q.execute(&mut **c).await.map(drop),
-            #[cfg(feature = "mysql")]
-            Conn::MySql(c) => q.execute(&mut **c).await.map(drop),
-        }
+        on_conn!(self, c => q.execute(&mut **c).await.map(drop))
     }
 
     /// Runs one statement with parameters (placeholders from [`Conn::ph`]).
     pub async fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         let q = AssertSqlSafe(sql.to_string());
-        let r = match self {
-            #[cfg(feature = "sqlite")]
-            Conn::Sqlite(c) => bind_all!(sqlx::query(q), params)
+        let r = on_conn!(self, c => bind_all!(sqlx::query(q), params)
                 .execute(&mut **c)
                 .await
-                .map(|r| r.rows_affected()),
-            #[cfg(feature = "postgres")]
-            Conn::Postgres(c) => bind_all!(sqlx::query(q), params)
-                .execute(&mut **c)
-                .await
-                .map(|r| r.rows_affected()),
-            #[cfg(feature = "mysql")]
-            Conn::MySql(c) => bind_all!(sqlx::query(q), params)
-                .execute(&mut **c)
-                .await
-                .map(|r| r.rows_affected()),
-        };
+                .map(|r| r.rows_affected()));
         r.map_err(|e| DbError::query(e, sql))
     }
 
@@ -443,14 +440,7 @@ impl Conn {
                     .collect::<Vec<_>>()
             }};
         }
-        Ok(match self {
-            #[cfg(feature = "sqlite")]
-            Conn::Sqlite(c) => rows!(&mut **c),
-            #[cfg(feature = "postgres")]
-            Conn::Postgres(c) => rows!(&mut **c),
-            #[cfg(feature = "mysql")]
-            Conn::MySql(c) => rows!(&mut **c),
-        })
+        Ok(on_conn!(self, c => rows!(&mut **c)))
     }
 
     /// A single integer from a query with parameters (`None` when there is no row).
@@ -473,14 +463,7 @@ impl Conn {
                 }
             }};
         }
-        Ok(match self {
-            #[cfg(feature = "sqlite")]
-            Conn::Sqlite(c) => one!(&mut **c),
-            #[cfg(feature = "postgres")]
-            Conn::Postgres(c) => one!(&mut **c),
-            #[cfg(feature = "mysql")]
-            Conn::MySql(c) => one!(&mut **c),
-        })
+        Ok(on_conn!(self, c => one!(&mut **c)))
     }
 
     /// The first row of a query with parameters, each column as text.
@@ -512,14 +495,7 @@ impl Conn {
                 })
             }};
         }
-        Ok(match self {
-            #[cfg(feature = "sqlite")]
-            Conn::Sqlite(c) => one!(&mut **c),
-            #[cfg(feature = "postgres")]
-            Conn::Postgres(c) => one!(&mut **c),
-            #[cfg(feature = "mysql")]
-            Conn::MySql(c) => one!(&mut **c),
-        })
+        Ok(on_conn!(self, c => one!(&mut **c)))
     }
 
     /// A single integer from a query (`None` when there is no row).
@@ -536,14 +512,7 @@ impl Conn {
                 }
             }};
         }
-        Ok(match self {
-            #[cfg(feature = "sqlite")]
-            Conn::Sqlite(c) => one!(&mut **c),
-            #[cfg(feature = "postgres")]
-            Conn::Postgres(c) => one!(&mut **c),
-            #[cfg(feature = "mysql")]
-            Conn::MySql(c) => one!(&mut **c),
-        })
+        Ok(on_conn!(self, c => one!(&mut **c)))
     }
 
     /// Every row of a query, each column read as text (`None` for NULL). Integers and byte
@@ -583,25 +552,11 @@ impl Conn {
                     .map_err(|e| DbError::query(e, sql))
             }};
         }
-        match self {
-            #[cfg(feature = "sqlite")]
-            Conn::Sqlite(c) => rows!(&mut **c),
-            #[cfg(feature = "postgres")]
-            Conn::Postgres(c) => rows!(&mut **c),
-            #[cfg(feature = "mysql")]
-            Conn::MySql(c) => rows!(&mut **c),
-        }
+        on_conn!(self, c => rows!(&mut **c))
     }
 
     pub async fn close(self) {
-        match self {
-            #[cfg(feature = "sqlite")]
-            Conn::Sqlite(c) => c.close().await,
-            #[cfg(feature = "postgres")]
-            Conn::Postgres(c) => c.close().await,
-            #[cfg(feature = "mysql")]
-            Conn::MySql(c) => c.close().await,
-        }
+        on_conn!(self, c => c.close().await)
     }
 }
 

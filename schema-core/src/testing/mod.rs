@@ -59,7 +59,7 @@ use sqlx::{AssertSqlSafe, Row};
 use crate::Migrator;
 use crate::checksum::checksum;
 use crate::db::{
-    Conn, DatabaseUrl, DbError, Dialect, UrlError, UrlSource, database_message, redact,
+    Conn, DatabaseUrl, DbError, Dialect, UrlError, UrlSource, database_message, on_conn, redact,
 };
 use crate::migrate::MigrateError;
 
@@ -426,14 +426,7 @@ async fn texts(
                 .collect()
         }};
     }
-    match conn {
-        #[cfg(feature = "sqlite")]
-        Conn::Sqlite(c) => rows!(&mut **c),
-        #[cfg(feature = "postgres")]
-        Conn::Postgres(c) => rows!(&mut **c),
-        #[cfg(feature = "mysql")]
-        Conn::MySql(c) => rows!(&mut **c),
-    }
+    on_conn!(conn, c => rows!(&mut **c))
 }
 
 /// Runs SQL, naming what it was doing if it fails.
