@@ -596,8 +596,10 @@ fn sqlite_release_lock_leaves_the_lease_of_a_live_run_alone() {
         .unwrap_or_default()
         .trim()
         .replace('@', "_");
-    if host.is_empty() || host.len() > 24 {
-        eprintln!("skipping: this host's name is not readable from /proc or too long");
+    // The lease keeps the first 24 bytes of the host's name, as the tool writes it.
+    let host = host.get(..24).unwrap_or(&host).to_string();
+    if host.is_empty() {
+        cargo_schema_e2e::db::skip("this host's name is not readable from /proc");
         return;
     }
     // This test's own process is alive.
