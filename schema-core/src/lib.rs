@@ -50,6 +50,7 @@ pub mod backend;
 #[cfg(feature = "autogen")]
 pub mod check;
 pub mod checksum;
+mod clock;
 pub mod config;
 pub mod db;
 pub mod migrate;

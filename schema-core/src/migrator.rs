@@ -233,6 +233,7 @@ mod tests {
         assert!(newer.run(&url).await.expect("run").steps.is_empty());
     }
 
+    #[cfg(feature = "sqlite")]
     #[tokio::test]
     async fn an_applications_pool_is_migrated_and_keeps_working() {
         use std::str::FromStr;

@@ -179,10 +179,7 @@ pub fn slug(message: &str) -> String {
 
 /// Now, as the header's `created:` writes it.
 pub fn now() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let format =
-        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]+00:00");
-    now.format(&format).unwrap_or_default()
+    format!("{}+00:00", crate::clock::Utc::now().seconds())
 }
 
 /// A header value on one line.

@@ -238,11 +238,7 @@ pub(super) fn describe_lease(owner: &str, expires_at: i64, now: i64) -> String {
 
 /// Seconds since the epoch as `YYYY-MM-DD HH:MM:SS UTC`.
 fn timestamp(epoch: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    time::OffsetDateTime::from_unix_timestamp(epoch)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .map_or_else(|| epoch.to_string(), |t| format!("{t} UTC"))
+    format!("{} UTC", crate::clock::Utc::from_epoch(epoch).seconds())
 }
 
 #[cfg(test)]

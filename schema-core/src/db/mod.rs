@@ -91,6 +91,11 @@ pub enum DbError {
         dialect.feature()
     )]
     DriverNotCompiled { redacted: String, dialect: Dialect },
+    /// The URL asks for TLS and this build of schema-core was compiled without it.
+    #[error(
+        "cannot connect to {redacted}: the URL requires TLS and this build has none (schema-core's `tls-rustls` feature is off)"
+    )]
+    TlsNotCompiled { redacted: String },
     #[error("cannot open the SQLite database {}: the directory {} does not exist", path.display(), dir.display())]
     SqliteDirectory {
         path: std::path::PathBuf,
@@ -116,6 +121,9 @@ impl DbError {
                 "turn on the `{0}` feature of schema-core in Cargo.toml (`schema-core = {{ version = \"0.1\", features = [\"{0}\"] }}`)",
                 dialect.feature()
             )),
+            DbError::TlsNotCompiled { .. } => Some(
+                "turn on the `tls-rustls` feature of schema-core in Cargo.toml, or connect without TLS (`sslmode=disable` on PostgreSQL, `ssl-mode=DISABLED` on MySQL)".to_string(),
+            ),
             DbError::LeaseHeld { .. } => Some(
                 "wait for that run to end (or stop it): `--release-lock` releases only the lease of a run that is gone".to_string(),
             ),
@@ -285,9 +293,16 @@ impl Conn {
     /// Connects; a SQLite file is created on first use.
     pub async fn connect(url: &DatabaseUrl) -> Result<Conn, DbError> {
         // The driver's words may quote the URL or the password: never print them.
-        let fail = |e: sqlx::Error| DbError::Connect {
-            redacted: url.redacted(),
-            message: url.scrub(&connect_message(&e)),
+        let fail = |e: sqlx::Error| match e {
+            // The URL requires TLS (`sslmode=require`, `ssl-mode=REQUIRED`…) and this build
+            // has none: say which feature brings it.
+            sqlx::Error::Tls(_) if !cfg!(feature = "tls-rustls") => DbError::TlsNotCompiled {
+                redacted: url.redacted(),
+            },
+            e => DbError::Connect {
+                redacted: url.redacted(),
+                message: url.scrub(&connect_message(&e)),
+            },
         };
         Ok(match url.dialect {
             #[cfg(feature = "sqlite")]
@@ -647,5 +662,33 @@ mod driver_tests {
             checked += 1;
         }
         assert!(checked > 0);
+    }
+
+    /// Without `tls-rustls`, a URL that requires TLS is refused before anything is sent,
+    /// naming the feature. A listener that accepts and says nothing stands in for the server:
+    /// the PostgreSQL driver decides right after the TCP connection.
+    #[cfg(all(feature = "postgres", not(feature = "tls-rustls")))]
+    #[tokio::test]
+    async fn a_url_that_requires_tls_names_the_feature_when_tls_is_compiled_out() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let _accepting = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        let raw = format!("postgres://u:secret@127.0.0.1:{port}/db?sslmode=require");
+        let url = DatabaseUrl::parse(&raw, UrlSource::Flag).expect("url");
+        let Err(err) = Conn::connect(&url).await else {
+            panic!("{raw}: connected with TLS required and no TLS compiled");
+        };
+        assert!(matches!(err, DbError::TlsNotCompiled { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains("`tls-rustls` feature"), "{message}");
+        assert!(!message.contains("secret"), "{message}");
+        assert!(err.help().expect("help").contains("tls-rustls"));
     }
 }

@@ -163,12 +163,7 @@ impl From<crate::db::UrlError> for MigrateError {
 }
 
 fn now() -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]+00:00"
-    );
-    time::OffsetDateTime::now_utc()
-        .format(&format)
-        .unwrap_or_default()
+    format!("{}+00:00", crate::clock::Utc::now().micros())
 }
 
 /// A run against one database: the connection, its version table and the options.
