@@ -1,0 +1,6 @@
+-- revision: c00000000014
+-- revises: ba5e00000000
+-- message: rename column
+
+-- migrate:up
+ALTER TABLE users RENAME COLUMN name TO full_name;

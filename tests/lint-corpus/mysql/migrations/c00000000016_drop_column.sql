@@ -1,0 +1,6 @@
+-- revision: c00000000016
+-- revises: ba5e00000000
+-- message: drop column
+
+-- migrate:up
+ALTER TABLE users DROP COLUMN bio;

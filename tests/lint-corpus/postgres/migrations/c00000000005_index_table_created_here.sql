@@ -1,0 +1,10 @@
+-- revision: c00000000005
+-- revises: ba5e00000000
+-- message: index table created here
+
+-- migrate:up
+CREATE TABLE tags (
+    id bigint PRIMARY KEY,
+    name text NOT NULL
+);
+CREATE INDEX tags_name_idx ON tags (name);
