@@ -7,6 +7,7 @@ use schema_core::{Config, Origin, Project, RawConfig};
 
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
+use crate::metadata_cache;
 
 /// The Cargo.toml a command works on: `--manifest-path`, or the nearest one upward from the
 /// current directory, as cargo finds it.
@@ -40,18 +41,34 @@ pub fn manifest_path(global: &GlobalArgs) -> Result<PathBuf, CliError> {
         })
 }
 
+/// `cargo metadata --no-deps` for `manifest`, from the cache in the target directory while the
+/// manifests are unchanged (see [`metadata_cache`]).
 fn metadata(manifest: &Path) -> Result<Metadata, CliError> {
-    MetadataCommand::new()
+    if let Some(meta) = metadata_cache::read(manifest) {
+        return Ok(meta);
+    }
+    let taken = std::time::SystemTime::now();
+    let failed =
+        |e: &dyn std::fmt::Display| CliError::new(1, format!("`cargo metadata` failed: {e}"));
+    let output = MetadataCommand::new()
         .manifest_path(manifest)
         .no_deps()
-        .exec()
-        .map_err(|e| match e {
-            cargo_metadata::Error::CargoMetadata { stderr } => {
-                let msg = stderr.trim().trim_start_matches("error: ").to_string();
-                CliError::invalid(format!("`cargo metadata` failed: {msg}"))
-            }
-            other => CliError::new(1, format!("`cargo metadata` failed: {other}")),
-        })
+        .cargo_command()
+        .output()
+        .map_err(|e| failed(&e))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let msg = stderr.trim().trim_start_matches("error: ").to_string();
+        return Err(CliError::invalid(format!("`cargo metadata` failed: {msg}")));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let json = stdout
+        .lines()
+        .find(|line| line.starts_with('{'))
+        .ok_or_else(|| failed(&"it printed no JSON"))?;
+    let meta = MetadataCommand::parse(json).map_err(|e| failed(&e))?;
+    metadata_cache::write(manifest, &meta, json, taken);
+    Ok(meta)
 }
 
 fn schema_table(value: &serde_json::Value) -> Option<&serde_json::Value> {

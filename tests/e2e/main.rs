@@ -11,6 +11,7 @@ mod hooks;
 mod hostile_files;
 mod lint_corpus;
 mod malformed;
+mod metadata_cache;
 mod offline;
 mod runner;
 mod scratch;

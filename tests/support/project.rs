@@ -177,7 +177,7 @@ impl TestProject {
     }
 
     /// [`command`](Self::command) in `dir`.
-    fn command_in(&self, dir: &Path, args: &[&str]) -> Command {
+    pub fn command_in(&self, dir: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(binary());
         cmd.arg("schema")
             .args(args)
@@ -189,7 +189,7 @@ impl TestProject {
         cmd
     }
 
-    fn output(&self, dir: &Path, args: &[&str], out: std::process::Output) -> Output {
+    pub fn output(&self, dir: &Path, args: &[&str], out: std::process::Output) -> Output {
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         let context = format!(
