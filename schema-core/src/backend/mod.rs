@@ -16,6 +16,8 @@ pub use mysql::{LOCK_NAME as MYSQL_LOCK_NAME, MySql};
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
+use std::time::Duration;
+
 use crate::db::{Conn, DbError};
 
 /// The kind of database: which SQL dialect a URL, a connection, a script or the splitter uses.
@@ -37,6 +39,32 @@ pub struct AdvisoryLock {
     /// Whether both statements bind the version table's name as their one parameter (MySQL's
     /// named locks), instead of carrying the lock's key (PostgreSQL).
     pub binds_name: bool,
+}
+
+/// What bounds a revision's waits: how long a statement waits for a lock, and how long one
+/// statement may run (`None`: the server's own setting stays).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    pub lock: Option<Duration>,
+    pub statement: Option<Duration>,
+}
+
+impl Timeouts {
+    pub fn is_empty(&self) -> bool {
+        self.lock.is_none() && self.statement.is_none()
+    }
+}
+
+/// Milliseconds, at least 1 (0 turns PostgreSQL's timeouts off).
+pub(crate) fn millis(d: Duration) -> u128 {
+    d.as_millis().max(1)
+}
+
+/// Whole seconds rounded up, at least 1 (MySQL's `lock_wait_timeout` takes no less).
+pub(crate) fn whole_seconds(d: Duration) -> u64 {
+    d.as_secs()
+        .saturating_add(u64::from(d.subsec_nanos() > 0))
+        .max(1)
 }
 
 /// One database's SQL, as the layers above need it. Implemented by a unit type per database;
@@ -101,6 +129,45 @@ pub trait Backend {
     /// The statement that ends the session `id` (from [`Backend::sessions_in`]).
     fn kill_session(_id: &str) -> Option<String> {
         None
+    }
+
+    /// The settings that bound a revision's waits by `t`, each a list of statements to try in
+    /// order until one is accepted (a setting one server of the family lacks has another
+    /// spelling). `local`: inside the revision's transaction, undone by its end; otherwise for
+    /// the session, undone by [`Backend::reset_timeouts`].
+    fn set_timeouts(_t: Timeouts, _local: bool) -> Vec<Vec<String>> {
+        Vec::new()
+    }
+
+    /// A query for the one setting [`Backend::set_timeouts`] changes that has no `RESET`
+    /// (SQLite's busy timeout), read before and given back to [`Backend::reset_timeouts`].
+    fn saved_timeout_query() -> Option<&'static str> {
+        None
+    }
+
+    /// Puts back the session's settings after [`Backend::set_timeouts`] for the session;
+    /// `saved`: what [`Backend::saved_timeout_query`] read.
+    fn reset_timeouts(_t: Timeouts, _saved: Option<i64>) -> Vec<Vec<String>> {
+        Vec::new()
+    }
+
+    /// Whether the error code `code` (see [`crate::db::error_code`]) says a statement gave up
+    /// waiting for a lock, so that nothing of it took effect.
+    fn is_lock_timeout(_code: &str) -> bool {
+        false
+    }
+
+    /// The query giving this session's id on the server, for [`Backend::blocker_query`].
+    fn session_id_query() -> Option<&'static str> {
+        None
+    }
+
+    /// The queries, tried in order, saying what the session whose id is bound as the one
+    /// parameter waits for and who holds it; each gives at most one row: the object, the lock
+    /// mode, the holder's session id, its state, its statement, and for how many seconds its
+    /// transaction has run (any column may be NULL where the server does not say).
+    fn blocker_queries() -> Vec<String> {
+        Vec::new()
     }
 }
 
@@ -183,6 +250,38 @@ impl Dialect {
     /// The query listing the sessions in database `name` (see [`Backend::sessions_in`]).
     pub fn sessions_in(self, name: &str) -> Option<String> {
         dispatch!(self, B => B::sessions_in(name))
+    }
+}
+
+impl Dialect {
+    /// See [`Backend::set_timeouts`].
+    pub fn set_timeouts(self, t: Timeouts, local: bool) -> Vec<Vec<String>> {
+        dispatch!(self, B => B::set_timeouts(t, local))
+    }
+
+    /// See [`Backend::reset_timeouts`].
+    pub fn reset_timeouts(self, t: Timeouts, saved: Option<i64>) -> Vec<Vec<String>> {
+        dispatch!(self, B => B::reset_timeouts(t, saved))
+    }
+
+    /// See [`Backend::saved_timeout_query`].
+    pub fn saved_timeout_query(self) -> Option<&'static str> {
+        dispatch!(self, B => B::saved_timeout_query())
+    }
+
+    /// See [`Backend::is_lock_timeout`].
+    pub fn is_lock_timeout(self, code: &str) -> bool {
+        dispatch!(self, B => B::is_lock_timeout(code))
+    }
+
+    /// See [`Backend::session_id_query`].
+    pub fn session_id_query(self) -> Option<&'static str> {
+        dispatch!(self, B => B::session_id_query())
+    }
+
+    /// See [`Backend::blocker_queries`].
+    pub fn blocker_queries(self) -> Vec<String> {
+        dispatch!(self, B => B::blocker_queries())
     }
 }
 
