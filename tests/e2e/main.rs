@@ -17,4 +17,5 @@ mod servers;
 mod smoke;
 mod snapshots;
 mod sync;
+mod timeouts;
 mod version_table;
