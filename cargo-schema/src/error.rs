@@ -422,6 +422,8 @@ impl Route for MigrateError {
                         "its down section ran outside a transaction, so `{}` is now recorded as dirty, half rolled back: `cargo schema {command}` says how to resolve it",
                         f.revision
                     )),
+                    // Said by `lock_timeout_help`: the SQL is not what to fix.
+                    (false, _) if f.lock_timeout => err,
                     (false, Direction::Up) => err.help(format!(
                         "nothing of this revision was applied; fix the SQL of its {section} section and run `cargo schema {command}` again"
                     )),

@@ -34,7 +34,7 @@ pub struct RawConfig {
     pub lock: Option<LockMode>,
     pub lock_timeout: Option<LockTimeout>,
     pub statement_timeout: Option<LockTimeout>,
-    pub lock_retries: Option<u32>,
+    pub lock_retries: Option<Retries>,
 }
 
 /// A duration as written in the table (`lock-timeout = "30s"`, `statement-timeout = "10min"`):
@@ -48,6 +48,36 @@ impl<'de> Deserialize<'de> for LockTimeout {
         parse_duration(&text)
             .map(LockTimeout)
             .map_err(serde::de::Error::custom)
+    }
+}
+
+/// How many times a revision rolled back by a lock timeout is tried again
+/// (`lock-retries = 3`): a whole number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retries(pub u32);
+
+impl<'de> Deserialize<'de> for Retries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Count;
+        impl serde::de::Visitor<'_> for Count {
+            type Value = Retries;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a whole number of retries, such as 3")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Retries, E> {
+                u32::try_from(v)
+                    .map(Retries)
+                    .map_err(|_| E::custom(format!("{v} retries are too many")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Retries, E> {
+                u64::try_from(v)
+                    .map_err(|_| {
+                        E::custom(format!("{v} is not a number of retries: write 0 or more"))
+                    })
+                    .and_then(|v| self.visit_u64(v))
+            }
+        }
+        d.deserialize_u32(Count)
     }
 }
 
@@ -247,7 +277,7 @@ impl Config {
             lock: raw.lock.unwrap_or_default(),
             lock_timeout: raw.lock_timeout.map(|t| t.0),
             statement_timeout: raw.statement_timeout.map(|t| t.0),
-            lock_retries: raw.lock_retries.unwrap_or(0),
+            lock_retries: raw.lock_retries.map_or(0, |r| r.0),
         }
     }
 }

@@ -188,7 +188,11 @@ fn retries_give_up_after_the_last_attempt(server: Server) {
     up(&p, &url, &[]).0.success();
     second(&p, blocked_statement(server));
     let (out, took) = while_held(&db, 8.0, || {
-        up(&p, &url, &["--lock-timeout", "500ms", "--lock-retries", "2"])
+        up(
+            &p,
+            &url,
+            &["--lock-timeout", "500ms", "--lock-retries", "2"],
+        )
     });
     exits(&out, FAILED);
     out.stderr_has(&format!("retrying {SECOND} (attempt 2 of 3)"))
@@ -268,14 +272,11 @@ on_both_servers!(
 fn postgres_sql_scripts_set_the_timeouts_in_each_revisions_transaction() {
     let p = project("lock-timeout = \"2s\"\nstatement-timeout = \"1m\"\n");
     second(&p, "SELECT 1;");
-    let out = p.run(&[
-        "up",
-        "--sql",
-        "--database-url",
-        "postgres://u@localhost/db",
-    ]);
+    let out = p.run(&["up", "--sql", "--database-url", "postgres://u@localhost/db"]);
     exits(&out, 0);
-    out.stdout_has("BEGIN;\nSET LOCAL lock_timeout = '2000ms';\nSET LOCAL statement_timeout = '60000ms';\n");
+    out.stdout_has(
+        "BEGIN;\nSET LOCAL lock_timeout = '2000ms';\nSET LOCAL statement_timeout = '60000ms';\n",
+    );
     let out = p.run(&[
         "up",
         "--sql",

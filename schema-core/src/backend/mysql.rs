@@ -17,7 +17,7 @@ const LOCK_WAIT_TIMEOUT: &str = "1205";
 /// The holder of a lock a session waits for, as far as the server says. The columns: the
 /// object, the lock, the holder's connection id, its command, its statement, and the age of
 /// its transaction in seconds.
-const HOLDER_COLUMNS: &str = "CAST(h.ID AS SIGNED), h.COMMAND, LEFT(REGEXP_REPLACE(h.INFO, '[[:space:]]+', ' '), 60), \
+const HOLDER_COLUMNS: &str = "CAST(h.ID AS SIGNED), h.COMMAND, LEFT(REGEXP_REPLACE(h.INFO, '[[:space:]]+', ' '), 200), \
      COALESCE((SELECT CAST(TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS SIGNED) FROM information_schema.INNODB_TRX t WHERE t.trx_mysql_thread_id = h.ID LIMIT 1), CAST(h.TIME AS SIGNED))";
 
 /// MySQL and MariaDB.

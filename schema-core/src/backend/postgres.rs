@@ -78,7 +78,7 @@ impl Backend for Postgres {
         // The lock the session waits for, and the first session `pg_blocking_pids` names.
         vec![
             "SELECT COALESCE(w.relation::regclass::text, w.locktype), w.mode, b.pid::BIGINT, b.state, \
-             left(regexp_replace(b.query, '\\s+', ' ', 'g'), 60), \
+             left(regexp_replace(b.query, '\\s+', ' ', 'g'), 200), \
              floor(EXTRACT(EPOCH FROM clock_timestamp() - COALESCE(b.xact_start, b.query_start)))::BIGINT \
              FROM pg_locks w CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid) \
              JOIN pg_stat_activity b ON b.pid = bp.pid \

@@ -43,6 +43,8 @@ fn describe(dialect: Dialect, row: &[Option<String>]) -> Blocked {
     let mode = col(1).unwrap_or_else(|| "a lock".to_string());
     let on = match &object {
         Some(o) => format!("waiting for a lock on `{o}` ({mode})"),
+        // The session's own state, as MySQL says it: "Waiting for table metadata lock".
+        None if mode.starts_with("Waiting for ") => format!("w{}", &mode[1..]),
         None => format!("waiting for a lock ({mode})"),
     };
     let Some(holder) = col(2) else {
@@ -119,5 +121,10 @@ mod tests {
             &row(&["", "Waiting for table metadata lock", "", "", "", ""]),
         );
         assert!(m.text.contains("metadata_lock_info"), "{}", m.text);
+        assert!(
+            m.text.starts_with("waiting for table metadata lock; "),
+            "{}",
+            m.text
+        );
     }
 }
