@@ -364,3 +364,28 @@ fn bad_statement_timeouts_and_lock_retries_are_refused_naming_them() {
     exits(&out, INVALID);
     error_line_has(&out, &["`lock-retries`"]);
 }
+
+/// A `transaction:false` section gets the lock timeout for its session (`SET`, then
+/// `RESET`): the first statement timing out leaves nothing, so it is retried like a
+/// transaction.
+#[test]
+fn postgres_a_section_outside_a_transaction_gets_the_lock_timeout_and_retries() {
+    let db = test_database!(Server::Postgres);
+    let url = db.url();
+    let p = project("lock-timeout = \"1s\"\nlock-retries = 3\n");
+    up(&p, &url, &[]).0.success();
+    p.write(
+        &format!("migrations/{SECOND}_second.sql"),
+        format!(
+            "-- revision: {SECOND}\n-- revises: {FIRST}\n-- message: second\n\n-- migrate:up transaction:false\nALTER TABLE users ADD COLUMN email VARCHAR(80);\n\n-- migrate:down\nSELECT 1;\n"
+        ),
+    );
+    let (out, took) = while_held(&db, 1.5, || up(&p, &url, &[]));
+    exits(&out, 0);
+    out.stderr_has(&format!(
+        "warning: retrying {SECOND} (attempt 2 of 4) after a lock timeout"
+    ));
+    assert!(took < Duration::from_secs(6), "{took:?}\n{out:#?}");
+    assert_eq!(recorded(&db), [FIRST, SECOND]);
+    assert!(changed(&db));
+}
