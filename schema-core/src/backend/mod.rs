@@ -351,6 +351,65 @@ mod tests {
     }
 
     #[test]
+    fn each_database_bounds_a_revisions_waits_its_own_way() {
+        let t = Timeouts {
+            lock: Some(Duration::from_millis(1500)),
+            statement: Some(Duration::from_secs(600)),
+        };
+        assert_eq!(
+            Dialect::Postgres.set_timeouts(t, true),
+            [
+                ["SET LOCAL lock_timeout = '1500ms'"],
+                ["SET LOCAL statement_timeout = '600000ms'"]
+            ]
+        );
+        assert_eq!(
+            Dialect::Postgres.set_timeouts(t, false)[0],
+            ["SET lock_timeout = '1500ms'"]
+        );
+        assert_eq!(
+            Dialect::Postgres.reset_timeouts(t, None),
+            [["RESET lock_timeout"], ["RESET statement_timeout"]]
+        );
+        // MySQL: whole seconds, rounded up; MariaDB's statement timeout, else MySQL's.
+        let mysql = Dialect::MySql.set_timeouts(t, true);
+        assert_eq!(mysql[0], ["SET SESSION lock_wait_timeout = 2"]);
+        assert_eq!(mysql[1], ["SET SESSION innodb_lock_wait_timeout = 2"]);
+        assert_eq!(
+            mysql[2],
+            [
+                "SET SESSION max_statement_time = 600.000",
+                "SET SESSION max_execution_time = 600000"
+            ]
+        );
+        // SQLite: nothing in a transaction (BEGIN IMMEDIATE waited already); the busy
+        // timeout outside one, put back afterwards.
+        assert!(Dialect::Sqlite.set_timeouts(t, true).is_empty());
+        assert_eq!(
+            Dialect::Sqlite.set_timeouts(t, false),
+            [["PRAGMA busy_timeout = 1500"]]
+        );
+        assert_eq!(
+            Dialect::Sqlite.reset_timeouts(t, Some(60000)),
+            [["PRAGMA busy_timeout = 60000"]]
+        );
+        assert!(Dialect::Postgres.set_timeouts(Timeouts::default(), true).is_empty());
+        assert_eq!(whole_seconds(Duration::from_millis(10)), 1);
+        assert_eq!(millis(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn lock_timeouts_are_recognised_by_their_codes() {
+        assert!(Dialect::Postgres.is_lock_timeout("55P03"));
+        assert!(!Dialect::Postgres.is_lock_timeout("57014"));
+        assert!(Dialect::MySql.is_lock_timeout("1205"));
+        assert!(!Dialect::MySql.is_lock_timeout("1969"));
+        assert!(Dialect::Sqlite.is_lock_timeout("5"));
+        assert!(Dialect::Sqlite.is_lock_timeout("517"));
+        assert!(!Dialect::Sqlite.is_lock_timeout("6"));
+    }
+
+    #[test]
     fn postgres_drops_with_force_first() {
         assert_eq!(
             Dialect::Postgres.drop_database("x", true),
