@@ -393,7 +393,11 @@ mod tests {
             Dialect::Sqlite.reset_timeouts(t, Some(60000)),
             [["PRAGMA busy_timeout = 60000"]]
         );
-        assert!(Dialect::Postgres.set_timeouts(Timeouts::default(), true).is_empty());
+        assert!(
+            Dialect::Postgres
+                .set_timeouts(Timeouts::default(), true)
+                .is_empty()
+        );
         assert_eq!(whole_seconds(Duration::from_millis(10)), 1);
         assert_eq!(millis(Duration::ZERO), 1);
     }

@@ -127,8 +127,14 @@ impl Backend for MySql {
             // Otherwise only what the session itself is doing ("Waiting for table metadata
             // lock"): MariaDB names a metadata lock's holder only with the metadata_lock_info
             // plugin or performance_schema.
-            "SELECT NULL, STATE, NULL, NULL, NULL, NULL FROM information_schema.PROCESSLIST \
-             WHERE ID = ? AND STATE LIKE 'Waiting for%lock%'"
+            // What is known besides: the other transactions open in this database (one of
+            // them, or a `LOCK TABLES`, holds it; which, the server does not say).
+            "SELECT NULL, me.STATE, NULL, NULL, NULL, NULL, \
+             (SELECT GROUP_CONCAT(CONCAT('connection ', p.ID, ' (', TIMESTAMPDIFF(SECOND, t.trx_started, NOW()), ' s)') SEPARATOR ', ') \
+              FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+              WHERE p.ID <> me.ID AND p.DB = me.DB) \
+             FROM information_schema.PROCESSLIST me \
+             WHERE me.ID = ? AND me.STATE LIKE 'Waiting for%lock%'"
                 .to_string(),
         ]
     }

@@ -54,8 +54,11 @@ fn describe(dialect: Dialect, row: &[Option<String>]) -> Blocked {
             }
             _ => "the server does not say who holds it",
         };
+        let open = col(6)
+            .map(|o| format!("; transactions open in this database: {o}"))
+            .unwrap_or_default();
         return Blocked {
-            text: format!("{on}; {why}"),
+            text: format!("{on}; {why}{open}"),
             key: format!("{object:?}"),
         };
     };
@@ -118,7 +121,21 @@ mod tests {
         );
         let m = describe(
             Dialect::MySql,
-            &row(&["", "Waiting for table metadata lock", "", "", "", ""]),
+            &row(&[
+                "",
+                "Waiting for table metadata lock",
+                "",
+                "",
+                "",
+                "",
+                "connection 12 (3 s)",
+            ]),
+        );
+        assert!(
+            m.text
+                .ends_with("; transactions open in this database: connection 12 (3 s)"),
+            "{}",
+            m.text
         );
         assert!(m.text.contains("metadata_lock_info"), "{}", m.text);
         assert!(
