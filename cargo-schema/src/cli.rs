@@ -188,10 +188,26 @@ pub struct LockArgs {
 
 #[derive(Debug, Args)]
 pub struct LockTimeoutArg {
-    /// Give up waiting for the migration lock after DURATION (`500ms`, `10s`, `2m`) with exit
-    /// code 1 [default: the configured `lock-timeout`, else wait as long as it takes]
+    /// Give up waiting for the migration lock, or for a lock a revision's statement needs,
+    /// after DURATION (`500ms`, `10s`, `2m`) with exit code 1 [default: the configured
+    /// `lock-timeout`, else wait as long as it takes]
     #[arg(long, value_name = "DURATION", env = "CARGO_SCHEMA_LOCK_TIMEOUT", value_parser = schema_core::config::parse_duration)]
     pub lock_timeout: Option<std::time::Duration>,
+}
+
+/// How each revision runs: its statement timeout and its retries after a lock timeout (the
+/// lock timeout is `--lock-timeout`'s).
+#[derive(Debug, Args, Default)]
+pub struct SafetyArgs {
+    /// End any one statement of a revision that runs longer than DURATION, where the server
+    /// supports it (PostgreSQL; MariaDB; MySQL only SELECTs) [default: the configured
+    /// `statement-timeout`]
+    #[arg(long, value_name = "DURATION", value_parser = schema_core::config::parse_duration)]
+    pub statement_timeout: Option<std::time::Duration>,
+    /// Try a revision rolled back by a lock timeout again, whole, up to N more times
+    /// [default: the configured `lock-retries`, else 0]
+    #[arg(long, value_name = "N")]
+    pub lock_retries: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -220,6 +236,8 @@ pub struct UpArgs {
     pub sql: bool,
     #[command(flatten)]
     pub lock: LockArgs,
+    #[command(flatten)]
+    pub safety: SafetyArgs,
 }
 
 #[derive(Debug, Args)]
@@ -232,6 +250,8 @@ pub struct DownArgs {
     pub sql: bool,
     #[command(flatten)]
     pub lock: LockArgs,
+    #[command(flatten)]
+    pub safety: SafetyArgs,
 }
 
 #[derive(Debug, Args)]

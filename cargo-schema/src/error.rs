@@ -407,6 +407,12 @@ impl Route for MigrateError {
                     Direction::Up => ("up", "up"),
                     Direction::Down => ("down", "down"),
                 };
+                if let Some(on) = &f.waited_on {
+                    err = err.help(format!("it was {on}"));
+                }
+                if f.lock_timeout {
+                    err = err.help(lock_timeout_help(f));
+                }
                 err = match (f.left_dirty, f.direction) {
                     (true, Direction::Up) => err.help(format!(
                         "it ran outside a transaction, so `{}` is now recorded as dirty: `cargo schema {command}` says how to resolve it",
@@ -416,6 +422,8 @@ impl Route for MigrateError {
                         "its down section ran outside a transaction, so `{}` is now recorded as dirty, half rolled back: `cargo schema {command}` says how to resolve it",
                         f.revision
                     )),
+                    // Said by `lock_timeout_help`: the SQL is not what to fix.
+                    (false, _) if f.lock_timeout => err,
                     (false, Direction::Up) => err.help(format!(
                         "nothing of this revision was applied; fix the SQL of its {section} section and run `cargo schema {command}` again"
                     )),
@@ -521,5 +529,24 @@ pub fn section_help(e: &SectionError) -> String {
             e.path.display()
         ),
         _ => String::new(),
+    }
+}
+
+/// What to do about a statement that gave up waiting for a lock: why it was not tried again,
+/// or that it was, and the knobs.
+fn lock_timeout_help(f: &schema_core::migrate::StatementFailure) -> String {
+    let knobs = "wait longer with `--lock-timeout` (`lock-timeout`), or try again with `--lock-retries N` (`lock-retries`)";
+    if f.left_dirty {
+        format!(
+            "it gave up waiting for a lock after statements of `{}` had already run outside a transaction, so it was not tried again: a retry would run them twice",
+            f.revision
+        )
+    } else if f.attempts > 1 {
+        format!(
+            "it gave up waiting for a lock on each of {} attempts, and nothing of it took effect; run it when the holder is done, or {knobs}",
+            f.attempts
+        )
+    } else {
+        format!("it gave up waiting for a lock, and nothing of it took effect; {knobs}")
     }
 }

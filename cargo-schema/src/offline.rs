@@ -1,5 +1,6 @@
 //! `up --sql` and `down --sql`: the plan rendered as a script, without connecting.
 
+use schema_core::backend::Timeouts;
 use schema_core::{Direction, Project};
 
 use crate::cli::GlobalArgs;
@@ -14,6 +15,7 @@ pub fn script(
     global: &GlobalArgs,
     range: &str,
     direction: Direction,
+    timeouts: Timeouts,
     out: Out,
 ) -> Result<(), CliError> {
     let graph = &project.graph;
@@ -66,12 +68,13 @@ pub fn script(
     );
     let table = session::table(project);
     table.check_name(url.dialect)?;
-    let script = schema_core::offline::script(
+    let script = schema_core::offline::script_with(
         graph,
         &plan,
         url.dialect,
         &table,
         &schema_core::scaffold::now(),
+        timeouts,
     )
     .map_err(crate::error::section_error)?;
     print!("{script}");

@@ -63,6 +63,23 @@ pub fn reporter(out: Out) -> impl FnMut(Event<'_>) {
                     format!("{} {message} ({})", revision.id, ms(duration)),
                 )
             }
+            Event::Waiting { revision, on } => {
+                let line = format!("{} is {on}", revision.id);
+                return say(bar.as_ref(), out, line);
+            }
+            Event::Retrying {
+                revision,
+                attempt,
+                attempts,
+                after,
+            } => {
+                let line = format!(
+                    "retrying {} (attempt {attempt} of {attempts}) after a lock timeout, in {}",
+                    revision.id,
+                    schema_core::db::human(after)
+                );
+                return say(bar.as_ref(), out, line);
+            }
             Event::AlreadyDone { revision } => (
                 "Skipped",
                 format!("{} (another run did it first)", revision.id),
@@ -95,5 +112,13 @@ pub fn reporter(out: Out) -> impl FnMut(Event<'_>) {
             }
             None => out.status(line.0, line.1),
         }
+    }
+}
+
+/// A warning while a run goes on: above the progress bar when there is one.
+fn say(bar: Option<&indicatif::ProgressBar>, out: Out, line: String) {
+    match bar {
+        Some(b) => b.suspend(|| out.warn(line)),
+        None => out.warn(line),
     }
 }

@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
+use schema_core::backend::Timeouts;
 use schema_core::db::{Conn, DatabaseUrl, UrlSource, VersionTable};
 use schema_core::migrate::{self, Migration, Options};
 use schema_core::{LockMode, Project, RevisionSet};
 
-use crate::cli::{GlobalArgs, LockArgs, LockChoice, LockTimeoutArg};
+use crate::cli::{GlobalArgs, LockArgs, LockChoice, LockTimeoutArg, SafetyArgs};
 use crate::error::{CliError, FAILED};
 use crate::output::Out;
 
@@ -94,6 +95,17 @@ async fn connect_briefly(url: &DatabaseUrl) -> Result<Conn, CliError> {
     }
 }
 
+/// What bounds each revision's waits, for `--sql` scripts: the lock timeout and the statement
+/// timeout (the flags, else the configuration).
+pub fn timeouts(project: &Project, lock: &LockArgs, safety: &SafetyArgs) -> Timeouts {
+    Timeouts {
+        lock: lock.timeout.lock_timeout.or(project.config.lock_timeout),
+        statement: safety
+            .statement_timeout
+            .or(project.config.statement_timeout),
+    }
+}
+
 /// The project's version table, for reading.
 pub fn table(project: &Project) -> VersionTable {
     VersionTable::new(&project.config.version_table)
@@ -150,12 +162,36 @@ pub fn run<T>(
     allow_edited: bool,
     work: impl AsyncFnOnce(&mut Migration<'_>) -> T,
 ) -> Result<T, CliError> {
+    let safety = SafetyArgs::default();
+    run_revisions(project, global, out, lock, &safety, allow_edited, work)
+}
+
+/// [`run`] for `up` and `down`, which run revisions: with their statement timeout and lock
+/// retries (the flags, else the configuration), and a second connection that says what a
+/// waiting statement waits for.
+pub fn run_revisions<T>(
+    project: &Project,
+    global: &GlobalArgs,
+    out: Out,
+    lock: &LockArgs,
+    safety: &SafetyArgs,
+    allow_edited: bool,
+    work: impl AsyncFnOnce(&mut Migration<'_>) -> T,
+) -> Result<T, CliError> {
+    let url = resolve_url(project, global, out)?;
     let options = Options {
         lock: lock_mode(project, lock),
         allow_edited,
+        statement_timeout: safety
+            .statement_timeout
+            .or(project.config.statement_timeout),
+        lock_retries: safety.lock_retries.unwrap_or(project.config.lock_retries),
+        observe: Some(url.clone()),
     };
     block_on(async {
-        let mut m = connect_migration(project, global, out, options, &lock.timeout).await?;
+        let conn = connect_to(&url, out).await?;
+        let table = waiting_table(project, &lock.timeout, out);
+        let mut m = migration(project, conn, table, options);
         let result = work(&mut m).await;
         m.conn.close().await;
         Ok(result)

@@ -200,6 +200,7 @@ async fn run_roundtrip(graph: &RevisionGraph, url: &DatabaseUrl) -> Result<(), M
         options: Options {
             lock: crate::config::LockMode::None,
             allow_edited: true,
+            ..Options::default()
         },
     };
     let base: Target = "base".parse()?;

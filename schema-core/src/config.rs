@@ -33,9 +33,11 @@ pub struct RawConfig {
     pub auto_apply: Option<bool>,
     pub lock: Option<LockMode>,
     pub lock_timeout: Option<LockTimeout>,
+    pub statement_timeout: Option<LockTimeout>,
+    pub lock_retries: Option<Retries>,
 }
 
-/// How long a run waits for the migration lock (`lock-timeout = "30s"`): a duration such as
+/// A duration as written in the table (`lock-timeout = "30s"`, `statement-timeout = "10min"`):
 /// `500ms`, `10s`, `2m`, `1h` or `1m30s`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockTimeout(pub std::time::Duration);
@@ -46,6 +48,36 @@ impl<'de> Deserialize<'de> for LockTimeout {
         parse_duration(&text)
             .map(LockTimeout)
             .map_err(serde::de::Error::custom)
+    }
+}
+
+/// How many times a revision rolled back by a lock timeout is tried again
+/// (`lock-retries = 3`): a whole number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retries(pub u32);
+
+impl<'de> Deserialize<'de> for Retries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Count;
+        impl serde::de::Visitor<'_> for Count {
+            type Value = Retries;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a whole number of retries, such as 3")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Retries, E> {
+                u32::try_from(v)
+                    .map(Retries)
+                    .map_err(|_| E::custom(format!("{v} retries are too many")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Retries, E> {
+                u64::try_from(v)
+                    .map_err(|_| {
+                        E::custom(format!("{v} is not a number of retries: write 0 or more"))
+                    })
+                    .and_then(|v| self.visit_u64(v))
+            }
+        }
+        d.deserialize_u32(Count)
     }
 }
 
@@ -195,6 +227,8 @@ impl RawConfig {
             auto_apply: self.auto_apply.or(fallback.auto_apply),
             lock: self.lock.or(fallback.lock),
             lock_timeout: self.lock_timeout.or(fallback.lock_timeout),
+            statement_timeout: self.statement_timeout.or(fallback.statement_timeout),
+            lock_retries: self.lock_retries.or(fallback.lock_retries),
         }
     }
 }
@@ -214,9 +248,14 @@ pub struct Config {
     pub version_table: String,
     pub auto_apply: bool,
     pub lock: LockMode,
-    /// How long a run waits for the migration lock; `None` (the default): as long as it
-    /// takes, saying for whom it waits.
+    /// How long a run waits for the migration lock, and each revision's statements for the
+    /// locks they need; `None` (the default): as long as it takes, saying for whom it waits.
     pub lock_timeout: Option<std::time::Duration>,
+    /// How long one statement of a revision may run, where the server supports it; `None`:
+    /// the server's own setting.
+    pub statement_timeout: Option<std::time::Duration>,
+    /// How many times a revision rolled back by a lock timeout is tried again (0: never).
+    pub lock_retries: u32,
 }
 
 impl Config {
@@ -237,6 +276,8 @@ impl Config {
             auto_apply: raw.auto_apply.unwrap_or(false),
             lock: raw.lock.unwrap_or_default(),
             lock_timeout: raw.lock_timeout.map(|t| t.0),
+            statement_timeout: raw.statement_timeout.map(|t| t.0),
+            lock_retries: raw.lock_retries.map_or(0, |r| r.0),
         }
     }
 }
@@ -316,6 +357,30 @@ mod tests {
                 .contains("`lock-timeout`: `soon` is not a duration"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn statement_timeout_and_lock_retries_name_their_key_when_wrong() {
+        let json = serde_json::json!({"statement-timeout": "10min", "lock-retries": 3});
+        let c = Config::resolve(
+            RawConfig::from_json(&json, &origin()).unwrap(),
+            Path::new("/p"),
+            None,
+        );
+        assert_eq!(
+            c.statement_timeout,
+            Some(std::time::Duration::from_secs(600))
+        );
+        assert_eq!(c.lock_retries, 3);
+        let e = RawConfig::from_json(&serde_json::json!({"statement-timeout": "long"}), &origin())
+            .unwrap_err();
+        assert!(
+            e.message
+                .contains("`statement-timeout`: `long` is not a duration")
+        );
+        let e = RawConfig::from_json(&serde_json::json!({"lock-retries": "three"}), &origin())
+            .unwrap_err();
+        assert!(e.message.contains("`lock-retries`"), "{}", e.message);
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub struct Migrator {
     allow_edited: bool,
     version_table: String,
     lock_timeout: Option<std::time::Duration>,
+    statement_timeout: Option<std::time::Duration>,
+    lock_retries: u32,
 }
 
 impl Migrator {
@@ -43,6 +45,8 @@ impl Migrator {
             allow_edited: false,
             version_table: "schema_version".to_string(),
             lock_timeout: None,
+            statement_timeout: None,
+            lock_retries: 0,
         })
     }
 
@@ -93,9 +97,27 @@ impl Migrator {
 
     /// Give up waiting for the migration lock after `timeout` with
     /// [`crate::db::DbError::LockTimeout`], which names the lock's holder (default: wait as
-    /// long as it takes).
+    /// long as it takes). Each revision's statements wait for the locks they need at most as
+    /// long (PostgreSQL `lock_timeout`, MySQL/MariaDB `lock_wait_timeout` and
+    /// `innodb_lock_wait_timeout`, SQLite's busy timeout).
     pub fn lock_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.lock_timeout = Some(timeout);
+        self
+    }
+
+    /// Ends any one statement of a revision that runs longer than `timeout`: PostgreSQL
+    /// `statement_timeout`, MariaDB `max_statement_time`; MySQL's `max_execution_time` bounds
+    /// only `SELECT`s, and SQLite has none.
+    pub fn statement_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.statement_timeout = Some(timeout);
+        self
+    }
+
+    /// Tries a revision rolled back by a lock timeout again, whole, up to `retries` more
+    /// times, waiting 0.5 s, 1 s, 2 s … (at most 8 s) in between. A revision that ran outside
+    /// a transaction is tried again only when nothing of it had run.
+    pub fn lock_retries(mut self, retries: u32) -> Self {
+        self.lock_retries = retries;
         self
     }
 
@@ -107,7 +129,7 @@ impl Migrator {
     pub async fn run(&self, url: &str) -> Result<Report, MigrateError> {
         let url = DatabaseUrl::parse(url, UrlSource::Flag)?;
         let conn = Conn::connect(&url).await?;
-        self.run_on(conn).await
+        self.run_observed(conn, Some(url)).await
     }
 
     /// Applies what is pending over a connection from the application's pool (`&PgPool`,
@@ -121,7 +143,17 @@ impl Migrator {
     }
 
     /// Applies what is pending over a connection the application already has.
-    pub async fn run_on(&self, mut conn: Conn) -> Result<Report, MigrateError> {
+    pub async fn run_on(&self, conn: Conn) -> Result<Report, MigrateError> {
+        self.run_observed(conn, None).await
+    }
+
+    /// [`Self::run_on`]; with `observe`, a lock timeout's error says what a revision waited
+    /// for, asked over a second connection.
+    async fn run_observed(
+        &self,
+        mut conn: Conn,
+        observe: Option<DatabaseUrl>,
+    ) -> Result<Report, MigrateError> {
         let table = VersionTable::new(&self.version_table).lock_timeout(self.lock_timeout);
         // The start-up path: when nothing is pending, one query and no lock.
         if let Some(plan) = self.pending_without_lock(&mut conn, &table).await?
@@ -137,6 +169,9 @@ impl Migrator {
             options: Options {
                 lock: self.lock,
                 allow_edited: self.allow_edited,
+                statement_timeout: self.statement_timeout,
+                lock_retries: self.lock_retries,
+                observe,
             },
         };
         let report = m.upgrade(&self.target, &mut |_| {}).await;

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::backend::Timeouts;
 use crate::checksum::checksum;
 use crate::db::{Dialect, VersionTable};
 use crate::graph::RevisionGraph;
@@ -35,6 +36,41 @@ pub fn script(
     dialect: Dialect,
     table: &VersionTable,
     generated_at: &str,
+) -> Result<String, SectionError> {
+    let timeouts = Timeouts {
+        lock: table.wait_policy().timeout,
+        statement: None,
+    };
+    script_with(graph, plan, dialect, table, generated_at, timeouts)
+}
+
+/// Writes settings (see [`crate::backend::Backend::set_timeouts`]): one with several
+/// spellings (MariaDB's and MySQL's) is left to the reader, commented out.
+fn push_settings(out: &mut String, settings: Vec<Vec<String>>) {
+    for spellings in settings {
+        match spellings.as_slice() {
+            [one] => {
+                let _ = writeln!(out, "{one};");
+            }
+            many => {
+                out.push_str("-- One of these, whichever your server has:\n");
+                for sql in many {
+                    let _ = writeln!(out, "-- {sql};");
+                }
+            }
+        }
+    }
+}
+
+/// [`script`] with each revision's lock and statement timeouts set as `up` sets them: for the
+/// transaction (`SET LOCAL`), or for the session around a step that runs outside one.
+pub fn script_with(
+    graph: &RevisionGraph,
+    plan: &Plan,
+    dialect: Dialect,
+    table: &VersionTable,
+    generated_at: &str,
+    timeouts: Timeouts,
 ) -> Result<String, SectionError> {
     let mut out = String::new();
     let _ = writeln!(
@@ -89,6 +125,7 @@ pub fn script(
         if transactional {
             out.push_str("BEGIN;\n");
         }
+        push_settings(&mut out, dialect.set_timeouts(timeouts, transactional));
         let statements = section_statements(rev, step.direction, dialect)?;
         for stmt in &statements {
             push_statement(&mut out, stmt, dialect);
@@ -123,6 +160,8 @@ pub fn script(
         }
         if transactional {
             out.push_str("COMMIT;\n");
+        } else {
+            push_settings(&mut out, dialect.reset_timeouts(timeouts, None));
         }
         if keys_off {
             out.push_str("PRAGMA foreign_keys = ON;\n");
@@ -158,5 +197,36 @@ mod tests {
         let m = script(&g, &plan, Dialect::MySql, &VersionTable::new("v"), "now").expect("script");
         assert!(!m.contains("BEGIN;"));
         assert!(m.contains("INSERT IGNORE INTO `v_meta`"));
+    }
+
+    #[test]
+    fn configured_timeouts_are_set_for_each_revision() {
+        use std::time::Duration;
+        let g = graph(&["a1:"]);
+        let plan = g
+            .plan_upgrade(&g.empty_set(), &"head".parse().expect("target"))
+            .expect("plan");
+        let t = Timeouts {
+            lock: Some(Duration::from_secs(5)),
+            statement: Some(Duration::from_secs(600)),
+        };
+        let table = VersionTable::new("v");
+        let s = script_with(&g, &plan, Dialect::Postgres, &table, "now", t).expect("script");
+        assert!(
+            s.contains("BEGIN;\nSET LOCAL lock_timeout = '5000ms';\nSET LOCAL statement_timeout = '600000ms';\n"),
+            "{s}"
+        );
+        let m = script_with(&g, &plan, Dialect::MySql, &table, "now", t).expect("script");
+        assert!(m.contains("SET SESSION lock_wait_timeout = 5;"), "{m}");
+        assert!(
+            m.contains("-- SET SESSION max_statement_time = 600.000;"),
+            "{m}"
+        );
+        assert!(
+            m.contains("SET SESSION lock_wait_timeout = DEFAULT;"),
+            "{m}"
+        );
+        let none = script(&g, &plan, Dialect::Postgres, &table, "now").expect("script");
+        assert!(!none.contains("SET LOCAL"), "{none}");
     }
 }

@@ -19,4 +19,5 @@ mod servers;
 mod smoke;
 mod snapshots;
 mod sync;
+mod timeouts;
 mod version_table;

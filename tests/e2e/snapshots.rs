@@ -171,6 +171,21 @@ fn error_bad_lock_timeout() {
 }
 
 #[test]
+fn error_bad_statement_timeout() {
+    let p = linear();
+    let out = p.run(&["up", "--statement-timeout", "soon"]);
+    snapshot!("error_bad_statement_timeout", &p, &out);
+}
+
+#[test]
+fn error_bad_lock_retries_key() {
+    let p = TestProject::with_metadata("lock-retries = \"three\"\n");
+    p.revision("aa01", "", "");
+    let out = p.run(&["up"]);
+    snapshot!("error_bad_lock_retries_key", &p, &out);
+}
+
+#[test]
 fn error_lock_timeout() {
     let p = TestProject::with_metadata("lock = \"table\"\n");
     p.revision("aa01", "", "");

@@ -17,14 +17,24 @@ pub fn down(
     out: Out,
 ) -> Result<(), CliError> {
     if args.sql {
-        return offline::script(project, global, &args.target, Direction::Down, out);
+        let timeouts = session::timeouts(project, &args.lock, &args.safety);
+        return offline::script(
+            project,
+            global,
+            &args.target,
+            Direction::Down,
+            timeouts,
+            out,
+        );
     }
     let target = target::checked(project, &args.target, Some(Direction::Down))?;
-    let (report, elapsed) = session::run(project, global, out, &args.lock, true, async |m| {
+    let run = async |m: &mut schema_core::migrate::Migration<'_>| {
         let start = Instant::now();
         let report = m.downgrade(&target, &mut progress::reporter(out)).await;
         (report, start.elapsed())
-    })?;
+    };
+    let (report, elapsed) =
+        session::run_revisions(project, global, out, &args.lock, &args.safety, true, run)?;
     let fresh = format!("nothing to roll back for `{target}`");
     progress::summary(out, report?.steps.len(), elapsed, fresh, " rolled back");
     Ok(())

@@ -55,6 +55,9 @@ pub fn sync(
         let options = schema_core::migrate::Options {
             lock: project.config.lock,
             allow_edited: false,
+            statement_timeout: project.config.statement_timeout,
+            lock_retries: project.config.lock_retries,
+            observe: None,
         };
         let mut m = session::migration(&project, conn, table, options);
         let result = sync_database(&mut m, &project, global, out).await;

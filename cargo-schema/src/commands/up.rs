@@ -16,6 +16,7 @@ pub fn up(project: &Project, global: &GlobalArgs, args: &UpArgs, out: Out) -> Re
             global,
             args.target.as_deref().unwrap_or("head"),
             Direction::Up,
+            session::timeouts(project, &args.lock, &args.safety),
             out,
         );
     }
@@ -23,11 +24,12 @@ pub fn up(project: &Project, global: &GlobalArgs, args: &UpArgs, out: Out) -> Re
         Some(t) => target::checked(project, t, Some(Direction::Up))?,
         None => Target::head(),
     };
-    let (report, elapsed) = session::run(
+    let (report, elapsed) = session::run_revisions(
         project,
         global,
         out,
         &args.lock,
+        &args.safety,
         args.allow_edited,
         async |m| {
             let start = Instant::now();

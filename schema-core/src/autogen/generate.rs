@@ -312,6 +312,7 @@ pub async fn at_heads(server: &DatabaseUrl, graph: &RevisionGraph) -> Result<Sch
             options: Options {
                 lock: crate::config::LockMode::None,
                 allow_edited: true,
+                ..Options::default()
             },
         };
         let r = m.upgrade(&Target::heads(), &mut |_| {}).await;

@@ -16,6 +16,8 @@ pub use mysql::{LOCK_NAME as MYSQL_LOCK_NAME, MySql};
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
+use std::time::Duration;
+
 use crate::db::{Conn, DbError};
 
 /// The kind of database: which SQL dialect a URL, a connection, a script or the splitter uses.
@@ -37,6 +39,32 @@ pub struct AdvisoryLock {
     /// Whether both statements bind the version table's name as their one parameter (MySQL's
     /// named locks), instead of carrying the lock's key (PostgreSQL).
     pub binds_name: bool,
+}
+
+/// What bounds a revision's waits: how long a statement waits for a lock, and how long one
+/// statement may run (`None`: the server's own setting stays).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    pub lock: Option<Duration>,
+    pub statement: Option<Duration>,
+}
+
+impl Timeouts {
+    pub fn is_empty(&self) -> bool {
+        self.lock.is_none() && self.statement.is_none()
+    }
+}
+
+/// Milliseconds, at least 1 (0 turns PostgreSQL's timeouts off).
+pub(crate) fn millis(d: Duration) -> u128 {
+    d.as_millis().max(1)
+}
+
+/// Whole seconds rounded up, at least 1 (MySQL's `lock_wait_timeout` takes no less).
+pub(crate) fn whole_seconds(d: Duration) -> u64 {
+    d.as_secs()
+        .saturating_add(u64::from(d.subsec_nanos() > 0))
+        .max(1)
 }
 
 /// One database's SQL, as the layers above need it. Implemented by a unit type per database;
@@ -101,6 +129,45 @@ pub trait Backend {
     /// The statement that ends the session `id` (from [`Backend::sessions_in`]).
     fn kill_session(_id: &str) -> Option<String> {
         None
+    }
+
+    /// The settings that bound a revision's waits by `t`, each a list of statements to try in
+    /// order until one is accepted (a setting one server of the family lacks has another
+    /// spelling). `local`: inside the revision's transaction, undone by its end; otherwise for
+    /// the session, undone by [`Backend::reset_timeouts`].
+    fn set_timeouts(_t: Timeouts, _local: bool) -> Vec<Vec<String>> {
+        Vec::new()
+    }
+
+    /// A query for the one setting [`Backend::set_timeouts`] changes that has no `RESET`
+    /// (SQLite's busy timeout), read before and given back to [`Backend::reset_timeouts`].
+    fn saved_timeout_query() -> Option<&'static str> {
+        None
+    }
+
+    /// Puts back the session's settings after [`Backend::set_timeouts`] for the session;
+    /// `saved`: what [`Backend::saved_timeout_query`] read.
+    fn reset_timeouts(_t: Timeouts, _saved: Option<i64>) -> Vec<Vec<String>> {
+        Vec::new()
+    }
+
+    /// Whether the error code `code` (see [`crate::db::error_code`]) says a statement gave up
+    /// waiting for a lock, so that nothing of it took effect.
+    fn is_lock_timeout(_code: &str) -> bool {
+        false
+    }
+
+    /// The query giving this session's id on the server, for [`Backend::blocker_query`].
+    fn session_id_query() -> Option<&'static str> {
+        None
+    }
+
+    /// The queries, tried in order, saying what the session whose id is bound as the one
+    /// parameter waits for and who holds it; each gives at most one row: the object, the lock
+    /// mode, the holder's session id, its state, its statement, and for how many seconds its
+    /// transaction has run (any column may be NULL where the server does not say).
+    fn blocker_queries() -> Vec<String> {
+        Vec::new()
     }
 }
 
@@ -186,6 +253,38 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// See [`Backend::set_timeouts`].
+    pub fn set_timeouts(self, t: Timeouts, local: bool) -> Vec<Vec<String>> {
+        dispatch!(self, B => B::set_timeouts(t, local))
+    }
+
+    /// See [`Backend::reset_timeouts`].
+    pub fn reset_timeouts(self, t: Timeouts, saved: Option<i64>) -> Vec<Vec<String>> {
+        dispatch!(self, B => B::reset_timeouts(t, saved))
+    }
+
+    /// See [`Backend::saved_timeout_query`].
+    pub fn saved_timeout_query(self) -> Option<&'static str> {
+        dispatch!(self, B => B::saved_timeout_query())
+    }
+
+    /// See [`Backend::is_lock_timeout`].
+    pub fn is_lock_timeout(self, code: &str) -> bool {
+        dispatch!(self, B => B::is_lock_timeout(code))
+    }
+
+    /// See [`Backend::session_id_query`].
+    pub fn session_id_query(self) -> Option<&'static str> {
+        dispatch!(self, B => B::session_id_query())
+    }
+
+    /// See [`Backend::blocker_queries`].
+    pub fn blocker_queries(self) -> Vec<String> {
+        dispatch!(self, B => B::blocker_queries())
+    }
+}
+
 /// Creates database `name` on the server `admin` is connected to.
 pub async fn create_database(admin: &mut Conn, name: &str) -> Result<(), DbError> {
     let sql = admin.dialect().create_database(name);
@@ -249,6 +348,69 @@ mod tests {
         assert!(Dialect::Sqlite.transactional_ddl());
         assert!(Dialect::Postgres.transactional_ddl());
         assert!(!Dialect::MySql.transactional_ddl());
+    }
+
+    #[test]
+    fn each_database_bounds_a_revisions_waits_its_own_way() {
+        let t = Timeouts {
+            lock: Some(Duration::from_millis(1500)),
+            statement: Some(Duration::from_secs(600)),
+        };
+        assert_eq!(
+            Dialect::Postgres.set_timeouts(t, true),
+            [
+                ["SET LOCAL lock_timeout = '1500ms'"],
+                ["SET LOCAL statement_timeout = '600000ms'"]
+            ]
+        );
+        assert_eq!(
+            Dialect::Postgres.set_timeouts(t, false)[0],
+            ["SET lock_timeout = '1500ms'"]
+        );
+        assert_eq!(
+            Dialect::Postgres.reset_timeouts(t, None),
+            [["RESET lock_timeout"], ["RESET statement_timeout"]]
+        );
+        // MySQL: whole seconds, rounded up; MariaDB's statement timeout, else MySQL's.
+        let mysql = Dialect::MySql.set_timeouts(t, true);
+        assert_eq!(mysql[0], ["SET SESSION lock_wait_timeout = 2"]);
+        assert_eq!(mysql[1], ["SET SESSION innodb_lock_wait_timeout = 2"]);
+        assert_eq!(
+            mysql[2],
+            [
+                "SET SESSION max_statement_time = 600.000",
+                "SET SESSION max_execution_time = 600000"
+            ]
+        );
+        // SQLite: nothing in a transaction (BEGIN IMMEDIATE waited already); the busy
+        // timeout outside one, put back afterwards.
+        assert!(Dialect::Sqlite.set_timeouts(t, true).is_empty());
+        assert_eq!(
+            Dialect::Sqlite.set_timeouts(t, false),
+            [["PRAGMA busy_timeout = 1500"]]
+        );
+        assert_eq!(
+            Dialect::Sqlite.reset_timeouts(t, Some(60000)),
+            [["PRAGMA busy_timeout = 60000"]]
+        );
+        assert!(
+            Dialect::Postgres
+                .set_timeouts(Timeouts::default(), true)
+                .is_empty()
+        );
+        assert_eq!(whole_seconds(Duration::from_millis(10)), 1);
+        assert_eq!(millis(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn lock_timeouts_are_recognised_by_their_codes() {
+        assert!(Dialect::Postgres.is_lock_timeout("55P03"));
+        assert!(!Dialect::Postgres.is_lock_timeout("57014"));
+        assert!(Dialect::MySql.is_lock_timeout("1205"));
+        assert!(!Dialect::MySql.is_lock_timeout("1969"));
+        assert!(Dialect::Sqlite.is_lock_timeout("5"));
+        assert!(Dialect::Sqlite.is_lock_timeout("517"));
+        assert!(!Dialect::Sqlite.is_lock_timeout("6"));
     }
 
     #[test]

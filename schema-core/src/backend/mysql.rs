@@ -1,7 +1,7 @@
 //! MySQL/MariaDB: no transactional DDL (each DDL statement commits), backquoted identifiers,
 //! backslash escapes in string literals, and sessions ended by `KILL` before a forced drop.
 
-use super::{AdvisoryLock, Backend};
+use super::{AdvisoryLock, Backend, Timeouts, whole_seconds};
 
 /// The name of the migration lock of a version table, whose name is bound as the parameter
 /// (`?`, never part of the SQL). MySQL's named locks are server-wide: the name carries the
@@ -9,6 +9,16 @@ use super::{AdvisoryLock, Backend};
 /// server do not wait.
 pub const LOCK_NAME: &str =
     "CONCAT('cargo_schema_', LEFT(SHA2(CONCAT(DATABASE(), '.', ?), 256), 40))";
+
+/// `ER_LOCK_WAIT_TIMEOUT`: a metadata lock (`lock_wait_timeout`) or a row lock
+/// (`innodb_lock_wait_timeout`) was not granted in time; the statement took no effect.
+const LOCK_WAIT_TIMEOUT: &str = "1205";
+
+/// The holder of a lock a session waits for, as far as the server says. The columns: the
+/// object, the lock, the holder's connection id, its command, its statement, and the age of
+/// its transaction in seconds.
+const HOLDER_COLUMNS: &str = "CAST(h.ID AS SIGNED), h.COMMAND, LEFT(REGEXP_REPLACE(h.INFO, '[[:space:]]+', ' '), 200), \
+     COALESCE((SELECT CAST(TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS SIGNED) FROM information_schema.INNODB_TRX t WHERE t.trx_mysql_thread_id = h.ID LIMIT 1), CAST(h.TIME AS SIGNED))";
 
 /// MySQL and MariaDB.
 pub struct MySql;
@@ -46,5 +56,86 @@ impl Backend for MySql {
         id.bytes()
             .all(|b| b.is_ascii_digit())
             .then(|| format!("KILL {id}"))
+    }
+
+    fn set_timeouts(t: Timeouts, _local: bool) -> Vec<Vec<String>> {
+        let mut sql = Vec::new();
+        if let Some(d) = t.lock {
+            // Metadata locks (DDL) and InnoDB row locks each have their own wait.
+            let s = whole_seconds(d);
+            sql.push(vec![format!("SET SESSION lock_wait_timeout = {s}")]);
+            sql.push(vec![format!("SET SESSION innodb_lock_wait_timeout = {s}")]);
+        }
+        if let Some(d) = t.statement {
+            // MariaDB: any statement; MySQL: only SELECT (`max_execution_time`).
+            sql.push(vec![
+                format!("SET SESSION max_statement_time = {:.3}", d.as_secs_f64()),
+                format!("SET SESSION max_execution_time = {}", d.as_millis().max(1)),
+            ]);
+        }
+        sql
+    }
+
+    fn reset_timeouts(t: Timeouts, _saved: Option<i64>) -> Vec<Vec<String>> {
+        let mut sql = Vec::new();
+        if t.lock.is_some() {
+            sql.push(vec!["SET SESSION lock_wait_timeout = DEFAULT".to_string()]);
+            sql.push(vec![
+                "SET SESSION innodb_lock_wait_timeout = DEFAULT".to_string(),
+            ]);
+        }
+        if t.statement.is_some() {
+            sql.push(vec![
+                "SET SESSION max_statement_time = DEFAULT".to_string(),
+                "SET SESSION max_execution_time = DEFAULT".to_string(),
+            ]);
+        }
+        sql
+    }
+
+    fn is_lock_timeout(code: &str) -> bool {
+        code == LOCK_WAIT_TIMEOUT
+    }
+
+    fn session_id_query() -> Option<&'static str> {
+        Some("SELECT CAST(CONNECTION_ID() AS SIGNED)")
+    }
+
+    fn blocker_queries() -> Vec<String> {
+        vec![
+            // A metadata lock, where performance_schema is on (MySQL 8 by default).
+            format!(
+                "SELECT CONCAT(w.OBJECT_SCHEMA, '.', w.OBJECT_NAME), CONCAT('metadata lock ', w.LOCK_TYPE), {HOLDER_COLUMNS} \
+                 FROM performance_schema.metadata_locks w \
+                 JOIN performance_schema.threads wt ON wt.THREAD_ID = w.OWNER_THREAD_ID \
+                 JOIN performance_schema.metadata_locks g ON g.OBJECT_TYPE = w.OBJECT_TYPE AND g.OBJECT_SCHEMA <=> w.OBJECT_SCHEMA \
+                   AND g.OBJECT_NAME <=> w.OBJECT_NAME AND g.LOCK_STATUS = 'GRANTED' AND g.OWNER_THREAD_ID <> w.OWNER_THREAD_ID \
+                 JOIN performance_schema.threads gt ON gt.THREAD_ID = g.OWNER_THREAD_ID \
+                 JOIN information_schema.PROCESSLIST h ON h.ID = gt.PROCESSLIST_ID \
+                 WHERE wt.PROCESSLIST_ID = ? AND w.LOCK_STATUS = 'PENDING' LIMIT 1"
+            ),
+            // An InnoDB row lock (MariaDB; MySQL before 8).
+            format!(
+                "SELECT l.lock_table, CONCAT('row lock ', l.lock_mode), {HOLDER_COLUMNS} \
+                 FROM information_schema.INNODB_LOCK_WAITS lw \
+                 JOIN information_schema.INNODB_TRX r ON r.trx_id = lw.requesting_trx_id \
+                 JOIN information_schema.INNODB_TRX b ON b.trx_id = lw.blocking_trx_id \
+                 JOIN information_schema.INNODB_LOCKS l ON l.lock_id = lw.blocking_lock_id \
+                 JOIN information_schema.PROCESSLIST h ON h.ID = b.trx_mysql_thread_id \
+                 WHERE r.trx_mysql_thread_id = ? LIMIT 1"
+            ),
+            // Otherwise only what the session itself is doing ("Waiting for table metadata
+            // lock"): MariaDB names a metadata lock's holder only with the metadata_lock_info
+            // plugin or performance_schema.
+            // What is known besides: the other transactions open in this database (one of
+            // them, or a `LOCK TABLES`, holds it; which, the server does not say).
+            "SELECT NULL, me.STATE, NULL, NULL, NULL, NULL, \
+             (SELECT GROUP_CONCAT(CONCAT('connection ', p.ID, ' (', TIMESTAMPDIFF(SECOND, t.trx_started, NOW()), ' s)') SEPARATOR ', ') \
+              FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+              WHERE p.ID <> me.ID AND p.DB = me.DB) \
+             FROM information_schema.PROCESSLIST me \
+             WHERE me.ID = ? AND me.STATE LIKE 'Waiting for%lock%'"
+                .to_string(),
+        ]
     }
 }

@@ -4,12 +4,14 @@
 //! The per-database differences are kept to a few primitives (run SQL, read rows, lock,
 //! placeholders, column types); everything else is written once on top of them.
 
+mod blocker;
 pub mod env_file;
 mod ident;
 mod lock;
 mod url;
 mod version_table;
 
+pub use blocker::{Blocked, blocker, session_id};
 pub use env_file::EnvFileError;
 pub use lock::{LockWait, OnWait, WaitPolicy, application_name, host_name, human};
 pub use url::{
@@ -155,6 +157,25 @@ pub fn database_message(e: &sqlx::Error) -> String {
         sqlx::Error::Database(d) => d.message().to_string(),
         other => other.to_string(),
     }
+}
+
+/// The database's code for a failed statement, as [`crate::backend::Backend::is_lock_timeout`]
+/// reads it: PostgreSQL's SQLSTATE, MySQL's error number, SQLite's extended result code.
+pub fn error_code(e: &sqlx::Error) -> Option<String> {
+    let sqlx::Error::Database(d) = e else {
+        return None;
+    };
+    #[cfg(feature = "mysql")]
+    if let Some(m) = d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return Some(m.number().to_string());
+    }
+    d.code().map(|c| c.into_owned())
+}
+
+/// Whether statement error `e` on `dialect` was a lock wait that timed out (nothing of the
+/// statement took effect).
+pub fn is_lock_timeout(dialect: Dialect, e: &sqlx::Error) -> bool {
+    error_code(e).is_some_and(|c| dialect.is_lock_timeout(&c))
 }
 
 /// A connection to one of the three databases.

@@ -26,8 +26,9 @@ mod sections;
 mod state;
 #[cfg(test)]
 mod tests;
+mod timeouts;
 
-use self::{recheck::*, run::*, sections::*, state::*};
+use self::{recheck::*, run::*, sections::*, state::*, timeouts::*};
 #[cfg(feature = "autogen")]
 pub(crate) use sections::split_dialect;
 pub use sections::{
@@ -36,12 +37,21 @@ pub use sections::{
 };
 pub use state::{State, state};
 
-/// How a run behaves.
-#[derive(Debug, Clone, Copy)]
+/// How a run behaves. Each revision's statements wait for locks at most the version table's
+/// lock timeout (see [`VersionTable::lock_timeout`]), like the run's own lock.
+#[derive(Debug, Clone)]
 pub struct Options {
     pub lock: LockMode,
     /// Go on although applied revisions were edited since they were applied.
     pub allow_edited: bool,
+    /// How long one statement of a revision may run, where the server supports it (`None`:
+    /// the server's own setting).
+    pub statement_timeout: Option<Duration>,
+    /// How many times a revision rolled back by a lock timeout is tried again, whole.
+    pub lock_retries: u32,
+    /// The database again, for a second connection that says what a waiting statement waits
+    /// for (see [`Event::Waiting`]); `None`: nothing is asked.
+    pub observe: Option<crate::db::DatabaseUrl>,
 }
 
 impl Default for Options {
@@ -49,6 +59,9 @@ impl Default for Options {
         Options {
             lock: LockMode::Advisory,
             allow_edited: false,
+            statement_timeout: None,
+            lock_retries: 0,
+            observe: None,
         }
     }
 }
@@ -69,6 +82,17 @@ pub enum Event<'a> {
     /// Another process changed the database so that the rest of the plan no longer fitted:
     /// planned again from what the database now holds, this many steps.
     Replanned { steps: usize },
+    /// A statement of this revision waits for a lock: on what and held by whom, in the
+    /// database's terms (said again when the holder changes).
+    Waiting { revision: &'a Revision, on: String },
+    /// This revision was rolled back by a lock timeout and runs again, whole, after `after`:
+    /// attempt `attempt` of `attempts`.
+    Retrying {
+        revision: &'a Revision,
+        attempt: u32,
+        attempts: u32,
+        after: Duration,
+    },
 }
 
 /// What a run did.
@@ -152,6 +176,12 @@ pub struct StatementFailure {
     pub exists_on_first_run: bool,
     /// It ran outside a transaction and the revision is now recorded as dirty.
     pub left_dirty: bool,
+    /// It gave up waiting for a lock (the lock timeout).
+    pub lock_timeout: bool,
+    /// What it waited for and who held it, when that was asked (see [`Event::Waiting`]).
+    pub waited_on: Option<String>,
+    /// How many times the revision was tried (more than 1 with `lock_retries`).
+    pub attempts: u32,
     /// What was done before the failure.
     pub report: Report,
 }

@@ -77,6 +77,9 @@ impl<'g> Migration<'g> {
 
     /// Runs one step with its bookkeeping; on SQLite a section that starts with
     /// `PRAGMA foreign_keys = OFF` runs with foreign keys off (see [`foreign_keys_off`]).
+    ///
+    /// Outside a transaction the revision's timeouts are set for the session around it (inside
+    /// one, `step_with` sets them for the transaction).
     pub(super) async fn step(
         &mut self,
         index: usize,
@@ -84,6 +87,34 @@ impl<'g> Migration<'g> {
         statements: &[Statement],
         first_run: bool,
         report: &Report,
+        on_wait: &mut dyn FnMut(String),
+    ) -> Result<Outcome, MigrateError> {
+        let rev = &self.graph.node(index).revision;
+        let session_timeouts = !runs_in_transaction(rev, self.conn.dialect());
+        if !session_timeouts || self.timeouts().is_empty() {
+            return self
+                .step_keys(index, direction, statements, first_run, report, on_wait)
+                .await;
+        }
+        let saved = self.set_session_timeouts().await?;
+        let result = self
+            .step_keys(index, direction, statements, first_run, report, on_wait)
+            .await;
+        let reset = self.reset_session_timeouts(saved).await;
+        let result = result?;
+        reset?;
+        Ok(result)
+    }
+
+    /// [`Self::step`] with SQLite's foreign keys off where the section asks for it.
+    async fn step_keys(
+        &mut self,
+        index: usize,
+        direction: Direction,
+        statements: &[Statement],
+        first_run: bool,
+        report: &Report,
+        on_wait: &mut dyn FnMut(String),
     ) -> Result<Outcome, MigrateError> {
         let rev = &self.graph.node(index).revision;
         let section = match direction {
@@ -93,12 +124,16 @@ impl<'g> Migration<'g> {
         let wants_off = section.is_some_and(|s| foreign_keys_off(self.conn.dialect(), &s.sql));
         if !wants_off {
             return self
-                .step_with(index, direction, statements, first_run, report, false)
+                .step_with(
+                    index, direction, statements, first_run, report, false, on_wait,
+                )
                 .await;
         }
         let restore = self.foreign_keys_set(false).await?;
         let result = self
-            .step_with(index, direction, statements, first_run, report, true)
+            .step_with(
+                index, direction, statements, first_run, report, true, on_wait,
+            )
             .await;
         let restored = self.foreign_keys_set(restore).await;
         let result = result?;
@@ -204,6 +239,7 @@ impl<'g> Migration<'g> {
         result.is_ok()
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn step_with(
         &mut self,
         index: usize,
@@ -212,6 +248,7 @@ impl<'g> Migration<'g> {
         first_run: bool,
         report: &Report,
         check_foreign_keys: bool,
+        on_wait: &mut dyn FnMut(String),
     ) -> Result<Outcome, MigrateError> {
         let graph = self.graph;
         let rev = &graph.node(index).revision;
@@ -252,8 +289,21 @@ impl<'g> Migration<'g> {
                 before = self.mark_dirty(rev, direction).await?;
             }
         }
+        if transactional {
+            let local = dialect.set_timeouts(self.timeouts(), true);
+            if let Err(e) = self.apply_settings(local).await {
+                let _ = self.finish(true, false).await;
+                return Err(e);
+            }
+        }
+        let session = self.observed_session().await;
+        let mut waited_on = None;
         for (n, stmt) in statements.iter().enumerate() {
-            if let Err(e) = self.conn.execute(&stmt.sql).await {
+            let executed = self
+                .execute_watched(&stmt.sql, session, on_wait, &mut waited_on)
+                .await;
+            if let Err(e) = executed {
+                let lock_timeout = crate::db::is_lock_timeout(dialect, &e);
                 let message = database_message(&e);
                 let left_dirty = if transactional {
                     let _ = self.finish(true, false).await;
@@ -275,9 +325,13 @@ impl<'g> Migration<'g> {
                         .await;
                     true
                 };
-                return Err(statement_error(
-                    rev, direction, stmt, message, first_run, left_dirty, report,
-                ));
+                let mut err =
+                    statement_error(rev, direction, stmt, message, first_run, left_dirty, report);
+                if let MigrateError::Statement(f) = &mut err {
+                    f.lock_timeout = lock_timeout;
+                    f.waited_on = waited_on;
+                }
+                return Err(err);
             }
             if !transactional {
                 self.table
@@ -410,16 +464,37 @@ impl Pending {
             next += 1;
             let rev = &graph.node(step.revision).revision;
             let statements = prepared.get(next - 1).map_or(&[][..], Vec::as_slice);
-            match m
-                .step(
-                    step.revision,
-                    step.direction,
-                    statements,
-                    self.first_run,
-                    report,
-                )
-                .await?
-            {
+            let attempts = m.options.lock_retries.saturating_add(1);
+            let mut attempt = 1;
+            let outcome = loop {
+                let mut on_wait = |on: String| on_event(Event::Waiting { revision: rev, on });
+                let result = m
+                    .step(
+                        step.revision,
+                        step.direction,
+                        statements,
+                        self.first_run,
+                        report,
+                        &mut on_wait,
+                    )
+                    .await;
+                match result {
+                    Err(e) if attempt < attempts && retryable(&e) => {
+                        let after = backoff(attempt);
+                        attempt += 1;
+                        on_event(Event::Retrying {
+                            revision: rev,
+                            attempt,
+                            attempts,
+                            after,
+                        });
+                        tokio::time::sleep(after).await;
+                    }
+                    Err(e) => return Err(tried(e, attempt)),
+                    Ok(outcome) => break outcome,
+                }
+            };
+            match outcome {
                 Outcome::Done(duration) => {
                     report
                         .steps
@@ -476,6 +551,9 @@ pub(super) fn statement_error(
             && message.to_ascii_lowercase().contains("already exists"),
         message,
         left_dirty,
+        lock_timeout: false,
+        waited_on: None,
+        attempts: 1,
         report: report.clone(),
     }))
 }
