@@ -1,15 +1,22 @@
 //! The `[package.metadata.schema]` / `[workspace.metadata.schema]` configuration.
 //!
 //! The CLI finds the tables through `cargo metadata`; this module turns them into a
-//! [`Config`] with every path made absolute and every default filled in.
+//! [`Config`] with every path made absolute and every default filled in. Reading the tables
+//! from JSON (serde) is the `config` feature's, which the CLI turns on: an application that
+//! builds a [`Migrator`](crate::Migrator) in code compiles no serde.
 
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "config")]
 use serde::Deserialize;
 
 /// How concurrent runs against one database are serialized.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "config",
+    derive(Deserialize),
+    serde(rename_all = "lowercase")
+)]
 pub enum LockMode {
     /// PostgreSQL advisory lock, MySQL `GET_LOCK`, SQLite's own locking.
     #[default]
@@ -21,8 +28,12 @@ pub enum LockMode {
 
 /// The metadata table as written, before defaults. Unknown keys are errors: a misspelt
 /// `migration = …` silently ignored would point the tool at the wrong directory.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, Default)]
+#[cfg_attr(
+    feature = "config",
+    derive(Deserialize),
+    serde(deny_unknown_fields, rename_all = "kebab-case")
+)]
 pub struct RawConfig {
     pub migrations: Option<String>,
     pub database_url_env: Option<String>,
@@ -42,6 +53,7 @@ pub struct RawConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockTimeout(pub std::time::Duration);
 
+#[cfg(feature = "config")]
 impl<'de> Deserialize<'de> for LockTimeout {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
@@ -56,6 +68,7 @@ impl<'de> Deserialize<'de> for LockTimeout {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retries(pub u32);
 
+#[cfg(feature = "config")]
 impl<'de> Deserialize<'de> for Retries {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Count;
@@ -141,6 +154,7 @@ pub struct ConfigError {
 
 /// The names of the fields a struct deserializes from, as serde knows them (renamed): the one
 /// list of the configuration's keys, so that it cannot drift from [`RawConfig`].
+#[cfg(feature = "config")]
 fn struct_fields<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
     use serde::de::{self, Visitor};
     struct Fields(Option<&'static [&'static str]>);
@@ -170,6 +184,7 @@ fn struct_fields<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
     fields.0.unwrap_or(&[])
 }
 
+#[cfg(feature = "config")]
 impl RawConfig {
     /// The keys of the table, as written in Cargo.toml.
     pub fn keys() -> &'static [&'static str] {
@@ -204,7 +219,9 @@ impl RawConfig {
             }
         })
     }
+}
 
+impl RawConfig {
     /// The same table with its relative paths made absolute from `root`, the directory of the
     /// Cargo.toml that holds it; a merged table then keeps each key's own base.
     pub fn absolute(mut self, root: &Path) -> RawConfig {
@@ -282,7 +299,7 @@ impl Config {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "config"))]
 mod tests {
     use super::*;
 
