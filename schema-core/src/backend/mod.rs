@@ -12,11 +12,36 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
-pub use mysql::{LOCK_NAME as MYSQL_LOCK_NAME, MySql};
+pub use mysql::MySql;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
-use crate::db::{Conn, DbError};
+use crate::db::{Conn, DbError, LockHolder as Holder, Value};
+
+/// How a database measures the length of an identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LengthUnit {
+    Bytes,
+    Characters,
+}
+
+impl LengthUnit {
+    /// The length of `s` in this unit.
+    pub fn of(self, s: &str) -> usize {
+        match self {
+            LengthUnit::Bytes => s.len(),
+            LengthUnit::Characters => s.chars().count(),
+        }
+    }
+
+    /// The unit's name in messages ("bytes", "characters").
+    pub fn name(self) -> &'static str {
+        match self {
+            LengthUnit::Bytes => "bytes",
+            LengthUnit::Characters => "characters",
+        }
+    }
+}
 
 /// The kind of database: which SQL dialect a URL, a connection, a script or the splitter uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -102,9 +127,66 @@ pub trait Backend {
     fn kill_session(_id: &str) -> Option<String> {
         None
     }
+
+    /// The URL schemes that name this database (lower case), the first one the canonical.
+    const SCHEMES: &'static [&'static str];
+
+    /// Whether the URL names a server (with a user and a password), rather than a file.
+    const SERVER: bool = true;
+
+    /// The longest identifier the database keeps, where it has a limit (PostgreSQL cuts
+    /// longer names silently at 63 bytes; MySQL/MariaDB refuse names over 64 characters).
+    const IDENT_LIMIT: Option<(usize, LengthUnit)> = None;
+
+    /// Whether the version table may be schema-qualified (`SCHEMA.TABLE`), and a schema's
+    /// existence is looked up with this query (the schema bound as its one parameter).
+    const SCHEMA_EXISTS: Option<&'static str> = None;
+
+    /// Whether unquoted identifiers fold to lower case, so that an older release, which did
+    /// not quote the version table's name, made a lower-case table for a mixed-case name.
+    const FOLDS_UNQUOTED: bool = false;
+
+    /// Whether runs take the database's write lock step by step (`BEGIN IMMEDIATE`) instead of
+    /// holding an advisory lock for the whole run; each step then re-checks what is applied.
+    const LOCKS_PER_STEP: bool = false;
+
+    /// Whether a section may turn foreign keys off by a leading `PRAGMA foreign_keys = OFF`,
+    /// which runs before the step's transaction (SQLite's recipe for table rebuilds).
+    const FOREIGN_KEYS_PRAGMA: bool = false;
+
+    /// The lookup of a table in the catalog (one row with a count) and its parameters:
+    /// `table` in `schema`, or in the connection's current schema or database.
+    fn table_exists(schema: Option<&str>, table: &str) -> (String, Vec<Value>);
+
+    /// A statement inserting `values` into `columns` of `table`, doing nothing when a row
+    /// with the same `key` exists.
+    fn insert_if_absent(table: &str, columns: &str, values: &str, key: &str) -> String {
+        format!("INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO NOTHING")
+    }
+
+    /// What starts an offline script, so that the database's client stops at the first error.
+    const SCRIPT_PRELUDE: &'static str = "";
+
+    /// One statement as the database's command-line client reads it in a script.
+    fn script_statement(sql: &str) -> String {
+        format!("{sql};")
+    }
+
+    /// Who holds the advisory lock with key `key` on the version table `table`, as far as the
+    /// server says; `None` where there is no advisory lock or nobody holds it.
+    #[allow(async_fn_in_trait)]
+    async fn lock_holder(
+        conn: &mut Conn,
+        key: i64,
+        table: &str,
+    ) -> Result<Option<Holder>, DbError> {
+        let _ = (conn, key, table);
+        Ok(None)
+    }
 }
 
-/// Calls `$f` on the [`Backend`] of `$d`.
+/// Evaluates `$e` with `$b` standing for the [`Backend`] of the dialect `$d`: the one `match`
+/// on [`Dialect`] that layers above use (autogenerate's per-database modules too).
 macro_rules! dispatch {
     ($d:expr, $b:ident => $e:expr) => {
         match $d {
@@ -124,7 +206,86 @@ macro_rules! dispatch {
     };
 }
 
+pub(crate) use dispatch;
+
+/// Every dialect, in the order messages list them.
+pub const ALL: [Dialect; 3] = [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql];
+
 impl Dialect {
+    /// The dialect a URL scheme names (any case), if one does.
+    pub fn from_scheme(scheme: &str) -> Option<Dialect> {
+        let scheme = scheme.to_ascii_lowercase();
+        ALL.into_iter()
+            .find(|d| dispatch!(*d, B => B::SCHEMES).contains(&scheme.as_str()))
+    }
+
+    /// Whether the URL names a server (see [`Backend::SERVER`]).
+    pub fn is_server(self) -> bool {
+        dispatch!(self, B => B::SERVER)
+    }
+
+    /// The identifier length limit (see [`Backend::IDENT_LIMIT`]).
+    pub fn ident_limit(self) -> Option<(usize, LengthUnit)> {
+        dispatch!(self, B => B::IDENT_LIMIT)
+    }
+
+    /// The lookup of a schema (see [`Backend::SCHEMA_EXISTS`]); `None` where a version table
+    /// cannot be schema-qualified.
+    pub fn schema_exists(self) -> Option<&'static str> {
+        dispatch!(self, B => B::SCHEMA_EXISTS)
+    }
+
+    /// Whether the version table may be schema-qualified.
+    pub fn has_schemas(self) -> bool {
+        self.schema_exists().is_some()
+    }
+
+    /// Whether unquoted identifiers fold to lower case (see [`Backend::FOLDS_UNQUOTED`]).
+    pub fn folds_unquoted(self) -> bool {
+        dispatch!(self, B => B::FOLDS_UNQUOTED)
+    }
+
+    /// Whether runs lock step by step (see [`Backend::LOCKS_PER_STEP`]).
+    pub fn locks_per_step(self) -> bool {
+        dispatch!(self, B => B::LOCKS_PER_STEP)
+    }
+
+    /// Whether a section may turn foreign keys off first (see
+    /// [`Backend::FOREIGN_KEYS_PRAGMA`]).
+    pub fn foreign_keys_pragma(self) -> bool {
+        dispatch!(self, B => B::FOREIGN_KEYS_PRAGMA)
+    }
+
+    /// The catalog lookup of a table (see [`Backend::table_exists`]).
+    pub fn table_exists(self, schema: Option<&str>, table: &str) -> (String, Vec<Value>) {
+        dispatch!(self, B => B::table_exists(schema, table))
+    }
+
+    /// An insert that keeps an existing row (see [`Backend::insert_if_absent`]).
+    pub fn insert_if_absent(self, table: &str, columns: &str, values: &str, key: &str) -> String {
+        dispatch!(self, B => B::insert_if_absent(table, columns, values, key))
+    }
+
+    /// The start of an offline script (see [`Backend::SCRIPT_PRELUDE`]).
+    pub fn script_prelude(self) -> &'static str {
+        dispatch!(self, B => B::SCRIPT_PRELUDE)
+    }
+
+    /// One statement of an offline script (see [`Backend::script_statement`]).
+    pub fn script_statement(self, sql: &str) -> String {
+        dispatch!(self, B => B::script_statement(sql))
+    }
+
+    /// Who holds the advisory lock (see [`Backend::lock_holder`]).
+    pub async fn lock_holder(
+        self,
+        conn: &mut Conn,
+        key: i64,
+        table: &str,
+    ) -> Result<Option<Holder>, DbError> {
+        dispatch!(self, B => B::lock_holder(conn, key, table).await)
+    }
+
     /// The schema-core feature that compiles this database's driver in.
     pub fn feature(self) -> &'static str {
         match self {

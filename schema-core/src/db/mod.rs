@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use sqlx::{AssertSqlSafe, Connection, Row, TypeInfo, ValueRef};
 
+pub use lock::Holder as LockHolder;
 pub use lock::Waiter as LockWaiter;
 use lock::Waiter;
 use version_table::required;
@@ -79,11 +80,20 @@ pub enum DbError {
     #[error(
         "the schema `{schema}` of the `version-table` setting `{name}` does not exist in this database"
     )]
-    VersionTableSchema { name: String, schema: String },
+    VersionTableSchema {
+        name: String,
+        schema: String,
+        dialect: Dialect,
+    },
     #[error(
-        "the version table `{name}` does not exist, but `{folded}` does: an older cargo-schema created it without quotes, and PostgreSQL folded the name to lower case"
+        "the version table `{name}` does not exist, but `{folded}` does: an older cargo-schema created it without quotes, and {} folded the name to lower case",
+        dialect.name()
     )]
-    FoldedVersionTable { name: String, folded: String },
+    FoldedVersionTable {
+        name: String,
+        folded: String,
+        dialect: Dialect,
+    },
     /// The URL's database needs a driver this build of schema-core was compiled without.
     #[error(
         "cannot connect to {redacted}: this build has no {} driver (schema-core's `{}` feature is off)",
@@ -119,14 +129,20 @@ impl DbError {
             DbError::LeaseHeld { .. } => Some(
                 "wait for that run to end (or stop it): `--release-lock` releases only the lease of a run that is gone".to_string(),
             ),
-            DbError::VersionTableSchema { schema, .. } => Some(format!(
+            DbError::VersionTableSchema {
+                schema, dialect, ..
+            } => Some(format!(
                 "create it (`CREATE SCHEMA {}`), or set `version-table` to a table in a schema that exists; cargo-schema creates tables, never schemas",
-                ident::quote(Dialect::Postgres, schema)
+                ident::quote(*dialect, schema)
             )),
-            DbError::FoldedVersionTable { name, folded } => Some(format!(
+            DbError::FoldedVersionTable {
+                name,
+                folded,
+                dialect,
+            } => Some(format!(
                 "set `version-table = \"{folded}\"` to keep using it, or rename it and its `_meta` table (`ALTER TABLE {} RENAME TO {}`)",
-                ident::qualified(Dialect::Postgres, folded, ""),
-                ident::quote(Dialect::Postgres, ident::split(name).1)
+                ident::qualified(*dialect, folded, ""),
+                ident::quote(*dialect, ident::split(name).1)
             )),
             _ => None,
         }
@@ -443,8 +459,9 @@ impl Conn {
         Ok(on_conn!(self, c => rows!(&mut **c)))
     }
 
-    /// A single integer from a query with parameters (`None` when there is no row).
-    async fn fetch_int_with(
+    /// A single integer from a query with parameters (`None` when there is no row, or it
+    /// holds NULL).
+    pub(crate) async fn fetch_int_with(
         &mut self,
         sql: &str,
         params: &[Value],
@@ -467,7 +484,7 @@ impl Conn {
     }
 
     /// The first row of a query with parameters, each column as text.
-    async fn fetch_texts_with(
+    pub(crate) async fn fetch_texts_with(
         &mut self,
         sql: &str,
         params: &[Value],
@@ -498,21 +515,9 @@ impl Conn {
         Ok(on_conn!(self, c => one!(&mut **c)))
     }
 
-    /// A single integer from a query (`None` when there is no row).
+    /// A single integer from a query (`None` when there is no row, or it holds NULL).
     pub(crate) async fn fetch_int(&mut self, sql: &str) -> Result<Option<i64>, DbError> {
-        macro_rules! one {
-            ($c:expr) => {{
-                let row = sqlx::query(AssertSqlSafe(sql.to_string()))
-                    .fetch_optional($c)
-                    .await
-                    .map_err(|e| DbError::query(e, sql))?;
-                match row {
-                    Some(r) => Some(r.try_get::<i64, _>(0).map_err(|e| DbError::query(e, sql))?),
-                    None => None,
-                }
-            }};
-        }
-        Ok(on_conn!(self, c => one!(&mut **c)))
+        self.fetch_int_with(sql, &[]).await
     }
 
     /// Every row of a query, each column read as text (`None` for NULL). Integers and byte

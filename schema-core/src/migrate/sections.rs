@@ -157,13 +157,10 @@ pub fn section_statements(
 /// before the transaction begins, `PRAGMA foreign_key_check` before it commits (a violation
 /// fails the revision), and foreign keys back as they were afterwards.
 pub fn foreign_keys_off(dialect: Dialect, section: &str) -> bool {
-    if dialect != Dialect::Sqlite {
+    if !dialect.foreign_keys_pragma() {
         return false;
     }
-    let Some(first) = split::split(section, split::Dialect::Sqlite, 1)
-        .into_iter()
-        .next()
-    else {
+    let Some(first) = split::split(section, dialect, 1).into_iter().next() else {
         return false;
     };
     let words: String = first
