@@ -67,6 +67,8 @@ pub struct AdvisoryLock {
 /// One database's SQL, as the layers above need it. Implemented by a unit type per database;
 /// [`Dialect`] dispatches to it.
 pub trait Backend {
+    /// The variant of [`Dialect`] that names this database.
+    const DIALECT: Dialect;
     /// The database's name in messages.
     const NAME: &'static str;
     /// Whether DDL runs inside a transaction and rolls back with it. MySQL/MariaDB commit
@@ -190,22 +192,23 @@ pub trait Backend {
 macro_rules! dispatch {
     ($d:expr, $b:ident => $e:expr) => {
         match $d {
-            Dialect::Sqlite => {
-                type $b = Sqlite;
+            $crate::backend::Dialect::Sqlite => {
+                type $b = $crate::backend::Sqlite;
                 $e
             }
-            Dialect::Postgres => {
-                type $b = Postgres;
+            $crate::backend::Dialect::Postgres => {
+                type $b = $crate::backend::Postgres;
                 $e
             }
-            Dialect::MySql => {
-                type $b = MySql;
+            $crate::backend::Dialect::MySql => {
+                type $b = $crate::backend::MySql;
                 $e
             }
         }
     };
 }
 
+#[cfg(feature = "autogen")]
 pub(crate) use dispatch;
 
 /// Every dialect, in the order messages list them.

@@ -1,7 +1,7 @@
 //! MySQL/MariaDB: no transactional DDL (each DDL statement commits), backquoted identifiers,
 //! backslash escapes in string literals, and sessions ended by `KILL` before a forced drop.
 
-use super::{AdvisoryLock, Backend, LengthUnit};
+use super::{AdvisoryLock, Backend, Dialect, LengthUnit};
 use crate::db::{Conn, DbError, LockHolder as Holder, Value};
 
 /// The name of the migration lock of a version table, whose name is bound as the parameter
@@ -15,6 +15,7 @@ pub const LOCK_NAME: &str =
 pub struct MySql;
 
 impl Backend for MySql {
+    const DIALECT: Dialect = Dialect::MySql;
     const NAME: &'static str = "MySQL";
     const TRANSACTIONAL_DDL: bool = false;
     const VERSION_TABLE_TYPES: (&'static str, &'static str) = ("LONGTEXT", "VARCHAR(191)");

@@ -1,6 +1,6 @@
 //! PostgreSQL: transactional DDL, `$n` placeholders, `DROP DATABASE … WITH (FORCE)` (13+).
 
-use super::{AdvisoryLock, Backend, LengthUnit};
+use super::{AdvisoryLock, Backend, Dialect, LengthUnit};
 use crate::db::{Conn, DbError, LockHolder as Holder, Value};
 
 /// The SQLSTATE of a syntax error: what a server before 13 answers to `WITH (FORCE)`.
@@ -10,6 +10,7 @@ pub(super) const SYNTAX_ERROR: &str = "42601";
 pub struct Postgres;
 
 impl Backend for Postgres {
+    const DIALECT: Dialect = Dialect::Postgres;
     const NAME: &'static str = "PostgreSQL";
     const TRANSACTIONAL_DDL: bool = true;
     const SCHEMES: &'static [&'static str] = &["postgres", "postgresql"];

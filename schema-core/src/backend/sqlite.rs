@@ -1,13 +1,14 @@
 //! SQLite: transactional DDL, one file per database (no `CREATE DATABASE`: scratch databases
 //! are in memory, test databases are files; see [`crate::testing`]).
 
-use super::Backend;
+use super::{Backend, Dialect};
 use crate::db::Value;
 
 /// SQLite.
 pub struct Sqlite;
 
 impl Backend for Sqlite {
+    const DIALECT: Dialect = Dialect::Sqlite;
     const NAME: &'static str = "SQLite";
     const TRANSACTIONAL_DDL: bool = true;
     const SCHEMES: &'static [&'static str] = &["sqlite"];

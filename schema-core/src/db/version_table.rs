@@ -751,9 +751,9 @@ impl VersionTable {
     pub async fn unlock(&self, conn: &mut Conn, mode: LockMode) -> Result<(), DbError> {
         let key = self.lock_key();
         let dialect = conn.dialect();
-        match (mode, dialect) {
-            (LockMode::None, _) => Ok(()),
-            (LockMode::Table, _) => {
+        match mode {
+            LockMode::None => Ok(()),
+            LockMode::Table => {
                 let sql = format!(
                     "DELETE FROM {} WHERE id = 1 AND owner = {}",
                     self.lock_table(dialect),
@@ -763,7 +763,7 @@ impl VersionTable {
                     .await
                     .map(drop)
             }
-            (LockMode::Advisory, _) => {
+            LockMode::Advisory => {
                 let Some(lock) = dialect.advisory_lock(key) else {
                     return Ok(());
                 };

@@ -28,8 +28,6 @@ mod state;
 mod tests;
 
 use self::{recheck::*, run::*, sections::*, state::*};
-#[cfg(feature = "autogen")]
-pub(crate) use sections::split_dialect;
 pub use sections::{
     SectionError, SectionProblem, foreign_keys_off, runs_in_transaction, section_name,
     section_statements,

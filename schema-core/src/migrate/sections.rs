@@ -177,10 +177,3 @@ pub fn foreign_keys_off(dialect: Dialect, section: &str) -> bool {
             | "pragmaforeign_keys=no"
     )
 }
-
-/// The splitter's dialect for a database's: the same [`Dialect`] since there is one. Kept for
-/// the callers that still convert; new code passes the dialect as it is.
-#[cfg(feature = "autogen")]
-pub(crate) fn split_dialect(d: Dialect) -> split::Dialect {
-    d
-}

@@ -16,6 +16,7 @@
 //!   (the model has no field for them, and they render back in that place);
 //! - MariaDB names a column-level check after its column and only `MODIFY COLUMN` can drop it,
 
+mod confine;
 mod introspect;
 mod render;
 #[cfg(test)]
@@ -24,8 +25,35 @@ mod tests;
 pub use introspect::introspect;
 pub use render::render;
 
-use crate::db::Dialect;
+use crate::autogen::confine::{Stmt, T};
+use crate::autogen::model::Schema;
+use crate::autogen::{Autogen, Diff, Step};
+use crate::db::{Conn, DbError};
+
+use crate::backend::MySql;
 
 fn q(name: &str) -> String {
-    crate::autogen::render::q(Dialect::MySql, name)
+    crate::autogen::render::q(
+        <crate::backend::MySql as crate::backend::Backend>::DIALECT,
+        name,
+    )
+}
+
+impl Autogen for MySql {
+    const SCRATCH_GRANT: &'static str = "the CREATE and DROP privileges on them (`GRANT CREATE, DROP ON `cargo\\_schema\\_%`.* TO …`)";
+    const IDENT_QUOTES: &'static [char] = &['`', '"'];
+    const EXECUTABLE_COMMENTS: bool = true;
+    const CHECKS_CURRENT_DATABASE: bool = true;
+
+    fn render(diff: &Diff) -> Vec<Step> {
+        render::render(diff)
+    }
+
+    async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbError> {
+        introspect::introspect(conn, exclude).await
+    }
+
+    fn refusal(s: &Stmt, first: &T) -> Option<String> {
+        confine::refusal(s, first)
+    }
 }

@@ -15,10 +15,45 @@
 //! - partitions are not tables of the model (their parent is), and partitioning is not in the
 //!   model: a new partitioned table is made as a plain one.
 
+mod confine;
 mod introspect;
 mod render;
 #[cfg(test)]
 mod tests;
 
+pub use confine::in_transaction;
 pub use introspect::introspect;
 pub use render::render;
+
+use std::borrow::Cow;
+
+use crate::autogen::confine::{Stmt, T};
+use crate::autogen::model::Schema;
+use crate::autogen::{Autogen, Diff, Step};
+use crate::db::{Conn, DbError};
+
+impl Autogen for crate::backend::Postgres {
+    const SCRATCH_GRANT: &'static str = "the CREATEDB privilege (`ALTER ROLE … CREATEDB`)";
+    const IDENT_QUOTES: &'static [char] = &['"'];
+    const LOADS_IN_TRANSACTION: bool = true;
+
+    fn render(diff: &Diff) -> Vec<Step> {
+        render::render(diff)
+    }
+
+    async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbError> {
+        introspect::introspect(conn, exclude).await
+    }
+
+    fn refusal(s: &Stmt, first: &T) -> Option<String> {
+        confine::refusal(s, first)
+    }
+
+    fn refused_before_tokens(s: &Stmt) -> Option<String> {
+        confine::meta_command(s)
+    }
+
+    fn in_transaction(sql: &str) -> Cow<'_, str> {
+        confine::in_transaction(sql)
+    }
+}

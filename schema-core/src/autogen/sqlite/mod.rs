@@ -13,6 +13,7 @@
 //! `CREATE TABLE` text with the splitter's lexer (quotes, comments, balanced parentheses), not a
 //! parser.
 
+mod confine;
 mod introspect;
 mod lex;
 mod render;
@@ -22,6 +23,29 @@ mod tests;
 pub use introspect::introspect;
 pub use render::render;
 
+use crate::autogen::confine::{Stmt, T};
+use crate::autogen::model::Schema;
+use crate::autogen::{Autogen, Diff, Step};
+use crate::db::{Conn, DbError};
+
 use crate::db::Dialect;
 
-const D: Dialect = Dialect::Sqlite;
+const D: Dialect = <crate::backend::Sqlite as crate::backend::Backend>::DIALECT;
+
+impl Autogen for crate::backend::Sqlite {
+    const REBUILDS_DEPENDENT_KEYS: bool = false;
+    const SCRATCH_GRANT: &'static str = "nothing (SQLite's is in memory)";
+    const IDENT_QUOTES: &'static [char] = &['"', '`', '['];
+
+    fn render(diff: &Diff) -> Vec<Step> {
+        render::render(diff)
+    }
+
+    async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbError> {
+        introspect::introspect(conn, exclude).await
+    }
+
+    fn refusal(s: &Stmt, first: &T) -> Option<String> {
+        confine::refusal(s, first)
+    }
+}
