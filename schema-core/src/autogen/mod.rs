@@ -116,6 +116,36 @@ pub(crate) trait Autogen: Backend {
     }
 }
 
+/// Implements [`Autogen`] for the backend `$backend` in its folder, whose modules are
+/// `render` (`render`), `introspect` (`introspect`) and `confine` (`refusal`); `$body` gives the
+/// constants and the methods that differ from the defaults.
+macro_rules! autogen_backend {
+    ($backend:ty { $($body:tt)* }) => {
+        impl $crate::autogen::Autogen for $backend {
+            $($body)*
+
+            fn render(diff: &$crate::autogen::Diff) -> Vec<$crate::autogen::Step> {
+                render::render(diff)
+            }
+
+            async fn introspect(
+                conn: &mut $crate::db::Conn,
+                exclude: &[&str],
+            ) -> Result<$crate::autogen::Schema, $crate::db::DbError> {
+                introspect::introspect(conn, exclude).await
+            }
+
+            fn refusal(
+                s: &$crate::autogen::confine::Stmt,
+                first: &$crate::autogen::confine::T,
+            ) -> Option<String> {
+                confine::refusal(s, first)
+            }
+        }
+    };
+}
+use autogen_backend;
+
 /// Reads the schema of the database `conn` is connected to, leaving out the tables named in
 /// `exclude` (the version table and its `_meta` table).
 pub async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbError> {

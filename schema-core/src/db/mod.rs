@@ -297,6 +297,36 @@ macro_rules! bind_all {
     }};
 }
 
+/// No parameters, for [`each_row!`] and [`first_row!`].
+const NO_PARAMS: &[Value] = &[];
+
+/// Runs `$sql` with `$params` on `$conn`'s driver and maps every row (`$r`, of that driver's
+/// row type) with `$map`: a `Vec` of what it gives. A failed query returns its [`DbError`].
+macro_rules! each_row {
+    ($conn:expr, $sql:expr, $params:expr, |$r:ident| $map:expr) => {
+        on_conn!($conn, c => {
+            let rows = bind_all!(sqlx::query(AssertSqlSafe($sql.to_string())), $params)
+                .fetch_all(&mut **c)
+                .await
+                .map_err(|e| DbError::query(e, $sql))?;
+            rows.iter().map(|$r| $map).collect::<Vec<_>>()
+        })
+    };
+}
+
+/// Like [`each_row!`] for the first row only: `None` when there is none.
+macro_rules! first_row {
+    ($conn:expr, $sql:expr, $params:expr, |$r:ident| $map:expr) => {
+        on_conn!($conn, c => {
+            let row = bind_all!(sqlx::query(AssertSqlSafe($sql.to_string())), $params)
+                .fetch_optional(&mut **c)
+                .await
+                .map_err(|e| DbError::query(e, $sql))?;
+            row.map(|$r| $map)
+        })
+    };
+}
+
 impl Conn {
     /// Connects; a SQLite file is created on first use.
     pub async fn connect(url: &DatabaseUrl) -> Result<Conn, DbError> {
@@ -415,48 +445,35 @@ impl Conn {
     /// Reads the version table's rows, each column on its own: a value of another type or a
     /// NULL where there should be none is kept as the reason it cannot be read.
     async fn fetch_rows(&mut self, sql: &str) -> Result<Vec<RawRow>, DbError> {
-        macro_rules! rows {
-            ($c:expr) => {{
-                let rows = sqlx::query(AssertSqlSafe(sql.to_string()))
-                    .fetch_all($c)
-                    .await
-                    .map_err(|e| DbError::query(e, sql))?;
-                rows.iter()
-                    .map(|r| {
-                        let found = |i: usize, expected: &str| match r.try_get_raw(i) {
-                            Ok(v) if v.is_null() => "is NULL".to_string(),
-                            Ok(v) => format!(
-                                "holds a value of type {}, expected {expected}",
-                                v.type_info().name()
-                            ),
-                            Err(e) => format!("cannot be read ({e}), expected {expected}"),
-                        };
-                        let text = |i: usize| {
-                            r.try_get::<Option<String>, _>(i)
-                                .map_err(|_| found(i, "text"))
-                        };
-                        let int = |i: usize| {
-                            r.try_get::<Option<i64>, _>(i)
-                                .or_else(|_| {
-                                    r.try_get::<Option<i32>, _>(i).map(|v| v.map(i64::from))
-                                })
-                                .map_err(|_| found(i, "an integer"))
-                        };
-                        RawRow {
-                            revision: required(text(0)),
-                            checksum: required(text(1)),
-                            applied_at: required(text(2)),
-                            duration_ms: required(int(3)),
-                            down_sql: text(4),
-                            state: required(text(5)),
-                            statements_done: required(int(6)),
-                            error: text(7),
-                        }
-                    })
-                    .collect::<Vec<_>>()
-            }};
-        }
-        Ok(on_conn!(self, c => rows!(&mut **c)))
+        Ok(each_row!(self, sql, NO_PARAMS, |r| {
+            let found = |i: usize, expected: &str| match r.try_get_raw(i) {
+                Ok(v) if v.is_null() => "is NULL".to_string(),
+                Ok(v) => format!(
+                    "holds a value of type {}, expected {expected}",
+                    v.type_info().name()
+                ),
+                Err(e) => format!("cannot be read ({e}), expected {expected}"),
+            };
+            let text = |i: usize| {
+                r.try_get::<Option<String>, _>(i)
+                    .map_err(|_| found(i, "text"))
+            };
+            let int = |i: usize| {
+                r.try_get::<Option<i64>, _>(i)
+                    .or_else(|_| r.try_get::<Option<i32>, _>(i).map(|v| v.map(i64::from)))
+                    .map_err(|_| found(i, "an integer"))
+            };
+            RawRow {
+                revision: required(text(0)),
+                checksum: required(text(1)),
+                applied_at: required(text(2)),
+                duration_ms: required(int(3)),
+                down_sql: text(4),
+                state: required(text(5)),
+                statements_done: required(int(6)),
+                error: text(7),
+            }
+        }))
     }
 
     /// A single integer from a query with parameters (`None` when there is no row, or it
@@ -466,21 +483,11 @@ impl Conn {
         sql: &str,
         params: &[Value],
     ) -> Result<Option<i64>, DbError> {
-        macro_rules! one {
-            ($c:expr) => {{
-                let row = bind_all!(sqlx::query(AssertSqlSafe(sql.to_string())), params)
-                    .fetch_optional($c)
-                    .await
-                    .map_err(|e| DbError::query(e, sql))?;
-                match row {
-                    Some(r) => r
-                        .try_get::<Option<i64>, _>(0)
-                        .map_err(|e| DbError::query(e, sql))?,
-                    None => None,
-                }
-            }};
-        }
-        Ok(on_conn!(self, c => one!(&mut **c)))
+        let value = first_row!(self, sql, params, |r| r.try_get::<Option<i64>, _>(0));
+        Ok(value
+            .transpose()
+            .map_err(|e| DbError::query(e, sql))?
+            .flatten())
     }
 
     /// The first row of a query with parameters, each column as text.
@@ -489,75 +496,57 @@ impl Conn {
         sql: &str,
         params: &[Value],
     ) -> Result<Option<Vec<Option<String>>>, DbError> {
-        macro_rules! one {
-            ($c:expr) => {{
-                let row = bind_all!(sqlx::query(AssertSqlSafe(sql.to_string())), params)
-                    .fetch_optional($c)
-                    .await
-                    .map_err(|e| DbError::query(e, sql))?;
-                row.map(|r| {
-                    (0..r.len())
-                        .map(|i| {
-                            r.try_get::<Option<String>, _>(i)
+        Ok(first_row!(self, sql, params, |r| {
+            (0..r.len())
+                .map(|i| {
+                    r.try_get::<Option<String>, _>(i)
+                        .ok()
+                        .flatten()
+                        .or_else(|| {
+                            r.try_get::<Option<i64>, _>(i)
                                 .ok()
                                 .flatten()
-                                .or_else(|| {
-                                    r.try_get::<Option<i64>, _>(i)
-                                        .ok()
-                                        .flatten()
-                                        .map(|n| n.to_string())
-                                })
+                                .map(|n| n.to_string())
                         })
-                        .collect()
                 })
-            }};
-        }
-        Ok(on_conn!(self, c => one!(&mut **c)))
+                .collect()
+        }))
     }
 
     /// A single integer from a query (`None` when there is no row, or it holds NULL).
     pub(crate) async fn fetch_int(&mut self, sql: &str) -> Result<Option<i64>, DbError> {
-        self.fetch_int_with(sql, &[]).await
+        self.fetch_int_with(sql, NO_PARAMS).await
     }
 
     /// Every row of a query, each column read as text (`None` for NULL). Integers and byte
     /// strings (some MySQL catalog columns) are turned into text too. Used to read the catalogs.
     pub async fn fetch_strings(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        macro_rules! rows {
-            ($c:expr) => {{
-                let rows = sqlx::query(AssertSqlSafe(sql.to_string()))
-                    .fetch_all($c)
-                    .await
-                    .map_err(|e| DbError::query(e, sql))?;
-                rows.iter()
-                    .map(|r| {
-                        (0..r.len())
-                            .map(|i| {
-                                if let Ok(v) = r.try_get::<Option<String>, _>(i) {
-                                    return Ok(v);
-                                }
-                                if let Ok(v) = r.try_get::<Option<i64>, _>(i) {
-                                    return Ok(v.map(|n| n.to_string()));
-                                }
-                                if let Ok(v) = r.try_get::<Option<i32>, _>(i) {
-                                    return Ok(v.map(|n| n.to_string()));
-                                }
-                                if let Ok(v) = r.try_get::<Option<i16>, _>(i) {
-                                    return Ok(v.map(|n| n.to_string()));
-                                }
-                                if let Ok(v) = r.try_get::<Option<bool>, _>(i) {
-                                    return Ok(v.map(|b| b.to_string()));
-                                }
-                                r.try_get::<Option<Vec<u8>>, _>(i)
-                                    .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
-                            })
-                            .collect::<Result<Vec<_>, sqlx::Error>>()
-                    })
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-                    .map_err(|e| DbError::query(e, sql))
-            }};
-        }
-        on_conn!(self, c => rows!(&mut **c))
+        each_row!(self, sql, NO_PARAMS, |r| {
+            (0..r.len())
+                .map(|i| {
+                    if let Ok(v) = r.try_get::<Option<String>, _>(i) {
+                        return Ok(v);
+                    }
+                    if let Ok(v) = r.try_get::<Option<i64>, _>(i) {
+                        return Ok(v.map(|n| n.to_string()));
+                    }
+                    if let Ok(v) = r.try_get::<Option<i32>, _>(i) {
+                        return Ok(v.map(|n| n.to_string()));
+                    }
+                    if let Ok(v) = r.try_get::<Option<i16>, _>(i) {
+                        return Ok(v.map(|n| n.to_string()));
+                    }
+                    if let Ok(v) = r.try_get::<Option<bool>, _>(i) {
+                        return Ok(v.map(|b| b.to_string()));
+                    }
+                    r.try_get::<Option<Vec<u8>>, _>(i)
+                        .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(|e| DbError::query(e, sql))
     }
 
     pub async fn close(self) {

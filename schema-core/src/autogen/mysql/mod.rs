@@ -25,35 +25,15 @@ mod tests;
 pub use introspect::introspect;
 pub use render::render;
 
-use crate::autogen::confine::{Stmt, T};
-use crate::autogen::model::Schema;
-use crate::autogen::{Autogen, Diff, Step};
-use crate::db::{Conn, DbError};
-
-use crate::backend::MySql;
+use crate::backend::{Backend, MySql};
 
 fn q(name: &str) -> String {
-    crate::autogen::render::q(
-        <crate::backend::MySql as crate::backend::Backend>::DIALECT,
-        name,
-    )
+    crate::autogen::render::q(MySql::DIALECT, name)
 }
 
-impl Autogen for MySql {
+crate::autogen::autogen_backend!(MySql {
     const SCRATCH_GRANT: &'static str = "the CREATE and DROP privileges on them (`GRANT CREATE, DROP ON `cargo\\_schema\\_%`.* TO …`)";
     const IDENT_QUOTES: &'static [char] = &['`', '"'];
     const EXECUTABLE_COMMENTS: bool = true;
     const CHECKS_CURRENT_DATABASE: bool = true;
-
-    fn render(diff: &Diff) -> Vec<Step> {
-        render::render(diff)
-    }
-
-    async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbError> {
-        introspect::introspect(conn, exclude).await
-    }
-
-    fn refusal(s: &Stmt, first: &T) -> Option<String> {
-        confine::refusal(s, first)
-    }
-}
+});

@@ -27,33 +27,16 @@ pub use render::render;
 
 use std::borrow::Cow;
 
-use crate::autogen::confine::{Stmt, T};
-use crate::autogen::model::Schema;
-use crate::autogen::{Autogen, Diff, Step};
-use crate::db::{Conn, DbError};
-
-impl Autogen for crate::backend::Postgres {
+crate::autogen::autogen_backend!(crate::backend::Postgres {
     const SCRATCH_GRANT: &'static str = "the CREATEDB privilege (`ALTER ROLE … CREATEDB`)";
     const IDENT_QUOTES: &'static [char] = &['"'];
     const LOADS_IN_TRANSACTION: bool = true;
 
-    fn render(diff: &Diff) -> Vec<Step> {
-        render::render(diff)
-    }
-
-    async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbError> {
-        introspect::introspect(conn, exclude).await
-    }
-
-    fn refusal(s: &Stmt, first: &T) -> Option<String> {
-        confine::refusal(s, first)
-    }
-
-    fn refused_before_tokens(s: &Stmt) -> Option<String> {
+    fn refused_before_tokens(s: &crate::autogen::confine::Stmt) -> Option<String> {
         confine::meta_command(s)
     }
 
     fn in_transaction(sql: &str) -> Cow<'_, str> {
         confine::in_transaction(sql)
     }
-}
+});

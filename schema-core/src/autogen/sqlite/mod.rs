@@ -23,29 +23,12 @@ mod tests;
 pub use introspect::introspect;
 pub use render::render;
 
-use crate::autogen::confine::{Stmt, T};
-use crate::autogen::model::Schema;
-use crate::autogen::{Autogen, Diff, Step};
-use crate::db::{Conn, DbError};
-
 use crate::db::Dialect;
 
 const D: Dialect = <crate::backend::Sqlite as crate::backend::Backend>::DIALECT;
 
-impl Autogen for crate::backend::Sqlite {
+crate::autogen::autogen_backend!(crate::backend::Sqlite {
     const REBUILDS_DEPENDENT_KEYS: bool = false;
     const SCRATCH_GRANT: &'static str = "nothing (SQLite's is in memory)";
     const IDENT_QUOTES: &'static [char] = &['"', '`', '['];
-
-    fn render(diff: &Diff) -> Vec<Step> {
-        render::render(diff)
-    }
-
-    async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbError> {
-        introspect::introspect(conn, exclude).await
-    }
-
-    fn refusal(s: &Stmt, first: &T) -> Option<String> {
-        confine::refusal(s, first)
-    }
-}
+});
