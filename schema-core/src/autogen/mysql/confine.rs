@@ -6,23 +6,23 @@ use crate::autogen::confine::{Stmt, T, outside};
 /// Why the statement `s`, whose first token is `first`, is refused on MySQL/MariaDB.
 pub(crate) fn refusal(s: &Stmt, first: &T) -> Option<String> {
     let t = &s.t;
-    let databases = s.databases;
-    let pair = |a: &str, b: &[&str]| s.pair(a, b);
-    let after = |before: &[&str], word: &str| s.after(before, word);
     if first.is("USE") {
         let db = t.get(1).and_then(|x| x.name.clone()).unwrap_or_default();
         return Some(format!(
             "`USE {db}` switches to another database: the declared schema may change its scratch database and nothing else"
         ));
     }
-    if let Some(found) = after(&["CREATE", "DROP", "ALTER", "REPLACE"], "SCHEMA").or_else(|| {
-        after(&["CREATE", "DROP", "ALTER", "RENAME"], "USER")
-            .or_else(|| after(&["CREATE", "DROP", "SET"], "ROLE"))
-            .or_else(|| pair("SET", &["PASSWORD"]))
-            .or_else(|| pair("CREATE", &["SERVER"]))
-            .or_else(|| pair("LOAD", &["DATA", "XML", "INDEX"]))
-            .or_else(|| pair("INTO", &["OUTFILE", "DUMPFILE"]))
-    }) {
+    if let Some(found) = s
+        .after(&["CREATE", "DROP", "ALTER", "REPLACE"], "SCHEMA")
+        .or_else(|| {
+            s.after(&["CREATE", "DROP", "ALTER", "RENAME"], "USER")
+                .or_else(|| s.after(&["CREATE", "DROP", "SET"], "ROLE"))
+                .or_else(|| s.pair("SET", &["PASSWORD"]))
+                .or_else(|| s.pair("CREATE", &["SERVER"]))
+                .or_else(|| s.pair("LOAD", &["DATA", "XML", "INDEX"]))
+                .or_else(|| s.pair("INTO", &["OUTFILE", "DUMPFILE"]))
+        })
+    {
         return outside(found);
     }
     const FIRST: &[&str] = &[
@@ -82,7 +82,7 @@ pub(crate) fn refusal(s: &Stmt, first: &T) -> Option<String> {
         if !preceded_by_dot
             && followed_by_dot
             && let Some(name) = &x.name
-            && databases.contains(name)
+            && s.databases.contains(name)
         {
             return Some(format!(
                 "`{name}.…` names the database `{name}`: the declared schema may change its scratch database and nothing else"

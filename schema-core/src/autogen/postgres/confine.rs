@@ -30,8 +30,6 @@ pub(crate) fn meta_command(s: &Stmt) -> Option<String> {
 /// Why the statement `s`, whose first token is `first`, is refused on PostgreSQL.
 pub(crate) fn refusal(s: &Stmt, first: &T) -> Option<String> {
     let t = &s.t;
-    let pair = |a: &str, b: &[&str]| s.pair(a, b);
-    let after = |before: &[&str], word: &str| s.after(before, word);
     const TRANSACTION: &[&str] = &[
         "BEGIN",
         "START",
@@ -42,7 +40,7 @@ pub(crate) fn refusal(s: &Stmt, first: &T) -> Option<String> {
         "SAVEPOINT",
         "RELEASE",
     ];
-    if first.is_any(TRANSACTION) || pair("PREPARE", &["TRANSACTION"]).is_some() {
+    if first.is_any(TRANSACTION) || s.pair("PREPARE", &["TRANSACTION"]).is_some() {
         return Some(format!(
             "`{}` is transaction control: the declared schema is loaded in one transaction, rolled back once it is read, so that it cannot change anything outside its scratch database",
             first.kw.as_deref().unwrap_or_default()
@@ -51,13 +49,14 @@ pub(crate) fn refusal(s: &Stmt, first: &T) -> Option<String> {
     if first.is_any(&["COPY", "LOAD"]) {
         return outside(first.kw.clone().unwrap_or_default());
     }
-    if let Some(found) = pair("ALTER", &["SYSTEM"])
-        .or_else(|| after(&["CREATE", "DROP", "ALTER"], "TABLESPACE"))
-        .or_else(|| pair("CREATE", &["ROLE", "USER", "GROUP", "SERVER"]))
-        .or_else(|| pair("ALTER", &["ROLE", "USER", "GROUP", "SERVER"]))
-        .or_else(|| pair("DROP", &["ROLE", "USER", "GROUP", "SERVER", "OWNED"]))
-        .or_else(|| pair("REASSIGN", &["OWNED"]))
-        .or_else(|| after(&["CREATE", "ALTER", "DROP"], "SUBSCRIPTION"))
+    if let Some(found) = s
+        .pair("ALTER", &["SYSTEM"])
+        .or_else(|| s.after(&["CREATE", "DROP", "ALTER"], "TABLESPACE"))
+        .or_else(|| s.pair("CREATE", &["ROLE", "USER", "GROUP", "SERVER"]))
+        .or_else(|| s.pair("ALTER", &["ROLE", "USER", "GROUP", "SERVER"]))
+        .or_else(|| s.pair("DROP", &["ROLE", "USER", "GROUP", "SERVER", "OWNED"]))
+        .or_else(|| s.pair("REASSIGN", &["OWNED"]))
+        .or_else(|| s.after(&["CREATE", "ALTER", "DROP"], "SUBSCRIPTION"))
     {
         return outside(found);
     }
@@ -73,7 +72,7 @@ pub(crate) fn refusal(s: &Stmt, first: &T) -> Option<String> {
         return outside(format!("LANGUAGE {lang}"));
     }
     if first.is("CREATE")
-        && let Some(found) = after(&["CREATE", "REPLACE", "TRUSTED", "PROCEDURAL"], "LANGUAGE")
+        && let Some(found) = s.after(&["CREATE", "REPLACE", "TRUSTED", "PROCEDURAL"], "LANGUAGE")
     {
         return outside(found);
     }
