@@ -195,6 +195,36 @@ pub(crate) async fn test_server(dialect: Dialect) -> Option<DatabaseUrl> {
 }
 
 /// Runs SQL text statement by statement (the splitter of revision files), for tests.
+/// For tests that compare two databases: two scratch databases on the test server of
+/// `dialect` and a connection to each (`None`, with a visible skip, without a server).
+#[cfg(test)]
+pub(crate) struct ScratchPair {
+    a: Scratch,
+    b: Scratch,
+    pub(crate) ca: Conn,
+    pub(crate) cb: Conn,
+}
+
+#[cfg(test)]
+impl ScratchPair {
+    pub(crate) async fn open(dialect: Dialect) -> Option<ScratchPair> {
+        let server = test_server(dialect).await?;
+        let a = Scratch::create(&server).await.expect("scratch a");
+        let b = Scratch::create(&server).await.expect("scratch b");
+        let ca = Conn::connect(&a.url).await.expect("connect a");
+        let cb = Conn::connect(&b.url).await.expect("connect b");
+        Some(ScratchPair { a, b, ca, cb })
+    }
+
+    /// Closes both connections and drops both databases.
+    pub(crate) async fn close(self) {
+        self.ca.close().await;
+        self.cb.close().await;
+        let _ = self.a.drop().await;
+        let _ = self.b.drop().await;
+    }
+}
+
 #[cfg(test)]
 pub(crate) async fn run_sql(conn: &mut Conn, sql: &str) {
     for s in crate::split::split(sql, conn.dialect(), 1) {

@@ -297,32 +297,20 @@ macro_rules! bind_all {
     }};
 }
 
-/// No parameters, for [`each_row!`] and [`first_row!`].
+/// No parameters, for [`query!`].
 const NO_PARAMS: &[Value] = &[];
 
-/// Runs `$sql` with `$params` on `$conn`'s driver and maps every row (`$r`, of that driver's
-/// row type) with `$map`: a `Vec` of what it gives. A failed query returns its [`DbError`].
-macro_rules! each_row {
-    ($conn:expr, $sql:expr, $params:expr, |$r:ident| $map:expr) => {
+/// Runs `$sql` with `$params` on `$conn`'s driver through the sqlx method `$fetch`
+/// (`fetch_all`, `fetch_optional`, `execute`), and evaluates `$body` with `$got` bound to what
+/// it returned (rows of that driver's row type). A failed query returns its [`DbError`].
+macro_rules! query {
+    ($conn:expr, $sql:expr, $params:expr, $fetch:ident, |$got:ident| $body:expr) => {
         on_conn!($conn, c => {
-            let rows = bind_all!(sqlx::query(AssertSqlSafe($sql.to_string())), $params)
-                .fetch_all(&mut **c)
+            let $got = bind_all!(sqlx::query(AssertSqlSafe($sql.to_string())), $params)
+                .$fetch(&mut **c)
                 .await
                 .map_err(|e| DbError::query(e, $sql))?;
-            rows.iter().map(|$r| $map).collect::<Vec<_>>()
-        })
-    };
-}
-
-/// Like [`each_row!`] for the first row only: `None` when there is none.
-macro_rules! first_row {
-    ($conn:expr, $sql:expr, $params:expr, |$r:ident| $map:expr) => {
-        on_conn!($conn, c => {
-            let row = bind_all!(sqlx::query(AssertSqlSafe($sql.to_string())), $params)
-                .fetch_optional(&mut **c)
-                .await
-                .map_err(|e| DbError::query(e, $sql))?;
-            row.map(|$r| $map)
+            $body
         })
     };
 }
@@ -429,12 +417,7 @@ impl Conn {
 
     /// Runs one statement with parameters (placeholders from [`Conn::ph`]).
     pub async fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-        let q = AssertSqlSafe(sql.to_string());
-        let r = on_conn!(self, c => bind_all!(sqlx::query(q), params)
-                .execute(&mut **c)
-                .await
-                .map(|r| r.rows_affected()));
-        r.map_err(|e| DbError::query(e, sql))
+        Ok(query!(self, sql, params, execute, |done| done.rows_affected()))
     }
 
     /// The `n`th placeholder (1-based) in this dialect.
@@ -445,35 +428,38 @@ impl Conn {
     /// Reads the version table's rows, each column on its own: a value of another type or a
     /// NULL where there should be none is kept as the reason it cannot be read.
     async fn fetch_rows(&mut self, sql: &str) -> Result<Vec<RawRow>, DbError> {
-        Ok(each_row!(self, sql, NO_PARAMS, |r| {
-            let found = |i: usize, expected: &str| match r.try_get_raw(i) {
-                Ok(v) if v.is_null() => "is NULL".to_string(),
-                Ok(v) => format!(
-                    "holds a value of type {}, expected {expected}",
-                    v.type_info().name()
-                ),
-                Err(e) => format!("cannot be read ({e}), expected {expected}"),
-            };
-            let text = |i: usize| {
-                r.try_get::<Option<String>, _>(i)
-                    .map_err(|_| found(i, "text"))
-            };
-            let int = |i: usize| {
-                r.try_get::<Option<i64>, _>(i)
-                    .or_else(|_| r.try_get::<Option<i32>, _>(i).map(|v| v.map(i64::from)))
-                    .map_err(|_| found(i, "an integer"))
-            };
-            RawRow {
-                revision: required(text(0)),
-                checksum: required(text(1)),
-                applied_at: required(text(2)),
-                duration_ms: required(int(3)),
-                down_sql: text(4),
-                state: required(text(5)),
-                statements_done: required(int(6)),
-                error: text(7),
-            }
-        }))
+        Ok(query!(self, sql, NO_PARAMS, fetch_all, |rows| rows
+            .iter()
+            .map(|r| {
+                let found = |i: usize, expected: &str| match r.try_get_raw(i) {
+                    Ok(v) if v.is_null() => "is NULL".to_string(),
+                    Ok(v) => format!(
+                        "holds a value of type {}, expected {expected}",
+                        v.type_info().name()
+                    ),
+                    Err(e) => format!("cannot be read ({e}), expected {expected}"),
+                };
+                let text = |i: usize| {
+                    r.try_get::<Option<String>, _>(i)
+                        .map_err(|_| found(i, "text"))
+                };
+                let int = |i: usize| {
+                    r.try_get::<Option<i64>, _>(i)
+                        .or_else(|_| r.try_get::<Option<i32>, _>(i).map(|v| v.map(i64::from)))
+                        .map_err(|_| found(i, "an integer"))
+                };
+                RawRow {
+                    revision: required(text(0)),
+                    checksum: required(text(1)),
+                    applied_at: required(text(2)),
+                    duration_ms: required(int(3)),
+                    down_sql: text(4),
+                    state: required(text(5)),
+                    statements_done: required(int(6)),
+                    error: text(7),
+                }
+            })
+            .collect::<Vec<_>>()))
     }
 
     /// A single integer from a query with parameters (`None` when there is no row, or it
@@ -483,7 +469,12 @@ impl Conn {
         sql: &str,
         params: &[Value],
     ) -> Result<Option<i64>, DbError> {
-        let value = first_row!(self, sql, params, |r| r.try_get::<Option<i64>, _>(0));
+        let value = query!(self, sql, params, fetch_optional, |row| row.map(|r| r
+            .try_get::<Option<
+            i64,
+        >, _>(
+            0
+        )));
         Ok(value
             .transpose()
             .map_err(|e| DbError::query(e, sql))?
@@ -496,21 +487,23 @@ impl Conn {
         sql: &str,
         params: &[Value],
     ) -> Result<Option<Vec<Option<String>>>, DbError> {
-        Ok(first_row!(self, sql, params, |r| {
-            (0..r.len())
-                .map(|i| {
-                    r.try_get::<Option<String>, _>(i)
-                        .ok()
-                        .flatten()
-                        .or_else(|| {
-                            r.try_get::<Option<i64>, _>(i)
-                                .ok()
-                                .flatten()
-                                .map(|n| n.to_string())
-                        })
-                })
-                .collect()
-        }))
+        Ok(query!(self, sql, params, fetch_optional, |row| row.map(
+            |r| {
+                (0..r.len())
+                    .map(|i| {
+                        r.try_get::<Option<String>, _>(i)
+                            .ok()
+                            .flatten()
+                            .or_else(|| {
+                                r.try_get::<Option<i64>, _>(i)
+                                    .ok()
+                                    .flatten()
+                                    .map(|n| n.to_string())
+                            })
+                    })
+                    .collect()
+            }
+        )))
     }
 
     /// A single integer from a query (`None` when there is no row, or it holds NULL).
@@ -521,32 +514,35 @@ impl Conn {
     /// Every row of a query, each column read as text (`None` for NULL). Integers and byte
     /// strings (some MySQL catalog columns) are turned into text too. Used to read the catalogs.
     pub async fn fetch_strings(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        each_row!(self, sql, NO_PARAMS, |r| {
-            (0..r.len())
-                .map(|i| {
-                    if let Ok(v) = r.try_get::<Option<String>, _>(i) {
-                        return Ok(v);
-                    }
-                    if let Ok(v) = r.try_get::<Option<i64>, _>(i) {
-                        return Ok(v.map(|n| n.to_string()));
-                    }
-                    if let Ok(v) = r.try_get::<Option<i32>, _>(i) {
-                        return Ok(v.map(|n| n.to_string()));
-                    }
-                    if let Ok(v) = r.try_get::<Option<i16>, _>(i) {
-                        return Ok(v.map(|n| n.to_string()));
-                    }
-                    if let Ok(v) = r.try_get::<Option<bool>, _>(i) {
-                        return Ok(v.map(|b| b.to_string()));
-                    }
-                    r.try_get::<Option<Vec<u8>>, _>(i)
-                        .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()
-        })
-        .into_iter()
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(|e| DbError::query(e, sql))
+        let rows = query!(self, sql, NO_PARAMS, fetch_all, |rows| rows
+            .iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| {
+                        if let Ok(v) = r.try_get::<Option<String>, _>(i) {
+                            return Ok(v);
+                        }
+                        if let Ok(v) = r.try_get::<Option<i64>, _>(i) {
+                            return Ok(v.map(|n| n.to_string()));
+                        }
+                        if let Ok(v) = r.try_get::<Option<i32>, _>(i) {
+                            return Ok(v.map(|n| n.to_string()));
+                        }
+                        if let Ok(v) = r.try_get::<Option<i16>, _>(i) {
+                            return Ok(v.map(|n| n.to_string()));
+                        }
+                        if let Ok(v) = r.try_get::<Option<bool>, _>(i) {
+                            return Ok(v.map(|b| b.to_string()));
+                        }
+                        r.try_get::<Option<Vec<u8>>, _>(i)
+                            .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
+                    })
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+            })
+            .collect::<Vec<_>>());
+        rows.into_iter()
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(|e| DbError::query(e, sql))
     }
 
     pub async fn close(self) {
