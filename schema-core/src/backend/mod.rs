@@ -208,7 +208,7 @@ macro_rules! dispatch {
     };
 }
 
-#[cfg(feature = "autogen")]
+#[cfg(any(feature = "autogen", feature = "testing"))]
 pub(crate) use dispatch;
 
 /// Every dialect, in the order messages list them.

@@ -57,6 +57,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::Migrator;
+use crate::backend::dispatch;
 use crate::checksum::checksum;
 use crate::db::{
     Conn, DatabaseUrl, DbError, Dialect, UrlError, UrlSource, database_message, on_conn, redact,
@@ -219,15 +220,9 @@ impl TestDatabase {
             }
             Server::Db(url) => {
                 let mut conn = Conn::connect(&url).await?;
-                let created = match url.dialect {
-                    Dialect::Postgres => {
-                        pg::create_on(&mut conn, migrator, &url, &template, &app, &name).await
-                    }
-                    Dialect::MySql => {
-                        mysql::create_on(&mut conn, migrator, &url, &template, &app, &name).await
-                    }
-                    Dialect::Sqlite => unreachable!("`sqlite:` URLs are directories"),
-                };
+                let created = dispatch!(url.dialect, B => {
+                    B::create_on(&mut conn, migrator, &url, &template, &app, &name).await
+                });
                 conn.close().await;
                 let created = created?;
                 (created, Server::Db(url))
@@ -353,17 +348,7 @@ async fn drop_named(server: &Server, name: &str) -> Result<(), TestDbError> {
         Server::Sqlite(dir) => sqlite::remove(&dir.join(format!("{name}.db"))),
         Server::Db(url) => {
             let mut conn = Conn::connect(url).await?;
-            let result = match url.dialect {
-                Dialect::Postgres => {
-                    // A template goes with its keeper.
-                    if name.starts_with(TEMPLATE_PREFIX) && !name.ends_with("_keep") {
-                        let keeper = pg::keeper(name);
-                        let _ = pg::drop_database(&mut conn, url, &keeper, true).await;
-                    }
-                    pg::drop_database(&mut conn, url, name, true).await
-                }
-                _ => mysql::drop_database(&mut conn, url, name).await,
-            };
+            let result = dispatch!(url.dialect, B => B::drop_test(&mut conn, url, name).await);
             conn.close().await;
             result
         }
@@ -475,6 +460,45 @@ fn migrate_error(server: &Server, template: &str, source: MigrateError) -> TestD
         template: template.to_string(),
         server: server.redacted(),
         source: Box::new(source),
+    }
+}
+
+/// A server's test databases, implemented for its backend in `pg.rs` and `mysql.rs`. SQLite's
+/// are files in a directory (`sqlite.rs`, [`Server::Sqlite`]), never reached through this.
+trait TestServer: crate::backend::Backend {
+    /// Makes the test database `name` on the server from the template `template` of the
+    /// application `app` (built first when missing or stale); returns its URL.
+    async fn create_on(
+        conn: &mut Conn,
+        migrator: &Migrator,
+        server: &DatabaseUrl,
+        template: &str,
+        app: &str,
+        name: &str,
+    ) -> Result<String, TestDbError>;
+
+    /// Drops the test database (or template) `name`, with what goes with it.
+    async fn drop_test(
+        conn: &mut Conn,
+        server: &DatabaseUrl,
+        name: &str,
+    ) -> Result<(), TestDbError>;
+}
+
+impl TestServer for crate::backend::Sqlite {
+    async fn create_on(
+        _: &mut Conn,
+        _: &Migrator,
+        _: &DatabaseUrl,
+        _: &str,
+        _: &str,
+        _: &str,
+    ) -> Result<String, TestDbError> {
+        unreachable!("`sqlite:` URLs are directories")
+    }
+
+    async fn drop_test(_: &mut Conn, _: &DatabaseUrl, _: &str) -> Result<(), TestDbError> {
+        unreachable!("`sqlite:` URLs are directories")
     }
 }
 

@@ -8,31 +8,41 @@ fn q(name: &str) -> String {
     Dialect::MySql.quote_ident(name)
 }
 
-pub(super) async fn create_on(
-    conn: &mut Conn,
-    migrator: &Migrator,
-    server: &DatabaseUrl,
-    template: &str,
-    app: &str,
-    name: &str,
-) -> Result<String, TestDbError> {
-    if !complete(conn, server, template).await? {
-        lock(conn, server).await?;
-        let built = build(conn, migrator, server, template, app).await;
-        let _ = conn
-            .execute(&format!("DO RELEASE_LOCK('{MYSQL_LOCK}')"))
-            .await;
-        built?;
+impl TestServer for crate::backend::MySql {
+    async fn create_on(
+        conn: &mut Conn,
+        migrator: &Migrator,
+        server: &DatabaseUrl,
+        template: &str,
+        app: &str,
+        name: &str,
+    ) -> Result<String, TestDbError> {
+        if !complete(conn, server, template).await? {
+            lock(conn, server).await?;
+            let built = build(conn, migrator, server, template, app).await;
+            let _ = conn
+                .execute(&format!("DO RELEASE_LOCK('{MYSQL_LOCK}')"))
+                .await;
+            built?;
+        }
+        let what = format!("creating the test database `{name}`");
+        crate::backend::create_database(conn, name)
+            .await
+            .map_err(|e| db_error(server, &what, e))?;
+        if let Err(e) = copy_tables(conn, server, template, name).await {
+            let _ = drop_database(conn, server, name).await;
+            return Err(e);
+        }
+        Ok(server.with_database(name)?.secret().to_string())
     }
-    let what = format!("creating the test database `{name}`");
-    crate::backend::create_database(conn, name)
-        .await
-        .map_err(|e| db_error(server, &what, e))?;
-    if let Err(e) = copy_tables(conn, server, template, name).await {
-        let _ = drop_database(conn, server, name).await;
-        return Err(e);
+
+    async fn drop_test(
+        conn: &mut Conn,
+        server: &DatabaseUrl,
+        name: &str,
+    ) -> Result<(), TestDbError> {
+        drop_database(conn, server, name).await
     }
-    Ok(server.with_database(name)?.secret().to_string())
 }
 
 /// `GET_LOCK` waits at most 60 s a call; try again until [`LOCK_WAIT`].
