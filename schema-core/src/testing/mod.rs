@@ -60,7 +60,7 @@ use crate::Migrator;
 use crate::backend::dispatch;
 use crate::checksum::checksum;
 use crate::db::{
-    Conn, DatabaseUrl, DbError, Dialect, UrlError, UrlSource, database_message, on_conn, redact,
+    Conn, DatabaseUrl, DbError, UrlError, UrlSource, database_message, on_conn, redact,
 };
 use crate::migrate::MigrateError;
 

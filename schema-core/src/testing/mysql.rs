@@ -2,13 +2,14 @@
 //! in place (complete once it has its marker table) and copied table by table.
 
 use super::*;
+use crate::backend::{Backend, MySql};
 
 /// A name in backquotes.
 fn q(name: &str) -> String {
-    Dialect::MySql.quote_ident(name)
+    MySql::quote_ident(name)
 }
 
-impl TestServer for crate::backend::MySql {
+impl TestServer for MySql {
     async fn create_on(
         conn: &mut Conn,
         migrator: &Migrator,
