@@ -1,12 +1,18 @@
 //! What differs between the databases, in one place: one [`Dialect`] names the database, and
-//! one module per database (`sqlite`, `postgres`, `mysql`) implements [`Backend`] — whether DDL
-//! is transactional, quoting, placeholders, the catalog lookup and column types of the version
-//! table, the advisory lock's SQL, and creating and dropping scratch databases.
+//! one module per database (`sqlite`, `postgres`, `mysql`) implements [`Backend`] — its URL
+//! schemes, whether DDL is transactional, quoting, placeholders, identifier limits and
+//! schemas, the catalog lookup and column types of the version table, the advisory lock's SQL
+//! and who holds it, whether runs lock step by step (SQLite), what an offline script looks
+//! like for the database's client, and creating and dropping scratch databases.
 //!
 //! Everything above this layer (the runner, the version table, offline scripts, scratch and
 //! test databases) asks the [`Dialect`] instead of matching on it, so a fourth database is one
-//! more module and one more variant. The splitter's per-dialect rules live with its lexer
-//! ([`crate::split`]), which takes the same [`Dialect`].
+//! more module and one more variant. The layers that add per-database code of their own do it
+//! through traits implemented for the same unit types (autogenerate's `Autogen` in
+//! `autogen/<db>/mod.rs`, test databases' `TestServer` in `testing/`), picked with
+//! `dispatch!`, the one `match` on [`Dialect`] they use. The splitter's per-dialect rules live
+//! with its lexer ([`crate::split`]), which takes the same [`Dialect`]; `db::Conn`'s driver
+//! arms (`on_conn!`) pick the sqlx driver.
 
 mod mysql;
 mod postgres;
