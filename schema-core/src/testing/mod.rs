@@ -220,9 +220,14 @@ impl TestDatabase {
             }
             Server::Db(url) => {
                 let mut conn = Conn::connect(&url).await?;
-                let created = dispatch!(url.dialect, B => {
-                    B::create_on(&mut conn, migrator, &url, &template, &app, &name).await
-                });
+                let new = NewDatabase {
+                    migrator,
+                    server: &url,
+                    template: &template,
+                    app: &app,
+                    name: &name,
+                };
+                let created = dispatch!(url.dialect, B => B::create_on(&mut conn, &new).await);
                 conn.close().await;
                 let created = created?;
                 (created, Server::Db(url))
@@ -463,19 +468,23 @@ fn migrate_error(server: &Server, template: &str, source: MigrateError) -> TestD
     }
 }
 
+/// A test database to make on a server: from the template `template` of the application `app`
+/// (a hash of its base revisions), built from `migrator`'s revisions.
+#[derive(Clone, Copy)]
+struct NewDatabase<'a> {
+    migrator: &'a Migrator,
+    server: &'a DatabaseUrl,
+    template: &'a str,
+    app: &'a str,
+    name: &'a str,
+}
+
 /// A server's test databases, implemented for its backend in `pg.rs` and `mysql.rs`. SQLite's
 /// are files in a directory (`sqlite.rs`, [`Server::Sqlite`]), never reached through this.
 trait TestServer: crate::backend::Backend {
-    /// Makes the test database `name` on the server from the template `template` of the
-    /// application `app` (built first when missing or stale); returns its URL.
-    async fn create_on(
-        conn: &mut Conn,
-        migrator: &Migrator,
-        server: &DatabaseUrl,
-        template: &str,
-        app: &str,
-        name: &str,
-    ) -> Result<String, TestDbError>;
+    /// Makes the test database `new.name` on the server `conn` is connected to (built first
+    /// from its template when that is missing or stale); returns its URL.
+    async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<String, TestDbError>;
 
     /// Drops the test database (or template) `name`, with what goes with it.
     async fn drop_test(
@@ -486,14 +495,7 @@ trait TestServer: crate::backend::Backend {
 }
 
 impl TestServer for crate::backend::Sqlite {
-    async fn create_on(
-        _: &mut Conn,
-        _: &Migrator,
-        _: &DatabaseUrl,
-        _: &str,
-        _: &str,
-        _: &str,
-    ) -> Result<String, TestDbError> {
+    async fn create_on(_: &mut Conn, _: &NewDatabase<'_>) -> Result<String, TestDbError> {
         unreachable!("`sqlite:` URLs are directories")
     }
 

@@ -10,14 +10,14 @@ fn q(name: &str) -> String {
 }
 
 impl TestServer for MySql {
-    async fn create_on(
-        conn: &mut Conn,
-        migrator: &Migrator,
-        server: &DatabaseUrl,
-        template: &str,
-        app: &str,
-        name: &str,
-    ) -> Result<String, TestDbError> {
+    async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<String, TestDbError> {
+        let NewDatabase {
+            migrator,
+            server,
+            template,
+            app,
+            name,
+        } = *new;
         if !complete(conn, server, template).await? {
             lock(conn, server).await?;
             let built = build(conn, migrator, server, template, app).await;

@@ -26,14 +26,14 @@ fn in_use(e: &sqlx::Error) -> bool {
 }
 
 impl TestServer for crate::backend::Postgres {
-    async fn create_on(
-        conn: &mut Conn,
-        migrator: &Migrator,
-        server: &DatabaseUrl,
-        template: &str,
-        app: &str,
-        name: &str,
-    ) -> Result<String, TestDbError> {
+    async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<String, TestDbError> {
+        let NewDatabase {
+            migrator,
+            server,
+            template,
+            app,
+            name,
+        } = *new;
         // A template exists only once complete (it is renamed into place): no lock needed.
         if !exists(conn, server, template).await? {
             let seconds = LOCK_WAIT.as_secs();
