@@ -11,16 +11,10 @@ fn q(name: &str) -> String {
 
 impl TestServer for MySql {
     async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<String, TestDbError> {
-        let NewDatabase {
-            migrator,
-            server,
-            template,
-            app,
-            name,
-        } = *new;
+        let (server, template, name) = (new.server, new.template, new.name);
         if !complete(conn, server, template).await? {
             lock(conn, server).await?;
-            let built = build(conn, migrator, server, template, app).await;
+            let built = build(conn, new).await;
             let _ = conn
                 .execute(&format!("DO RELEASE_LOCK('{MYSQL_LOCK}')"))
                 .await;
@@ -77,13 +71,8 @@ async fn complete(
     template_found(conn, server, sql, &[template, MARKER_TABLE]).await
 }
 
-async fn build(
-    conn: &mut Conn,
-    migrator: &Migrator,
-    server: &DatabaseUrl,
-    template: &str,
-    app: &str,
-) -> Result<(), TestDbError> {
+async fn build(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestDbError> {
+    let (migrator, server, template, app) = (new.migrator, new.server, new.template, new.app);
     if complete(conn, server, template).await? {
         return Ok(());
     }

@@ -27,13 +27,7 @@ fn in_use(e: &sqlx::Error) -> bool {
 
 impl TestServer for crate::backend::Postgres {
     async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<String, TestDbError> {
-        let NewDatabase {
-            migrator,
-            server,
-            template,
-            app,
-            name,
-        } = *new;
+        let (server, template, name) = (new.server, new.template, new.name);
         // A template exists only once complete (it is renamed into place): no lock needed.
         if !exists(conn, server, template).await? {
             let seconds = LOCK_WAIT.as_secs();
@@ -56,7 +50,7 @@ impl TestServer for crate::backend::Postgres {
                     query_error(server, "taking the template lock", &e)
                 });
             }
-            let built = build(conn, migrator, server, template, app).await;
+            let built = build(conn, new).await;
             let _ = conn
                 .execute(&format!("SELECT pg_advisory_unlock({})", lock_key()))
                 .await;
@@ -106,13 +100,8 @@ async fn exists(conn: &mut Conn, server: &DatabaseUrl, name: &str) -> Result<boo
 }
 
 /// Builds the template under the lock, unless another process did meanwhile.
-async fn build(
-    conn: &mut Conn,
-    migrator: &Migrator,
-    server: &DatabaseUrl,
-    template: &str,
-    app: &str,
-) -> Result<(), TestDbError> {
+async fn build(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestDbError> {
+    let (migrator, server, template, app) = (new.migrator, new.server, new.template, new.app);
     if exists(conn, server, template).await? {
         return Ok(());
     }
