@@ -229,7 +229,8 @@ impl TestDatabase {
                 };
                 let created = dispatch!(url.dialect, B => B::create_on(&mut conn, &new).await);
                 conn.close().await;
-                let created = created?;
+                created?;
+                let created = url.with_database(&name)?.secret().to_string();
                 (created, Server::Db(url))
             }
         };
@@ -483,8 +484,8 @@ struct NewDatabase<'a> {
 /// are files in a directory (`sqlite.rs`, [`Server::Sqlite`]), never reached through this.
 trait TestServer: crate::backend::Backend {
     /// Makes the test database `new.name` on the server `conn` is connected to (built first
-    /// from its template when that is missing or stale); returns its URL.
-    async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<String, TestDbError>;
+    /// from its template when that is missing or stale).
+    async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestDbError>;
 
     /// Drops the test database (or template) `name`, with what goes with it.
     async fn drop_test(
@@ -495,7 +496,7 @@ trait TestServer: crate::backend::Backend {
 }
 
 impl TestServer for crate::backend::Sqlite {
-    async fn create_on(_: &mut Conn, _: &NewDatabase<'_>) -> Result<String, TestDbError> {
+    async fn create_on(_: &mut Conn, _: &NewDatabase<'_>) -> Result<(), TestDbError> {
         unreachable!("`sqlite:` URLs are directories")
     }
 

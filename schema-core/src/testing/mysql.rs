@@ -10,7 +10,7 @@ fn q(name: &str) -> String {
 }
 
 impl TestServer for MySql {
-    async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<String, TestDbError> {
+    async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestDbError> {
         let (server, template, name) = (new.server, new.template, new.name);
         if !complete(conn, server, template).await? {
             lock(conn, server).await?;
@@ -28,7 +28,7 @@ impl TestServer for MySql {
             let _ = drop_database(conn, server, name).await;
             return Err(e);
         }
-        Ok(server.with_database(name)?.secret().to_string())
+        Ok(())
     }
 
     async fn drop_test(

@@ -26,7 +26,7 @@ fn in_use(e: &sqlx::Error) -> bool {
 }
 
 impl TestServer for crate::backend::Postgres {
-    async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<String, TestDbError> {
+    async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestDbError> {
         let (server, template, name) = (new.server, new.template, new.name);
         // A template exists only once complete (it is renamed into place): no lock needed.
         if !exists(conn, server, template).await? {
@@ -63,7 +63,7 @@ impl TestServer for crate::backend::Postgres {
                 format!("creating the test database `{name}` from the template `{template}`");
             return Err(query_error(server, &what, &e));
         }
-        Ok(server.with_database(name)?.secret().to_string())
+        Ok(())
     }
 
     /// A template goes with its keeper.
