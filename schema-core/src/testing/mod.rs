@@ -488,11 +488,7 @@ trait TestServer: crate::backend::Backend {
     async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestDbError>;
 
     /// Drops the test database (or template) `name`, with what goes with it.
-    async fn drop_test(
-        conn: &mut Conn,
-        server: &DatabaseUrl,
-        name: &str,
-    ) -> Result<(), TestDbError>;
+    async fn drop_test(conn: &mut Conn, url: &DatabaseUrl, name: &str) -> Result<(), TestDbError>;
 }
 
 impl TestServer for crate::backend::Sqlite {

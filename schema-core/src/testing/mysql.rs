@@ -31,12 +31,8 @@ impl TestServer for MySql {
         Ok(())
     }
 
-    async fn drop_test(
-        conn: &mut Conn,
-        server: &DatabaseUrl,
-        name: &str,
-    ) -> Result<(), TestDbError> {
-        drop_database(conn, server, name).await
+    async fn drop_test(conn: &mut Conn, url: &DatabaseUrl, name: &str) -> Result<(), TestDbError> {
+        drop_database(conn, url, name).await
     }
 }
 

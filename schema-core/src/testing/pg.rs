@@ -67,15 +67,11 @@ impl TestServer for crate::backend::Postgres {
     }
 
     /// A template goes with its keeper.
-    async fn drop_test(
-        conn: &mut Conn,
-        server: &DatabaseUrl,
-        name: &str,
-    ) -> Result<(), TestDbError> {
+    async fn drop_test(conn: &mut Conn, url: &DatabaseUrl, name: &str) -> Result<(), TestDbError> {
         if name.starts_with(TEMPLATE_PREFIX) && !name.ends_with("_keep") {
-            let _ = drop_database(conn, server, &keeper(name), true).await;
+            let _ = drop_database(conn, url, &keeper(name), true).await;
         }
-        drop_database(conn, server, name, true).await
+        drop_database(conn, url, name, true).await
     }
 }
 
