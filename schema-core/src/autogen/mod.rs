@@ -93,6 +93,10 @@ pub(crate) trait Autogen: Backend {
     /// current database must still be the scratch one (where DDL commits and a `USE` cannot be
     /// rolled back).
     const CHECKS_CURRENT_DATABASE: bool = false;
+    /// For tests: the variable naming the local test server's URL and its default (the
+    /// development machines'); `None` where databases are in memory.
+    #[cfg(test)]
+    const TEST_SERVER: Option<(&'static str, &'static str)> = None;
 
     /// The statements for `diff`.
     fn render(diff: &Diff) -> Vec<Step>;
@@ -181,13 +185,8 @@ pub fn section_text(steps: &[Step]) -> String {
 /// server fails instead.
 #[cfg(test)]
 pub(crate) async fn test_server(dialect: Dialect) -> Option<DatabaseUrl> {
-    let (var, default) = match dialect {
-        Dialect::Postgres => (
-            "SCHEMA_TEST_POSTGRES_URL",
-            "postgres://postgres@127.0.0.1:5432/test",
-        ),
-        Dialect::MySql => ("SCHEMA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
-        Dialect::Sqlite => return DatabaseUrl::parse("sqlite::memory:", UrlSource::Flag).ok(),
+    let Some((var, default)) = dispatch!(dialect, B => B::TEST_SERVER) else {
+        return DatabaseUrl::parse("sqlite::memory:", UrlSource::Flag).ok();
     };
     let raw = std::env::var(var).unwrap_or_else(|_| default.to_string());
     let url = DatabaseUrl::parse(&raw, UrlSource::Flag).expect("test server url");

@@ -32,6 +32,11 @@ fn q(name: &str) -> String {
 }
 
 crate::autogen::autogen_backend!(MySql {
+    #[cfg(test)]
+    const TEST_SERVER: Option<(&'static str, &'static str)> = Some((
+        "SCHEMA_TEST_MYSQL_URL",
+        "mysql://root@127.0.0.1:3306/test",
+    ));
     const SCRATCH_GRANT: &'static str = "the CREATE and DROP privileges on them (`GRANT CREATE, DROP ON `cargo\\_schema\\_%`.* TO …`)";
     const IDENT_QUOTES: &'static [char] = &['`', '"'];
     const EXECUTABLE_COMMENTS: bool = true;

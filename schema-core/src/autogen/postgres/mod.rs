@@ -28,6 +28,11 @@ pub use render::render;
 use std::borrow::Cow;
 
 crate::autogen::autogen_backend!(crate::backend::Postgres {
+    #[cfg(test)]
+    const TEST_SERVER: Option<(&'static str, &'static str)> = Some((
+        "SCHEMA_TEST_POSTGRES_URL",
+        "postgres://postgres@127.0.0.1:5432/test",
+    ));
     const SCRATCH_GRANT: &'static str = "the CREATEDB privilege (`ALTER ROLE … CREATEDB`)";
     const IDENT_QUOTES: &'static [char] = &['"'];
     const LOADS_IN_TRANSACTION: bool = true;
