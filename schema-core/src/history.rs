@@ -295,6 +295,13 @@ mod tests {
     }
 
     /// Lays out `nodes`, checks the drawing is a faithful picture of the graph, and renders it.
+    /// Draws the nodes whose parents are `parents` (by index) and compares with `expected`.
+    #[track_caller]
+    fn assert_draws(parents: &[&[usize]], expected: &str) {
+        let nodes: Vec<GraphNode> = parents.iter().map(|p| node(p)).collect();
+        assert_eq!(draw(&nodes), expected);
+    }
+
     fn draw(nodes: &[GraphNode]) -> String {
         let rows = layout(nodes);
         if let Err(problem) = check(nodes, &rows) {
@@ -515,24 +522,22 @@ mod tests {
 
     #[test]
     fn two_heads_on_a_branch_point_join_before_their_parent() {
-        let nodes = [node(&[2]), node(&[2]), node(&[3]), node(&[])];
-        assert_eq!(
-            draw(&nodes),
+        assert_draws(
+            &[&[2], &[2], &[3], &[]],
             "\
 * 0
 | * 1
 |/
 * 2
 * 3
-"
+",
         );
     }
 
     #[test]
     fn a_branch_merged_by_a_merge_revision_forks_and_joins_like_git() {
-        let nodes = [node(&[1, 2]), node(&[3]), node(&[3]), node(&[])];
-        assert_eq!(
-            draw(&nodes),
+        assert_draws(
+            &[&[1, 2], &[3], &[3], &[]],
             "\
 *   0
 |\\
@@ -540,22 +545,14 @@ mod tests {
 | * 2
 |/
 * 3
-"
+",
         );
     }
 
     #[test]
     fn a_longer_branch_merged_back_keeps_its_lane_until_the_branch_point() {
-        let nodes = [
-            node(&[1, 3]),
-            node(&[2]),
-            node(&[5]),
-            node(&[4]),
-            node(&[5]),
-            node(&[]),
-        ];
-        assert_eq!(
-            draw(&nodes),
+        assert_draws(
+            &[&[1, 3], &[2], &[5], &[4], &[5], &[]],
             "\
 *   0
 |\\
@@ -565,37 +562,28 @@ mod tests {
 | * 4
 |/
 * 5
-"
+",
         );
     }
 
     #[test]
     fn two_independent_bases_end_their_lanes_separately() {
-        let nodes = [node(&[2]), node(&[3]), node(&[]), node(&[])];
-        assert_eq!(
-            draw(&nodes),
+        assert_draws(
+            &[&[2], &[3], &[], &[]],
             "\
 * 0
 | * 1
 * | 2
  /
 * 3
-"
+",
         );
     }
 
     #[test]
     fn a_base_in_the_middle_shifts_the_lanes_right_of_it() {
-        let nodes = [
-            node(&[4]),
-            node(&[3]),
-            node(&[5]),
-            node(&[]),
-            node(&[5]),
-            node(&[]),
-        ];
-        assert_eq!(
-            draw(&nodes),
+        assert_draws(
+            &[&[4], &[3], &[5], &[], &[5], &[]],
             "\
 * 0
 | * 1
@@ -605,15 +593,14 @@ mod tests {
 * | 4
 |/
 * 5
-"
+",
         );
     }
 
     #[test]
     fn a_merge_whose_second_parent_has_a_lane_on_the_left_joins_it_across() {
-        let nodes = [node(&[3]), node(&[2, 3]), node(&[3]), node(&[])];
-        assert_eq!(
-            draw(&nodes),
+        assert_draws(
+            &[&[3], &[2, 3], &[3], &[]],
             "\
 * 0
 | *   1
@@ -622,15 +609,14 @@ mod tests {
 | * 2
 |/
 * 3
-"
+",
         );
     }
 
     #[test]
     fn a_merge_whose_first_parent_has_a_lane_on_the_left_joins_it_at_once() {
-        let nodes = [node(&[2]), node(&[2, 3]), node(&[3]), node(&[])];
-        assert_eq!(
-            draw(&nodes),
+        assert_draws(
+            &[&[2], &[2, 3], &[3], &[]],
             "\
 * 0
 | *   1
@@ -639,21 +625,14 @@ mod tests {
 * | 2
 |/
 * 3
-"
+",
         );
     }
 
     #[test]
     fn a_merge_of_three_parents_stretches_its_marker_like_git() {
-        let nodes = [
-            node(&[1, 2, 3]),
-            node(&[4]),
-            node(&[4]),
-            node(&[4]),
-            node(&[]),
-        ];
-        assert_eq!(
-            draw(&nodes),
+        assert_draws(
+            &[&[1, 2, 3], &[4], &[4], &[4], &[]],
             "\
 *-.   0
 |\\ \\
@@ -663,22 +642,14 @@ mod tests {
 | * 3
 |/
 * 4
-"
+",
         );
     }
 
     #[test]
     fn a_merge_of_four_parents_stretches_further() {
-        let nodes = [
-            node(&[1, 2, 3, 4]),
-            node(&[5]),
-            node(&[5]),
-            node(&[5]),
-            node(&[5]),
-            node(&[]),
-        ];
-        assert_eq!(
-            draw(&nodes),
+        assert_draws(
+            &[&[1, 2, 3, 4], &[5], &[5], &[5], &[5], &[]],
             "\
 *---.   0
 |\\ \\ \\
@@ -690,22 +661,14 @@ mod tests {
 | * 4
 |/
 * 5
-"
+",
         );
     }
 
     #[test]
     fn a_merge_of_three_parents_beside_a_newer_head_opens_lanes_to_its_right() {
-        let nodes = [
-            node(&[5]),
-            node(&[2, 3, 4]),
-            node(&[5]),
-            node(&[5]),
-            node(&[5]),
-            node(&[]),
-        ];
-        assert_eq!(
-            draw(&nodes),
+        assert_draws(
+            &[&[5], &[2, 3, 4], &[5], &[5], &[5], &[]],
             "\
 * 0
 | *-.   1
@@ -717,23 +680,14 @@ mod tests {
 | * 4
 |/
 * 5
-"
+",
         );
     }
 
     #[test]
     fn a_merge_of_three_parents_with_a_lane_to_its_right_moves_that_lane_out_of_the_way() {
-        let nodes = [
-            node(&[2]),
-            node(&[5]),
-            node(&[3, 4, 5]),
-            node(&[6]),
-            node(&[6]),
-            node(&[6]),
-            node(&[]),
-        ];
-        assert_eq!(
-            draw(&nodes),
+        assert_draws(
+            &[&[2], &[5], &[3, 4, 5], &[6], &[6], &[6], &[]],
             "\
 * 0
 | * 1
@@ -747,7 +701,7 @@ mod tests {
 | * 5
 |/
 * 6
-"
+",
         );
     }
 
@@ -755,17 +709,8 @@ mod tests {
     fn an_octopus_onto_lanes_that_are_not_adjacent_carries_them_across() {
         // Two heads (0, 1) already lead to 4 and 5 when the octopus 2 merges 3, 4 and 5: its
         // second and third parents join lanes 0 and 1 across the lanes in between.
-        let nodes = [
-            node(&[4]),
-            node(&[5]),
-            node(&[3, 4, 5]),
-            node(&[6]),
-            node(&[6]),
-            node(&[6]),
-            node(&[]),
-        ];
-        assert_eq!(
-            draw(&nodes),
+        assert_draws(
+            &[&[4], &[5], &[3, 4, 5], &[6], &[6], &[6], &[]],
             "\
 * 0
 | * 1
@@ -779,7 +724,7 @@ mod tests {
 | * 5
 |/
 * 6
-"
+",
         );
     }
 

@@ -69,14 +69,8 @@ pub enum InitError {
 ///
 /// The manifest is checked before anything is written, so an unusable manifest changes nothing.
 pub fn init(manifest_path: &Path) -> Result<InitOutcome, InitError> {
-    let text = read_manifest(manifest_path)?;
-    let toml_error = |message: String| InitError::Toml {
-        path: manifest_path.to_path_buf(),
-        message,
-    };
-    let mut document: DocumentMut = text
-        .parse()
-        .map_err(|error| toml_error(describe_parse_error(&text, &error)))?;
+    let toml_error = toml_error(manifest_path);
+    let mut document = parse_manifest(manifest_path)?;
     let (root, section) = if document.contains_key("package") {
         ("package", "package.metadata.schema")
     } else if document.contains_key("workspace") {
@@ -125,14 +119,8 @@ pub fn init(manifest_path: &Path) -> Result<InitOutcome, InitError> {
 /// Sets `key = "value"` in the manifest's metadata section (which [`init`] made), keeping the
 /// rest of the file as it is. Returns whether the file changed.
 pub fn set_key(manifest_path: &Path, key: &str, value: &str) -> Result<bool, InitError> {
-    let text = read_manifest(manifest_path)?;
-    let toml_error = |message: String| InitError::Toml {
-        path: manifest_path.to_path_buf(),
-        message,
-    };
-    let mut document: DocumentMut = text
-        .parse()
-        .map_err(|error| toml_error(describe_parse_error(&text, &error)))?;
+    let toml_error = toml_error(manifest_path);
+    let mut document = parse_manifest(manifest_path)?;
     let root = if document.contains_key("package") {
         "package"
     } else {
@@ -150,6 +138,21 @@ pub fn set_key(manifest_path: &Path, key: &str, value: &str) -> Result<bool, Ini
     schema.insert(key, toml_edit::value(value));
     write(manifest_path, document.to_string().as_bytes())?;
     Ok(true)
+}
+
+/// The error for the manifest at `path` that says what is wrong with it.
+fn toml_error(path: &Path) -> impl Fn(String) -> InitError + Copy + '_ {
+    move |message| InitError::Toml {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+/// The manifest at `path`, read and parsed.
+fn parse_manifest(path: &Path) -> Result<DocumentMut, InitError> {
+    let text = read_manifest(path)?;
+    text.parse()
+        .map_err(|error| toml_error(path)(describe_parse_error(&text, &error)))
 }
 
 fn read_manifest(path: &Path) -> Result<String, InitError> {

@@ -17,14 +17,9 @@ fn literal(s: &str, dialect: Dialect) -> String {
     dialect.quote_literal(s)
 }
 
-/// One statement as the client reads it. The mysql client splits at every `;`, so a body
-/// holding semicolons (a trigger) goes between `DELIMITER` lines.
+/// One statement as the client reads it (see [`crate::backend::Backend::script_statement`]).
 fn push_statement(out: &mut String, stmt: &Statement, dialect: Dialect) {
-    if dialect == Dialect::MySql && stmt.sql.contains(';') {
-        let _ = writeln!(out, "DELIMITER $$\n{}$$\nDELIMITER ;", stmt.sql);
-    } else {
-        let _ = writeln!(out, "{};", stmt.sql);
-    }
+    let _ = writeln!(out, "{}", dialect.script_statement(&stmt.sql));
 }
 
 /// The script for a plan: version-table creation, then each step in its own transaction where
@@ -80,27 +75,15 @@ pub fn script_with(
         plan.steps.len()
     );
     // Stop at the first error, as `up` does; the mysql client stops by default.
-    match dialect {
-        Dialect::Sqlite => out.push_str(".bail on\n\n"),
-        Dialect::Postgres => out.push_str("\\set ON_ERROR_STOP on\n\n"),
-        Dialect::MySql => {}
-    }
+    out.push_str(dialect.script_prelude());
     for sql in table.create_sql(dialect) {
         let _ = writeln!(out, "{sql};\n");
     }
     let meta = table.sql_meta(dialect);
-    let _ = match dialect {
-        Dialect::Postgres | Dialect::Sqlite => writeln!(
-            out,
-            "INSERT INTO {meta} (name, value) VALUES ('layout', {}) ON CONFLICT (name) DO NOTHING;\n",
-            crate::db::LAYOUT_VERSION
-        ),
-        Dialect::MySql => writeln!(
-            out,
-            "INSERT IGNORE INTO {meta} (name, value) VALUES ('layout', {});\n",
-            crate::db::LAYOUT_VERSION
-        ),
-    };
+    let layout = crate::db::LAYOUT_VERSION.to_string();
+    let insert =
+        dialect.insert_if_absent(&meta, "name, value", &format!("'layout', {layout}"), "name");
+    let _ = writeln!(out, "{insert};\n");
     for step in &plan.steps {
         let rev = &graph.node(step.revision).revision;
         let transactional = runs_in_transaction(rev, dialect);

@@ -13,6 +13,9 @@
 //!   must still be the scratch database.
 //! - **SQLite** loads into memory; refusing `ATTACH` leaves it no other database to name.
 //!
+//! The rules shared by every database are here; each database's own are in
+//! `autogen/<db>/confine.rs`, picked through [`super::Autogen`].
+//!
 //! Refused, per dialect:
 //!
 //! | | refused |
@@ -22,60 +25,108 @@
 //! | MySQL/MariaDB | `USE`, `CREATE/DROP/ALTER SCHEMA`, a name qualified by another database on the server (`devdb.users`, `mysql.user`), dynamic SQL (`PREPARE`, `EXECUTE`), users, roles, `GRANT`/`REVOKE`, `SET GLOBAL`/`PERSIST`, `FLUSH`, `KILL`, `SHUTDOWN`, plugins, `LOAD DATA`/`LOAD XML`, `INTO OUTFILE/DUMPFILE`, `LOAD_FILE`, foreign servers and the `FEDERATED`/`CONNECT` engines, functions from shared libraries (`SONAME`); executable comments (`/*! … */`) are checked like the rest |
 //! | SQLite | `ATTACH`, `DETACH`, `VACUUM INTO`, `load_extension`, the directory PRAGMAs |
 
+use std::borrow::Cow;
+
+use super::Autogen;
+use crate::backend::dispatch;
 use crate::db::Dialect;
 use crate::split::{self, Tok};
 
 /// A token as the checks see it: an unquoted keyword (upper case), a name (a keyword or a
 /// quoted identifier, unquoted, lower case), or punctuation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct T {
+pub(crate) struct T {
     /// The upper-case word, for unquoted words only.
-    kw: Option<String>,
+    pub(crate) kw: Option<String>,
     /// The identifier, lower case: an unquoted word or a quoted identifier.
-    name: Option<String>,
-    punct: Option<char>,
+    pub(crate) name: Option<String>,
+    pub(crate) punct: Option<char>,
 }
 
 impl T {
-    fn is(&self, kw: &str) -> bool {
+    pub(crate) fn is(&self, kw: &str) -> bool {
         self.kw.as_deref() == Some(kw)
     }
-    fn is_any(&self, kws: &[&str]) -> bool {
+    pub(crate) fn is_any(&self, kws: &[&str]) -> bool {
         self.kw.as_deref().is_some_and(|k| kws.contains(&k))
     }
-    fn is_punct(&self, c: char) -> bool {
+    pub(crate) fn is_punct(&self, c: char) -> bool {
         self.punct == Some(c)
     }
 }
 
-/// The tokens of one statement; MySQL executable comments (`/*!50001 … */`) are opened, since
-/// the server runs what they hold.
-fn lex(sql: &str, dialect: Dialect) -> Vec<T> {
-    let d = crate::migrate::split_dialect(dialect);
+/// One statement of the declared schema, as the checks see it.
+pub(crate) struct Stmt<'a> {
+    /// The statement as written.
+    pub(crate) sql: &'a str,
+    /// Its tokens.
+    pub(crate) t: Vec<T>,
+    /// The other databases on the server (lower case), where they are listed.
+    pub(crate) databases: &'a [String],
+}
+
+impl<'a> Stmt<'a> {
+    fn new<B: Autogen>(sql: &'a str, databases: &'a [String]) -> Self {
+        Stmt {
+            sql,
+            t: lex::<B>(sql),
+            databases,
+        }
+    }
+
+    /// `A B` for the first keyword `a` followed by one of `b`.
+    pub(crate) fn pair(&self, a: &str, b: &[&str]) -> Option<String> {
+        self.t
+            .windows(2)
+            .find(|w| w[0].is(a) && w[1].is_any(b))
+            .map(|w| {
+                format!(
+                    "{} {}",
+                    w[0].kw.as_deref().unwrap_or(a),
+                    w[1].kw.as_deref().unwrap_or("")
+                )
+            })
+    }
+
+    /// `B WORD` for the keyword `word` after one of `before`.
+    pub(crate) fn after(&self, before: &[&str], word: &str) -> Option<String> {
+        self.t
+            .windows(2)
+            .find(|w| w[0].is_any(before) && w[1].is(word))
+            .map(|w| format!("{} {word}", w[0].kw.as_deref().unwrap_or("")))
+    }
+}
+
+/// The reason for refusing `what`, which reaches outside the scratch database.
+pub(crate) fn outside(what: String) -> Option<String> {
+    Some(format!(
+        "`{what}` reaches outside the scratch database the declared schema is loaded into"
+    ))
+}
+
+/// The tokens of one statement; executable comments (MySQL's `/*!50001 … */`) are opened,
+/// since the server runs what they hold.
+fn lex<B: Autogen>(sql: &str) -> Vec<T> {
     let mut out = Vec::new();
-    for tok in split::tokens(sql, d) {
+    for tok in split::tokens(sql, B::DIALECT) {
         match tok {
             Tok::Word(w) => out.push(T {
                 kw: Some(w.to_ascii_uppercase()),
                 name: Some(w.to_lowercase()),
                 punct: None,
             }),
-            Tok::Quoted(q) if dialect == Dialect::MySql && is_executable_comment(q) => {
+            Tok::Quoted(q) if B::EXECUTABLE_COMMENTS && is_executable_comment(q) => {
                 let body = q
                     .trim_start_matches("/*")
                     .trim_start_matches('M')
                     .trim_start_matches('!')
                     .trim_start_matches(|c: char| c.is_ascii_digit());
                 let body = body.strip_suffix("*/").unwrap_or(body);
-                out.extend(lex(body, dialect));
+                out.extend(lex::<B>(body));
             }
             Tok::Quoted(q) => {
                 let quote = q.chars().next().unwrap_or('\'');
-                let is_ident = match dialect {
-                    Dialect::Postgres => quote == '"',
-                    Dialect::MySql => quote == '`' || quote == '"',
-                    Dialect::Sqlite => matches!(quote, '"' | '`' | '['),
-                };
+                let is_ident = B::IDENT_QUOTES.contains(&quote);
                 let name = is_ident.then(|| {
                     let inner = q.get(1..q.len().saturating_sub(1)).unwrap_or_default();
                     inner.to_lowercase()
@@ -104,281 +155,28 @@ fn is_executable_comment(q: &str) -> bool {
 /// `databases` are the other databases on the server (MySQL/MariaDB, lower case): a name
 /// qualified by one of them is refused.
 pub fn refusal(dialect: Dialect, sql: &str, databases: &[String]) -> Option<String> {
-    let t = lex(sql, dialect);
-    // A backslash outside strings is no PostgreSQL SQL: a psql meta-command (`\c devdb`),
-    // wherever it is in the statement (after a comment, say).
-    if dialect == Dialect::Postgres && t.iter().any(|x| x.is_punct('\\')) {
-        let command: String = sql
-            .lines()
-            .map(str::trim_start)
-            .find(|l| l.starts_with('\\'))
-            .unwrap_or("\\")
-            .chars()
-            .take_while(|c| !c.is_whitespace())
-            .collect();
-        return Some(format!(
-            "`{command}` is a psql meta-command: the declared schema is SQL for the server, and may not leave its scratch database"
-        ));
+    dispatch!(dialect, B => refusal_for::<B>(sql, databases))
+}
+
+fn refusal_for<B: Autogen>(sql: &str, databases: &[String]) -> Option<String> {
+    let s = Stmt::new::<B>(sql, databases);
+    if let Some(why) = B::refused_before_tokens(&s) {
+        return Some(why);
     }
-    let first = t.first()?;
-    let pair = |a: &str, b: &[&str]| {
-        t.windows(2)
-            .find(|w| w[0].is(a) && w[1].is_any(b))
-            .map(|w| {
-                format!(
-                    "{} {}",
-                    w[0].kw.as_deref().unwrap_or(a),
-                    w[1].kw.as_deref().unwrap_or("")
-                )
-            })
-    };
-    let after = |before: &[&str], word: &str| {
-        t.windows(2)
-            .find(|w| w[0].is_any(before) && w[1].is(word))
-            .map(|w| format!("{} {word}", w[0].kw.as_deref().unwrap_or("")))
-    };
-    let outside = |what: String| {
-        Some(format!(
-            "`{what}` reaches outside the scratch database the declared schema is loaded into"
-        ))
-    };
-    if let Some(found) = after(
+    let first = s.t.first()?;
+    if let Some(found) = s.after(
         &["CREATE", "DROP", "ALTER", "REPLACE", "ON", "RENAME"],
         "DATABASE",
     ) {
         return outside(found);
     }
-    match dialect {
-        Dialect::Postgres => {
-            const TRANSACTION: &[&str] = &[
-                "BEGIN",
-                "START",
-                "COMMIT",
-                "END",
-                "ROLLBACK",
-                "ABORT",
-                "SAVEPOINT",
-                "RELEASE",
-            ];
-            if first.is_any(TRANSACTION) || pair("PREPARE", &["TRANSACTION"]).is_some() {
-                return Some(format!(
-                    "`{}` is transaction control: the declared schema is loaded in one transaction, rolled back once it is read, so that it cannot change anything outside its scratch database",
-                    first.kw.as_deref().unwrap_or_default()
-                ));
-            }
-            if first.is_any(&["COPY", "LOAD"]) {
-                return outside(first.kw.clone().unwrap_or_default());
-            }
-            if let Some(found) = pair("ALTER", &["SYSTEM"])
-                .or_else(|| after(&["CREATE", "DROP", "ALTER"], "TABLESPACE"))
-                .or_else(|| pair("CREATE", &["ROLE", "USER", "GROUP", "SERVER"]))
-                .or_else(|| pair("ALTER", &["ROLE", "USER", "GROUP", "SERVER"]))
-                .or_else(|| pair("DROP", &["ROLE", "USER", "GROUP", "SERVER", "OWNED"]))
-                .or_else(|| pair("REASSIGN", &["OWNED"]))
-                .or_else(|| after(&["CREATE", "ALTER", "DROP"], "SUBSCRIPTION"))
-            {
-                return outside(found);
-            }
-            // Untrusted languages run code as the server's operating-system user.
-            const UNTRUSTED: &[&str] =
-                &["plpython3u", "plpythonu", "plpython2u", "plperlu", "pltclu"];
-            if let Some(lang) = t
-                .windows(2)
-                .find(|w| {
-                    w[0].is("LANGUAGE")
-                        && w[1].name.as_deref().is_some_and(|n| UNTRUSTED.contains(&n))
-                })
-                .and_then(|w| w[1].name.clone())
-            {
-                return outside(format!("LANGUAGE {lang}"));
-            }
-            if first.is("CREATE")
-                && let Some(found) =
-                    after(&["CREATE", "REPLACE", "TRUSTED", "PROCEDURAL"], "LANGUAGE")
-            {
-                return outside(found);
-            }
-            const EXTENSIONS: &[&str] = &[
-                "dblink",
-                "postgres_fdw",
-                "file_fdw",
-                "adminpack",
-                "plpython3u",
-                "plpythonu",
-                "plpython2u",
-                "plperlu",
-                "pltclu",
-            ];
-            if first.is("CREATE")
-                && let Some(i) = t.iter().position(|x| x.is("EXTENSION"))
-                && let Some(name) = t[i + 1..]
-                    .iter()
-                    .filter(|x| !x.is_any(&["IF", "NOT", "EXISTS"]))
-                    .find_map(|x| x.name.clone())
-                && EXTENSIONS.contains(&name.as_str())
-            {
-                return outside(format!("CREATE EXTENSION {name}"));
-            }
-            const FUNCTIONS: &[&str] = &[
-                "lo_import",
-                "lo_export",
-                "pg_read_file",
-                "pg_read_binary_file",
-                "pg_ls_dir",
-                "pg_stat_file",
-                "pg_file_write",
-                "pg_terminate_backend",
-                "pg_cancel_backend",
-                "pg_reload_conf",
-                "pg_rotate_logfile",
-                "pg_promote",
-            ];
-            if let Some(f) = t.iter().filter_map(|x| x.kw.as_ref()).find_map(|k| {
-                let k = k.to_ascii_lowercase();
-                (FUNCTIONS.contains(&k.as_str()) || k.starts_with("dblink")).then_some(k)
-            }) {
-                return outside(f);
-            }
-            None
-        }
-        Dialect::MySql => {
-            if first.is("USE") {
-                let db = t.get(1).and_then(|x| x.name.clone()).unwrap_or_default();
-                return Some(format!(
-                    "`USE {db}` switches to another database: the declared schema may change its scratch database and nothing else"
-                ));
-            }
-            if let Some(found) =
-                after(&["CREATE", "DROP", "ALTER", "REPLACE"], "SCHEMA").or_else(|| {
-                    after(&["CREATE", "DROP", "ALTER", "RENAME"], "USER")
-                        .or_else(|| after(&["CREATE", "DROP", "SET"], "ROLE"))
-                        .or_else(|| pair("SET", &["PASSWORD"]))
-                        .or_else(|| pair("CREATE", &["SERVER"]))
-                        .or_else(|| pair("LOAD", &["DATA", "XML", "INDEX"]))
-                        .or_else(|| pair("INTO", &["OUTFILE", "DUMPFILE"]))
-                })
-            {
-                return outside(found);
-            }
-            const FIRST: &[&str] = &[
-                "GRANT",
-                "REVOKE",
-                "FLUSH",
-                "KILL",
-                "SHUTDOWN",
-                "INSTALL",
-                "UNINSTALL",
-                "PURGE",
-                "RESET",
-                "CHANGE",
-                "START",
-                "STOP",
-            ];
-            if first.is_any(FIRST) {
-                return outside(first.kw.clone().unwrap_or_default());
-            }
-            // A function from a shared library runs code in the server.
-            if t.iter().any(|x| x.is("SONAME")) {
-                return outside("CREATE FUNCTION … SONAME".to_string());
-            }
-            const ANYWHERE: &[&str] = &["PREPARE", "EXECUTE", "DEALLOCATE", "LOAD_FILE"];
-            if let Some(k) = t.iter().find(|x| x.is_any(ANYWHERE)) {
-                return Some(format!(
-                    "`{}` runs SQL (or reads a file) this check cannot see: the declared schema may change its scratch database and nothing else",
-                    k.kw.as_deref().unwrap_or_default()
-                ));
-            }
-            let global = t.windows(3).any(|w| {
-                w[0].is_punct('@')
-                    && w[1].is_punct('@')
-                    && w[2].is_any(&["GLOBAL", "PERSIST", "PERSIST_ONLY"])
-            }) || (first.is("SET")
-                && t.iter()
-                    .any(|x| x.is_any(&["GLOBAL", "PERSIST", "PERSIST_ONLY"])));
-            if global {
-                return outside("SET GLOBAL".to_string());
-            }
-            if let Some(engine) = t
-                .windows(3)
-                .find(|w| {
-                    w[0].is("ENGINE")
-                        && w[1].is_punct('=')
-                        && w[2].is_any(&["FEDERATED", "CONNECT"])
-                })
-                .or_else(|| {
-                    t.windows(2)
-                        .find(|w| w[0].is("ENGINE") && w[1].is_any(&["FEDERATED", "CONNECT"]))
-                })
-                .and_then(|w| w.last())
-                .and_then(|x| x.kw.clone())
-            {
-                return outside(format!("ENGINE={engine}"));
-            }
-            // `devdb.users`: the first name of a dotted chain, when it is another database.
-            for (i, x) in t.iter().enumerate() {
-                let preceded_by_dot = i > 0 && t[i - 1].is_punct('.');
-                let followed_by_dot = t.get(i + 1).is_some_and(|n| n.is_punct('.'));
-                if !preceded_by_dot
-                    && followed_by_dot
-                    && let Some(name) = &x.name
-                    && databases.contains(name)
-                {
-                    return Some(format!(
-                        "`{name}.…` names the database `{name}`: the declared schema may change its scratch database and nothing else"
-                    ));
-                }
-            }
-            None
-        }
-        Dialect::Sqlite => {
-            if first.is_any(&["ATTACH", "DETACH"]) {
-                return outside(first.kw.clone().unwrap_or_default());
-            }
-            if first.is("VACUUM") && t.iter().any(|x| x.is("INTO")) {
-                return outside("VACUUM INTO".to_string());
-            }
-            if first.is("PRAGMA")
-                && let Some(p) = t
-                    .iter()
-                    .find(|x| x.is_any(&["TEMP_STORE_DIRECTORY", "DATA_STORE_DIRECTORY"]))
-            {
-                return outside(format!("PRAGMA {}", p.name.as_deref().unwrap_or_default()));
-            }
-            if t.iter().any(|x| x.is("LOAD_EXTENSION")) {
-                return outside("load_extension".to_string());
-            }
-            None
-        }
-    }
+    B::refusal(&s, first)
 }
 
-/// `sql` as PostgreSQL can run it inside the transaction the declared schema loads in: the
-/// `CONCURRENTLY` of `CREATE/DROP INDEX CONCURRENTLY` and `REFRESH MATERIALIZED VIEW
-/// CONCURRENTLY` (which a transaction refuses) left out, since on an empty scratch database
-/// it changes nothing about the result. Anything else is returned as is.
-#[must_use]
-pub fn in_transaction(sql: &str) -> std::borrow::Cow<'_, str> {
-    let toks = split::tokens(sql, crate::migrate::split_dialect(Dialect::Postgres));
-    let word = |i: usize, kw: &str| matches!(toks.get(i), Some(Tok::Word(w)) if w.eq_ignore_ascii_case(kw));
-    let at = match () {
-        () if word(0, "CREATE") && word(1, "INDEX") => Some(2),
-        () if word(0, "CREATE") && word(1, "UNIQUE") && word(2, "INDEX") => Some(3),
-        () if word(0, "DROP") && word(1, "INDEX") => Some(2),
-        () if word(0, "REFRESH") && word(1, "MATERIALIZED") && word(2, "VIEW") => Some(3),
-        () => None,
-    };
-    match at.and_then(|i| match toks.get(i) {
-        Some(Tok::Word(w)) if w.eq_ignore_ascii_case("CONCURRENTLY") => Some(*w),
-        _ => None,
-    }) {
-        Some(w) => {
-            // The token is a slice of `sql`: its offset is where it starts.
-            let start = w.as_ptr() as usize - sql.as_ptr() as usize;
-            let end = start + w.len();
-            std::borrow::Cow::Owned(format!("{}{}", &sql[..start], &sql[end..]))
-        }
-        None => std::borrow::Cow::Borrowed(sql),
-    }
+/// `sql` as it runs where the declared schema loads in a transaction (see
+/// [`super::Autogen::in_transaction`]).
+pub fn in_transaction(sql: &str) -> Cow<'_, str> {
+    super::postgres::in_transaction(sql)
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use super::diff::{RenameCandidate, Renames};
-use super::{Change, Diff, Schema, Scratch, Stop, introspect, introspect_app, section_text};
+use super::{
+    Autogen, Change, Diff, Schema, Scratch, Stop, introspect, introspect_app, section_text,
+};
+use crate::backend::dispatch;
 use crate::db::{Conn, DatabaseUrl, DbError, Dialect, VersionTable};
 use crate::graph::RevisionGraph;
 use crate::migrate::{MigrateError, Migration, Options};
@@ -108,13 +111,7 @@ impl AutogenError {
 /// What a user needs to create and drop the scratch databases, by server: the one place that
 /// says it (autogenerate, the drift check, `check --roundtrip`).
 pub fn scratch_privilege_help(dialect: Dialect) -> String {
-    let grant = match dialect {
-        Dialect::Postgres => "the CREATEDB privilege (`ALTER ROLE … CREATEDB`)",
-        Dialect::MySql => {
-            "the CREATE and DROP privileges on them (`GRANT CREATE, DROP ON `cargo\\_schema\\_%`.* TO …`)"
-        }
-        Dialect::Sqlite => "nothing (SQLite's is in memory)",
-    };
+    let grant = dispatch!(dialect, B => B::SCRATCH_GRANT);
     format!(
         "autogenerate, the drift check and `check --roundtrip` create (and drop) a temporary database `{}…` on the same server: the user needs CREATE DATABASE, that is {grant}",
         super::scratch::PREFIX
@@ -171,12 +168,13 @@ pub async fn declared(server: &DatabaseUrl, path: &Path) -> Result<Schema, Autog
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    let statements = crate::split::split(&text, crate::migrate::split_dialect(server.dialect), 1);
+    let statements = crate::split::split(&text, server.dialect, 1);
     // Before the scratch database exists. On MySQL/MariaDB a name qualified by any database
     // on the server (`devdb.users`) is refused too, so the server is asked which there are.
-    let databases = match server.dialect {
-        Dialect::MySql => server_databases(server).await?,
-        _ => Vec::new(),
+    let databases = if dispatch!(server.dialect, B => B::CHECKS_CURRENT_DATABASE) {
+        server_databases(server).await?
+    } else {
+        Vec::new()
     };
     let refused = refusals(server.dialect, &statements, &databases);
     if !refused.is_empty() {
@@ -192,7 +190,7 @@ pub async fn declared(server: &DatabaseUrl, path: &Path) -> Result<Schema, Autog
             Ok(()) => introspect(&mut conn, &[]).await.map_err(Into::into),
             Err(e) => Err(e),
         };
-        if conn.dialect() == Dialect::Postgres {
+        if dispatch!(conn.dialect(), B => B::LOADS_IN_TRANSACTION) {
             // Whatever the declared schema did outside its tables (a role, a grant) goes too.
             let _ = conn.execute("ROLLBACK").await;
         }
@@ -214,7 +212,7 @@ pub async fn declared(server: &DatabaseUrl, path: &Path) -> Result<Schema, Autog
     Ok(schema)
 }
 
-/// The databases on a MySQL/MariaDB server (lower case), as far as the user may see.
+/// The databases on the server (lower case), as far as the user may see (MySQL/MariaDB).
 async fn server_databases(server: &DatabaseUrl) -> Result<Vec<String>, AutogenError> {
     let mut conn = Conn::connect(server).await?;
     let names = conn
@@ -256,17 +254,16 @@ async fn load(
     path: &Path,
 ) -> Result<(), AutogenError> {
     let dialect = conn.dialect();
+    let in_transaction = dispatch!(dialect, B => B::LOADS_IN_TRANSACTION);
+    let checks_database = dispatch!(dialect, B => B::CHECKS_CURRENT_DATABASE);
     let scratch_name = scratch.name().unwrap_or_default().to_string();
-    if dialect == Dialect::Postgres {
+    if in_transaction {
         conn.execute("BEGIN")
             .await
             .map_err(|e| DbError::query(e, "BEGIN"))?;
     }
     for stmt in statements {
-        let sql = match dialect {
-            Dialect::Postgres => super::confine::in_transaction(&stmt.sql),
-            _ => std::borrow::Cow::Borrowed(stmt.sql.as_str()),
-        };
+        let sql = dispatch!(dialect, B => B::in_transaction(&stmt.sql));
         if let Err(e) = conn.execute(&sql).await {
             return Err(AutogenError::Declared {
                 path: path.to_path_buf(),
@@ -276,7 +273,7 @@ async fn load(
                 scratch: scratch.describe(),
             });
         }
-        if dialect == Dialect::MySql {
+        if checks_database {
             let current = conn
                 .fetch_strings("SELECT DATABASE()")
                 .await?

@@ -22,6 +22,9 @@ pub use generate::{AutogenError, Generated, Refusal};
 pub use model::Schema;
 pub use scratch::{Scratch, Stop};
 
+use std::borrow::Cow;
+
+use crate::backend::{Backend, dispatch};
 use crate::db::{Conn, DbError, Dialect, VersionTable};
 #[cfg(test)]
 use crate::db::{DatabaseUrl, UrlSource};
@@ -63,22 +66,94 @@ impl Diff {
 
     /// The statements in this dialect.
     pub fn render(&self) -> Vec<Step> {
-        match self.dialect {
-            Dialect::Sqlite => sqlite::render(self),
-            Dialect::Postgres => postgres::render(self),
-            Dialect::MySql => mysql::render(self),
-        }
+        dispatch!(self.dialect, B => B::render(self))
     }
 }
+
+/// What autogenerate needs from one database beside its [`Backend`]: implemented for the
+/// backend's unit type in `autogen/<db>/mod.rs`, and picked with [`dispatch`].
+pub(crate) trait Autogen: Backend {
+    /// Whether a revision drops the unchanged foreign keys before what they depend on changes,
+    /// and adds them back after (PostgreSQL refuses to drop a key a foreign key uses, MySQL to
+    /// retype a column one uses; SQLite checks foreign keys lazily).
+    const REBUILDS_DEPENDENT_KEYS: bool = true;
+    /// What a user needs to create and drop the scratch databases, in a sentence's end.
+    const SCRATCH_GRANT: &'static str;
+    /// The quote characters that make an identifier (rather than a string) in the declared
+    /// schema's statements.
+    const IDENT_QUOTES: &'static [char];
+    /// Whether comments such as `/*! … */` are run by the server, so the confinement checks
+    /// what they hold.
+    const EXECUTABLE_COMMENTS: bool = false;
+    /// Whether the declared schema is loaded in one transaction, rolled back once it is read
+    /// (see [`Autogen::in_transaction`]).
+    const LOADS_IN_TRANSACTION: bool = false;
+    /// Whether names qualified by another database of the server are refused (the server is
+    /// asked which there are first), and after each statement of the declared schema the
+    /// current database must still be the scratch one (where DDL commits and a `USE` cannot be
+    /// rolled back).
+    const CHECKS_CURRENT_DATABASE: bool = false;
+    /// For tests: the variable naming the local test server's URL and its default (the
+    /// development machines'); `None` where databases are in memory.
+    #[cfg(test)]
+    const TEST_SERVER: Option<(&'static str, &'static str)> = None;
+
+    /// The statements for `diff`.
+    fn render(diff: &Diff) -> Vec<Step>;
+
+    /// Reads the schema of the database `conn` is connected to, leaving out the tables named
+    /// in `exclude`.
+    async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbError>;
+
+    /// Why the statement `s` (whose first token is `first`) is refused, beyond the refusals
+    /// every database shares; see [`confine`].
+    fn refusal(s: &confine::Stmt, first: &confine::T) -> Option<String>;
+
+    /// A refusal checked before everything else (PostgreSQL: psql meta-commands).
+    fn refused_before_tokens(_s: &confine::Stmt) -> Option<String> {
+        None
+    }
+
+    /// `sql` as it can run in the transaction the declared schema loads in, where it does.
+    fn in_transaction(sql: &str) -> Cow<'_, str> {
+        Cow::Borrowed(sql)
+    }
+}
+
+/// Implements [`Autogen`] for the backend `$backend` in its folder, whose modules are
+/// `render` (`render`), `introspect` (`introspect`) and `confine` (`refusal`); `$body` gives the
+/// constants and the methods that differ from the defaults.
+macro_rules! autogen_backend {
+    ($backend:ty { $($body:tt)* }) => {
+        impl $crate::autogen::Autogen for $backend {
+            $($body)*
+
+            fn render(diff: &$crate::autogen::Diff) -> Vec<$crate::autogen::Step> {
+                render::render(diff)
+            }
+
+            async fn introspect(
+                conn: &mut $crate::db::Conn,
+                exclude: &[&str],
+            ) -> Result<$crate::autogen::Schema, $crate::db::DbError> {
+                introspect::introspect(conn, exclude).await
+            }
+
+            fn refusal(
+                s: &$crate::autogen::confine::Stmt,
+                first: &$crate::autogen::confine::T,
+            ) -> Option<String> {
+                confine::refusal(s, first)
+            }
+        }
+    };
+}
+use autogen_backend;
 
 /// Reads the schema of the database `conn` is connected to, leaving out the tables named in
 /// `exclude` (the version table and its `_meta` table).
 pub async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbError> {
-    match conn.dialect() {
-        Dialect::Sqlite => sqlite::introspect(conn, exclude).await,
-        Dialect::Postgres => postgres::introspect(conn, exclude).await,
-        Dialect::MySql => mysql::introspect(conn, exclude).await,
-    }
+    dispatch!(conn.dialect(), B => B::introspect(conn, exclude).await)
 }
 
 /// The application's schema: [`introspect`] without the tables `table` keeps.
@@ -110,13 +185,8 @@ pub fn section_text(steps: &[Step]) -> String {
 /// server fails instead.
 #[cfg(test)]
 pub(crate) async fn test_server(dialect: Dialect) -> Option<DatabaseUrl> {
-    let (var, default) = match dialect {
-        Dialect::Postgres => (
-            "SCHEMA_TEST_POSTGRES_URL",
-            "postgres://postgres@127.0.0.1:5432/test",
-        ),
-        Dialect::MySql => ("SCHEMA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
-        Dialect::Sqlite => return DatabaseUrl::parse("sqlite::memory:", UrlSource::Flag).ok(),
+    let Some((var, default)) = dispatch!(dialect, B => B::TEST_SERVER) else {
+        return DatabaseUrl::parse("sqlite::memory:", UrlSource::Flag).ok();
     };
     let raw = std::env::var(var).unwrap_or_else(|_| default.to_string());
     let url = DatabaseUrl::parse(&raw, UrlSource::Flag).expect("test server url");
@@ -124,9 +194,39 @@ pub(crate) async fn test_server(dialect: Dialect) -> Option<DatabaseUrl> {
 }
 
 /// Runs SQL text statement by statement (the splitter of revision files), for tests.
+/// For tests that compare two databases: two scratch databases on the test server of
+/// `dialect` and a connection to each (`None`, with a visible skip, without a server).
+#[cfg(test)]
+pub(crate) struct ScratchPair {
+    a: Scratch,
+    b: Scratch,
+    pub(crate) ca: Conn,
+    pub(crate) cb: Conn,
+}
+
+#[cfg(test)]
+impl ScratchPair {
+    pub(crate) async fn open(dialect: Dialect) -> Option<ScratchPair> {
+        let server = test_server(dialect).await?;
+        let a = Scratch::create(&server).await.expect("scratch a");
+        let b = Scratch::create(&server).await.expect("scratch b");
+        let ca = Conn::connect(&a.url).await.expect("connect a");
+        let cb = Conn::connect(&b.url).await.expect("connect b");
+        Some(ScratchPair { a, b, ca, cb })
+    }
+
+    /// Closes both connections and drops both databases.
+    pub(crate) async fn close(self) {
+        self.ca.close().await;
+        self.cb.close().await;
+        let _ = self.a.drop().await;
+        let _ = self.b.drop().await;
+    }
+}
+
 #[cfg(test)]
 pub(crate) async fn run_sql(conn: &mut Conn, sql: &str) {
-    for s in crate::split::split(sql, crate::migrate::split_dialect(conn.dialect()), 1) {
+    for s in crate::split::split(sql, conn.dialect(), 1) {
         if let Err(e) = conn.execute(&s.sql).await {
             panic!("line {}: {e}\n{}", s.line, s.sql);
         }

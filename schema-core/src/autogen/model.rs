@@ -408,10 +408,7 @@ pub fn quote(dialect: Dialect, name: &str) -> String {
     if plain {
         return name.to_string();
     }
-    match dialect {
-        Dialect::MySql => format!("`{}`", name.replace('`', "``")),
-        _ => format!("\"{}\"", name.replace('"', "\"\"")),
-    }
+    dialect.quote_ident(name)
 }
 
 /// A comma-separated list of quoted identifiers.
@@ -421,11 +418,6 @@ pub fn quote_list(dialect: Dialect, names: &[String]) -> String {
         .map(|n| quote(dialect, n))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// A string literal (`'it''s'`).
-pub fn literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
 }
 
 #[cfg(test)]
@@ -439,6 +431,5 @@ mod tests {
         assert_eq!(quote(Dialect::MySql, "Order"), "`Order`");
         assert_eq!(quote(Dialect::Sqlite, "a\"b"), "\"a\"\"b\"");
         assert_eq!(quote(Dialect::Sqlite, "2fa"), "\"2fa\"");
-        assert_eq!(literal("it's"), "'it''s'");
     }
 }

@@ -1,24 +1,55 @@
 //! What differs between the databases, in one place: one [`Dialect`] names the database, and
-//! one module per database (`sqlite`, `postgres`, `mysql`) implements [`Backend`] — whether DDL
-//! is transactional, quoting, placeholders, the catalog lookup and column types of the version
-//! table, the advisory lock's SQL, and creating and dropping scratch databases.
+//! one module per database (`sqlite`, `postgres`, `mysql`) implements [`Backend`] — its URL
+//! schemes, whether DDL is transactional, quoting, placeholders, identifier limits and
+//! schemas, the catalog lookup and column types of the version table, the advisory lock's SQL
+//! and who holds it, whether runs lock step by step (SQLite), what an offline script looks
+//! like for the database's client, and creating and dropping scratch databases.
 //!
 //! Everything above this layer (the runner, the version table, offline scripts, scratch and
 //! test databases) asks the [`Dialect`] instead of matching on it, so a fourth database is one
-//! more module and one more variant. The splitter's per-dialect rules live with its lexer
-//! ([`crate::split`]), which takes the same [`Dialect`].
+//! more module and one more variant. The layers that add per-database code of their own do it
+//! through traits implemented for the same unit types (autogenerate's `Autogen` in
+//! `autogen/<db>/mod.rs`, test databases' `TestServer` in `testing/`), picked with
+//! `dispatch!`, the one `match` on [`Dialect`] they use. The splitter's per-dialect rules live
+//! with its lexer ([`crate::split`]), which takes the same [`Dialect`]; `db::Conn`'s driver
+//! arms (`on_conn!`) pick the sqlx driver.
 
 mod mysql;
 mod postgres;
 mod sqlite;
 
-pub use mysql::{LOCK_NAME as MYSQL_LOCK_NAME, MySql};
+pub use mysql::MySql;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
 use std::time::Duration;
 
-use crate::db::{Conn, DbError};
+use crate::db::{Conn, DbError, LockHolder as Holder, Value};
+
+/// How a database measures the length of an identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LengthUnit {
+    Bytes,
+    Characters,
+}
+
+impl LengthUnit {
+    /// The length of `s` in this unit.
+    pub fn of(self, s: &str) -> usize {
+        match self {
+            LengthUnit::Bytes => s.len(),
+            LengthUnit::Characters => s.chars().count(),
+        }
+    }
+
+    /// The unit's name in messages ("bytes", "characters").
+    pub fn name(self) -> &'static str {
+        match self {
+            LengthUnit::Bytes => "bytes",
+            LengthUnit::Characters => "characters",
+        }
+    }
+}
 
 /// The kind of database: which SQL dialect a URL, a connection, a script or the splitter uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,6 +101,8 @@ pub(crate) fn whole_seconds(d: Duration) -> u64 {
 /// One database's SQL, as the layers above need it. Implemented by a unit type per database;
 /// [`Dialect`] dispatches to it.
 pub trait Backend {
+    /// The variant of [`Dialect`] that names this database.
+    const DIALECT: Dialect;
     /// The database's name in messages.
     const NAME: &'static str;
     /// Whether DDL runs inside a transaction and rolls back with it. MySQL/MariaDB commit
@@ -169,29 +202,172 @@ pub trait Backend {
     fn blocker_queries() -> Vec<String> {
         Vec::new()
     }
+
+    /// What the server calls a session in its catalogs, before its id ("pid 4242").
+    const SESSION_NOUN: &'static str = "connection";
+
+    /// Why a lock's holder could not be named, when [`Backend::blocker_queries`] found none.
+    const UNNAMED_HOLDER: &'static str = "the server does not say who holds it";
+
+    /// The URL schemes that name this database (lower case), the first one the canonical.
+    const SCHEMES: &'static [&'static str];
+
+    /// Whether the URL names a server (with a user and a password), rather than a file.
+    const SERVER: bool = true;
+
+    /// The longest identifier the database keeps, where it has a limit (PostgreSQL cuts
+    /// longer names silently at 63 bytes; MySQL/MariaDB refuse names over 64 characters).
+    const IDENT_LIMIT: Option<(usize, LengthUnit)> = None;
+
+    /// Whether the version table may be schema-qualified (`SCHEMA.TABLE`), and a schema's
+    /// existence is looked up with this query (the schema bound as its one parameter).
+    const SCHEMA_EXISTS: Option<&'static str> = None;
+
+    /// Whether unquoted identifiers fold to lower case, so that an older release, which did
+    /// not quote the version table's name, made a lower-case table for a mixed-case name.
+    const FOLDS_UNQUOTED: bool = false;
+
+    /// Whether runs take the database's write lock step by step (`BEGIN IMMEDIATE`) instead of
+    /// holding an advisory lock for the whole run; each step then re-checks what is applied.
+    const LOCKS_PER_STEP: bool = false;
+
+    /// Whether a section may turn foreign keys off by a leading `PRAGMA foreign_keys = OFF`,
+    /// which runs before the step's transaction (SQLite's recipe for table rebuilds).
+    const FOREIGN_KEYS_PRAGMA: bool = false;
+
+    /// The lookup of a table in the catalog (one row with a count) and its parameters:
+    /// `table` in `schema`, or in the connection's current schema or database.
+    fn table_exists(schema: Option<&str>, table: &str) -> (String, Vec<Value>);
+
+    /// A statement inserting `values` into `columns` of `table`, doing nothing when a row
+    /// with the same `key` exists.
+    fn insert_if_absent(table: &str, columns: &str, values: &str, key: &str) -> String {
+        format!("INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT ({key}) DO NOTHING")
+    }
+
+    /// What starts an offline script, so that the database's client stops at the first error.
+    const SCRIPT_PRELUDE: &'static str = "";
+
+    /// One statement as the database's command-line client reads it in a script.
+    fn script_statement(sql: &str) -> String {
+        format!("{sql};")
+    }
+
+    /// Who holds the advisory lock with key `key` on the version table `table`, as far as the
+    /// server says; `None` where there is no advisory lock or nobody holds it.
+    #[allow(async_fn_in_trait)]
+    async fn lock_holder(
+        conn: &mut Conn,
+        key: i64,
+        table: &str,
+    ) -> Result<Option<Holder>, DbError> {
+        let _ = (conn, key, table);
+        Ok(None)
+    }
 }
 
-/// Calls `$f` on the [`Backend`] of `$d`.
+/// Evaluates `$e` with `$b` standing for the [`Backend`] of the dialect `$d`: the one `match`
+/// on [`Dialect`] that layers above use (autogenerate's per-database modules too).
 macro_rules! dispatch {
     ($d:expr, $b:ident => $e:expr) => {
         match $d {
-            Dialect::Sqlite => {
-                type $b = Sqlite;
+            $crate::backend::Dialect::Sqlite => {
+                type $b = $crate::backend::Sqlite;
                 $e
             }
-            Dialect::Postgres => {
-                type $b = Postgres;
+            $crate::backend::Dialect::Postgres => {
+                type $b = $crate::backend::Postgres;
                 $e
             }
-            Dialect::MySql => {
-                type $b = MySql;
+            $crate::backend::Dialect::MySql => {
+                type $b = $crate::backend::MySql;
                 $e
             }
         }
     };
 }
 
+#[cfg(any(feature = "autogen", feature = "testing"))]
+pub(crate) use dispatch;
+
+/// Every dialect, in the order messages list them.
+pub const ALL: [Dialect; 3] = [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql];
+
 impl Dialect {
+    /// The dialect a URL scheme names (any case), if one does.
+    pub fn from_scheme(scheme: &str) -> Option<Dialect> {
+        let scheme = scheme.to_ascii_lowercase();
+        ALL.into_iter()
+            .find(|d| dispatch!(*d, B => B::SCHEMES).contains(&scheme.as_str()))
+    }
+
+    /// Whether the URL names a server (see [`Backend::SERVER`]).
+    pub fn is_server(self) -> bool {
+        dispatch!(self, B => B::SERVER)
+    }
+
+    /// The identifier length limit (see [`Backend::IDENT_LIMIT`]).
+    pub fn ident_limit(self) -> Option<(usize, LengthUnit)> {
+        dispatch!(self, B => B::IDENT_LIMIT)
+    }
+
+    /// The lookup of a schema (see [`Backend::SCHEMA_EXISTS`]); `None` where a version table
+    /// cannot be schema-qualified.
+    pub fn schema_exists(self) -> Option<&'static str> {
+        dispatch!(self, B => B::SCHEMA_EXISTS)
+    }
+
+    /// Whether the version table may be schema-qualified.
+    pub fn has_schemas(self) -> bool {
+        self.schema_exists().is_some()
+    }
+
+    /// Whether unquoted identifiers fold to lower case (see [`Backend::FOLDS_UNQUOTED`]).
+    pub fn folds_unquoted(self) -> bool {
+        dispatch!(self, B => B::FOLDS_UNQUOTED)
+    }
+
+    /// Whether runs lock step by step (see [`Backend::LOCKS_PER_STEP`]).
+    pub fn locks_per_step(self) -> bool {
+        dispatch!(self, B => B::LOCKS_PER_STEP)
+    }
+
+    /// Whether a section may turn foreign keys off first (see
+    /// [`Backend::FOREIGN_KEYS_PRAGMA`]).
+    pub fn foreign_keys_pragma(self) -> bool {
+        dispatch!(self, B => B::FOREIGN_KEYS_PRAGMA)
+    }
+
+    /// The catalog lookup of a table (see [`Backend::table_exists`]).
+    pub fn table_exists(self, schema: Option<&str>, table: &str) -> (String, Vec<Value>) {
+        dispatch!(self, B => B::table_exists(schema, table))
+    }
+
+    /// An insert that keeps an existing row (see [`Backend::insert_if_absent`]).
+    pub fn insert_if_absent(self, table: &str, columns: &str, values: &str, key: &str) -> String {
+        dispatch!(self, B => B::insert_if_absent(table, columns, values, key))
+    }
+
+    /// The start of an offline script (see [`Backend::SCRIPT_PRELUDE`]).
+    pub fn script_prelude(self) -> &'static str {
+        dispatch!(self, B => B::SCRIPT_PRELUDE)
+    }
+
+    /// One statement of an offline script (see [`Backend::script_statement`]).
+    pub fn script_statement(self, sql: &str) -> String {
+        dispatch!(self, B => B::script_statement(sql))
+    }
+
+    /// Who holds the advisory lock (see [`Backend::lock_holder`]).
+    pub async fn lock_holder(
+        self,
+        conn: &mut Conn,
+        key: i64,
+        table: &str,
+    ) -> Result<Option<Holder>, DbError> {
+        dispatch!(self, B => B::lock_holder(conn, key, table).await)
+    }
+
     /// The schema-core feature that compiles this database's driver in.
     pub fn feature(self) -> &'static str {
         match self {
@@ -282,6 +458,16 @@ impl Dialect {
     /// See [`Backend::blocker_queries`].
     pub fn blocker_queries(self) -> Vec<String> {
         dispatch!(self, B => B::blocker_queries())
+    }
+
+    /// See [`Backend::SESSION_NOUN`].
+    pub fn session_noun(self) -> &'static str {
+        dispatch!(self, B => B::SESSION_NOUN)
+    }
+
+    /// See [`Backend::UNNAMED_HOLDER`].
+    pub fn unnamed_holder(self) -> &'static str {
+        dispatch!(self, B => B::UNNAMED_HOLDER)
     }
 }
 

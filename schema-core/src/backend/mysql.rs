@@ -1,7 +1,8 @@
 //! MySQL/MariaDB: no transactional DDL (each DDL statement commits), backquoted identifiers,
 //! backslash escapes in string literals, and sessions ended by `KILL` before a forced drop.
 
-use super::{AdvisoryLock, Backend, Timeouts, whole_seconds};
+use super::{AdvisoryLock, Backend, Dialect, LengthUnit, Timeouts, whole_seconds};
+use crate::db::{Conn, DbError, LockHolder as Holder, Value};
 
 /// The name of the migration lock of a version table, whose name is bound as the parameter
 /// (`?`, never part of the SQL). MySQL's named locks are server-wide: the name carries the
@@ -24,10 +25,69 @@ const HOLDER_COLUMNS: &str = "CAST(h.ID AS SIGNED), h.COMMAND, LEFT(REGEXP_REPLA
 pub struct MySql;
 
 impl Backend for MySql {
+    const DIALECT: Dialect = Dialect::MySql;
+    const UNNAMED_HOLDER: &'static str = "the server does not say who holds it: MariaDB names a metadata lock's holder only with the metadata_lock_info plugin, MySQL with performance_schema";
     const NAME: &'static str = "MySQL";
     const TRANSACTIONAL_DDL: bool = false;
     const VERSION_TABLE_TYPES: (&'static str, &'static str) = ("LONGTEXT", "VARCHAR(191)");
     const FORCE_DROP_BY_KILL: bool = true;
+    const SCHEMES: &'static [&'static str] = &["mysql", "mariadb"];
+    const IDENT_LIMIT: Option<(usize, LengthUnit)> = Some((64, LengthUnit::Characters));
+
+    fn table_exists(_schema: Option<&str>, table: &str) -> (String, Vec<Value>) {
+        (
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?".to_string(),
+            vec![Value::Text(table.to_string())],
+        )
+    }
+
+    fn insert_if_absent(table: &str, columns: &str, values: &str, _key: &str) -> String {
+        format!("INSERT IGNORE INTO {table} ({columns}) VALUES ({values})")
+    }
+
+    /// The mysql client splits at every `;`, so a body holding semicolons (a trigger) goes
+    /// between `DELIMITER` lines.
+    fn script_statement(sql: &str) -> String {
+        if sql.contains(';') {
+            format!("DELIMITER $$\n{sql}$$\nDELIMITER ;")
+        } else {
+            format!("{sql};")
+        }
+    }
+
+    /// The connection `IS_USED_LOCK` names, from the process list.
+    async fn lock_holder(
+        conn: &mut Conn,
+        _key: i64,
+        table: &str,
+    ) -> Result<Option<Holder>, DbError> {
+        let sql = format!("SELECT IS_USED_LOCK({LOCK_NAME})");
+        let Some(id) = conn
+            .fetch_int_with(&sql, &[Value::Text(table.to_string())])
+            .await?
+        else {
+            return Ok(None);
+        };
+        let sql = "SELECT USER, HOST, COALESCE(DB, ''), COALESCE(COMMAND, ''), CAST(TIME AS SIGNED) FROM information_schema.PROCESSLIST WHERE ID = ?";
+        let row = conn.fetch_texts_with(sql, &[Value::Int(id)]).await?;
+        let text = match row {
+            Some(r) => {
+                let col = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+                format!(
+                    "MySQL connection {id} (user {}, from {}, in its current command, {}, for {} s)",
+                    col(0),
+                    col(1),
+                    col(3),
+                    col(4)
+                )
+            }
+            None => format!("MySQL connection {id}"),
+        };
+        Ok(Some(Holder {
+            id: id.to_string(),
+            text,
+        }))
+    }
 
     fn quote_ident(ident: &str) -> String {
         format!("`{}`", ident.replace('`', "``"))

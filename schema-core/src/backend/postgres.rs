@@ -1,6 +1,7 @@
 //! PostgreSQL: transactional DDL, `$n` placeholders, `DROP DATABASE … WITH (FORCE)` (13+).
 
-use super::{AdvisoryLock, Backend, Timeouts, millis};
+use super::{AdvisoryLock, Backend, Dialect, LengthUnit, Timeouts, millis};
+use crate::db::{Conn, DbError, LockHolder as Holder, Value};
 
 /// The SQLSTATE of a syntax error: what a server before 13 answers to `WITH (FORCE)`.
 pub(super) const SYNTAX_ERROR: &str = "42601";
@@ -12,8 +13,64 @@ const LOCK_NOT_AVAILABLE: &str = "55P03";
 pub struct Postgres;
 
 impl Backend for Postgres {
+    const DIALECT: Dialect = Dialect::Postgres;
+    const SESSION_NOUN: &'static str = "pid";
     const NAME: &'static str = "PostgreSQL";
     const TRANSACTIONAL_DDL: bool = true;
+    const SCHEMES: &'static [&'static str] = &["postgres", "postgresql"];
+    const IDENT_LIMIT: Option<(usize, LengthUnit)> = Some((63, LengthUnit::Bytes));
+    const SCHEMA_EXISTS: Option<&'static str> =
+        Some("SELECT COUNT(*)::BIGINT FROM pg_namespace WHERE nspname = $1");
+    const FOLDS_UNQUOTED: bool = true;
+    const SCRIPT_PRELUDE: &'static str = "\\set ON_ERROR_STOP on\n\n";
+
+    fn table_exists(schema: Option<&str>, table: &str) -> (String, Vec<Value>) {
+        (
+            "SELECT COUNT(*)::BIGINT FROM information_schema.tables WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2".to_string(),
+            vec![
+                Value::OptText(schema.map(str::to_string)),
+                Value::Text(table.to_string()),
+            ],
+        )
+    }
+
+    /// The session in `pg_locks` joined to `pg_stat_activity` (our sessions name themselves
+    /// in `application_name`).
+    async fn lock_holder(
+        conn: &mut Conn,
+        key: i64,
+        _table: &str,
+    ) -> Result<Option<Holder>, DbError> {
+        // A bigint key is stored as two 32-bit halves, with objsubid 1.
+        let (high, low) = ((key >> 32) & 0xffff_ffff, key & 0xffff_ffff);
+        let sql = format!(
+            "SELECT a.pid::BIGINT, a.application_name, COALESCE(a.client_hostname, host(a.client_addr), 'a local socket'), a.usename::TEXT, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') \
+             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+             AND l.classid::BIGINT = {high} AND l.objid::BIGINT = {low} \
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1"
+        );
+        let Some(r) = conn.fetch_texts_with(&sql, &[]).await? else {
+            return Ok(None);
+        };
+        let col = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+        let app = col(1);
+        let app = if app.is_empty() {
+            String::new()
+        } else {
+            format!("application `{app}`, ")
+        };
+        Ok(Some(Holder {
+            id: col(0),
+            text: format!(
+                "PostgreSQL session {} ({app}user {}, from {}, connected since {} UTC)",
+                col(0),
+                col(3),
+                col(2),
+                col(4)
+            ),
+        }))
+    }
 
     fn placeholder(n: usize) -> String {
         format!("${n}")

@@ -48,12 +48,7 @@ fn describe(dialect: Dialect, row: &[Option<String>]) -> Blocked {
         None => format!("waiting for a lock ({mode})"),
     };
     let Some(holder) = col(2) else {
-        let why = match dialect {
-            Dialect::MySql => {
-                "the server does not say who holds it: MariaDB names a metadata lock's holder only with the metadata_lock_info plugin, MySQL with performance_schema"
-            }
-            _ => "the server does not say who holds it",
-        };
+        let why = dialect.unnamed_holder();
         let open = col(6)
             .map(|o| format!("; transactions open in this database: {o}"))
             .unwrap_or_default();
@@ -62,10 +57,7 @@ fn describe(dialect: Dialect, row: &[Option<String>]) -> Blocked {
             key: format!("{object:?}"),
         };
     };
-    let who = match dialect {
-        Dialect::Postgres => format!("pid {holder}"),
-        _ => format!("connection {holder}"),
-    };
+    let who = format!("{} {holder}", dialect.session_noun());
     let mut details = Vec::new();
     if let Some(statement) = col(4) {
         let cut = lock::cut(&statement, 60);

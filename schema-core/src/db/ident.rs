@@ -7,23 +7,20 @@ use super::Dialect;
 /// The suffixes of the tables kept next to the version table.
 pub(super) const SUFFIXES: [&str; 2] = ["_meta", "_lock"];
 
-/// The longest identifier each server keeps: PostgreSQL 63 bytes (longer names are cut
-/// silently), MySQL/MariaDB 64 characters; SQLite has no limit.
+/// The longest identifier each server keeps (see [`crate::backend::Backend::IDENT_LIMIT`]),
+/// with the suffixes added.
 fn too_long(dialect: Dialect, name: &str) -> Option<String> {
     let longest = SUFFIXES.iter().map(|s| s.len()).max().unwrap_or(0);
-    match dialect {
-        Dialect::Postgres if name.len() + longest > 63 => Some(format!(
-            "`{name}` is {} bytes long; with the `_meta` and `_lock` suffixes it must fit PostgreSQL's 63 bytes, so at most {}",
-            name.len(),
-            63 - longest
-        )),
-        Dialect::MySql if name.chars().count() + longest > 64 => Some(format!(
-            "`{name}` is {} characters long; with the `_meta` and `_lock` suffixes it must fit MySQL's 64 characters, so at most {}",
-            name.chars().count(),
-            64 - longest
-        )),
-        _ => None,
-    }
+    let (max, unit) = dialect.ident_limit()?;
+    let len = unit.of(name);
+    (len + longest > max).then(|| {
+        format!(
+            "`{name}` is {len} {unit} long; with the `_meta` and `_lock` suffixes it must fit {db}'s {max} {unit}, so at most {}",
+            max - longest,
+            unit = unit.name(),
+            db = dialect.name(),
+        )
+    })
 }
 
 /// The schema (PostgreSQL only) and the table of a `version-table` setting.
@@ -49,7 +46,7 @@ pub(super) fn problem(dialect: Dialect, name: &str) -> Option<String> {
     }
     let (schema, table) = split(name);
     if let Some(schema) = schema {
-        if dialect != Dialect::Postgres {
+        if !dialect.has_schemas() {
             return Some(format!(
                 "`{name}` names a schema: a schema-qualified version table is supported on PostgreSQL only ({} has the table in the database of the URL)",
                 dialect.name()
@@ -60,9 +57,13 @@ pub(super) fn problem(dialect: Dialect, name: &str) -> Option<String> {
                 "`{name}` is not `TABLE` or `SCHEMA.TABLE` (one dot at most, a name on each side)"
             ));
         }
-        if schema.len() > 63 {
+        if let Some((max, unit)) = dialect.ident_limit()
+            && unit.of(schema) > max
+        {
             return Some(format!(
-                "the schema `{schema}` is longer than PostgreSQL's 63 bytes"
+                "the schema `{schema}` is longer than {}'s {max} {}",
+                dialect.name(),
+                unit.name()
             ));
         }
     }
@@ -77,8 +78,8 @@ pub(super) fn quote(dialect: Dialect, ident: &str) -> String {
 /// The version table (with `suffix`: one of the tables next to it), quoted for `dialect`;
 /// on PostgreSQL a `schema.table` name is quoted part by part.
 pub(super) fn qualified(dialect: Dialect, name: &str, suffix: &str) -> String {
-    match (dialect, split(name)) {
-        (Dialect::Postgres, (Some(schema), table)) => format!(
+    match split(name) {
+        (Some(schema), table) if dialect.has_schemas() => format!(
             "{}.{}",
             quote(dialect, schema),
             quote(dialect, &format!("{table}{suffix}"))

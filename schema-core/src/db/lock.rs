@@ -56,7 +56,7 @@ pub struct Waiter<'a> {
 /// Who holds the lock: `id` tells holders apart (a session, a connection, a lease's owner),
 /// `text` describes it (and may change while it holds the lock: durations, expiry).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Holder {
+pub struct Holder {
     pub id: String,
     pub text: String,
 }

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use sqlx::{AssertSqlSafe, Connection, Row, TypeInfo, ValueRef};
 
+pub use lock::Holder as LockHolder;
 pub use lock::Waiter as LockWaiter;
 use lock::Waiter;
 use version_table::required;
@@ -81,11 +82,20 @@ pub enum DbError {
     #[error(
         "the schema `{schema}` of the `version-table` setting `{name}` does not exist in this database"
     )]
-    VersionTableSchema { name: String, schema: String },
+    VersionTableSchema {
+        name: String,
+        schema: String,
+        dialect: Dialect,
+    },
     #[error(
-        "the version table `{name}` does not exist, but `{folded}` does: an older cargo-schema created it without quotes, and PostgreSQL folded the name to lower case"
+        "the version table `{name}` does not exist, but `{folded}` does: an older cargo-schema created it without quotes, and {} folded the name to lower case",
+        dialect.name()
     )]
-    FoldedVersionTable { name: String, folded: String },
+    FoldedVersionTable {
+        name: String,
+        folded: String,
+        dialect: Dialect,
+    },
     /// The URL's database needs a driver this build of schema-core was compiled without.
     #[error(
         "cannot connect to {redacted}: this build has no {} driver (schema-core's `{}` feature is off)",
@@ -129,14 +139,20 @@ impl DbError {
             DbError::LeaseHeld { .. } => Some(
                 "wait for that run to end (or stop it): `--release-lock` releases only the lease of a run that is gone".to_string(),
             ),
-            DbError::VersionTableSchema { schema, .. } => Some(format!(
+            DbError::VersionTableSchema {
+                schema, dialect, ..
+            } => Some(format!(
                 "create it (`CREATE SCHEMA {}`), or set `version-table` to a table in a schema that exists; cargo-schema creates tables, never schemas",
-                ident::quote(Dialect::Postgres, schema)
+                ident::quote(*dialect, schema)
             )),
-            DbError::FoldedVersionTable { name, folded } => Some(format!(
+            DbError::FoldedVersionTable {
+                name,
+                folded,
+                dialect,
+            } => Some(format!(
                 "set `version-table = \"{folded}\"` to keep using it, or rename it and its `_meta` table (`ALTER TABLE {} RENAME TO {}`)",
-                ident::qualified(Dialect::Postgres, folded, ""),
-                ident::quote(Dialect::Postgres, ident::split(name).1)
+                ident::qualified(*dialect, folded, ""),
+                ident::quote(*dialect, ident::split(name).1)
             )),
             _ => None,
         }
@@ -310,6 +326,24 @@ macro_rules! bind_all {
     }};
 }
 
+/// No parameters, for [`query!`].
+const NO_PARAMS: &[Value] = &[];
+
+/// Runs `$sql` with `$params` on `$conn`'s driver through the sqlx method `$fetch`
+/// (`fetch_all`, `fetch_optional`, `execute`), and evaluates `$body` with `$got` bound to what
+/// it returned (rows of that driver's row type). A failed query returns its [`DbError`].
+macro_rules! query {
+    ($conn:expr, $sql:expr, $params:expr, $fetch:ident, |$got:ident| $body:expr) => {
+        on_conn!($conn, c => {
+            let $got = bind_all!(sqlx::query(AssertSqlSafe($sql.to_string())), $params)
+                .$fetch(&mut **c)
+                .await
+                .map_err(|e| DbError::query(e, $sql))?;
+            $body
+        })
+    };
+}
+
 impl Conn {
     /// Connects; a SQLite file is created on first use.
     pub async fn connect(url: &DatabaseUrl) -> Result<Conn, DbError> {
@@ -419,12 +453,7 @@ impl Conn {
 
     /// Runs one statement with parameters (placeholders from [`Conn::ph`]).
     pub async fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-        let q = AssertSqlSafe(sql.to_string());
-        let r = on_conn!(self, c => bind_all!(sqlx::query(q), params)
-                .execute(&mut **c)
-                .await
-                .map(|r| r.rows_affected()));
-        r.map_err(|e| DbError::query(e, sql))
+        Ok(query!(self, sql, params, execute, |done| done.rows_affected()))
     }
 
     /// The `n`th placeholder (1-based) in this dialect.
@@ -435,160 +464,121 @@ impl Conn {
     /// Reads the version table's rows, each column on its own: a value of another type or a
     /// NULL where there should be none is kept as the reason it cannot be read.
     async fn fetch_rows(&mut self, sql: &str) -> Result<Vec<RawRow>, DbError> {
-        macro_rules! rows {
-            ($c:expr) => {{
-                let rows = sqlx::query(AssertSqlSafe(sql.to_string()))
-                    .fetch_all($c)
-                    .await
-                    .map_err(|e| DbError::query(e, sql))?;
-                rows.iter()
-                    .map(|r| {
-                        let found = |i: usize, expected: &str| match r.try_get_raw(i) {
-                            Ok(v) if v.is_null() => "is NULL".to_string(),
-                            Ok(v) => format!(
-                                "holds a value of type {}, expected {expected}",
-                                v.type_info().name()
-                            ),
-                            Err(e) => format!("cannot be read ({e}), expected {expected}"),
-                        };
-                        let text = |i: usize| {
-                            r.try_get::<Option<String>, _>(i)
-                                .map_err(|_| found(i, "text"))
-                        };
-                        let int = |i: usize| {
-                            r.try_get::<Option<i64>, _>(i)
-                                .or_else(|_| {
-                                    r.try_get::<Option<i32>, _>(i).map(|v| v.map(i64::from))
-                                })
-                                .map_err(|_| found(i, "an integer"))
-                        };
-                        RawRow {
-                            revision: required(text(0)),
-                            checksum: required(text(1)),
-                            applied_at: required(text(2)),
-                            duration_ms: required(int(3)),
-                            down_sql: text(4),
-                            state: required(text(5)),
-                            statements_done: required(int(6)),
-                            error: text(7),
-                        }
-                    })
-                    .collect::<Vec<_>>()
-            }};
-        }
-        Ok(on_conn!(self, c => rows!(&mut **c)))
+        Ok(query!(self, sql, NO_PARAMS, fetch_all, |rows| rows
+            .iter()
+            .map(|r| {
+                let found = |i: usize, expected: &str| match r.try_get_raw(i) {
+                    Ok(v) if v.is_null() => "is NULL".to_string(),
+                    Ok(v) => format!(
+                        "holds a value of type {}, expected {expected}",
+                        v.type_info().name()
+                    ),
+                    Err(e) => format!("cannot be read ({e}), expected {expected}"),
+                };
+                let text = |i: usize| {
+                    r.try_get::<Option<String>, _>(i)
+                        .map_err(|_| found(i, "text"))
+                };
+                let int = |i: usize| {
+                    r.try_get::<Option<i64>, _>(i)
+                        .or_else(|_| r.try_get::<Option<i32>, _>(i).map(|v| v.map(i64::from)))
+                        .map_err(|_| found(i, "an integer"))
+                };
+                RawRow {
+                    revision: required(text(0)),
+                    checksum: required(text(1)),
+                    applied_at: required(text(2)),
+                    duration_ms: required(int(3)),
+                    down_sql: text(4),
+                    state: required(text(5)),
+                    statements_done: required(int(6)),
+                    error: text(7),
+                }
+            })
+            .collect::<Vec<_>>()))
     }
 
-    /// A single integer from a query with parameters (`None` when there is no row).
-    async fn fetch_int_with(
+    /// A single integer from a query with parameters (`None` when there is no row, or it
+    /// holds NULL).
+    pub(crate) async fn fetch_int_with(
         &mut self,
         sql: &str,
         params: &[Value],
     ) -> Result<Option<i64>, DbError> {
-        macro_rules! one {
-            ($c:expr) => {{
-                let row = bind_all!(sqlx::query(AssertSqlSafe(sql.to_string())), params)
-                    .fetch_optional($c)
-                    .await
-                    .map_err(|e| DbError::query(e, sql))?;
-                match row {
-                    Some(r) => r
-                        .try_get::<Option<i64>, _>(0)
-                        .map_err(|e| DbError::query(e, sql))?,
-                    None => None,
-                }
-            }};
-        }
-        Ok(on_conn!(self, c => one!(&mut **c)))
+        let value = query!(self, sql, params, fetch_optional, |row| row.map(|r| r
+            .try_get::<Option<
+            i64,
+        >, _>(
+            0
+        )));
+        Ok(value
+            .transpose()
+            .map_err(|e| DbError::query(e, sql))?
+            .flatten())
     }
 
     /// The first row of a query with parameters, each column as text.
-    async fn fetch_texts_with(
+    pub(crate) async fn fetch_texts_with(
         &mut self,
         sql: &str,
         params: &[Value],
     ) -> Result<Option<Vec<Option<String>>>, DbError> {
-        macro_rules! one {
-            ($c:expr) => {{
-                let row = bind_all!(sqlx::query(AssertSqlSafe(sql.to_string())), params)
-                    .fetch_optional($c)
-                    .await
-                    .map_err(|e| DbError::query(e, sql))?;
-                row.map(|r| {
-                    (0..r.len())
-                        .map(|i| {
-                            r.try_get::<Option<String>, _>(i)
-                                .ok()
-                                .flatten()
-                                .or_else(|| {
-                                    r.try_get::<Option<i64>, _>(i)
-                                        .ok()
-                                        .flatten()
-                                        .map(|n| n.to_string())
-                                })
-                        })
-                        .collect()
-                })
-            }};
-        }
-        Ok(on_conn!(self, c => one!(&mut **c)))
+        Ok(query!(self, sql, params, fetch_optional, |row| row.map(
+            |r| {
+                (0..r.len())
+                    .map(|i| {
+                        r.try_get::<Option<String>, _>(i)
+                            .ok()
+                            .flatten()
+                            .or_else(|| {
+                                r.try_get::<Option<i64>, _>(i)
+                                    .ok()
+                                    .flatten()
+                                    .map(|n| n.to_string())
+                            })
+                    })
+                    .collect()
+            }
+        )))
     }
 
-    /// A single integer from a query (`None` when there is no row).
+    /// A single integer from a query (`None` when there is no row, or it holds NULL).
     pub(crate) async fn fetch_int(&mut self, sql: &str) -> Result<Option<i64>, DbError> {
-        macro_rules! one {
-            ($c:expr) => {{
-                let row = sqlx::query(AssertSqlSafe(sql.to_string()))
-                    .fetch_optional($c)
-                    .await
-                    .map_err(|e| DbError::query(e, sql))?;
-                match row {
-                    Some(r) => Some(r.try_get::<i64, _>(0).map_err(|e| DbError::query(e, sql))?),
-                    None => None,
-                }
-            }};
-        }
-        Ok(on_conn!(self, c => one!(&mut **c)))
+        self.fetch_int_with(sql, NO_PARAMS).await
     }
 
     /// Every row of a query, each column read as text (`None` for NULL). Integers and byte
     /// strings (some MySQL catalog columns) are turned into text too. Used to read the catalogs.
     pub async fn fetch_strings(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        macro_rules! rows {
-            ($c:expr) => {{
-                let rows = sqlx::query(AssertSqlSafe(sql.to_string()))
-                    .fetch_all($c)
-                    .await
-                    .map_err(|e| DbError::query(e, sql))?;
-                rows.iter()
-                    .map(|r| {
-                        (0..r.len())
-                            .map(|i| {
-                                if let Ok(v) = r.try_get::<Option<String>, _>(i) {
-                                    return Ok(v);
-                                }
-                                if let Ok(v) = r.try_get::<Option<i64>, _>(i) {
-                                    return Ok(v.map(|n| n.to_string()));
-                                }
-                                if let Ok(v) = r.try_get::<Option<i32>, _>(i) {
-                                    return Ok(v.map(|n| n.to_string()));
-                                }
-                                if let Ok(v) = r.try_get::<Option<i16>, _>(i) {
-                                    return Ok(v.map(|n| n.to_string()));
-                                }
-                                if let Ok(v) = r.try_get::<Option<bool>, _>(i) {
-                                    return Ok(v.map(|b| b.to_string()));
-                                }
-                                r.try_get::<Option<Vec<u8>>, _>(i)
-                                    .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
-                            })
-                            .collect::<Result<Vec<_>, sqlx::Error>>()
+        let rows = query!(self, sql, NO_PARAMS, fetch_all, |rows| rows
+            .iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| {
+                        if let Ok(v) = r.try_get::<Option<String>, _>(i) {
+                            return Ok(v);
+                        }
+                        if let Ok(v) = r.try_get::<Option<i64>, _>(i) {
+                            return Ok(v.map(|n| n.to_string()));
+                        }
+                        if let Ok(v) = r.try_get::<Option<i32>, _>(i) {
+                            return Ok(v.map(|n| n.to_string()));
+                        }
+                        if let Ok(v) = r.try_get::<Option<i16>, _>(i) {
+                            return Ok(v.map(|n| n.to_string()));
+                        }
+                        if let Ok(v) = r.try_get::<Option<bool>, _>(i) {
+                            return Ok(v.map(|b| b.to_string()));
+                        }
+                        r.try_get::<Option<Vec<u8>>, _>(i)
+                            .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
                     })
                     .collect::<Result<Vec<_>, sqlx::Error>>()
-                    .map_err(|e| DbError::query(e, sql))
-            }};
-        }
-        on_conn!(self, c => rows!(&mut **c))
+            })
+            .collect::<Vec<_>>());
+        rows.into_iter()
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(|e| DbError::query(e, sql))
     }
 
     pub async fn close(self) {

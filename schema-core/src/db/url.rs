@@ -233,7 +233,7 @@ fn misread_credentials(
     parsed: Result<&url::Url, &url::ParseError>,
 ) -> Option<String> {
     let (prefix, rest) = split_scheme(url);
-    if dialect == Dialect::Sqlite {
+    if !dialect.is_server() {
         return userinfo_end(prefix, rest).map(|_| {
             "a SQLite URL is a file path and takes no user or password (`sqlite:./NAME` for a file whose name holds `@`)".to_string()
         });
@@ -256,11 +256,9 @@ impl DatabaseUrl {
     /// Checks a URL's scheme.
     pub fn parse(url: &str, source: UrlSource) -> Result<Self, UrlError> {
         let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
-        let dialect = match scheme.to_ascii_lowercase().as_str() {
-            "sqlite" => Dialect::Sqlite,
-            "postgres" | "postgresql" => Dialect::Postgres,
-            "mysql" | "mariadb" => Dialect::MySql,
-            _ => {
+        let dialect = match Dialect::from_scheme(scheme) {
+            Some(d) => d,
+            None => {
                 return Err(UrlError::UnknownScheme {
                     scheme: if scheme.is_empty() {
                         "(none)".to_string()

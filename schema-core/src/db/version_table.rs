@@ -280,20 +280,11 @@ impl VersionTable {
     /// parameters.
     fn exists_sql(&self, conn: &Conn, suffix: &str) -> (String, Vec<Value>) {
         let (schema, table) = ident::split(&self.name);
-        let table = Value::Text(format!("{table}{suffix}"));
-        match conn.dialect() {
-            Dialect::Sqlite => (
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?".to_string(),
-                vec![Value::Text(format!("{}{suffix}", self.name))],
-            ),
-            Dialect::Postgres => (
-                "SELECT COUNT(*)::BIGINT FROM information_schema.tables WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2".to_string(),
-                vec![Value::OptText(schema.map(str::to_string)), table],
-            ),
-            Dialect::MySql => (
-                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?".to_string(),
-                vec![table],
-            ),
+        let dialect = conn.dialect();
+        if dialect.has_schemas() {
+            dialect.table_exists(schema, &format!("{table}{suffix}"))
+        } else {
+            dialect.table_exists(None, &format!("{}{suffix}", self.name))
         }
     }
 
@@ -458,9 +449,7 @@ impl VersionTable {
     /// comes through here (or [`VersionTable::check_layout`]) first.
     pub async fn ensure(&self, conn: &mut Conn) -> Result<(), DbError> {
         self.check_name(conn.dialect())?;
-        if conn.dialect() == Dialect::Postgres {
-            self.check_postgres(conn).await?;
-        }
+        self.check_schema_and_folding(conn).await?;
         for sql in self.create_sql(conn.dialect()) {
             create_if_missing(conn, &sql).await?;
         }
@@ -490,12 +479,14 @@ impl VersionTable {
         }
     }
 
-    /// On PostgreSQL, before anything is created: the schema of a `schema.table` name must
-    /// exist, and a mixed-case name must not leave behind the lower-case table an older
-    /// release created for it (unquoted), whose rows would otherwise be ignored.
-    async fn check_postgres(&self, conn: &mut Conn) -> Result<(), DbError> {
-        if let (Some(schema), _) = ident::split(&self.name) {
-            let sql = "SELECT COUNT(*)::BIGINT FROM pg_namespace WHERE nspname = $1";
+    /// Before anything is created, where the database has schemas (PostgreSQL): the schema of
+    /// a `schema.table` name must exist; where it folds unquoted names, a mixed-case name must
+    /// not leave behind the lower-case table an older release created for it (unquoted),
+    /// whose rows would otherwise be ignored.
+    async fn check_schema_and_folding(&self, conn: &mut Conn) -> Result<(), DbError> {
+        if let (Some(schema), _) = ident::split(&self.name)
+            && let Some(sql) = conn.dialect().schema_exists()
+        {
             let found = conn
                 .fetch_int_with(sql, &[Value::Text(schema.to_string())])
                 .await?;
@@ -503,26 +494,29 @@ impl VersionTable {
                 return Err(DbError::VersionTableSchema {
                     name: self.name.clone(),
                     schema: schema.to_string(),
+                    dialect: conn.dialect(),
                 });
             }
         }
-        if !self.table_exists(conn, "").await? {
+        if conn.dialect().folds_unquoted() && !self.table_exists(conn, "").await? {
             self.refuse_folded(conn).await?;
         }
         Ok(())
     }
 
-    /// On PostgreSQL, when this table does not exist: refuses a mixed-case name whose
-    /// lower-case table (made by an older release, which did not quote) exists.
+    /// Where unquoted names fold to lower case, when this table does not exist: refuses a
+    /// mixed-case name whose lower-case table (made by an older release, which did not quote)
+    /// exists.
     async fn refuse_folded(&self, conn: &mut Conn) -> Result<(), DbError> {
         let folded = self.name.to_lowercase();
-        if conn.dialect() != Dialect::Postgres || folded == self.name {
+        if !conn.dialect().folds_unquoted() || folded == self.name {
             return Ok(());
         }
         if VersionTable::new(&folded).table_exists(conn, "").await? {
             return Err(DbError::FoldedVersionTable {
                 name: self.name.clone(),
                 folded,
+                dialect: conn.dialect(),
             });
         }
         Ok(())
@@ -702,11 +696,6 @@ impl VersionTable {
         i64::from_be_bytes(bytes)
     }
 
-    /// MySQL's named locks are server-wide: the name carries the database, hashed to fit
-    /// the 64-character limit, so migrations of other databases on the server do not wait.
-    /// The table's name is a parameter (`?`), never part of the SQL.
-    const MYSQL_LOCK_NAME: &str = crate::backend::MYSQL_LOCK_NAME;
-
     /// Takes the migration lock for this run, trying again until it is free: the first
     /// failed try reports who holds it (see [`VersionTable::on_wait`]), and the wait ends
     /// with [`DbError::LockTimeout`] after the timeout. SQLite needs none here: each revision
@@ -718,9 +707,7 @@ impl VersionTable {
             LockMode::Table => return self.take_lease(conn).await,
             LockMode::Advisory => {}
         }
-        if conn.dialect() == Dialect::Sqlite {
-            return Ok(());
-        }
+        // Where there is no advisory lock (SQLite), the first try takes it.
         let mut waiter = Waiter::new(&self.wait);
         loop {
             if self.try_advisory(conn).await? {
@@ -753,82 +740,20 @@ impl VersionTable {
         Ok(conn.fetch_int_with(&lock.try_lock, &params).await? == Some(1))
     }
 
-    /// Who holds the advisory lock, as far as the server says: on PostgreSQL the session in
-    /// `pg_locks` joined to `pg_stat_activity` (our sessions name themselves in
-    /// `application_name`), on MySQL/MariaDB the connection `IS_USED_LOCK` names, from the
-    /// process list.
+    /// Who holds the advisory lock, as far as the server says (see
+    /// [`crate::backend::Backend::lock_holder`]).
     async fn advisory_holder(&self, conn: &mut Conn) -> Result<Option<lock::Holder>, DbError> {
-        match conn.dialect() {
-            Dialect::Sqlite => Ok(None),
-            Dialect::Postgres => {
-                let key = self.lock_key();
-                // A bigint key is stored as two 32-bit halves, with objsubid 1.
-                let (high, low) = ((key >> 32) & 0xffff_ffff, key & 0xffff_ffff);
-                let sql = format!(
-                    "SELECT a.pid::BIGINT, a.application_name, COALESCE(a.client_hostname, host(a.client_addr), 'a local socket'), a.usename::TEXT, to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') \
-                     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-                     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
-                     AND l.classid::BIGINT = {high} AND l.objid::BIGINT = {low} \
-                     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1"
-                );
-                let Some(r) = conn.fetch_texts_with(&sql, &[]).await? else {
-                    return Ok(None);
-                };
-                let col = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
-                let app = col(1);
-                let app = if app.is_empty() {
-                    String::new()
-                } else {
-                    format!("application `{app}`, ")
-                };
-                Ok(Some(lock::Holder {
-                    id: col(0),
-                    text: format!(
-                        "PostgreSQL session {} ({app}user {}, from {}, connected since {} UTC)",
-                        col(0),
-                        col(3),
-                        col(2),
-                        col(4)
-                    ),
-                }))
-            }
-            Dialect::MySql => {
-                let sql = format!("SELECT IS_USED_LOCK({})", Self::MYSQL_LOCK_NAME);
-                let Some(id) = conn
-                    .fetch_int_with(&sql, &[Value::Text(self.name.clone())])
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                let sql = "SELECT USER, HOST, COALESCE(DB, ''), COALESCE(COMMAND, ''), CAST(TIME AS SIGNED) FROM information_schema.PROCESSLIST WHERE ID = ?";
-                let row = conn.fetch_texts_with(sql, &[Value::Int(id)]).await?;
-                let text = match row {
-                    Some(r) => {
-                        let col = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
-                        format!(
-                            "MySQL connection {id} (user {}, from {}, in its current command, {}, for {} s)",
-                            col(0),
-                            col(1),
-                            col(3),
-                            col(4)
-                        )
-                    }
-                    None => format!("MySQL connection {id}"),
-                };
-                Ok(Some(lock::Holder {
-                    id: id.to_string(),
-                    text,
-                }))
-            }
-        }
+        conn.dialect()
+            .lock_holder(conn, self.lock_key(), &self.name)
+            .await
     }
 
     pub async fn unlock(&self, conn: &mut Conn, mode: LockMode) -> Result<(), DbError> {
         let key = self.lock_key();
         let dialect = conn.dialect();
-        match (mode, dialect) {
-            (LockMode::None, _) | (LockMode::Advisory, Dialect::Sqlite) => Ok(()),
-            (LockMode::Table, _) => {
+        match mode {
+            LockMode::None => Ok(()),
+            LockMode::Table => {
                 let sql = format!(
                     "DELETE FROM {} WHERE id = 1 AND owner = {}",
                     self.lock_table(dialect),
@@ -838,7 +763,7 @@ impl VersionTable {
                     .await
                     .map(drop)
             }
-            (LockMode::Advisory, _) => {
+            LockMode::Advisory => {
                 let Some(lock) = dialect.advisory_lock(key) else {
                     return Ok(());
                 };

@@ -29,8 +29,6 @@ mod tests;
 mod timeouts;
 
 use self::{recheck::*, run::*, sections::*, state::*, timeouts::*};
-#[cfg(feature = "autogen")]
-pub(crate) use sections::split_dialect;
 pub use sections::{
     SectionError, SectionProblem, foreign_keys_off, runs_in_transaction, section_name,
     section_statements,

@@ -9,7 +9,7 @@ impl<'g> Migration<'g> {
     /// step on `BEGIN IMMEDIATE`, and `lock = "none"`), another run may change the database
     /// between two steps.
     pub(super) fn rechecks(&self) -> bool {
-        self.conn.dialect() == Dialect::Sqlite || self.options.lock == LockMode::None
+        self.conn.dialect().locks_per_step() || self.options.lock == LockMode::None
     }
 
     /// Under the write lock: whether the step still follows from what the database holds.

@@ -10,7 +10,7 @@ impl<'g> Migration<'g> {
         }
         // SQLite: take the write lock now, so that two runs serialize on it (busy timeout)
         // instead of failing when both try to upgrade a read lock.
-        if self.conn.dialect() == Dialect::Sqlite {
+        if self.conn.dialect().locks_per_step() {
             return self.begin_sqlite().await;
         }
         let sql = "BEGIN";

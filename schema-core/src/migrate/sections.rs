@@ -157,13 +157,10 @@ pub fn section_statements(
 /// before the transaction begins, `PRAGMA foreign_key_check` before it commits (a violation
 /// fails the revision), and foreign keys back as they were afterwards.
 pub fn foreign_keys_off(dialect: Dialect, section: &str) -> bool {
-    if dialect != Dialect::Sqlite {
+    if !dialect.foreign_keys_pragma() {
         return false;
     }
-    let Some(first) = split::split(section, split::Dialect::Sqlite, 1)
-        .into_iter()
-        .next()
-    else {
+    let Some(first) = split::split(section, dialect, 1).into_iter().next() else {
         return false;
     };
     let words: String = first
@@ -179,11 +176,4 @@ pub fn foreign_keys_off(dialect: Dialect, section: &str) -> bool {
             | "pragmaforeign_keys=false"
             | "pragmaforeign_keys=no"
     )
-}
-
-/// The splitter's dialect for a database's: the same [`Dialect`] since there is one. Kept for
-/// the callers that still convert; new code passes the dialect as it is.
-#[cfg(feature = "autogen")]
-pub(crate) fn split_dialect(d: Dialect) -> split::Dialect {
-    d
 }

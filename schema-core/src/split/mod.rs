@@ -641,13 +641,6 @@ impl Splitter<'_> {
 
     fn block_mysql(&self, st: &mut Pending, tok: Token, kw: Kw) -> Option<Kw> {
         match kw {
-            Kw::Begin => {
-                if !self.begin_is_keyword(st, tok) {
-                    return None;
-                }
-                st.blocks.push(Block::Begin);
-            }
-            Kw::Case => st.blocks.push(Block::Case),
             Kw::End => {
                 let next = self.peek(tok.end, 1).first().and_then(|&t| self.kw_of(t));
                 let typed = match next {
@@ -677,7 +670,8 @@ impl Splitter<'_> {
             }
             // MariaDB's FOR loop; FOR EACH ROW, FOR UPDATE, HANDLER FOR are not at a statement start.
             Kw::For if st.at_statement_start() => st.blocks.push(Block::For),
-            _ => {}
+            // `BEGIN` and `CASE` open blocks as they do on SQLite.
+            _ => return self.block_sqlite(st, tok, kw),
         }
         Some(kw)
     }

@@ -57,9 +57,10 @@ use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::Migrator;
+use crate::backend::dispatch;
 use crate::checksum::checksum;
 use crate::db::{
-    Conn, DatabaseUrl, DbError, Dialect, UrlError, UrlSource, database_message, on_conn, redact,
+    Conn, DatabaseUrl, DbError, UrlError, UrlSource, database_message, on_conn, redact,
 };
 use crate::migrate::MigrateError;
 
@@ -219,17 +220,17 @@ impl TestDatabase {
             }
             Server::Db(url) => {
                 let mut conn = Conn::connect(&url).await?;
-                let created = match url.dialect {
-                    Dialect::Postgres => {
-                        pg::create_on(&mut conn, migrator, &url, &template, &app, &name).await
-                    }
-                    Dialect::MySql => {
-                        mysql::create_on(&mut conn, migrator, &url, &template, &app, &name).await
-                    }
-                    Dialect::Sqlite => unreachable!("`sqlite:` URLs are directories"),
+                let new = NewDatabase {
+                    migrator,
+                    server: &url,
+                    template: &template,
+                    app: &app,
+                    name: &name,
                 };
+                let created = dispatch!(url.dialect, B => B::create_on(&mut conn, &new).await);
                 conn.close().await;
-                let created = created?;
+                created?;
+                let created = url.with_database(&name)?.secret().to_string();
                 (created, Server::Db(url))
             }
         };
@@ -353,17 +354,7 @@ async fn drop_named(server: &Server, name: &str) -> Result<(), TestDbError> {
         Server::Sqlite(dir) => sqlite::remove(&dir.join(format!("{name}.db"))),
         Server::Db(url) => {
             let mut conn = Conn::connect(url).await?;
-            let result = match url.dialect {
-                Dialect::Postgres => {
-                    // A template goes with its keeper.
-                    if name.starts_with(TEMPLATE_PREFIX) && !name.ends_with("_keep") {
-                        let keeper = pg::keeper(name);
-                        let _ = pg::drop_database(&mut conn, url, &keeper, true).await;
-                    }
-                    pg::drop_database(&mut conn, url, name, true).await
-                }
-                _ => mysql::drop_database(&mut conn, url, name).await,
-            };
+            let result = dispatch!(url.dialect, B => B::drop_test(&mut conn, url, name).await);
             conn.close().await;
             result
         }
@@ -475,6 +466,38 @@ fn migrate_error(server: &Server, template: &str, source: MigrateError) -> TestD
         template: template.to_string(),
         server: server.redacted(),
         source: Box::new(source),
+    }
+}
+
+/// A test database to make on a server: from the template `template` of the application `app`
+/// (a hash of its base revisions), built from `migrator`'s revisions.
+#[derive(Clone, Copy)]
+struct NewDatabase<'a> {
+    migrator: &'a Migrator,
+    server: &'a DatabaseUrl,
+    template: &'a str,
+    app: &'a str,
+    name: &'a str,
+}
+
+/// A server's test databases, implemented for its backend in `pg.rs` and `mysql.rs`. SQLite's
+/// are files in a directory (`sqlite.rs`, [`Server::Sqlite`]), never reached through this.
+trait TestServer: crate::backend::Backend {
+    /// Makes the test database `new.name` on the server `conn` is connected to (built first
+    /// from its template when that is missing or stale).
+    async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestDbError>;
+
+    /// Drops the test database (or template) `name`, with what goes with it.
+    async fn drop_test(conn: &mut Conn, url: &DatabaseUrl, name: &str) -> Result<(), TestDbError>;
+}
+
+impl TestServer for crate::backend::Sqlite {
+    async fn create_on(_: &mut Conn, _: &NewDatabase<'_>) -> Result<(), TestDbError> {
+        unreachable!("`sqlite:` URLs are directories")
+    }
+
+    async fn drop_test(_: &mut Conn, _: &DatabaseUrl, _: &str) -> Result<(), TestDbError> {
+        unreachable!("`sqlite:` URLs are directories")
     }
 }
 

@@ -2,37 +2,38 @@
 //! in place (complete once it has its marker table) and copied table by table.
 
 use super::*;
+use crate::backend::{Backend, MySql};
 
 /// A name in backquotes.
 fn q(name: &str) -> String {
-    Dialect::MySql.quote_ident(name)
+    MySql::quote_ident(name)
 }
 
-pub(super) async fn create_on(
-    conn: &mut Conn,
-    migrator: &Migrator,
-    server: &DatabaseUrl,
-    template: &str,
-    app: &str,
-    name: &str,
-) -> Result<String, TestDbError> {
-    if !complete(conn, server, template).await? {
-        lock(conn, server).await?;
-        let built = build(conn, migrator, server, template, app).await;
-        let _ = conn
-            .execute(&format!("DO RELEASE_LOCK('{MYSQL_LOCK}')"))
-            .await;
-        built?;
+impl TestServer for MySql {
+    async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestDbError> {
+        let (server, template, name) = (new.server, new.template, new.name);
+        if !complete(conn, server, template).await? {
+            lock(conn, server).await?;
+            let built = build(conn, new).await;
+            let _ = conn
+                .execute(&format!("DO RELEASE_LOCK('{MYSQL_LOCK}')"))
+                .await;
+            built?;
+        }
+        let what = format!("creating the test database `{name}`");
+        crate::backend::create_database(conn, name)
+            .await
+            .map_err(|e| db_error(server, &what, e))?;
+        if let Err(e) = copy_tables(conn, server, template, name).await {
+            let _ = drop_database(conn, server, name).await;
+            return Err(e);
+        }
+        Ok(())
     }
-    let what = format!("creating the test database `{name}`");
-    crate::backend::create_database(conn, name)
-        .await
-        .map_err(|e| db_error(server, &what, e))?;
-    if let Err(e) = copy_tables(conn, server, template, name).await {
-        let _ = drop_database(conn, server, name).await;
-        return Err(e);
+
+    async fn drop_test(conn: &mut Conn, url: &DatabaseUrl, name: &str) -> Result<(), TestDbError> {
+        drop_database(conn, url, name).await
     }
-    Ok(server.with_database(name)?.secret().to_string())
 }
 
 /// `GET_LOCK` waits at most 60 s a call; try again until [`LOCK_WAIT`].
@@ -66,13 +67,8 @@ async fn complete(
     template_found(conn, server, sql, &[template, MARKER_TABLE]).await
 }
 
-async fn build(
-    conn: &mut Conn,
-    migrator: &Migrator,
-    server: &DatabaseUrl,
-    template: &str,
-    app: &str,
-) -> Result<(), TestDbError> {
+async fn build(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestDbError> {
+    let (migrator, server, template, app) = (new.migrator, new.server, new.template, new.app);
     if complete(conn, server, template).await? {
         return Ok(());
     }

@@ -25,49 +25,54 @@ fn in_use(e: &sqlx::Error) -> bool {
     }
 }
 
-pub(super) async fn create_on(
-    conn: &mut Conn,
-    migrator: &Migrator,
-    server: &DatabaseUrl,
-    template: &str,
-    app: &str,
-    name: &str,
-) -> Result<String, TestDbError> {
-    // A template exists only once complete (it is renamed into place): no lock needed.
-    if !exists(conn, server, template).await? {
-        let seconds = LOCK_WAIT.as_secs();
-        run(
-            conn,
-            server,
-            "setting lock_timeout",
-            &format!("SET lock_timeout = '{seconds}s'"),
-        )
-        .await?;
-        let sql = format!("SELECT pg_advisory_lock({})", lock_key());
-        if let Err(e) = conn.execute(&sql).await {
-            let message = database_message(&e);
-            return Err(if message.contains("lock timeout") {
-                TestDbError::LockTimeout {
-                    server: server.redacted(),
-                    seconds,
-                }
-            } else {
-                query_error(server, "taking the template lock", &e)
-            });
+impl TestServer for crate::backend::Postgres {
+    async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestDbError> {
+        let (server, template, name) = (new.server, new.template, new.name);
+        // A template exists only once complete (it is renamed into place): no lock needed.
+        if !exists(conn, server, template).await? {
+            let seconds = LOCK_WAIT.as_secs();
+            run(
+                conn,
+                server,
+                "setting lock_timeout",
+                &format!("SET lock_timeout = '{seconds}s'"),
+            )
+            .await?;
+            let sql = format!("SELECT pg_advisory_lock({})", lock_key());
+            if let Err(e) = conn.execute(&sql).await {
+                let message = database_message(&e);
+                return Err(if message.contains("lock timeout") {
+                    TestDbError::LockTimeout {
+                        server: server.redacted(),
+                        seconds,
+                    }
+                } else {
+                    query_error(server, "taking the template lock", &e)
+                });
+            }
+            let built = build(conn, new).await;
+            let _ = conn
+                .execute(&format!("SELECT pg_advisory_unlock({})", lock_key()))
+                .await;
+            built?;
+            run(conn, server, "resetting lock_timeout", "RESET lock_timeout").await?;
         }
-        let built = build(conn, migrator, server, template, app).await;
-        let _ = conn
-            .execute(&format!("SELECT pg_advisory_unlock({})", lock_key()))
-            .await;
-        built?;
-        run(conn, server, "resetting lock_timeout", "RESET lock_timeout").await?;
+        let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
+        if let Err(e) = execute_while_in_use(conn, &sql).await {
+            let what =
+                format!("creating the test database `{name}` from the template `{template}`");
+            return Err(query_error(server, &what, &e));
+        }
+        Ok(())
     }
-    let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
-    if let Err(e) = execute_while_in_use(conn, &sql).await {
-        let what = format!("creating the test database `{name}` from the template `{template}`");
-        return Err(query_error(server, &what, &e));
+
+    /// A template goes with its keeper.
+    async fn drop_test(conn: &mut Conn, url: &DatabaseUrl, name: &str) -> Result<(), TestDbError> {
+        if name.starts_with(TEMPLATE_PREFIX) && !name.ends_with("_keep") {
+            let _ = drop_database(conn, url, &keeper(name), true).await;
+        }
+        drop_database(conn, url, name, true).await
     }
-    Ok(server.with_database(name)?.secret().to_string())
 }
 
 /// Runs `sql`, trying again a few times while another session is still in the database it
@@ -91,13 +96,8 @@ async fn exists(conn: &mut Conn, server: &DatabaseUrl, name: &str) -> Result<boo
 }
 
 /// Builds the template under the lock, unless another process did meanwhile.
-async fn build(
-    conn: &mut Conn,
-    migrator: &Migrator,
-    server: &DatabaseUrl,
-    template: &str,
-    app: &str,
-) -> Result<(), TestDbError> {
+async fn build(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestDbError> {
+    let (migrator, server, template, app) = (new.migrator, new.server, new.template, new.app);
     if exists(conn, server, template).await? {
         return Ok(());
     }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::db::Dialect;
 
 const PG: &str = "postgres://postgres@127.0.0.1/postgres";
 const MY: &str = "mysql://root@127.0.0.1/test";

@@ -120,7 +120,8 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
 /// the unchanged foreign keys dropped before and added after what they depend on. SQLite
 /// checks foreign keys lazily and needs neither.
 pub fn diff_for(dialect: Dialect, from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
-    changes(from, to, renames, dialect != Dialect::Sqlite)
+    let rebuild = crate::backend::dispatch!(dialect, B => <B as crate::autogen::Autogen>::REBUILDS_DEPENDENT_KEYS);
+    changes(from, to, renames, rebuild)
 }
 
 fn changes(from: &Schema, to: &Schema, renames: &Renames, rebuild_dependent: bool) -> Vec<Change> {

@@ -16,6 +16,7 @@
 //!   (the model has no field for them, and they render back in that place);
 //! - MariaDB names a column-level check after its column and only `MODIFY COLUMN` can drop it,
 
+mod confine;
 mod introspect;
 mod render;
 #[cfg(test)]
@@ -24,8 +25,20 @@ mod tests;
 pub use introspect::introspect;
 pub use render::render;
 
-use crate::db::Dialect;
+use crate::backend::{Backend, MySql};
 
 fn q(name: &str) -> String {
-    crate::autogen::render::q(Dialect::MySql, name)
+    crate::autogen::render::q(MySql::DIALECT, name)
 }
+
+crate::autogen::autogen_backend!(MySql {
+    #[cfg(test)]
+    const TEST_SERVER: Option<(&'static str, &'static str)> = Some((
+        "SCHEMA_TEST_MYSQL_URL",
+        "mysql://root@127.0.0.1:3306/test",
+    ));
+    const SCRATCH_GRANT: &'static str = "the CREATE and DROP privileges on them (`GRANT CREATE, DROP ON `cargo\\_schema\\_%`.* TO …`)";
+    const IDENT_QUOTES: &'static [char] = &['`', '"'];
+    const EXECUTABLE_COMMENTS: bool = true;
+    const CHECKS_CURRENT_DATABASE: bool = true;
+});

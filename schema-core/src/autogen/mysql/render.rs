@@ -8,15 +8,15 @@ use crate::autogen::diff::Change;
 use crate::autogen::model::{Check, Column, ForeignKey, Index, Table, UniqueConstraint, View};
 use crate::autogen::{Diff, Step, render};
 
-const MY: Dialect = Dialect::MySql;
+const MY: Dialect = <crate::backend::MySql as crate::backend::Backend>::DIALECT;
 use crate::db::Dialect;
 
-/// A string literal for a value: MySQL reads a backslash in a string literal as an escape
-/// (unless `NO_BACKSLASH_ESCAPES` is set), so it is doubled as well as `'`. Only for values;
-/// catalog texts that are already SQL (MariaDB's `COLUMN_DEFAULT`, check clauses, view
-/// definitions, `COLUMN_TYPE`) are used as they are.
+/// A string literal for a value ([`Dialect::quote_literal`]: MySQL reads a backslash in a
+/// string literal as an escape unless `NO_BACKSLASH_ESCAPES` is set, so it is doubled as well
+/// as `'`). Only for values; catalog texts that are already SQL (MariaDB's `COLUMN_DEFAULT`,
+/// check clauses, view definitions, `COLUMN_TYPE`) are used as they are.
 pub(super) fn literal(value: &str) -> String {
-    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
+    MY.quote_literal(value)
 }
 
 /// Key parts as written in a statement: plain column names quoted, the parts that carry a

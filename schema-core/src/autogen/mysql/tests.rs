@@ -10,7 +10,7 @@ use crate::db::{Conn, Dialect};
 use super::introspect::*;
 use super::render::*;
 
-use crate::autogen::{Renames, Scratch, run_sql, section_text, test_server};
+use crate::autogen::{Renames, Scratch, ScratchPair, run_sql, section_text, test_server};
 
 /// The round trip (see `roundtrip_case`), then the fragments the up and the down section
 /// must hold, in this order, compared case-insensitively and written without display widths
@@ -545,44 +545,38 @@ async fn views_added_dropped_changed() {
 /// column renamed.
 #[tokio::test]
 async fn renames_keep_data() {
-    let Some(server) = test_server(Dialect::MySql).await else {
+    let Some(mut pair) = ScratchPair::open(Dialect::MySql).await else {
         return;
     };
-    let a = Scratch::create(&server).await.expect("scratch a");
-    let b = Scratch::create(&server).await.expect("scratch b");
-    let mut ca = Conn::connect(&a.url).await.expect("connect a");
-    let mut cb = Conn::connect(&b.url).await.expect("connect b");
+    let (ca, cb) = (&mut pair.ca, &mut pair.cb);
     run_sql(
-        &mut ca,
+        ca,
         "CREATE TABLE old_t (id INT AUTO_INCREMENT PRIMARY KEY, old_c VARCHAR(10), KEY ix (old_c));
          INSERT INTO old_t VALUES (1, 'kept');",
     )
     .await;
     run_sql(
-        &mut cb,
+        cb,
         "CREATE TABLE new_t (id INT AUTO_INCREMENT PRIMARY KEY, new_c VARCHAR(10), KEY ix (new_c));",
     )
     .await;
-    let m1 = introspect(&mut ca, &[]).await.expect("m1");
-    let m2 = introspect(&mut cb, &[]).await.expect("m2");
+    let m1 = introspect(ca, &[]).await.expect("m1");
+    let m2 = introspect(cb, &[]).await.expect("m2");
     let renames = Renames {
         tables: vec![("old_t".into(), "new_t".into())],
         columns: vec![("new_t".into(), "old_c".into(), "new_c".into())],
     };
     let diff = Diff::new(Dialect::MySql, &m1, &m2, &renames);
     let up = section_text(&render(&diff));
-    run_sql(&mut ca, &up).await;
-    let after_up = introspect(&mut ca, &[]).await.expect("after up");
+    run_sql(ca, &up).await;
+    let after_up = introspect(ca, &[]).await.expect("after up");
     let rows = ca
         .fetch_strings("SELECT new_c FROM new_t")
         .await
         .expect("rows");
-    run_sql(&mut ca, &section_text(&render(&diff.reverse()))).await;
-    let after_down = introspect(&mut ca, &[]).await.expect("after down");
-    ca.close().await;
-    cb.close().await;
-    let _ = a.drop().await;
-    let _ = b.drop().await;
+    run_sql(ca, &section_text(&render(&diff.reverse()))).await;
+    let after_down = introspect(ca, &[]).await.expect("after down");
+    pair.close().await;
     assert_eq!(after_up, m2, "{up}");
     assert_eq!(rows, vec![vec![Some("kept".to_string())]]);
     assert_eq!(after_down, m1);

@@ -15,10 +15,33 @@
 //! - partitions are not tables of the model (their parent is), and partitioning is not in the
 //!   model: a new partitioned table is made as a plain one.
 
+mod confine;
 mod introspect;
 mod render;
 #[cfg(test)]
 mod tests;
 
+pub use confine::in_transaction;
 pub use introspect::introspect;
 pub use render::render;
+
+use std::borrow::Cow;
+
+crate::autogen::autogen_backend!(crate::backend::Postgres {
+    #[cfg(test)]
+    const TEST_SERVER: Option<(&'static str, &'static str)> = Some((
+        "SCHEMA_TEST_POSTGRES_URL",
+        "postgres://postgres@127.0.0.1:5432/test",
+    ));
+    const SCRATCH_GRANT: &'static str = "the CREATEDB privilege (`ALTER ROLE … CREATEDB`)";
+    const IDENT_QUOTES: &'static [char] = &['"'];
+    const LOADS_IN_TRANSACTION: bool = true;
+
+    fn refused_before_tokens(s: &crate::autogen::confine::Stmt) -> Option<String> {
+        confine::meta_command(s)
+    }
+
+    fn in_transaction(sql: &str) -> Cow<'_, str> {
+        confine::in_transaction(sql)
+    }
+});

@@ -8,7 +8,7 @@ use crate::autogen::model::{
 use crate::autogen::{Change, Diff, Step, render};
 use crate::db::Dialect;
 
-const PG: Dialect = Dialect::Postgres;
+const PG: Dialect = <crate::backend::Postgres as crate::backend::Backend>::DIALECT;
 
 pub(super) fn q(name: &str) -> String {
     render::q(PG, name)
@@ -18,8 +18,9 @@ pub(super) fn qlist(names: &[String]) -> String {
     render::q_list(PG, names)
 }
 
+/// A string literal.
 pub(super) fn lit(value: &str) -> String {
-    crate::autogen::model::literal(value)
+    PG.quote_literal(value)
 }
 
 /// A stored generated column (see the module comment): it cannot be altered in place.

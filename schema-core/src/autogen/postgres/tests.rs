@@ -7,7 +7,7 @@ use crate::db::{Conn, Dialect};
 
 use super::introspect::*;
 use super::render::*;
-use crate::autogen::{Scratch, roundtrip_case, run_sql, test_server};
+use crate::autogen::{Scratch, ScratchPair, roundtrip_case, run_sql, test_server};
 
 const PG: Dialect = Dialect::Postgres;
 
@@ -431,46 +431,32 @@ async fn generated_column_made_plain_keeps_its_values() {
 
 #[tokio::test]
 async fn renamed_table_and_column_keep_their_data() {
-    let Some(server) = test_server(PG).await else {
+    let Some(mut pair) = ScratchPair::open(PG).await else {
         return;
     };
-    let a = Scratch::create(&server).await.expect("scratch a");
-    let b = Scratch::create(&server).await.expect("scratch b");
-    let mut ca = Conn::connect(&a.url).await.expect("connect a");
-    let mut cb = Conn::connect(&b.url).await.expect("connect b");
+    let (ca, cb) = (&mut pair.ca, &mut pair.cb);
+    run_sql(ca, "CREATE TABLE users (id serial PRIMARY KEY, name text)").await;
+    run_sql(ca, "INSERT INTO users (name) VALUES ('ann')").await;
     run_sql(
-        &mut ca,
-        "CREATE TABLE users (id serial PRIMARY KEY, name text)",
-    )
-    .await;
-    run_sql(&mut ca, "INSERT INTO users (name) VALUES ('ann')").await;
-    run_sql(
-        &mut cb,
+        cb,
         "CREATE TABLE people (id serial PRIMARY KEY, full_name text)",
     )
     .await;
-    let m1 = introspect(&mut ca, &[]).await.expect("m1");
-    let m2 = introspect(&mut cb, &[]).await.expect("m2");
+    let m1 = introspect(ca, &[]).await.expect("m1");
+    let m2 = introspect(cb, &[]).await.expect("m2");
     let renames = crate::autogen::Renames {
         tables: vec![("users".into(), "people".into())],
         columns: vec![("people".into(), "name".into(), "full_name".into())],
     };
     let diff = Diff::new(PG, &m1, &m2, &renames);
-    run_sql(&mut ca, &crate::autogen::section_text(&render(&diff))).await;
-    let after_up = introspect(&mut ca, &[]).await.expect("after up");
+    run_sql(ca, &crate::autogen::section_text(&render(&diff))).await;
+    let after_up = introspect(ca, &[]).await.expect("after up");
     let data = ca
         .fetch_strings("SELECT id::text, full_name FROM people")
         .await;
-    run_sql(
-        &mut ca,
-        &crate::autogen::section_text(&render(&diff.reverse())),
-    )
-    .await;
-    let after_down = introspect(&mut ca, &[]).await.expect("after down");
-    ca.close().await;
-    cb.close().await;
-    let _ = a.drop().await;
-    let _ = b.drop().await;
+    run_sql(ca, &crate::autogen::section_text(&render(&diff.reverse()))).await;
+    let after_down = introspect(ca, &[]).await.expect("after down");
+    pair.close().await;
     assert_eq!(after_up, m2);
     assert_eq!(
         data.expect("data"),
@@ -758,29 +744,23 @@ async fn enum_value_removed_under_views_over_views() {
 /// schema is not `public` reads the same.
 #[tokio::test]
 async fn index_definitions_are_the_same_in_another_schema() {
-    let Some(server) = test_server(PG).await else {
+    let Some(mut pair) = ScratchPair::open(PG).await else {
         return;
     };
-    let a = Scratch::create(&server).await.expect("scratch a");
-    let b = Scratch::create(&server).await.expect("scratch b");
-    let mut ca = Conn::connect(&a.url).await.expect("connect a");
-    let mut cb = Conn::connect(&b.url).await.expect("connect b");
+    let (ca, cb) = (&mut pair.ca, &mut pair.cb);
     let sql = "CREATE TABLE \"T\" (id integer PRIMARY KEY, a text, b integer);
          CREATE INDEX t_a ON \"T\" (lower(a)) WHERE b > 0;
          CREATE UNIQUE INDEX \"T b\" ON \"T\" (b DESC)";
-    run_sql(&mut ca, sql).await;
+    run_sql(ca, sql).await;
     run_sql(
-        &mut cb,
+        cb,
         "CREATE SCHEMA \"My App\"; SET search_path TO \"My App\"",
     )
     .await;
-    run_sql(&mut cb, sql).await;
-    let ma = introspect(&mut ca, &[]).await;
-    let mb = introspect(&mut cb, &[]).await;
-    ca.close().await;
-    cb.close().await;
-    let _ = a.drop().await;
-    let _ = b.drop().await;
+    run_sql(cb, sql).await;
+    let ma = introspect(ca, &[]).await;
+    let mb = introspect(cb, &[]).await;
+    pair.close().await;
     let (ma, mb) = (ma.expect("introspect a"), mb.expect("introspect b"));
     assert_eq!(ma, mb);
     let defs: Vec<Option<&str>> = ma.tables["T"]
@@ -802,22 +782,19 @@ async fn index_definitions_are_the_same_in_another_schema() {
 /// again. An identity's sequence follows its column either way.
 #[tokio::test]
 async fn widened_serial_and_identity_widen_their_sequences() {
-    let Some(server) = test_server(PG).await else {
+    let Some(mut pair) = ScratchPair::open(PG).await else {
         return;
     };
-    let a = Scratch::create(&server).await.expect("scratch a");
-    let b = Scratch::create(&server).await.expect("scratch b");
-    let mut ca = Conn::connect(&a.url).await.expect("connect a");
-    let mut cb = Conn::connect(&b.url).await.expect("connect b");
+    let (ca, cb) = (&mut pair.ca, &mut pair.cb);
     run_sql(
-        &mut ca,
+        ca,
         "CREATE TABLE \"Orders\" (id serial PRIMARY KEY, v text);
          CREATE TABLE items (id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY);
          INSERT INTO \"Orders\" (v) VALUES ('a')",
     )
     .await;
     run_sql(
-        &mut cb,
+        cb,
         "CREATE TABLE \"Orders\" (id bigserial PRIMARY KEY, v text);
          CREATE TABLE items (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY)",
     )
@@ -826,14 +803,14 @@ async fn widened_serial_and_identity_widen_their_sequences() {
                  WHERE sequence_name = 'Orders_id_seq'), \
                  (SELECT format_type(seqtypid, NULL) FROM pg_sequence \
                  WHERE seqrelid = pg_get_serial_sequence('items', 'id')::regclass)";
-    let m1 = introspect(&mut ca, &[]).await.expect("m1");
-    let m2 = introspect(&mut cb, &[]).await.expect("m2");
+    let m1 = introspect(ca, &[]).await.expect("m1");
+    let m2 = introspect(cb, &[]).await.expect("m2");
     let diff = Diff::new(PG, &m1, &m2, &Default::default());
     let up = crate::autogen::section_text(&render(&diff));
     let down = crate::autogen::section_text(&render(&diff.reverse()));
-    run_sql(&mut ca, &up).await;
+    run_sql(ca, &up).await;
     let after_up = ca.fetch_strings(types).await;
-    let after_up_model = introspect(&mut ca, &[]).await;
+    let after_up_model = introspect(ca, &[]).await;
     let big = ca
         .fetch_strings(
             "SELECT setval(pg_get_serial_sequence('\"Orders\"', 'id'), 3000000000)::text",
@@ -849,13 +826,10 @@ async fn widened_serial_and_identity_widen_their_sequences() {
     let _ = ca
         .fetch_strings("SELECT setval(pg_get_serial_sequence('\"Orders\"', 'id'), 1)::text")
         .await;
-    run_sql(&mut ca, &down).await;
+    run_sql(ca, &down).await;
     let after_down = ca.fetch_strings(types).await;
-    let after_down_model = introspect(&mut ca, &[]).await;
-    ca.close().await;
-    cb.close().await;
-    let _ = a.drop().await;
-    let _ = b.drop().await;
+    let after_down_model = introspect(ca, &[]).await;
+    pair.close().await;
     let s = |x: &str| Some(x.to_string());
     assert_eq!(
         after_up.expect("after up"),

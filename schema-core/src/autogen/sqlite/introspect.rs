@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::lex::*;
 use crate::autogen::Schema;
 use crate::autogen::model::{
-    self, Check, Column, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint, View,
+    Check, Column, ForeignKey, Index, PrimaryKey, Table, UniqueConstraint, View,
 };
 use crate::db::{Conn, DbError};
 
@@ -67,7 +67,7 @@ pub(super) async fn read_table(
     sql: &str,
     all_tables: &[String],
 ) -> Result<Table, DbError> {
-    let lit = model::literal(name);
+    let lit = super::D.quote_literal(name);
     let mut table = Table {
         name: name.to_string(),
         ..Table::default()
@@ -130,7 +130,7 @@ pub(super) async fn read_table(
         let index_cols = conn
             .fetch_strings(&format!(
                 "SELECT name FROM pragma_index_xinfo({}) WHERE key = 1 ORDER BY seqno",
-                model::literal(&index_name)
+                super::D.quote_literal(&index_name)
             ))
             .await?;
         let mut columns: Vec<Option<String>> = index_cols
@@ -147,7 +147,7 @@ pub(super) async fn read_table(
         let def_sql = conn
             .fetch_strings(&format!(
                 "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = {}",
-                model::literal(&index_name)
+                super::D.quote_literal(&index_name)
             ))
             .await?
             .into_iter()
@@ -272,7 +272,7 @@ pub(super) async fn parent_columns(
     let rows = conn
         .fetch_strings(&format!(
             "SELECT name, pk FROM pragma_table_info({}) ORDER BY cid",
-            model::literal(table)
+            super::D.quote_literal(table)
         ))
         .await?;
     let mut all = Vec::new();

@@ -32,7 +32,7 @@ pub(super) struct Tok {
 /// `.5` or `1e-3` in pieces; here it is one [`Kind::Num`].
 pub(super) fn tokenize(sql: &str) -> Vec<Tok> {
     let mut out: Vec<Tok> = Vec::new();
-    for (lexed, span) in split::token_spans(sql, split::Dialect::Sqlite) {
+    for (lexed, span) in split::token_spans(sql, super::D) {
         let kind = match lexed {
             Lexed::Word(w) if w.starts_with(|c: char| c.is_ascii_digit()) => Kind::Num,
             Lexed::Word(_) => Kind::Word,

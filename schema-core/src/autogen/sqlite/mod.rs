@@ -13,6 +13,7 @@
 //! `CREATE TABLE` text with the splitter's lexer (quotes, comments, balanced parentheses), not a
 //! parser.
 
+mod confine;
 mod introspect;
 mod lex;
 mod render;
@@ -24,4 +25,10 @@ pub use render::render;
 
 use crate::db::Dialect;
 
-const D: Dialect = Dialect::Sqlite;
+const D: Dialect = <crate::backend::Sqlite as crate::backend::Backend>::DIALECT;
+
+crate::autogen::autogen_backend!(crate::backend::Sqlite {
+    const REBUILDS_DEPENDENT_KEYS: bool = false;
+    const SCRATCH_GRANT: &'static str = "nothing (SQLite's is in memory)";
+    const IDENT_QUOTES: &'static [char] = &['"', '`', '['];
+});
