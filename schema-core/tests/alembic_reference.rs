@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 use schema_core::revision::{HeaderLines, Section};
 use schema_core::{
-    Direction, Edges, PlanError, ResolveError, Revision, RevisionGraph, RevisionSet, Target,
+    Direction, Edges, PlanError, ResolveError, RevIdx, Revision, RevisionGraph, RevisionSet, Target,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -71,7 +71,7 @@ fn t(target: &str) -> Target {
     target.parse().expect("a valid target")
 }
 
-fn index(g: &RevisionGraph, id: &str) -> usize {
+fn index(g: &RevisionGraph, id: &str) -> RevIdx {
     g.index_of(id)
         .unwrap_or_else(|| panic!("no revision `{id}`"))
 }
@@ -85,7 +85,7 @@ fn applied(g: &RevisionGraph, rows: &[&str]) -> RevisionSet {
     g.ancestors(rows.iter(), Edges::ParentsAndDependencies)
 }
 
-fn sorted_ids(g: &RevisionGraph, v: impl IntoIterator<Item = usize>) -> Vec<String> {
+fn sorted_ids(g: &RevisionGraph, v: impl IntoIterator<Item = RevIdx>) -> Vec<String> {
     let mut v: Vec<String> = v.into_iter().map(|i| g.id(i).to_string()).collect();
     v.sort();
     v
@@ -99,20 +99,20 @@ fn sorted(v: &[&str]) -> Vec<String> {
 
 /// Whether one of the two must run before the other: one is an ancestor or a dependency of the
 /// other.
-fn related(g: &RevisionGraph, x: usize, y: usize) -> bool {
+fn related(g: &RevisionGraph, x: RevIdx, y: RevIdx) -> bool {
     g.ancestors([x], Edges::ParentsAndDependencies).contains(y)
         || g.ancestors([y], Edges::ParentsAndDependencies).contains(x)
 }
 
 /// schema-core's steps against what Alembic ran: the same revisions, and the same order
 /// wherever the graph forces one.
-fn assert_same_steps(g: &RevisionGraph, steps: &[usize], alembic_ran: &[&str], what: &str) {
+fn assert_same_steps(g: &RevisionGraph, steps: &[RevIdx], alembic_ran: &[&str], what: &str) {
     assert_eq!(
         sorted_ids(g, steps.iter().copied()),
         sorted(alembic_ran),
         "{what}: the revisions run"
     );
-    let pos = |i: usize| steps.iter().position(|&s| s == i).expect("in the plan");
+    let pos = |i: RevIdx| steps.iter().position(|&s| s == i).expect("in the plan");
     for (k, x) in alembic_ran.iter().enumerate() {
         for y in &alembic_ran[k + 1..] {
             let (xi, yi) = (index(g, x), index(g, y));
@@ -134,7 +134,7 @@ fn assert_up(g: &RevisionGraph, before: &[&str], target: &str, ran: &[&str], aft
         .plan_upgrade(&start, &t(target))
         .unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(plan.steps.iter().all(|s| s.direction == Direction::Up));
-    let steps: Vec<usize> = plan.steps.iter().map(|s| s.revision).collect();
+    let steps: Vec<RevIdx> = plan.steps.iter().map(|s| s.revision).collect();
     assert_same_steps(g, &steps, ran, &what);
     assert_eq!(
         sorted_ids(g, plan.apply_to(&start).iter()),
@@ -151,7 +151,7 @@ fn assert_down(g: &RevisionGraph, before: &[&str], target: &str, ran: &[&str], a
         .plan_downgrade(&start, &t(target))
         .unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(plan.steps.iter().all(|s| s.direction == Direction::Down));
-    let steps: Vec<usize> = plan.steps.iter().map(|s| s.revision).collect();
+    let steps: Vec<RevIdx> = plan.steps.iter().map(|s| s.revision).collect();
     assert_same_steps(g, &steps, ran, &what);
     assert_eq!(
         sorted_ids(g, plan.apply_to(&start).iter()),
@@ -440,7 +440,8 @@ fn labels_heads_bases_and_membership() {
     // y {}.
     assert_eq!(sorted_ids(&g, g.heads().iter().copied()), ["c", "y"]);
     assert_eq!(sorted_ids(&g, g.bases().iter().copied()), ["a"]);
-    let carrying: Vec<usize> = (0..g.len())
+    let carrying: Vec<RevIdx> = g
+        .indexes()
         .filter(|&i| g.node(i).has_label("auth"))
         .collect();
     assert_eq!(sorted_ids(&g, carrying), ["b", "c"]);

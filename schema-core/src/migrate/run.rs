@@ -79,7 +79,7 @@ impl<'g> Migration<'g> {
     /// `PRAGMA foreign_keys = OFF` runs with foreign keys off (see [`foreign_keys_off`]).
     pub(super) async fn step(
         &mut self,
-        index: usize,
+        index: RevIdx,
         direction: Direction,
         statements: &[Statement],
         first_run: bool,
@@ -206,7 +206,7 @@ impl<'g> Migration<'g> {
 
     pub(super) async fn step_with(
         &mut self,
-        index: usize,
+        index: RevIdx,
         direction: Direction,
         statements: &[Statement],
         first_run: bool,
