@@ -128,33 +128,35 @@ fn assert_same_steps(g: &RevisionGraph, steps: &[RevIdx], alembic_ran: &[&str], 
 
 /// `up TARGET` from Alembic's version table `before` runs `ran` and leaves `after`.
 fn assert_up(g: &RevisionGraph, before: &[&str], target: &str, ran: &[&str], after: &[&str]) {
-    let what = format!("up {target} from {before:?}");
-    let start = applied(g, before);
-    let plan = g
-        .plan_upgrade(&start, &t(target))
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(plan.steps.iter().all(|s| s.direction == Direction::Up));
-    let steps: Vec<RevIdx> = plan.steps.iter().map(|s| s.revision).collect();
-    assert_same_steps(g, &steps, ran, &what);
-    assert_eq!(
-        sorted_ids(g, plan.apply_to(&start).iter()),
-        sorted_ids(g, applied(g, after).iter()),
-        "{what}: applied afterwards (Alembic's version table: {after:?})"
-    );
+    assert_run(g, Direction::Up, before, target, ran, after);
 }
 
 /// `down TARGET` from Alembic's version table `before` runs `ran` and leaves `after`.
 fn assert_down(g: &RevisionGraph, before: &[&str], target: &str, ran: &[&str], after: &[&str]) {
-    let what = format!("down {target} from {before:?}");
-    let start = applied(g, before);
-    let plan = g
-        .plan_downgrade(&start, &t(target))
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(plan.steps.iter().all(|s| s.direction == Direction::Down));
+    assert_run(g, Direction::Down, before, target, ran, after);
+}
+
+/// `up` or `down TARGET` from Alembic's version table `before`: every step goes that way,
+/// the steps are what Alembic ran, and the applied set afterwards is Alembic's `after`.
+fn assert_run(
+    g: &RevisionGraph,
+    direction: Direction,
+    before: &[&str],
+    target: &str,
+    ran: &[&str],
+    after: &[&str],
+) {
+    let (verb, plan) = match direction {
+        Direction::Up => ("up", g.plan_upgrade(&applied(g, before), &t(target))),
+        Direction::Down => ("down", g.plan_downgrade(&applied(g, before), &t(target))),
+    };
+    let what = format!("{verb} {target} from {before:?}");
+    let plan = plan.unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(plan.steps.iter().all(|s| s.direction == direction));
     let steps: Vec<RevIdx> = plan.steps.iter().map(|s| s.revision).collect();
     assert_same_steps(g, &steps, ran, &what);
     assert_eq!(
-        sorted_ids(g, plan.apply_to(&start).iter()),
+        sorted_ids(g, plan.apply_to(&applied(g, before)).iter()),
         sorted_ids(g, applied(g, after).iter()),
         "{what}: applied afterwards (Alembic's version table: {after:?})"
     );

@@ -45,6 +45,27 @@ fn two_revisions(up: &str) -> TestProject {
     p
 }
 
+/// `A` creates `first`; `B` creates `second` and has the down section `down`; both applied.
+#[track_caller]
+fn both_applied_with_down(down: &str) -> TestProject {
+    let p = with_first();
+    write_revision(&p, B, A, "CREATE TABLE second (id INTEGER);", Some(down));
+    exits(&p.run(&["up"]), 0);
+    p
+}
+
+/// `B`, without a transaction, left dirty by `up`: its first statement ran, the second failed.
+#[track_caller]
+fn dirty_after_its_first_statement() -> TestProject {
+    let p = no_transaction(
+        "CREATE TABLE second (id INTEGER);\nINSERT INTO nope VALUES (1);",
+        "DROP TABLE second;",
+    );
+    exits(&p.run(&["up"]), FAILED);
+    assert_eq!(current_json(&p)["dirty"], B);
+    p
+}
+
 /// Nothing of `A` or `B` ran and nothing is recorded.
 #[track_caller]
 fn nothing_ran(p: &TestProject) {
@@ -97,15 +118,7 @@ fn transaction_control_in_a_transactional_section_is_refused_before_anything_run
 
 #[test]
 fn transaction_control_in_a_down_section_is_refused_before_the_down_runs() {
-    let p = with_first();
-    write_revision(
-        &p,
-        B,
-        A,
-        "CREATE TABLE second (id INTEGER);",
-        Some("DROP TABLE second;\nROLLBACK;"),
-    );
-    exits(&p.run(&["up"]), 0);
+    let p = both_applied_with_down("DROP TABLE second;\nROLLBACK;");
     let out = p.run(&["down", "base"]);
     // Line 10: the down section's second line.
     invalid(&out, &[&format!("{}:10", revision_file(B)), "ROLLBACK"]);
@@ -183,15 +196,7 @@ fn no_transaction(up: &str, down: &str) -> TestProject {
 
 #[test]
 fn a_failing_down_section_gets_advice_about_the_down_section_and_down() {
-    let p = with_first();
-    write_revision(
-        &p,
-        B,
-        A,
-        "CREATE TABLE second (id INTEGER);",
-        Some("DROP TABLE second;\nDROP TABLE nope;"),
-    );
-    exits(&p.run(&["up"]), 0);
+    let p = both_applied_with_down("DROP TABLE second;\nDROP TABLE nope;");
     let out = p.run(&["down", "-1"]);
     exits(&out, FAILED);
     error_line_has(
@@ -243,13 +248,7 @@ fn a_first_statement_that_fails_outside_a_transaction_leaves_no_dirty_row() {
 
 #[test]
 fn repair_and_stamp_take_prefixes() {
-    // Dirty after its first statement: the second fails.
-    let p = no_transaction(
-        "CREATE TABLE second (id INTEGER);\nINSERT INTO nope VALUES (1);",
-        "DROP TABLE second;",
-    );
-    exits(&p.run(&["up"]), FAILED);
-    assert_eq!(current_json(&p)["dirty"], B);
+    let p = dirty_after_its_first_statement();
     let out = p.run(&["repair", &B[..4], "--applied"]);
     exits(&out, 0);
     assert!(current_json(&p)["dirty"].is_null());
@@ -265,12 +264,7 @@ fn repair_and_stamp_take_prefixes() {
 
 #[test]
 fn stamp_refuses_while_a_revision_is_dirty_instead_of_saying_it_records_the_target() {
-    let p = no_transaction(
-        "CREATE TABLE second (id INTEGER);\nINSERT INTO nope VALUES (1);",
-        "DROP TABLE second;",
-    );
-    exits(&p.run(&["up"]), FAILED);
-    assert_eq!(current_json(&p)["dirty"], B);
+    let p = dirty_after_its_first_statement();
     let out = p.run(&["stamp", "head"]);
     exits(&out, FAILED);
     error_line_has(&out, &[B, "dirty"]);
@@ -482,7 +476,8 @@ const FAIL: &str = "fa11fa11fa11";
 fn server_project(up_options: &str, up: &str) -> (TestProject, String) {
     let p = TestProject::new();
     servers::write_table_revision(&p, BASE, "");
-    let text = servers::write_revision(&p, FAIL, BASE, up_options, up, Some("SELECT 1;"));
+    servers::write_revision(&p, FAIL, BASE, up_options, up, Some("SELECT 1;"));
+    let text = p.read(&cargo_schema_e2e::fixtures::revision_file(FAIL));
     (p, text)
 }
 
