@@ -413,7 +413,7 @@ fn concurrent_up_and_down_base_leave_a_record_closed_under_parents_equal_to_the_
 fn four_opposite_runs(p: &TestProject, round: usize, before: &[&str]) {
     let children: Vec<_> = (0..4)
         .map(|i| {
-            let run: &[&str] = if (i + round) % 2 == 0 {
+            let run: &[&str] = if (i + round).is_multiple_of(2) {
                 &["up"]
             } else {
                 &["down", "base"]

@@ -577,6 +577,28 @@ pub fn ok_on(p: &crate::TestProject, url: &str, args: &[&str]) -> crate::Output 
     out
 }
 
+/// Runs `cmd` with `input` on its stdin and collects its output. The input is written from
+/// another thread, so that a large output cannot block the command while it is still being
+/// fed; a command that exits early (a bad connection, a failing script) closes its stdin, and
+/// its exit status and stderr say why. The error names the command.
+pub fn feed_stdin(cmd: &mut Command, input: &str) -> Result<Output, String> {
+    let described = format!("{cmd:?}");
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {described}: {e}"))?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let _ = stdin.write_all(input.as_bytes());
+        });
+        child.wait_with_output()
+    })
+    .map_err(|e| format!("{described}: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -798,26 +820,4 @@ mod tests {
             assert!(all.contains(&db.name().to_owned()), "{all:?}");
         }
     }
-}
-
-/// Runs `cmd` with `input` on its stdin and collects its output. The input is written from
-/// another thread, so that a large output cannot block the command while it is still being
-/// fed; a command that exits early (a bad connection, a failing script) closes its stdin, and
-/// its exit status and stderr say why. The error names the command.
-pub fn feed_stdin(cmd: &mut Command, input: &str) -> Result<Output, String> {
-    let described = format!("{cmd:?}");
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {described}: {e}"))?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            let _ = stdin.write_all(input.as_bytes());
-        });
-        child.wait_with_output()
-    })
-    .map_err(|e| format!("{described}: {e}"))
 }
