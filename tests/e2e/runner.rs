@@ -457,8 +457,7 @@ on_both_servers!(
 // PostgreSQL and MariaDB
 // ---------------------------------------------------------------------------------------
 
-const BASE: &str = "1a2b3c4d5e6f";
-const FAIL: &str = "fa11fa11fa11";
+use super::servers::{BASE, FAIL};
 
 /// `BASE` creates `t_<BASE>`; `FAIL` (revising it) has the up section `up` after
 /// `up_options`. Returns the project and `FAIL`'s text.

@@ -58,7 +58,7 @@ pub(super) fn write_table_revision(p: &TestProject, id: &str, revises: &str) {
     write_revision(p, id, revises, "", &table_up(id), Some(&table_down(id)));
 }
 
-const BASE: &str = "1a2b3c4d5e6f";
+pub(super) const BASE: &str = "1a2b3c4d5e6f";
 const LEFT: &str = "2b3c4d5e6f70";
 const RIGHT: &str = "3c4d5e6f7081";
 const MERGE: &str = "4d5e6f708192";
@@ -447,7 +447,7 @@ on_both_servers!(
 // Failures: atomic on PostgreSQL, dirty on MariaDB
 // ---------------------------------------------------------------------------------------
 
-const FAIL: &str = "fa11fa11fa11";
+pub(super) const FAIL: &str = "fa11fa11fa11";
 const NEXT: &str = "0e0e0e0e0e0e";
 
 const HALF_UP: &str =
