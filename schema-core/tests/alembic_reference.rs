@@ -20,7 +20,7 @@
 
 use std::path::PathBuf;
 
-use schema_core::revision::{HeaderLines, Section};
+use schema_core::revision;
 use schema_core::{
     Direction, Edges, PlanError, ResolveError, RevIdx, Revision, RevisionGraph, RevisionSet, Target,
 };
@@ -34,33 +34,21 @@ fn rev(spec: &str) -> Revision {
     labelled(spec, &[])
 }
 
-/// A revision that declares branch labels.
+/// A revision that declares branch labels, read from the revision file a user would write.
 fn labelled(spec: &str, labels: &[&str]) -> Revision {
     let (main, deps) = spec.split_once(';').unwrap_or((spec, ""));
     let (id, parents) = main.split_once(':').unwrap_or((main, ""));
-    let list = |s: &str| -> Vec<String> {
-        s.split(',')
-            .filter(|p| !p.is_empty())
-            .map(String::from)
-            .collect()
-    };
-    let section = |line| Section {
-        sql: String::new(),
-        line,
-        transaction: true,
-    };
-    Revision {
-        id: id.to_string(),
-        parents: list(parents),
-        depends_on: list(deps),
-        branch_labels: labels.iter().map(|l| l.to_string()).collect(),
-        message: None,
-        created: None,
-        path: PathBuf::from(format!("{id}_.sql")),
-        up: section(1),
-        down: Some(section(2)),
-        lines: HeaderLines::default(),
+    let mut header = format!("-- revision: {id}\n-- revises: {parents}\n");
+    if !deps.is_empty() {
+        header.push_str(&format!("-- depends-on: {deps}\n"));
     }
+    if !labels.is_empty() {
+        header.push_str(&format!("-- branch-labels: {}\n", labels.join(", ")));
+    }
+    let text = format!("{header}\n-- migrate:up\nSELECT 1;\n\n-- migrate:down\nSELECT 1;\n");
+    let (revision, _warnings) = revision::parse(&PathBuf::from(format!("{id}_.sql")), &text)
+        .unwrap_or_else(|e| panic!("{spec}: {e}"));
+    revision
 }
 
 fn graph(revisions: Vec<Revision>) -> RevisionGraph {
