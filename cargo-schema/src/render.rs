@@ -2,17 +2,17 @@
 //! and the description of several heads.
 
 use schema_core::graph::Node;
-use schema_core::{Project, RevisionGraph};
+use schema_core::{Project, RevIdx, RevisionGraph};
 use serde_json::{Value, json};
 
 use crate::output::Palette;
 
-pub fn ids(graph: &RevisionGraph, v: &[usize]) -> Vec<String> {
+pub fn ids(graph: &RevisionGraph, v: &[RevIdx]) -> Vec<String> {
     v.iter().map(|&i| graph.id(i).to_string()).collect()
 }
 
 /// A revision as json: the same fields for every read command.
-pub fn revision_json(graph: &RevisionGraph, i: usize) -> Value {
+pub fn revision_json(graph: &RevisionGraph, i: RevIdx) -> Value {
     let n = graph.node(i);
     let r = &n.revision;
     json!({
@@ -33,7 +33,7 @@ pub fn revision_json(graph: &RevisionGraph, i: usize) -> Value {
 }
 
 /// The revisions as a json array on stdout, in the given order.
-pub fn print_revisions_json(graph: &RevisionGraph, revisions: &[usize]) {
+pub fn print_revisions_json(graph: &RevisionGraph, revisions: &[RevIdx]) {
     print_json(&Value::Array(
         revisions.iter().map(|&i| revision_json(graph, i)).collect(),
     ));
@@ -94,7 +94,7 @@ pub fn details(graph: &RevisionGraph, node: &Node) -> Vec<String> {
 }
 
 /// Where each head came from in git, when the project is in a repository.
-pub fn head_origins(project: &Project, heads: &[usize]) -> Option<Vec<String>> {
+pub fn head_origins(project: &Project, heads: &[RevIdx]) -> Option<Vec<String>> {
     let git = crate::git::Git::open(&project.config.root).ok()?;
     let files: Vec<&std::path::Path> = heads
         .iter()

@@ -2,7 +2,7 @@
 //! user names, and the file written and said.
 
 use schema_core::scaffold::{self, NewRevision, Written};
-use schema_core::{Project, Resolved};
+use schema_core::{Project, Resolved, RevIdx};
 
 use crate::cli::{MergeArgs, NewArgs};
 use crate::error::CliError;
@@ -37,7 +37,7 @@ fn dependencies(project: &Project, values: &[String]) -> Result<Vec<String>, Cli
 pub fn for_new(
     project: &Project,
     args: &NewArgs,
-    parents: &[usize],
+    parents: &[RevIdx],
 ) -> Result<NewRevision, CliError> {
     let (message, id, labels) = (&args.message, &args.rev_id, &args.branch_label);
     Ok(NewRevision {
@@ -49,7 +49,7 @@ pub fn for_new(
 }
 
 /// The merge revision `merge` writes over `parents`.
-pub fn for_merge(project: &Project, args: &MergeArgs, parents: &[usize]) -> NewRevision {
+pub fn for_merge(project: &Project, args: &MergeArgs, parents: &[RevIdx]) -> NewRevision {
     let (message, id, labels) = (&args.message, &args.rev_id, &args.branch_label);
     NewRevision {
         empty: true,
@@ -62,7 +62,7 @@ fn header(
     project: &Project,
     message: &str,
     rev_id: &Option<String>,
-    parents: &[usize],
+    parents: &[RevIdx],
     branch_labels: &[String],
 ) -> NewRevision {
     NewRevision {
@@ -113,7 +113,7 @@ pub fn create(project: &Project, new: &NewRevision, out: Out) -> Result<Written,
 
 /// The parents of a new revision: the head, or `--head` (with `--splice`); several heads are
 /// explained with where they came from.
-pub fn parents(project: &Project, args: &NewArgs) -> Result<Vec<usize>, CliError> {
+pub fn parents(project: &Project, args: &NewArgs) -> Result<Vec<RevIdx>, CliError> {
     let head = args.head.as_deref().map(target::parse).transpose()?;
     project
         .graph

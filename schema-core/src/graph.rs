@@ -7,23 +7,48 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::fmt;
+use std::ops::Index;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::revision::Revision;
+
+/// A revision's place in its [`RevisionGraph`]: what plans, targets and the runner pass around
+/// instead of ids. Only meaningful for the graph that handed it out; read the revision with
+/// `graph[idx]` or [`RevisionGraph::revision`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RevIdx(usize);
+
+impl RevIdx {
+    /// The index at this position of the graph's arena (the order the revisions were given in).
+    pub const fn new(position: usize) -> Self {
+        RevIdx(position)
+    }
+
+    /// The position in the graph's arena, for tables kept beside the graph.
+    pub const fn get(self) -> usize {
+        self.0
+    }
+}
+
+impl fmt::Display for RevIdx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// One revision in the graph.
 #[derive(Debug)]
 pub struct Node {
     pub revision: Revision,
     /// Indexes of the revisions this one revises.
-    pub parents: Vec<usize>,
+    pub parents: Vec<RevIdx>,
     /// Indexes of the revisions that revise this one.
-    pub children: Vec<usize>,
+    pub children: Vec<RevIdx>,
     /// Indexes of the revisions this one depends on (resolved from ids or labels).
-    pub depends_on: Vec<usize>,
+    pub depends_on: Vec<RevIdx>,
     /// Indexes of the revisions that depend on this one.
-    pub dependents: Vec<usize>,
+    pub dependents: Vec<RevIdx>,
     /// Declared and inherited branch labels, shared between the nodes of a branch.
     labels: Option<Arc<BTreeSet<String>>>,
 }
@@ -113,16 +138,24 @@ pub enum GraphError {
 #[derive(Debug, Default)]
 pub struct RevisionGraph {
     nodes: Vec<Node>,
-    by_id: HashMap<String, usize>,
+    by_id: HashMap<String, RevIdx>,
     /// Each branch label, mapped to the revision that declares it.
-    labels: HashMap<String, usize>,
+    labels: HashMap<String, RevIdx>,
     /// A topological order: parents and dependencies before their children and dependents;
     /// among revisions free to go next, the older `created` first.
-    order: Vec<usize>,
+    order: Vec<RevIdx>,
     /// Each node's position in `order`.
     rank: Vec<usize>,
-    heads: Vec<usize>,
-    bases: Vec<usize>,
+    heads: Vec<RevIdx>,
+    bases: Vec<RevIdx>,
+}
+
+impl Index<RevIdx> for RevisionGraph {
+    type Output = Node;
+
+    fn index(&self, index: RevIdx) -> &Node {
+        &self.nodes[index.0]
+    }
 }
 
 /// A set of revisions, as a bitmap over the graph's indexes.
@@ -138,23 +171,23 @@ impl RevisionSet {
         }
     }
 
-    pub fn contains(&self, index: usize) -> bool {
-        self.bits.get(index).copied().unwrap_or(false)
+    pub fn contains(&self, index: RevIdx) -> bool {
+        self.bits.get(index.0).copied().unwrap_or(false)
     }
 
-    pub fn insert(&mut self, index: usize) {
-        self.bits[index] = true;
+    pub fn insert(&mut self, index: RevIdx) {
+        self.bits[index.0] = true;
     }
 
-    pub fn remove(&mut self, index: usize) {
-        self.bits[index] = false;
+    pub fn remove(&mut self, index: RevIdx) {
+        self.bits[index.0] = false;
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = RevIdx> + '_ {
         self.bits
             .iter()
             .enumerate()
-            .filter_map(|(i, &b)| b.then_some(i))
+            .filter_map(|(i, &b)| b.then_some(RevIdx(i)))
     }
 
     pub fn len(&self) -> usize {
@@ -185,10 +218,10 @@ impl RevisionGraph {
     /// Builds the graph, checking that every parent and dependency exists, ids and labels are
     /// unique, and there is no cycle.
     pub fn new(revisions: Vec<Revision>) -> Result<Self, GraphError> {
-        let mut by_id: HashMap<String, usize> = HashMap::with_capacity(revisions.len());
+        let mut by_id: HashMap<String, RevIdx> = HashMap::with_capacity(revisions.len());
         for (i, r) in revisions.iter().enumerate() {
             if let Some(&first) = by_id.get(&r.id) {
-                let first = &revisions[first];
+                let first = &revisions[first.0];
                 return Err(GraphError::DuplicateId {
                     id: r.id.clone(),
                     first: first.path.clone(),
@@ -197,9 +230,9 @@ impl RevisionGraph {
                     second_line: r.lines.revision,
                 });
             }
-            by_id.insert(r.id.clone(), i);
+            by_id.insert(r.id.clone(), RevIdx(i));
         }
-        let mut labels: HashMap<String, usize> = HashMap::new();
+        let mut labels: HashMap<String, RevIdx> = HashMap::new();
         for (i, r) in revisions.iter().enumerate() {
             for label in &r.branch_labels {
                 if by_id.contains_key(label) {
@@ -212,13 +245,13 @@ impl RevisionGraph {
                 if let Some(&first) = labels.get(label) {
                     return Err(GraphError::DuplicateLabel {
                         label: label.clone(),
-                        first_id: revisions[first].id.clone(),
-                        first: revisions[first].path.clone(),
+                        first_id: revisions[first.0].id.clone(),
+                        first: revisions[first.0].path.clone(),
                         second: r.path.clone(),
                         second_line: r.lines.branch_labels,
                     });
                 }
-                labels.insert(label.clone(), i);
+                labels.insert(label.clone(), RevIdx(i));
             }
         }
 
@@ -262,33 +295,33 @@ impl RevisionGraph {
         for i in 0..nodes.len() {
             for k in 0..nodes[i].parents.len() {
                 let p = nodes[i].parents[k];
-                nodes[p].children.push(i);
+                nodes[p.0].children.push(RevIdx(i));
             }
             for k in 0..nodes[i].depends_on.len() {
                 let d = nodes[i].depends_on[k];
-                nodes[d].dependents.push(i);
+                nodes[d.0].dependents.push(RevIdx(i));
             }
         }
 
         let order = topological_order(&nodes)?;
         let mut rank = vec![0; nodes.len()];
         for (pos, &i) in order.iter().enumerate() {
-            rank[i] = pos;
+            rank[i.0] = pos;
         }
         for node in &mut nodes {
-            node.children.sort_by_key(|&c| rank[c]);
-            node.dependents.sort_by_key(|&c| rank[c]);
+            node.children.sort_by_key(|&c| rank[c.0]);
+            node.dependents.sort_by_key(|&c| rank[c.0]);
         }
-        let heads: Vec<usize> = order
+        let heads: Vec<RevIdx> = order
             .iter()
             .rev()
             .copied()
-            .filter(|&i| nodes[i].children.is_empty())
+            .filter(|&i| nodes[i.0].children.is_empty())
             .collect();
-        let bases: Vec<usize> = order
+        let bases: Vec<RevIdx> = order
             .iter()
             .copied()
-            .filter(|&i| nodes[i].parents.is_empty())
+            .filter(|&i| nodes[i.0].parents.is_empty())
             .collect();
 
         let mut graph = RevisionGraph {
@@ -312,10 +345,10 @@ impl RevisionGraph {
         }
         for pos in 0..self.order.len() {
             let i = self.order[pos];
-            let own = &self.nodes[i].revision.branch_labels;
+            let own = &self.nodes[i.0].revision.branch_labels;
             let mut inherited: Option<Arc<BTreeSet<String>>> = None;
-            for &p in &self.nodes[i].parents {
-                if let Some(pl) = &self.nodes[p].labels {
+            for &p in &self.nodes[i.0].parents {
+                if let Some(pl) = &self.nodes[p.0].labels {
                     inherited = Some(match inherited {
                         None => Arc::clone(pl),
                         Some(cur) if Arc::ptr_eq(&cur, pl) || pl.is_subset(&cur) => cur,
@@ -330,18 +363,18 @@ impl RevisionGraph {
                 set.extend(own.iter().cloned());
                 Some(Arc::new(set))
             };
-            self.nodes[i].labels = labels;
+            self.nodes[i.0].labels = labels;
         }
-        let declared: Vec<(usize, Vec<String>)> = self
+        let declared: Vec<(RevIdx, Vec<String>)> = self
             .order
             .iter()
-            .filter(|&&i| !self.nodes[i].revision.branch_labels.is_empty())
-            .map(|&i| (i, self.nodes[i].revision.branch_labels.clone()))
+            .filter(|&&i| !self.nodes[i.0].revision.branch_labels.is_empty())
+            .map(|&i| (i, self.nodes[i.0].revision.branch_labels.clone()))
             .collect();
         for (start, own) in declared {
             let mut cur = start;
             loop {
-                let node = &self.nodes[cur];
+                let node = &self.nodes[cur.0];
                 if node.is_branch_point() || node.is_merge() {
                     break;
                 }
@@ -349,9 +382,9 @@ impl RevisionGraph {
                     let mut set: BTreeSet<String> =
                         node.labels.as_deref().cloned().unwrap_or_default();
                     set.extend(own.iter().cloned());
-                    self.nodes[cur].labels = Some(Arc::new(set));
+                    self.nodes[cur.0].labels = Some(Arc::new(set));
                 }
-                match self.nodes[cur].parents.first() {
+                match self.nodes[cur.0].parents.first() {
                     Some(&p) => cur = p,
                     None => break,
                 }
@@ -367,62 +400,78 @@ impl RevisionGraph {
         self.nodes.is_empty()
     }
 
-    pub fn node(&self, index: usize) -> &Node {
-        &self.nodes[index]
+    pub fn node(&self, index: RevIdx) -> &Node {
+        &self[index]
+    }
+
+    /// The revision at `index` (`&graph[index].revision`).
+    pub fn revision(&self, index: RevIdx) -> &Revision {
+        &self[index].revision
     }
 
     pub fn nodes(&self) -> &[Node] {
         &self.nodes
     }
 
-    pub fn id(&self, index: usize) -> &str {
-        &self.nodes[index].revision.id
+    /// Every revision's index, in the order the revisions were given.
+    pub fn indexes(&self) -> impl DoubleEndedIterator<Item = RevIdx> + ExactSizeIterator {
+        (0..self.nodes.len()).map(RevIdx)
+    }
+
+    /// Every revision with its index, in the order the revisions were given.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (RevIdx, &Node)> + ExactSizeIterator {
+        self.nodes.iter().enumerate().map(|(i, n)| (RevIdx(i), n))
+    }
+
+    pub fn id(&self, index: RevIdx) -> &str {
+        &self[index].revision.id
     }
 
     /// The index of the revision with exactly this id.
-    pub fn index_of(&self, id: &str) -> Option<usize> {
+    pub fn index_of(&self, id: &str) -> Option<RevIdx> {
         self.by_id.get(id).copied()
     }
 
     /// The revision that declares a branch label.
-    pub fn label_owner(&self, label: &str) -> Option<usize> {
+    pub fn label_owner(&self, label: &str) -> Option<RevIdx> {
         self.labels.get(label).copied()
     }
 
     /// Every declared branch label with the revision that declares it, sorted by label.
-    pub fn declared_labels(&self) -> Vec<(&str, usize)> {
+    pub fn declared_labels(&self) -> Vec<(&str, RevIdx)> {
         let mut v: Vec<_> = self.labels.iter().map(|(l, &i)| (l.as_str(), i)).collect();
         v.sort();
         v
     }
 
     /// Revisions no revision revises, newest first.
-    pub fn heads(&self) -> &[usize] {
+    pub fn heads(&self) -> &[RevIdx] {
         &self.heads
     }
 
     /// Revisions that revise nothing, oldest first.
-    pub fn bases(&self) -> &[usize] {
+    pub fn bases(&self) -> &[RevIdx] {
         &self.bases
     }
 
     /// Revisions with more than one child, newest first.
-    pub fn branch_points(&self) -> Vec<usize> {
+    pub fn branch_points(&self) -> Vec<RevIdx> {
         self.order
             .iter()
             .rev()
             .copied()
-            .filter(|&i| self.nodes[i].is_branch_point())
+            .filter(|&i| self[i].is_branch_point())
             .collect()
     }
 
     /// Parents and dependencies first.
-    pub fn topological_order(&self) -> &[usize] {
+    pub fn topological_order(&self) -> &[RevIdx] {
         &self.order
     }
 
-    pub fn rank(&self, index: usize) -> usize {
-        self.rank[index]
+    /// The position of a revision in [`RevisionGraph::topological_order`].
+    pub fn rank(&self, index: RevIdx) -> usize {
+        self.rank[index.0]
     }
 
     pub fn empty_set(&self) -> RevisionSet {
@@ -430,9 +479,9 @@ impl RevisionGraph {
     }
 
     /// `start` and all their ancestors along `edges`.
-    pub fn ancestors(&self, start: impl IntoIterator<Item = usize>, edges: Edges) -> RevisionSet {
+    pub fn ancestors(&self, start: impl IntoIterator<Item = RevIdx>, edges: Edges) -> RevisionSet {
         self.closure(start, |n| {
-            let deps: &[usize] = match edges {
+            let deps: &[RevIdx] = match edges {
                 Edges::Parents => &[],
                 Edges::ParentsAndDependencies => &n.depends_on,
             };
@@ -441,9 +490,13 @@ impl RevisionGraph {
     }
 
     /// `start` and all their descendants along `edges`.
-    pub fn descendants(&self, start: impl IntoIterator<Item = usize>, edges: Edges) -> RevisionSet {
+    pub fn descendants(
+        &self,
+        start: impl IntoIterator<Item = RevIdx>,
+        edges: Edges,
+    ) -> RevisionSet {
         self.closure(start, |n| {
-            let deps: &[usize] = match edges {
+            let deps: &[RevIdx] = match edges {
                 Edges::Parents => &[],
                 Edges::ParentsAndDependencies => &n.dependents,
             };
@@ -453,14 +506,14 @@ impl RevisionGraph {
 
     fn closure<'a, I>(
         &'a self,
-        start: impl IntoIterator<Item = usize>,
+        start: impl IntoIterator<Item = RevIdx>,
         next: impl Fn(&'a Node) -> I,
     ) -> RevisionSet
     where
-        I: Iterator<Item = &'a usize>,
+        I: Iterator<Item = &'a RevIdx>,
     {
         let mut set = self.empty_set();
-        let mut stack: Vec<usize> = Vec::new();
+        let mut stack: Vec<RevIdx> = Vec::new();
         for s in start {
             if !set.contains(s) {
                 set.insert(s);
@@ -468,7 +521,7 @@ impl RevisionGraph {
             }
         }
         while let Some(i) = stack.pop() {
-            for &n in next(&self.nodes[i]) {
+            for &n in next(&self[i]) {
                 if !set.contains(n) {
                     set.insert(n);
                     stack.push(n);
@@ -479,29 +532,29 @@ impl RevisionGraph {
     }
 
     /// The members of a set in topological order (parents first).
-    pub fn in_order(&self, set: &RevisionSet) -> Vec<usize> {
-        let mut v: Vec<usize> = set.iter().collect();
-        v.sort_by_key(|&i| self.rank[i]);
+    pub fn in_order(&self, set: &RevisionSet) -> Vec<RevIdx> {
+        let mut v: Vec<RevIdx> = set.iter().collect();
+        v.sort_by_key(|&i| self.rank(i));
         v
     }
 
     /// The heads of a set: members with no child in the set. A member kept only because
     /// another depends on it counts too (Alembic's "effective head").
-    pub fn heads_of(&self, set: &RevisionSet) -> Vec<usize> {
-        let mut v: Vec<usize> = set
+    pub fn heads_of(&self, set: &RevisionSet) -> Vec<RevIdx> {
+        let mut v: Vec<RevIdx> = set
             .iter()
-            .filter(|&i| !self.nodes[i].children.iter().any(|&c| set.contains(c)))
+            .filter(|&i| !self[i].children.iter().any(|&c| set.contains(c)))
             .collect();
-        v.sort_by_key(|&i| Reverse(self.rank[i]));
+        v.sort_by_key(|&i| Reverse(self.rank(i)));
         v
     }
 }
 
 /// Kahn's algorithm with a heap, so that among revisions free to go next the oldest
 /// (`created`, then id) goes first: O(n log n). Reports a cycle when one is left over.
-fn topological_order(nodes: &[Node]) -> Result<Vec<usize>, GraphError> {
-    let key = |i: usize| {
-        let r = &nodes[i].revision;
+fn topological_order(nodes: &[Node]) -> Result<Vec<RevIdx>, GraphError> {
+    let key = |i: RevIdx| {
+        let r = &nodes[i.0].revision;
         Reverse((r.created.as_deref().unwrap_or(""), r.id.as_str(), i))
     };
     let mut pending: Vec<usize> = nodes
@@ -510,14 +563,14 @@ fn topological_order(nodes: &[Node]) -> Result<Vec<usize>, GraphError> {
         .collect();
     let mut ready: BinaryHeap<_> = (0..nodes.len())
         .filter(|&i| pending[i] == 0)
-        .map(key)
+        .map(|i| key(RevIdx(i)))
         .collect();
     let mut order = Vec::with_capacity(nodes.len());
     while let Some(Reverse((_, _, i))) = ready.pop() {
         order.push(i);
-        for &next in nodes[i].children.iter().chain(&nodes[i].dependents) {
-            pending[next] -= 1;
-            if pending[next] == 0 {
+        for &next in nodes[i.0].children.iter().chain(&nodes[i.0].dependents) {
+            pending[next.0] -= 1;
+            if pending[next.0] == 0 {
                 ready.push(key(next));
             }
         }
@@ -527,21 +580,21 @@ fn topological_order(nodes: &[Node]) -> Result<Vec<usize>, GraphError> {
     }
     // Every node left has a predecessor that is also left: walking predecessors must
     // come back to a node already seen, and the walk from there is the cycle.
-    let Some(start) = (0..nodes.len()).find(|&i| pending[i] > 0) else {
+    let Some(start) = (0..nodes.len()).find(|&i| pending[i] > 0).map(RevIdx) else {
         return Ok(order);
     };
-    let mut seen_at: HashMap<usize, usize> = HashMap::new();
+    let mut seen_at: HashMap<RevIdx, usize> = HashMap::new();
     let mut walk = Vec::new();
     let mut cur = start;
     while !seen_at.contains_key(&cur) {
         seen_at.insert(cur, walk.len());
         walk.push(cur);
-        let n = &nodes[cur];
+        let n = &nodes[cur.0];
         let Some(&prev) = n
             .parents
             .iter()
             .chain(&n.depends_on)
-            .find(|&&p| pending[p] > 0)
+            .find(|&&p| pending[p.0] > 0)
         else {
             break;
         };
@@ -549,15 +602,15 @@ fn topological_order(nodes: &[Node]) -> Result<Vec<usize>, GraphError> {
     }
     let from = seen_at.get(&cur).copied().unwrap_or(0);
     // The walk went from children to parents; print it parent first.
-    let mut cycle: Vec<usize> = walk[from..].to_vec();
+    let mut cycle: Vec<RevIdx> = walk[from..].to_vec();
     cycle.reverse();
     let first = cycle.first().copied().unwrap_or(start);
     let mut ids: Vec<String> = cycle
         .iter()
-        .map(|&i| nodes[i].revision.id.clone())
+        .map(|&i| nodes[i.0].revision.id.clone())
         .collect();
-    ids.push(nodes[first].revision.id.clone());
-    let r = &nodes[first].revision;
+    ids.push(nodes[first.0].revision.id.clone());
+    let r = &nodes[first.0].revision;
     Err(GraphError::Cycle {
         cycle: ids,
         path: r.path.clone(),
@@ -606,7 +659,7 @@ pub(crate) mod tests {
         RevisionGraph::new(specs.iter().map(|s| rev(s)).collect()).expect("valid graph")
     }
 
-    pub(crate) fn ids(g: &RevisionGraph, v: &[usize]) -> Vec<String> {
+    pub(crate) fn ids(g: &RevisionGraph, v: &[RevIdx]) -> Vec<String> {
         v.iter().map(|&i| g.id(i).to_string()).collect()
     }
 

@@ -13,7 +13,7 @@ pub mod source;
 pub mod target;
 
 pub use config::{Config, ConfigError, LockMode, Origin, RawConfig};
-pub use graph::{Edges, GraphError, Node, RevisionGraph, RevisionSet};
+pub use graph::{Edges, GraphError, Node, RevIdx, RevisionGraph, RevisionSet};
 pub use migrator::Migrator;
 pub use plan::{Direction, Plan, PlanError, StampPlan, Step};
 pub use revision::{ParseError, Revision, Warning};

@@ -3,7 +3,7 @@
 //! Plans are made once, here; running them (or printing them for `--sql`, or a dry run) only
 //! renders a plan, never re-derives it.
 
-use crate::graph::{Edges, RevisionGraph, RevisionSet};
+use crate::graph::{Edges, RevIdx, RevisionGraph, RevisionSet};
 use crate::target::{Anchor, ResolveError, Resolved, Target};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,7 +15,7 @@ pub enum Direction {
 /// One revision to apply or roll back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Step {
-    pub revision: usize,
+    pub revision: RevIdx,
     pub direction: Direction,
 }
 
@@ -47,9 +47,9 @@ impl Plan {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StampPlan {
     /// Recorded as applied, parents first.
-    pub add: Vec<usize>,
+    pub add: Vec<RevIdx>,
     /// No longer recorded, dependents first.
-    pub remove: Vec<usize>,
+    pub remove: Vec<RevIdx>,
 }
 
 impl StampPlan {
@@ -209,7 +209,7 @@ impl RevisionGraph {
                 set
             }
         };
-        let roots: Vec<usize> = match &target.branch {
+        let roots: Vec<RevIdx> = match &target.branch {
             Some(b) if matches!(resolved, Resolved::Revisions(_)) => {
                 let branch = self.branch(b)?;
                 candidates
@@ -237,22 +237,27 @@ mod tests {
         g.applied_set(v.iter().copied()).expect("known")
     }
 
+    /// The ids of a plan's steps, in order.
+    fn step_ids(
+        g: &RevisionGraph,
+        plan: Result<Plan, PlanError>,
+    ) -> Result<Vec<String>, PlanError> {
+        let steps: Vec<RevIdx> = plan?.steps.iter().map(|s| s.revision).collect();
+        Ok(ids(g, &steps))
+    }
+
     fn up(g: &RevisionGraph, from: &[&str], target: &str) -> Result<Vec<String>, PlanError> {
-        let plan = g.plan_upgrade(&applied(g, from), &target.parse().expect("target"))?;
-        Ok(plan
-            .steps
-            .iter()
-            .map(|s| g.id(s.revision).to_string())
-            .collect())
+        step_ids(
+            g,
+            g.plan_upgrade(&applied(g, from), &target.parse().expect("target")),
+        )
     }
 
     fn down(g: &RevisionGraph, from: &[&str], target: &str) -> Result<Vec<String>, PlanError> {
-        let plan = g.plan_downgrade(&applied(g, from), &target.parse().expect("target"))?;
-        Ok(plan
-            .steps
-            .iter()
-            .map(|s| g.id(s.revision).to_string())
-            .collect())
+        step_ids(
+            g,
+            g.plan_downgrade(&applied(g, from), &target.parse().expect("target")),
+        )
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use crate::graph::{Edges, RevisionGraph, RevisionSet};
+use crate::graph::{Edges, RevIdx, RevisionGraph, RevisionSet};
 use crate::revision::Revision;
 
 /// What re-parenting `moving` onto `onto` changes.
@@ -74,11 +74,11 @@ pub enum ReparentError {
 /// must revise revisions that `onto` also has. Nothing is read or written.
 pub fn plan(
     graph: &RevisionGraph,
-    moving: usize,
-    onto: usize,
+    moving: RevIdx,
+    onto: RevIdx,
     applied: &RevisionSet,
 ) -> Result<Reparent, ReparentError> {
-    let id = |i: usize| graph.id(i).to_string();
+    let id = |i: RevIdx| graph.id(i).to_string();
     if moving == onto || !graph.node(moving).is_head() || !graph.node(onto).is_head() {
         return Err(ReparentError::NotTwoHeads {
             moving: id(moving),
@@ -110,7 +110,7 @@ pub fn plan(
     }
     // A revision outside the segment depending on one inside it: after the move it would
     // need the moved line, which `onto`'s side never needed before. Not a straight move.
-    let in_segment = |i: usize| segment.contains(&i);
+    let in_segment = |i: RevIdx| segment.contains(&i);
     let depended: Vec<String> = segment
         .iter()
         .filter(|&&i| graph.node(i).dependents.iter().any(|&d| !in_segment(d)))
@@ -273,7 +273,7 @@ mod tests {
         RevisionGraph::new(revisions).expect("a graph")
     }
 
-    fn ix(g: &RevisionGraph, id: &str) -> usize {
+    fn ix(g: &RevisionGraph, id: &str) -> RevIdx {
         g.index_of(id).expect("known")
     }
 

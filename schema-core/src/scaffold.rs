@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::graph::{Edges, RevisionGraph};
+use crate::graph::{Edges, RevIdx, RevisionGraph};
 use crate::revision::{self, ParseError, validate_name};
 use crate::target::{ResolveError, Target};
 
@@ -194,7 +194,7 @@ impl RevisionGraph {
         &self,
         head: Option<&Target>,
         splice: bool,
-    ) -> Result<Vec<usize>, NewError> {
+    ) -> Result<Vec<RevIdx>, NewError> {
         let Some(head) = head else {
             return match self.heads() {
                 [] => Ok(Vec::new()),
@@ -218,8 +218,8 @@ impl RevisionGraph {
     }
 
     /// The revisions a merge revision revises: the given ones, or all heads.
-    pub fn merge_parents(&self, revisions: &[Target]) -> Result<Vec<usize>, NewError> {
-        let parents: Vec<usize> = if revisions.is_empty() {
+    pub fn merge_parents(&self, revisions: &[Target]) -> Result<Vec<RevIdx>, NewError> {
+        let parents: Vec<RevIdx> = if revisions.is_empty() {
             self.heads().iter().rev().copied().collect()
         } else {
             let mut v = Vec::new();
@@ -258,7 +258,7 @@ impl RevisionGraph {
         Ok(parents)
     }
 
-    fn resolve_all(&self, t: &Target) -> Result<Vec<usize>, ResolveError> {
+    fn resolve_all(&self, t: &Target) -> Result<Vec<RevIdx>, ResolveError> {
         Ok(match self.resolve(t, &self.empty_set())? {
             crate::Resolved::Revisions(v) => v,
             _ => Vec::new(),
@@ -473,7 +473,10 @@ mod tests {
     #[test]
     fn a_new_revision_goes_on_the_single_head() {
         let g = graph(&["a1:", "b2:a1"]);
-        assert_eq!(g.parents_for_new(None, false).expect("ok"), [1]);
+        assert_eq!(
+            g.parents_for_new(None, false).expect("ok"),
+            [RevIdx::new(1)]
+        );
         let g = graph(&["a1:", "b2:a1", "c3:a1"]);
         assert!(matches!(
             g.parents_for_new(None, false),
@@ -484,7 +487,10 @@ mod tests {
             g.parents_for_new(Some(&t("a1")), false),
             Err(NewError::NotAHead { .. })
         ));
-        assert_eq!(g.parents_for_new(Some(&t("a1")), true).expect("ok"), [0]);
+        assert_eq!(
+            g.parents_for_new(Some(&t("a1")), true).expect("ok"),
+            [RevIdx::new(0)]
+        );
         assert!(
             g.parents_for_new(Some(&t("base")), false)
                 .expect("ok")

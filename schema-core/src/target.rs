@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::graph::{Edges, RevisionGraph, RevisionSet};
+use crate::graph::{Edges, RevIdx, RevisionGraph, RevisionSet};
 
 /// What a target is anchored at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,9 +180,9 @@ pub enum Resolved {
     /// Before the first revision.
     Base,
     /// Before the first revision of a branch: `auth@base`. Holds the branch's revisions.
-    BranchBase(Vec<usize>),
+    BranchBase(Vec<RevIdx>),
     /// One or more revisions (`heads` may give several).
-    Revisions(Vec<usize>),
+    Revisions(Vec<RevIdx>),
 }
 
 /// The revisions a branch qualifier (`auth@…`) stands for.
@@ -207,7 +207,7 @@ impl RevisionGraph {
             None => None,
         };
         let branch = branch.as_ref();
-        let start: Option<usize> = match &target.anchor {
+        let start: Option<RevIdx> = match &target.anchor {
             Anchor::Heads => return Ok(Resolved::Revisions(self.heads().to_vec())),
             Anchor::Base if target.steps <= 0 => {
                 if target.steps < 0 {
@@ -224,7 +224,7 @@ impl RevisionGraph {
                 None if target.steps == 0 => return Ok(Resolved::Base),
                 None => return Err(self.overwalk(target)),
             },
-            Anchor::Revision(word) => Some(self.revision(word, branch)?),
+            Anchor::Revision(word) => Some(self.find_revision(word, branch)?),
             Anchor::Current => return self.relative_to_current(target, applied, branch),
         };
         let end = self.walk(target, start, branch)?;
@@ -235,7 +235,7 @@ impl RevisionGraph {
     }
 
     /// Resolves a target that must name exactly one revision (for `show`, `--head`, …).
-    pub fn resolve_one(&self, target: &Target) -> Result<Option<usize>, ResolveError> {
+    pub fn resolve_one(&self, target: &Target) -> Result<Option<RevIdx>, ResolveError> {
         match self.resolve(target, &self.empty_set())? {
             Resolved::Base | Resolved::BranchBase(_) => Ok(None),
             Resolved::Revisions(v) if v.len() == 1 => Ok(Some(v[0])),
@@ -271,7 +271,7 @@ impl RevisionGraph {
         let members = match self.label_owner(name) {
             Some(_) => {
                 let mut set = self.empty_set();
-                for (i, node) in self.nodes().iter().enumerate() {
+                for (i, node) in self.iter() {
                     if node.has_label(name) {
                         set.insert(i);
                     }
@@ -279,7 +279,7 @@ impl RevisionGraph {
                 set
             }
             None => {
-                let r = self.revision(name, None)?;
+                let r = self.find_revision(name, None)?;
                 self.descendants([r], Edges::Parents)
             }
         };
@@ -292,17 +292,15 @@ impl RevisionGraph {
     }
 
     /// An id, a branch label, or a unique prefix of an id; within a branch's lineage if given.
-    fn revision(&self, word: &str, branch: Option<&Branch>) -> Result<usize, ResolveError> {
+    fn find_revision(&self, word: &str, branch: Option<&Branch>) -> Result<RevIdx, ResolveError> {
         let found = self
             .index_of(word)
             .or_else(|| self.label_owner(word).filter(|_| branch.is_none()));
         let found = match found {
             Some(i) => i,
             None => {
-                let mut candidates: Vec<usize> = self
-                    .nodes()
+                let mut candidates: Vec<RevIdx> = self
                     .iter()
-                    .enumerate()
                     .filter(|(i, n)| {
                         n.id().starts_with(word) && branch.is_none_or(|b| b.lineage.contains(*i))
                     })
@@ -377,7 +375,7 @@ impl RevisionGraph {
             None => None,
         };
         if let Anchor::Revision(word) = &target.anchor {
-            self.revision(word, branch.as_ref())?;
+            self.find_revision(word, branch.as_ref())?;
         }
         Ok(())
     }
@@ -387,8 +385,8 @@ impl RevisionGraph {
         &self,
         target: &Target,
         branch: Option<&Branch>,
-    ) -> Result<Option<usize>, ResolveError> {
-        let heads: Vec<usize> = self
+    ) -> Result<Option<RevIdx>, ResolveError> {
+        let heads: Vec<RevIdx> = self
             .heads()
             .iter()
             .copied()
@@ -422,7 +420,7 @@ impl RevisionGraph {
         branch: Option<&Branch>,
     ) -> Result<Resolved, ResolveError> {
         let current = self.heads_of(applied);
-        let mut starts: Vec<usize> = current
+        let mut starts: Vec<RevIdx> = current
             .iter()
             .copied()
             .filter(|&h| branch.is_none_or(|b| b.lineage.contains(h)))
@@ -463,13 +461,13 @@ impl RevisionGraph {
     fn walk(
         &self,
         target: &Target,
-        start: Option<usize>,
+        start: Option<RevIdx>,
         branch: Option<&Branch>,
-    ) -> Result<Option<usize>, ResolveError> {
+    ) -> Result<Option<RevIdx>, ResolveError> {
         let mut cur = start;
         for _ in 0..target.steps.unsigned_abs() {
-            let candidates: Vec<usize> = if target.steps > 0 {
-                let next: &[usize] = match cur {
+            let candidates: Vec<RevIdx> = if target.steps > 0 {
+                let next: &[RevIdx] = match cur {
                     Some(i) => &self.node(i).children,
                     None => self.bases(),
                 };

@@ -20,9 +20,9 @@
 
 use std::path::PathBuf;
 
-use schema_core::revision::{HeaderLines, Section};
+use schema_core::revision;
 use schema_core::{
-    Direction, Edges, PlanError, ResolveError, Revision, RevisionGraph, RevisionSet, Target,
+    Direction, Edges, PlanError, ResolveError, RevIdx, Revision, RevisionGraph, RevisionSet, Target,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -34,33 +34,21 @@ fn rev(spec: &str) -> Revision {
     labelled(spec, &[])
 }
 
-/// A revision that declares branch labels.
+/// A revision that declares branch labels, read from the revision file a user would write.
 fn labelled(spec: &str, labels: &[&str]) -> Revision {
     let (main, deps) = spec.split_once(';').unwrap_or((spec, ""));
     let (id, parents) = main.split_once(':').unwrap_or((main, ""));
-    let list = |s: &str| -> Vec<String> {
-        s.split(',')
-            .filter(|p| !p.is_empty())
-            .map(String::from)
-            .collect()
-    };
-    let section = |line| Section {
-        sql: String::new(),
-        line,
-        transaction: true,
-    };
-    Revision {
-        id: id.to_string(),
-        parents: list(parents),
-        depends_on: list(deps),
-        branch_labels: labels.iter().map(|l| l.to_string()).collect(),
-        message: None,
-        created: None,
-        path: PathBuf::from(format!("{id}_.sql")),
-        up: section(1),
-        down: Some(section(2)),
-        lines: HeaderLines::default(),
+    let mut header = format!("-- revision: {id}\n-- revises: {parents}\n");
+    if !deps.is_empty() {
+        header.push_str(&format!("-- depends-on: {deps}\n"));
     }
+    if !labels.is_empty() {
+        header.push_str(&format!("-- branch-labels: {}\n", labels.join(", ")));
+    }
+    let text = format!("{header}\n-- migrate:up\nSELECT 1;\n\n-- migrate:down\nSELECT 1;\n");
+    let (revision, _warnings) = revision::parse(&PathBuf::from(format!("{id}_.sql")), &text)
+        .unwrap_or_else(|e| panic!("{spec}: {e}"));
+    revision
 }
 
 fn graph(revisions: Vec<Revision>) -> RevisionGraph {
@@ -71,7 +59,7 @@ fn t(target: &str) -> Target {
     target.parse().expect("a valid target")
 }
 
-fn index(g: &RevisionGraph, id: &str) -> usize {
+fn index(g: &RevisionGraph, id: &str) -> RevIdx {
     g.index_of(id)
         .unwrap_or_else(|| panic!("no revision `{id}`"))
 }
@@ -85,7 +73,7 @@ fn applied(g: &RevisionGraph, rows: &[&str]) -> RevisionSet {
     g.ancestors(rows.iter(), Edges::ParentsAndDependencies)
 }
 
-fn sorted_ids(g: &RevisionGraph, v: impl IntoIterator<Item = usize>) -> Vec<String> {
+fn sorted_ids(g: &RevisionGraph, v: impl IntoIterator<Item = RevIdx>) -> Vec<String> {
     let mut v: Vec<String> = v.into_iter().map(|i| g.id(i).to_string()).collect();
     v.sort();
     v
@@ -99,20 +87,20 @@ fn sorted(v: &[&str]) -> Vec<String> {
 
 /// Whether one of the two must run before the other: one is an ancestor or a dependency of the
 /// other.
-fn related(g: &RevisionGraph, x: usize, y: usize) -> bool {
+fn related(g: &RevisionGraph, x: RevIdx, y: RevIdx) -> bool {
     g.ancestors([x], Edges::ParentsAndDependencies).contains(y)
         || g.ancestors([y], Edges::ParentsAndDependencies).contains(x)
 }
 
 /// schema-core's steps against what Alembic ran: the same revisions, and the same order
 /// wherever the graph forces one.
-fn assert_same_steps(g: &RevisionGraph, steps: &[usize], alembic_ran: &[&str], what: &str) {
+fn assert_same_steps(g: &RevisionGraph, steps: &[RevIdx], alembic_ran: &[&str], what: &str) {
     assert_eq!(
         sorted_ids(g, steps.iter().copied()),
         sorted(alembic_ran),
         "{what}: the revisions run"
     );
-    let pos = |i: usize| steps.iter().position(|&s| s == i).expect("in the plan");
+    let pos = |i: RevIdx| steps.iter().position(|&s| s == i).expect("in the plan");
     for (k, x) in alembic_ran.iter().enumerate() {
         for y in &alembic_ran[k + 1..] {
             let (xi, yi) = (index(g, x), index(g, y));
@@ -128,33 +116,35 @@ fn assert_same_steps(g: &RevisionGraph, steps: &[usize], alembic_ran: &[&str], w
 
 /// `up TARGET` from Alembic's version table `before` runs `ran` and leaves `after`.
 fn assert_up(g: &RevisionGraph, before: &[&str], target: &str, ran: &[&str], after: &[&str]) {
-    let what = format!("up {target} from {before:?}");
-    let start = applied(g, before);
-    let plan = g
-        .plan_upgrade(&start, &t(target))
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(plan.steps.iter().all(|s| s.direction == Direction::Up));
-    let steps: Vec<usize> = plan.steps.iter().map(|s| s.revision).collect();
-    assert_same_steps(g, &steps, ran, &what);
-    assert_eq!(
-        sorted_ids(g, plan.apply_to(&start).iter()),
-        sorted_ids(g, applied(g, after).iter()),
-        "{what}: applied afterwards (Alembic's version table: {after:?})"
-    );
+    assert_run(g, Direction::Up, before, target, ran, after);
 }
 
 /// `down TARGET` from Alembic's version table `before` runs `ran` and leaves `after`.
 fn assert_down(g: &RevisionGraph, before: &[&str], target: &str, ran: &[&str], after: &[&str]) {
-    let what = format!("down {target} from {before:?}");
-    let start = applied(g, before);
-    let plan = g
-        .plan_downgrade(&start, &t(target))
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(plan.steps.iter().all(|s| s.direction == Direction::Down));
-    let steps: Vec<usize> = plan.steps.iter().map(|s| s.revision).collect();
+    assert_run(g, Direction::Down, before, target, ran, after);
+}
+
+/// `up` or `down TARGET` from Alembic's version table `before`: every step goes that way,
+/// the steps are what Alembic ran, and the applied set afterwards is Alembic's `after`.
+fn assert_run(
+    g: &RevisionGraph,
+    direction: Direction,
+    before: &[&str],
+    target: &str,
+    ran: &[&str],
+    after: &[&str],
+) {
+    let (verb, plan) = match direction {
+        Direction::Up => ("up", g.plan_upgrade(&applied(g, before), &t(target))),
+        Direction::Down => ("down", g.plan_downgrade(&applied(g, before), &t(target))),
+    };
+    let what = format!("{verb} {target} from {before:?}");
+    let plan = plan.unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(plan.steps.iter().all(|s| s.direction == direction));
+    let steps: Vec<RevIdx> = plan.steps.iter().map(|s| s.revision).collect();
     assert_same_steps(g, &steps, ran, &what);
     assert_eq!(
-        sorted_ids(g, plan.apply_to(&start).iter()),
+        sorted_ids(g, plan.apply_to(&applied(g, before)).iter()),
         sorted_ids(g, applied(g, after).iter()),
         "{what}: applied afterwards (Alembic's version table: {after:?})"
     );
@@ -440,7 +430,8 @@ fn labels_heads_bases_and_membership() {
     // y {}.
     assert_eq!(sorted_ids(&g, g.heads().iter().copied()), ["c", "y"]);
     assert_eq!(sorted_ids(&g, g.bases().iter().copied()), ["a"]);
-    let carrying: Vec<usize> = (0..g.len())
+    let carrying: Vec<RevIdx> = g
+        .indexes()
         .filter(|&i| g.node(i).has_label("auth"))
         .collect();
     assert_eq!(sorted_ids(&g, carrying), ["b", "c"]);

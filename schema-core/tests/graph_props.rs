@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use schema_core::revision::{HeaderLines, Section};
 use schema_core::{
-    Direction, Edges, Plan, PlanError, ResolveError, Resolved, Revision, RevisionGraph,
+    Direction, Edges, Plan, PlanError, ResolveError, Resolved, RevIdx, Revision, RevisionGraph,
     RevisionSet, StampPlan, Target,
 };
 
@@ -149,7 +149,7 @@ impl Dag {
     fn applied(&self, g: &RevisionGraph) -> Vec<bool> {
         bits(
             &g.ancestors(
-                self.applied_picks.iter().copied(),
+                self.applied_picks.iter().map(|&i| ri(i)),
                 Edges::ParentsAndDependencies,
             ),
             self.len(),
@@ -404,14 +404,27 @@ fn config() -> Config {
 // Helpers between the model and the library.
 // ---------------------------------------------------------------------------------------------
 
+/// The model's plain indexes are the graph's arena positions.
+fn ri(i: usize) -> RevIdx {
+    RevIdx::new(i)
+}
+
+fn ris(v: &[usize]) -> Vec<RevIdx> {
+    v.iter().map(|&i| ri(i)).collect()
+}
+
+fn plain<'a>(v: impl IntoIterator<Item = &'a RevIdx>) -> Vec<usize> {
+    v.into_iter().map(|i| i.get()).collect()
+}
+
 fn bits(set: &RevisionSet, n: usize) -> Vec<bool> {
-    (0..n).map(|i| set.contains(i)).collect()
+    (0..n).map(|i| set.contains(ri(i))).collect()
 }
 
 fn to_set(g: &RevisionGraph, bits: &[bool]) -> RevisionSet {
     let mut s = g.empty_set();
     for (i, _) in bits.iter().enumerate().filter(|(_, b)| **b) {
-        s.insert(i);
+        s.insert(ri(i));
     }
     s
 }
@@ -443,7 +456,7 @@ fn is_subset(a: &[bool], b: &[bool]) -> bool {
 fn check_up_steps(d: &Dag, applied: &[bool], plan: &Plan) -> Result<(), String> {
     let mut now = applied.to_vec();
     for (k, s) in plan.steps.iter().enumerate() {
-        let r = s.revision;
+        let r = s.revision.get();
         if s.direction != Direction::Up {
             return Err(format!("step {k} ({}) goes down in an up plan", d.ids[r]));
         }
@@ -509,7 +522,7 @@ fn no_repeats(d: &Dag, what: &str, v: &[usize]) -> Result<(), String> {
 }
 
 fn step_ids(plan: &Plan) -> Vec<usize> {
-    plan.steps.iter().map(|s| s.revision).collect()
+    plan.steps.iter().map(|s| s.revision.get()).collect()
 }
 
 /// What `down`/`stamp` must roll back / unrecord for an unqualified target, per SPEC.md:
@@ -519,12 +532,12 @@ fn model_removal(d: &Dag, applied: &[bool], resolved: &Resolved) -> Vec<bool> {
     match resolved {
         Resolved::Base => applied.to_vec(),
         Resolved::BranchBase(members) => {
-            let above = d.descendants(members.iter().copied());
+            let above = d.descendants(plain(members));
             above.iter().zip(applied).map(|(a, b)| *a && *b).collect()
         }
         Resolved::Revisions(v) => {
-            let keep = d.ancestors(v.iter().copied());
-            let above = minus(&d.strictly_above(v), &keep);
+            let keep = d.ancestors(plain(v));
+            let above = minus(&d.strictly_above(&plain(v)), &keep);
             above.iter().zip(applied).map(|(a, b)| *a && *b).collect()
         }
     }
@@ -540,38 +553,39 @@ fn edges_and_walks_match_brute_force_holds(d: &Dag, picks: Vec<u16>) -> Result<(
     let n = d.len();
     prop_assert_eq!(g.len(), n);
     for i in 0..n {
-        prop_assert_eq!(g.index_of(&d.ids[i]), Some(i));
-        prop_assert_eq!(g.id(i), d.ids[i].as_str());
-        let node = g.node(i);
-        prop_assert_eq!(sorted(node.parents.clone()), sorted(d.parents[i].clone()));
-        prop_assert_eq!(sorted(node.children.clone()), sorted(d.children[i].clone()));
-        prop_assert_eq!(sorted(node.depends_on.clone()), sorted(d.deps[i].clone()));
+        prop_assert_eq!(g.index_of(&d.ids[i]), Some(ri(i)));
+        prop_assert_eq!(g.id(ri(i)), d.ids[i].as_str());
+        let node = &g[ri(i)];
+        prop_assert_eq!(sorted(plain(&node.parents)), sorted(d.parents[i].clone()));
+        prop_assert_eq!(sorted(plain(&node.children)), sorted(d.children[i].clone()));
+        prop_assert_eq!(sorted(plain(&node.depends_on)), sorted(d.deps[i].clone()));
         prop_assert_eq!(
-            sorted(node.dependents.clone()),
+            sorted(plain(&node.dependents)),
             sorted(d.dependents[i].clone())
         );
     }
     let start: Vec<usize> = picks.iter().map(|&p| usize::from(p) % n).collect();
+    let start_idx = ris(&start);
     prop_assert_eq!(
         bits(
-            &g.ancestors(start.clone(), Edges::ParentsAndDependencies),
+            &g.ancestors(start_idx.clone(), Edges::ParentsAndDependencies),
             n
         ),
         d.ancestors(start.clone())
     );
     prop_assert_eq!(
-        bits(&g.ancestors(start.clone(), Edges::Parents), n),
+        bits(&g.ancestors(start_idx.clone(), Edges::Parents), n),
         d.parent_ancestors(start.clone())
     );
     prop_assert_eq!(
         bits(
-            &g.descendants(start.clone(), Edges::ParentsAndDependencies),
+            &g.descendants(start_idx.clone(), Edges::ParentsAndDependencies),
             n
         ),
         d.descendants(start.clone())
     );
     prop_assert_eq!(
-        bits(&g.descendants(start.clone(), Edges::Parents), n),
+        bits(&g.descendants(start_idx.clone(), Edges::Parents), n),
         d.child_descendants(start)
     );
     Ok(())
@@ -589,11 +603,11 @@ fn heads_bases_and_branch_points_match_their_definitions_holds(
     let heads: Vec<usize> = (0..n).filter(|&i| listed_as_parent(i) == 0).collect();
     let bases: Vec<usize> = (0..n).filter(|&i| d.parents[i].is_empty()).collect();
     let branch_points: Vec<usize> = (0..n).filter(|&i| listed_as_parent(i) >= 2).collect();
-    prop_assert_eq!(sorted(g.heads().to_vec()), heads);
-    prop_assert_eq!(sorted(g.bases().to_vec()), bases);
-    prop_assert_eq!(sorted(g.branch_points()), branch_points);
+    prop_assert_eq!(sorted(plain(g.heads())), heads);
+    prop_assert_eq!(sorted(plain(g.bases())), bases);
+    prop_assert_eq!(sorted(plain(&g.branch_points())), branch_points);
     // Documented orders: heads and branch points newest first, bases oldest first.
-    let ranks = |v: &[usize]| v.iter().map(|&i| g.rank(i)).collect::<Vec<_>>();
+    let ranks = |v: &[RevIdx]| v.iter().map(|&i| g.rank(i)).collect::<Vec<_>>();
     prop_assert!(
         ranks(g.heads()).windows(2).all(|w| w[0] > w[1]),
         "heads not newest first"
@@ -604,14 +618,14 @@ fn heads_bases_and_branch_points_match_their_definitions_holds(
         "bases not oldest first"
     );
     for i in 0..n {
-        let node = g.node(i);
+        let node = g.node(ri(i));
         prop_assert_eq!(node.is_head(), listed_as_parent(i) == 0);
         prop_assert_eq!(node.is_base(), d.parents[i].is_empty());
         prop_assert_eq!(node.is_merge(), d.parents[i].len() >= 2);
         prop_assert_eq!(node.is_branch_point(), listed_as_parent(i) >= 2);
     }
     let a = to_set(&g, &applied);
-    prop_assert_eq!(sorted(g.heads_of(&a)), d.heads_of(&applied));
+    prop_assert_eq!(sorted(plain(&g.heads_of(&a))), d.heads_of(&applied));
     Ok(())
 }
 
@@ -623,10 +637,10 @@ fn topological_order_is_a_permutation_with_parents_first_holds(
     let g = d.graph();
     let n = d.len();
     let order = g.topological_order();
-    prop_assert_eq!(sorted(order.to_vec()), (0..n).collect::<Vec<_>>());
+    prop_assert_eq!(sorted(plain(order)), (0..n).collect::<Vec<_>>());
     let mut pos = vec![0; n];
     for (k, &i) in order.iter().enumerate() {
-        pos[i] = k;
+        pos[i.get()] = k;
         prop_assert_eq!(g.rank(i), k);
     }
     for i in 0..n {
@@ -671,7 +685,7 @@ fn upgrade_plans_are_ordered_minimal_and_closed_holds(d: &Dag) -> Result<(), Tes
                     prop_assert!(false, "up `{}`: result not closed: {}", t, p);
                 }
                 let expected = match &resolved {
-                    Resolved::Revisions(v) => union(&applied, &d.ancestors(v.iter().copied())),
+                    Resolved::Revisions(v) => union(&applied, &d.ancestors(plain(v))),
                     Resolved::Base | Resolved::BranchBase(_) => applied.clone(),
                 };
                 prop_assert_eq!(
@@ -731,7 +745,7 @@ fn downgrade_plans_roll_back_what_is_above_dependents_first_holds(
                 check_down_steps(
                     d,
                     &applied,
-                    plan.steps.iter().map(|s| (s.revision, s.direction)),
+                    plan.steps.iter().map(|s| (s.revision.get(), s.direction)),
                 )
                 .map_err(|e| TestCaseError::fail(format!("{ctx}: {e}")))?;
                 let after = bits(&plan.apply_to(&a), n);
@@ -740,17 +754,17 @@ fn downgrade_plans_roll_back_what_is_above_dependents_first_holds(
                 }
                 for s in &plan.steps {
                     prop_assert!(
-                        d.reversible[s.revision],
+                        d.reversible[s.revision.get()],
                         "{}: rolls back irreversible {}",
                         ctx,
-                        d.ids[s.revision]
+                        d.ids[s.revision.get()]
                     );
                 }
                 let removed = minus(&applied, &after);
                 let model = model_removal(d, &applied, &resolved);
                 if let Resolved::Revisions(v) = &resolved {
                     prop_assert!(
-                        is_subset(&d.ancestors(v.iter().copied()), &after),
+                        is_subset(&d.ancestors(plain(v)), &after),
                         "{}: target or an ancestor rolled back",
                         ctx
                     );
@@ -789,7 +803,7 @@ fn downgrade_plans_roll_back_what_is_above_dependents_first_holds(
                         "{ctx}: NotApplied for a non-revision"
                     )));
                 };
-                prop_assert!(v.contains(&i), "{}", ctx);
+                prop_assert!(v.contains(&ri(i)), "{}", ctx);
             }
             Err(PlanError::Irreversible { revision, .. }) => {
                 let i = d.index(&revision).expect("a known id");
@@ -961,26 +975,27 @@ fn stamp_plans_never_repeat_and_leave_a_closed_set_holds(d: &Dag) -> Result<(), 
         };
         let resolved =
             resolved.map_err(|e| TestCaseError::fail(format!("{ctx}: resolve fails: {e}")))?;
-        no_repeats(d, &format!("stamp `{t}` add"), &stamp.add).map_err(TestCaseError::fail)?;
-        no_repeats(d, &format!("stamp `{t}` remove"), &stamp.remove)
+        no_repeats(d, &format!("stamp `{t}` add"), &plain(&stamp.add))
+            .map_err(TestCaseError::fail)?;
+        no_repeats(d, &format!("stamp `{t}` remove"), &plain(&stamp.remove))
             .map_err(TestCaseError::fail)?;
         for &i in &stamp.add {
             prop_assert!(
                 !stamp.remove.contains(&i),
                 "{}: adds and removes {}",
                 ctx,
-                d.ids[i]
+                d.ids[i.get()]
             );
         }
         check_down_steps(
             d,
             &applied,
-            stamp.remove.iter().map(|&i| (i, Direction::Down)),
+            stamp.remove.iter().map(|&i| (i.get(), Direction::Down)),
         )
         .map_err(|e| TestCaseError::fail(format!("{ctx} (remove): {e}")))?;
         let mut kept = applied.clone();
         for &i in &stamp.remove {
-            kept[i] = false;
+            kept[i.get()] = false;
         }
         let add = Plan {
             steps: stamp
@@ -1000,10 +1015,14 @@ fn stamp_plans_never_repeat_and_leave_a_closed_set_holds(d: &Dag) -> Result<(), 
         }
         let expected = match &resolved {
             Resolved::Revisions(v) => {
-                prop_assert!(v.iter().all(|&i| after[i]), "{}: target not recorded", ctx);
+                prop_assert!(
+                    v.iter().all(|&i| after[i.get()]),
+                    "{}: target not recorded",
+                    ctx
+                );
                 union(
                     &minus(&applied, &model_removal(d, &applied, &resolved)),
-                    &d.ancestors(v.iter().copied()),
+                    &d.ancestors(plain(v)),
                 )
             }
             other => minus(&applied, &model_removal(d, &applied, other)),
@@ -1036,7 +1055,7 @@ fn ids_and_prefixes_resolve_holds(d: &Dag) -> Result<(), TestCaseError> {
             if matching.len() == 1 {
                 prop_assert_eq!(
                     got,
-                    Ok(Resolved::Revisions(vec![i])),
+                    Ok(Resolved::Revisions(vec![ri(i)])),
                     "prefix `{}` of {}",
                     p,
                     id
@@ -1044,7 +1063,7 @@ fn ids_and_prefixes_resolve_holds(d: &Dag) -> Result<(), TestCaseError> {
             } else if let Some(exact) = d.index(p) {
                 prop_assert_eq!(
                     got,
-                    Ok(Resolved::Revisions(vec![exact])),
+                    Ok(Resolved::Revisions(vec![ri(exact)])),
                     "`{}` is an id",
                     p
                 );
@@ -1081,7 +1100,7 @@ fn ids_and_prefixes_resolve_holds(d: &Dag) -> Result<(), TestCaseError> {
                 id,
                 got
             ),
-            1 => prop_assert_eq!(got, Ok(Resolved::Revisions(vec![kids[0]])), "{}+1", id),
+            1 => prop_assert_eq!(got, Ok(Resolved::Revisions(vec![ri(kids[0])])), "{}+1", id),
             _ => prop_assert!(
                 matches!(got, Err(ResolveError::AmbiguousWalk { .. })),
                 "{}+1: {:?}",
@@ -1093,7 +1112,7 @@ fn ids_and_prefixes_resolve_holds(d: &Dag) -> Result<(), TestCaseError> {
         let got = g.resolve(&target(&format!("{id}-1")), &none);
         match ps.len() {
             0 => prop_assert_eq!(got, Ok(Resolved::Base), "{}-1", id),
-            1 => prop_assert_eq!(got, Ok(Resolved::Revisions(vec![ps[0]])), "{}-1", id),
+            1 => prop_assert_eq!(got, Ok(Resolved::Revisions(vec![ri(ps[0])])), "{}-1", id),
             _ => prop_assert!(
                 matches!(got, Err(ResolveError::AmbiguousWalk { .. })),
                 "{}-1: {:?}",
@@ -1111,11 +1130,11 @@ fn ids_and_prefixes_resolve_holds(d: &Dag) -> Result<(), TestCaseError> {
     );
     let heads: Vec<usize> = (0..n).filter(|&i| d.children[i].is_empty()).collect();
     match g.resolve(&target("heads"), &none) {
-        Ok(Resolved::Revisions(v)) => prop_assert_eq!(sorted(v), heads.clone()),
+        Ok(Resolved::Revisions(v)) => prop_assert_eq!(sorted(plain(&v)), heads.clone()),
         other => prop_assert!(false, "heads: {:?}", other),
     }
     match (heads.len(), g.resolve(&target("head"), &none)) {
-        (1, got) => prop_assert_eq!(got, Ok(Resolved::Revisions(heads.clone()))),
+        (1, got) => prop_assert_eq!(got, Ok(Resolved::Revisions(ris(&heads)))),
         (_, Err(ResolveError::MultipleHeads { heads: listed, .. })) => {
             let mut listed: Vec<usize> = listed.iter().map(|h| d.index(h).expect("id")).collect();
             listed.sort_unstable();
@@ -1150,7 +1169,7 @@ fn ids_and_prefixes_resolve_holds(d: &Dag) -> Result<(), TestCaseError> {
                 "+1: {:?}",
                 plus
             ),
-            1 => prop_assert_eq!(plus, Ok(Resolved::Revisions(next.clone()))),
+            1 => prop_assert_eq!(plus, Ok(Resolved::Revisions(ris(&next)))),
             _ => prop_assert!(
                 matches!(plus, Err(ResolveError::AmbiguousWalk { .. })),
                 "+1: {:?}",
@@ -1165,7 +1184,7 @@ fn ids_and_prefixes_resolve_holds(d: &Dag) -> Result<(), TestCaseError> {
             ),
             Some(&h) => match d.parents[h].len() {
                 0 => prop_assert_eq!(minus1, Ok(Resolved::Base)),
-                1 => prop_assert_eq!(minus1, Ok(Resolved::Revisions(d.parents[h].clone()))),
+                1 => prop_assert_eq!(minus1, Ok(Resolved::Revisions(ris(&d.parents[h])))),
                 _ => prop_assert!(
                     matches!(minus1, Err(ResolveError::AmbiguousWalk { .. })),
                     "-1: {:?}",
@@ -1190,18 +1209,18 @@ fn branch_labels_reach_every_descendant_holds(d: &Dag) -> Result<(), TestCaseErr
         .enumerate()
         .filter_map(|(i, l)| l.as_ref().map(|l| (i, l)))
     {
-        prop_assert_eq!(g.label_owner(label), Some(owner));
+        prop_assert_eq!(g.label_owner(label), Some(ri(owner)));
         prop_assert_eq!(
             g.resolve(&target(label), &none),
-            Ok(Resolved::Revisions(vec![owner]))
+            Ok(Resolved::Revisions(vec![ri(owner)]))
         );
         let below = d.child_descendants([owner]);
         let above = d.parent_ancestors([owner]);
         for i in 0..n {
-            let has = g.node(i).has_label(label);
+            let has = g.node(ri(i)).has_label(label);
             prop_assert_eq!(
                 has,
-                g.node(i).branch_labels().any(|l| l == label),
+                g.node(ri(i)).branch_labels().any(|l| l == label),
                 "has_label and branch_labels disagree"
             );
             if below[i] {
@@ -1225,9 +1244,9 @@ fn branch_labels_reach_every_descendant_holds(d: &Dag) -> Result<(), TestCaseErr
     }
     for c in 0..n {
         for &p in &d.parents[c] {
-            for l in g.node(p).branch_labels() {
+            for l in g.node(ri(p)).branch_labels() {
                 prop_assert!(
-                    g.node(c).has_label(l),
+                    g.node(ri(c)).has_label(l),
                     "{} carries {} but its child {} does not",
                     d.ids[p],
                     l,

@@ -32,13 +32,7 @@ const NEXT: &str = "d4d4d4d4d4d4";
 const SIDE: &str = "e5e5e5e5e5e5";
 
 fn linear() -> TestProject {
-    let p = TestProject::new();
-    let mut parent = "";
-    for id in LINE {
-        p.revision(id, parent, "");
-        parent = id;
-    }
-    p
+    cargo_schema_e2e::fixtures::chain(&LINE)
 }
 
 use cargo_schema_e2e::fixtures::revision_file;
@@ -160,20 +154,24 @@ fn two_heads_fail_naming_both_and_suggest_merge() {
     );
 }
 
-#[test]
-fn a_malformed_revision_file_is_a_finding_naming_the_file_and_line() {
+/// [`linear`] with the file of [`NEXT`] holding `text`, and what `check` says about it (a
+/// finding: exit 1).
+fn with_next_file(text: &str) -> (TestProject, String, Output) {
     let p = linear();
-    // A second up marker on line 8.
     let file = revision_file(NEXT);
-    p.write(
-        &file,
-        format!(
-            "-- revision: {NEXT}\n-- revises: {}\n-- message: twice up\n\n-- migrate:up\nCREATE TABLE t_next (id INTEGER);\n\n-- migrate:up\nDROP TABLE t_next;\n",
-            LINE[2]
-        ),
-    );
+    p.write(&file, text);
     let out = p.run(&["check"]);
     fails(&out);
+    (p, file, out)
+}
+
+#[test]
+fn a_malformed_revision_file_is_a_finding_naming_the_file_and_line() {
+    // A second up marker on line 8.
+    let (p, file, out) = with_next_file(&format!(
+        "-- revision: {NEXT}\n-- revises: {}\n-- message: twice up\n\n-- migrate:up\nCREATE TABLE t_next (id INTEGER);\n\n-- migrate:up\nDROP TABLE t_next;\n",
+        LINE[2]
+    ));
     error_line_has(&out, &[&format!("{file}:8")]);
 
     // Every other command refuses the same file as an invalid request.
@@ -184,17 +182,10 @@ fn a_malformed_revision_file_is_a_finding_naming_the_file_and_line() {
 
 #[test]
 fn a_revision_file_without_a_revision_line_is_a_finding_naming_the_file() {
-    let p = linear();
-    let file = revision_file(NEXT);
-    p.write(
-        &file,
-        format!(
-            "-- revises: {}\n-- message: no id\n\n-- migrate:up\nCREATE TABLE t_next (id INTEGER);\n",
-            LINE[2]
-        ),
-    );
-    let out = p.run(&["check"]);
-    fails(&out);
+    let (_p, file, out) = with_next_file(&format!(
+        "-- revises: {}\n-- message: no id\n\n-- migrate:up\nCREATE TABLE t_next (id INTEGER);\n",
+        LINE[2]
+    ));
     error_line_has(&out, &[&format!("{file}:1"), "revision"]);
 }
 
@@ -327,71 +318,91 @@ fn roundtrip_without_a_database_passes_in_memory_and_creates_no_file() {
     );
 }
 
+/// `check --roundtrip` on `p`, up to date in its dev.db, as text and as JSON (`passes` says
+/// which exit is expected): `judge` looks at the text and `judge_json` at the JSON, and the
+/// dev.db is untouched after each.
+fn dev_db_roundtrip(
+    p: &TestProject,
+    passes_: bool,
+    judge: impl FnOnce(&Output),
+    judge_json: impl FnOnce(&Value),
+) {
+    exits(&p.run(&["up"]), 0);
+    let before = snapshot(&dev_db(p));
+    let out = p.run(&["check", "--roundtrip"]);
+    if passes_ {
+        passes(&out);
+    } else {
+        fails(&out);
+    }
+    judge(&out);
+    assert_eq!(snapshot(&dev_db(p)), before, "dev.db changed\n{out:#?}");
+
+    judge_json(&json_check(p, &["--roundtrip"], passes_));
+    assert_eq!(snapshot(&dev_db(p)), before);
+}
+
 #[test]
 fn roundtrip_passes_and_leaves_the_projects_dev_db_untouched() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
-    let before = snapshot(&dev_db(&p));
-    let out = p.run(&["check", "--roundtrip"]);
-    passes(&out);
-    out.stderr_has("round trip");
-    assert_eq!(snapshot(&dev_db(&p)), before, "dev.db changed\n{out:#?}");
-
-    let json = json_check(&p, &["--roundtrip"], true);
-    assert!(
-        strings(&json["notes"])
-            .iter()
-            .any(|n| n.contains("round trip")),
-        "{json}"
+    dev_db_roundtrip(
+        &linear(),
+        true,
+        |out| {
+            out.stderr_has("round trip");
+        },
+        |json| {
+            assert!(
+                strings(&json["notes"])
+                    .iter()
+                    .any(|n| n.contains("round trip")),
+                "{json}"
+            );
+        },
     );
-    assert_eq!(snapshot(&dev_db(&p)), before);
 }
 
 /// [`linear`] plus [`NEXT`], whose down section `SELECT 1;` leaves its table behind: the
 /// second up fails on `CREATE TABLE`.
 fn with_a_down_that_undoes_nothing() -> TestProject {
+    with_next_down("SELECT 1;")
+}
+
+/// [`linear`] plus [`NEXT`], which creates `t_<NEXT>` and has the down section `down`.
+fn with_next_down(down: &str) -> TestProject {
     let p = linear();
     write_revision(
         &p,
         NEXT,
         LINE[2],
         &format!("CREATE TABLE t_{NEXT} (id INTEGER PRIMARY KEY);"),
-        "SELECT 1;",
+        down,
     );
     p
 }
 
 #[test]
 fn roundtrip_fails_naming_a_revision_whose_down_does_not_undo_its_up() {
-    let p = with_a_down_that_undoes_nothing();
     // Up to date, so the round trip is the only finding.
-    exits(&p.run(&["up"]), 0);
-    let before = snapshot(&dev_db(&p));
-    let out = p.run(&["check", "--roundtrip"]);
-    fails(&out);
-    error_line_has(&out, &["round trip", NEXT]);
-    assert_eq!(snapshot(&dev_db(&p)), before, "dev.db changed\n{out:#?}");
-
-    let json = json_check(&p, &["--roundtrip"], false);
-    assert!(
-        strings(&json["findings"])
-            .iter()
-            .any(|f| f.contains("round trip") && f.contains(NEXT)),
-        "{json}"
+    dev_db_roundtrip(
+        &with_a_down_that_undoes_nothing(),
+        false,
+        |out| {
+            error_line_has(out, &["round trip", NEXT]);
+        },
+        |json| {
+            assert!(
+                strings(&json["findings"])
+                    .iter()
+                    .any(|f| f.contains("round trip") && f.contains(NEXT)),
+                "{json}"
+            );
+        },
     );
-    assert_eq!(snapshot(&dev_db(&p)), before);
 }
 
 #[test]
 fn roundtrip_fails_naming_a_revision_whose_down_section_fails() {
-    let p = linear();
-    write_revision(
-        &p,
-        NEXT,
-        LINE[2],
-        &format!("CREATE TABLE t_{NEXT} (id INTEGER PRIMARY KEY);"),
-        "DROP TABLE no_such_table;",
-    );
+    let p = with_next_down("DROP TABLE no_such_table;");
     let out = p.run(&["check", "--roundtrip"]);
     fails(&out);
     error_line_has(&out, &["round trip", NEXT]);
@@ -484,34 +495,53 @@ fn owner_running(name: &str) -> bool {
     }
 }
 
-fn roundtrip_on_a_server_passes_and_drops_its_scratch_database(server: Server) {
-    let db = test_database!(server);
-    let p = linear();
-    let url = url(&db);
-    exits(&schema(&p, &url, &["up"]), 0);
+/// `check --roundtrip` on `db` with `p` applied: `judge` looks at its output; afterwards no
+/// scratch database is left and the database checked is untouched.
+fn roundtrip_leaves_nothing_behind(
+    db: &TestDatabase,
+    p: &TestProject,
+    judge: impl FnOnce(&Output),
+) {
+    let url = url(db);
+    exits(&schema(p, &url, &["up"]), 0);
     let tables = db.tables();
-    let applied = recorded(&db);
+    let applied = recorded(db);
 
     let _serial = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
-    let before = scratch_databases(&db);
-    let out = schema(&p, &url, &["check", "--roundtrip"]);
-    passes(&out);
-    out.stderr_has("round trip");
-    none_left(&db, &before, &out);
-    // The note names the scratch database: it is gone.
-    if let Some(at) = out.stderr.find(SCRATCH_PREFIX) {
-        let name: String = out.stderr[at..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        assert!(
-            !scratch_databases(&db).contains(&name),
-            "{name} is still there\n{out:#?}"
-        );
-    }
+    let before = scratch_databases(db);
+    let out = schema(p, &url, &["check", "--roundtrip"]);
+    judge(&out);
+    none_left(db, &before, &out);
     // The database checked is untouched.
     assert_eq!(db.tables(), tables);
-    assert_eq!(recorded(&db), applied);
+    assert_eq!(recorded(db), applied);
+}
+
+fn roundtrip_on_a_server_passes_and_drops_its_scratch_database(server: Server) {
+    let db = test_database!(server);
+    roundtrip_leaves_nothing_behind(&db, &linear(), |out| {
+        passes(out);
+        out.stderr_has("round trip");
+        // The note names the scratch database: it is gone.
+        if let Some(at) = out.stderr.find(SCRATCH_PREFIX) {
+            let name: String = out.stderr[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            assert!(
+                !scratch_databases(&db).contains(&name),
+                "{name} is still there\n{out:#?}"
+            );
+        }
+    });
+}
+
+fn a_failing_roundtrip_on_a_server_still_drops_its_scratch_database(server: Server) {
+    let db = test_database!(server);
+    roundtrip_leaves_nothing_behind(&db, &with_a_down_that_undoes_nothing(), |out| {
+        fails(out);
+        error_line_has(out, &["round trip", NEXT]);
+    });
 }
 
 on_both_servers!(
@@ -519,24 +549,6 @@ on_both_servers!(
         postgres_roundtrip_passes_and_drops_its_scratch_database,
         mariadb_roundtrip_passes_and_drops_its_scratch_database
 );
-
-fn a_failing_roundtrip_on_a_server_still_drops_its_scratch_database(server: Server) {
-    let db = test_database!(server);
-    let p = with_a_down_that_undoes_nothing();
-    let url = url(&db);
-    exits(&schema(&p, &url, &["up"]), 0);
-    let tables = db.tables();
-    let applied = recorded(&db);
-
-    let _serial = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
-    let before = scratch_databases(&db);
-    let out = schema(&p, &url, &["check", "--roundtrip"]);
-    fails(&out);
-    error_line_has(&out, &["round trip", NEXT]);
-    none_left(&db, &before, &out);
-    assert_eq!(db.tables(), tables);
-    assert_eq!(recorded(&db), applied);
-}
 
 on_both_servers!(
     a_failing_roundtrip_on_a_server_still_drops_its_scratch_database:

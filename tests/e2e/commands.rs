@@ -85,6 +85,21 @@ fn revision_ids(v: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `heads --format json`, which must exit 0.
+#[track_caller]
+fn heads_json(p: &TestProject) -> Value {
+    let out = p.run(&["--format", "json", "heads"]);
+    exits(&out, 0);
+    out.json()
+}
+
+/// [`revision_ids`], sorted.
+fn sorted_revision_ids(v: &Value) -> Vec<String> {
+    let mut ids = revision_ids(v);
+    ids.sort();
+    ids
+}
+
 fn sorted(v: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
     v.sort();
@@ -294,9 +309,7 @@ fn a_second_new_revision_revises_the_first() {
     let (second, text) = new_revision(&p, &["-m", "add email"]);
     assert_ne!(first, second);
     assert_eq!(header(&text, "revises").as_deref(), Some(first.as_str()));
-    let heads = p.run(&["--format", "json", "heads"]);
-    exits(&heads, 0);
-    assert_eq!(revision_ids(&heads.json()), [second.as_str()]);
+    assert_eq!(revision_ids(&heads_json(&p)), [second.as_str()]);
     let history = p.run(&["history"]);
     exits(&history, 0);
     assert_eq!(
@@ -364,18 +377,9 @@ fn new_with_head_base_starts_a_second_base() {
     let (first, _) = new_revision(&p, &["-m", "app tables"]);
     let (second, text) = new_revision(&p, &["-m", "audit tables", "--head", "base"]);
     assert_eq!(header(&text, "revises").as_deref(), Some(""));
-    let heads = p.run(&["--format", "json", "heads"]);
-    exits(&heads, 0);
-    assert_eq!(
-        sorted(
-            &revision_ids(&heads.json())
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-        ),
-        sorted(&[&first, &second])
-    );
-    for r in heads.json().as_array().expect("array") {
+    let heads = heads_json(&p);
+    assert_eq!(sorted_revision_ids(&heads), sorted(&[&first, &second]));
+    for r in heads.as_array().expect("array") {
         assert_eq!(r["is_base"], true, "{r}");
         assert_eq!(r["is_head"], true, "{r}");
     }
@@ -535,9 +539,7 @@ fn merge_joins_two_heads_into_one() {
     parents.sort();
     assert_eq!(parents, [AUTH2, OTHER2], "{text}");
 
-    let heads = p.run(&["--format", "json", "heads"]);
-    exits(&heads, 0);
-    assert_eq!(revision_ids(&heads.json()), [id.as_str()]);
+    assert_eq!(revision_ids(&heads_json(&p)), [id.as_str()]);
     exits(&p.run(&["history"]), 0)
         .stdout_has(&format!("{id} (head) (merge)"))
         .stdout_has("|\\")
@@ -564,15 +566,8 @@ fn merge_with_explicit_revisions_and_a_message() {
         header(&text, "message").as_deref(),
         Some("join two of three")
     );
-    let heads = p.run(&["--format", "json", "heads"]);
-    exits(&heads, 0);
     assert_eq!(
-        sorted(
-            &revision_ids(&heads.json())
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-        ),
+        sorted_revision_ids(&heads_json(&p)),
         sorted(&[&id, "aaaa00000003"])
     );
 }
@@ -618,18 +613,8 @@ fn heads_lists_every_head_and_verbose_adds_the_path() {
 #[test]
 fn heads_as_json_are_the_head_revisions() {
     let p = branched();
-    let out = p.run(&["--format", "json", "heads"]);
-    exits(&out, 0);
-    let v = out.json();
-    assert_eq!(
-        sorted(
-            &revision_ids(&v)
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-        ),
-        sorted(&[AUTH2, OTHER2])
-    );
+    let v = heads_json(&p);
+    assert_eq!(sorted_revision_ids(&v), sorted(&[AUTH2, OTHER2]));
     for r in v.as_array().expect("array") {
         assert_eq!(r["is_head"], true, "{r}");
         assert_eq!(strings(&r["children"]), Vec::<String>::new(), "{r}");
@@ -853,18 +838,29 @@ fn show_of_an_irreversible_revision_says_so() {
 // Targets, through `show`
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn a_full_revision_id_names_that_revision() {
-    let p = branched();
-    assert_eq!(shown(&p, AE1027), AE1027);
-    assert_eq!(shown(&p, AE10F0), AE10F0);
+/// Tests that `show TARGET` on a history resolves each target to the revision given.
+macro_rules! show_resolves {
+    ($($name:ident: $history:expr => [$(($target:expr, $revision:expr)),+ $(,)?];)+) => {
+        $(
+            #[test]
+            fn $name() {
+                let p = $history;
+                $(assert_eq!(shown(&p, $target), $revision);)+
+            }
+        )+
+    };
 }
 
-#[test]
-fn a_unique_prefix_names_its_revision() {
-    let p = branched();
-    assert_eq!(shown(&p, "ae10f"), AE10F0);
-    assert_eq!(shown(&p, "b0b0"), FORK);
+show_resolves! {
+    a_full_revision_id_names_that_revision: branched() => [(AE1027, AE1027), (AE10F0, AE10F0)];
+    a_unique_prefix_names_its_revision: branched() => [("ae10f", AE10F0), ("b0b0", FORK)];
+    head_names_the_single_head: linear() => [("head", LINE[3])];
+    a_revision_plus_one_is_its_child: linear() => [("1975ea83b712+1", LINE[1]), ("ae10+2", LINE[3])];
+    a_revision_minus_one_is_its_parent: linear() => [("27c6-1", LINE[1]), ("4f3b2a1c9d8e-3", LINE[0])];
+    head_minus_two_is_two_below_the_head: linear() => [("head-2", LINE[1])];
+    plus_one_from_an_empty_database_is_the_first_revision: linear() => [("+1", LINE[0]), ("+2", LINE[1])];
+    a_branch_label_at_head_is_the_head_of_that_branch: branched() => [("auth@head", AUTH2)];
+    a_branch_label_alone_is_the_revision_that_declares_it: branched() => [("auth", AUTH1), ("auth+1", AUTH2)];
 }
 
 #[test]
@@ -879,12 +875,6 @@ fn an_ambiguous_prefix_is_refused_with_both_candidates() {
 fn an_unknown_revision_is_refused() {
     let p = branched();
     invalid(&p.run(&["show", "ffff"]), &["ffff"]);
-}
-
-#[test]
-fn head_names_the_single_head() {
-    let p = linear();
-    assert_eq!(shown(&p, "head"), LINE[3]);
 }
 
 #[test]
@@ -909,39 +899,6 @@ fn base_is_not_a_revision_to_show() {
 }
 
 #[test]
-fn a_revision_plus_one_is_its_child() {
-    let p = linear();
-    assert_eq!(shown(&p, "1975ea83b712+1"), LINE[1]);
-    assert_eq!(shown(&p, "ae10+2"), LINE[3]);
-}
-
-#[test]
-fn a_revision_minus_one_is_its_parent() {
-    let p = linear();
-    assert_eq!(shown(&p, "27c6-1"), LINE[1]);
-    assert_eq!(shown(&p, "4f3b2a1c9d8e-3"), LINE[0]);
-}
-
-#[test]
-fn head_minus_two_is_two_below_the_head() {
-    let p = linear();
-    assert_eq!(shown(&p, "head-2"), LINE[1]);
-}
-
-#[test]
-fn plus_one_from_an_empty_database_is_the_first_revision() {
-    let p = linear();
-    assert_eq!(shown(&p, "+1"), LINE[0]);
-    assert_eq!(shown(&p, "+2"), LINE[1]);
-}
-
-#[test]
-fn a_branch_label_at_head_is_the_head_of_that_branch() {
-    let p = branched();
-    assert_eq!(shown(&p, "auth@head"), AUTH2);
-}
-
-#[test]
 fn a_branch_label_at_base_is_not_a_revision_to_show() {
     let p = branched();
     invalid(
@@ -956,13 +913,6 @@ fn a_revision_id_as_branch_qualifier_is_the_head_of_its_lineage() {
     assert_eq!(shown(&p, "e3e3@head"), OTHER2);
     assert_eq!(shown(&p, &format!("{AUTH1}@head")), AUTH2);
     assert_eq!(shown(&linear(), "ae10@head"), LINE[3]);
-}
-
-#[test]
-fn a_branch_label_alone_is_the_revision_that_declares_it() {
-    let p = branched();
-    assert_eq!(shown(&p, "auth"), AUTH1);
-    assert_eq!(shown(&p, "auth+1"), AUTH2);
 }
 
 #[test]

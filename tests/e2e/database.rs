@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid};
+use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid, is_checksum};
 use cargo_schema_e2e::project::MANIFEST;
 use cargo_schema_e2e::{Output, TestProject};
 use serde_json::Value;
@@ -23,7 +23,8 @@ const VERSION_TABLE: &str = "schema_version";
 // ---------------------------------------------------------------------------------------
 
 use cargo_schema_e2e::fixtures::{
-    AE10F0, AE1027, AUTH1, AUTH2, FORK, LINE, MERGE, OTHER1, OTHER2, branched, linear, merged,
+    AE10F0, AE1027, AUTH1, AUTH2, FORK, LINE, MERGE, OTHER1, OTHER2, branched,
+    edit_second_revision, linear, merged,
 };
 
 pub(super) use cargo_schema_e2e::fixtures::revision_file;
@@ -508,13 +509,7 @@ fn assert_rows(db: &Path, table: &str, ids: &[&str]) {
         let id = row["revision"].as_str().expect("a revision");
         assert!(ids.contains(&id), "{id} is recorded: {row}");
         let checksum = row["checksum"].as_str().expect("a checksum");
-        assert!(
-            checksum.len() == 64
-                && checksum
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
-            "checksum of {id} is not 64 hex digits: {row}"
-        );
+        is_checksum(checksum, &format!("{id} ({row})"));
         let at = row["applied_at"].as_str().expect("applied_at");
         let date = at.get(..10).unwrap_or("");
         assert!(
@@ -681,15 +676,7 @@ fn down_past_an_irreversible_revision_is_refused_before_anything_runs() {
 fn an_edited_applied_revision_stops_up_until_allowed_or_accepted() {
     let p = linear();
     exits(&p.run(&["up", "+2"]), 0);
-    let rel = revision_file(LINE[1]);
-    let text = p.read(&rel);
-    p.write(
-        &rel,
-        text.replace(
-            "(id INTEGER PRIMARY KEY)",
-            "(id INTEGER PRIMARY KEY, x TEXT)",
-        ),
-    );
+    edit_second_revision(&p);
     let file = format!("{}_r_{}.sql", LINE[1], LINE[1]);
 
     let out = p.run(&["up"]);

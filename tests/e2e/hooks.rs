@@ -340,22 +340,20 @@ fn a_hook_in_another_language_is_chained_and_restored() {
     let python = "#!/usr/bin/env python3\nprint('python hook')\n";
     // A shell hook that is not executable is switched off: it must stay that way.
     let disabled = "#!/bin/sh\necho 'disabled hook ran' >&2\n";
-    for (hook, content, m) in [
+    // Each hook with the script that was there before and its mode.
+    let originals = [
         ("post-merge", awk, 0o755),
         ("post-checkout", python, 0o700),
         ("post-rewrite", disabled, 0o644),
-    ] {
+    ];
+    for (hook, content, m) in originals {
         std::fs::write(dir.join(hook), content).unwrap();
         set_mode(&dir.join(hook), m);
     }
 
     let out = p.run(&["hooks", "install"]);
     exits(&out, 0);
-    for (hook, original, m) in [
-        ("post-merge", awk, 0o755),
-        ("post-checkout", python, 0o700),
-        ("post-rewrite", disabled, 0o644),
-    ] {
+    for (hook, original, m) in originals {
         out.stderr_has(&format!(
             "Installed {hook} hook in .git/hooks; the hook that was there is kept as {hook}.cargo-schema-chained and runs first"
         ));
@@ -412,11 +410,7 @@ fn a_hook_in_another_language_is_chained_and_restored() {
 
     let out = p.run(&["hooks", "uninstall"]);
     exits(&out, 0);
-    for (hook, original, m) in [
-        ("post-merge", awk, 0o755),
-        ("post-checkout", python, 0o700),
-        ("post-rewrite", disabled, 0o644),
-    ] {
+    for (hook, original, m) in originals {
         out.stderr_has(&format!(
             "Removed {hook} hook from .git/hooks, restoring the hook that was there"
         ));
@@ -534,46 +528,34 @@ fn a_hook_calls_sync_reports_its_failure_and_exits_0() {
     let dir = hooks_dir(&p);
     let manifest = p.path().join("Cargo.toml");
     let cargo = FakeCargo::new();
+    // Runs the hook `name` in `root` with `PATH` set to `path`; it must exit 0.
+    let exits_0 = |name: &str, root: &Path, args: &[&str], path: &OsString| {
+        let ran = run_hook(&dir.join(name), root, args, path);
+        assert_eq!(ran.status.code(), Some(0), "{}", describe(name, &ran));
+        ran
+    };
 
-    let ran = run_hook(&dir.join("post-merge"), p.path(), &["0"], &cargo.path());
-    assert_eq!(
-        ran.status.code(),
-        Some(0),
-        "{}",
-        describe("post-merge", &ran)
-    );
+    let ran = exits_0("post-merge", p.path(), &["0"], &cargo.path());
     assert!(String::from_utf8_lossy(&ran.stderr).contains(FAILED_LINE));
     cargo.assert_synced(1, &manifest);
 
     // A sync that succeeds reports no failure.
     let fine = FakeCargo::exiting(0);
-    let ran = run_hook(&dir.join("post-merge"), p.path(), &["0"], &fine.path());
-    assert_eq!(
-        ran.status.code(),
-        Some(0),
-        "{}",
-        describe("post-merge", &ran)
-    );
+    let ran = exits_0("post-merge", p.path(), &["0"], &fine.path());
     assert!(!String::from_utf8_lossy(&ran.stderr).contains(FAILED_LINE));
     fine.assert_synced(1, &manifest);
 
     // A file checkout ($3 = 0) does nothing, a branch checkout syncs.
-    let ran = run_hook(
-        &dir.join("post-checkout"),
-        p.path(),
-        &["aaaa", "bbbb", "0"],
-        &cargo.path(),
-    );
-    assert_eq!(ran.status.code(), Some(0));
+    let checkout = ["aaaa", "bbbb", "0"];
+    let ran = exits_0("post-checkout", p.path(), &checkout, &cargo.path());
     assert!(ran.stderr.is_empty(), "{}", describe("post-checkout", &ran));
     cargo.assert_synced(1, &manifest);
-    let ran = run_hook(
-        &dir.join("post-checkout"),
+    exits_0(
+        "post-checkout",
         p.path(),
         &["aaaa", "bbbb", "1"],
         &cargo.path(),
     );
-    assert_eq!(ran.status.code(), Some(0));
     cargo.assert_synced(2, &manifest);
 
     // Without cargo on PATH the hooks say nothing and succeed.
@@ -584,13 +566,11 @@ fn a_hook_calls_sync_reports_its_failure_and_exits_0() {
         ("post-checkout", &["aaaa", "bbbb", "1"]),
         ("post-rewrite", &["rebase"]),
     ] {
-        let ran = run_hook(&dir.join(hook), p.path(), args, &no_cargo);
-        assert_eq!(ran.status.code(), Some(0), "{}", describe(hook, &ran));
+        let ran = exits_0(hook, p.path(), args, &no_cargo);
         assert!(ran.stderr.is_empty(), "{}", describe(hook, &ran));
     }
     // Outside a checkout of the project (another repository sharing the hooks) neither.
-    let ran = run_hook(&dir.join("post-merge"), empty.path(), &["0"], &cargo.path());
-    assert_eq!(ran.status.code(), Some(0));
+    let ran = exits_0("post-merge", empty.path(), &["0"], &cargo.path());
     assert!(ran.stderr.is_empty(), "{}", describe("post-merge", &ran));
     cargo.assert_synced(2, &manifest);
 }

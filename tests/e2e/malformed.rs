@@ -6,6 +6,7 @@
 //! nothing ever panics.
 
 use cargo_schema_e2e::assert::{error_line_has, exits, help_has, invalid};
+use cargo_schema_e2e::fixtures::{duplicate_ids, workspace_of_one_and_two};
 use cargo_schema_e2e::{Output, TestProject};
 
 /// The line number that follows `prefix` on the first `error:` line that has it.
@@ -357,15 +358,7 @@ fn a_file_name_that_disagrees_with_the_header_only_warns() {
 
 #[test]
 fn duplicate_ids_in_two_files_name_both_files() {
-    let p = TestProject::new();
-    p.write(
-        "migrations/aa01_one.sql",
-        "-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n",
-    );
-    p.write(
-        "migrations/sub/aa01_two.sql",
-        "-- message: copy\n-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 2;\n",
-    );
+    let p = duplicate_ids();
     let out = p.run(&["heads"]);
     invalid(
         &out,
@@ -556,20 +549,11 @@ fn a_manifest_path_that_is_not_a_cargo_toml_is_refused() {
 
 /// A virtual workspace whose members `one` and `two` both declare migrations.
 fn two_package_workspace() -> TestProject {
-    let p = TestProject::bare();
-    p.write(
-        "Cargo.toml",
-        "[workspace]\nmembers = [\"one\", \"two\"]\nresolver = \"2\"\n",
-    );
-    for name in ["one", "two"] {
-        p.write(
-            &format!("{name}/Cargo.toml"),
-            format!(
-                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigrations = \"migrations\"\n"
-            ),
-        );
-        p.write(&format!("{name}/src/lib.rs"), "");
-    }
+    let p = workspace_of_one_and_two(|name| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigrations = \"migrations\"\n"
+        )
+    });
     p.write(
         "one/migrations/aa01_first.sql",
         "-- revision: aa01\n-- revises:\n-- message: first of one\n\n-- migrate:up\nSELECT 1;\n",

@@ -7,12 +7,11 @@
 //! checksum, down section), so that `current` and `check` afterwards agree with it.
 //! `--sql` itself never connects.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use cargo_schema_e2e::assert::{exits, invalid};
-use cargo_schema_e2e::db::{Server, TestDatabase, ok_on as ok, run_on as schema};
+use cargo_schema_e2e::db::{Server, TestDatabase, feed_stdin, ok_on as ok, run_on as schema};
 use cargo_schema_e2e::on_both_servers;
 use cargo_schema_e2e::{TestProject, test_database};
 
@@ -169,13 +168,7 @@ const LINE: [&str; 4] = [
 ];
 
 fn linear() -> TestProject {
-    let p = TestProject::new();
-    let mut parent = "";
-    for id in LINE {
-        p.revision(id, parent, "");
-        parent = id;
-    }
-    p
+    cargo_schema_e2e::fixtures::chain(&LINE)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -230,21 +223,7 @@ struct Fed {
 #[track_caller]
 fn feed_raw(mut cmd: Command, input: &str) -> Fed {
     let described = format!("{cmd:?}");
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {described}: {e}"));
-    let mut stdin = child.stdin.take().expect("piped");
-    let output = std::thread::scope(|s| {
-        s.spawn(move || {
-            // A client that stops at an error may close its stdin early.
-            let _ = stdin.write_all(input.as_bytes());
-        });
-        child.wait_with_output()
-    })
-    .unwrap_or_else(|e| panic!("{described}: {e}"));
+    let output = feed_stdin(&mut cmd, input).unwrap_or_else(|e| panic!("{e}"));
     Fed {
         described,
         success: output.status.success(),

@@ -10,7 +10,7 @@ use cargo_schema_e2e::assert::{error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::db::{Server, TestDatabase, ok_on as ok, run_on, url_with_password as url};
 use cargo_schema_e2e::fixtures::{AE10F0, AE1027, LINE, branched, linear};
 use cargo_schema_e2e::on_both_servers;
-use cargo_schema_e2e::{TestProject, test_database};
+use cargo_schema_e2e::{Output, TestProject, test_database};
 
 use super::database::{
     current_json, dev_db, has_table, recorded, revision_file, sorted, sqlite, tables,
@@ -43,6 +43,47 @@ fn two_revisions(up: &str) -> TestProject {
     let p = with_first();
     write_revision(&p, B, A, up, Some("DROP TABLE second;"));
     p
+}
+
+/// `A` creates `first`; `B` creates `second` and has the down section `down`; both applied.
+#[track_caller]
+fn both_applied_with_down(down: &str) -> TestProject {
+    let p = with_first();
+    write_revision(&p, B, A, "CREATE TABLE second (id INTEGER);", Some(down));
+    exits(&p.run(&["up"]), 0);
+    p
+}
+
+/// `B`, without a transaction, left dirty by `up`: its first statement ran, the second failed.
+#[track_caller]
+fn dirty_after_its_first_statement() -> TestProject {
+    let p = no_transaction(
+        "CREATE TABLE second (id INTEGER);\nINSERT INTO nope VALUES (1);",
+        "DROP TABLE second;",
+    );
+    exits(&p.run(&["up"]), FAILED);
+    assert_eq!(current_json(&p)["dirty"], B);
+    p
+}
+
+/// `up` refuses line 8 of `B`'s file naming `up_says` and runs nothing; `up --sql` refuses
+/// it too and `check` reports it, each naming `all_say`. Returns `up`'s output.
+#[track_caller]
+fn line_8_refused_before_anything_runs(p: &TestProject, up_says: &[&str], all_say: &str) -> Output {
+    let line = format!("{}:8", revision_file(B));
+    let mut needles = vec![line.as_str()];
+    needles.extend_from_slice(up_says);
+    let up = p.run(&["up"]);
+    invalid(&up, &needles);
+    nothing_ran(p);
+
+    let out = p.run(&["up", "--sql"]);
+    invalid(&out, &[&line, all_say]);
+
+    let out = p.run(&["check"]);
+    exits(&out, FAILED);
+    error_line_has(&out, &[&line, all_say]);
+    up
 }
 
 /// Nothing of `A` or `B` ran and nothing is recorded.
@@ -81,31 +122,14 @@ fn transaction_control_in_a_transactional_section_is_refused_before_anything_run
         let p = two_revisions(&format!(
             "CREATE TABLE second (id INTEGER);\n-- a comment first\n{statement}\nINSERT INTO second VALUES (1);"
         ));
-        let out = p.run(&["up"]);
-        invalid(&out, &[&format!("{}:8", revision_file(B)), keyword]);
-        help_has(&out, "-- migrate:up transaction:false");
-        nothing_ran(&p);
-
-        let out = p.run(&["up", "--sql"]);
-        invalid(&out, &[&format!("{}:8", revision_file(B)), keyword]);
-
-        let out = p.run(&["check"]);
-        exits(&out, FAILED);
-        error_line_has(&out, &[&format!("{}:8", revision_file(B)), keyword]);
+        let up = line_8_refused_before_anything_runs(&p, &[keyword], keyword);
+        help_has(&up, "-- migrate:up transaction:false");
     }
 }
 
 #[test]
 fn transaction_control_in_a_down_section_is_refused_before_the_down_runs() {
-    let p = with_first();
-    write_revision(
-        &p,
-        B,
-        A,
-        "CREATE TABLE second (id INTEGER);",
-        Some("DROP TABLE second;\nROLLBACK;"),
-    );
-    exits(&p.run(&["up"]), 0);
+    let p = both_applied_with_down("DROP TABLE second;\nROLLBACK;");
     let out = p.run(&["down", "base"]);
     // Line 10: the down section's second line.
     invalid(&out, &[&format!("{}:10", revision_file(B)), "ROLLBACK"]);
@@ -148,19 +172,7 @@ fn an_unterminated_quote_or_comment_is_refused_before_any_statement_of_the_run()
         let p = two_revisions(&format!(
             "CREATE TABLE second (id INTEGER);\nINSERT INTO second VALUES (1);\n{bad}\nSELECT 1;"
         ));
-        let out = p.run(&["up"]);
-        invalid(
-            &out,
-            &[&format!("{}:8", revision_file(B)), "unterminated", what],
-        );
-        nothing_ran(&p);
-
-        let out = p.run(&["up", "--sql"]);
-        invalid(&out, &[&format!("{}:8", revision_file(B)), "unterminated"]);
-
-        let out = p.run(&["check"]);
-        exits(&out, FAILED);
-        error_line_has(&out, &[&format!("{}:8", revision_file(B)), "unterminated"]);
+        line_8_refused_before_anything_runs(&p, &["unterminated", what], "unterminated");
     }
 }
 
@@ -183,15 +195,7 @@ fn no_transaction(up: &str, down: &str) -> TestProject {
 
 #[test]
 fn a_failing_down_section_gets_advice_about_the_down_section_and_down() {
-    let p = with_first();
-    write_revision(
-        &p,
-        B,
-        A,
-        "CREATE TABLE second (id INTEGER);",
-        Some("DROP TABLE second;\nDROP TABLE nope;"),
-    );
-    exits(&p.run(&["up"]), 0);
+    let p = both_applied_with_down("DROP TABLE second;\nDROP TABLE nope;");
     let out = p.run(&["down", "-1"]);
     exits(&out, FAILED);
     error_line_has(
@@ -243,13 +247,7 @@ fn a_first_statement_that_fails_outside_a_transaction_leaves_no_dirty_row() {
 
 #[test]
 fn repair_and_stamp_take_prefixes() {
-    // Dirty after its first statement: the second fails.
-    let p = no_transaction(
-        "CREATE TABLE second (id INTEGER);\nINSERT INTO nope VALUES (1);",
-        "DROP TABLE second;",
-    );
-    exits(&p.run(&["up"]), FAILED);
-    assert_eq!(current_json(&p)["dirty"], B);
+    let p = dirty_after_its_first_statement();
     let out = p.run(&["repair", &B[..4], "--applied"]);
     exits(&out, 0);
     assert!(current_json(&p)["dirty"].is_null());
@@ -265,12 +263,7 @@ fn repair_and_stamp_take_prefixes() {
 
 #[test]
 fn stamp_refuses_while_a_revision_is_dirty_instead_of_saying_it_records_the_target() {
-    let p = no_transaction(
-        "CREATE TABLE second (id INTEGER);\nINSERT INTO nope VALUES (1);",
-        "DROP TABLE second;",
-    );
-    exits(&p.run(&["up"]), FAILED);
-    assert_eq!(current_json(&p)["dirty"], B);
+    let p = dirty_after_its_first_statement();
     let out = p.run(&["stamp", "head"]);
     exits(&out, FAILED);
     error_line_has(&out, &[B, "dirty"]);
@@ -410,26 +403,33 @@ fn concurrent_up_and_down_base_leave_a_record_closed_under_parents_equal_to_the_
         // everything to roll back.
         exits(&p.run(&["down", "base"]), 0);
         exits(&p.run(&["up", &ids[REVISIONS / 2 - 1]]), 0);
-        let children: Vec<_> = (0..4)
-            .map(|i| {
-                if (i + round) % 2 == 0 {
-                    spawn(&p, &["up"])
-                } else {
-                    spawn(&p, &["down", "base"])
-                }
-            })
-            .collect();
-        for child in children {
-            let out = child.wait_with_output().expect("the binary ends");
-            assert_eq!(
-                out.status.code(),
-                Some(0),
-                "round {round}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        four_opposite_runs(&p, round, &[]);
         record_matches_the_database(&ids, &recorded(&db), &tables(&db));
+    }
+}
+
+/// Four runs at once, alternately `up` and `down base` (the first of them `up` in even
+/// rounds), each after the arguments `before`; every one must exit 0.
+fn four_opposite_runs(p: &TestProject, round: usize, before: &[&str]) {
+    let children: Vec<_> = (0..4)
+        .map(|i| {
+            let run: &[&str] = if (i + round).is_multiple_of(2) {
+                &["up"]
+            } else {
+                &["down", "base"]
+            };
+            spawn(p, &[before, run].concat())
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("the binary ends");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "round {round}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -442,24 +442,7 @@ fn concurrent_runs_on_a_server(server: Server) {
     for round in 0..3 {
         ok(&p, &url, &["down", "base"]);
         ok(&p, &url, &["up", &ids[3]]);
-        let children: Vec<_> = (0..4)
-            .map(|i| {
-                if (i + round) % 2 == 0 {
-                    spawn(&p, &["--database-url", &url, "up"])
-                } else {
-                    spawn(&p, &["--database-url", &url, "down", "base"])
-                }
-            })
-            .collect();
-        for child in children {
-            let out = child.wait_with_output().expect("the binary ends");
-            assert_eq!(
-                out.status.code(),
-                Some(0),
-                "round {round}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        four_opposite_runs(&p, round, &["--database-url", &url]);
         record_matches_the_database(&ids, &servers::recorded(&db), &db.tables());
     }
 }
@@ -474,15 +457,15 @@ on_both_servers!(
 // PostgreSQL and MariaDB
 // ---------------------------------------------------------------------------------------
 
-const BASE: &str = "1a2b3c4d5e6f";
-const FAIL: &str = "fa11fa11fa11";
+use super::servers::{BASE, FAIL};
 
 /// `BASE` creates `t_<BASE>`; `FAIL` (revising it) has the up section `up` after
 /// `up_options`. Returns the project and `FAIL`'s text.
 fn server_project(up_options: &str, up: &str) -> (TestProject, String) {
     let p = TestProject::new();
     servers::write_table_revision(&p, BASE, "");
-    let text = servers::write_revision(&p, FAIL, BASE, up_options, up, Some("SELECT 1;"));
+    servers::write_revision(&p, FAIL, BASE, up_options, up, Some("SELECT 1;"));
+    let text = p.read(&cargo_schema_e2e::fixtures::revision_file(FAIL));
     (p, text)
 }
 

@@ -336,13 +336,26 @@ fn sigterm_during_roundtrip_drops_the_scratch_database(server: Server) {
     let db = test_database!(server);
     let url = url_with_password(&db);
     let p = roundtrip_project(sleep(server));
-    let mut child = spawn(&p, &url, &["check", "--roundtrip"]);
-    let name = wait_for_scratch(&db, &mut child);
+    let (name, stderr) = sigterm_once_scratch_exists(&db, &p, &url, &["check", "--roundtrip"]);
+    assert!(stderr.contains(&name), "{stderr}");
+}
+
+/// Runs `args`, sends SIGTERM once its scratch database exists, and checks that the run
+/// failed, said it was interrupted and dropped the scratch database. Returns the scratch
+/// database's name and the run's stderr.
+fn sigterm_once_scratch_exists(
+    db: &TestDatabase,
+    p: &TestProject,
+    url: &str,
+    args: &[&str],
+) -> (String, String) {
+    let mut child = spawn(p, url, args);
+    let name = wait_for_scratch(db, &mut child);
     let (code, stderr) = signal(&mut child, "-TERM");
     assert_eq!(code, Some(FAILED), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
-    assert!(stderr.contains(&name), "{stderr}");
-    assert!(!exists(&db, &name), "{name} was left behind\n{stderr}");
+    assert!(!exists(db, &name), "{name} was left behind\n{stderr}");
+    (name, stderr)
 }
 
 on_both_servers!(
@@ -358,12 +371,7 @@ fn sigterm_during_autogenerate_drops_the_scratch_database(server: Server) {
     let url = url_with_password(&db);
     let p = project(&format!("{USERS}{}", sleep(server)), "");
     ok_on(&p, &url, &["up"]);
-    let mut child = spawn(&p, &url, &["new", "--autogenerate", "-m", "x"]);
-    let name = wait_for_scratch(&db, &mut child);
-    let (code, stderr) = signal(&mut child, "-TERM");
-    assert_eq!(code, Some(FAILED), "{stderr}");
-    assert!(stderr.contains("interrupted"), "{stderr}");
-    assert!(!exists(&db, &name), "{name} was left behind\n{stderr}");
+    sigterm_once_scratch_exists(&db, &p, &url, &["new", "--autogenerate", "-m", "x"]);
     assert!(generated(&p).is_empty());
 }
 

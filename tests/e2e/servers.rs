@@ -9,7 +9,7 @@ use std::io::Read;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
+use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, is_checksum};
 use cargo_schema_e2e::db::{
     PASSWORD, Server, TestDatabase, ok_on as ok, run_on as schema, url_with_password as url,
 };
@@ -26,25 +26,12 @@ const VERSION_TABLES: [&str; 2] = ["schema_version", "schema_version_meta"];
 // Revision files
 // ---------------------------------------------------------------------------------------
 
-use cargo_schema_e2e::fixtures::revision_text;
+pub(super) use cargo_schema_e2e::fixtures::write_revision;
+use cargo_schema_e2e::fixtures::{revision_file, revision_text};
 
 /// The file name of a revision written by [`write_revision`].
 pub(super) fn file_name(id: &str) -> String {
     format!("{id}_r_{id}.sql")
-}
-
-/// Writes `migrations/<id>_r_<id>.sql` and returns its text.
-pub(super) fn write_revision(
-    p: &TestProject,
-    id: &str,
-    revises: &str,
-    up_options: &str,
-    up: &str,
-    down: Option<&str>,
-) -> String {
-    let text = revision_text(id, revises, up_options, up, down);
-    p.write(&format!("migrations/{}", file_name(id)), &text);
-    text
 }
 
 /// The 1-based line of the first line of `text` that contains `needle`.
@@ -67,11 +54,11 @@ fn table_down(id: &str) -> String {
     format!("DROP TABLE t_{id};")
 }
 
-pub(super) fn write_table_revision(p: &TestProject, id: &str, revises: &str) -> String {
-    write_revision(p, id, revises, "", &table_up(id), Some(&table_down(id)))
+pub(super) fn write_table_revision(p: &TestProject, id: &str, revises: &str) {
+    write_revision(p, id, revises, "", &table_up(id), Some(&table_down(id)));
 }
 
-const BASE: &str = "1a2b3c4d5e6f";
+pub(super) const BASE: &str = "1a2b3c4d5e6f";
 const LEFT: &str = "2b3c4d5e6f70";
 const RIGHT: &str = "3c4d5e6f7081";
 const MERGE: &str = "4d5e6f708192";
@@ -412,13 +399,7 @@ fn the_version_table_records_checksum_down_sql_state_and_layout(server: Server) 
         let cols: Vec<&str> = row.split('\t').collect();
         assert_eq!(cols.len(), 5, "{id}: {row:?}");
         let checksum = cols[0];
-        assert!(
-            checksum.len() == 64
-                && checksum
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
-            "{id}: checksum {checksum:?} is not 64 lowercase hex characters"
-        );
+        is_checksum(checksum, id);
         checksums.push(checksum.to_owned());
         assert_eq!(cols[1], "applied", "{id}: {row:?}");
         assert!(cols[3].parse::<i64>().is_ok_and(|ms| ms >= 0), "{row:?}");
@@ -466,7 +447,7 @@ on_both_servers!(
 // Failures: atomic on PostgreSQL, dirty on MariaDB
 // ---------------------------------------------------------------------------------------
 
-const FAIL: &str = "fa11fa11fa11";
+pub(super) const FAIL: &str = "fa11fa11fa11";
 const NEXT: &str = "0e0e0e0e0e0e";
 
 const HALF_UP: &str =
@@ -479,7 +460,8 @@ const HALF_DOWN: &str = "DROP TABLE half_done;";
 fn failing_project() -> (TestProject, String) {
     let p = TestProject::new();
     write_table_revision(&p, BASE, "");
-    let text = write_revision(&p, FAIL, BASE, "", HALF_UP, Some(HALF_DOWN));
+    write_revision(&p, FAIL, BASE, "", HALF_UP, Some(HALF_DOWN));
+    let text = p.read(&revision_file(FAIL));
     (p, text)
 }
 
@@ -786,26 +768,15 @@ fn eight_concurrent_runs_apply_each_revision_exactly_once(server: Server, lock: 
     assert_eq!(current(&p, &url), [ids[49].clone()]);
 }
 
-#[test]
-fn postgres_eight_concurrent_runs_apply_each_revision_exactly_once() {
-    eight_concurrent_runs_apply_each_revision_exactly_once(Server::Postgres, "advisory");
-}
-
-#[test]
-fn mariadb_eight_concurrent_runs_apply_each_revision_exactly_once() {
-    eight_concurrent_runs_apply_each_revision_exactly_once(Server::MySql, "advisory");
-}
-
-/// The lease-row lock for PgBouncer's transaction pooling and CockroachDB serializes too.
-#[test]
-fn postgres_eight_concurrent_runs_with_the_table_lock_apply_each_revision_exactly_once() {
-    eight_concurrent_runs_apply_each_revision_exactly_once(Server::Postgres, "table");
-}
-
-#[test]
-fn mariadb_eight_concurrent_runs_with_the_table_lock_apply_each_revision_exactly_once() {
-    eight_concurrent_runs_apply_each_revision_exactly_once(Server::MySql, "table");
-}
+on_both_servers!(
+    eight_concurrent_runs_apply_each_revision_exactly_once("advisory"):
+        postgres_eight_concurrent_runs_apply_each_revision_exactly_once,
+        mariadb_eight_concurrent_runs_apply_each_revision_exactly_once;
+    /// The lease-row lock for PgBouncer's transaction pooling and CockroachDB serializes too.
+    eight_concurrent_runs_apply_each_revision_exactly_once("table"):
+        postgres_eight_concurrent_runs_with_the_table_lock_apply_each_revision_exactly_once,
+        mariadb_eight_concurrent_runs_with_the_table_lock_apply_each_revision_exactly_once
+);
 
 /// MariaDB's `GET_LOCK` names are server-wide: the lock must be per database, or a
 /// migration on one database holds up every other database on the server.

@@ -10,7 +10,10 @@
 //! reads `[PROJECT]`, and times, the durations of steps, a lease's remaining time and process
 //! ids are masked.
 
-use cargo_schema_e2e::fixtures::{LINE, branched, linear, merged, revision_file};
+use cargo_schema_e2e::fixtures::{
+    LINE, branched, duplicate_ids, edit_second_revision, linear, merged, revision_file,
+    workspace_of_one_and_two,
+};
 use cargo_schema_e2e::sqlite::{dev_db, sqlite_exec};
 use cargo_schema_e2e::{Output, TestProject};
 
@@ -56,19 +59,6 @@ fn one_file(text: &str) -> TestProject {
     let p = TestProject::new();
     p.write("migrations/aa01_x.sql", text);
     p
-}
-
-/// Adds a column to the table that the second revision of [`linear`] creates.
-fn edit_second_revision(p: &TestProject) {
-    let rel = revision_file(LINE[1]);
-    let text = p.read(&rel);
-    p.write(
-        &rel,
-        text.replace(
-            "(id INTEGER PRIMARY KEY)",
-            "(id INTEGER PRIMARY KEY, x TEXT)",
-        ),
-    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -226,15 +216,7 @@ fn error_merge_of_a_single_head() {
 
 #[test]
 fn error_duplicate_ids() {
-    let p = TestProject::new();
-    p.write(
-        "migrations/aa01_one.sql",
-        "-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n",
-    );
-    p.write(
-        "migrations/sub/aa01_two.sql",
-        "-- message: copy\n-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 2;\n",
-    );
+    let p = duplicate_ids();
     snapshot!("error_duplicate_ids", &p, &p.run(&["heads"]));
 }
 
@@ -255,17 +237,10 @@ fn error_no_manifest() {
 
 #[test]
 fn error_several_packages_need_a_package_flag() {
-    let p = TestProject::bare();
-    p.write(
-        "Cargo.toml",
-        "[workspace]\nmembers = [\"one\", \"two\"]\nresolver = \"2\"\n",
-    );
+    let p = workspace_of_one_and_two(|name| {
+        cargo_schema_e2e::project::MANIFEST.replace("\"app\"", &format!("\"{name}\""))
+    });
     for name in ["one", "two"] {
-        p.write(
-            &format!("{name}/Cargo.toml"),
-            cargo_schema_e2e::project::MANIFEST.replace("\"app\"", &format!("\"{name}\"")),
-        );
-        p.write(&format!("{name}/src/lib.rs"), "");
         std::fs::create_dir_all(p.path().join(name).join("migrations")).expect("mkdir");
     }
     snapshot!("error_several_packages", &p, &p.run(&["heads"]));

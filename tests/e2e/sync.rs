@@ -69,9 +69,7 @@ fn tables(db: &Path) -> String {
 
 #[test]
 fn heads_verbose_says_which_branch_each_head_came_from() {
-    let p = merged_repository();
-    let out = p.run(&["heads", "-v"]);
-    exits(&out, 0)
+    exits(&merged_repository().run(&["heads", "-v"]), 0)
         .stdout_has("Git: from feature/phone, local only")
         .stderr_has("2 heads:")
         .stderr_has("bb02 add bb02 (from feature/phone, local only)");

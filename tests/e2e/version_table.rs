@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
 use cargo_schema_e2e::db::{Server, TestDatabase, ok_on as ok, run_on as schema};
-use cargo_schema_e2e::{Output, TestProject, binary, test_database};
+use cargo_schema_e2e::{Output, TestProject, binary, on_both_servers, test_database};
 
 /// Exit code 1: the work failed.
 const FAILED: i32 = 1;
@@ -210,27 +210,30 @@ fn sqlite_a_version_table_name_with_quotes_and_semicolons_cannot_inject() {
     }
 }
 
-#[test]
-fn postgres_a_version_table_name_with_quotes_and_semicolons_cannot_inject() {
-    let db = test_database!(Server::Postgres);
+/// On a server: the hostile name is only a name, also in the names of the version table's
+/// companion tables.
+fn a_version_table_name_with_quotes_and_semicolons_cannot_inject(server: Server) {
+    let companion = match server {
+        Server::Postgres => "_lock",
+        Server::MySql => "_meta",
+    };
+    let db = test_database!(server);
     let p = plain(&format!("version-table = {}\n", toml_string(HOSTILE)));
     let url = db.url();
     a_hostile_name_is_only_a_name(&p, &|args| schema(&p, &url, args));
     let tables = db.tables();
     assert!(tables.contains(&"t_first".to_string()), "{tables:?}");
-    assert!(tables.contains(&format!("{HOSTILE}_lock")), "{tables:?}");
+    assert!(
+        tables.contains(&format!("{HOSTILE}{companion}")),
+        "{tables:?}"
+    );
 }
 
-#[test]
-fn mariadb_a_version_table_name_with_quotes_and_semicolons_cannot_inject() {
-    let db = test_database!(Server::MySql);
-    let p = plain(&format!("version-table = {}\n", toml_string(HOSTILE)));
-    let url = db.url();
-    a_hostile_name_is_only_a_name(&p, &|args| schema(&p, &url, args));
-    let tables = db.tables();
-    assert!(tables.contains(&"t_first".to_string()), "{tables:?}");
-    assert!(tables.contains(&format!("{HOSTILE}_meta")), "{tables:?}");
-}
+on_both_servers!(
+    a_version_table_name_with_quotes_and_semicolons_cannot_inject:
+        postgres_a_version_table_name_with_quotes_and_semicolons_cannot_inject,
+        mariadb_a_version_table_name_with_quotes_and_semicolons_cannot_inject
+);
 
 /// PostgreSQL folds unquoted names to lower case: `SchemaVersion` used to be created as
 /// `schemaversion` but looked up as `SchemaVersion`, so `current` saw nothing applied and the
@@ -853,36 +856,44 @@ fn sqlite_a_tampered_version_table_names_table_row_and_column() {
     );
 }
 
-#[test]
-fn postgres_a_tampered_version_table_names_table_row_and_column() {
-    let db = test_database!(Server::Postgres);
+/// The server's spelling of: checksum made nullable and NULLed, `duration_ms` made text, and
+/// `duration_ms` an integer again.
+fn tamper_sql(server: Server) -> (String, &'static str, &'static str) {
+    let (nullable, retype, restore) = match server {
+        Server::Postgres => (
+            "ALTER COLUMN checksum DROP NOT NULL",
+            "ALTER TABLE schema_version ALTER COLUMN duration_ms TYPE TEXT",
+            "ALTER TABLE schema_version ALTER COLUMN duration_ms TYPE BIGINT USING duration_ms::BIGINT",
+        ),
+        Server::MySql => (
+            "MODIFY checksum VARCHAR(64) NULL",
+            "ALTER TABLE schema_version MODIFY duration_ms VARCHAR(20) NOT NULL",
+            "ALTER TABLE schema_version MODIFY duration_ms BIGINT NOT NULL",
+        ),
+    };
+    let null_checksum = format!(
+        "ALTER TABLE schema_version {nullable}; UPDATE schema_version SET checksum = NULL WHERE revision = '{SECOND}'"
+    );
+    (null_checksum, retype, restore)
+}
+
+fn a_tampered_version_table_names_table_row_and_column(server: Server) {
+    let db = test_database!(server);
     let p = plain("");
     let url = db.url();
+    let (null_checksum, retype, restore) = tamper_sql(server);
     a_tampered_row_is_named_and_repaired(
         &|args| schema(&p, &url, args),
         &|sql| db.query(sql),
-        &format!(
-            "ALTER TABLE schema_version ALTER COLUMN checksum DROP NOT NULL; UPDATE schema_version SET checksum = NULL WHERE revision = '{SECOND}'"
-        ),
-        "ALTER TABLE schema_version ALTER COLUMN duration_ms TYPE TEXT",
+        &null_checksum,
+        retype,
         FIRST,
-        "ALTER TABLE schema_version ALTER COLUMN duration_ms TYPE BIGINT USING duration_ms::BIGINT",
+        restore,
     );
 }
 
-#[test]
-fn mariadb_a_tampered_version_table_names_table_row_and_column() {
-    let db = test_database!(Server::MySql);
-    let p = plain("");
-    let url = db.url();
-    a_tampered_row_is_named_and_repaired(
-        &|args| schema(&p, &url, args),
-        &|sql| db.query(sql),
-        &format!(
-            "ALTER TABLE schema_version MODIFY checksum VARCHAR(64) NULL; UPDATE schema_version SET checksum = NULL WHERE revision = '{SECOND}'"
-        ),
-        "ALTER TABLE schema_version MODIFY duration_ms VARCHAR(20) NOT NULL",
-        FIRST,
-        "ALTER TABLE schema_version MODIFY duration_ms BIGINT NOT NULL",
-    );
-}
+on_both_servers!(
+    a_tampered_version_table_names_table_row_and_column:
+        postgres_a_tampered_version_table_names_table_row_and_column,
+        mariadb_a_tampered_version_table_names_table_row_and_column
+);

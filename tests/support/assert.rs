@@ -56,3 +56,15 @@ pub fn help_has<'a>(out: &'a Output, needle: &str) -> &'a Output {
     );
     out
 }
+
+/// A version-table checksum: 64 lowercase hex digits (SHA-256); `what` names the row.
+#[track_caller]
+pub fn is_checksum(checksum: &str, what: &str) {
+    assert!(
+        checksum.len() == 64
+            && checksum
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        "{what}: checksum {checksum:?} is not 64 lowercase hex digits"
+    );
+}

@@ -19,7 +19,7 @@
 use std::fmt;
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -120,24 +120,7 @@ impl Endpoint {
     fn run(&self, database: Option<&str>, sql: &str) -> Result<String, String> {
         let mut cmd = self.command(database);
         let described = format!("{cmd:?}");
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot run {described}: {e}"))?;
-        let mut stdin = child.stdin.take().expect("stdin is piped");
-        // Written from another thread: a large result must not block the client while
-        // we are still writing its input.
-        let output = std::thread::scope(|s| {
-            s.spawn(move || {
-                // A client that exits early (bad connection) closes its stdin; its exit
-                // status and stderr say why.
-                let _ = stdin.write_all(sql.as_bytes());
-            });
-            child.wait_with_output()
-        })
-        .map_err(|e| format!("{described}: {e}"))?;
+        let output = feed_stdin(&mut cmd, sql)?;
         let stdout = String::from_utf8_lossy(&output.stdout);
         if output.status.success() {
             // Only newlines are trimmed: a leading or trailing tab is an empty column.
@@ -374,27 +357,39 @@ macro_rules! test_database {
 }
 
 /// Two tests that run `$body(server)`: `$postgres` on PostgreSQL, `$mariadb` on MariaDB;
-/// attributes written before `$body` (e.g. `#[cfg(unix)]`) apply to both.
+/// attributes written before `$body` (e.g. `#[cfg(unix)]`, doc comments) apply to both.
+/// `$body(args…)` passes further arguments after the server; several entries, separated by
+/// `;`, make several pairs.
 ///
 /// ```no_run
 /// # use cargo_schema_e2e::db::Server;
 /// fn up_applies(server: Server) { /* … */ }
+/// fn up_locks(server: Server, lock: &str) { /* … */ }
 /// cargo_schema_e2e::on_both_servers!(up_applies: postgres_up_applies, mariadb_up_applies);
+/// cargo_schema_e2e::on_both_servers!(
+///     up_locks("advisory"): postgres_up_locks, mariadb_up_locks;
+///     up_locks("table"): postgres_up_locks_with_a_table, mariadb_up_locks_with_a_table
+/// );
 /// ```
 #[macro_export]
 macro_rules! on_both_servers {
-    ($(#[$attr:meta])* $body:ident: $postgres:ident, $mariadb:ident) => {
-        $(#[$attr])*
-        #[test]
-        fn $postgres() {
-            $body($crate::db::Server::Postgres);
-        }
+    ($(
+        $(#[$attr:meta])*
+        $body:ident $(($($arg:expr),* $(,)?))?: $postgres:ident, $mariadb:ident
+    );+ $(;)?) => {
+        $(
+            $(#[$attr])*
+            #[test]
+            fn $postgres() {
+                $body($crate::db::Server::Postgres $($(, $arg)*)?);
+            }
 
-        $(#[$attr])*
-        #[test]
-        fn $mariadb() {
-            $body($crate::db::Server::MySql);
-        }
+            $(#[$attr])*
+            #[test]
+            fn $mariadb() {
+                $body($crate::db::Server::MySql $($(, $arg)*)?);
+            }
+        )+
     };
 }
 
@@ -582,6 +577,28 @@ pub fn ok_on(p: &crate::TestProject, url: &str, args: &[&str]) -> crate::Output 
     out
 }
 
+/// Runs `cmd` with `input` on its stdin and collects its output. The input is written from
+/// another thread, so that a large output cannot block the command while it is still being
+/// fed; a command that exits early (a bad connection, a failing script) closes its stdin, and
+/// its exit status and stderr say why. The error names the command.
+pub fn feed_stdin(cmd: &mut Command, input: &str) -> Result<Output, String> {
+    let described = format!("{cmd:?}");
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {described}: {e}"))?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let _ = stdin.write_all(input.as_bytes());
+        });
+        child.wait_with_output()
+    })
+    .map_err(|e| format!("{described}: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -645,15 +662,7 @@ mod tests {
         assert!(!leftovers(server).contains(&name));
     }
 
-    #[test]
-    fn postgres_lifecycle() {
-        lifecycle(Server::Postgres);
-    }
-
-    #[test]
-    fn mysql_lifecycle() {
-        lifecycle(Server::MySql);
-    }
+    crate::on_both_servers!(lifecycle: postgres_lifecycle, mysql_lifecycle);
 
     #[test]
     fn a_failing_query_panics_with_the_clients_stderr() {
@@ -778,15 +787,11 @@ mod tests {
         assert!(took < Duration::from_secs(10), "dropping took {took:?}");
     }
 
-    #[test]
-    fn postgres_drops_with_an_open_connection() {
-        drops_with_an_open_connection(Server::Postgres);
-    }
-
-    #[test]
-    fn mysql_drops_with_an_open_connection() {
-        drops_with_an_open_connection(Server::MySql);
-    }
+    crate::on_both_servers!(
+        drops_with_an_open_connection:
+            postgres_drops_with_an_open_connection,
+            mysql_drops_with_an_open_connection
+    );
 
     #[test]
     fn a_port_nothing_listens_on_is_not_available() {

@@ -13,9 +13,14 @@ pub const LINE: [&str; 4] = [
 ];
 
 pub fn linear() -> TestProject {
+    chain(&LINE)
+}
+
+/// A straight line of the revisions `ids`, oldest first.
+pub fn chain(ids: &[&str]) -> TestProject {
     let p = TestProject::new();
     let mut parent = "";
-    for id in LINE {
+    for &id in ids {
         p.revision(id, parent, "");
         parent = id;
     }
@@ -95,4 +100,48 @@ pub fn write_revision(
         &revision_file(id),
         revision_text(id, revises, up_options, up, down),
     )
+}
+
+/// Adds a column to the table that the second revision of [`linear`] creates: an edit of
+/// that revision's file.
+pub fn edit_second_revision(p: &TestProject) {
+    let rel = revision_file(LINE[1]);
+    let text = p.read(&rel);
+    p.write(
+        &rel,
+        text.replace(
+            "(id INTEGER PRIMARY KEY)",
+            "(id INTEGER PRIMARY KEY, x TEXT)",
+        ),
+    );
+}
+
+/// Two files that define the revision `aa01`: `migrations/aa01_one.sql` (line 1) and
+/// `migrations/sub/aa01_two.sql` (line 2).
+pub fn duplicate_ids() -> TestProject {
+    let p = TestProject::new();
+    p.write(
+        "migrations/aa01_one.sql",
+        "-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n",
+    );
+    p.write(
+        "migrations/sub/aa01_two.sql",
+        "-- message: copy\n-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 2;\n",
+    );
+    p
+}
+
+/// A bare workspace of the packages `one` and `two`, each with the manifest `manifest(name)`
+/// and an empty `src/lib.rs`.
+pub fn workspace_of_one_and_two(manifest: impl Fn(&str) -> String) -> TestProject {
+    let p = TestProject::bare();
+    p.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"one\", \"two\"]\nresolver = \"2\"\n",
+    );
+    for name in ["one", "two"] {
+        p.write(&format!("{name}/Cargo.toml"), manifest(name));
+        p.write(&format!("{name}/src/lib.rs"), "");
+    }
+    p
 }

@@ -401,6 +401,14 @@ mod tests {
         (dir, project, headers)
     }
 
+    /// 2,345 revisions: three subdirectories, the last one partly filled.
+    fn many() -> GenOptions {
+        GenOptions {
+            revisions: 2_345,
+            ..GenOptions::default()
+        }
+    }
+
     fn small() -> GenOptions {
         GenOptions {
             revisions: 120,
@@ -411,11 +419,7 @@ mod tests {
 
     #[test]
     fn writes_exactly_the_requested_number_of_revision_files() {
-        let opts = GenOptions {
-            revisions: 2_345,
-            ..GenOptions::default()
-        };
-        let (dir, project, headers) = generate(&opts);
+        let (dir, project, headers) = generate(&many());
         assert_eq!(project.revisions, 2_345);
         assert_eq!(headers.len(), 2_345);
         assert!(dir.path().join("Cargo.toml").is_file());
@@ -424,11 +428,7 @@ mod tests {
 
     #[test]
     fn spreads_files_into_subdirectories_of_a_thousand() {
-        let opts = GenOptions {
-            revisions: 2_345,
-            ..GenOptions::default()
-        };
-        let (dir, _, _) = generate(&opts);
+        let (dir, _, _) = generate(&many());
         let migrations = dir.path().join("migrations");
         let mut per_dir: BTreeMap<String, usize> = BTreeMap::new();
         for file in sql_files(&migrations) {

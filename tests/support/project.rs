@@ -260,24 +260,25 @@ impl Output {
         self.code(0)
     }
 
+    /// Asserts that `text`, the output stream named `stream`, contains `needle`.
     #[track_caller]
-    pub fn stdout_has(&self, needle: &str) -> &Self {
+    fn has(&self, stream: &str, text: &str, needle: &str) -> &Self {
         assert!(
-            self.stdout.contains(needle),
-            "stdout lacks {needle:?}\n{}",
+            text.contains(needle),
+            "{stream} lacks {needle:?}\n{}",
             self.context
         );
         self
     }
 
     #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        self.has("stdout", &self.stdout, needle)
+    }
+
+    #[track_caller]
     pub fn stderr_has(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}\n{}",
-            self.context
-        );
-        self
+        self.has("stderr", &self.stderr, needle)
     }
 
     #[track_caller]

@@ -1,7 +1,7 @@
 //! `current`: the revision(s) the database is at; with `-v`, what is pending.
 
 use schema_core::migrate;
-use schema_core::{Project, Target};
+use schema_core::{Project, RevIdx, Target};
 use serde_json::json;
 
 use crate::cli::GlobalArgs;
@@ -19,12 +19,12 @@ pub fn current(project: &Project, global: &GlobalArgs, out: Out) -> Result<(), C
         let state = state?;
         let heads = graph.heads_of(&state.applied);
         let pending = graph.plan_upgrade(&state.applied, &Target::heads()).ok();
-        let pending: Vec<usize> = pending
+        let pending: Vec<RevIdx> = pending
             .map(|p| p.steps.iter().map(|s| s.revision).collect())
             .unwrap_or_default();
         let edited = state.edited(graph);
         if out.json() {
-            let ids = |v: &[usize]| v.iter().map(|&i| graph.id(i)).collect::<Vec<_>>();
+            let ids = |v: &[RevIdx]| v.iter().map(|&i| graph.id(i)).collect::<Vec<_>>();
             let value = json!({
                 "current": ids(&heads),
                 "pending": ids(&pending),

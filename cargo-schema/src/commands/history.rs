@@ -1,7 +1,7 @@
 //! `history`: the revision graph, newest first, marking what the database has applied.
 
 use schema_core::history::{GraphNode, GraphRow, layout};
-use schema_core::{Edges, Project, Resolved, RevisionGraph};
+use schema_core::{Edges, Project, Resolved, RevIdx, RevisionGraph};
 
 use crate::cli::{GlobalArgs, HistoryArgs};
 use crate::error::CliError;
@@ -10,7 +10,7 @@ use crate::render::{details, one_line, print_revisions_json};
 use crate::{session, target};
 
 /// The revisions `-r FROM:TO` covers: descendants of FROM that are ancestors of TO.
-fn range(graph: &RevisionGraph, text: &str) -> Result<Vec<usize>, CliError> {
+fn range(graph: &RevisionGraph, text: &str) -> Result<Vec<RevIdx>, CliError> {
     let Some((from, to)) = text.split_once(':') else {
         return Err(CliError::invalid(format!(
             "invalid revision range `{text}`: expected FROM:TO"
@@ -18,7 +18,7 @@ fn range(graph: &RevisionGraph, text: &str) -> Result<Vec<usize>, CliError> {
         .help("either side may be empty: `-r ae10:` is ae10 and everything after it"));
     };
     let none = graph.empty_set();
-    let resolve = |side: &str| -> Result<Option<Vec<usize>>, CliError> {
+    let resolve = |side: &str| -> Result<Option<Vec<RevIdx>>, CliError> {
         let side = side.trim();
         if side.is_empty() {
             return Ok(None);
@@ -41,7 +41,7 @@ fn range(graph: &RevisionGraph, text: &str) -> Result<Vec<usize>, CliError> {
         None => graph.ancestors(graph.heads().iter().copied(), Edges::Parents),
     };
     let above = lower.map(|v| graph.descendants(v, Edges::Parents));
-    let shown: Vec<usize> = graph
+    let shown: Vec<RevIdx> = graph
         .topological_order()
         .iter()
         .rev()
@@ -64,7 +64,7 @@ pub fn history(
     out: Out,
 ) -> Result<(), CliError> {
     let graph = &project.graph;
-    let shown: Vec<usize> = match &args.range {
+    let shown: Vec<RevIdx> = match &args.range {
         Some(r) => range(graph, r)?,
         None => graph.topological_order().iter().rev().copied().collect(),
     };
@@ -74,14 +74,14 @@ pub fn history(
     }
     let mut position = vec![usize::MAX; graph.len()];
     for (pos, &i) in shown.iter().enumerate() {
-        position[i] = pos;
+        position[i.get()] = pos;
     }
     let applied = if out.json() {
         None
     } else {
         session::applied_if_any(project, global, out)
     };
-    let current: Vec<usize> = applied
+    let current: Vec<RevIdx> = applied
         .as_ref()
         .map(|a| graph.heads_of(a))
         .unwrap_or_default();
@@ -92,7 +92,7 @@ pub fn history(
                 .node(i)
                 .parents
                 .iter()
-                .map(|&p| position[p])
+                .map(|&p| position[p.get()])
                 .filter(|&p| p != usize::MAX)
                 .collect(),
             // With a database: `*` applied, `o` not applied.

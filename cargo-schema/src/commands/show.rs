@@ -1,6 +1,6 @@
 //! `show`: one revision, its links and its SQL.
 
-use schema_core::Project;
+use schema_core::{Project, RevIdx};
 use serde_json::{Value, json};
 
 use crate::cli::ShowArgs;
@@ -30,7 +30,7 @@ pub fn show(project: &Project, args: &ShowArgs, out: Out) -> Result<(), CliError
         return Ok(());
     }
     let p = Palette::stdout();
-    let list = |v: &[usize]| {
+    let list = |v: &[RevIdx]| {
         if v.is_empty() {
             "(none)".to_string()
         } else {

@@ -211,6 +211,17 @@ mod tests {
         refusal(d, sql, &["devdb".to_string(), "mysql".to_string()]).is_some()
     }
 
+    /// On `d`, every statement of `refused_sql` is refused and none of `allowed` is.
+    #[track_caller]
+    fn assert_confinement(d: Dialect, refused_sql: &[&str], allowed: &[&str]) {
+        for sql in refused_sql {
+            assert!(refused(d, sql), "{sql}");
+        }
+        for sql in allowed {
+            assert!(!refused(d, sql), "{sql}");
+        }
+    }
+
     #[test]
     fn statements_naming_another_database_are_refused_on_every_server() {
         for d in [Dialect::Postgres, Dialect::MySql] {
@@ -229,118 +240,112 @@ mod tests {
 
     #[test]
     fn mysql_use_schemas_qualified_names_and_dynamic_sql_are_refused() {
-        let d = Dialect::MySql;
-        for sql in [
-            "USE devdb",
-            "use `devdb`",
-            "CREATE SCHEMA x",
-            "CREATE OR REPLACE DATABASE x",
-            "DROP SCHEMA devdb",
-            "CREATE TABLE devdb.evil (id INT)",
-            "CREATE TABLE `DevDB`.`evil` (id INT)",
-            "INSERT INTO mysql.user VALUES (1)",
-            "CREATE TRIGGER t AFTER INSERT ON a FOR EACH ROW INSERT INTO devdb.log VALUES (1)",
-            "CREATE PROCEDURE p() BEGIN DROP DATABASE devdb; END",
-            "PREPARE s FROM 'DROP DATABASE devdb'",
-            "EXECUTE IMMEDIATE 'USE devdb'",
-            "/*!40000 DROP DATABASE devdb */",
-            "/*!50001 USE devdb*/",
-            "GRANT ALL ON *.* TO 'x'@'%'",
-            "CREATE USER bob",
-            "SET GLOBAL max_connections = 1",
-            "SET @@global.max_connections = 1",
-            "SELECT 1 INTO OUTFILE '/tmp/x'",
-            "LOAD DATA INFILE '/etc/passwd' INTO TABLE t",
-            "CREATE TABLE f (id INT) ENGINE=FEDERATED CONNECTION='mysql://x/devdb/t'",
-            "RENAME TABLE a TO devdb.a",
-            "CREATE FUNCTION sys_exec RETURNS INT SONAME 'lib_mysqludf_sys.so'",
-        ] {
-            assert!(refused(d, sql), "{sql}");
-        }
-        for sql in [
-            "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(40))",
-            "CREATE VIEW v AS SELECT u.id, u.name FROM users u",
-            "CREATE INDEX i ON users (name)",
-            "ALTER TABLE users ADD COLUMN `database` INT",
-            "CREATE TABLE t (note VARCHAR(40) DEFAULT 'USE devdb')",
-            "SELECT SLEEP(1)",
-            "CREATE TABLE t (id INT) ENGINE=InnoDB",
-            "SET NAMES utf8mb4",
-        ] {
-            assert!(!refused(d, sql), "{sql}");
-        }
+        assert_confinement(
+            Dialect::MySql,
+            &[
+                "USE devdb",
+                "use `devdb`",
+                "CREATE SCHEMA x",
+                "CREATE OR REPLACE DATABASE x",
+                "DROP SCHEMA devdb",
+                "CREATE TABLE devdb.evil (id INT)",
+                "CREATE TABLE `DevDB`.`evil` (id INT)",
+                "INSERT INTO mysql.user VALUES (1)",
+                "CREATE TRIGGER t AFTER INSERT ON a FOR EACH ROW INSERT INTO devdb.log VALUES (1)",
+                "CREATE PROCEDURE p() BEGIN DROP DATABASE devdb; END",
+                "PREPARE s FROM 'DROP DATABASE devdb'",
+                "EXECUTE IMMEDIATE 'USE devdb'",
+                "/*!40000 DROP DATABASE devdb */",
+                "/*!50001 USE devdb*/",
+                "GRANT ALL ON *.* TO 'x'@'%'",
+                "CREATE USER bob",
+                "SET GLOBAL max_connections = 1",
+                "SET @@global.max_connections = 1",
+                "SELECT 1 INTO OUTFILE '/tmp/x'",
+                "LOAD DATA INFILE '/etc/passwd' INTO TABLE t",
+                "CREATE TABLE f (id INT) ENGINE=FEDERATED CONNECTION='mysql://x/devdb/t'",
+                "RENAME TABLE a TO devdb.a",
+                "CREATE FUNCTION sys_exec RETURNS INT SONAME 'lib_mysqludf_sys.so'",
+            ],
+            &[
+                "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(40))",
+                "CREATE VIEW v AS SELECT u.id, u.name FROM users u",
+                "CREATE INDEX i ON users (name)",
+                "ALTER TABLE users ADD COLUMN `database` INT",
+                "CREATE TABLE t (note VARCHAR(40) DEFAULT 'USE devdb')",
+                "SELECT SLEEP(1)",
+                "CREATE TABLE t (id INT) ENGINE=InnoDB",
+                "SET NAMES utf8mb4",
+            ],
+        );
     }
 
     #[test]
     fn postgres_transaction_control_files_roles_and_other_sessions_are_refused() {
-        let d = Dialect::Postgres;
-        for sql in [
-            "COMMIT",
-            "BEGIN",
-            "rollback",
-            "END",
-            "START TRANSACTION",
-            "PREPARE TRANSACTION 'x'",
-            "COPY t TO '/tmp/x'",
-            "COPY t FROM PROGRAM 'rm -rf /'",
-            "ALTER SYSTEM SET work_mem = '1GB'",
-            "CREATE TABLESPACE t LOCATION '/tmp'",
-            "CREATE ROLE evil SUPERUSER",
-            "ALTER ROLE postgres PASSWORD 'x'",
-            "DROP OWNED BY bob",
-            "CREATE EXTENSION IF NOT EXISTS dblink",
-            "CREATE EXTENSION \"postgres_fdw\"",
-            "SELECT dblink_exec('dbname=devdb', 'DROP TABLE users')",
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity",
-            "SELECT lo_export(1, '/tmp/x')",
-            "\\c devdb",
-            "CREATE EXTENSION plpython3u",
-            "CREATE LANGUAGE plperlu",
-            "CREATE OR REPLACE TRUSTED LANGUAGE x HANDLER h",
-            "DO LANGUAGE plpython3u $$ import os $$",
-            "CREATE FUNCTION f() RETURNS int AS $$ return 1 $$ LANGUAGE \"plperlu\"",
-            "-- switch\n\\connect devdb\nCREATE TABLE t (id INT)",
-        ] {
-            assert!(refused(d, sql), "{sql}");
-        }
-        for sql in [
-            "CREATE TABLE users (id INTEGER PRIMARY KEY, \"database\" TEXT)",
-            "CREATE SCHEMA app",
-            "CREATE EXTENSION IF NOT EXISTS citext",
-            "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql",
-            "COMMENT ON TABLE users IS 'COMMIT'",
-            "GRANT SELECT ON users TO PUBLIC",
-            "SET search_path TO app, public",
-            "SELECT pg_sleep(1)",
-            "CREATE TABLE t (note TEXT DEFAULT E'a\\\\b')",
-            // In a table, `devdb.users` is a schema of the scratch database.
-            "CREATE TABLE devdb.users (id INT)",
-        ] {
-            assert!(!refused(d, sql), "{sql}");
-        }
+        assert_confinement(
+            Dialect::Postgres,
+            &[
+                "COMMIT",
+                "BEGIN",
+                "rollback",
+                "END",
+                "START TRANSACTION",
+                "PREPARE TRANSACTION 'x'",
+                "COPY t TO '/tmp/x'",
+                "COPY t FROM PROGRAM 'rm -rf /'",
+                "ALTER SYSTEM SET work_mem = '1GB'",
+                "CREATE TABLESPACE t LOCATION '/tmp'",
+                "CREATE ROLE evil SUPERUSER",
+                "ALTER ROLE postgres PASSWORD 'x'",
+                "DROP OWNED BY bob",
+                "CREATE EXTENSION IF NOT EXISTS dblink",
+                "CREATE EXTENSION \"postgres_fdw\"",
+                "SELECT dblink_exec('dbname=devdb', 'DROP TABLE users')",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity",
+                "SELECT lo_export(1, '/tmp/x')",
+                "\\c devdb",
+                "CREATE EXTENSION plpython3u",
+                "CREATE LANGUAGE plperlu",
+                "CREATE OR REPLACE TRUSTED LANGUAGE x HANDLER h",
+                "DO LANGUAGE plpython3u $$ import os $$",
+                "CREATE FUNCTION f() RETURNS int AS $$ return 1 $$ LANGUAGE \"plperlu\"",
+                "-- switch\n\\connect devdb\nCREATE TABLE t (id INT)",
+            ],
+            &[
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, \"database\" TEXT)",
+                "CREATE SCHEMA app",
+                "CREATE EXTENSION IF NOT EXISTS citext",
+                "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql",
+                "COMMENT ON TABLE users IS 'COMMIT'",
+                "GRANT SELECT ON users TO PUBLIC",
+                "SET search_path TO app, public",
+                "SELECT pg_sleep(1)",
+                "CREATE TABLE t (note TEXT DEFAULT E'a\\\\b')",
+                // In a table, `devdb.users` is a schema of the scratch database.
+                "CREATE TABLE devdb.users (id INT)",
+            ],
+        );
     }
 
     #[test]
     fn sqlite_attach_and_file_writes_are_refused() {
-        let d = Dialect::Sqlite;
-        for sql in [
-            "ATTACH DATABASE 'dev.db' AS dev",
-            "attach 'x.db' as x",
-            "DETACH dev",
-            "VACUUM INTO '/tmp/copy.db'",
-            "PRAGMA temp_store_directory = '/tmp'",
-            "SELECT load_extension('x')",
-        ] {
-            assert!(refused(d, sql), "{sql}");
-        }
-        for sql in [
-            "CREATE TABLE users (id INTEGER PRIMARY KEY)",
-            "PRAGMA foreign_keys = ON",
-            "VACUUM",
-            "CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO b VALUES (1); END",
-        ] {
-            assert!(!refused(d, sql), "{sql}");
-        }
+        assert_confinement(
+            Dialect::Sqlite,
+            &[
+                "ATTACH DATABASE 'dev.db' AS dev",
+                "attach 'x.db' as x",
+                "DETACH dev",
+                "VACUUM INTO '/tmp/copy.db'",
+                "PRAGMA temp_store_directory = '/tmp'",
+                "SELECT load_extension('x')",
+            ],
+            &[
+                "CREATE TABLE users (id INTEGER PRIMARY KEY)",
+                "PRAGMA foreign_keys = ON",
+                "VACUUM",
+                "CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO b VALUES (1); END",
+            ],
+        );
     }
 
     #[test]

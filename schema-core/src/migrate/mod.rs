@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::checksum::checksum;
 use crate::config::LockMode;
 use crate::db::{AppliedRow, Conn, DbError, Dialect, RowState, VersionTable, database_message};
-use crate::graph::{RevisionGraph, RevisionSet};
+use crate::graph::{RevIdx, RevisionGraph, RevisionSet};
 use crate::plan::{Direction, Plan, PlanError, StampPlan};
 use crate::revision::Revision;
 use crate::split::{self, Statement};

@@ -17,7 +17,7 @@ impl<'g> Migration<'g> {
     /// nothing applied that needs it.
     pub(super) async fn recheck(
         &mut self,
-        index: usize,
+        index: RevIdx,
         direction: Direction,
     ) -> Result<Recheck, MigrateError> {
         let state = state(&mut self.conn, &self.table, self.graph).await?;
@@ -52,7 +52,7 @@ impl<'g> Migration<'g> {
     /// [`Self::recheck`] inside a transaction that is left open only when the step is to run.
     pub(super) async fn recheck_in_transaction(
         &mut self,
-        index: usize,
+        index: RevIdx,
         direction: Direction,
     ) -> Result<Recheck, MigrateError> {
         self.begin(true).await?;

@@ -82,7 +82,7 @@ impl<'g> Migration<'g> {
     /// one, `step_with` sets them for the transaction).
     pub(super) async fn step(
         &mut self,
-        index: usize,
+        index: RevIdx,
         direction: Direction,
         statements: &[Statement],
         first_run: bool,
@@ -242,7 +242,7 @@ impl<'g> Migration<'g> {
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn step_with(
         &mut self,
-        index: usize,
+        index: RevIdx,
         direction: Direction,
         statements: &[Statement],
         first_run: bool,

@@ -77,6 +77,16 @@ async fn drop_template(server: &str, name: &str) {
 }
 
 /// Whether the server answers; when it does not, a visible skip, or a failure in CI.
+/// Another app's test database on `server`: its template's name, the guard that drops the
+/// template, and the database, which the test's own work must leave alone.
+async fn another_app(server: &str, name: &str) -> (String, TestDatabase, TestDatabase) {
+    let other = migrator(name, "v1", "");
+    let tpl = TestDatabase::template_name(&other);
+    let guard = template_guard(server, &tpl);
+    let kept = TestDatabase::new(&other, server).await.expect("other app");
+    (tpl, guard, kept)
+}
+
 async fn reachable(server: &str) -> bool {
     let url = DatabaseUrl::parse(server, UrlSource::Flag).expect("url");
     crate::db::reachable_or_skip(&url).await
@@ -407,10 +417,7 @@ async fn postgres_a_crashed_builder_is_cleaned_up_and_other_apps_are_kept() {
     if !reachable(PG).await {
         return;
     }
-    let other = migrator("pgother", "v1", "");
-    let other_tpl = TestDatabase::template_name(&other);
-    let _g1 = template_guard(PG, &other_tpl);
-    let kept = TestDatabase::new(&other, PG).await.expect("other app");
+    let (other_tpl, _g1, kept) = another_app(PG, "pgother").await;
 
     let m = migrator("pgcrash", "v1", "");
     let tpl = TestDatabase::template_name(&m);
@@ -468,10 +475,7 @@ async fn mysql_an_unfinished_template_is_rebuilt_and_other_apps_are_kept() {
     if !reachable(MY).await {
         return;
     }
-    let other = migrator("myother", "v1", "");
-    let other_tpl = TestDatabase::template_name(&other);
-    let _g1 = template_guard(MY, &other_tpl);
-    let kept = TestDatabase::new(&other, MY).await.expect("other app");
+    let (other_tpl, _g1, kept) = another_app(MY, "myother").await;
 
     let m = migrator("mycrash", "v1", "");
     let tpl = TestDatabase::template_name(&m);

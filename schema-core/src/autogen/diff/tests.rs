@@ -123,54 +123,53 @@ fn apply(schema: &Schema, changes: &[Change]) -> Schema {
             }
             Change::DropUnique { table, unique } => {
                 assert_unreferenced(&s, table, &unique.columns, false);
-                let t = s.tables.get_mut(table).expect("table");
-                let n = t.uniques.len();
-                t.uniques.retain(|u| u != unique);
-                assert_eq!(t.uniques.len() + 1, n);
+                remove_one(&mut s.tables.get_mut(table).expect("table").uniques, unique);
             }
             Change::AddUnique { table, unique } => {
-                let t = s.tables.get_mut(table).expect("table");
-                t.uniques.push(unique.clone());
-                t.uniques.sort();
+                insert_sorted(&mut s.tables.get_mut(table).expect("table").uniques, unique);
             }
             Change::DropIndex { table, index } => {
-                let t = s.tables.get_mut(table).expect("table");
-                let n = t.indexes.len();
-                t.indexes.retain(|i| i != index);
-                assert_eq!(t.indexes.len() + 1, n);
+                remove_one(&mut s.tables.get_mut(table).expect("table").indexes, index);
             }
             Change::CreateIndex { table, index } => {
                 let t = s.tables.get_mut(table).expect("table");
                 for c in &index.columns {
                     assert!(t.column(c).is_some(), "index on missing column {c}");
                 }
-                t.indexes.push(index.clone());
-                t.indexes.sort();
+                insert_sorted(&mut t.indexes, index);
             }
             Change::DropCheck { table, check } => {
                 let t = s.tables.get_mut(table).expect("table");
                 t.checks.retain(|c| c != check);
             }
             Change::AddCheck { table, check } => {
-                let t = s.tables.get_mut(table).expect("table");
-                t.checks.push(check.clone());
-                t.checks.sort();
+                insert_sorted(&mut s.tables.get_mut(table).expect("table").checks, check);
             }
             Change::DropForeignKey { table, foreign_key } => {
                 let t = s.tables.get_mut(table).expect("table");
-                let n = t.foreign_keys.len();
-                t.foreign_keys.retain(|f| f != foreign_key);
-                assert_eq!(t.foreign_keys.len() + 1, n);
+                remove_one(&mut t.foreign_keys, foreign_key);
             }
             Change::AddForeignKey { table, foreign_key } => {
                 assert_references(&s, foreign_key, table);
                 let t = s.tables.get_mut(table).expect("table");
-                t.foreign_keys.push(foreign_key.clone());
-                t.foreign_keys.sort();
+                insert_sorted(&mut t.foreign_keys, foreign_key);
             }
         }
     }
     s
+}
+
+/// Adds `item` to a sorted list of constraints, keeping it sorted.
+fn insert_sorted<T: Clone + Ord>(list: &mut Vec<T>, item: &T) {
+    list.push(item.clone());
+    list.sort();
+}
+
+/// Removes `item`, which must be in the list exactly once.
+fn remove_one<T: PartialEq>(list: &mut Vec<T>, item: &T) {
+    let n = list.len();
+    list.retain(|x| x != item);
+    assert_eq!(list.len() + 1, n);
 }
 
 /// A foreign key may only be declared when its table and the columns on both sides exist.
