@@ -109,7 +109,7 @@ impl<'g> Migration<'g> {
     /// [`Self::step`] with SQLite's foreign keys off where the section asks for it.
     async fn step_keys(
         &mut self,
-        index: usize,
+        index: RevIdx,
         direction: Direction,
         statements: &[Statement],
         first_run: bool,
