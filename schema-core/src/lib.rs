@@ -58,6 +58,10 @@ pub mod offline;
 mod random;
 #[cfg(feature = "templates")]
 pub mod scaffold;
+#[cfg(any(feature = "autogen", feature = "lint"))]
+pub mod scratch;
+#[cfg(feature = "lint")]
+pub mod lint;
 pub mod split;
 pub mod suggest;
 #[cfg(feature = "testing")]
