@@ -33,6 +33,9 @@ pub struct RawConfig {
     pub auto_apply: Option<bool>,
     pub lock: Option<LockMode>,
     pub lock_timeout: Option<LockTimeout>,
+    /// `[package.metadata.schema.lint]`: `RULE = "error" | "warning" | "off"`, checked by
+    /// lint (which knows the rules).
+    pub lint: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// How long a run waits for the migration lock (`lock-timeout = "30s"`): a duration such as
@@ -195,6 +198,7 @@ impl RawConfig {
             auto_apply: self.auto_apply.or(fallback.auto_apply),
             lock: self.lock.or(fallback.lock),
             lock_timeout: self.lock_timeout.or(fallback.lock_timeout),
+            lint: self.lint.or(fallback.lint),
         }
     }
 }
@@ -217,6 +221,8 @@ pub struct Config {
     /// How long a run waits for the migration lock; `None` (the default): as long as it
     /// takes, saying for whom it waits.
     pub lock_timeout: Option<std::time::Duration>,
+    /// Each lint rule's configured severity (`"error"`, `"warning"`, `"off"`), as written.
+    pub lint: std::collections::BTreeMap<String, String>,
 }
 
 impl Config {
@@ -237,6 +243,7 @@ impl Config {
             auto_apply: raw.auto_apply.unwrap_or(false),
             lock: raw.lock.unwrap_or_default(),
             lock_timeout: raw.lock_timeout.map(|t| t.0),
+            lint: raw.lint.unwrap_or_default(),
         }
     }
 }
