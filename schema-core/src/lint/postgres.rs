@@ -330,6 +330,7 @@ pub(super) async fn observe(
             prev: &prev,
             after: &after,
             added: &added,
+            held: &now,
             timeout: &timeout,
             st,
             later: statements.len() - k - 1,
@@ -395,6 +396,8 @@ struct Step<'a> {
     prev: &'a Snapshot,
     after: &'a Snapshot,
     added: &'a BTreeSet<(String, String)>,
+    /// Every relation lock the session holds after it (in a transaction, earlier ones too).
+    held: &'a BTreeSet<(String, String)>,
     timeout: &'a str,
     st: &'a Statement,
     /// How many statements follow in the section.
@@ -415,9 +418,9 @@ impl Step<'_> {
             .map_or_else(|| format!("oid {oid}"), |r| r.name.clone())
     }
 
-    /// The strongest lock the statement added on `oid`.
+    /// The strongest lock held on `oid` after the statement.
     fn lock_on(&self, oid: &str) -> Option<&str> {
-        self.added
+        self.held
             .iter()
             .filter(|(r, _)| r == oid)
             .map(|(_, m)| m.as_str())
@@ -442,8 +445,40 @@ impl Step<'_> {
         self.locks(seen, out);
     }
 
+    /// Whether the table's storage was replaced by this statement (its indexes are rebuilt
+    /// with it: table-rewrite's finding).
+    fn rewritten(&self, oid: &str) -> bool {
+        match (self.prev.rels.get(oid), self.after.rels.get(oid)) {
+            (Some(a), Some(b)) => a.filenode != b.filenode,
+            _ => false,
+        }
+    }
+
+    /// Index names both dropped and created by this statement: rebuilt (a column's type
+    /// changed), not built or dropped by the author.
+    fn rebuilt(&self) -> BTreeSet<String> {
+        let gone: BTreeSet<&str> = self
+            .prev
+            .idx
+            .keys()
+            .filter(|o| !self.after.idx.contains_key(*o))
+            .filter_map(|o| self.prev.rels.get(o).map(|r| r.name.as_str()))
+            .collect();
+        self.after
+            .idx
+            .keys()
+            .filter(|o| !self.prev.idx.contains_key(*o))
+            .filter_map(|o| self.after.rels.get(o).map(|r| r.name.clone()))
+            .filter(|n| gone.contains(n.as_str()))
+            .collect()
+    }
+
     fn indexes(&self, out: &mut Vec<Observed>) {
         let verb = verb(&self.st.sql);
+        let rebuilt = self.rebuilt();
+        let rebuilt_or_rewritten = |oid: &str, table: &str| {
+            self.rewritten(table) || rebuilt.contains(&self.name(oid))
+        };
         let backing: BTreeSet<&str> = self
             .after
             .cons
@@ -455,6 +490,7 @@ impl Step<'_> {
             if self.prev.idx.contains_key(oid)
                 || !self.existing_table(&idx.table)
                 || backing.contains(oid.as_str())
+                || rebuilt_or_rewritten(oid, &idx.table)
             {
                 continue;
             }
@@ -485,6 +521,7 @@ impl Step<'_> {
                 || !self.after.rels.contains_key(&idx.table)
                 || !self.existing_table(&idx.table)
                 || backing.contains(oid.as_str())
+                || rebuilt_or_rewritten(oid, &idx.table)
             {
                 continue;
             }
