@@ -325,6 +325,7 @@ fn findings(
             .into_iter()
             .filter(|o| !allows.silences(o.rule, o.line)),
     );
+    raw.sort_by_key(|o| o.line);
     let (id, path) = (rev.id.clone(), rev.path.clone());
     raw.into_iter().filter_map(move |o| {
         Some(Finding {

@@ -19,6 +19,11 @@ fn allow_comments_name_rules_and_a_reason() {
     assert_eq!(parse("-- lint: allowed x"), None);
     assert_eq!(parse("-- a comment"), None);
     assert_eq!(parse("SELECT 1; -- lint: allow x y"), None);
+    // In the header it is a comment, not an unknown key.
+    assert_eq!(
+        crate::revision::header_line("-- lint: allow drop-table gone since v2"),
+        crate::revision::HeaderLine::Comment
+    );
 }
 
 #[test]
