@@ -3,10 +3,10 @@
 
 use schema_core::Direction;
 use schema_core::autogen::AutogenError;
-use schema_core::lint::{LevelError, LintError};
 use schema_core::db::{DbError, EnvFileError, ResolveUrlError};
 use schema_core::graph::GraphError;
 use schema_core::init::InitError;
+use schema_core::lint::{LevelError, LintError};
 use schema_core::migrate::{MigrateError, Report, SectionError, SectionProblem, section_name};
 use schema_core::revision::ParseError;
 use schema_core::{ConfigError, LoadError, NewError, PlanError, ProjectError, ResolveError};

@@ -5,6 +5,7 @@ pub mod cli;
 mod commands;
 mod error;
 mod git;
+mod lint;
 mod offline;
 mod output;
 mod progress;

@@ -57,9 +57,9 @@ pub fn range(graph: &RevisionGraph, text: &str, command: &str) -> Result<Vec<usi
             return Ok(None);
         }
         if side == "current" {
-            return Err(CliError::invalid(
-                format!("`current` in a range needs the database's state, which `{command}` does not read"),
-            ));
+            return Err(CliError::invalid(format!(
+                "`current` in a range needs the database's state, which `{command}` does not read"
+            )));
         }
         Ok(match graph.resolve(&parse(side)?, &none)? {
             Resolved::Base => None,

@@ -52,6 +52,8 @@ pub mod check;
 pub mod checksum;
 pub mod config;
 pub mod db;
+#[cfg(feature = "lint")]
+pub mod lint;
 pub mod migrate;
 pub mod migrator;
 pub mod offline;
@@ -60,8 +62,6 @@ mod random;
 pub mod scaffold;
 #[cfg(any(feature = "autogen", feature = "lint"))]
 pub mod scratch;
-#[cfg(feature = "lint")]
-pub mod lint;
 pub mod split;
 pub mod suggest;
 #[cfg(feature = "testing")]

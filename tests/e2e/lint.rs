@@ -48,7 +48,15 @@ impl Drop for Templates {
 
 fn psql(sql: &str) -> Result<String, String> {
     let out = Command::new("psql")
-        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-Atc"])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-Atc",
+        ])
         .arg(sql)
         .output()
         .map_err(|e| e.to_string())?;
@@ -96,7 +104,11 @@ impl Lint {
 
     /// The rules of the findings of `lint` (pending revisions).
     fn rules(&self) -> Vec<String> {
-        self.findings(&[]).1.into_iter().map(|(r, _, _)| r).collect()
+        self.findings(&[])
+            .1
+            .into_iter()
+            .map(|(r, _, _)| r)
+            .collect()
     }
 
     fn write(&self, id: &str, revises: &str, header: &str, up_options: &str, up: &str) {
@@ -110,7 +122,10 @@ impl Lint {
 fn setup_with(manifest_extra: &str) -> Option<Lint> {
     let db = TestDatabase::create(Server::Postgres, &cargo_schema_e2e::db::current_test_name())?;
     let p = TestProject::with_metadata(manifest_extra);
-    p.write("migrations/a1_base.sql", revision_text("a1", "", "", "", BASE));
+    p.write(
+        "migrations/a1_base.sql",
+        revision_text("a1", "", "", "", BASE),
+    );
     let url = url_with_password(&db);
     exits(&run_on(&p, &url, &["up"]), 0);
     Some(Lint {
@@ -162,10 +177,19 @@ fn lacks(rules: &[String], rule: &str) {
 #[test]
 fn create_index_on_an_existing_table_needs_concurrently() {
     let l = setup!();
-    l.write("b2", "a1", "", "", "CREATE INDEX users_email_idx ON users (email);");
+    l.write(
+        "b2",
+        "a1",
+        "",
+        "",
+        "CREATE INDEX users_email_idx ON users (email);",
+    );
     let (out, found) = l.findings(&[]);
     exits(&out, 1);
-    assert!(found.contains(&("require-concurrent-index".into(), "b2".into(), 6)), "{found:?}");
+    assert!(
+        found.contains(&("require-concurrent-index".into(), "b2".into(), 6)),
+        "{found:?}"
+    );
     let json = out.json();
     let f = &json["findings"][0];
     assert_eq!(f["file"], "migrations/b2_r.sql");
@@ -202,23 +226,35 @@ fn concurrent_index_and_index_on_a_new_table_are_fine() {
 
 #[test]
 fn drop_index_needs_concurrently() {
-    has(&rules_of("", "DROP INDEX users_age_idx;"), "require-concurrent-index-drop");
+    has(
+        &rules_of("", "DROP INDEX users_age_idx;"),
+        "require-concurrent-index-drop",
+    );
     lacks(
-        &rules_of(" transaction:false", "DROP INDEX CONCURRENTLY users_age_idx;"),
+        &rules_of(
+            " transaction:false",
+            "DROP INDEX CONCURRENTLY users_age_idx;",
+        ),
         "require-concurrent-index-drop",
     );
 }
 
 #[test]
 fn concurrent_index_in_a_transaction_fails() {
-    let rules = rules_of("", "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);");
+    let rules = rules_of(
+        "",
+        "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);",
+    );
     has(&rules, "concurrent-index-in-transaction");
     lacks(&rules, "revision-fails");
 }
 
 #[test]
 fn a_type_change_rewrites_but_a_wider_varchar_does_not() {
-    has(&rules_of("", "ALTER TABLE users ALTER COLUMN age TYPE bigint;"), "table-rewrite");
+    has(
+        &rules_of("", "ALTER TABLE users ALTER COLUMN age TYPE bigint;"),
+        "table-rewrite",
+    );
     lacks(
         &rules_of("", "ALTER TABLE users ALTER COLUMN name TYPE varchar(50);"),
         "table-rewrite",
@@ -239,8 +275,20 @@ fn set_not_null_scans_unless_a_validated_check_stands() {
         "",
         "ALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;",
     );
-    l.write("c3", "b2", "", "", "ALTER TABLE users VALIDATE CONSTRAINT users_email_nn;");
-    l.write("d4", "c3", "", "", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;");
+    l.write(
+        "c3",
+        "b2",
+        "",
+        "",
+        "ALTER TABLE users VALIDATE CONSTRAINT users_email_nn;",
+    );
+    l.write(
+        "d4",
+        "c3",
+        "",
+        "",
+        "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+    );
     let rules = l.rules();
     lacks(&rules, "set-not-null-scan");
     lacks(&rules, "constraint-missing-not-valid");
@@ -255,7 +303,10 @@ fn constraints_on_existing_tables_need_not_valid() {
     has(&rules, "constraint-missing-not-valid");
     has(&rules, "fk-without-index");
     has(
-        &rules_of("", "ALTER TABLE users ADD CONSTRAINT age_positive CHECK (age > 0);"),
+        &rules_of(
+            "",
+            "ALTER TABLE users ADD CONSTRAINT age_positive CHECK (age > 0);",
+        ),
         "constraint-missing-not-valid",
     );
     // NOT VALID, then VALIDATE in a later revision; and a foreign key of a new table.
@@ -267,7 +318,13 @@ fn constraints_on_existing_tables_need_not_valid() {
         "",
         "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;",
     );
-    l.write("c3", "b2", "", "", "ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;");
+    l.write(
+        "c3",
+        "b2",
+        "",
+        "",
+        "ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;",
+    );
     l.write(
         "d4",
         "c3",
@@ -288,7 +345,10 @@ fn constraints_on_existing_tables_need_not_valid() {
 #[test]
 fn unique_constraints_use_an_index_built_concurrently() {
     has(
-        &rules_of("", "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);"),
+        &rules_of(
+            "",
+            "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
+        ),
         "unique-constraint-without-index",
     );
     let l = setup!();
@@ -380,11 +440,18 @@ fn drops_and_renames_of_existing_objects_are_warnings() {
         ("rename-table", "b2", 8),
         ("drop-table", "c3", 6),
     ] {
-        assert!(found.contains(&(rule.into(), rev.into(), line)), "{rule}: {found:?}");
+        assert!(
+            found.contains(&(rule.into(), rev.into(), line)),
+            "{rule}: {found:?}"
+        );
     }
-    assert!(out.json()["findings"]
-        .as_array()
-        .is_some_and(|v| v.iter().all(|f| f["severity"] == "warning" || f["rule"] == "missing-lock-timeout" || f["rule"] == "access-exclusive-held")));
+    assert!(out.json()["findings"].as_array().is_some_and(|v| {
+        v.iter().all(|f| {
+            f["severity"] == "warning"
+                || f["rule"] == "missing-lock-timeout"
+                || f["rule"] == "access-exclusive-held"
+        })
+    }));
     // The same on a table created in the same revision: nothing.
     let rules = rules_of(
         "",
@@ -414,7 +481,13 @@ fn foreign_keys_want_an_index_on_their_columns() {
 #[test]
 fn a_revision_that_fails_is_an_error_with_the_databases_message() {
     let l = setup!();
-    l.write("b2", "a1", "", "", "ALTER TABLE users ADD COLUMN x int;\nALTER TABLE nowhere ADD COLUMN y int;");
+    l.write(
+        "b2",
+        "a1",
+        "",
+        "",
+        "ALTER TABLE users ADD COLUMN x int;\nALTER TABLE nowhere ADD COLUMN y int;",
+    );
     let out = l.run(&["lint"]);
     exits(&out, 1);
     out.stderr_has("error[revision-fails]")
@@ -445,7 +518,10 @@ fn allow_comments_silence_a_statement_or_a_revision() {
             .collect()
     };
     assert!(on_line(8).is_empty(), "{found:?}");
-    assert!(on_line(9).contains(&"require-concurrent-index"), "{found:?}");
+    assert!(
+        on_line(9).contains(&"require-concurrent-index"),
+        "{found:?}"
+    );
     // In the header: the whole revision.
     l.write(
         "b2",
@@ -477,7 +553,10 @@ fn an_allow_comment_needs_a_reason_and_known_rules() {
         ("lint-allow-unknown-rule", 8),
         ("table-rewrite", 9),
     ] {
-        assert!(found.contains(&(rule.into(), "b2".into(), line)), "{rule}: {found:?}");
+        assert!(
+            found.contains(&(rule.into(), "b2".into(), line)),
+            "{rule}: {found:?}"
+        );
     }
     let out = l.run(&["lint"]);
     out.stderr_has("did you mean `table-rewrite`?");
@@ -485,8 +564,16 @@ fn an_allow_comment_needs_a_reason_and_known_rules() {
 
 #[test]
 fn the_configuration_sets_severities_and_turns_rules_off() {
-    let l = setup!("\n[package.metadata.schema.lint]\ntable-rewrite = \"off\"\ndrop-column = \"error\"\nmissing-lock-timeout = \"off\"\naccess-exclusive-held = \"off\"\n");
-    l.write("b2", "a1", "", "", "ALTER TABLE users ALTER COLUMN age TYPE bigint;");
+    let l = setup!(
+        "\n[package.metadata.schema.lint]\ntable-rewrite = \"off\"\ndrop-column = \"error\"\nmissing-lock-timeout = \"off\"\naccess-exclusive-held = \"off\"\n"
+    );
+    l.write(
+        "b2",
+        "a1",
+        "",
+        "",
+        "ALTER TABLE users ALTER COLUMN age TYPE bigint;",
+    );
     let (out, found) = l.findings(&[]);
     exits(&out, 0);
     assert!(found.is_empty(), "{found:?}");
@@ -498,12 +585,22 @@ fn the_configuration_sets_severities_and_turns_rules_off() {
 
 #[test]
 fn a_bad_lint_configuration_is_refused_naming_it() {
-    let p = TestProject::with_metadata("\n[package.metadata.schema.lint]\ntable-rewrites = \"off\"\n");
-    let out = p.run(&["--database-url", "postgres://postgres@127.0.0.1/postgres", "lint"]);
+    let p =
+        TestProject::with_metadata("\n[package.metadata.schema.lint]\ntable-rewrites = \"off\"\n");
+    let out = p.run(&[
+        "--database-url",
+        "postgres://postgres@127.0.0.1/postgres",
+        "lint",
+    ]);
     invalid(&out, &["unknown rule `table-rewrites`"]);
     help_has(&out, "did you mean `table-rewrite`?");
-    let p = TestProject::with_metadata("\n[package.metadata.schema.lint]\ntable-rewrite = \"fatal\"\n");
-    let out = p.run(&["--database-url", "postgres://postgres@127.0.0.1/postgres", "lint"]);
+    let p =
+        TestProject::with_metadata("\n[package.metadata.schema.lint]\ntable-rewrite = \"fatal\"\n");
+    let out = p.run(&[
+        "--database-url",
+        "postgres://postgres@127.0.0.1/postgres",
+        "lint",
+    ]);
     invalid(&out, &["`table-rewrite`", "`fatal`"]);
 }
 
@@ -519,7 +616,10 @@ fn deny_warnings_fails_on_a_warning() {
     );
     let (out, found) = l.findings(&[]);
     exits(&out, 0);
-    assert_eq!(found, vec![("drop-column".to_string(), "b2".to_string(), 7)]);
+    assert_eq!(
+        found,
+        vec![("drop-column".to_string(), "b2".to_string(), 7)]
+    );
     assert_eq!(out.json()["ok"], true);
     let (out, _) = l.findings(&["--deny", "warnings"]);
     exits(&out, 1);
@@ -557,7 +657,10 @@ fn a_range_or_a_target_picks_the_revisions() {
 #[test]
 fn other_databases_are_not_observed_yet() {
     let p = TestProject::new();
-    p.write("migrations/a1_base.sql", revision_text("a1", "", "", "", "CREATE TABLE t (id int);"));
+    p.write(
+        "migrations/a1_base.sql",
+        revision_text("a1", "", "", "", "CREATE TABLE t (id int);"),
+    );
     let out = p.run(&["lint"]);
     invalid(&out, &["lint observes PostgreSQL only so far", "SQLite"]);
     let out = p.run(&["--database-url", "mysql://root@127.0.0.1:3306/x", "lint"]);
@@ -597,7 +700,13 @@ fn owner_running(name: &str) -> bool {
 fn no_rehearsal_database_is_left_behind() {
     let l = setup!();
     let before = scratch_databases();
-    l.write("b2", "a1", "", "", "CREATE INDEX users_email_idx ON users (email);");
+    l.write(
+        "b2",
+        "a1",
+        "",
+        "",
+        "CREATE INDEX users_email_idx ON users (email);",
+    );
     l.write("c3", "a1", "", "", "ALTER TABLE nowhere ADD COLUMN y int;");
     exits(&l.run(&["lint"]), 1);
     let left: Vec<String> = scratch_databases()
@@ -628,16 +737,24 @@ fn a_user_who_may_not_create_databases_is_told_lint_needs_one() {
     let role = Role(format!("cs_lint_nocreate_{}", std::process::id()));
     db.query(&format!("CREATE ROLE {} LOGIN NOCREATEDB", role.0));
     db.query(&format!("ALTER DATABASE {} OWNER TO {}", db.name(), role.0));
-    let url = db
-        .url()
-        .replacen("postgres://postgres@", &format!("postgres://{}@", role.0), 1);
+    let url = db.url().replacen(
+        "postgres://postgres@",
+        &format!("postgres://{}@", role.0),
+        1,
+    );
     let p = TestProject::new();
-    p.write("migrations/a1_base.sql", revision_text("a1", "", "", "", BASE));
+    p.write(
+        "migrations/a1_base.sql",
+        revision_text("a1", "", "", "", BASE),
+    );
     let out = run_on(&p, &url, &["lint"]);
     exits(&out, 1);
     error_line_has(
         &out,
-        &["lint cannot use a scratch database", "permission denied to create database"],
+        &[
+            "lint cannot use a scratch database",
+            "permission denied to create database",
+        ],
     );
     help_has(&out, "CREATEDB");
 }
@@ -645,8 +762,15 @@ fn a_user_who_may_not_create_databases_is_told_lint_needs_one() {
 #[test]
 fn no_server_is_an_error_that_says_lint_needs_one() {
     let p = TestProject::new();
-    p.write("migrations/a1_base.sql", revision_text("a1", "", "", "", BASE));
-    let out = p.run(&["--database-url", "postgres://postgres@127.0.0.1:1/app", "lint"]);
+    p.write(
+        "migrations/a1_base.sql",
+        revision_text("a1", "", "", "", BASE),
+    );
+    let out = p.run(&[
+        "--database-url",
+        "postgres://postgres@127.0.0.1:1/app",
+        "lint",
+    ]);
     exits(&out, 1);
     error_line_has(&out, &["cannot connect"]);
     help_has(&out, "scratch database");
@@ -694,4 +818,57 @@ fn output_lint_allow_problems() {
         "-- lint: allow require-concurrent-index\nCREATE INDEX users_email_idx ON users (email);\n-- lint: allow drop-colum gone from the code\nALTER TABLE users DROP COLUMN name;",
     );
     snapshot("output_lint_allow_problems", &l, &l.run(&["lint"]));
+}
+
+// ---------------------------------------------------------------------------------------
+// check and new --autogenerate
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn check_lints_the_pending_revisions() {
+    let l = setup!();
+    l.write(
+        "b2",
+        "a1",
+        "",
+        "",
+        "CREATE INDEX users_email_idx ON users (email);\nALTER TABLE users DROP COLUMN name;",
+    );
+    let out = l.run(&["check"]);
+    exits(&out, 1);
+    error_line_has(
+        &out,
+        &["migrations/b2_r.sql:6", "error[require-concurrent-index]"],
+    );
+    out.stderr_has("warning: migrations/b2_r.sql:7: warning[drop-column]");
+    let out = l.run(&["--format", "json", "check"]);
+    let json = out.json();
+    let rules: Vec<&str> = json["lint"]
+        .as_array()
+        .map(|v| v.iter().filter_map(|f| f["rule"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(rules.contains(&"require-concurrent-index"), "{json}");
+    // Applied: nothing pending, nothing linted.
+    exits(&l.run(&["up"]), 0);
+    let out = l.run(&["check"]);
+    exits(&out, 0);
+    out.stderr_lacks("require-concurrent-index");
+}
+
+#[test]
+fn autogenerate_lints_the_revision_it_wrote() {
+    let Some(l) = setup_with("schema = \"schema.sql\"\n") else {
+        return;
+    };
+    l.p.write(
+        "schema.sql",
+        "CREATE TABLE users (id int PRIMARY KEY, email text, age int, name varchar(10));\n\
+         CREATE TABLE orders (id int PRIMARY KEY, user_id int);\n\
+         CREATE INDEX users_age_idx ON users (age);\n\
+         CREATE INDEX users_email_idx ON users (email);\n",
+    );
+    let out = l.run(&["new", "--autogenerate", "-m", "email index"]);
+    exits(&out, 0);
+    out.stderr_has("error[require-concurrent-index]")
+        .stderr_has("CREATE INDEX on `users` takes SHARE on `users`");
 }

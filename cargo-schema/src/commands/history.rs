@@ -1,7 +1,7 @@
 //! `history`: the revision graph, newest first, marking what the database has applied.
 
-use schema_core::history::{GraphNode, GraphRow, layout};
 use schema_core::Project;
+use schema_core::history::{GraphNode, GraphRow, layout};
 
 use crate::cli::{GlobalArgs, HistoryArgs};
 use crate::error::CliError;

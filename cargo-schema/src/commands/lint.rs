@@ -1,7 +1,6 @@
 //! `lint`: the revisions rehearsed on a scratch database, and what they would do to a live one.
 
-use console::style;
-use schema_core::lint::{self, Finding, Levels, Report, Severity};
+use schema_core::lint::{self, Report};
 use schema_core::{Project, Resolved, Target};
 use serde_json::json;
 
@@ -16,9 +15,9 @@ pub fn lint(
     args: &LintArgs,
     out: Out,
 ) -> Result<(), CliError> {
-    let levels = Levels::from_config(&project.config.lint)?;
+    let options = crate::lint::options(project)?;
     let url = session::resolve_url(project, global, out)?;
-    if url.dialect != schema_core::db::Dialect::Postgres {
+    if !crate::lint::observed(&url) {
         return Err(lint::LintError::NotObserved {
             dialect: url.dialect,
         }
@@ -26,10 +25,6 @@ pub fn lint(
     }
     let database = session::configured_url(project, global, out)?;
     let graph = &project.graph;
-    let options = lint::Options {
-        version_table: project.config.version_table.clone(),
-        levels,
-    };
     let report = session::block_on(async {
         let applied = match &database {
             Some(url) => {
@@ -54,7 +49,7 @@ pub fn lint(
         };
         // Rehearsal databases a kill -9 left behind: this machine's are dropped.
         scratch::warn_leftovers(&url, out).await;
-        Ok::<_, CliError>(lint::lint(graph, &url, &revisions, &options).await?)
+        Ok::<_, CliError>(crate::lint::run(project, &url, &revisions, &options).await?)
     })??;
     let deny_warnings = args.deny == Some(Deny::Warnings);
     let failed = report.errors() > 0 || deny_warnings && !report.findings.is_empty();
@@ -62,7 +57,7 @@ pub fn lint(
         print_json(project, &report, !failed);
     } else {
         for f in &report.findings {
-            print_finding(project, f);
+            crate::lint::print(project, f);
         }
     }
     let summary = format!(
@@ -113,47 +108,11 @@ fn selected(
     Ok(v)
 }
 
-/// The file as the project names it: relative to the project root.
-fn file(project: &Project, f: &Finding) -> String {
-    f.path
-        .strip_prefix(&project.config.root)
-        .unwrap_or(&f.path)
-        .display()
-        .to_string()
-}
-
-fn print_finding(project: &Project, f: &Finding) {
-    let head = match f.severity {
-        Severity::Error => style(format!("error[{}]", f.rule)).red().bold(),
-        Severity::Warning => style(format!("warning[{}]", f.rule)).yellow().bold(),
-    }
-    .for_stderr();
-    eprintln!("{head}: {}", f.message);
-    eprintln!(
-        "  {} {}:{} (revision {})",
-        style("-->").blue().bold().for_stderr(),
-        file(project, f),
-        f.line,
-        f.revision
-    );
-    for h in &f.help {
-        eprintln!("  {} {h}", style("help:").cyan().bold().for_stderr());
-    }
-}
-
 fn print_json(project: &Project, report: &Report, ok: bool) {
     let value = json!({
         "ok": ok,
         "linted": report.linted,
-        "findings": report.findings.iter().map(|f| json!({
-            "rule": f.rule,
-            "severity": f.severity.as_str(),
-            "revision": f.revision,
-            "file": file(project, f),
-            "line": f.line,
-            "message": f.message,
-            "help": f.help,
-        })).collect::<Vec<_>>(),
+        "findings": report.findings.iter().map(|f| crate::lint::json(project, f)).collect::<Vec<_>>(),
     });
     println!(
         "{}",

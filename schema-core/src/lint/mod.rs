@@ -253,7 +253,9 @@ impl LintError {
 fn scratch_help(dialect: Dialect) -> String {
     let grant = match dialect {
         Dialect::Postgres => "the CREATEDB privilege (`ALTER ROLE … CREATEDB`)",
-        Dialect::MySql => "the CREATE and DROP privileges on `cargo\\_schema\\_%`.* and `cs\\_lint\\_%`.*",
+        Dialect::MySql => {
+            "the CREATE and DROP privileges on `cargo\\_schema\\_%`.* and `cs\\_lint\\_%`.*"
+        }
         Dialect::Sqlite => "nothing",
     };
     format!(

@@ -378,7 +378,9 @@ fn fails(st: &Statement, e: &sqlx::Error) -> Observed {
             verb(&st.sql),
             super::rehearse::message(e)
         ),
-        help: vec!["fix the statement: the revision would fail the same way on the real database".into()],
+        help: vec![
+            "fix the statement: the revision would fail the same way on the real database".into(),
+        ],
     }
 }
 
@@ -427,7 +429,13 @@ impl Step<'_> {
             .max_by_key(|m| strength(m))
     }
 
-    fn push(&self, out: &mut Vec<Observed>, rule: &'static str, message: String, help: Vec<String>) {
+    fn push(
+        &self,
+        out: &mut Vec<Observed>,
+        rule: &'static str,
+        message: String,
+        help: Vec<String>,
+    ) {
         out.push(Observed {
             rule,
             line: self.st.line,
@@ -476,9 +484,8 @@ impl Step<'_> {
     fn indexes(&self, out: &mut Vec<Observed>) {
         let verb = verb(&self.st.sql);
         let rebuilt = self.rebuilt();
-        let rebuilt_or_rewritten = |oid: &str, table: &str| {
-            self.rewritten(table) || rebuilt.contains(&self.name(oid))
-        };
+        let rebuilt_or_rewritten =
+            |oid: &str, table: &str| self.rewritten(table) || rebuilt.contains(&self.name(oid));
         let backing: BTreeSet<&str> = self
             .after
             .cons
@@ -700,7 +707,11 @@ impl Step<'_> {
                     if !validated_now {
                         continue;
                     }
-                    let kind = if con.kind == "f" { "FOREIGN KEY" } else { "CHECK" };
+                    let kind = if con.kind == "f" {
+                        "FOREIGN KEY"
+                    } else {
+                        "CHECK"
+                    };
                     let mode = self.lock_on(&con.table).unwrap_or("AccessExclusiveLock");
                     self.push(
                         out,
@@ -718,7 +729,11 @@ impl Step<'_> {
                     );
                 }
                 "u" | "p" if before.is_none() && !self.prev.idx.contains_key(&con.index) => {
-                    let kind = if con.kind == "u" { "UNIQUE" } else { "PRIMARY KEY" };
+                    let kind = if con.kind == "u" {
+                        "UNIQUE"
+                    } else {
+                        "PRIMARY KEY"
+                    };
                     self.push(
                         out,
                         "unique-constraint-without-index",

@@ -38,9 +38,10 @@ impl<'a> Rehearsal<'a> {
     ) -> Result<Rehearsal<'a>, LintError> {
         // Listening from before any database exists: a signal while one is made is not lost.
         let stop = Stop::listen();
-        let admin = Conn::connect(server)
+        let mut admin = Conn::connect(server)
             .await
             .map_err(|source| scratch_error(server, source))?;
+        remove_orphans(&mut admin).await;
         Ok(Rehearsal {
             server,
             admin,
@@ -69,7 +70,8 @@ impl<'a> Rehearsal<'a> {
             .chain(&rev.depends_on)
             .filter_map(|id| graph.index_of(id))
             .collect();
-        let before = graph.in_order(&graph.ancestors(needs.iter().copied(), Edges::ParentsAndDependencies));
+        let before =
+            graph.in_order(&graph.ancestors(needs.iter().copied(), Edges::ParentsAndDependencies));
         let name = scratch::new_name();
         let template = if before.is_empty() {
             None
@@ -172,7 +174,7 @@ impl<'a> Rehearsal<'a> {
                 match execute_while_in_use(&mut self.admin, &sql).await {
                     Ok(()) => {
                         let sql = format!(
-                            "COMMENT ON DATABASE \"{template}\" IS 'cargo-schema lint template for {}'",
+                            "COMMENT ON DATABASE \"{template}\" IS '{COMMENT}{}'",
                             self.server.redacted().replace('\'', "''")
                         );
                         let _ = self.admin.execute(&sql).await;
@@ -193,6 +195,48 @@ impl<'a> Rehearsal<'a> {
                 drop: drop.to_string(),
             }),
             (Ok(_), Err(source)) => Err(scratch_error(self.server, source)),
+        }
+    }
+}
+
+/// The comment a template carries: the (redacted) URL of the database it was made for.
+const COMMENT: &str = "cargo-schema lint template for ";
+
+/// Drops the templates made for a database that no longer exists on the server (a test
+/// database, a dropped project): nobody lints against it any more. Best effort: one in use or
+/// another user's stays.
+async fn remove_orphans(admin: &mut Conn) {
+    let sql = "SELECT datname::text, COALESCE(shobj_description(oid, 'pg_database'), '') \
+               FROM pg_database WHERE datname LIKE 'cs!_lint!_%' ESCAPE '!'";
+    let Ok(rows) = admin.fetch_strings(sql).await else {
+        return;
+    };
+    let Ok(all) = admin
+        .fetch_strings("SELECT datname::text FROM pg_database")
+        .await
+    else {
+        return;
+    };
+    let exists = |name: &str| {
+        all.iter()
+            .any(|r| r.first().cloned().flatten().as_deref() == Some(name))
+    };
+    for row in rows {
+        let (Some(Some(name)), Some(Some(note))) = (row.first(), row.get(1)) else {
+            continue;
+        };
+        let Some(url) = note.strip_prefix(COMMENT) else {
+            continue;
+        };
+        let database = url
+            .split('?')
+            .next()
+            .unwrap_or("")
+            .rsplit('/')
+            .next()
+            .unwrap_or("");
+        if !database.is_empty() && !exists(database) {
+            let _ = crate::backend::drop_database(admin, name, false).await;
         }
     }
 }

@@ -34,11 +34,8 @@ fn levels_come_from_the_configuration_and_name_what_is_wrong() {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
     };
-    let levels = Levels::from_config(&table(&[
-        ("drop-table", "error"),
-        ("table-rewrite", "off"),
-    ]))
-    .expect("valid");
+    let levels = Levels::from_config(&table(&[("drop-table", "error"), ("table-rewrite", "off")]))
+        .expect("valid");
     assert_eq!(levels.severity("drop-table"), Some(Severity::Error));
     assert_eq!(levels.severity("table-rewrite"), None);
     assert_eq!(levels.severity("drop-column"), Some(Severity::Warning));
