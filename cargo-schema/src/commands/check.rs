@@ -24,6 +24,7 @@ pub fn check(
     let mut notes = Vec::new();
     let lint_options = crate::lint::options(project)?;
     let mut linted = Vec::new();
+    let mut lint_pending: Option<Vec<usize>> = None;
     session::block_on(async {
         if let Some(url) = &database {
             let mut conn = session::connect_to(url, out).await?;
@@ -44,16 +45,7 @@ pub fn check(
             };
             conn.close().await;
             findings.extend(found?);
-            if let Some(pending) = pending.filter(|p| !p.is_empty()) {
-                match crate::lint::run(project, url, &pending, &lint_options).await {
-                    Ok(report) => linted = report.findings,
-                    // Ctrl-C or SIGTERM ends the command (the rehearsal database is dropped).
-                    Err(e @ schema_core::lint::LintError::Interrupted { .. }) => {
-                        return Err(e.into());
-                    }
-                    Err(e) => notes.push(format!("pending revisions not linted: {e}")),
-                }
-            }
+            lint_pending = pending;
         } else {
             notes.push(
                 "no database is configured and dev.db does not exist: database checks skipped"
@@ -63,6 +55,19 @@ pub fn check(
         // Scratch databases earlier runs left on the server: this machine's are dropped, the
         // others listed.
         scratch::warn_leftovers(&url, out).await;
+        // The pending revisions, rehearsed: lint's findings.
+        if let Some(url) = &database
+            && let Some(pending) = lint_pending.take().filter(|p| !p.is_empty())
+        {
+            match crate::lint::run(project, url, &pending, &lint_options).await {
+                Ok(report) => linted = report.findings,
+                // Ctrl-C or SIGTERM ends the command (the rehearsal database is dropped).
+                Err(e @ schema_core::lint::LintError::Interrupted { .. }) => {
+                    return Err(e.into());
+                }
+                Err(e) => notes.push(format!("pending revisions not linted: {e}")),
+            }
+        }
         if let Some(schema) = &project.config.schema {
             findings.extend(drift(graph, &url, schema).await?);
         }
