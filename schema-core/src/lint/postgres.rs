@@ -607,9 +607,9 @@ impl Step<'_> {
                                 verb(&self.st.sql),
                                 col.name
                             ),
-                            vec![format!(
-                                "add it with a DEFAULT, or nullable, backfill it, and make it NOT NULL later (see set-not-null-scan)"
-                            )],
+                            vec![
+                                "add it with a DEFAULT, or nullable, backfill it, and make it NOT NULL later (see set-not-null-scan)".to_string(),
+                            ],
                         );
                     }
                 }
@@ -805,9 +805,9 @@ impl Step<'_> {
                     verb(&self.st.sql),
                     mode_name(mode)
                 ),
-                vec![format!(
-                    "`SET lock_timeout = '2s';` at the top of the up section (`SET LOCAL` in a transaction), and run the revision again when it times out"
-                )],
+                vec![
+                    "`SET lock_timeout = '2s';` at the top of the up section (`SET LOCAL` in a transaction), and run the revision again when it times out".to_string(),
+                ],
             );
         }
         if !self.transactional || self.later == 0 {
