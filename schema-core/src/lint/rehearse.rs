@@ -6,7 +6,9 @@
 //! revision applied in it, so editing one of them makes a new template; revisions with the
 //! same parents share one. It is built once under a scratch name (so a kill -9 while building
 //! leaves a database the next run's sweep drops), migrated with the real runner, renamed into
-//! place, and kept like the test databases' templates. Rehearsal databases have scratch names
+//! place, and kept like the test databases' templates. When the template one revision back
+//! exists (linting a line of revisions in order makes it), the new one is cloned from it and
+//! only the missing revision is applied. Rehearsal databases have scratch names
 //! and are always dropped, Ctrl-C and SIGTERM included.
 
 use sha2::{Digest, Sha256};
@@ -77,7 +79,7 @@ impl<'a> Rehearsal<'a> {
             None
         } else {
             let template = template_name(self.server, graph, &before);
-            match self.template(graph, &template, &needs).await? {
+            match self.template(graph, &template, &before, &needs).await? {
                 Ok(()) => Some(template),
                 Err(message) => {
                     return Ok(vec![Observed {
@@ -133,12 +135,31 @@ impl<'a> Rehearsal<'a> {
         done.map_err(|source| scratch_error(self.server, source))
     }
 
+    /// The template of `before` without its heads, when it exists.
+    async fn base(&mut self, graph: &RevisionGraph, before: &[usize]) -> Option<String> {
+        let mut set = graph.empty_set();
+        for &i in before {
+            set.insert(i);
+        }
+        for h in graph.heads_of(&set) {
+            set.remove(h);
+        }
+        if set.is_empty() {
+            return None;
+        }
+        let name = template_name(self.server, graph, &graph.in_order(&set));
+        let sql = format!("SELECT datname::text FROM pg_database WHERE datname = '{name}'");
+        let found = self.admin.fetch_strings(&sql).await.ok()?;
+        (!found.is_empty()).then_some(name)
+    }
+
     /// Makes sure template `template` exists: `needs` (and what they need) applied by the
     /// runner. `Ok(Err(message))` when a revision failed on it.
     async fn template(
         &mut self,
         graph: &RevisionGraph,
         template: &str,
+        before: &[usize],
         needs: &[usize],
     ) -> Result<Result<(), String>, LintError> {
         let sql = format!("SELECT datname::text FROM pg_database WHERE datname = '{template}'");
@@ -150,10 +171,11 @@ impl<'a> Rehearsal<'a> {
         if !found.is_empty() {
             return Ok(Ok(()));
         }
+        // Cloned from the template one revision back when it exists (the previous revision
+        // of a line being linted made it), so that only the missing revisions are applied.
+        let base = self.base(graph, before).await;
         let building = scratch::new_name();
-        crate::backend::create_database(&mut self.admin, &building)
-            .await
-            .map_err(|source| scratch_error(self.server, source))?;
+        self.create(&building, base.as_deref()).await?;
         let url = self
             .server
             .with_database(&building)
