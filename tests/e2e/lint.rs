@@ -872,3 +872,85 @@ fn autogenerate_lints_the_revision_it_wrote() {
     out.stderr_has("error[require-concurrent-index]")
         .stderr_has("CREATE INDEX on `users` takes SHARE on `users`");
 }
+
+// ---------------------------------------------------------------------------------------
+// SIGTERM and kill -9 while rehearsing
+// ---------------------------------------------------------------------------------------
+
+/// The scratch databases named after process `pid`.
+fn scratch_of(pid: u32) -> Vec<String> {
+    scratch_databases()
+        .into_iter()
+        .filter(|n| n.split('_').nth(5) == Some(pid.to_string().as_str()))
+        .collect()
+}
+
+/// `lint` started with stderr piped, and the name of its rehearsal database once its
+/// statement runs there.
+#[cfg(unix)]
+fn lint_until_rehearsing(l: &Lint) -> (std::process::Child, String) {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(cargo_schema_e2e::binary())
+        .args(["schema", "--database-url", &l.url, "lint"])
+        .current_dir(l.p.path())
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let started = Instant::now();
+    loop {
+        if let Some(name) = scratch_of(child.id()).into_iter().next() {
+            std::thread::sleep(Duration::from_millis(1500));
+            return (child, name);
+        }
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "lint ended before its rehearsal database showed up"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no rehearsal database showed up"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_drops_the_rehearsal_database_and_kill_9_leaves_one_the_next_run_drops() {
+    use std::io::Read;
+    let l = setup!();
+    l.write("b2", "a1", "", "", "SELECT pg_sleep(30);");
+    let (mut child, name) = lint_until_rehearsing(&l);
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr);
+    let status = child.wait().expect("waits");
+    assert_ne!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(
+        !scratch_databases().contains(&name),
+        "{name} is left\n{stderr}"
+    );
+
+    let (mut child, name) = lint_until_rehearsing(&l);
+    let _ = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    assert!(scratch_databases().contains(&name), "kill -9 left nothing?");
+    l.write("b2", "a1", "", "", "SELECT 1;");
+    let out = l.run(&["lint"]);
+    exits(&out, 0);
+    out.stderr_has(&name).stderr_has("Dropped");
+    assert!(!scratch_databases().contains(&name));
+}
