@@ -9,7 +9,9 @@
 //! place, and kept like the test databases' templates. When the template one revision back
 //! exists (linting a line of revisions in order makes it), the new one is cloned from it and
 //! only the missing revision is applied. Rehearsal databases have scratch names
-//! and are always dropped, Ctrl-C and SIGTERM included.
+//! and are always dropped, Ctrl-C and SIGTERM included (one left by a kill -9 is dropped by
+//! the next run's sweep). Templates made for a database that no longer exists on the server
+//! are dropped when a lint starts.
 
 use sha2::{Digest, Sha256};
 
