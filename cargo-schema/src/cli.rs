@@ -92,6 +92,9 @@ pub enum Command {
     Repair(RepairArgs),
     /// The CI gate: a sound graph with one head; with a database, nothing pending or edited
     Check(CheckArgs),
+    /// Rehearse revisions on a scratch database and report what they would lock, rewrite or
+    /// break on a live one
+    Lint(LintArgs),
     /// What the git hooks run: offer a merge revision over several heads, roll back applied
     /// revisions this checkout does not have, then apply what is pending (with `auto-apply`)
     Sync(SyncArgs),
@@ -291,6 +294,21 @@ pub struct CheckArgs {
     /// Also run up, down to base and up again on a scratch database
     #[arg(long)]
     pub roundtrip: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The revisions: FROM:TO, or a target [default: those not applied on the database]
+    #[arg(value_name = "RANGE")]
+    pub range: Option<String>,
+    /// `--deny warnings`: warnings fail the lint too
+    #[arg(long, value_name = "WHAT")]
+    pub deny: Option<Deny>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    Warnings,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ use schema_core::autogen::AutogenError;
 use schema_core::db::{DbError, EnvFileError, ResolveUrlError};
 use schema_core::graph::GraphError;
 use schema_core::init::InitError;
+use schema_core::lint::{LevelError, LintError};
 use schema_core::migrate::{MigrateError, Report, SectionError, SectionProblem, section_name};
 use schema_core::revision::ParseError;
 use schema_core::{ConfigError, LoadError, NewError, PlanError, ProjectError, ResolveError};
@@ -96,7 +97,9 @@ routed!(
     ResolveUrlError,
     DbError,
     MigrateError,
-    AutogenError
+    AutogenError,
+    LintError,
+    LevelError
 );
 
 /// The messages of an error's sources, outermost first, leaving out those that only repeat
@@ -548,5 +551,32 @@ fn lock_timeout_help(f: &schema_core::migrate::StatementFailure) -> String {
         )
     } else {
         format!("it gave up waiting for a lock, and nothing of it took effect; {knobs}")
+    }
+}
+
+impl Route for LintError {
+    fn route(e: Self) -> CliError {
+        let help = e.help();
+        let err = match e {
+            LintError::NotObserved { .. } => CliError::invalid(e.to_string()),
+            _ => CliError::new(FAILED, e.to_string()),
+        };
+        match help {
+            Some(h) => err.help(h),
+            None => err,
+        }
+    }
+}
+
+impl Route for LevelError {
+    fn route(e: Self) -> CliError {
+        let err = CliError::invalid(e.to_string());
+        match e {
+            LevelError::UnknownRule {
+                suggestion: Some(s),
+                ..
+            } => err.help(format!("did you mean `{s}`?")),
+            _ => err.help("the README's `lint` section lists the rules and what each checks"),
+        }
     }
 }

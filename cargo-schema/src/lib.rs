@@ -5,6 +5,7 @@ pub mod cli;
 mod commands;
 mod error;
 mod git;
+mod lint;
 mod metadata_cache;
 mod offline;
 mod output;

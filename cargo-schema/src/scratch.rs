@@ -1,8 +1,8 @@
 //! Scratch databases earlier runs left behind on a server: this machine's are dropped (and
 //! said so), the others listed.
 
-use schema_core::autogen::scratch::{self, Leftover};
 use schema_core::db::DatabaseUrl;
+use schema_core::scratch::{self, Leftover};
 
 use crate::output::Out;
 

@@ -46,6 +46,9 @@ pub struct RawConfig {
     pub lock_timeout: Option<LockTimeout>,
     pub statement_timeout: Option<LockTimeout>,
     pub lock_retries: Option<Retries>,
+    /// `[package.metadata.schema.lint]`: `RULE = "error" | "warning" | "off"`, checked by
+    /// lint (which knows the rules).
+    pub lint: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// A duration as written in the table (`lock-timeout = "30s"`, `statement-timeout = "10min"`):
@@ -246,6 +249,7 @@ impl RawConfig {
             lock_timeout: self.lock_timeout.or(fallback.lock_timeout),
             statement_timeout: self.statement_timeout.or(fallback.statement_timeout),
             lock_retries: self.lock_retries.or(fallback.lock_retries),
+            lint: self.lint.or(fallback.lint),
         }
     }
 }
@@ -273,6 +277,8 @@ pub struct Config {
     pub statement_timeout: Option<std::time::Duration>,
     /// How many times a revision rolled back by a lock timeout is tried again (0: never).
     pub lock_retries: u32,
+    /// Each lint rule's configured severity (`"error"`, `"warning"`, `"off"`), as written.
+    pub lint: std::collections::BTreeMap<String, String>,
 }
 
 impl Config {
@@ -295,6 +301,7 @@ impl Config {
             lock_timeout: raw.lock_timeout.map(|t| t.0),
             statement_timeout: raw.statement_timeout.map(|t| t.0),
             lock_retries: raw.lock_retries.map_or(0, |r| r.0),
+            lint: raw.lint.unwrap_or_default(),
         }
     }
 }

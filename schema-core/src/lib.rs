@@ -53,12 +53,16 @@ pub mod checksum;
 mod clock;
 pub mod config;
 pub mod db;
+#[cfg(feature = "lint")]
+pub mod lint;
 pub mod migrate;
 pub mod migrator;
 pub mod offline;
 mod random;
 #[cfg(feature = "templates")]
 pub mod scaffold;
+#[cfg(any(feature = "autogen", feature = "lint"))]
+pub mod scratch;
 pub mod split;
 pub mod suggest;
 #[cfg(feature = "testing")]

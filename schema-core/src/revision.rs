@@ -307,6 +307,10 @@ pub fn header_line(line: &str) -> HeaderLine<'_> {
     };
     let key = raw_key.trim_end();
     let folded = key.to_ascii_lowercase();
+    // `-- lint: allow RULE reason`: lint's comment, not a key.
+    if folded == "lint" {
+        return HeaderLine::Comment;
+    }
     if let Some(known) = HEADER_KEYS.iter().copied().find(|k| *k == folded) {
         return HeaderLine::Field {
             key: known,

@@ -9,6 +9,7 @@ mod config;
 mod database;
 mod hooks;
 mod hostile_files;
+mod lint;
 mod lint_corpus;
 mod malformed;
 mod metadata_cache;

@@ -22,13 +22,30 @@ pub fn check(
     let url = session::resolve_url(project, global, out)?;
     findings.extend(check::check_sections(graph, url.dialect));
     let mut notes = Vec::new();
+    let lint_options = crate::lint::options(project)?;
+    let mut linted = Vec::new();
+    let mut lint_pending: Option<Vec<schema_core::RevIdx>> = None;
     session::block_on(async {
         if let Some(url) = &database {
             let mut conn = session::connect_to(url, out).await?;
             let table = session::table(project);
             let found = check::check_database(&mut conn, &table, graph).await;
+            // The pending revisions, linted below on a rehearsal database.
+            let pending = match (&found, crate::lint::observed(url)) {
+                (Ok(_), true) => schema_core::migrate::state(&mut conn, &table, graph)
+                    .await
+                    .ok()
+                    .and_then(|s| {
+                        graph
+                            .plan_upgrade(&s.applied, &schema_core::Target::heads())
+                            .ok()
+                    })
+                    .map(|plan| plan.steps.iter().map(|s| s.revision).collect::<Vec<_>>()),
+                _ => None,
+            };
             conn.close().await;
             findings.extend(found?);
+            lint_pending = pending;
         } else {
             notes.push(
                 "no database is configured and dev.db does not exist: database checks skipped"
@@ -38,6 +55,19 @@ pub fn check(
         // Scratch databases earlier runs left on the server: this machine's are dropped, the
         // others listed.
         scratch::warn_leftovers(&url, out).await;
+        // The pending revisions, rehearsed: lint's findings.
+        if let Some(url) = &database
+            && let Some(pending) = lint_pending.take().filter(|p| !p.is_empty())
+        {
+            match crate::lint::run(project, url, &pending, &lint_options).await {
+                Ok(report) => linted = report.findings,
+                // Ctrl-C or SIGTERM ends the command (the rehearsal database is dropped).
+                Err(e @ schema_core::lint::LintError::Interrupted { .. }) => {
+                    return Err(e.into());
+                }
+                Err(e) => notes.push(format!("pending revisions not linted: {e}")),
+            }
+        }
         if let Some(schema) = &project.config.schema {
             findings.extend(drift(graph, &url, schema).await?);
         }
@@ -93,6 +123,23 @@ pub fn check(
             ],
         })
         .collect();
+    // Lint: errors fail the check, warnings are said.
+    let (lint_errors, lint_warnings): (Vec<_>, Vec<_>) = linted
+        .iter()
+        .partition(|f| f.severity == schema_core::lint::Severity::Error);
+    let lint_findings: Vec<Diagnostic> = lint_errors
+        .iter()
+        .map(|f| Diagnostic {
+            message: crate::lint::one_line(project, f),
+            help: f.help.clone(),
+        })
+        .collect();
+    let git_findings: Vec<Diagnostic> = git_findings.into_iter().chain(lint_findings).collect();
+    if !out.json() {
+        for f in &lint_warnings {
+            out.warn(crate::lint::one_line(project, f));
+        }
+    }
     let ok = findings.is_empty() && git_findings.is_empty();
     if out.json() {
         let value = json!({
@@ -103,6 +150,7 @@ pub fn check(
                 .chain(git_findings.iter().map(|d| d.message.clone()))
                 .collect::<Vec<_>>(),
             "notes": notes,
+            "lint": linted.iter().map(|f| crate::lint::json(project, f)).collect::<Vec<_>>(),
         });
         println!(
             "{}",

@@ -10,6 +10,7 @@ mod heads;
 mod history;
 mod hooks;
 mod init;
+mod lint;
 mod merge;
 mod new;
 mod repair;
@@ -88,6 +89,7 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
                 Command::Stamp(args) => stamp::stamp(&project, global, args, out),
                 Command::Repair(args) => repair::repair(&project, global, args, out),
                 Command::Check(args) => check::check(&project, global, args, out),
+                Command::Lint(args) => lint::lint(&project, global, args, out),
                 Command::Sync(args) => sync::sync(project, global, args, out),
                 Command::Init(_) | Command::Completions(_) | Command::Hooks(_) => Ok(()),
             }

@@ -108,7 +108,8 @@ pub fn autogenerate(
         down: (!generated.down.is_empty()).then(|| generated.down.clone()),
         ..scaffold::for_new(project, args, &parents)?
     };
-    scaffold::create(project, &new, out)?;
+    let written = scaffold::create(project, &new, out)?;
+    lint_written(project, &url, &written.id, out);
     if !generated.changes.is_empty() {
         out.status(
             "Review",
@@ -116,4 +117,46 @@ pub fn autogenerate(
         );
     }
     Ok(())
+}
+
+/// Lints the revision autogenerate wrote, on a rehearsal database at its parents, and prints
+/// the findings under it (PostgreSQL; nothing is said on the databases lint does not observe).
+fn lint_written(project: &Project, url: &schema_core::db::DatabaseUrl, id: &str, out: Out) {
+    if !crate::lint::observed(url) {
+        return;
+    }
+    let options = match crate::lint::options(project) {
+        Ok(o) => o,
+        Err(e) => {
+            let why = e
+                .diagnostics
+                .first()
+                .map(|d| d.message.clone())
+                .unwrap_or_default();
+            out.warn(format!("the new revision was not linted: {why}"));
+            return;
+        }
+    };
+    let reloaded = match Project::open(project.config.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            out.warn(format!("the new revision was not linted: {e}"));
+            return;
+        }
+    };
+    let Some(index) = reloaded.graph.index_of(id) else {
+        return;
+    };
+    let result = session::block_on(crate::lint::run(&reloaded, url, &[index], &options));
+    match result {
+        Ok(result) => crate::lint::print_report(&reloaded, result, out),
+        Err(e) => {
+            let why = e
+                .diagnostics
+                .first()
+                .map(|d| d.message.clone())
+                .unwrap_or_default();
+            out.warn(format!("the new revision was not linted: {why}"));
+        }
+    }
 }

@@ -14,7 +14,8 @@ pub mod postgres;
 #[cfg(test)]
 mod props;
 mod render;
-pub mod scratch;
+/// Scratch databases live in [`crate::scratch`], shared with lint; kept here by this path too.
+pub use crate::scratch;
 pub mod sqlite;
 
 pub use diff::{Change, RenameCandidate, Renames};

@@ -1,4 +1,4 @@
-//! Scratch databases: the temporary databases autogenerate, the drift check and
+//! Scratch databases: the temporary databases autogenerate, the drift check, lint and
 //! `check --roundtrip` create on the user's server, and how a later run recognises one whose
 //! owner is gone.
 //!
