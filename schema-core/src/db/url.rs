@@ -183,7 +183,12 @@ fn secrets(url: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     if let Some(at) = userinfo_end(prefix, rest) {
         let userinfo = &rest[..at];
-        if userinfo.contains([':', '/', '?', '#', '@']) || !prefix.ends_with("//") {
+        // As `redact` decides: a user name is not a secret only where it cannot be a password
+        // (in `user://pw@host`, read from `user:pw@host` without a scheme, it is one).
+        if userinfo.contains([':', '/', '?', '#', '@'])
+            || !prefix.ends_with("//")
+            || !network_scheme(prefix)
+        {
             found.push(userinfo.to_string());
         }
         if let Some((_, password)) = userinfo.split_once(':') {
@@ -567,6 +572,10 @@ mod tests {
                 "{url} -> {shown}"
             );
         }
+        // The same password in a driver's message is scrubbed too (`user:` + `//$+~a`).
+        let url = "user://$+~a@host/db";
+        let said = scrub("password //$+~a for $+~a is wrong", url);
+        assert!(!said.contains("$+~a"), "{said}");
         assert_eq!(redact("postgres://me@host/db"), "postgres://me@host/db");
         assert_eq!(
             redact("postgres://me:pw@host/db"),
