@@ -209,6 +209,14 @@ impl ParseErrorKind {
             ParseErrorKind::UnknownMarker { .. } => {
                 "the markers are `-- migrate:up` and `-- migrate:down`".into()
             }
+            ParseErrorKind::UnknownMarkerOption { section: "down", option }
+                if option == "transaction:false" =>
+            {
+                "write it on the `-- migrate:up` line: the down section runs the way the up section does, so `-- migrate:up transaction:false` runs both outside a transaction".into()
+            }
+            ParseErrorKind::UnknownMarkerOption { section: "down", .. } => {
+                "`-- migrate:down` takes no options; `transaction:false` on the `-- migrate:up` line runs both sections outside a transaction".into()
+            }
             ParseErrorKind::UnknownMarkerOption { .. } => {
                 "the only option is `transaction:false`".into()
             }

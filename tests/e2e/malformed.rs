@@ -304,6 +304,9 @@ fn an_option_on_the_down_marker_is_refused() {
             "unknown option `transaction:false` on `-- migrate:down`",
         ],
     );
+    // The help says where the option goes, not that it is the only one there is.
+    help_has(&out, "on the `-- migrate:up` line");
+    assert!(!out.stderr.contains("the only option is"), "{}", out.stderr);
 }
 
 #[test]
