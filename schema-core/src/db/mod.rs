@@ -391,6 +391,9 @@ impl Conn {
                 if opts.get_application_name().is_none() {
                     opts = opts.application_name(&application_name());
                 }
+                if url.loopback_without_tls_setting() {
+                    opts = opts.ssl_mode(sqlx::postgres::PgSslMode::Disable);
+                }
                 let mut conn = sqlx::PgConnection::connect_with(&opts)
                     .await
                     .map_err(fail)?;
@@ -398,11 +401,18 @@ impl Conn {
                 Conn::Postgres(Handle::Owned(conn))
             }
             #[cfg(feature = "mysql")]
-            Dialect::MySql => Conn::MySql(Handle::Owned(
-                sqlx::MySqlConnection::connect(url.secret())
-                    .await
-                    .map_err(fail)?,
-            )),
+            Dialect::MySql => {
+                let mut opts =
+                    sqlx::mysql::MySqlConnectOptions::from_str(url.secret()).map_err(fail)?;
+                if url.loopback_without_tls_setting() {
+                    opts = opts.ssl_mode(sqlx::mysql::MySqlSslMode::Disabled);
+                }
+                Conn::MySql(Handle::Owned(
+                    sqlx::MySqlConnection::connect_with(&opts)
+                        .await
+                        .map_err(fail)?,
+                ))
+            }
             // A driver this build does not have (see the crate's features).
             #[allow(unreachable_patterns)]
             dialect => {

@@ -322,6 +322,41 @@ impl DatabaseUrl {
         &self.url
     }
 
+    /// Whether this is a server URL for this machine (`localhost`, `127.x`, `::1`) that does
+    /// not say how to use TLS (`sslmode`, `ssl-mode`): on the loopback interface a TLS
+    /// handshake protects nothing and costs ~90 ms a connection with a server that has a
+    /// certificate (Debian's default one does), so such a connection is made without it. A
+    /// URL that asks for TLS, and a remote server, keep the driver's default.
+    pub fn loopback_without_tls_setting(&self) -> bool {
+        if !self.dialect.is_server() {
+            return false;
+        }
+        let Ok(url) = url::Url::parse(&self.url) else {
+            return false;
+        };
+        let local = match url.host() {
+            // `postgres:` is not a special scheme to the url crate: its IP hosts come as text.
+            Some(url::Host::Domain(d)) => {
+                d.eq_ignore_ascii_case("localhost")
+                    || d.trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            }
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        local
+            && !url.query_pairs().any(|(k, _)| {
+                let k = k.to_ascii_lowercase().replace(['-', '_'], "");
+                k == "sslmode"
+                    || k == "ssl"
+                    || k.starts_with("sslrootcert")
+                    || k.starts_with("sslca")
+            })
+    }
+
     pub fn redacted(&self) -> String {
         redact(&self.url)
     }
@@ -581,6 +616,37 @@ mod tests {
             redact("postgres://me:pw@host/db"),
             "postgres://me:****@host/db"
         );
+    }
+
+    #[test]
+    fn only_a_loopback_server_url_without_a_tls_setting_goes_without_tls() {
+        let plain = |u: &str| {
+            DatabaseUrl::parse(u, UrlSource::Flag)
+                .expect("url")
+                .loopback_without_tls_setting()
+        };
+        for url in [
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgresql://u:p@localhost/db",
+            "postgres://u@[::1]:5432/db",
+            "mysql://root@127.0.0.1:3306/test",
+            "mariadb://root@localhost/test",
+            "postgres://u@127.0.0.1/db?application_name=x",
+        ] {
+            assert!(plain(url), "{url}");
+        }
+        for url in [
+            "postgres://u@127.0.0.1/db?sslmode=require",
+            "postgres://u@localhost/db?sslmode=verify-full&sslrootcert=/ca.pem",
+            "mysql://root@127.0.0.1/test?ssl-mode=REQUIRED",
+            "mysql://root@127.0.0.1/test?ssl-ca=/ca.pem",
+            "postgres://u@db.example.com/db",
+            "postgres://u@10.0.0.5/db",
+            "mysql://root@192.168.1.2/test",
+            "sqlite:dev.db",
+        ] {
+            assert!(!plain(url), "{url}");
+        }
     }
 
     #[test]
