@@ -53,6 +53,8 @@ pub mod checksum;
 mod clock;
 pub mod config;
 pub mod db;
+#[cfg(feature = "import")]
+pub mod import;
 pub mod migrate;
 pub mod migrator;
 pub mod offline;
