@@ -100,6 +100,23 @@ pub enum Command {
     Hooks(HooksCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Write revision files from another tool's migrations; with --adopt, record what that
+    /// tool applied on the database, running nothing
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The tool: sqlx, diesel, refinery, dbmate, golang-migrate, flyway
+    #[arg(value_name = "FORMAT")]
+    pub tool: String,
+    /// Where its migrations are [default: where the tool keeps them]
+    pub dir: Option<PathBuf>,
+    /// Record what the tool applied on the database as applied revisions (no SQL runs)
+    #[arg(long)]
+    pub adopt: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 #[derive(Debug, Args)]
