@@ -295,12 +295,16 @@ impl Route for ImportError {
                 "the formats that import today are: {}",
                 Format::ALL.map(Format::name).join(", ")
             )),
-            ImportError::NoMigrations { format, other, .. } => {
-                let err = match other {
-                    Some(o) => err.help(format!(
+            ImportError::NoMigrations { format, others, .. } => {
+                let err = match others.as_slice() {
+                    [] => err,
+                    [o] => err.help(format!(
                         "it holds {o} migrations: `cargo schema import {o} DIR`"
                     )),
-                    None => err,
+                    many => err.help(format!(
+                        "it holds migrations in the layout of {}: name that tool",
+                        many.iter().map(|f| f.name()).collect::<Vec<_>>().join(" or ")
+                    )),
                 };
                 err.help(format!("{} (nothing was written)", layout(format)))
             }

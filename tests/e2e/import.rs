@@ -40,7 +40,7 @@ use cargo_schema_e2e::{TestProject, on_both_servers, test_database};
 // ---------------------------------------------------------------------------------------
 
 /// A tool's migrations: two of them, creating `t_a` and `t_b`, in its layout below `dir`.
-fn write_tool_files(p: &TestProject, tool: &str, dir: &str) {
+pub(crate) fn write_tool_files(p: &TestProject, tool: &str, dir: &str) {
     let a = "CREATE TABLE t_a (id INTEGER PRIMARY KEY);";
     let b = "CREATE TABLE t_b (id INTEGER PRIMARY KEY);";
     let files: Vec<(String, String)> = match tool {
@@ -107,7 +107,7 @@ fn ids(tool: &str) -> [&'static str; 2] {
 
 /// The bookkeeping table `tool` leaves after applying both migrations (`extra`: SQL run
 /// after, to spoil it), for `dialect` `sqlite`, `postgres` or `mysql`.
-fn bookkeeping(tool: &str, dialect: &str) -> String {
+pub(crate) fn bookkeeping(tool: &str, dialect: &str) -> String {
     let (blob, ts) = match dialect {
         "postgres" => ("BYTEA", "TIMESTAMPTZ"),
         _ => ("BLOB", "TIMESTAMP"),
@@ -256,7 +256,7 @@ fn a_directory_in_another_layout_or_empty_is_refused() {
     write_tool_files(&p, "refinery", "theirs");
     let out = p.run(&["import", "sqlx", "theirs"]);
     invalid(&out, &["no sqlx migrations in `theirs`"]);
-    help_has(&out, "it holds refinery migrations");
+    help_has(&out, "refinery or flyway");
     std::fs::create_dir_all(p.path().join("empty")).unwrap();
     let out = p.run(&["import", "diesel", "empty"]);
     invalid(&out, &["no diesel migrations in `empty`"]);

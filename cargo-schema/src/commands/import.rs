@@ -103,11 +103,10 @@ pub fn import(global: &GlobalArgs, args: &ImportArgs, out: Out) -> Result<(), Cl
     }
     if !out.quiet {
         eprintln!("\nNext:");
-        eprintln!("  cargo schema history          # the imported chain");
-        eprintln!(
-            "  cargo schema import {format} --adopt   # on each database {format} manages: record what it applied"
-        );
-        eprintln!("  cargo schema up               # on a new database");
+        let adopt = format!("cargo schema import {format} --adopt");
+        eprintln!("  {:<40}# the imported chain", "cargo schema history");
+        eprintln!("  {adopt:<40}# on each database {format} manages: record what it applied");
+        eprintln!("  {:<40}# on a new database", "cargo schema up");
     }
     Ok(())
 }

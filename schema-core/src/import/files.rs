@@ -35,11 +35,12 @@ pub fn read(format: Format, dir: &Path) -> Result<Vec<Migration>, ImportError> {
         return Err(ImportError::NoMigrations {
             format,
             dir: dir.to_path_buf(),
-            other: Format::ALL
+            others: Format::ALL
                 .iter()
                 .copied()
                 .filter(|&f| f != format)
-                .find(|&f| matches!(read_quietly(f, &entries), Some(n) if n > 0)),
+                .filter(|&f| matches!(read_quietly(f, &entries), Some(n) if n > 0))
+                .collect(),
         });
     }
     found.sort_by(|a, b| compare(format, &a.version, &b.version));
@@ -318,6 +319,7 @@ fn refinery(entries: &[Entry]) -> Result<Vec<Migration>, ImportError> {
 
 fn dbmate(entries: &[Entry]) -> Result<Vec<Migration>, ImportError> {
     let mut out = Vec::new();
+    let mut unmarked = Vec::new();
     for e in entries.iter().filter(|e| !e.is_dir) {
         let Some(stem) = e.name.strip_suffix(".sql") else {
             continue;
@@ -351,10 +353,9 @@ fn dbmate(entries: &[Entry]) -> Result<Vec<Migration>, ImportError> {
             }
         }
         let Some((transaction, up)) = up else {
-            return Err(ImportError::Unpaired {
-                path: e.path.clone(),
-                reason: "no `-- migrate:up` line (dbmate requires one)",
-            });
+            // Refused below when other files show that this is dbmate's directory.
+            unmarked.push(e.path.clone());
+            continue;
         };
         let mut m = migration(
             version.to_string(),
@@ -366,6 +367,12 @@ fn dbmate(entries: &[Entry]) -> Result<Vec<Migration>, ImportError> {
         );
         m.no_transaction = !transaction;
         out.push(m);
+    }
+    if let (false, Some(path)) = (out.is_empty(), unmarked.first()) {
+        return Err(ImportError::Unpaired {
+            path: path.clone(),
+            reason: "no `-- migrate:up` line (dbmate requires one)",
+        });
     }
     Ok(out)
 }

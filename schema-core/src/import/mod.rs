@@ -151,8 +151,8 @@ pub enum ImportError {
     NoMigrations {
         format: Format,
         dir: PathBuf,
-        /// Another tool whose migrations the directory holds.
-        other: Option<Format>,
+        /// The tools whose layout the directory has.
+        others: Vec<Format>,
     },
     #[error("`{}` does not exist", dir.display())]
     NoDir { format: Format, dir: PathBuf },

@@ -90,8 +90,8 @@ fn golang_migrate_versions_lose_their_zeros_and_flyway_dots_become_underscores()
 fn an_empty_dir_names_the_layout_it_has() {
     let d = dir_with(&[("V1__a.sql", "SELECT 1;")]);
     match read(Format::Sqlx, d.path()) {
-        Err(ImportError::NoMigrations { other, .. }) => {
-            assert!(matches!(other, Some(Format::Refinery | Format::Flyway)))
+        Err(ImportError::NoMigrations { others, .. }) => {
+            assert_eq!(others, [Format::Refinery, Format::Flyway])
         }
         other => panic!("{other:?}"),
     }
