@@ -366,7 +366,6 @@ fn write_one(p: &Prepared, dir: &Path) -> Result<(), ImportError> {
             .open(&tmp)
             .map_err(io(&tmp))?;
         f.write_all(p.text.as_bytes()).map_err(io(&tmp))?;
-        f.sync_all().map_err(io(&tmp))?;
         std::fs::hard_link(&tmp, &p.path).map_err(io(&p.path))
     })();
     let _ = std::fs::remove_file(&tmp);
