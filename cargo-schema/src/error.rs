@@ -273,7 +273,7 @@ impl Route for ImportError {
         let err = match &e {
             ImportError::Io { .. } => return CliError::new(FAILED, e.to_string()),
             ImportError::Render { source, .. } => {
-                let help = match source {
+                let help = match **source {
                     NewError::Render { .. } | NewError::InvalidRendering { .. } => {
                         "the project's `revision.sql.j2` template must write `transaction:{{ transaction }}`-style up markers and leave out the down section when `irreversible` is set; or remove the override"
                     }

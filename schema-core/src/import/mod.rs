@@ -188,7 +188,7 @@ pub enum ImportError {
     Render {
         path: PathBuf,
         #[source]
-        source: NewError,
+        source: Box<NewError>,
     },
     #[error("{}: the imported file would not read back as the same SQL ({what})", path.display())]
     RoundTrip { path: PathBuf, what: &'static str },
@@ -282,7 +282,7 @@ pub fn prepare(
         let (path, text) =
             render_revision(dir, templates, &m.id, &new).map_err(|source| ImportError::Render {
                 path: m.files[0].clone(),
-                source,
+                source: Box::new(source),
             })?;
         check_round_trip(m, &path, &text)?;
         if path.exists() && !collisions.iter().any(|c| c.id == m.id) {
@@ -312,10 +312,10 @@ pub fn prepare(
 fn check_round_trip(m: &Migration, path: &Path, text: &str) -> Result<(), ImportError> {
     let (parsed, _) = crate::revision::parse(path, text).map_err(|e| ImportError::Render {
         path: m.files[0].clone(),
-        source: NewError::InvalidRendering {
+        source: Box::new(NewError::InvalidRendering {
             name: "import".to_string(),
             error: e,
-        },
+        }),
     })?;
     let fail = |what| ImportError::RoundTrip {
         path: m.files[0].clone(),
