@@ -254,11 +254,15 @@ pub struct DownArgs {
 #[derive(Debug, Args)]
 pub struct StampArgs {
     /// The revision(s) to record as applied: a revision (or a unique prefix of its id), `head`, `heads`, `base`…
-    #[arg(allow_hyphen_values = true)]
-    pub target: String,
+    #[arg(allow_hyphen_values = true, required_unless_present = "from")]
+    pub target: Option<String>,
     /// Empty the version table first
     #[arg(long)]
     pub purge: bool,
+    /// Record what another tool applied instead (sqlx, diesel, refinery, dbmate,
+    /// golang-migrate, flyway): the same as `import FORMAT --adopt`
+    #[arg(long, value_name = "FORMAT", conflicts_with_all = ["target", "purge"])]
+    pub from: Option<String>,
     #[command(flatten)]
     pub lock: LockArgs,
 }

@@ -592,3 +592,20 @@ fn each_tool_on_a_server(server: Server) {
 }
 
 on_both_servers!(each_tool_on_a_server: postgres_each_tool_adopted, mariadb_each_tool_adopted);
+
+#[test]
+fn stamp_from_a_tool_adopts_like_import_adopt() {
+    let p = imported("refinery");
+    sqlite_exec(
+        &dev_db(&p),
+        &format!("{TABLES}{}", bookkeeping("refinery", "sqlite")),
+    );
+    let out = p.run(&["stamp", "--from", "refinery"]);
+    exits(&out, 0);
+    out.stderr_has("Adopted 2 revision(s)");
+    assert_eq!(p.run(&["current"]).first_words(), ["2"]);
+    let out = p.run(&["stamp", "--from", "liquibase"]);
+    invalid(&out, &["unknown format `liquibase`"]);
+    let out = p.run(&["stamp", "head", "--from", "refinery"]);
+    exits(&out, INVALID);
+}

@@ -8,12 +8,16 @@ use schema_core::import::{self, Format, ImportError};
 use crate::cli::{GlobalArgs, ImportArgs};
 use crate::error::CliError;
 use crate::output::Out;
-use crate::{project, session};
+use crate::{adopt, project};
 
 pub fn import(global: &GlobalArgs, args: &ImportArgs, out: Out) -> Result<(), CliError> {
     let format = Format::from_name(&args.tool)?;
     if args.adopt {
-        return adopt(global, args, format, out);
+        let project = project::open(global)?;
+        for w in &project.warnings {
+            out.warn(w);
+        }
+        return adopt::adopt(&project, global, &args.lock, format, out);
     }
     let config = project::config(global)?;
     let dir = match &args.dir {
@@ -131,49 +135,4 @@ fn overlaps(a: &Path, b: &Path) -> bool {
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let (a, b) = (canon(a), canon(b));
     a.starts_with(&b) || b.starts_with(&a)
-}
-
-fn adopt(global: &GlobalArgs, args: &ImportArgs, format: Format, out: Out) -> Result<(), CliError> {
-    let project = project::open(global)?;
-    for w in &project.warnings {
-        out.warn(w);
-    }
-    let adopted = session::run(&project, global, out, &args.lock, true, async |m| {
-        import::adopt(m, format).await
-    })??;
-    if adopted.applied.is_empty() {
-        out.status(
-            "Fresh",
-            format!("{format} has applied nothing here: nothing to record"),
-        );
-        return Ok(());
-    }
-    for s in &adopted.stamps {
-        for &r in &s.plan.remove {
-            out.status("Unstamped", project.graph.id(r));
-        }
-    }
-    let added: usize = adopted.stamps.iter().map(|s| s.plan.add.len()).sum();
-    if out.verbose {
-        for s in &adopted.stamps {
-            for &a in &s.plan.add {
-                out.status("Stamped", project.graph.id(a));
-            }
-        }
-    }
-    out.status(
-        "Adopted",
-        format!(
-            "{} revision(s) {format} applied, up to {} ({added} newly recorded; no SQL ran; `{}` left as it is)",
-            adopted.applied.len(),
-            adopted.applied.last().map_or("", String::as_str),
-            format.table()
-        ),
-    );
-    if !out.quiet {
-        eprintln!("\nNext:");
-        eprintln!("  cargo schema current   # the same revision {format} shows");
-        eprintln!("  cargo schema up        # applies nothing until a new revision is written");
-    }
-    Ok(())
 }
