@@ -609,3 +609,47 @@ fn stamp_from_a_tool_adopts_like_import_adopt() {
     let out = p.run(&["stamp", "head", "--from", "refinery"]);
     exits(&out, INVALID);
 }
+
+#[test]
+fn flyway_baseline_and_delete_rows_are_read_as_flyway_reads_them() {
+    let p = TestProject::new();
+    p.write("theirs/V1__create_a.sql", "CREATE TABLE t_a (id INTEGER);");
+    p.write("theirs/V2__create_b.sql", "CREATE TABLE t_b (id INTEGER);");
+    p.write("theirs/V3__create_c.sql", "CREATE TABLE t_c (id INTEGER);");
+    exits(&p.run(&["import", "flyway", "theirs"]), 0);
+    // Baselined at 2 (V1 and V2 stand for the existing schema), then V3 applied; a DELETE row
+    // written by `flyway repair` and the schema-creation row are skipped.
+    let table = bookkeeping("flyway", "sqlite");
+    let create = table.split(';').next().unwrap();
+    sqlite_exec(
+        &dev_db(&p),
+        &format!(
+            "{TABLES}CREATE TABLE t_c (id INTEGER);{create};
+             INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES
+               (1, NULL, '<< Flyway Schema Creation >>', 'SCHEMA', '\"main\"', NULL, 'me', 0, TRUE),
+               (2, '2', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', NULL, 'me', 0, TRUE),
+               (3, '3', 'create c', 'SQL', 'V3__create_c.sql', 1, 'me', 1, TRUE),
+               (4, '9', 'gone', 'DELETE', 'V9__gone.sql', 1, 'me', 0, TRUE);"
+        ),
+    );
+    let out = p.run(&["import", "flyway", "--adopt"]);
+    exits(&out, 0);
+    out.stderr_has("Adopted 3 revision(s)");
+    assert_eq!(p.run(&["current"]).first_words(), ["3"]);
+    exits(&p.run(&["up"]), 0).stderr_lacks("Applied");
+}
+
+#[test]
+fn golang_migrate_with_everything_rolled_back_has_nothing_to_adopt() {
+    let p = imported("golang-migrate");
+    let table = bookkeeping("golang-migrate", "sqlite");
+    let create = table.split(';').next().unwrap();
+    sqlite_exec(
+        &dev_db(&p),
+        &format!("{create}; INSERT INTO schema_migrations VALUES (-1, FALSE);"),
+    );
+    let out = p.run(&["import", "golang-migrate", "--adopt"]);
+    exits(&out, 0);
+    out.stderr_has("has applied nothing here");
+    assert!(p.run(&["current"]).first_words().is_empty());
+}
