@@ -209,6 +209,8 @@ fn imported_revisions_apply_and_roll_back() {
         .trim(),
         "2"
     );
+    // The files read back with the checksums they were applied with.
+    exits(&p.run(&["check"]), 0);
     exits(&p.run(&["down", "base"]), 0);
 }
 

@@ -266,7 +266,7 @@ pub fn prepare(
     for m in migrations {
         let new = NewRevision {
             message: if m.message.is_empty() {
-                format!("{} {}", m.files[0].display(), m.version)
+                format!("migration {}", m.version)
             } else {
                 m.message.clone()
             },
