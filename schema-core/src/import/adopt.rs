@@ -296,3 +296,19 @@ async fn recorded(conn: &mut Conn, format: Format) -> Result<Recorded, AdoptErro
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::numbered_at_or_below;
+
+    #[test]
+    fn numbering_compares_numbers_not_text() {
+        assert!(numbered_at_or_below("2", "10"));
+        assert!(!numbered_at_or_below("10", "2"));
+        assert!(numbered_at_or_below("1_2", "1_10"));
+        assert!(numbered_at_or_below("1", "1_0"));
+        assert!(!numbered_at_or_below("1_1", "1"));
+        // Ids outside the tool's numbering are never below a version.
+        assert!(!numbered_at_or_below("3a4feffbb7a1", "9"));
+    }
+}
