@@ -103,6 +103,23 @@ pub enum Command {
     Hooks(HooksCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Write revision files from another tool's migrations; with --adopt, record what that
+    /// tool applied on the database, running nothing
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The tool: sqlx, diesel, refinery, dbmate, golang-migrate, flyway
+    #[arg(value_name = "FORMAT")]
+    pub tool: String,
+    /// Where its migrations are [default: where the tool keeps them]
+    pub dir: Option<PathBuf>,
+    /// Record what the tool applied on the database as applied revisions (no SQL runs)
+    #[arg(long)]
+    pub adopt: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 #[derive(Debug, Args)]
@@ -260,11 +277,15 @@ pub struct DownArgs {
 #[derive(Debug, Args)]
 pub struct StampArgs {
     /// The revision(s) to record as applied: a revision (or a unique prefix of its id), `head`, `heads`, `base`…
-    #[arg(allow_hyphen_values = true)]
-    pub target: String,
+    #[arg(allow_hyphen_values = true, required_unless_present = "from")]
+    pub target: Option<String>,
     /// Empty the version table first
     #[arg(long)]
     pub purge: bool,
+    /// Record what another tool applied instead (sqlx, diesel, refinery, dbmate,
+    /// golang-migrate, flyway): the same as `import FORMAT --adopt`
+    #[arg(long, value_name = "FORMAT", conflicts_with_all = ["target", "purge"])]
+    pub from: Option<String>,
     #[command(flatten)]
     pub lock: LockArgs,
 }

@@ -5,6 +5,7 @@ use schema_core::Direction;
 use schema_core::autogen::AutogenError;
 use schema_core::db::{DbError, EnvFileError, ResolveUrlError};
 use schema_core::graph::GraphError;
+use schema_core::import::{AdoptError, Format, ImportError};
 use schema_core::init::InitError;
 use schema_core::lint::{LevelError, LintError};
 use schema_core::migrate::{MigrateError, Report, SectionError, SectionProblem, section_name};
@@ -99,7 +100,9 @@ routed!(
     MigrateError,
     AutogenError,
     LintError,
-    LevelError
+    LevelError,
+    ImportError,
+    AdoptError
 );
 
 /// The messages of an error's sources, outermost first, leaving out those that only repeat
@@ -263,6 +266,131 @@ impl Route for NewError {
             NewError::InvalidRendering { .. } => CliError::invalid(e.to_string())
                 .help("a template must render the `-- revision:` and `-- revises:` header and a `-- migrate:up` marker"),
             NewError::Io { .. } => CliError::new(FAILED, e.to_string()),
+            other => CliError::invalid(other.to_string()),
+        }
+    }
+}
+
+impl Route for ImportError {
+    fn route(e: Self) -> CliError {
+        let err = match &e {
+            ImportError::Io { .. } => return CliError::new(FAILED, e.to_string()),
+            ImportError::Render { source, .. } => {
+                let help = match **source {
+                    NewError::Render { .. } | NewError::InvalidRendering { .. } => {
+                        "the project's `revision.sql.j2` template must write `transaction:{{ transaction }}`-style up markers and leave out the down section when `irreversible` is set; or remove the override"
+                    }
+                    _ => "nothing was written",
+                };
+                return CliError::invalid(e.to_string()).help(help);
+            }
+            _ => CliError::invalid(e.to_string()),
+        };
+        match e {
+            ImportError::UnknownFormat { suggestion, .. } => {
+                let err = match suggestion {
+                    Some(s) => err.help(format!("did you mean `{s}`?")),
+                    None => err,
+                };
+                err.help(format!("the formats are: {}", Format::NAMES.join(", ")))
+            }
+            ImportError::NotYet { .. } => err.help(format!(
+                "the formats that import today are: {}",
+                Format::ALL.map(Format::name).join(", ")
+            )),
+            ImportError::NoMigrations { format, others, .. } => {
+                let err = match others.as_slice() {
+                    [] => err,
+                    [o] => err.help(format!(
+                        "it holds {o} migrations: `cargo schema import {o} DIR`"
+                    )),
+                    many => err.help(format!(
+                        "it holds migrations in the layout of {}: name that tool",
+                        many.iter().map(|f| f.name()).collect::<Vec<_>>().join(" or ")
+                    )),
+                };
+                err.help(format!("{} (nothing was written)", layout(format)))
+            }
+            ImportError::NoDir { format, .. } => err
+                .help(format!("name the directory: `cargo schema import {format} PATH`"))
+                .help(layout(format)),
+            ImportError::SameDir { format, ref dir } => err
+                .help(format!(
+                    "move the {format} files out first: `git mv {0} {format}-migrations && cargo schema import {format} {format}-migrations`",
+                    dir.display()
+                ))
+                .help("or set another directory: `migrations = \"schema/migrations\"` in `[package.metadata.schema]`"),
+            ImportError::BadVersion { .. } | ImportError::InvalidId { .. } => err.help(
+                "a revision id is ASCII letters, digits and `_`; rename the file to the tool's version format, or leave it out of the directory you import",
+            ),
+            ImportError::SameVersion { .. } => {
+                err.help("the tool itself would refuse two migrations of one version: rename one")
+            }
+            ImportError::Unsupported { help, .. } => err.help(help),
+            ImportError::Collisions { .. } => err
+                .help("nothing was written: these revisions are imported already, or remove or rename the files in the way"),
+            ImportError::RoundTrip { .. } => err.help(
+                "a line starting with `-- migrate:` in the tool's SQL would start a section here: reword that comment",
+            ),
+            _ => err,
+        }
+    }
+}
+
+/// What a tool's migration directory holds.
+fn layout(format: Format) -> &'static str {
+    match format {
+        Format::Sqlx => {
+            "sqlx: `<VERSION>_<name>.sql`, or `<VERSION>_<name>.up.sql` and `.down.sql`"
+        }
+        Format::Diesel => {
+            "diesel: one folder per migration, `<VERSION>_<name>/up.sql` and `down.sql`"
+        }
+        Format::Refinery => "refinery: `V<N>__<name>.sql`",
+        Format::Dbmate => {
+            "dbmate: `<VERSION>_<name>.sql` with `-- migrate:up` and `-- migrate:down`"
+        }
+        Format::GolangMigrate => "golang-migrate: `<VERSION>_<name>.up.sql` and `.down.sql`",
+        Format::Flyway => "Flyway: `V<VERSION>__<name>.sql`, `U<VERSION>__<name>.sql` its undo",
+    }
+}
+
+impl Route for AdoptError {
+    fn route(e: Self) -> CliError {
+        match e {
+            AdoptError::Db(e) => e.into(),
+            AdoptError::Migrate(e) => e.into(),
+            AdoptError::NotManaged { ref found, format } => {
+                let err = CliError::invalid(e.to_string());
+                match found.first() {
+                    Some(other) => err.help(format!(
+                        "it has {other}'s table `{}`: `cargo schema import {other} --adopt`",
+                        other.table()
+                    )),
+                    None => err
+                        .help(
+                            "no sqlx, diesel, refinery, dbmate, golang-migrate or Flyway table is there: check `--database-url`",
+                        )
+                        .help(format!(
+                            "a database no tool manages is adopted with `cargo schema stamp REV` (or `cargo schema init --from-database`), not `import {format} --adopt`"
+                        )),
+                }
+            }
+            AdoptError::Failed { format, .. } => CliError::invalid(e.to_string()).help(format!(
+                "finish or undo it with {format} first (fix the SQL and run it again, or repair its table), then adopt"
+            )),
+            AdoptError::Dirty { .. } => CliError::invalid(e.to_string()).help(
+                "fix the database by hand, then `migrate force VERSION` with golang-migrate, then adopt",
+            ),
+            AdoptError::Unknown { format, .. } => CliError::invalid(e.to_string())
+                .help(format!(
+                    "import them first (`cargo schema import {format} DIR` from a checkout that has them), or check out the branch that has them"
+                )),
+            AdoptError::Gap { format, .. } => CliError::invalid(e.to_string()).help(format!(
+                "revisions form a chain here: apply the missing ones with {format} first, then adopt"
+            )),
+            AdoptError::BadVersion { .. } => CliError::invalid(e.to_string())
+                .help("the table was edited by hand or by another tool: fix that row first"),
             other => CliError::invalid(other.to_string()),
         }
     }

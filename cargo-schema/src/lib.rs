@@ -1,6 +1,7 @@
 //! The `cargo schema` command line: argument parsing, cargo integration and rendering.
 //! All the logic lives in `schema-core`.
 
+mod adopt;
 pub mod cli;
 mod commands;
 mod error;

@@ -53,6 +53,8 @@ pub mod checksum;
 mod clock;
 pub mod config;
 pub mod db;
+#[cfg(feature = "import")]
+pub mod import;
 #[cfg(feature = "lint")]
 pub mod lint;
 pub mod migrate;

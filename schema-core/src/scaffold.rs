@@ -136,6 +136,10 @@ pub struct RevisionContext {
     /// SQL to put in the sections (autogenerate), when known.
     pub up: Option<String>,
     pub down: Option<String>,
+    /// `false` writes `-- migrate:up transaction:false`.
+    pub transaction: bool,
+    /// Write no down section.
+    pub irreversible: bool,
 }
 
 /// What to create.
@@ -150,6 +154,10 @@ pub struct NewRevision {
     pub empty: bool,
     pub up: Option<String>,
     pub down: Option<String>,
+    /// Run the up section outside a transaction (`transaction:false`).
+    pub no_transaction: bool,
+    /// No down section at all (with `down` unset).
+    pub irreversible: bool,
 }
 
 pub use crate::random::random_id;
@@ -307,34 +315,7 @@ pub fn write_revision(
             return Err(NewError::LabelIsRevision(label.clone()));
         }
     }
-    let name = new.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
-    let (source, origin) = templates.load(name)?;
-    let context = RevisionContext {
-        revision: id.clone(),
-        revises: new.parents.clone(),
-        branch_labels: new.branch_labels.clone(),
-        depends_on: new.depends_on.clone(),
-        created: now(),
-        message: one_line(&new.message),
-        empty: new.empty,
-        merge: new.parents.len() > 1,
-        up: new.up.clone(),
-        down: new.down.clone(),
-    };
-    let text = render(&origin, &source, &context)?;
-    let path = dir.join(format!("{id}_{}.sql", slug(&new.message)));
-    let (parsed, _) =
-        revision::parse(&path, &text).map_err(|error| NewError::InvalidRendering {
-            name: origin.clone(),
-            error,
-        })?;
-    if parsed.id != id || parsed.parents != new.parents {
-        return Err(NewError::Render {
-            name: origin,
-            message: "the rendered header does not carry `revision` and `revises` as given"
-                .to_string(),
-        });
-    }
+    let (path, text) = render_revision(dir, templates, &id, new)?;
     let io = |source| NewError::Io {
         path: path.clone(),
         source,
@@ -350,6 +331,60 @@ pub fn write_revision(
         .map_err(io)?;
     file.write_all(text.as_bytes()).map_err(io)?;
     Ok(Written { id, path })
+}
+
+/// Renders revision `id`'s file from its template and parses it back: the path it should be
+/// written to (in `dir`) and its text. Nothing is written.
+pub fn render_revision(
+    dir: &Path,
+    templates: &Templates,
+    id: &str,
+    new: &NewRevision,
+) -> Result<(PathBuf, String), NewError> {
+    let name = new.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
+    let (source, origin) = templates.load(name)?;
+    let context = RevisionContext {
+        revision: id.to_string(),
+        revises: new.parents.clone(),
+        branch_labels: new.branch_labels.clone(),
+        depends_on: new.depends_on.clone(),
+        created: now(),
+        message: one_line(&new.message),
+        empty: new.empty,
+        merge: new.parents.len() > 1,
+        up: new.up.clone(),
+        down: new.down.clone(),
+        transaction: !new.no_transaction,
+        irreversible: new.irreversible && new.down.is_none(),
+    };
+    let text = render(&origin, &source, &context)?;
+    let path = dir.join(format!("{id}_{}.sql", slug(&new.message)));
+    let (parsed, _) =
+        revision::parse(&path, &text).map_err(|error| NewError::InvalidRendering {
+            name: origin.clone(),
+            error,
+        })?;
+    if parsed.up.transaction == new.no_transaction {
+        return Err(NewError::Render {
+            name: origin,
+            message: "the rendered up marker does not say `transaction:false` as asked".to_string(),
+        });
+    }
+    if context.irreversible && parsed.down.is_some() {
+        return Err(NewError::Render {
+            name: origin,
+            message: "the rendered file has a down section, but the revision is irreversible"
+                .to_string(),
+        });
+    }
+    if parsed.id != id || parsed.parents != new.parents {
+        return Err(NewError::Render {
+            name: origin,
+            message: "the rendered header does not carry `revision` and `revises` as given"
+                .to_string(),
+        });
+    }
+    Ok((path, text))
 }
 
 /// How many steps (minijinja's fuel) rendering one revision file may take: the built-in

@@ -9,6 +9,7 @@ mod config;
 mod database;
 mod hooks;
 mod hostile_files;
+mod import;
 mod lint;
 mod lint_corpus;
 mod malformed;

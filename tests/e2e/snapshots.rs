@@ -333,3 +333,140 @@ fn output_current_verbose() {
     p.run(&["up", "+2"]).success();
     snapshot!("output_current_verbose", &p, &p.run(&["current", "-v"]));
 }
+
+// `import` (issue 14).
+
+/// A project with sqlx's two migrations in `theirs/`.
+fn with_sqlx_files() -> TestProject {
+    let p = TestProject::new();
+    crate::import::write_tool_files(&p, "sqlx", "theirs");
+    p
+}
+
+#[test]
+fn output_import() {
+    let p = with_sqlx_files();
+    snapshot!("output_import", &p, &p.run(&["import", "sqlx", "theirs"]));
+}
+
+#[test]
+fn output_import_adopt() {
+    let p = with_sqlx_files();
+    p.run(&["import", "sqlx", "theirs"]).success();
+    sqlite_exec(&dev_db(&p), &crate::import::bookkeeping("sqlx", "sqlite"));
+    snapshot!(
+        "output_import_adopt",
+        &p,
+        &p.run(&["import", "sqlx", "--adopt"])
+    );
+}
+
+#[test]
+fn error_import_unknown_format() {
+    let p = TestProject::new();
+    snapshot!(
+        "error_import_unknown_format",
+        &p,
+        &p.run(&["import", "flywai"])
+    );
+}
+
+#[test]
+fn error_import_other_layout() {
+    let p = TestProject::new();
+    crate::import::write_tool_files(&p, "golang-migrate", "theirs");
+    snapshot!(
+        "error_import_other_layout",
+        &p,
+        &p.run(&["import", "dbmate", "theirs"])
+    );
+}
+
+#[test]
+fn error_import_collision() {
+    let p = with_sqlx_files();
+    p.run(&["import", "sqlx", "theirs"]).success();
+    snapshot!(
+        "error_import_collision",
+        &p,
+        &p.run(&["import", "sqlx", "theirs"])
+    );
+}
+
+#[test]
+fn error_import_bad_version() {
+    let p = TestProject::new();
+    p.write("theirs/v1.0_first/up.sql", "SELECT 1;");
+    snapshot!(
+        "error_import_bad_version",
+        &p,
+        &p.run(&["import", "diesel", "theirs"])
+    );
+}
+
+#[test]
+fn error_adopt_failed_row() {
+    let p = with_sqlx_files();
+    p.run(&["import", "sqlx", "theirs"]).success();
+    sqlite_exec(
+        &dev_db(&p),
+        &format!(
+            "{}UPDATE _sqlx_migrations SET success = FALSE WHERE version = 2;",
+            crate::import::bookkeeping("sqlx", "sqlite")
+        ),
+    );
+    snapshot!(
+        "error_adopt_failed_row",
+        &p,
+        &p.run(&["import", "sqlx", "--adopt"])
+    );
+}
+
+#[test]
+fn error_adopt_dirty() {
+    let p = TestProject::new();
+    crate::import::write_tool_files(&p, "golang-migrate", "theirs");
+    p.run(&["import", "golang-migrate", "theirs"]).success();
+    sqlite_exec(
+        &dev_db(&p),
+        &format!(
+            "{}UPDATE schema_migrations SET dirty = TRUE;",
+            crate::import::bookkeeping("golang-migrate", "sqlite")
+        ),
+    );
+    snapshot!(
+        "error_adopt_dirty",
+        &p,
+        &p.run(&["import", "golang-migrate", "--adopt"])
+    );
+}
+
+#[test]
+fn error_adopt_unknown_versions() {
+    let p = with_sqlx_files();
+    p.run(&["import", "sqlx", "theirs"]).success();
+    sqlite_exec(
+        &dev_db(&p),
+        &format!(
+            "{}INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (3, 'c', TRUE, X'00', 1);",
+            crate::import::bookkeeping("sqlx", "sqlite")
+        ),
+    );
+    snapshot!(
+        "error_adopt_unknown_versions",
+        &p,
+        &p.run(&["import", "sqlx", "--adopt"])
+    );
+}
+
+#[test]
+fn error_adopt_not_managed() {
+    let p = with_sqlx_files();
+    p.run(&["import", "sqlx", "theirs"]).success();
+    sqlite_exec(&dev_db(&p), "CREATE TABLE t (id INTEGER);");
+    snapshot!(
+        "error_adopt_not_managed",
+        &p,
+        &p.run(&["import", "sqlx", "--adopt"])
+    );
+}

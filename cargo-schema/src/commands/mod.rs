@@ -9,6 +9,7 @@ mod down;
 mod heads;
 mod history;
 mod hooks;
+mod import;
 mod init;
 mod lint;
 mod merge;
@@ -37,6 +38,7 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
             Ok(())
         }
         Command::Hooks(command) => hooks::run(global, command, out),
+        Command::Import(args) => import::import(global, args, out),
         Command::Completions(args) => {
             let mut cmd = Cli::command();
             clap_complete::generate(args.shell, &mut cmd, "cargo-schema", &mut std::io::stdout());
@@ -91,7 +93,10 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
                 Command::Check(args) => check::check(&project, global, args, out),
                 Command::Lint(args) => lint::lint(&project, global, args, out),
                 Command::Sync(args) => sync::sync(project, global, args, out),
-                Command::Init(_) | Command::Completions(_) | Command::Hooks(_) => Ok(()),
+                Command::Init(_)
+                | Command::Completions(_)
+                | Command::Hooks(_)
+                | Command::Import(_) => Ok(()),
             }
         }
     }

@@ -5,7 +5,7 @@ use schema_core::Project;
 use crate::cli::{GlobalArgs, StampArgs};
 use crate::error::CliError;
 use crate::output::Out;
-use crate::{session, target};
+use crate::{adopt, session, target};
 
 pub fn stamp(
     project: &Project,
@@ -13,7 +13,18 @@ pub fn stamp(
     args: &StampArgs,
     out: Out,
 ) -> Result<(), CliError> {
-    let target = target::checked(project, &args.target, None)?;
+    let target = match (&args.from, &args.target) {
+        (Some(format), _) => {
+            let format = schema_core::import::Format::from_name(format)?;
+            return adopt::adopt(project, global, &args.lock, format, out);
+        }
+        (None, Some(target)) => target::checked(project, target, None)?,
+        (None, None) => {
+            return Err(CliError::invalid(
+                "`stamp` needs a TARGET or `--from FORMAT`",
+            ));
+        }
+    };
     let stamped = session::run(project, global, out, &args.lock, true, async |m| {
         m.stamp(&target, args.purge).await
     })??;

@@ -1,0 +1,134 @@
+use super::*;
+
+fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let p = d.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    d
+}
+
+#[test]
+fn sqlx_pairs_and_lone_files_in_numeric_order() {
+    let d = dir_with(&[
+        ("10_later.sql", "CREATE TABLE c (id int);\n"),
+        (
+            "0002_second.up.sql",
+            "-- no-transaction\nCREATE INDEX i ON a (id);\n",
+        ),
+        ("0002_second.down.sql", "DROP INDEX i;\n"),
+        ("1_first.up.sql", "CREATE TABLE a (id int);\n"),
+        ("1_first.down.sql", "DROP TABLE a;\n"),
+    ]);
+    let m = read(Format::Sqlx, d.path()).unwrap();
+    let ids: Vec<&str> = m.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2", "10"]);
+    assert_eq!(m[0].message, "first");
+    assert_eq!(m[0].down.as_deref(), Some("DROP TABLE a;\n"));
+    assert!(m[1].no_transaction);
+    assert!(m[2].down.is_none());
+}
+
+#[test]
+fn diesel_folders_drop_the_dashes_of_their_version() {
+    let d = dir_with(&[
+        ("2024-01-02-000000_b/up.sql", "CREATE TABLE b (id int);"),
+        ("2024-01-02-000000_b/down.sql", "DROP TABLE b;"),
+        (
+            "2024-01-02-000000_b/metadata.toml",
+            "run_in_transaction = false\n",
+        ),
+        (
+            "2024-01-01-120000_create_a/up.sql",
+            "CREATE TABLE a (id int);",
+        ),
+    ]);
+    let m = read(Format::Diesel, d.path()).unwrap();
+    assert_eq!(m[0].id, "20240101120000");
+    assert_eq!(m[0].message, "create a");
+    assert!(m[0].down.is_none());
+    assert_eq!(m[1].id, "20240102000000");
+    assert!(m[1].no_transaction);
+}
+
+#[test]
+fn dbmate_sections_and_transaction_false() {
+    let d = dir_with(&[(
+        "20240101000000_users.sql",
+        "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n\n-- migrate:down\nDROP INDEX i;\n",
+    )]);
+    let m = read(Format::Dbmate, d.path()).unwrap();
+    assert!(m[0].no_transaction);
+    assert_eq!(m[0].up.trim(), "CREATE INDEX CONCURRENTLY i ON t (a);");
+    assert_eq!(m[0].down.as_deref().map(str::trim), Some("DROP INDEX i;"));
+}
+
+#[test]
+fn golang_migrate_versions_lose_their_zeros_and_flyway_dots_become_underscores() {
+    let d = dir_with(&[
+        ("000001_a.up.sql", "CREATE TABLE a (id int);"),
+        ("000001_a.down.sql", "DROP TABLE a;"),
+        ("000002_b.up.sql", "CREATE TABLE b (id int);"),
+    ]);
+    let m = read(Format::GolangMigrate, d.path()).unwrap();
+    assert_eq!(m[0].id, "1");
+    assert_eq!(m[1].id, "2");
+    let d = dir_with(&[
+        ("V1_10__later.sql", "SELECT 2;"),
+        ("V1_2__earlier.sql", "SELECT 1;"),
+        ("U1_2__earlier.sql", "SELECT 0;"),
+    ]);
+    let m = read(Format::Flyway, d.path()).unwrap();
+    assert_eq!(m[0].id, "1_2");
+    assert_eq!(m[0].down.as_deref(), Some("SELECT 0;"));
+    assert_eq!(m[1].id, "1_10");
+}
+
+#[test]
+fn an_empty_dir_names_the_layout_it_has() {
+    let d = dir_with(&[("V1__a.sql", "SELECT 1;")]);
+    match read(Format::Sqlx, d.path()) {
+        Err(ImportError::NoMigrations { others, .. }) => {
+            assert_eq!(others, [Format::Refinery, Format::Flyway])
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn prepared_files_parse_back_as_a_chain() {
+    let d = dir_with(&[
+        (
+            "1_a.up.sql",
+            "-- no-transaction\nCREATE TABLE a (id int);\n",
+        ),
+        ("1_a.down.sql", "DROP TABLE a;\n"),
+        ("2_b.sql", "CREATE TABLE b (id int);\n"),
+    ]);
+    let m = read(Format::Sqlx, d.path()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let graph = RevisionGraph::new(Vec::new()).unwrap();
+    let p = prepare(&m, &graph, out.path(), &Templates::default()).unwrap();
+    write(&p, out.path()).unwrap();
+    let loaded = crate::source::load_dir(out.path()).unwrap();
+    let g = RevisionGraph::new(loaded.revisions).unwrap();
+    let two = g.node(g.index_of("2").unwrap());
+    assert_eq!(two.revision.parents, ["1"]);
+    assert!(two.revision.down.is_none());
+    let one = &g.node(g.index_of("1").unwrap()).revision;
+    assert!(!one.up.transaction);
+    // A second import collides before writing anything.
+    let e = prepare(&m, &g, out.path(), &Templates::default()).unwrap_err();
+    assert!(matches!(e, ImportError::Collisions { ref collisions } if collisions.len() == 2));
+}
+
+#[test]
+fn a_marker_line_in_the_sql_is_refused() {
+    let d = dir_with(&[("1_a.sql", "SELECT 1;\n-- migrate:down\nSELECT 2;\n")]);
+    let m = read(Format::Sqlx, d.path()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let graph = RevisionGraph::new(Vec::new()).unwrap();
+    assert!(prepare(&m, &graph, out.path(), &Templates::default()).is_err());
+}
