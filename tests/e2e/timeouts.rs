@@ -7,7 +7,6 @@
 //! PostgreSQL and MariaDB on a fresh database of their own (see `cargo_schema_e2e::db`);
 //! SQLite in the project's `dev.db` with the `sqlite3` client holding its write lock.
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid};
@@ -296,29 +295,8 @@ fn sqlite_a_revision_is_retried_until_the_write_lock_is_free() {
     p.run(&["up"]).success();
     second(&p, "ALTER TABLE users ADD COLUMN email TEXT;");
     let db = dev_db(&p);
-    let mut holder = Command::new("sqlite3")
-        .arg(&db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("sqlite3 runs");
-    {
-        use std::io::Write;
-        let stdin = holder.stdin.as_mut().expect("stdin");
-        stdin
-            .write_all(b".timeout 5000\nBEGIN IMMEDIATE;\nUPDATE users SET name = 'held';\n.shell sleep 1.5\nCOMMIT;\n")
-            .expect("write");
-        stdin.flush().expect("flush");
-    }
-    let started = Instant::now();
-    while sqlite_try_write(&db) {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "sqlite3 never took the write lock"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut holder =
+        cargo_schema_e2e::sqlite::hold_write_lock(&db, "UPDATE users SET name = 'held';", 1.5);
     let out = p.run(&["up", "--lock-timeout", "500ms", "--lock-retries", "5"]);
     let _ = holder.wait();
     exits(&out, 0);
@@ -329,17 +307,6 @@ fn sqlite_a_revision_is_retried_until_the_write_lock_is_free() {
         cargo_schema_e2e::sqlite::sqlite3(&db, "SELECT COUNT(*) FROM schema_version").trim(),
         "2"
     );
-}
-
-/// Whether a write transaction can start right now.
-fn sqlite_try_write(db: &std::path::Path) -> bool {
-    Command::new("sqlite3")
-        .args(["-cmd", ".timeout 20"])
-        .arg(db)
-        .arg("BEGIN IMMEDIATE; COMMIT;")
-        .output()
-        .map(|o| o.status.success() && o.stderr.is_empty())
-        .unwrap_or(false)
 }
 
 /// A statement timeout that is not a duration and a retry count that is not a number are

@@ -628,33 +628,8 @@ fn sqlite_a_held_write_lock_is_reported_and_ends_after_the_lock_timeout() {
     let p = plain("");
     p.run(&["up", FIRST]).success();
     let db = dev_db(&p);
-    let mut holder = Command::new("sqlite3")
-        .arg(&db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("sqlite3 runs");
-    {
-        use std::io::Write;
-        let stdin = holder.stdin.as_mut().expect("stdin");
-        stdin
-            .write_all(
-                // The probe below takes the write lock for a moment too: without a busy
-                // timeout the holder's BEGIN could fail against it and never hold the lock.
-                b".timeout 5000\nBEGIN IMMEDIATE;\nINSERT INTO t_first VALUES (1);\n.shell sleep 15\nCOMMIT;\n",
-            )
-            .expect("write");
-        stdin.flush().expect("flush");
-    }
-    let started = Instant::now();
-    while sqlite_try_write(&db) {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "sqlite3 never took the write lock"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut holder =
+        cargo_schema_e2e::sqlite::hold_write_lock(&db, "INSERT INTO t_first VALUES (1);", 15.0);
     let start = Instant::now();
     let out = p.run(&["up", "--lock-timeout", "1s"]);
     let took = start.elapsed();
@@ -666,17 +641,6 @@ fn sqlite_a_held_write_lock_is_reported_and_ends_after_the_lock_timeout() {
     help_has(&out, "--lock-timeout");
     assert!(took < Duration::from_secs(6), "{took:?}");
     p.run(&["up"]).success();
-}
-
-/// Whether a write transaction can start right now.
-fn sqlite_try_write(db: &Path) -> bool {
-    Command::new("sqlite3")
-        .args(["-cmd", ".timeout 50"])
-        .arg(db)
-        .arg("BEGIN IMMEDIATE; COMMIT;")
-        .output()
-        .map(|o| o.status.success() && o.stderr.is_empty())
-        .unwrap_or(false)
 }
 
 /// The hooks run `sync` with a short lock timeout: a held lock makes the hook explain and

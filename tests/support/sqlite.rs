@@ -2,7 +2,8 @@
 //! this crate's dependencies: no driver to compile).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -81,4 +82,47 @@ pub fn tables(db: &Path) -> Vec<String> {
 #[track_caller]
 pub fn has_table(db: &Path, name: &str) -> bool {
     tables(db).iter().any(|t| t == name)
+}
+
+/// Another connection holding `db`'s write lock: `sqlite3` runs `BEGIN IMMEDIATE`, then `sql`,
+/// sleeps `hold_secs` and commits. Returns once the lock is seen held (a write transaction
+/// cannot start); the caller waits for or kills the child.
+pub fn hold_write_lock(db: &Path, sql: &str, hold_secs: f64) -> Child {
+    let mut holder = Command::new("sqlite3")
+        .arg(db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sqlite3 runs");
+    {
+        use std::io::Write;
+        let stdin = holder.stdin.as_mut().expect("stdin");
+        // The probe below takes the write lock for a moment too: without a busy timeout the
+        // holder's BEGIN could fail against it and never hold the lock.
+        let script =
+            format!(".timeout 5000\nBEGIN IMMEDIATE;\n{sql}\n.shell sleep {hold_secs}\nCOMMIT;\n");
+        stdin.write_all(script.as_bytes()).expect("write");
+        stdin.flush().expect("flush");
+    }
+    let started = Instant::now();
+    while can_write_now(db) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "sqlite3 never took the write lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    holder
+}
+
+/// Whether a write transaction can start on `db` right now.
+pub fn can_write_now(db: &Path) -> bool {
+    Command::new("sqlite3")
+        .args(["-cmd", ".timeout 50"])
+        .arg(db)
+        .arg("BEGIN IMMEDIATE; COMMIT;")
+        .output()
+        .map(|o| o.status.success() && o.stderr.is_empty())
+        .unwrap_or(false)
 }

@@ -125,38 +125,26 @@ fn lint_written(project: &Project, url: &schema_core::db::DatabaseUrl, id: &str,
     if !crate::lint::observed(url) {
         return;
     }
+    let not_linted = |why: String| out.warn(format!("the new revision was not linted: {why}"));
+    let first_message = |e: CliError| {
+        e.diagnostics
+            .first()
+            .map(|d| d.message.clone())
+            .unwrap_or_default()
+    };
     let options = match crate::lint::options(project) {
         Ok(o) => o,
-        Err(e) => {
-            let why = e
-                .diagnostics
-                .first()
-                .map(|d| d.message.clone())
-                .unwrap_or_default();
-            out.warn(format!("the new revision was not linted: {why}"));
-            return;
-        }
+        Err(e) => return not_linted(first_message(e)),
     };
     let reloaded = match Project::open(project.config.clone()) {
         Ok(p) => p,
-        Err(e) => {
-            out.warn(format!("the new revision was not linted: {e}"));
-            return;
-        }
+        Err(e) => return not_linted(e.to_string()),
     };
     let Some(index) = reloaded.graph.index_of(id) else {
         return;
     };
-    let result = session::block_on(crate::lint::run(&reloaded, url, &[index], &options));
-    match result {
+    match session::block_on(crate::lint::run(&reloaded, url, &[index], &options)) {
         Ok(result) => crate::lint::print_report(&reloaded, result, out),
-        Err(e) => {
-            let why = e
-                .diagnostics
-                .first()
-                .map(|d| d.message.clone())
-                .unwrap_or_default();
-            out.warn(format!("the new revision was not linted: {why}"));
-        }
+        Err(e) => not_linted(first_message(e)),
     }
 }
