@@ -18,7 +18,7 @@ pub use url::{
     DatabaseUrl, Dialect, ResolveUrlError, ResolvedUrl, UrlError, UrlSource, redact, scrub,
 };
 
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 use std::str::FromStr;
 use std::time::Duration;
 
