@@ -30,5 +30,8 @@ const D: Dialect = <crate::backend::Sqlite as crate::backend::Backend>::DIALECT;
 crate::autogen::autogen_backend!(crate::backend::Sqlite {
     const REBUILDS_DEPENDENT_KEYS: bool = false;
     const SCRATCH_GRANT: &'static str = "nothing (SQLite's is in memory)";
+    // The catalog holds every object's own statement.
+    const FINGERPRINT: &'static str = "SELECT type, name, tbl_name, sql FROM sqlite_master \
+         WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name";
     const IDENT_QUOTES: &'static [char] = &['"', '`', '['];
 });
