@@ -147,6 +147,17 @@ pub fn check(
                 .chain(git_findings.iter().map(|d| d.message.clone()))
                 .collect::<Vec<_>>(),
             "notes": notes,
+            "roundtrip": findings.iter().filter_map(|f| match f {
+                Finding::Trace { revision, path, line, trace } => Some(json!({
+                    "revision": revision,
+                    "path": crate::project::relative(path),
+                    "line": line,
+                    "left": trace.left,
+                    "lost": trace.lost,
+                    "changed": trace.changed,
+                })),
+                _ => None,
+            }).collect::<Vec<_>>(),
             "lint": linted.iter().map(|f| crate::lint::json(project, f)).collect::<Vec<_>>(),
         });
         println!(

@@ -62,11 +62,17 @@ impl Trace {
                 }
                 Change::AddUnique { table, unique } => (
                     &mut trace.left,
-                    format!("unique constraint on {table} ({})", unique.columns.join(", ")),
+                    format!(
+                        "unique constraint on {table} ({})",
+                        unique.columns.join(", ")
+                    ),
                 ),
                 Change::DropUnique { table, unique } => (
                     &mut trace.lost,
-                    format!("unique constraint on {table} ({})", unique.columns.join(", ")),
+                    format!(
+                        "unique constraint on {table} ({})",
+                        unique.columns.join(", ")
+                    ),
                 ),
                 Change::AddCheck { table, check } => (
                     &mut trace.left,
