@@ -280,3 +280,63 @@ async fn replayed(
 pub(super) fn location(path: &std::path::Path, line: usize) -> String {
     format!("{}:{line}", path.display())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::autogen::model::{Column, Index, Table};
+
+    fn table(name: &str, columns: &[&str], indexes: &[&str]) -> Table {
+        Table {
+            name: name.into(),
+            columns: columns
+                .iter()
+                .map(|c| Column {
+                    name: (*c).into(),
+                    data_type: "INTEGER".into(),
+                    nullable: true,
+                    ..Column::default()
+                })
+                .collect(),
+            indexes: indexes
+                .iter()
+                .map(|i| Index {
+                    name: (*i).into(),
+                    columns: vec!["id".into()],
+                    ..Index::default()
+                })
+                .collect(),
+            ..Table::default()
+        }
+    }
+
+    fn schema(tables: Vec<Table>) -> Schema {
+        Schema {
+            tables: tables.into_iter().map(|t| (t.name.clone(), t)).collect(),
+            ..Schema::default()
+        }
+    }
+
+    #[test]
+    fn the_same_schema_leaves_no_trace() {
+        let s = schema(vec![table("a", &["id"], &["ix"])]);
+        assert!(Trace::between(&s, &s.clone()).is_empty());
+    }
+
+    #[test]
+    fn objects_left_and_lost_are_named() {
+        let before = schema(vec![table("a", &["id", "x"], &[]), table("b", &["id"], &[])]);
+        let after = schema(vec![
+            table("a", &["id"], &["ix_a"]),
+            table("c", &["id"], &[]),
+        ]);
+        let trace = Trace::between(&before, &after);
+        assert_eq!(trace.left, ["table c", "index ix_a on a"]);
+        assert_eq!(trace.lost, ["table b", "column a.x"]);
+        assert!(trace.changed.is_empty(), "{trace:?}");
+        assert_eq!(
+            trace.to_string(),
+            "left table c, index ix_a on a; lost table b, column a.x"
+        );
+    }
+}
