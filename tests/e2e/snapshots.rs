@@ -344,7 +344,10 @@ fn output_check_roundtrip_trace() {
         "d4d4d4d4d4d4",
         LINE[3],
         "",
-        &format!("CREATE INDEX IF NOT EXISTS ix_forgotten ON t_{} (id);", LINE[0]),
+        &format!(
+            "CREATE INDEX IF NOT EXISTS ix_forgotten ON t_{} (id);",
+            LINE[0]
+        ),
         Some("SELECT 1;"),
     );
     cargo_schema_e2e::fixtures::write_revision(

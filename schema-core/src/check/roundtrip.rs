@@ -325,7 +325,10 @@ mod tests {
 
     #[test]
     fn objects_left_and_lost_are_named() {
-        let before = schema(vec![table("a", &["id", "x"], &[]), table("b", &["id"], &[])]);
+        let before = schema(vec![
+            table("a", &["id", "x"], &[]),
+            table("b", &["id"], &[]),
+        ]);
         let after = schema(vec![
             table("a", &["id"], &["ix_a"]),
             table("c", &["id"], &[]),
