@@ -312,7 +312,8 @@ pub struct RepairArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Also run up, down to base and up again on a scratch database
+    /// Also step every revision up, down and up again on a scratch database, checking that
+    /// each down section leaves the schema as it was before the up
     #[arg(long)]
     pub roundtrip: bool,
 }

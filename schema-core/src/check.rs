@@ -1,11 +1,14 @@
 //! `check`, the CI gate: what is wrong with the revisions and the database, as findings.
 
-use crate::autogen::{AutogenError, Scratch};
-use crate::db::{Conn, DatabaseUrl, DbError, Dialect, VersionTable};
+use crate::db::{Conn, DbError, Dialect, VersionTable};
 use crate::graph::RevisionGraph;
-use crate::migrate::{self, Edited, MigrateError, Migration, Options, SectionError};
+use crate::migrate::{self, Edited, MigrateError, SectionError};
 use crate::plan::Direction;
 use crate::target::{ResolveError, Target};
+
+mod roundtrip;
+
+pub use roundtrip::{Roundtrip, Trace, roundtrip};
 
 /// One problem `check` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +27,21 @@ pub enum Finding {
     CantLocate {
         ids: Vec<String>,
     },
+    /// A section failed in the round trip, or a revision has no down section.
     Roundtrip {
+        error: String,
+    },
+    /// A down section does not undo its up: the schema after the down differs from the schema
+    /// before the up. `line` is the line of its `-- migrate:down` marker.
+    Trace {
+        revision: String,
+        path: std::path::PathBuf,
+        line: usize,
+        trace: Trace,
+    },
+    /// A revision could not be applied again after its down section ran.
+    UpAgain {
+        revision: String,
         error: String,
     },
     /// `--roundtrip` could not run (no right to create the scratch database, Ctrl-C).
@@ -81,6 +98,20 @@ impl std::fmt::Display for Finding {
                 ids.join(", ")
             ),
             Finding::Roundtrip { error } => write!(f, "the round trip failed: {error}"),
+            Finding::Trace {
+                revision,
+                path,
+                line,
+                trace,
+            } => write!(
+                f,
+                "{}: the round trip of revision `{revision}` left a trace: after its down section the schema differs from before its up: {trace}",
+                roundtrip::location(path, *line)
+            ),
+            Finding::UpAgain { revision, error } => write!(
+                f,
+                "the round trip failed: revision `{revision}` could not be applied again after its down section: {error}"
+            ),
             Finding::RoundtripUnchecked { error, .. } => {
                 write!(f, "the round trip did not run: {error}")
             }
@@ -173,44 +204,4 @@ pub async fn check_database(
         });
     }
     Ok(findings)
-}
-
-/// Up to the heads, down to base and up again on a scratch database of the same kind: SQLite
-/// in memory, or a temporary PostgreSQL/MySQL database on the same server that is always
-/// dropped afterwards (Ctrl-C and SIGTERM included). Proves that every down section works.
-///
-/// A revision failing is [`AutogenError::Migrate`]; anything else (no right to create the
-/// scratch database, an interruption) means the round trip did not run.
-pub async fn roundtrip(graph: &RevisionGraph, url: &DatabaseUrl) -> Result<String, AutogenError> {
-    crate::autogen::generate::on_scratch(url, async |scratch: &Scratch| {
-        run_roundtrip(graph, &scratch.url).await?;
-        Ok(match scratch.name() {
-            Some(_) => format!("{}, dropped", scratch.describe()),
-            None => "SQLite in memory".to_string(),
-        })
-    })
-    .await
-}
-
-async fn run_roundtrip(graph: &RevisionGraph, url: &DatabaseUrl) -> Result<(), MigrateError> {
-    let mut m = Migration {
-        graph,
-        conn: Conn::connect(url).await?,
-        table: VersionTable::new("schema_version"),
-        options: Options {
-            lock: crate::config::LockMode::None,
-            allow_edited: true,
-            ..Options::default()
-        },
-    };
-    let base: Target = "base".parse()?;
-    let result = async {
-        m.upgrade(&Target::heads(), &mut |_| {}).await?;
-        m.downgrade(&base, &mut |_| {}).await?;
-        m.upgrade(&Target::heads(), &mut |_| {}).await?;
-        Ok(())
-    }
-    .await;
-    m.conn.close().await;
-    result
 }

@@ -15,6 +15,7 @@ mod lint_corpus;
 mod malformed;
 mod metadata_cache;
 mod offline;
+mod roundtrip;
 mod runner;
 mod scratch;
 mod servers;

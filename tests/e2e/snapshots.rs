@@ -470,3 +470,34 @@ fn error_adopt_not_managed() {
         &p.run(&["import", "sqlx", "--adopt"])
     );
 }
+
+#[test]
+fn output_check_roundtrip_trace() {
+    // The last revision creates an index on the first one's table, `IF NOT EXISTS`, and its
+    // down section forgets it; a second revision's down drops a table it did not create.
+    let p = linear();
+    cargo_schema_e2e::fixtures::write_revision(
+        &p,
+        "d4d4d4d4d4d4",
+        LINE[3],
+        "",
+        &format!(
+            "CREATE INDEX IF NOT EXISTS ix_forgotten ON t_{} (id);",
+            LINE[0]
+        ),
+        Some("SELECT 1;"),
+    );
+    cargo_schema_e2e::fixtures::write_revision(
+        &p,
+        "e5e5e5e5e5e5",
+        "d4d4d4d4d4d4",
+        "",
+        "CREATE TABLE t_e5 (id INTEGER PRIMARY KEY);",
+        Some(&format!("DROP TABLE t_e5;\nDROP TABLE t_{};", LINE[1])),
+    );
+    snapshot!(
+        "output_check_roundtrip_trace",
+        &p,
+        &p.run(&["check", "--roundtrip"])
+    );
+}

@@ -73,17 +73,14 @@ pub fn check(
         }
         if args.roundtrip {
             match check::roundtrip(graph, &url).await {
-                Ok(place) => notes.push(format!(
-                    "round trip (up, down to base, up) passed on {place}"
+                Ok(done) if done.findings.is_empty() => notes.push(format!(
+                    "round trip (each revision up, down, up again; the schema after each down as before its up) passed for {} revision(s) on {}",
+                    done.stepped, done.place
                 )),
+                Ok(done) => findings.extend(done.findings),
                 // Ctrl-C or SIGTERM ends the command (the scratch database is dropped).
                 Err(e @ schema_core::autogen::AutogenError::Interrupted { .. }) => {
                     return Err(e.into());
-                }
-                Err(schema_core::autogen::AutogenError::Migrate(e)) => {
-                    findings.push(Finding::Roundtrip {
-                        error: e.to_string(),
-                    })
                 }
                 Err(e) => findings.push(Finding::RoundtripUnchecked {
                     error: e.to_string(),
@@ -150,6 +147,17 @@ pub fn check(
                 .chain(git_findings.iter().map(|d| d.message.clone()))
                 .collect::<Vec<_>>(),
             "notes": notes,
+            "roundtrip": findings.iter().filter_map(|f| match f {
+                Finding::Trace { revision, path, line, trace } => Some(json!({
+                    "revision": revision,
+                    "path": crate::project::relative(path),
+                    "line": line,
+                    "left": trace.left,
+                    "lost": trace.lost,
+                    "changed": trace.changed,
+                })),
+                _ => None,
+            }).collect::<Vec<_>>(),
             "lint": linted.iter().map(|f| crate::lint::json(project, f)).collect::<Vec<_>>(),
         });
         println!(
@@ -178,6 +186,8 @@ pub fn check(
                 Finding::Dirty { .. } => "`cargo schema up` says how to resolve it".to_string(),
                 Finding::CantLocate { .. } => "check out the branch that has these revisions, or run `cargo schema sync`".to_string(),
                 Finding::Roundtrip { .. } => "every down section must undo its up section".to_string(),
+                Finding::Trace { .. } => "the down section must undo exactly what the up section did: drop what it created, restore what it dropped".to_string(),
+                Finding::UpAgain { .. } => "the down section must undo its up section so that the up section runs again".to_string(),
                 Finding::RoundtripUnchecked { help, .. } => help.clone().unwrap_or_default(),
                 Finding::Drift { .. } => "`cargo schema new --autogenerate -m MSG` writes the revision that makes up the difference (or change the declared schema)".to_string(),
                 Finding::Declared { .. } => "fix the declared schema (`schema` in [package.metadata.schema])".to_string(),

@@ -80,6 +80,10 @@ pub(crate) trait Autogen: Backend {
     const REBUILDS_DEPENDENT_KEYS: bool = true;
     /// What a user needs to create and drop the scratch databases, in a sentence's end.
     const SCRATCH_GRANT: &'static str;
+    /// One query whose rows change whenever the schema [`Autogen::introspect`] reads changes
+    /// (and, rarely, when it does not: a statement spelt differently): `check --roundtrip`
+    /// compares these before and after each step and introspects only on a difference.
+    const FINGERPRINT: &'static str;
     /// The quote characters that make an identifier (rather than a string) in the declared
     /// schema's statements.
     const IDENT_QUOTES: &'static [char];
@@ -155,6 +159,13 @@ use autogen_backend;
 /// `exclude` (the version table and its `_meta` table).
 pub async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbError> {
     dispatch!(conn.dialect(), B => B::introspect(conn, exclude).await)
+}
+
+/// The rows of [`Autogen::FINGERPRINT`] for the database `conn` is connected to: equal rows,
+/// an equal schema.
+pub async fn fingerprint(conn: &mut Conn) -> Result<Vec<Vec<Option<String>>>, DbError> {
+    let sql = dispatch!(conn.dialect(), B => B::FINGERPRINT);
+    conn.fetch_strings(sql).await
 }
 
 /// The application's schema: [`introspect`] without the tables `table` keeps.

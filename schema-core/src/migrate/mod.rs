@@ -236,6 +236,67 @@ impl<'g> Migration<'g> {
         pending.run(self, target, Direction::Down, on_event).await
     }
 
+    /// Applies or rolls back the one revision `revision`, and nothing else: what `check
+    /// --roundtrip` steps through. Refused as a plan error when its parents (up) or its
+    /// children (down) are not where that needs them, or when it has no down section.
+    pub async fn step_one(
+        &mut self,
+        revision: RevIdx,
+        direction: Direction,
+        on_event: &mut dyn FnMut(Event<'g>),
+    ) -> Result<Report, MigrateError> {
+        let graph = self.graph;
+        let pending = self
+            .locked(|_, state| {
+                let node = graph.node(revision);
+                let ready = match direction {
+                    Direction::Up => {
+                        !state.applied.contains(revision)
+                            && node
+                                .parents
+                                .iter()
+                                .chain(&node.depends_on)
+                                .all(|&p| state.applied.contains(p))
+                    }
+                    Direction::Down => {
+                        state.applied.contains(revision)
+                            && !node
+                                .children
+                                .iter()
+                                .chain(&node.dependents)
+                                .any(|&c| state.applied.contains(c))
+                    }
+                };
+                if !ready {
+                    return Err(MigrateError::Changed {
+                        revision: node.revision.id.clone(),
+                        direction,
+                    });
+                }
+                if direction == Direction::Down && node.revision.down.is_none() {
+                    return Err(PlanError::Irreversible {
+                        revision: node.revision.id.clone(),
+                        path: node.revision.path.clone(),
+                    }
+                    .into());
+                }
+                Ok(Plan {
+                    steps: vec![crate::plan::Step {
+                        revision,
+                        direction,
+                    }],
+                })
+            })
+            .await?;
+        // Relative to the state just read: another run changing it stops the step.
+        let target: Target = match direction {
+            Direction::Up => "+1",
+            Direction::Down => "-1",
+        }
+        .parse()?;
+        pending.run(self, &target, direction, on_event).await
+    }
+
     /// Takes the lock, reads the state, refuses on a dirty revision, and plans. The lock is
     /// held until the run ends (see [`Pending::run`]).
     async fn locked(

@@ -38,6 +38,35 @@ crate::autogen::autogen_backend!(MySql {
         "mysql://root@127.0.0.1:3306/test",
     ));
     const SCRATCH_GRANT: &'static str = "the CREATE and DROP privileges on them (`GRANT CREATE, DROP ON `cargo\\_schema\\_%`.* TO …`)";
+    const FINGERPRINT: &'static str = "\
+        SELECT CAST('column' AS CHAR), CAST(CONCAT(TABLE_NAME, '.', COLUMN_NAME) AS CHAR), \
+               CAST(CONCAT_WS(' ', COLUMN_TYPE, IS_NULLABLE, IFNULL(COLUMN_DEFAULT, 'NULL'), \
+               EXTRA) AS CHAR) \
+        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+        UNION ALL SELECT CAST('index' AS CHAR), \
+               CAST(CONCAT(TABLE_NAME, '.', INDEX_NAME, '.', SEQ_IN_INDEX) AS CHAR), \
+               CAST(CONCAT_WS(' ', COLUMN_NAME, NON_UNIQUE, SUB_PART) AS CHAR) \
+        FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+        UNION ALL SELECT CAST('constraint' AS CHAR), \
+               CAST(CONCAT(TABLE_NAME, '.', CONSTRAINT_NAME) AS CHAR), \
+               CAST(CONSTRAINT_TYPE AS CHAR) \
+        FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() \
+        UNION ALL SELECT CAST('check' AS CHAR), CAST(CONSTRAINT_NAME AS CHAR), \
+               CAST(CHECK_CLAUSE AS CHAR) \
+        FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() \
+        UNION ALL SELECT CAST('reference' AS CHAR), \
+               CAST(CONCAT(TABLE_NAME, '.', CONSTRAINT_NAME, '.', ORDINAL_POSITION) AS CHAR), \
+               CAST(CONCAT_WS(' ', COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME) \
+               AS CHAR) \
+        FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() \
+        UNION ALL SELECT CAST('rule' AS CHAR), \
+               CAST(CONCAT(TABLE_NAME, '.', CONSTRAINT_NAME) AS CHAR), \
+               CAST(CONCAT_WS(' ', UPDATE_RULE, DELETE_RULE) AS CHAR) \
+        FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() \
+        UNION ALL SELECT CAST('view' AS CHAR), CAST(TABLE_NAME AS CHAR), \
+               CAST(VIEW_DEFINITION AS CHAR) \
+        FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() \
+        ORDER BY 1, 2, 3";
     const IDENT_QUOTES: &'static [char] = &['`', '"'];
     const EXECUTABLE_COMMENTS: bool = true;
     const CHECKS_CURRENT_DATABASE: bool = true;

@@ -34,6 +34,27 @@ crate::autogen::autogen_backend!(crate::backend::Postgres {
         "postgres://postgres@127.0.0.1:5432/test",
     ));
     const SCRATCH_GRANT: &'static str = "the CREATEDB privilege (`ALTER ROLE … CREATEDB`)";
+    const FINGERPRINT: &'static str = "\
+        SELECT 'column', c.relname::text || '.' || a.attname::text, \
+               format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull::text || ' ' \
+               || a.attidentity::text || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') \
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+        WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) \
+          AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped \
+        UNION ALL SELECT 'index', indexname::text, indexdef FROM pg_indexes \
+        WHERE schemaname = current_schema() \
+        UNION ALL SELECT 'constraint', conrelid::regclass::text || '.' || conname::text, \
+               pg_get_constraintdef(oid) FROM pg_constraint \
+        WHERE connamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) \
+        UNION ALL SELECT 'view', viewname::text, definition FROM pg_views \
+        WHERE schemaname = current_schema() \
+        UNION ALL SELECT 'type', t.typname::text, \
+               string_agg(e.enumlabel::text, ',' ORDER BY e.enumsortorder) \
+        FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid \
+        WHERE t.typnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) \
+        GROUP BY t.typname \
+        ORDER BY 1, 2, 3";
     const IDENT_QUOTES: &'static [char] = &['"'];
     const LOADS_IN_TRANSACTION: bool = true;
 
