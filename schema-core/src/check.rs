@@ -177,12 +177,17 @@ pub async fn check_database(
 
 /// Up to the heads, down to base and up again on a scratch database of the same kind: SQLite
 /// in memory, or a temporary PostgreSQL/MySQL database on the same server that is always
-/// dropped afterwards (Ctrl-C and SIGTERM included). Proves that every down section works.
+/// dropped afterwards (an interruption through `interrupt` included: the CLI's Ctrl-C and
+/// SIGTERM). Proves that every down section works.
 ///
 /// A revision failing is [`AutogenError::Migrate`]; anything else (no right to create the
 /// scratch database, an interruption) means the round trip did not run.
-pub async fn roundtrip(graph: &RevisionGraph, url: &DatabaseUrl) -> Result<String, AutogenError> {
-    crate::autogen::generate::on_scratch(url, async |scratch: &Scratch| {
+pub async fn roundtrip(
+    graph: &RevisionGraph,
+    url: &DatabaseUrl,
+    interrupt: &crate::scratch::Interrupt,
+) -> Result<String, AutogenError> {
+    crate::autogen::generate::on_scratch(url, interrupt, async |scratch: &Scratch| {
         run_roundtrip(graph, &scratch.url).await?;
         Ok(match scratch.name() {
             Some(_) => format!("{}, dropped", scratch.describe()),
