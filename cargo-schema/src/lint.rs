@@ -9,12 +9,18 @@ use schema_core::{Project, RevIdx};
 use crate::error::CliError;
 use crate::output::Out;
 
-/// The options of a lint of `project`: its version table and configured severities (a bad
-/// `[package.metadata.schema.lint]` is exit 2).
+/// The options of a lint of `project`: its version table, configured severities (a bad
+/// `[package.metadata.schema.lint]` is exit 2) and timeouts (`lock-timeout`,
+/// `statement-timeout`, set on each rehearsed revision as `up` sets them).
 pub fn options(project: &Project) -> Result<lint::Options, CliError> {
     Ok(lint::Options {
         version_table: project.config.version_table.clone(),
         levels: lint::Levels::from_config(&project.config.lint)?,
+        timeouts: schema_core::backend::Timeouts {
+            lock: project.config.lock_timeout,
+            statement: project.config.statement_timeout,
+        },
+        interrupt: Default::default(),
     })
 }
 
@@ -73,14 +79,19 @@ pub fn json(project: &Project, f: &Finding) -> serde_json::Value {
     })
 }
 
-/// Lints `revisions` on rehearsal databases on `url`'s server.
+/// Lints `revisions` on rehearsal databases on `url`'s server; Ctrl-C and SIGTERM drop the
+/// rehearsal database and end it with [`LintError::Interrupted`].
 pub async fn run(
     project: &Project,
     url: &DatabaseUrl,
     revisions: &[RevIdx],
     options: &lint::Options,
 ) -> Result<Report, LintError> {
-    lint::lint(&project.graph, url, revisions, options).await
+    let options = lint::Options {
+        interrupt: crate::scratch::interrupt(),
+        ..options.clone()
+    };
+    lint::lint(&project.graph, url, revisions, &options).await
 }
 
 /// Whether lint can observe revisions on this database.

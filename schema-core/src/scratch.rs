@@ -4,17 +4,15 @@
 //!
 //! A scratch database is named `cargo_schema_scratch_<host>_<boot>_<pid>_<random>`: `<host>`
 //! is 8 hex digits of a hash of the machine's host name and machine id, `<boot>` 4 of its boot
-//! id (Linux; `0000` where there is none), `<pid>` the creating process. Ctrl-C and SIGTERM
-//! drop it ([`Stop`]); after a kill -9 or a crash, [`sweep`] drops it on the next run, but only
-//! when it is provably this machine's and its process is gone (another boot, or no such
-//! process). A scratch database of another machine, or an older release's
-//! (`cargo_schema_scratch_<12 hex>`, `cargo_schema_check_<12 hex>`), is never dropped: it is
-//! listed when no session uses it.
+//! id (Linux; `0000` where there is none), `<pid>` the creating process. An interruption from
+//! the caller (the CLI's Ctrl-C and SIGTERM) drops it ([`Interrupt`]); after a kill -9 or a
+//! crash, [`sweep`] drops it on the next run, but only when it is provably this machine's and
+//! its process is gone (another boot, or no such process). A scratch database of another
+//! machine, or an older release's (`cargo_schema_scratch_<12 hex>`,
+//! `cargo_schema_check_<12 hex>`), is never dropped: it is listed when no session uses it.
 
-#[cfg(unix)]
-use std::sync::OnceLock;
-#[cfg(unix)]
-use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -333,117 +331,92 @@ impl Scratch {
     }
 }
 
-/// Signals received while a scratch database existed, counted by the listener thread.
-#[cfg(unix)]
-static RECEIVED: AtomicU64 = AtomicU64::new(0);
-/// How many [`Stop`]s are alive: scratch databases being created, used or dropped.
-#[cfg(unix)]
-static ACTIVE: AtomicUsize = AtomicUsize::new(0);
-/// The exit code the last signal received stands for (130 Ctrl-C, 143 SIGTERM).
-#[cfg(unix)]
-static LAST: AtomicI32 = AtomicI32::new(143);
-
-/// Starts, once per process, the thread that receives SIGINT and SIGTERM; whether it runs.
+/// How the caller interrupts the work on a scratch database (the CLI: on Ctrl-C and
+/// SIGTERM): a handle shared by the caller and every [`Stop`] made from it. schema-core
+/// listens to no signal itself; whoever owns the process does and calls
+/// [`Interrupt::interrupt`]. The default one is never interrupted unless someone calls it.
 ///
-/// Why a thread of its own: tokio never gives a signal back to the system once something
-/// listened to it, so a Ctrl-C or SIGTERM after the last scratch database was dropped would
-/// otherwise be swallowed and the process would go on. The thread ends the process as the
-/// signal would have (exit 130 or 143) when no scratch database exists, and otherwise tells
-/// the [`Stop`]s, whose owners drop their databases and report the interruption.
-#[cfg(unix)]
-fn listening() -> bool {
-    static LISTENING: OnceLock<bool> = OnceLock::new();
-    *LISTENING.get_or_init(|| {
-        let (ready, started) = std::sync::mpsc::channel();
-        let spawned = std::thread::Builder::new()
-            .name("cargo-schema-signals".into())
-            .spawn(move || {
-                use tokio::signal::unix::{SignalKind, signal};
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    let _ = ready.send(false);
-                    return;
-                };
-                rt.block_on(async move {
-                    let (Ok(mut int), Ok(mut term)) = (
-                        signal(SignalKind::interrupt()),
-                        signal(SignalKind::terminate()),
-                    ) else {
-                        let _ = ready.send(false);
-                        return;
-                    };
-                    let _ = ready.send(true);
-                    loop {
-                        let code = tokio::select! {
-                            _ = int.recv() => 130,
-                            _ = term.recv() => 143,
-                        };
-                        if ACTIVE.load(Ordering::SeqCst) == 0 {
-                            std::process::exit(code);
-                        }
-                        LAST.store(code, Ordering::SeqCst);
-                        RECEIVED.fetch_add(1, Ordering::SeqCst);
-                    }
-                });
-            });
-        spawned.is_ok() && started.recv().unwrap_or(false)
-    })
+/// The owner of a scratch database makes a [`Stop`] before it creates the database and keeps
+/// it until the database is dropped; when interrupted while it waits, it drops the database
+/// and returns its `Interrupted` error. [`Interrupt::active`] and [`Interrupt::heard`] tell
+/// the caller whether that happens (a scratch database exists; an interruption was acted on),
+/// so that it can end the process itself when nobody will.
+#[derive(Debug, Clone, Default)]
+pub struct Interrupt(Arc<InterruptState>);
+
+#[derive(Debug, Default)]
+struct InterruptState {
+    /// Interruptions so far.
+    fired: AtomicU64,
+    /// The highest count of interruptions a [`Stop::wait`] acted on.
+    heard: AtomicU64,
+    /// How many [`Stop`]s are alive: scratch databases being created, used or dropped.
+    active: AtomicUsize,
 }
 
-/// Ctrl-C and SIGTERM (what `timeout`, CI runners and container stops send) while a scratch
-/// database exists, listened to from [`Stop::listen`] on: a signal that arrives before
-/// [`Stop::wait`] is polled is not lost. Keep it alive until the database is dropped.
-pub struct Stop {
-    /// The signals received before this one started listening (`None`: the listener thread
-    /// could not start, Ctrl-C is waited for directly).
-    #[cfg(unix)]
-    seen: Option<u64>,
-    /// Whether [`Stop::wait`] saw a signal, so that its owner acts on it.
-    #[cfg(unix)]
-    heard: bool,
+impl Interrupt {
+    pub fn new() -> Interrupt {
+        Interrupt::default()
+    }
+
+    /// Interrupts every [`Stop`] alive now (one waiting, or the next time it waits); returns
+    /// the count of interruptions so far, for [`Interrupt::heard`]. Callable from any thread.
+    pub fn interrupt(&self) -> u64 {
+        self.0.fired.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Whether a scratch database is being created, used or dropped (a [`Stop`] is alive).
+    pub fn active(&self) -> bool {
+        self.0.active.load(Ordering::SeqCst) > 0
+    }
+
+    /// Whether the interruption that [`Interrupt::interrupt`] counted as `count` was acted on
+    /// by a [`Stop::wait`]: its owner drops its database and returns an `Interrupted` error.
+    /// When it was not (it arrived while the database was being dropped), the work goes on.
+    pub fn heard(&self, count: u64) -> bool {
+        self.0.heard.load(Ordering::SeqCst) >= count
+    }
+
+    /// A [`Stop`] for one scratch database, interrupted by what arrives from now on.
+    pub fn listen(&self) -> Stop {
+        self.0.active.fetch_add(1, Ordering::SeqCst);
+        Stop {
+            state: Arc::clone(&self.0),
+            seen: self.0.fired.load(Ordering::SeqCst),
+        }
+    }
 }
+
+/// One scratch database's hold on an [`Interrupt`], made before the database is created (an
+/// interruption while it is made is not lost) and kept until it is dropped.
+#[derive(Debug)]
+pub struct Stop {
+    state: Arc<InterruptState>,
+    /// The interruptions counted before this one listened.
+    seen: u64,
+}
+
+/// How often [`Stop::wait`] looks.
+const POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl Stop {
-    pub fn listen() -> Stop {
-        #[cfg(unix)]
-        {
-            ACTIVE.fetch_add(1, Ordering::SeqCst);
-            let seen = listening().then(|| RECEIVED.load(Ordering::SeqCst));
-            Stop { seen, heard: false }
-        }
-        #[cfg(not(unix))]
-        Stop {}
-    }
-
-    /// Completes when one of the signals arrives.
+    /// Completes when an interruption arrives (at once when one arrived since
+    /// [`Interrupt::listen`]); it is then heard.
     pub async fn wait(&mut self) {
-        #[cfg(unix)]
-        if let Some(seen) = self.seen {
-            while RECEIVED.load(Ordering::SeqCst) == seen {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        loop {
+            let fired = self.state.fired.load(Ordering::SeqCst);
+            if fired != self.seen {
+                self.state.heard.fetch_max(fired, Ordering::SeqCst);
+                return;
             }
-            self.heard = true;
-            return;
+            tokio::time::sleep(POLL).await;
         }
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
-#[cfg(unix)]
 impl Drop for Stop {
-    /// A signal that arrived while nobody waited (the scratch database was being dropped) ends
-    /// the process now that the last scratch database is gone, as it would have without one.
     fn drop(&mut self) {
-        let left = ACTIVE.fetch_sub(1, Ordering::SeqCst).saturating_sub(1);
-        if let Some(seen) = self.seen
-            && !self.heard
-            && left == 0
-            && RECEIVED.load(Ordering::SeqCst) != seen
-        {
-            std::process::exit(LAST.load(Ordering::SeqCst));
-        }
+        self.state.active.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

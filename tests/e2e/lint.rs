@@ -402,6 +402,41 @@ fn strong_locks_want_a_lock_timeout() {
     );
 }
 
+/// The rehearsal runs a revision as `up` would: with the configured `lock-timeout` set for it
+/// (`SET LOCAL` in its transaction, for the session outside one), a strong lock has one;
+/// without, or with only a `statement-timeout`, it has none.
+#[test]
+fn a_configured_lock_timeout_is_one() {
+    let strong = "ALTER TABLE users ADD COLUMN note text;";
+    for (extra, options, wanted) in [
+        ("lock-timeout = \"5s\"\n", "", false),
+        ("lock-timeout = \"5s\"\n", " transaction:false", false),
+        ("statement-timeout = \"1min\"\n", "", true),
+        ("", " transaction:false", true),
+    ] {
+        let l = setup!(extra);
+        l.write("b2", "a1", "", options, strong);
+        let rules = l.rules();
+        let found = rules.iter().any(|r| r == "missing-lock-timeout");
+        assert_eq!(found, wanted, "{extra:?}{options:?}: {rules:?}");
+    }
+}
+
+/// The configured `statement-timeout` ends a statement on the rehearsal database as it would
+/// in `up`: the revision fails there, with the database's message (not after 30 s).
+#[test]
+fn a_configured_statement_timeout_ends_a_slow_statement() {
+    let l = setup!("statement-timeout = \"1s\"\n");
+    l.write("b2", "a1", "", "", "SELECT pg_sleep(30);");
+    let (out, found) = l.findings(&[]);
+    exits(&out, 1);
+    assert!(
+        found.contains(&("revision-fails".into(), "b2".into(), 6)),
+        "{found:?}"
+    );
+    assert!(out.stdout.contains("statement timeout"), "{}", out.stdout);
+}
+
 #[test]
 fn not_null_columns_added_to_existing_tables_need_a_default() {
     has(

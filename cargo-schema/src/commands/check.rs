@@ -72,7 +72,7 @@ pub fn check(
             findings.extend(drift(graph, &url, schema).await?);
         }
         if args.roundtrip {
-            match check::roundtrip(graph, &url).await {
+            match check::roundtrip(graph, &url, &scratch::interrupt()).await {
                 Ok(done) if done.findings.is_empty() => notes.push(format!(
                     "round trip (each revision up, down, up again; the schema after each down as before its up) passed for {} revision(s) on {}",
                     done.stepped, done.place
@@ -215,8 +215,10 @@ async fn drift(
     use schema_core::autogen::{AutogenError, Renames, diff::diff, generate};
     use schema_core::check::Finding;
     let compared = async {
-        let declared = generate::declared(server, &crate::project::relative(schema)).await?;
-        let built = generate::at_heads(server, graph).await?;
+        let interrupt = crate::scratch::interrupt();
+        let declared =
+            generate::declared(server, &crate::project::relative(schema), &interrupt).await?;
+        let built = generate::at_heads(server, graph, &interrupt).await?;
         Ok::<_, schema_core::autogen::AutogenError>(diff(&built, &declared, &Renames::default()))
     };
     Ok(match compared.await {

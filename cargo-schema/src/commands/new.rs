@@ -85,7 +85,12 @@ pub fn autogenerate(
                 crate::project::relative(&schema).display()
             ),
         );
-        let declared = generate::declared(&url, &crate::project::relative(&schema)).await?;
+        let declared = generate::declared(
+            &url,
+            &crate::project::relative(&schema),
+            &scratch::interrupt(),
+        )
+        .await?;
         Ok::<_, CliError>((live, declared))
     })??;
     let (renames, unconfirmed) = renames(global, &live, &declared)?;

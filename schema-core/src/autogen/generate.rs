@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::diff::{RenameCandidate, Renames};
 use super::{
-    Autogen, Change, Diff, Schema, Scratch, Stop, introspect, introspect_app, section_text,
+    Autogen, Change, Diff, Interrupt, Schema, Scratch, introspect, introspect_app, section_text,
 };
 use crate::backend::dispatch;
 use crate::db::{Conn, DatabaseUrl, DbError, Dialect, VersionTable};
@@ -119,14 +119,16 @@ pub fn scratch_privilege_help(dialect: Dialect) -> String {
 }
 
 /// Runs `work` on a fresh scratch database of `server`'s kind and drops it afterwards, also
-/// when `work` fails or Ctrl-C or SIGTERM arrives. `work` opens one connection to the URL it
+/// when `work` fails or `interrupt` is interrupted (the CLI's Ctrl-C and SIGTERM). `work` opens one connection to the URL it
 /// gets (an in-memory SQLite database lives as long as that connection).
 pub(crate) async fn on_scratch<T>(
     server: &DatabaseUrl,
+    interrupt: &Interrupt,
     work: impl AsyncFnOnce(&Scratch) -> Result<T, AutogenError>,
 ) -> Result<T, AutogenError> {
-    // Listening from before the database exists: a signal while it is created is not lost.
-    let mut stop = Stop::listen();
+    // Listening from before the database exists: an interruption while it is created is not
+    // lost.
+    let mut stop = interrupt.listen();
     let scratch = Scratch::create(server)
         .await
         .map_err(|source| AutogenError::Scratch {
@@ -163,7 +165,11 @@ pub(crate) async fn on_scratch<T>(
 /// statement is checked before the first one runs; PostgreSQL loads it in one transaction,
 /// rolled back once it is read; on MySQL/MariaDB the current database must still be the
 /// scratch database after every statement.
-pub async fn declared(server: &DatabaseUrl, path: &Path) -> Result<Schema, AutogenError> {
+pub async fn declared(
+    server: &DatabaseUrl,
+    path: &Path,
+    interrupt: &Interrupt,
+) -> Result<Schema, AutogenError> {
     let text = std::fs::read_to_string(path).map_err(|e| AutogenError::Read {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -183,7 +189,7 @@ pub async fn declared(server: &DatabaseUrl, path: &Path) -> Result<Schema, Autog
             refused,
         });
     }
-    let schema = on_scratch(server, async |scratch: &Scratch| {
+    let schema = on_scratch(server, interrupt, async |scratch: &Scratch| {
         let mut conn = Conn::connect(&scratch.url).await?;
         let result = load(&mut conn, scratch, &statements, path).await;
         let schema = match result {
@@ -299,8 +305,12 @@ async fn load(
 }
 
 /// What the revisions build: a scratch database like `server` upgraded to the heads.
-pub async fn at_heads(server: &DatabaseUrl, graph: &RevisionGraph) -> Result<Schema, AutogenError> {
-    on_scratch(server, async |scratch: &Scratch| {
+pub async fn at_heads(
+    server: &DatabaseUrl,
+    graph: &RevisionGraph,
+    interrupt: &Interrupt,
+) -> Result<Schema, AutogenError> {
+    on_scratch(server, interrupt, async |scratch: &Scratch| {
         let table = VersionTable::new("schema_version");
         let mut m = Migration {
             graph,

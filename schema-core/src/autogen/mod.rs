@@ -21,7 +21,7 @@ pub mod sqlite;
 pub use diff::{Change, RenameCandidate, Renames};
 pub use generate::{AutogenError, Generated, Refusal};
 pub use model::Schema;
-pub use scratch::{Scratch, Stop};
+pub use scratch::{Interrupt, Scratch, Stop};
 
 use std::borrow::Cow;
 

@@ -147,13 +147,15 @@ impl std::fmt::Display for Trace {
 ///
 /// A revision failing is a finding; `Err` means the round trip did not run or could not go on
 /// (no right to create the scratch database, a catalog that cannot be read, an interruption).
+/// `interrupt` (the CLI's Ctrl-C and SIGTERM) drops the scratch databases and ends it.
 pub async fn roundtrip(
     graph: &RevisionGraph,
     server: &DatabaseUrl,
+    interrupt: &crate::scratch::Interrupt,
 ) -> Result<Roundtrip, AutogenError> {
-    on_scratch(server, async |scratch: &Scratch| {
+    on_scratch(server, interrupt, async |scratch: &Scratch| {
         let mut m = migration(graph, &scratch.url).await?;
-        let result = walk(&mut m, server).await;
+        let result = walk(&mut m, server, interrupt).await;
         m.conn.close().await;
         let (stepped, findings) = result?;
         Ok(Roundtrip {
@@ -191,6 +193,7 @@ async fn migration<'g>(
 async fn walk(
     m: &mut Migration<'_>,
     server: &DatabaseUrl,
+    interrupt: &crate::scratch::Interrupt,
 ) -> Result<(usize, Vec<Finding>), AutogenError> {
     let graph = m.graph;
     m.table.ensure(&mut m.conn).await?;
@@ -230,7 +233,7 @@ async fn walk(
         log.push((r, Direction::Down));
         if fingerprint(&mut m.conn).await? != before {
             let after = introspect_app(&mut m.conn, &m.table).await?;
-            let before = replayed(graph, server, &log[..replay_to]).await?;
+            let before = replayed(graph, server, interrupt, &log[..replay_to]).await?;
             let trace = Trace::between(&before, &after);
             if !trace.is_empty() {
                 findings.push(Finding::Trace {
@@ -258,9 +261,10 @@ async fn walk(
 async fn replayed(
     graph: &RevisionGraph,
     server: &DatabaseUrl,
+    interrupt: &crate::scratch::Interrupt,
     steps: &[(RevIdx, Direction)],
 ) -> Result<Schema, AutogenError> {
-    on_scratch(server, async |scratch: &Scratch| {
+    on_scratch(server, interrupt, async |scratch: &Scratch| {
         let mut m = migration(graph, &scratch.url).await?;
         let result = async {
             m.table.ensure(&mut m.conn).await?;

@@ -271,11 +271,18 @@ pub struct Options {
     /// The version table the templates are migrated with (the project's).
     pub version_table: String,
     pub levels: Levels,
+    /// The project's `lock-timeout` and `statement-timeout`: each revision is rehearsed with
+    /// them set as `up` sets them (`SET LOCAL` in its transaction, for the session outside
+    /// one), so a configured lock timeout is one (`missing-lock-timeout`).
+    pub timeouts: crate::backend::Timeouts,
+    /// Interrupts the run (the CLI's Ctrl-C and SIGTERM): the rehearsal database is dropped
+    /// and the run ends with [`LintError::Interrupted`].
+    pub interrupt: crate::scratch::Interrupt,
 }
 
 /// Lints `revisions` (indexes into `graph`, in topological order) on rehearsal databases on
-/// `server`'s server. Ctrl-C and SIGTERM drop the rehearsal database and end with
-/// [`LintError::Interrupted`].
+/// `server`'s server. An interruption through [`Options::interrupt`] drops the rehearsal
+/// database and ends with [`LintError::Interrupted`].
 pub async fn lint(
     graph: &RevisionGraph,
     server: &DatabaseUrl,
@@ -291,7 +298,7 @@ pub async fn lint(
     if revisions.is_empty() {
         return Ok(report);
     }
-    let mut rehearsal = rehearse::Rehearsal::open(server, &options.version_table).await?;
+    let mut rehearsal = rehearse::Rehearsal::open(server, options).await?;
     let mut result = Ok(());
     for &index in revisions {
         let node = graph.node(index);

@@ -18,7 +18,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Observed, REVISION_FAILS};
-use crate::db::{Conn, DbError};
+use crate::backend::Timeouts;
+use crate::db::{Conn, DbError, Dialect};
 use crate::split::Statement;
 
 /// A table or index.
@@ -257,11 +258,13 @@ fn sqlstate(e: &sqlx::Error) -> Option<String> {
 
 const NO_TRANSACTION: &str = "`-- migrate:up transaction:false`";
 
-/// Runs `statements` and says what each did.
+/// Runs `statements` and says what each did, with `timeouts` set as the runner sets them:
+/// `SET LOCAL` in the revision's transaction, for the session when it runs outside one.
 pub(super) async fn observe(
     conn: &mut Conn,
     statements: &[Statement],
     transactional: bool,
+    timeouts: Timeouts,
 ) -> Result<Vec<Observed>, DbError> {
     let start = snapshot(conn).await?;
     let mut prev = start.clone();
@@ -270,7 +273,13 @@ pub(super) async fn observe(
     let mut seen = Seen::default();
     // Where each constraint added by the revision was added.
     let mut added_at: BTreeMap<String, usize> = BTreeMap::new();
+    if !transactional {
+        set_timeouts(conn, timeouts, false).await?;
+    }
     exec(conn, "BEGIN").await?;
+    if transactional {
+        set_timeouts(conn, timeouts, true).await?;
+    }
     for (k, st) in statements.iter().enumerate() {
         exec(conn, "SAVEPOINT cargo_schema_lint").await?;
         let ran = conn.execute(&st.sql).await;
@@ -363,6 +372,17 @@ pub(super) async fn observe(
     fk_without_index(&start, &prev, &added_at, &mut out);
     out.sort_by_key(|o| o.line);
     Ok(out)
+}
+
+/// The runner's timeout settings ([`crate::backend::Backend::set_timeouts`]; PostgreSQL
+/// spells each one way).
+async fn set_timeouts(conn: &mut Conn, timeouts: Timeouts, local: bool) -> Result<(), DbError> {
+    for spellings in Dialect::Postgres.set_timeouts(timeouts, local) {
+        for sql in spellings.iter().take(1) {
+            exec(conn, sql).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn exec(conn: &mut Conn, sql: &str) -> Result<(), DbError> {

@@ -15,7 +15,8 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{LintError, Observed, REVISION_FAILS};
+use super::{LintError, Observed, Options as LintOptions, REVISION_FAILS};
+use crate::backend::Timeouts;
 use crate::db::{Conn, DatabaseUrl, DbError, VersionTable, database_message};
 use crate::migrate::{Migration, Options};
 use crate::scratch::{self, Stop};
@@ -32,16 +33,18 @@ pub(super) struct Rehearsal<'a> {
     server: &'a DatabaseUrl,
     admin: Conn,
     version_table: &'a str,
+    timeouts: Timeouts,
     stop: Stop,
 }
 
 impl<'a> Rehearsal<'a> {
     pub async fn open(
         server: &'a DatabaseUrl,
-        version_table: &'a str,
+        options: &'a LintOptions,
     ) -> Result<Rehearsal<'a>, LintError> {
-        // Listening from before any database exists: a signal while one is made is not lost.
-        let stop = Stop::listen();
+        // Listening from before any database exists: an interruption while one is made is
+        // not lost.
+        let stop = options.interrupt.listen();
         let mut admin = Conn::connect(server)
             .await
             .map_err(|source| scratch_error(server, source))?;
@@ -49,7 +52,8 @@ impl<'a> Rehearsal<'a> {
         Ok(Rehearsal {
             server,
             admin,
-            version_table,
+            version_table: &options.version_table,
+            timeouts: options.timeouts,
             stop,
         })
     }
@@ -102,7 +106,7 @@ impl<'a> Rehearsal<'a> {
             .map_err(|e| scratch_error(self.server, e.into()));
         let observed = match url {
             Ok(url) => {
-                let work = observe(&url, rev);
+                let work = observe(&url, rev, self.timeouts);
                 tokio::select! {
                     r = work => r,
                     _ = self.stop.wait() => Err(LintError::Interrupted { scratch: format!("`{name}`") }),
@@ -352,7 +356,12 @@ fn in_use(e: &sqlx::Error) -> bool {
 }
 
 /// Connects to the rehearsal database and runs the revision's up section there, observed.
-async fn observe(url: &DatabaseUrl, rev: &crate::Revision) -> Result<Vec<Observed>, LintError> {
+/// The project's timeouts are set as `up` sets them.
+async fn observe(
+    url: &DatabaseUrl,
+    rev: &crate::Revision,
+    timeouts: Timeouts,
+) -> Result<Vec<Observed>, LintError> {
     let mut conn = Conn::connect(url)
         .await
         .map_err(|source| scratch_error(url, source))?;
@@ -369,7 +378,7 @@ async fn observe(url: &DatabaseUrl, rev: &crate::Revision) -> Result<Vec<Observe
         }
     };
     let transactional = crate::migrate::runs_in_transaction(rev, url.dialect);
-    let observed = super::postgres::observe(&mut conn, &statements, transactional).await;
+    let observed = super::postgres::observe(&mut conn, &statements, transactional, timeouts).await;
     conn.close().await;
     observed.map_err(|source| LintError::Observe {
         database: url.redacted(),
