@@ -6,7 +6,7 @@ use schema_core::testing::TestDatabase;
 use todo_app::{Store, Todo, add_todo, complete_todo, list_todos};
 
 /// Runs SQL on the app's pool (rows in an older schema than the app's queries know).
-async fn exec(store: &Store, sql: &str) {
+async fn exec(store: &Store, sql: &'static str) {
     match store {
         Store::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(drop),
         Store::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(drop),
