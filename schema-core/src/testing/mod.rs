@@ -31,13 +31,20 @@
 //! that others would use: PostgreSQL and SQLite build under another name and rename, MySQL
 //! counts a template without its marker table as unfinished and rebuilds it.
 //!
+//! A database at another revision ([`TestDatabase::at`], [`TestDatabaseBuilder::at`]: an id,
+//! a prefix, `head-1`, `auth@head`) comes from a template at that revision, named by the
+//! same 16 digits, `_`, and 16 more over what it holds (see the `at` module); then
+//! [`TestDatabase::up_one`], [`TestDatabase::down_one`], … step it with the runner the CLI
+//! uses. PostgreSQL and SQLite only.
+//!
 //! After building a template, the stale templates *of the same application* (revisions with
 //! the same base revision ids) are removed, so that applications sharing a server keep each
-//! other's: on PostgreSQL every other `cs_tpl_*` database whose comment names the
-//! application, finished or left unfinished by a crashed build; on MySQL every other one whose
-//! marker table names it, and every unfinished one (no one else builds while the lock is
-//! held); on SQLite every other template file in the directory (give each application its
-//! own directory). A template still in use is skipped.
+//! other's: on PostgreSQL every `cs_tpl_*` database of other revisions whose comment names
+//! the application, finished or left unfinished by a crashed build; on MySQL every other one
+//! whose marker table names it, and every unfinished one (no one else builds while the lock
+//! is held); on SQLite every template file of other revisions in the directory (give each
+//! application its own directory). Templates of the same revisions at other targets stay. A
+//! template still in use is skipped.
 //!
 //! Limits:
 //! - The template is built with the [`Migrator`] as configured (target, version table), but
