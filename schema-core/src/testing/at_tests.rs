@@ -302,3 +302,40 @@ fn a_test_database_can_move_between_threads() {
     send::<TestDatabase>();
     send::<Migrator>();
 }
+
+#[tokio::test]
+async fn sqlite_at_a_branch_head_then_the_other_branch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = sqlite_server(dir.path());
+    let base = format!("br_{}", std::process::id());
+    let a = format!(
+        "-- revision: {base}_a\n-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n"
+    );
+    let x = format!(
+        "-- revision: {base}_x\n-- revises: {base}_a\n-- branch-labels: auth\n-- migrate:up\n\
+         CREATE TABLE x (id INTEGER);\n-- migrate:down\nDROP TABLE x;\n"
+    );
+    let b = format!(
+        "-- revision: {base}_b\n-- revises: {base}_a\n-- migrate:up\nCREATE TABLE b (id INTEGER);\n-- migrate:down\nDROP TABLE b;\n"
+    );
+    let m = Migrator::from_embedded(&[("a.sql", &a), ("x.sql", &x), ("b.sql", &b)])
+        .expect("valid revisions");
+    let db = TestDatabase::at(&m, &server, "auth@head")
+        .await
+        .expect("auth@head");
+    assert_eq!(
+        db.applied().await.expect("applied"),
+        [format!("{base}_a"), format!("{base}_x")]
+    );
+    // `head` is ambiguous with two heads: the runner's error, nothing changed.
+    let err = db.up_to("head").await.expect_err("two heads");
+    assert!(err.to_string().contains("multiple heads"), "{err}");
+    db.up_to(&format!("{base}_b"))
+        .await
+        .expect("the other branch");
+    assert_eq!(db.applied().await.expect("applied").len(), 3);
+    let err = TestDatabase::at(&m, &server, "head")
+        .await
+        .expect_err("two heads");
+    assert!(err.to_string().contains("multiple heads"), "{err}");
+}
