@@ -13,6 +13,8 @@
 #   AT=head-50                        a database at a revision instead (with 200 revisions,
 #                                     the 150th): TestDatabase::at against replaying up to it;
 #                                     budget MIN_RATIO_AT (10x) on both
+#   SEQUENTIAL=1                      each case in a block of its own (all clones, then all
+#                                     replays), as a suite runs one way; default interleaved
 #   PG_URL=postgres://postgres@127.0.0.1/postgres
 #                                     the PostgreSQL maintenance database (the bench creates
 #                                     and drops cs_test_*, cs_tpl_* and cs_bench_replay_*
@@ -33,8 +35,9 @@ pg_url="${PG_URL:-postgres://postgres@127.0.0.1/postgres?sslmode=disable}"
 min_pg="${MIN_RATIO_PG:-20}"
 min_sqlite="${MIN_RATIO_SQLITE:-10}"
 at_args=()
+[[ "${SEQUENTIAL:-0}" == 1 ]] && at_args+=(--sequential)
 if [[ -n "${AT:-}" ]]; then
-    at_args=(--at "$AT")
+    at_args+=(--at "$AT")
     min_pg="${MIN_RATIO_AT:-10}"
     min_sqlite="${MIN_RATIO_AT:-10}"
 fi
@@ -68,7 +71,7 @@ cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null |
 cat <<EOF_REPORT
 
 $revisions revisions (linear; each CREATE TABLE + CREATE INDEX), $runs runs per case after one
-warm-up, interleaved; ${cpu:-unknown CPU}, $(nproc) cores.${AT:+ Set up at \`$AT\`.} Command: \`${AT:+AT=$AT }bench/testdb.sh\`.
+warm-up, $([[ "${SEQUENTIAL:-0}" == 1 ]] && echo "each case in its own block" || echo interleaved); ${cpu:-unknown CPU}, $(nproc) cores.${AT:+ Set up at \`$AT\`.} Command: \`${SEQUENTIAL:+SEQUENTIAL=$SEQUENTIAL }${AT:+AT=$AT }bench/testdb.sh\`.
 
 $table
 

@@ -1,4 +1,4 @@
-//! `testdb-bench MIGRATIONS_DIR [--runs N] [--at TARGET] SERVER…`: per-test database set-up with
+//! `testdb-bench MIGRATIONS_DIR [--runs N] [--at TARGET] [--sequential] SERVER…`: per-test database set-up with
 //! `schema_core::testing::TestDatabase` (a clone of a migrated template) against replaying every
 //! revision into a fresh database, as `#[sqlx::test]` does. Prints a markdown table; run by
 //! `bench/testdb.sh`.
@@ -16,7 +16,8 @@
 //!
 //! With `--at TARGET` (`head-50`, an id, …) every case stops at that revision: the clone is
 //! `TestDatabase::at` (from a template at TARGET, built before the runs), the replays run the
-//! revisions up to TARGET only.
+//! revisions up to TARGET only. With `--sequential` each case runs in a block of its own
+//! (all clones, then all replays) instead of interleaved.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,10 +50,13 @@ async fn run() -> Result<(), Error> {
     );
     let mut runs = 20;
     let mut at = None;
+    let mut sequential = false;
     let mut servers = Vec::new();
     while let Some(arg) = args.next() {
         if arg == "--runs" {
             runs = args.next().ok_or("--runs N")?.parse()?;
+        } else if arg == "--sequential" {
+            sequential = true;
         } else if arg == "--at" {
             at = Some(args.next().ok_or("--at TARGET")?);
         } else {
@@ -83,7 +87,7 @@ async fn run() -> Result<(), Error> {
     );
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for server in &servers {
-        let row = bench(&migrator, at.as_deref(), &ups, server, runs).await?;
+        let row = bench(&migrator, at.as_deref(), sequential, &ups, server, runs).await?;
         println!(
             "| {} | {} | {} | {} | {} | {} | **{:.1}×** |",
             row.kind,
@@ -231,9 +235,18 @@ async fn test_database(
     Ok(builder.create(server).await?)
 }
 
+/// The cases of a run.
+#[derive(Clone, Copy)]
+enum Case {
+    Clone,
+    Raw,
+    Migrator,
+}
+
 async fn bench(
     migrator: &Migrator,
     at: Option<&str>,
+    sequential: bool,
     ups: &[(String, bool)],
     server: &str,
     runs: usize,
@@ -251,38 +264,55 @@ async fn bench(
 
     let (mut clone_setup, mut clone_drop) = (Vec::new(), Vec::new());
     let (mut raw_setup, mut migrator_setup, mut replay_drop) = (Vec::new(), Vec::new(), Vec::new());
-    // Interleaved, so that a slow phase of the machine hits every case alike; run 0 warms up.
-    for i in 0..=runs {
-        let start = Instant::now();
-        let db = test_database(migrator, at, server).await?;
-        let setup = start.elapsed();
-        let start = Instant::now();
-        db.drop_database().await?;
-        let dropped = start.elapsed();
-        if i > 0 {
-            clone_setup.push(setup);
-            clone_drop.push(dropped);
-        }
-
-        let start = Instant::now();
-        let (fresh, url) = Fresh::create(server, i).await?;
-        replay_raw(&url, ups).await?;
-        let setup = start.elapsed();
-        let start = Instant::now();
-        fresh.drop().await?;
-        let dropped = start.elapsed();
-        if i > 0 {
-            raw_setup.push(setup);
-            replay_drop.push(dropped);
-        }
-
-        let start = Instant::now();
-        let (fresh, url) = Fresh::create(server, i).await?;
-        migrator.run(&url).await?;
-        let setup = start.elapsed();
-        fresh.drop().await?;
-        if i > 0 {
-            migrator_setup.push(setup);
+    // Interleaved, so that a slow phase of the machine hits every case alike; or with
+    // `--sequential`, each case in a block of its own, as a suite runs one way only (the
+    // replays' writes then do not slow the clones down). Run 0 of a block warms up.
+    let blocks: &[&[Case]] = if sequential {
+        &[&[Case::Clone], &[Case::Raw], &[Case::Migrator]]
+    } else {
+        &[&[Case::Clone, Case::Raw, Case::Migrator]]
+    };
+    for cases in blocks {
+        for i in 0..=runs {
+            for case in *cases {
+                match case {
+                    Case::Clone => {
+                        let start = Instant::now();
+                        let db = test_database(migrator, at, server).await?;
+                        let setup = start.elapsed();
+                        let start = Instant::now();
+                        db.drop_database().await?;
+                        let dropped = start.elapsed();
+                        if i > 0 {
+                            clone_setup.push(setup);
+                            clone_drop.push(dropped);
+                        }
+                    }
+                    Case::Raw => {
+                        let start = Instant::now();
+                        let (fresh, url) = Fresh::create(server, i).await?;
+                        replay_raw(&url, ups).await?;
+                        let setup = start.elapsed();
+                        let start = Instant::now();
+                        fresh.drop().await?;
+                        let dropped = start.elapsed();
+                        if i > 0 {
+                            raw_setup.push(setup);
+                            replay_drop.push(dropped);
+                        }
+                    }
+                    Case::Migrator => {
+                        let start = Instant::now();
+                        let (fresh, url) = Fresh::create(server, i).await?;
+                        migrator.run(&url).await?;
+                        let setup = start.elapsed();
+                        fresh.drop().await?;
+                        if i > 0 {
+                            migrator_setup.push(setup);
+                        }
+                    }
+                }
+            }
         }
     }
     drop_template(migrator, at, server).await?;
