@@ -10,6 +10,11 @@
 #   RUNS=20                           measured runs per case (after one warm-up)
 #   SKIP_BUILD=1                      use the binaries already in target/release
 #   SKIP_POSTGRES=1                   SQLite only
+#   AT=head-50                        a database at a revision instead (with 200 revisions,
+#                                     the 150th): TestDatabase::at against replaying up to it;
+#                                     budget MIN_RATIO_AT (10x) on both
+#   SEQUENTIAL=1                      each case in a block of its own (all clones, then all
+#                                     replays), as a suite runs one way; default interleaved
 #   PG_URL=postgres://postgres@127.0.0.1/postgres
 #                                     the PostgreSQL maintenance database (the bench creates
 #                                     and drops cs_test_*, cs_tpl_* and cs_bench_replay_*
@@ -29,6 +34,13 @@ runs="${RUNS:-20}"
 pg_url="${PG_URL:-postgres://postgres@127.0.0.1/postgres?sslmode=disable}"
 min_pg="${MIN_RATIO_PG:-20}"
 min_sqlite="${MIN_RATIO_SQLITE:-10}"
+at_args=()
+[[ "${SEQUENTIAL:-0}" == 1 ]] && at_args+=(--sequential)
+if [[ -n "${AT:-}" ]]; then
+    at_args+=(--at "$AT")
+    min_pg="${MIN_RATIO_AT:-10}"
+    min_sqlite="${MIN_RATIO_AT:-10}"
+fi
 
 die() {
     echo "bench/testdb.sh: error: $*" >&2
@@ -53,13 +65,13 @@ echo "generating $revisions revisions (linear)" >&2
 servers=("sqlite://$work/dbs")
 [[ "${SKIP_POSTGRES:-0}" == 1 ]] || servers+=("$pg_url")
 
-table="$("$bin/testdb-bench" "$work/project/migrations" --runs "$runs" "${servers[@]}")"
+table="$("$bin/testdb-bench" "$work/project/migrations" --runs "$runs" "${at_args[@]}" "${servers[@]}")"
 
 cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
 cat <<EOF_REPORT
 
 $revisions revisions (linear; each CREATE TABLE + CREATE INDEX), $runs runs per case after one
-warm-up, interleaved; ${cpu:-unknown CPU}, $(nproc) cores. Command: \`bench/testdb.sh\`.
+warm-up, $([[ "${SEQUENTIAL:-0}" == 1 ]] && echo "each case in its own block" || echo interleaved); ${cpu:-unknown CPU}, $(nproc) cores.${AT:+ Set up at \`$AT\`.} Command: \`${SEQUENTIAL:+SEQUENTIAL=$SEQUENTIAL }${AT:+AT=$AT }bench/testdb.sh\`.
 
 $table
 

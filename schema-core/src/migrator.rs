@@ -13,6 +13,7 @@
 //! ```
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::config::LockMode;
 use crate::db::{Conn, DatabaseUrl, UrlSource, VersionTable};
@@ -22,10 +23,10 @@ use crate::revision::{self, Revision};
 use crate::target::Target;
 use crate::{LoadError, ProjectError};
 
-/// A set of revisions and how to apply them.
-#[derive(Debug)]
+/// A set of revisions and how to apply them. Cheap to clone (the graph is shared).
+#[derive(Debug, Clone)]
 pub struct Migrator {
-    graph: RevisionGraph,
+    graph: Arc<RevisionGraph>,
     target: Target,
     lock: LockMode,
     allow_edited: bool,
@@ -39,7 +40,7 @@ impl Migrator {
     /// From parsed revisions.
     pub fn new(revisions: Vec<Revision>) -> Result<Self, ProjectError> {
         Ok(Migrator {
-            graph: RevisionGraph::new(revisions)?,
+            graph: Arc::new(RevisionGraph::new(revisions)?),
             target: Target::head(),
             lock: LockMode::Advisory,
             allow_edited: false,
@@ -162,10 +163,19 @@ impl Migrator {
             conn.close().await;
             return Ok(Report::default());
         }
-        let mut m = Migration {
+        let mut m = self.migration(conn, observe);
+        let report = m.upgrade(&self.target, &mut |_| {}).await;
+        m.conn.close().await;
+        report
+    }
+
+    /// A run over `conn` with this migrator's version table and options (the runner the CLI
+    /// uses), for steps to any target.
+    pub(crate) fn migration(&self, conn: Conn, observe: Option<DatabaseUrl>) -> Migration<'_> {
+        Migration {
             graph: &self.graph,
             conn,
-            table,
+            table: VersionTable::new(&self.version_table).lock_timeout(self.lock_timeout),
             options: Options {
                 lock: self.lock,
                 allow_edited: self.allow_edited,
@@ -173,10 +183,7 @@ impl Migrator {
                 lock_retries: self.lock_retries,
                 observe,
             },
-        };
-        let report = m.upgrade(&self.target, &mut |_| {}).await;
-        m.conn.close().await;
-        report
+        }
     }
 
     /// The revisions `run` would apply, without applying them (a dry run).

@@ -88,7 +88,11 @@ fn expand(input: proc_macro2::TokenStream) -> Result<proc_macro2::TokenStream, E
 ///
 /// `#[schema_core::test(fixtures("fixtures/a.sql", "fixtures/b.sql"))]` runs SQL files
 /// (relative to the package's Cargo.toml; a missing one is a compile error) on the copy, in
-/// order, before the body. Other attributes (`#[ignore]`, `#[should_panic]`) are kept on the
+/// order, before the body. `#[schema_core::test(at = "ae10")]` migrates the copy to that
+/// revision instead of head (any target: an id, a prefix, `head-1`, `auth@head`; one that
+/// does not resolve fails the test at set-up, naming it), cloned from a template at that
+/// revision; the body steps it with `db.up_one()`, `db.up_to("…")`, `db.down_one()`,
+/// `db.down_to("…")`. Both: `#[schema_core::test(at = "ae10", fixtures("a.sql"))]`. Other attributes (`#[ignore]`, `#[should_panic]`) are kept on the
 /// test. A body returning `Result` makes the test fail on `Err`, as with `#[test]`.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -102,7 +106,7 @@ fn expand_test(
     args: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> Result<proc_macro2::TokenStream, Error> {
-    let fixtures = fixtures(args)?;
+    let Args { at, fixtures } = parse_args(args)?;
     let tokens: Vec<TokenTree> = item.into_iter().collect();
     let usage = |span: Span| {
         (
@@ -196,6 +200,13 @@ fn expand_test(
             }
         }
     });
+    let create = match &at {
+        Some((target, span)) => {
+            let target = Literal::string(target);
+            quote_spanned!(*span=> ::schema_core::testing::TestDatabase::at(migrator, &server, #target))
+        }
+        None => quote!(::schema_core::testing::TestDatabase::new(migrator, &server)),
+    };
     Ok(quote! {
         #[::core::prelude::v1::test]
         #(#attrs)*
@@ -220,7 +231,7 @@ fn expand_test(
                 .build()
                 .expect("schema_core::test: building a tokio runtime");
             MIGRATOR.with(|migrator| runtime.block_on(async move {
-                let db = ::schema_core::testing::TestDatabase::new(migrator, &server)
+                let db = #create
                     .await
                     .unwrap_or_else(|e| ::core::panic!("schema_core::test: {e}"));
                 #apply_fixtures
@@ -231,31 +242,68 @@ fn expand_test(
     })
 }
 
-/// The attribute's arguments: nothing, or `fixtures("a.sql", …)`.
-fn fixtures(args: proc_macro2::TokenStream) -> Result<Vec<(String, Span)>, Error> {
-    let mut tokens = args.into_iter();
-    let Some(first) = tokens.next() else {
-        return Ok(Vec::new());
-    };
+/// The attribute's arguments: nothing, `at = "REV"`, `fixtures("a.sql", …)`, or both,
+/// separated by a comma.
+struct Args {
+    at: Option<(String, Span)>,
+    fixtures: Vec<(String, Span)>,
+}
+
+fn parse_args(args: proc_macro2::TokenStream) -> Result<Args, Error> {
     let expected = |span: Span| {
         (
             span,
-            "#[schema_core::test] takes nothing or `fixtures(\"path.sql\", …)`, paths relative \
-             to the package's Cargo.toml"
+            "#[schema_core::test] takes nothing, `at = \"REVISION\"` (any target: an id, a \
+             prefix, `head-1`, `auth@head`) and/or `fixtures(\"path.sql\", …)`, paths \
+             relative to the package's Cargo.toml"
                 .to_string(),
         )
     };
-    let group = match (&first, tokens.next()) {
-        (TokenTree::Ident(id), Some(TokenTree::Group(g)))
-            if id == "fixtures" && g.delimiter() == Delimiter::Parenthesis =>
-        {
-            g
-        }
-        _ => return Err(expected(first.span())),
+    let mut out = Args {
+        at: None,
+        fixtures: Vec::new(),
     };
-    if let Some(extra) = tokens.next() {
-        return Err(expected(extra.span()));
+    let tokens: Vec<TokenTree> = args.into_iter().collect();
+    let mut i = 0;
+    while i < tokens.len() {
+        match (&tokens[i], tokens.get(i + 1), tokens.get(i + 2)) {
+            (TokenTree::Ident(id), Some(TokenTree::Punct(eq)), Some(TokenTree::Literal(lit)))
+                if id == "at" && eq.as_char() == '=' && out.at.is_none() =>
+            {
+                let target = string_value(&lit.to_string()).ok_or_else(|| expected(lit.span()))?;
+                if target.trim().is_empty() {
+                    return Err((
+                        lit.span(),
+                        "#[schema_core::test]: `at` is empty".to_string(),
+                    ));
+                }
+                out.at = Some((target, lit.span()));
+                i += 3;
+            }
+            (TokenTree::Ident(id), Some(TokenTree::Group(g)), _)
+                if id == "fixtures"
+                    && g.delimiter() == Delimiter::Parenthesis
+                    && out.fixtures.is_empty() =>
+            {
+                out.fixtures = fixture_list(g, expected)?;
+                i += 2;
+            }
+            (other, ..) => return Err(expected(other.span())),
+        }
+        match tokens.get(i) {
+            None => {}
+            Some(TokenTree::Punct(p)) if p.as_char() == ',' => i += 1,
+            Some(other) => return Err(expected(other.span())),
+        }
     }
+    Ok(out)
+}
+
+/// The paths in `fixtures(…)`.
+fn fixture_list(
+    group: &proc_macro2::Group,
+    expected: impl Fn(Span) -> Error,
+) -> Result<Vec<(String, Span)>, Error> {
     let mut paths = Vec::new();
     let mut want_literal = true;
     for token in group.stream() {

@@ -31,13 +31,20 @@
 //! that others would use: PostgreSQL and SQLite build under another name and rename, MySQL
 //! counts a template without its marker table as unfinished and rebuilds it.
 //!
+//! A database at another revision ([`TestDatabase::at`], [`TestDatabaseBuilder::at`]: an id,
+//! a prefix, `head-1`, `auth@head`) comes from a template at that revision, named by the
+//! same 16 digits, `_`, and 16 more over what it holds (see the `at` module); then
+//! [`TestDatabase::up_one`], [`TestDatabase::down_one`], … step it with the runner the CLI
+//! uses. PostgreSQL and SQLite only.
+//!
 //! After building a template, the stale templates *of the same application* (revisions with
 //! the same base revision ids) are removed, so that applications sharing a server keep each
-//! other's: on PostgreSQL every other `cs_tpl_*` database whose comment names the
-//! application, finished or left unfinished by a crashed build; on MySQL every other one whose
-//! marker table names it, and every unfinished one (no one else builds while the lock is
-//! held); on SQLite every other template file in the directory (give each application its
-//! own directory). A template still in use is skipped.
+//! other's: on PostgreSQL every `cs_tpl_*` database of other revisions whose comment names
+//! the application, finished or left unfinished by a crashed build; on MySQL every other one
+//! whose marker table names it, and every unfinished one (no one else builds while the lock
+//! is held); on SQLite every template file of other revisions in the directory (give each
+//! application its own directory). Templates of the same revisions at other targets stay. A
+//! template still in use is skipped.
 //!
 //! Limits:
 //! - The template is built with the [`Migrator`] as configured (target, version table), but
@@ -63,6 +70,8 @@ use crate::db::{
     Conn, DatabaseUrl, DbError, UrlError, UrlSource, database_message, on_conn, redact,
 };
 use crate::migrate::MigrateError;
+use crate::plan::PlanError;
+pub use at::TestDatabaseBuilder;
 
 /// The prefix of every template database (or SQLite file).
 pub const TEMPLATE_PREFIX: &str = "cs_tpl_";
@@ -114,6 +123,30 @@ pub enum TestDbError {
     },
     #[error("fixture {}: {message}", path.display())]
     Fixture { path: PathBuf, message: String },
+    /// The revision asked for with [`TestDatabaseBuilder::at`] does not resolve (no such
+    /// revision, an ambiguous prefix and its candidates, several heads, …).
+    #[error(
+        "cannot make a test database at `{target}`: {source}{}",
+        did_you_mean(source)
+    )]
+    Target { target: String, source: PlanError },
+    #[error("{what} cannot be made on {server}: {reason}")]
+    Unsupported {
+        what: String,
+        server: String,
+        reason: String,
+    },
+}
+
+/// `; did you mean `…`?` when a target that does not resolve is close to one that does.
+fn did_you_mean(e: &PlanError) -> String {
+    match e {
+        PlanError::Resolve(crate::ResolveError::NoSuchRevision {
+            suggestion: Some(s),
+            ..
+        }) => format!("; did you mean `{s}`?"),
+        _ => String::new(),
+    }
 }
 
 /// Where the test databases live.
@@ -189,6 +222,8 @@ pub struct TestDatabase {
     name: String,
     server: Server,
     dropped: bool,
+    /// For the steps ([`TestDatabase::up_one`], …).
+    migrator: Migrator,
 }
 
 impl std::fmt::Debug for TestDatabase {
@@ -208,22 +243,32 @@ impl TestDatabase {
     /// (`postgres://…/postgres`, `mysql://root@127.0.0.1/test`) or `sqlite:` and a directory
     /// for SQLite files (`sqlite:///tmp/myapp-tests`, created if missing).
     pub async fn new(migrator: &Migrator, server: &str) -> Result<TestDatabase, TestDbError> {
+        Self::builder(migrator).create(server).await
+    }
+
+    /// A fresh database on `server` cloned from `template`, which `migrated` builds when it is
+    /// missing; steps run with `migrator`.
+    async fn create(
+        migrator: &Migrator,
+        migrated: &Migrator,
+        template: &str,
+        server: &str,
+    ) -> Result<TestDatabase, TestDbError> {
         let server = Server::parse(server)?;
-        let template = Self::template_name(migrator);
         let app = app_key(migrator);
         let name = format!("{TEST_PREFIX}{}", crate::random::random_id());
         let (url, server) = match server {
             Server::Sqlite(dir) => {
                 let dir = sqlite::prepare_dir(&dir)?;
-                let url = sqlite::create(migrator, &dir, &template, &name).await?;
+                let url = sqlite::create(migrated, &dir, template, &name).await?;
                 (url, Server::Sqlite(dir))
             }
             Server::Db(url) => {
                 let mut conn = Conn::connect(&url).await?;
                 let new = NewDatabase {
-                    migrator,
+                    migrator: migrated,
                     server: &url,
-                    template: &template,
+                    template,
                     app: &app,
                     name: &name,
                 };
@@ -239,6 +284,7 @@ impl TestDatabase {
             name,
             server,
             dropped: false,
+            migrator: migrator.clone(),
         })
     }
 
@@ -501,6 +547,9 @@ impl TestServer for crate::backend::Sqlite {
     }
 }
 
+mod at;
+#[cfg(test)]
+mod at_tests;
 mod mysql;
 mod pg;
 mod sqlite;

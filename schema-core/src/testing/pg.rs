@@ -164,11 +164,11 @@ async fn remove_stale(conn: &mut Conn, template: &str, app: &str) {
         return;
     }
     let ours = comment(app);
-    // The template's own keeper stays; a crashed build of it (`_building_`) goes.
-    let keeper = keeper(template);
+    // The templates of the same revisions (at head and at other revisions) and their keepers
+    // stay; crashed builds (`_building_`) go.
     for row in rows {
         let (name, note) = (&row[0], &row[1]);
-        if name != template && *name != keeper && *note == ours {
+        if !at::same_revisions(name, template) && *note == ours {
             let _ = crate::backend::drop_database(conn, name, false).await;
         }
     }

@@ -88,23 +88,24 @@ async fn build(
         ));
     }
     std::fs::rename(&building, tpl).map_err(io_error("cannot rename the template to", tpl))?;
-    remove_stale(dir, tpl);
+    remove_stale(dir, template);
     Ok(())
 }
 
-/// Removes every other template in the directory, and what crashed builders left
-/// (no one else is building: this process holds the lock).
-fn remove_stale(dir: &Path, tpl: &Path) {
+/// Removes every template in the directory made from other revisions (templates of the same
+/// revisions at other targets stay), and what crashed builders left (no one else is
+/// building: this process holds the lock).
+fn remove_stale(dir: &Path, template: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        let is_template = entry
+        let stale = entry
             .file_name()
             .to_str()
-            .is_some_and(|n| n.starts_with(TEMPLATE_PREFIX));
-        if is_template && path != tpl {
+            .is_some_and(|n| n.starts_with(TEMPLATE_PREFIX) && !at::same_revisions(n, template));
+        if stale {
             let _ = std::fs::remove_file(&path);
         }
     }

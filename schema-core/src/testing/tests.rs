@@ -67,6 +67,7 @@ fn template_guard(server: &str, name: &str) -> TestDatabase {
         name: name.to_string(),
         server: Server::parse(server).expect("server"),
         dropped: false,
+        migrator: Migrator::new(Vec::new()).expect("no revisions"),
     }
 }
 

@@ -1,4 +1,4 @@
-//! `testdb-bench MIGRATIONS_DIR [--runs N] SERVER…`: per-test database set-up with
+//! `testdb-bench MIGRATIONS_DIR [--runs N] [--at TARGET] [--sequential] SERVER…`: per-test database set-up with
 //! `schema_core::testing::TestDatabase` (a clone of a migrated template) against replaying every
 //! revision into a fresh database, as `#[sqlx::test]` does. Prints a markdown table; run by
 //! `bench/testdb.sh`.
@@ -13,14 +13,19 @@
 //! - **replay, Migrator**: create an empty database and `Migrator::run` it; then drop it.
 //!
 //! Set-up is timed up to the moment the test could start; the drop is timed separately.
+//!
+//! With `--at TARGET` (`head-50`, an id, …) every case stops at that revision: the clone is
+//! `TestDatabase::at` (from a template at TARGET, built before the runs), the replays run the
+//! revisions up to TARGET only. With `--sequential` each case runs in a block of its own
+//! (all clones, then all replays) instead of interleaved.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use schema_core::Migrator;
 use schema_core::testing::TestDatabase;
+use schema_core::{Migrator, Target};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, Executor};
 
@@ -44,18 +49,33 @@ async fn run() -> Result<(), Error> {
             .ok_or("usage: testdb-bench DIR [--runs N] SERVER…")?,
     );
     let mut runs = 20;
+    let mut at = None;
+    let mut sequential = false;
     let mut servers = Vec::new();
     while let Some(arg) = args.next() {
         if arg == "--runs" {
             runs = args.next().ok_or("--runs N")?.parse()?;
+        } else if arg == "--sequential" {
+            sequential = true;
+        } else if arg == "--at" {
+            at = Some(args.next().ok_or("--at TARGET")?);
         } else {
             servers.push(arg);
         }
     }
-    let migrator = Migrator::from_dir(&dir)?;
+    let mut migrator = Migrator::from_dir(&dir)?;
+    let order: Vec<_> = match &at {
+        Some(at) => {
+            let target = Target::from_str(at)?;
+            let graph = migrator.graph();
+            let plan = graph.plan_upgrade(&graph.empty_set(), &target)?;
+            migrator = migrator.target(target);
+            plan.steps.iter().map(|s| s.revision).collect()
+        }
+        None => migrator.graph().topological_order().to_vec(),
+    };
     let graph = migrator.graph();
-    let ups: Vec<(String, bool)> = graph
-        .topological_order()
+    let ups: Vec<(String, bool)> = order
         .iter()
         .map(|&i| {
             let up = &graph.node(i).revision.up;
@@ -67,7 +87,7 @@ async fn run() -> Result<(), Error> {
     );
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for server in &servers {
-        let row = bench(&migrator, &ups, server, runs).await?;
+        let row = bench(&migrator, at.as_deref(), sequential, &ups, server, runs).await?;
         println!(
             "| {} | {} | {} | {} | {} | {} | **{:.1}×** |",
             row.kind,
@@ -80,8 +100,9 @@ async fn run() -> Result<(), Error> {
         );
     }
     eprintln!(
-        "{} revisions, {runs} runs per case after 1 warm-up",
-        ups.len()
+        "{} revisions set up{}, {runs} runs per case after 1 warm-up",
+        ups.len(),
+        at.map(|t| format!(" (at {t})")).unwrap_or_default()
     );
     Ok(())
 }
@@ -200,8 +221,32 @@ async fn replay_raw(url: &str, ups: &[(String, bool)]) -> Result<(), Error> {
     Ok(())
 }
 
+/// A test database as a test gets it: at `at` when given, else at the migrator's target.
+async fn test_database(
+    migrator: &Migrator,
+    at: Option<&str>,
+    server: &str,
+) -> Result<TestDatabase, Error> {
+    let builder = TestDatabase::builder(migrator);
+    let builder = match at {
+        Some(at) => builder.at(at),
+        None => builder,
+    };
+    Ok(builder.create(server).await?)
+}
+
+/// The cases of a run.
+#[derive(Clone, Copy)]
+enum Case {
+    Clone,
+    Raw,
+    Migrator,
+}
+
 async fn bench(
     migrator: &Migrator,
+    at: Option<&str>,
+    sequential: bool,
     ups: &[(String, bool)],
     server: &str,
     runs: usize,
@@ -212,48 +257,65 @@ async fn bench(
         "PostgreSQL"
     };
     eprintln!("{kind}: building the template, then {runs} runs after a warm-up");
-    TestDatabase::new(migrator, server)
+    test_database(migrator, at, server)
         .await?
         .drop_database()
         .await?;
 
     let (mut clone_setup, mut clone_drop) = (Vec::new(), Vec::new());
     let (mut raw_setup, mut migrator_setup, mut replay_drop) = (Vec::new(), Vec::new(), Vec::new());
-    // Interleaved, so that a slow phase of the machine hits every case alike; run 0 warms up.
-    for i in 0..=runs {
-        let start = Instant::now();
-        let db = TestDatabase::new(migrator, server).await?;
-        let setup = start.elapsed();
-        let start = Instant::now();
-        db.drop_database().await?;
-        let dropped = start.elapsed();
-        if i > 0 {
-            clone_setup.push(setup);
-            clone_drop.push(dropped);
-        }
-
-        let start = Instant::now();
-        let (fresh, url) = Fresh::create(server, i).await?;
-        replay_raw(&url, ups).await?;
-        let setup = start.elapsed();
-        let start = Instant::now();
-        fresh.drop().await?;
-        let dropped = start.elapsed();
-        if i > 0 {
-            raw_setup.push(setup);
-            replay_drop.push(dropped);
-        }
-
-        let start = Instant::now();
-        let (fresh, url) = Fresh::create(server, i).await?;
-        migrator.run(&url).await?;
-        let setup = start.elapsed();
-        fresh.drop().await?;
-        if i > 0 {
-            migrator_setup.push(setup);
+    // Interleaved, so that a slow phase of the machine hits every case alike; or with
+    // `--sequential`, each case in a block of its own, as a suite runs one way only (the
+    // replays' writes then do not slow the clones down). Run 0 of a block warms up.
+    let blocks: &[&[Case]] = if sequential {
+        &[&[Case::Clone], &[Case::Raw], &[Case::Migrator]]
+    } else {
+        &[&[Case::Clone, Case::Raw, Case::Migrator]]
+    };
+    for cases in blocks {
+        for i in 0..=runs {
+            for case in *cases {
+                match case {
+                    Case::Clone => {
+                        let start = Instant::now();
+                        let db = test_database(migrator, at, server).await?;
+                        let setup = start.elapsed();
+                        let start = Instant::now();
+                        db.drop_database().await?;
+                        let dropped = start.elapsed();
+                        if i > 0 {
+                            clone_setup.push(setup);
+                            clone_drop.push(dropped);
+                        }
+                    }
+                    Case::Raw => {
+                        let start = Instant::now();
+                        let (fresh, url) = Fresh::create(server, i).await?;
+                        replay_raw(&url, ups).await?;
+                        let setup = start.elapsed();
+                        let start = Instant::now();
+                        fresh.drop().await?;
+                        let dropped = start.elapsed();
+                        if i > 0 {
+                            raw_setup.push(setup);
+                            replay_drop.push(dropped);
+                        }
+                    }
+                    Case::Migrator => {
+                        let start = Instant::now();
+                        let (fresh, url) = Fresh::create(server, i).await?;
+                        migrator.run(&url).await?;
+                        let setup = start.elapsed();
+                        fresh.drop().await?;
+                        if i > 0 {
+                            migrator_setup.push(setup);
+                        }
+                    }
+                }
+            }
         }
     }
-    drop_template(migrator, server).await?;
+    drop_template(migrator, at, server).await?;
     Ok(Row {
         kind,
         clone_setup: stats(&clone_setup),
@@ -265,11 +327,14 @@ async fn bench(
 }
 
 /// Removes the template the bench built (SQLite: the script removes the directory).
-async fn drop_template(migrator: &Migrator, server: &str) -> Result<(), Error> {
+async fn drop_template(migrator: &Migrator, at: Option<&str>, server: &str) -> Result<(), Error> {
     if server.starts_with("sqlite:") {
         return Ok(());
     }
-    let template = TestDatabase::template_name(migrator);
+    let template = match at {
+        Some(at) => TestDatabase::template_name_at(migrator, at)?,
+        None => TestDatabase::template_name(migrator),
+    };
     let mut admin = sqlx::PgConnection::connect(server).await?;
     for name in [format!("{template}_keep"), template] {
         admin
