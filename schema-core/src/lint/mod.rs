@@ -7,20 +7,25 @@
 //! revision). It runs statement by statement, split by the runner's splitter, in its own
 //! transaction mode; after each statement the observer of that database reads the catalogs
 //! on the same session (PostgreSQL: [`postgres`]: the locks the session holds, the storage of
-//! every table, the constraints, the columns, `lock_timeout`) and turns what changed into
-//! findings. The statement's text only places a finding and shapes its suggestion; there is
-//! no SQL parser here.
+//! every table, the constraints, the columns, `lock_timeout`; MySQL/MariaDB: [`mysql`]: which
+//! ALGORITHM the server accepts for an ALTER TABLE, ENUM/SET values, tables and columns;
+//! SQLite: [`sqlite`]: root pages, columns, indexes and foreign keys) and turns what changed
+//! into findings. The statement's text only places a finding and shapes its suggestion; there
+//! is no SQL parser here.
 //!
-//! Only PostgreSQL is observed so far; the MySQL/MariaDB and SQLite observers are
-//! [`LintError::NotObserved`] until they exist.
+//! PostgreSQL's rehearsal databases are cloned from kept templates; MySQL/MariaDB and SQLite,
+//! which cannot clone a database, replay the revision's ancestors on a fresh scratch database
+//! ([`rehearse::Replay`]).
 //!
 //! A finding is silenced by `-- lint: allow RULE[, RULE] reason` on the comment lines right
 //! above a statement, or in the header for the whole revision ([`allow`]); a reason is
 //! required. `[package.metadata.schema.lint]` sets each rule's severity ([`Levels`]).
 
 mod allow;
+mod mysql;
 mod postgres;
 mod rehearse;
+mod sqlite;
 #[cfg(test)]
 mod tests;
 
@@ -71,8 +76,9 @@ pub const RULES: &[(&str, Severity)] = &[
     // MySQL/MariaDB.
     ("mysql-table-copy", Severity::Error),
     ("enum-reorder", Severity::Error),
-    // SQLite.
-    ("sqlite-table-rebuild", Severity::Warning),
+    // SQLite. An error: every writer waits (or gets SQLITE_BUSY) for the whole copy; a small
+    // table's rebuild is silenced with an allow comment.
+    ("sqlite-table-rebuild", Severity::Error),
     // Every backend.
     ("rename-column", Severity::Warning),
     ("rename-table", Severity::Warning),
@@ -282,14 +288,28 @@ pub async fn lint(
     revisions: &[RevIdx],
     options: &Options,
 ) -> Result<Report, LintError> {
-    if server.dialect != Dialect::Postgres {
-        return Err(LintError::NotObserved {
-            dialect: server.dialect,
-        });
-    }
     let mut report = Report::default();
     if revisions.is_empty() {
         return Ok(report);
+    }
+    if server.dialect != Dialect::Postgres {
+        let mut replay = rehearse::Replay::open(server, &options.version_table);
+        let mut result = Ok(());
+        for &index in revisions {
+            let rev = &graph.node(index).revision;
+            report.linted.push(rev.id.clone());
+            match replay.revision(graph, index).await {
+                Ok(observed) => report
+                    .findings
+                    .extend(findings(rev, observed, &options.levels)),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        replay.close();
+        return result.map(|()| report);
     }
     let mut rehearsal = rehearse::Rehearsal::open(server, &options.version_table).await?;
     let mut result = Ok(());
