@@ -10,6 +10,7 @@ mod database;
 mod hooks;
 mod hostile_files;
 mod lint;
+mod lint_backends;
 mod lint_corpus;
 mod malformed;
 mod metadata_cache;

@@ -195,12 +195,10 @@ fn tables(
                 });
                 (end.cols.get(table), table.clone())
             }
-            None => match end
-                .tables
-                .iter()
-                .find(|(n, r)| *r == root && !start.tables.contains_key(*n))
+            None => match renamed_to(start, steps, table, root)
+                .filter(|n| end.tables.get(n) == Some(root))
             {
-                Some((new, _)) => {
+                Some(new) => {
                     out.push(Observed {
                         rule: "rename-table",
                         line,
@@ -209,7 +207,7 @@ fn tables(
                             "rename it and create a view `{table}` over it (`CREATE VIEW {table} AS SELECT * FROM {new}`) until the code uses the new name"
                         )],
                     });
-                    (end.cols.get(new), new.clone())
+                    (end.cols.get(&new), new.clone())
                 }
                 None => {
                     out.push(Observed {
@@ -225,6 +223,27 @@ fn tables(
         let now = now.cloned().unwrap_or_default();
         columns(table, &name, &before, &now, steps, line, out);
     }
+}
+
+/// The name `table` (root page `root`) took in the statement where it went away: a table new
+/// in that statement on the same root page (a table created later may reuse a dropped one's
+/// root page: that is no rename).
+fn renamed_to(
+    start: &Snapshot,
+    steps: &[(usize, Snapshot)],
+    table: &str,
+    root: &str,
+) -> Option<String> {
+    let k = steps
+        .iter()
+        .position(|(_, s)| !s.tables.contains_key(table))?;
+    let before = if k == 0 { start } else { &steps[k - 1].1 };
+    steps[k]
+        .1
+        .tables
+        .iter()
+        .find(|(n, r)| *r == root && !before.tables.contains_key(*n))
+        .map(|(n, _)| n.clone())
 }
 
 /// Columns of `table` (now `name`) renamed or dropped.
