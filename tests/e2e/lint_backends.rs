@@ -356,3 +356,60 @@ fn sqlite_a_revision_that_fails_is_an_error_with_the_databases_message() {
     let (_, again) = c.lint("SELECT 1;\nALTER TABLE nowhere ADD COLUMN y INT;");
     assert_eq!(again, found);
 }
+
+// ---------------------------------------------------------------------------------------
+// check and new --autogenerate
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn sqlite_check_lints_the_pending_revisions() {
+    let c = Case::sqlite();
+    c.p.write("migrations/b2_r.sql", revision_text("b2", "a1", REBUILD));
+    let out = c.run(&["check"]);
+    exits(&out, 1);
+    out.stderr_has("migrations/b2_r.sql:8")
+        .stderr_has("sqlite-table-rebuild");
+    exits(&c.run(&["up"]), 0);
+    let out = c.run(&["check"]);
+    exits(&out, 0);
+    out.stderr_lacks("sqlite-table-rebuild");
+}
+
+#[test]
+fn mariadb_check_lints_the_pending_revisions() {
+    let c = Case::mariadb(test_database!(Server::MySql));
+    c.p.write(
+        "migrations/b2_r.sql",
+        revision_text(
+            "b2",
+            "a1",
+            "ALTER TABLE orders MODIFY total BIGINT NOT NULL;",
+        ),
+    );
+    let out = c.run(&["check"]);
+    exits(&out, 1);
+    out.stderr_has("migrations/b2_r.sql:6")
+        .stderr_has("mysql-table-copy");
+}
+
+#[test]
+fn sqlite_autogenerate_lints_the_revision_it_wrote() {
+    let c = Case::sqlite();
+    c.p.write(
+        "Cargo.toml",
+        format!(
+            "{}schema = \"schema.sql\"\n",
+            cargo_schema_e2e::project::MANIFEST
+        ),
+    );
+    c.p.write(
+        "schema.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, bio TEXT);\n\
+         CREATE TABLE products (id INTEGER PRIMARY KEY, price TEXT NOT NULL);\n\
+         CREATE TABLE comments (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));\n",
+    );
+    let out = c.run(&["new", "--autogenerate", "-m", "comments"]);
+    exits(&out, 0);
+    out.stderr_has("warning[fk-without-index]")
+        .stderr_has("`comments`");
+}
