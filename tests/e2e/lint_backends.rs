@@ -413,3 +413,51 @@ fn sqlite_autogenerate_lints_the_revision_it_wrote() {
     out.stderr_has("warning[fk-without-index]")
         .stderr_has("`comments`");
 }
+
+// ---------------------------------------------------------------------------------------
+// Snapshots of the human output
+// ---------------------------------------------------------------------------------------
+
+fn snapshot(name: &str, c: &Case, out: &Output) {
+    let mut text = format!(
+        "exit: {}\n--- stdout ---\n{}--- stderr ---\n{}",
+        out.code, out.stdout, out.stderr
+    );
+    if let Some(db) = &c.db {
+        text = text.replace(db.name(), "[DB]");
+    }
+    insta::with_settings!({
+        prepend_module_to_snapshot => false,
+        filters => vec![(r"(mysql|sqlite):/[^ \n]*", "[URL]")],
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn output_lint_sqlite_findings() {
+    let c = Case::sqlite();
+    c.p.write(
+        "migrations/b2_r.sql",
+        revision_text(
+            "b2",
+            "a1",
+            &format!("{REBUILD}\nALTER TABLE users DROP COLUMN bio;\nCREATE TABLE comments (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));"),
+        ),
+    );
+    snapshot("output_lint_sqlite_findings", &c, &c.run(&["lint"]));
+}
+
+#[test]
+fn output_lint_mariadb_findings() {
+    let c = Case::mariadb(test_database!(Server::MySql));
+    c.p.write(
+        "migrations/b2_r.sql",
+        revision_text(
+            "b2",
+            "a1",
+            "ALTER TABLE orders MODIFY total BIGINT NOT NULL;\nALTER TABLE users MODIFY status ENUM('active', 'new') NOT NULL DEFAULT 'new';\nRENAME TABLE orders TO purchases;",
+        ),
+    );
+    snapshot("output_lint_mariadb_findings", &c, &c.run(&["lint"]));
+}

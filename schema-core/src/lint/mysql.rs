@@ -110,11 +110,7 @@ async fn run(conn: &mut Conn, sql: &str) -> Result<Option<String>, sqlx::Error> 
                     Ok(()) => return Ok(None),
                     Err(e2) if not_supported(&e2) => {
                         conn.execute(sql).await?;
-                        return Ok(Some(format!(
-                            "ALGORITHM=INSTANT: {}; ALGORITHM=INPLACE, LOCK=NONE: {}",
-                            super::rehearse::message(&e),
-                            super::rehearse::message(&e2)
-                        )));
+                        return Ok(Some(reason(&super::rehearse::message(&e2))));
                     }
                     // Something else: the statement as written says what.
                     Err(_) => {}
@@ -124,6 +120,18 @@ async fn run(conn: &mut Conn, sql: &str) -> Result<Option<String>, sqlx::Error> 
         }
     }
     conn.execute(sql).await.map(|()| None)
+}
+
+/// The server's reason in `… is not supported. Reason: WHY. Try …` (error 1846), or its
+/// whole message (error 1845 gives none).
+fn reason(message: &str) -> String {
+    match message.split_once("Reason: ") {
+        Some((_, why)) => why
+            .split_once(". Try ")
+            .map_or(why, |(why, _)| why)
+            .to_string(),
+        None => message.to_string(),
+    }
 }
 
 /// The values of an `enum('a','b')` or `set('a','b')` COLUMN_TYPE; `None` for other types.
@@ -217,7 +225,7 @@ pub(super) async fn observe(
             push(
                 "mysql-table-copy",
                 format!(
-                    "ALTER TABLE on `{table}` can run neither ALGORITHM=INSTANT nor ALGORITHM=INPLACE with LOCK=NONE: the table is copied row by row while writes to `{table}` wait ({why})"
+                    "ALTER TABLE on `{table}` can run neither ALGORITHM=INSTANT nor ALGORITHM=INPLACE with LOCK=NONE: the table is copied row by row while writes to `{table}` wait (the server says: {why})"
                 ),
                 vec![
                     "change it in steps the server does online (add a new column, backfill it in batches, switch the code over, drop the old one), or run it with an online schema change tool (gh-ost, pt-online-schema-change)".into(),
@@ -323,6 +331,20 @@ mod tests {
         );
         assert_eq!(enum_values("set('x')"), Some(vec!["x".to_string()]));
         assert_eq!(enum_values("varchar(10)"), None);
+    }
+
+    #[test]
+    fn the_servers_reason_is_kept() {
+        assert_eq!(
+            reason(
+                "ALGORITHM=INPLACE is not supported. Reason: Cannot change column type. Try ALGORITHM=COPY"
+            ),
+            "Cannot change column type"
+        );
+        assert_eq!(
+            reason("LOCK=NONE is not supported"),
+            "LOCK=NONE is not supported"
+        );
     }
 
     #[test]
