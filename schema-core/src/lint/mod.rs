@@ -212,8 +212,6 @@ impl Report {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LintError {
-    #[error("lint observes PostgreSQL only so far, and the database is {}", dialect.name())]
-    NotObserved { dialect: Dialect },
     /// No server, or no right to create the rehearsal database.
     #[error("lint cannot use a scratch database on {server}: {source}")]
     Scratch {
@@ -243,9 +241,6 @@ impl LintError {
     /// What to do about it.
     pub fn help(&self) -> Option<String> {
         match self {
-            LintError::NotObserved { .. } => Some(
-                "point `--database-url` (or DATABASE_URL) at a PostgreSQL server; MySQL/MariaDB and SQLite observers come later".to_string(),
-            ),
             LintError::Scratch { dialect, .. } => Some(scratch_help(*dialect)),
             LintError::NotDropped { scratch, .. } => Some(format!(
                 "drop it by hand when no session uses it: `DROP DATABASE {scratch};`"
@@ -257,18 +252,19 @@ impl LintError {
 
 /// What lint needs on the server.
 fn scratch_help(dialect: Dialect) -> String {
-    let grant = match dialect {
-        Dialect::Postgres => "the CREATEDB privilege (`ALTER ROLE … CREATEDB`)",
-        Dialect::MySql => {
-            "the CREATE and DROP privileges on `cargo\\_schema\\_%`.* and `cs\\_lint\\_%`.*"
+    let scratch = crate::scratch::PREFIX;
+    match dialect {
+        Dialect::Postgres => format!(
+            "lint rehearses each revision on a scratch database (`{scratch}…`, always dropped) cloned from a kept template (`{}…`) on the same server: the user needs CREATE DATABASE, that is the CREATEDB privilege (`ALTER ROLE … CREATEDB`)",
+            rehearse::TEMPLATE_PREFIX
+        ),
+        Dialect::MySql => format!(
+            "lint rehearses each revision on a scratch database (`{scratch}…`, always dropped) on the same server: the user needs the CREATE and DROP privileges on `cargo\\_schema\\_%`.*"
+        ),
+        Dialect::Sqlite => {
+            "lint rehearses each revision on an in-memory SQLite database".to_string()
         }
-        Dialect::Sqlite => "nothing",
-    };
-    format!(
-        "lint rehearses each revision on a scratch database (`{}…`, always dropped) cloned from a kept template (`{}…`) on the same server: the user needs CREATE DATABASE, that is {grant}",
-        crate::scratch::PREFIX,
-        rehearse::TEMPLATE_PREFIX
-    )
+    }
 }
 
 /// How a lint run goes.
