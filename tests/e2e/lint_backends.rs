@@ -461,3 +461,57 @@ fn output_lint_mariadb_findings() {
     );
     snapshot("output_lint_mariadb_findings", &c, &c.run(&["lint"]));
 }
+
+// ---------------------------------------------------------------------------------------
+// No server, no right to create the rehearsal database
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn mariadb_no_server_is_an_error_that_says_lint_needs_one() {
+    let p = TestProject::new();
+    p.write(
+        "migrations/a1_base.sql",
+        revision_text("a1", "", "CREATE TABLE t (id INT);"),
+    );
+    let out = p.run(&["--database-url", "mysql://root@127.0.0.1:1/x", "lint"]);
+    exits(&out, 1);
+    cargo_schema_e2e::assert::error_line_has(&out, &["cannot connect", "127.0.0.1:1"]);
+    cargo_schema_e2e::assert::help_has(&out, "scratch database");
+}
+
+/// A MariaDB user with every right on one database and none to create others; dropped after.
+struct User(TestDatabase, String);
+
+impl Drop for User {
+    fn drop(&mut self) {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.0
+                .query(&format!("DROP USER IF EXISTS '{}'@'%'", self.1))
+        }));
+    }
+}
+
+#[test]
+fn mariadb_a_user_who_may_not_create_databases_is_told_lint_needs_one() {
+    let db = test_database!(Server::MySql);
+    let name = format!("cs_lint_user_{}", std::process::id());
+    db.query(&format!(
+        "CREATE USER IF NOT EXISTS '{name}'@'%'; GRANT ALL ON `{}`.* TO '{name}'@'%'",
+        db.name()
+    ));
+    let url = db.url().replacen("root@", &format!("{name}@"), 1);
+    let user = User(db, name);
+    let p = TestProject::new();
+    p.write(
+        "migrations/a1_base.sql",
+        revision_text("a1", "", "CREATE TABLE t (id INT);"),
+    );
+    let out = run_on(&p, &url, &["lint"]);
+    exits(&out, 1);
+    cargo_schema_e2e::assert::error_line_has(
+        &out,
+        &["lint cannot use a scratch database", "Access denied"],
+    );
+    cargo_schema_e2e::assert::help_has(&out, "CREATE and DROP privileges");
+    drop(user);
+}
