@@ -135,6 +135,9 @@ fn mariadb_an_alter_that_copies_the_table_is_an_error_with_the_servers_reason() 
         c.rules("CREATE INDEX users_name_idx ON users (name);\nALTER TABLE users ADD INDEX users_bio_idx (bio);")
             .is_empty()
     );
+    // A FULLTEXT index is built under a lock that blocks writes.
+    let (_, found) = c.lint("CREATE FULLTEXT INDEX users_bio_ft ON users (bio);");
+    only(&found, "mysql-table-copy", 6, &["`users`", "Fulltext"]);
     // The same copying ALTER on a table created in the same revision: no traffic.
     assert!(
         c.rules("CREATE TABLE tags (id INT PRIMARY KEY, n INT) ENGINE = InnoDB;\nALTER TABLE tags MODIFY n BIGINT;")

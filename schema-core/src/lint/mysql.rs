@@ -1,13 +1,14 @@
 //! The MySQL/MariaDB observer: runs a section statement by statement on the rehearsal
 //! database and reads `information_schema` after each one.
 //!
-//! - An `ALTER TABLE` (recognised by its first words, nothing more) is tried first with
-//!   `, ALGORITHM=INSTANT`, then with `, ALGORITHM=INPLACE, LOCK=NONE` appended; the server
+//! - An `ALTER TABLE` or `CREATE … INDEX` (recognised by its first words, nothing more) is
+//!   tried first with `ALGORITHM=INSTANT`, then with `ALGORITHM=INPLACE, LOCK=NONE` appended; the server
 //!   refuses a form it cannot do (SQLSTATE 0A000: errors 1845/1846,
 //!   ER_ALTER_OPERATION_NOT_SUPPORTED*) and does nothing. The clause does not change what the
 //!   statement does, so the accepted form's effect is the statement's effect. When neither is
 //!   accepted the statement runs as written and, on a table that existed before the revision,
-//!   is a `mysql-table-copy` with the server's reason.
+//!   is a `mysql-table-copy` with the server's reason: the table is copied, or (a FULLTEXT or
+//!   SPATIAL index) built under a lock that blocks writes.
 //! - `information_schema.COLUMNS.COLUMN_TYPE` of ENUM and SET columns before and after:
 //!   values removed or reordered are `enum-reorder` (appending is fine).
 //! - The tables and their columns before and after: drops and renames of what existed before
@@ -88,6 +89,37 @@ fn altered_table(sql: &str) -> Option<String> {
     Some(name.trim_matches('`').to_string())
 }
 
+/// The table of a `CREATE [OR REPLACE] [UNIQUE|FULLTEXT|SPATIAL] INDEX … ON name …`, from its
+/// words; `None` for any other statement.
+fn indexed_table(sql: &str) -> Option<String> {
+    let mut words = sql.split_whitespace();
+    if !words.next()?.eq_ignore_ascii_case("create") {
+        return None;
+    }
+    let mut word = words.next()?;
+    while ["or", "replace", "unique", "fulltext", "spatial"]
+        .iter()
+        .any(|w| word.eq_ignore_ascii_case(w))
+    {
+        word = words.next()?;
+    }
+    if !word.eq_ignore_ascii_case("index") {
+        return None;
+    }
+    words.find(|w| w.eq_ignore_ascii_case("on"))?;
+    let name = words.next()?.split('(').next()?;
+    let name = name.rsplit('.').next().unwrap_or(name);
+    Some(name.trim_matches('`').to_string())
+}
+
+/// The table an ALTER TABLE or CREATE INDEX works on, and how its ALGORITHM/LOCK clauses are
+/// joined to it (`,` in ALTER TABLE, a space in CREATE INDEX).
+fn probed(sql: &str) -> Option<(String, &'static str)> {
+    altered_table(sql)
+        .map(|t| (t, ","))
+        .or_else(|| indexed_table(sql).map(|t| (t, "")))
+}
+
 /// The statement's first words (`ALTER TABLE`, `RENAME TABLE`), for messages.
 fn verb(sql: &str) -> String {
     sql.split_whitespace()
@@ -100,17 +132,26 @@ fn verb(sql: &str) -> String {
 /// Runs `sql`; for an ALTER TABLE, first in the forms that keep the table online. `Ok(Some(why))`
 /// when it ran but the server accepted neither form (the table is copied).
 async fn run(conn: &mut Conn, sql: &str) -> Result<Option<String>, sqlx::Error> {
-    if altered_table(sql).is_some() {
-        let instant = format!("{sql}\n, ALGORITHM=INSTANT");
+    if let Some((_, sep)) = probed(sql) {
+        let instant = format!("{sql}\n{sep} ALGORITHM=INSTANT");
         match conn.execute(&instant).await {
             Ok(()) => return Ok(None),
             Err(e) if not_supported(&e) => {
-                let inplace = format!("{sql}\n, ALGORITHM=INPLACE, LOCK=NONE");
+                let inplace = format!("{sql}\n{sep} ALGORITHM=INPLACE{sep} LOCK=NONE");
                 match conn.execute(&inplace).await {
                     Ok(()) => return Ok(None),
                     Err(e2) if not_supported(&e2) => {
                         conn.execute(sql).await?;
-                        return Ok(Some(reason(&super::rehearse::message(&e2))));
+                        let message = super::rehearse::message(&e2);
+                        let what = if message.contains("ALGORITHM=COPY") {
+                            "the table is copied row by row while writes to it wait"
+                        } else {
+                            "it holds a lock that blocks writes to the table until it ends"
+                        };
+                        return Ok(Some(format!(
+                            "{what} (the server says: {})",
+                            reason(&message)
+                        )));
                     }
                     // Something else: the statement as written says what.
                     Err(_) => {}
@@ -219,13 +260,14 @@ pub(super) async fn observe(
             });
         };
         if let Some(why) = copied
-            && let Some(table) = altered_table(&st.sql)
+            && let Some((table, _)) = probed(&st.sql)
             && existing.contains(&table)
         {
             push(
                 "mysql-table-copy",
                 format!(
-                    "ALTER TABLE on `{table}` can run neither ALGORITHM=INSTANT nor ALGORITHM=INPLACE with LOCK=NONE: the table is copied row by row while writes to `{table}` wait (the server says: {why})"
+                    "{} on `{table}` can run neither ALGORITHM=INSTANT nor ALGORITHM=INPLACE with LOCK=NONE: {why}",
+                    verb(&st.sql)
                 ),
                 vec![
                     "change it in steps the server does online (add a new column, backfill it in batches, switch the code over, drop the old one), or run it with an online schema change tool (gh-ost, pt-online-schema-change)".into(),
@@ -358,5 +400,10 @@ mod tests {
             Some("t".into())
         );
         assert_eq!(altered_table("CREATE INDEX i ON t (x)"), None);
+        assert_eq!(
+            indexed_table("CREATE FULLTEXT INDEX f ON `db`.`t`(b)"),
+            Some("t".into())
+        );
+        assert_eq!(indexed_table("CREATE TABLE t (id INT)"), None);
     }
 }
