@@ -685,10 +685,7 @@ fn lock_timeout_help(f: &schema_core::migrate::StatementFailure) -> String {
 impl Route for LintError {
     fn route(e: Self) -> CliError {
         let help = e.help();
-        let err = match e {
-            LintError::NotObserved { .. } => CliError::invalid(e.to_string()),
-            _ => CliError::new(FAILED, e.to_string()),
-        };
+        let err = CliError::new(FAILED, e.to_string());
         match help {
             Some(h) => err.help(h),
             None => err,

@@ -94,9 +94,13 @@ pub async fn run(
     lint::lint(&project.graph, url, revisions, &options).await
 }
 
-/// Whether lint can observe revisions on this database.
+/// Whether lint can observe revisions on this database: every kind (PostgreSQL, MySQL/MariaDB,
+/// SQLite) has its observer.
 pub fn observed(url: &DatabaseUrl) -> bool {
-    url.dialect == Dialect::Postgres
+    matches!(
+        url.dialect,
+        Dialect::Postgres | Dialect::MySql | Dialect::Sqlite
+    )
 }
 
 /// Prints the findings of a lint that is part of another command (`new --autogenerate`),

@@ -117,7 +117,6 @@ fn every_postgres_corpus_revision_gets_exactly_the_expected_findings() {
 }
 
 #[test]
-#[ignore = "needs cargo schema lint on MySQL/MariaDB"]
 fn every_mariadb_corpus_revision_gets_exactly_the_expected_findings() {
     let db: TestDatabase = test_database!(Server::MySql);
     let p = project("mysql");
@@ -126,7 +125,6 @@ fn every_mariadb_corpus_revision_gets_exactly_the_expected_findings() {
 }
 
 #[test]
-#[ignore = "needs cargo schema lint on SQLite"]
 fn every_sqlite_corpus_revision_gets_exactly_the_expected_findings() {
     // The corpus configures `sqlite:dev.db`, which does not exist yet: every revision is linted.
     let p = project("sqlite");

@@ -11,6 +11,7 @@ mod hooks;
 mod hostile_files;
 mod import;
 mod lint;
+mod lint_backends;
 mod lint_corpus;
 mod malformed;
 mod metadata_cache;

@@ -1,6 +1,6 @@
 //! `lint`: the revisions rehearsed on a scratch database, and what they would do to a live one.
 
-use schema_core::lint::{self, Report};
+use schema_core::lint::Report;
 use schema_core::{Project, Resolved, RevIdx, Target};
 use serde_json::json;
 
@@ -17,12 +17,6 @@ pub fn lint(
 ) -> Result<(), CliError> {
     let options = crate::lint::options(project)?;
     let url = session::resolve_url(project, global, out)?;
-    if !crate::lint::observed(&url) {
-        return Err(lint::LintError::NotObserved {
-            dialect: url.dialect,
-        }
-        .into());
-    }
     let database = session::configured_url(project, global, out)?;
     let graph = &project.graph;
     let report = session::block_on(async {

@@ -125,7 +125,7 @@ pub fn autogenerate(
 }
 
 /// Lints the revision autogenerate wrote, on a rehearsal database at its parents, and prints
-/// the findings under it (PostgreSQL; nothing is said on the databases lint does not observe).
+/// the findings under it.
 fn lint_written(project: &Project, url: &schema_core::db::DatabaseUrl, id: &str, out: Out) {
     if !crate::lint::observed(url) {
         return;

@@ -7,20 +7,25 @@
 //! revision). It runs statement by statement, split by the runner's splitter, in its own
 //! transaction mode; after each statement the observer of that database reads the catalogs
 //! on the same session (PostgreSQL: [`postgres`]: the locks the session holds, the storage of
-//! every table, the constraints, the columns, `lock_timeout`) and turns what changed into
-//! findings. The statement's text only places a finding and shapes its suggestion; there is
-//! no SQL parser here.
+//! every table, the constraints, the columns, `lock_timeout`; MySQL/MariaDB: [`mysql`]: which
+//! ALGORITHM the server accepts for an ALTER TABLE, ENUM/SET values, tables and columns;
+//! SQLite: [`sqlite`]: root pages, columns, indexes and foreign keys) and turns what changed
+//! into findings. The statement's text only places a finding and shapes its suggestion; there
+//! is no SQL parser here.
 //!
-//! Only PostgreSQL is observed so far; the MySQL/MariaDB and SQLite observers are
-//! [`LintError::NotObserved`] until they exist.
+//! PostgreSQL's rehearsal databases are cloned from kept templates; MySQL/MariaDB and SQLite,
+//! which cannot clone a database, replay the revision's ancestors on a fresh scratch database
+//! ([`rehearse::Replay`]).
 //!
 //! A finding is silenced by `-- lint: allow RULE[, RULE] reason` on the comment lines right
 //! above a statement, or in the header for the whole revision ([`allow`]); a reason is
 //! required. `[package.metadata.schema.lint]` sets each rule's severity ([`Levels`]).
 
 mod allow;
+mod mysql;
 mod postgres;
 mod rehearse;
+mod sqlite;
 #[cfg(test)]
 mod tests;
 
@@ -71,8 +76,9 @@ pub const RULES: &[(&str, Severity)] = &[
     // MySQL/MariaDB.
     ("mysql-table-copy", Severity::Error),
     ("enum-reorder", Severity::Error),
-    // SQLite.
-    ("sqlite-table-rebuild", Severity::Warning),
+    // SQLite. An error: every writer waits (or gets SQLITE_BUSY) for the whole copy; a small
+    // table's rebuild is silenced with an allow comment.
+    ("sqlite-table-rebuild", Severity::Error),
     // Every backend.
     ("rename-column", Severity::Warning),
     ("rename-table", Severity::Warning),
@@ -206,8 +212,6 @@ impl Report {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LintError {
-    #[error("lint observes PostgreSQL only so far, and the database is {}", dialect.name())]
-    NotObserved { dialect: Dialect },
     /// No server, or no right to create the rehearsal database.
     #[error("lint cannot use a scratch database on {server}: {source}")]
     Scratch {
@@ -237,9 +241,6 @@ impl LintError {
     /// What to do about it.
     pub fn help(&self) -> Option<String> {
         match self {
-            LintError::NotObserved { .. } => Some(
-                "point `--database-url` (or DATABASE_URL) at a PostgreSQL server; MySQL/MariaDB and SQLite observers come later".to_string(),
-            ),
             LintError::Scratch { dialect, .. } => Some(scratch_help(*dialect)),
             LintError::NotDropped { scratch, .. } => Some(format!(
                 "drop it by hand when no session uses it: `DROP DATABASE {scratch};`"
@@ -251,18 +252,19 @@ impl LintError {
 
 /// What lint needs on the server.
 fn scratch_help(dialect: Dialect) -> String {
-    let grant = match dialect {
-        Dialect::Postgres => "the CREATEDB privilege (`ALTER ROLE … CREATEDB`)",
-        Dialect::MySql => {
-            "the CREATE and DROP privileges on `cargo\\_schema\\_%`.* and `cs\\_lint\\_%`.*"
+    let scratch = crate::scratch::PREFIX;
+    match dialect {
+        Dialect::Postgres => format!(
+            "lint rehearses each revision on a scratch database (`{scratch}…`, always dropped) cloned from a kept template (`{}…`) on the same server: the user needs CREATE DATABASE, that is the CREATEDB privilege (`ALTER ROLE … CREATEDB`)",
+            rehearse::TEMPLATE_PREFIX
+        ),
+        Dialect::MySql => format!(
+            "lint rehearses each revision on a scratch database (`{scratch}…`, always dropped) on the same server: the user needs the CREATE and DROP privileges on `cargo\\_schema\\_%`.*"
+        ),
+        Dialect::Sqlite => {
+            "lint rehearses each revision on an in-memory SQLite database".to_string()
         }
-        Dialect::Sqlite => "nothing",
-    };
-    format!(
-        "lint rehearses each revision on a scratch database (`{}…`, always dropped) cloned from a kept template (`{}…`) on the same server: the user needs CREATE DATABASE, that is {grant}",
-        crate::scratch::PREFIX,
-        rehearse::TEMPLATE_PREFIX
-    )
+    }
 }
 
 /// How a lint run goes.
@@ -289,14 +291,28 @@ pub async fn lint(
     revisions: &[RevIdx],
     options: &Options,
 ) -> Result<Report, LintError> {
-    if server.dialect != Dialect::Postgres {
-        return Err(LintError::NotObserved {
-            dialect: server.dialect,
-        });
-    }
     let mut report = Report::default();
     if revisions.is_empty() {
         return Ok(report);
+    }
+    if server.dialect != Dialect::Postgres {
+        let mut replay = rehearse::Replay::open(server, options);
+        let mut result = Ok(());
+        for &index in revisions {
+            let rev = &graph.node(index).revision;
+            report.linted.push(rev.id.clone());
+            match replay.revision(graph, index).await {
+                Ok(observed) => report
+                    .findings
+                    .extend(findings(rev, observed, &options.levels)),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        replay.close();
+        return result.map(|()| report);
     }
     let mut rehearsal = rehearse::Rehearsal::open(server, options).await?;
     let mut result = Ok(());

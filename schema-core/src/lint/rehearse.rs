@@ -1,5 +1,7 @@
-//! Rehearsal databases: a scratch database at a revision's parents, made by
-//! `CREATE DATABASE … TEMPLATE` from a template at "these revisions applied".
+//! Rehearsal databases: a scratch database at a revision's parents. On PostgreSQL made by
+//! `CREATE DATABASE … TEMPLATE` from a template at "these revisions applied" ([`Rehearsal`]);
+//! on MySQL/MariaDB and SQLite a fresh scratch database with the parents replayed
+//! ([`Replay`]).
 //!
 //! A template is named `cs_lint_` and 16 hex digits of a SHA-256 over the configured database
 //! (its redacted URL: each project's templates are its own) and the id and checksum of every
@@ -17,9 +19,9 @@ use sha2::{Digest, Sha256};
 
 use super::{LintError, Observed, Options as LintOptions, REVISION_FAILS};
 use crate::backend::Timeouts;
-use crate::db::{Conn, DatabaseUrl, DbError, VersionTable, database_message};
+use crate::db::{Conn, DatabaseUrl, DbError, Dialect, VersionTable, database_message};
 use crate::migrate::{Migration, Options};
-use crate::scratch::{self, Stop};
+use crate::scratch::{self, Scratch, Stop};
 use crate::{Edges, RevIdx, RevisionGraph, Target};
 
 /// The prefix of every lint template.
@@ -87,16 +89,7 @@ impl<'a> Rehearsal<'a> {
             let template = template_name(self.server, graph, &before);
             match self.template(graph, &template, &before, &needs).await? {
                 Ok(()) => Some(template),
-                Err(message) => {
-                    return Ok(vec![Observed {
-                        rule: REVISION_FAILS,
-                        line: rev.lines.revises.max(1),
-                        message: format!(
-                            "its parents could not be applied on the rehearsal database: {message}"
-                        ),
-                        help: vec!["lint the parents first: their findings say what fails".into()],
-                    }]);
-                }
+                Err(message) => return Ok(vec![parents_fail(rev, &message)]),
             }
         };
         self.create(&name, template.as_deref()).await?;
@@ -303,6 +296,19 @@ async fn migrate(
     let conn = Conn::connect(url)
         .await
         .map_err(|source| scratch_error(url, source))?;
+    let (conn, result) = migrate_on(graph, conn, version_table, needs).await;
+    conn.close().await;
+    Ok(result)
+}
+
+/// Applies `needs` (and what they need) on `conn`'s database with the real runner, and gives
+/// the connection back (an in-memory SQLite database lives only as long as it).
+async fn migrate_on(
+    graph: &RevisionGraph,
+    conn: Conn,
+    version_table: &str,
+    needs: &[RevIdx],
+) -> (Conn, Result<(), String>) {
     let mut m = Migration {
         graph,
         conn,
@@ -327,8 +333,7 @@ async fn migrate(
             break;
         }
     }
-    m.conn.close().await;
-    Ok(result)
+    (m.conn, result)
 }
 
 /// Runs `sql`, trying again while another session is still in the database it needs alone.
@@ -355,6 +360,16 @@ fn in_use(e: &sqlx::Error) -> bool {
     }
 }
 
+/// The finding for a revision whose parents fail on the rehearsal database.
+fn parents_fail(rev: &crate::Revision, message: &str) -> Observed {
+    Observed {
+        rule: REVISION_FAILS,
+        line: rev.lines.revises.max(1),
+        message: format!("its parents could not be applied on the rehearsal database: {message}"),
+        help: vec!["lint the parents first: their findings say what fails".into()],
+    }
+}
+
 /// Connects to the rehearsal database and runs the revision's up section there, observed.
 /// The project's timeouts are set as `up` sets them.
 async fn observe(
@@ -365,10 +380,22 @@ async fn observe(
     let mut conn = Conn::connect(url)
         .await
         .map_err(|source| scratch_error(url, source))?;
+    let observed = observe_on(&mut conn, url, rev, timeouts).await;
+    conn.close().await;
+    observed
+}
+
+/// Runs the revision's up section on `conn` (the rehearsal database at `url`), observed by
+/// the observer of its kind of database.
+async fn observe_on(
+    conn: &mut Conn,
+    url: &DatabaseUrl,
+    rev: &crate::Revision,
+    timeouts: Timeouts,
+) -> Result<Vec<Observed>, LintError> {
     let statements = match crate::split::split_checked(&rev.up.sql, url.dialect, rev.up.line + 1) {
         Ok(s) => s,
         Err(e) => {
-            conn.close().await;
             return Ok(vec![Observed {
                 rule: REVISION_FAILS,
                 line: e.line,
@@ -378,12 +405,112 @@ async fn observe(
         }
     };
     let transactional = crate::migrate::runs_in_transaction(rev, url.dialect);
-    let observed = super::postgres::observe(&mut conn, &statements, transactional, timeouts).await;
-    conn.close().await;
+    let observed = match url.dialect {
+        Dialect::Postgres => {
+            super::postgres::observe(conn, &statements, transactional, timeouts).await
+        }
+        Dialect::MySql => super::mysql::observe(conn, &statements).await,
+        Dialect::Sqlite => super::sqlite::observe(conn, &statements, transactional).await,
+    };
     observed.map_err(|source| LintError::Observe {
         database: url.redacted(),
         source,
     })
+}
+
+/// Rehearsal on MySQL/MariaDB and SQLite, which have no `CREATE DATABASE … TEMPLATE`: a fresh
+/// scratch database per revision (on the same server; SQLite in memory), the revision's
+/// ancestors applied on it by the real runner, then the revision observed on the same
+/// connection. The scratch database is always dropped, Ctrl-C and SIGTERM included (one left
+/// by a kill -9 is dropped by a later run's sweep of scratch databases).
+pub(super) struct Replay<'a> {
+    server: &'a DatabaseUrl,
+    version_table: &'a str,
+    timeouts: Timeouts,
+    stop: Stop,
+}
+
+impl<'a> Replay<'a> {
+    pub fn open(server: &'a DatabaseUrl, options: &'a LintOptions) -> Replay<'a> {
+        Replay {
+            server,
+            version_table: &options.version_table,
+            timeouts: options.timeouts,
+            stop: options.interrupt.listen(),
+        }
+    }
+
+    pub fn close(self) {
+        drop(self.stop);
+    }
+
+    /// Rehearses revision `index` at its parents and returns what its statements did.
+    pub async fn revision(
+        &mut self,
+        graph: &RevisionGraph,
+        index: RevIdx,
+    ) -> Result<Vec<Observed>, LintError> {
+        let rev = &graph.node(index).revision;
+        let needs: Vec<RevIdx> = rev
+            .parents
+            .iter()
+            .chain(&rev.depends_on)
+            .filter_map(|id| graph.index_of(id))
+            .collect();
+        let scratch = Scratch::create(self.server)
+            .await
+            .map_err(|source| scratch_error(self.server, source))?;
+        let label = scratch
+            .name()
+            .map_or_else(|| "(SQLite, in memory)".to_string(), |n| format!("`{n}`"));
+        let work = replay(
+            graph,
+            &scratch.url,
+            self.version_table,
+            &needs,
+            rev,
+            self.timeouts,
+        );
+        let observed = tokio::select! {
+            r = work => r,
+            _ = self.stop.wait() => Err(LintError::Interrupted { scratch: label.clone() }),
+        };
+        let dropped = scratch.drop().await;
+        match (observed, dropped) {
+            (r, Ok(())) => r,
+            (Ok(_), Err(source)) => Err(scratch_error(self.server, source)),
+            (Err(e), Err(drop)) => Err(LintError::NotDropped {
+                error: Box::new(e),
+                scratch: label,
+                drop: drop.to_string(),
+            }),
+        }
+    }
+}
+
+/// Applies the revision's parents on the scratch database at `url`, then observes it there.
+async fn replay(
+    graph: &RevisionGraph,
+    url: &DatabaseUrl,
+    version_table: &str,
+    needs: &[RevIdx],
+    rev: &crate::Revision,
+    timeouts: Timeouts,
+) -> Result<Vec<Observed>, LintError> {
+    let conn = Conn::connect(url)
+        .await
+        .map_err(|source| scratch_error(url, source))?;
+    let (mut conn, applied) = if needs.is_empty() {
+        (conn, Ok(()))
+    } else {
+        migrate_on(graph, conn, version_table, needs).await
+    };
+    let observed = match applied {
+        Ok(()) => observe_on(&mut conn, url, rev, timeouts).await,
+        Err(message) => Ok(vec![parents_fail(rev, &message)]),
+    };
+    conn.close().await;
+    observed
 }
 
 /// The database's message for a failed statement.
