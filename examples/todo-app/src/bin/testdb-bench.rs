@@ -6,6 +6,8 @@
 //! A SERVER is what `TestDatabase::new` takes: `postgres://…/postgres` (a maintenance database)
 //! or `sqlite://DIR`. Per case and run:
 //!
+//! - **transaction** (PostgreSQL): `TestTransaction::begin` (the shared database already
+//!   exists), then `rollback`;
 //! - **clone**: `TestDatabase::new` (the template already exists: the first test of a suite
 //!   builds it once), then `drop_database`;
 //! - **replay, raw SQL** (the `#[sqlx::test]` baseline, the same SQL): create an empty database,
@@ -20,7 +22,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use schema_core::Migrator;
-use schema_core::testing::TestDatabase;
+use schema_core::testing::{TestDatabase, TestTransaction};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, Executor};
 
@@ -63,13 +65,21 @@ async fn run() -> Result<(), Error> {
         })
         .collect();
     println!(
-        "| server | clone: set-up (ms) | clone: drop (ms) | replay, raw SQL: set-up (ms) | replay, Migrator: set-up (ms) | replay: drop (ms) | set-up ratio raw / clone |"
+        "| server | transaction: set-up (ms) | transaction: rollback (ms) | clone: set-up (ms) | clone: drop (ms) | replay, raw SQL: set-up (ms) | replay, Migrator: set-up (ms) | replay: drop (ms) | set-up ratio raw / transaction | set-up ratio raw / clone |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for server in &servers {
         let row = bench(&migrator, &ups, server, runs).await?;
+        let (tx_setup, tx_end, tx_ratio) = match &row.tx {
+            Some((setup, end)) => (
+                setup.to_string(),
+                end.to_string(),
+                format!("**{:.1}×**", row.raw_setup.mean / setup.mean),
+            ),
+            None => ("—".into(), "—".into(), "—".into()),
+        };
         println!(
-            "| {} | {} | {} | {} | {} | {} | **{:.1}×** |",
+            "| {} | {tx_setup} | {tx_end} | {} | {} | {} | {} | {} | {tx_ratio} | **{:.1}×** |",
             row.kind,
             row.clone_setup,
             row.clone_drop,
@@ -88,6 +98,8 @@ async fn run() -> Result<(), Error> {
 
 struct Row {
     kind: &'static str,
+    /// Transaction mode's set-up and rollback (PostgreSQL only).
+    tx: Option<(Stats, Stats)>,
     clone_setup: Stats,
     clone_drop: Stats,
     raw_setup: Stats,
@@ -217,10 +229,31 @@ async fn bench(
         .drop_database()
         .await?;
 
+    let postgres = kind == "PostgreSQL";
+    if postgres {
+        TestTransaction::begin(migrator, server)
+            .await?
+            .rollback()
+            .await?;
+    }
+    let (mut tx_setup, mut tx_end) = (Vec::new(), Vec::new());
     let (mut clone_setup, mut clone_drop) = (Vec::new(), Vec::new());
     let (mut raw_setup, mut migrator_setup, mut replay_drop) = (Vec::new(), Vec::new(), Vec::new());
     // Interleaved, so that a slow phase of the machine hits every case alike; run 0 warms up.
     for i in 0..=runs {
+        if postgres {
+            let start = Instant::now();
+            let tx = TestTransaction::begin(migrator, server).await?;
+            let setup = start.elapsed();
+            let start = Instant::now();
+            tx.rollback().await?;
+            let ended = start.elapsed();
+            if i > 0 {
+                tx_setup.push(setup);
+                tx_end.push(ended);
+            }
+        }
+
         let start = Instant::now();
         let db = TestDatabase::new(migrator, server).await?;
         let setup = start.elapsed();
@@ -256,6 +289,7 @@ async fn bench(
     drop_template(migrator, server).await?;
     Ok(Row {
         kind,
+        tx: postgres.then(|| (stats(&tx_setup), stats(&tx_end))),
         clone_setup: stats(&clone_setup),
         clone_drop: stats(&clone_drop),
         raw_setup: stats(&raw_setup),
@@ -271,7 +305,11 @@ async fn drop_template(migrator: &Migrator, server: &str) -> Result<(), Error> {
     }
     let template = TestDatabase::template_name(migrator);
     let mut admin = sqlx::PgConnection::connect(server).await?;
-    for name in [format!("{template}_keep"), template] {
+    for name in [
+        format!("{template}_tx"),
+        format!("{template}_keep"),
+        template,
+    ] {
         admin
             .execute(AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
