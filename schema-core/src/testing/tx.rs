@@ -18,7 +18,7 @@
 //!   deferred constraint trigger raises an error at commit time, so PostgreSQL rolls the
 //!   transaction back instead, and the test sees an error that says this mode cannot commit;
 //! - after a raw `ROLLBACK` the session is read-only (`default_transaction_read_only`, set
-//!   before the transaction), so a later write fails instead of committing on its own;
+//!   when connecting), so a later write fails instead of committing on its own;
 //! - [`TestTransaction::rollback`] checks that the transaction is still the one it opened and
 //!   returns [`TestDbError::TransactionEnded`] if the test ended it.
 //!
@@ -35,7 +35,9 @@
 //! needs a database of its own ([`TestDatabase::new`]).
 
 use std::ops::{Deref, DerefMut};
+use std::str::FromStr;
 
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
 use super::*;
@@ -101,14 +103,17 @@ impl TestTransaction {
         let database = Self::shared_name(migrator);
         ensure_shared(migrator, &url, &database).await?;
         let what = format!("connecting to the shared test database `{database}`");
-        let mut conn = PgConnection::connect(url.with_database(&database)?.secret())
+        // The session is read-only by default, from its start (a `SET` in the transaction
+        // would be undone with it): only the test's transaction may write.
+        let options = PgConnectOptions::from_str(url.with_database(&database)?.secret())
+            .map_err(|e| query_error(&url, &what, &e))?
+            .options([("default_transaction_read_only", "on")]);
+        let mut conn = PgConnection::connect_with(&options)
             .await
             .map_err(|e| query_error(&url, &what, &e))?;
-        // One round trip: the session read-only by default, a read-write transaction, and the
-        // guard that makes its commit fail.
+        // One round trip: a read-write transaction, and the guard that makes its commit fail.
         let begin = format!(
-            "SET default_transaction_read_only = on;\n\
-             BEGIN READ WRITE;\n\
+            "BEGIN READ WRITE;\n\
              CREATE TEMPORARY TABLE {GUARD} (x integer);\n\
              CREATE FUNCTION pg_temp.{GUARD}() RETURNS trigger LANGUAGE plpgsql AS \
              $cs$BEGIN RAISE EXCEPTION '{NO_COMMIT}' USING HINT = '{NO_COMMIT_HINT}'; END$cs$;\n\
