@@ -101,16 +101,21 @@ impl TestTransaction {
             }
         };
         let database = Self::shared_name(migrator);
-        ensure_shared(migrator, &url, &database).await?;
         let what = format!("connecting to the shared test database `{database}`");
         // The session is read-only by default, from its start (a `SET` in the transaction
         // would be undone with it): only the test's transaction may write.
         let options = PgConnectOptions::from_str(url.with_database(&database)?.secret())
             .map_err(|e| query_error(&url, &what, &e))?
             .options([("default_transaction_read_only", "on")]);
-        let mut conn = PgConnection::connect_with(&options)
-            .await
-            .map_err(|e| query_error(&url, &what, &e))?;
+        // Straight to the shared database; through the maintenance database only to make it.
+        let mut conn = match PgConnection::connect_with(&options).await {
+            Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("3D000") => {
+                ensure_shared(migrator, &url, &database).await?;
+                PgConnection::connect_with(&options).await
+            }
+            connected => connected,
+        }
+        .map_err(|e| query_error(&url, &what, &e))?;
         // One round trip: a read-write transaction, and the guard that makes its commit fail.
         let begin = format!(
             "BEGIN READ WRITE;\n\
