@@ -94,6 +94,10 @@ fn expand(input: proc_macro2::TokenStream) -> Result<proc_macro2::TokenStream, E
 /// revision; the body steps it with `db.up_one()`, `db.up_to("…")`, `db.down_one()`,
 /// `db.down_to("…")`. Both: `#[schema_core::test(at = "ae10", fixtures("a.sql"))]`. Other attributes (`#[ignore]`, `#[should_panic]`) are kept on the
 /// test. A body returning `Result` makes the test fail on `Err`, as with `#[test]`.
+///
+/// `#[schema_core::test(transaction)]` on `async fn name(mut tx: schema_core::testing::TestTransaction)`
+/// runs the test inside a transaction on the run's shared migrated database (PostgreSQL only),
+/// rolled back when the body returns or panics: see `schema_core::testing::TestTransaction`.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     match expand_test(args.into(), item.into()) {
@@ -106,7 +110,19 @@ fn expand_test(
     args: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> Result<proc_macro2::TokenStream, Error> {
-    let Args { at, fixtures } = parse_args(args)?;
+    // `transaction`: a `TestTransaction` on the run's shared database instead of a database.
+    let transaction = matches!(
+        args.clone().into_iter().collect::<Vec<_>>().as_slice(),
+        [TokenTree::Ident(id)] if id == "transaction"
+    );
+    let Args { at, fixtures } = if transaction {
+        Args {
+            at: None,
+            fixtures: Vec::new(),
+        }
+    } else {
+        parse_args(args)?
+    };
     let tokens: Vec<TokenTree> = item.into_iter().collect();
     let usage = |span: Span| {
         (
@@ -207,6 +223,20 @@ fn expand_test(
         }
         None => quote!(::schema_core::testing::TestDatabase::new(migrator, &server)),
     };
+    let setup = if transaction {
+        quote! {
+            let db = ::schema_core::testing::TestTransaction::begin(migrator, &server)
+                .await
+                .unwrap_or_else(|e| ::core::panic!("schema_core::test: {e}"));
+        }
+    } else {
+        quote! {
+            let db = #create
+                .await
+                .unwrap_or_else(|e| ::core::panic!("schema_core::test: {e}"));
+            #apply_fixtures
+        }
+    };
     Ok(quote! {
         #[::core::prelude::v1::test]
         #(#attrs)*
@@ -231,10 +261,7 @@ fn expand_test(
                 .build()
                 .expect("schema_core::test: building a tokio runtime");
             MIGRATOR.with(|migrator| runtime.block_on(async move {
-                let db = #create
-                    .await
-                    .unwrap_or_else(|e| ::core::panic!("schema_core::test: {e}"));
-                #apply_fixtures
+                #setup
                 // Dropped (the database with it) when the body returns or panics.
                 __schema_test_body(db).await
             }))

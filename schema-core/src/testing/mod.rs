@@ -52,7 +52,8 @@
 //!   target or version table share a template.
 //! - MySQL/MariaDB copies base tables only (with their indexes, foreign keys, checks and
 //!   `AUTO_INCREMENT` counters, as `SHOW CREATE TABLE` gives them, and their rows, generated
-//!   columns recomputed); **views, triggers, stored routines and events are not copied**.
+//!   columns recomputed); views, triggers, stored procedures and functions and events are not
+//!   copied, and a template that has any is refused ([`TestDbError::NotCopied`] names them).
 //! - SQLite: a path with `?` or `#` in it cannot be written as a `sqlite:` URL.
 
 use std::fs::{File, OpenOptions, TryLockError};
@@ -136,6 +137,20 @@ pub enum TestDbError {
         server: String,
         reason: String,
     },
+    /// A test in transaction mode ended its transaction (`COMMIT`, `ROLLBACK`).
+    #[error(
+        "the test ended its transaction on the shared test database `{database}` (COMMIT or \
+         ROLLBACK): a test in transaction mode cannot commit, and nothing it wrote was kept; \
+         use a database per test (TestDatabase::new) for a test that must commit"
+    )]
+    TransactionEnded { database: String },
+    /// A MySQL/MariaDB template holds what a test database's copy does not take.
+    #[error(
+        "the template database `{template}` has {objects}, which MySQL/MariaDB test databases \
+         do not copy (only base tables, with their rows, are copied); use SQLite or PostgreSQL \
+         for tests that need them, or move them out of the revisions under test"
+    )]
+    NotCopied { template: String, objects: String },
 }
 
 /// `; did you mean `…`?` when a target that does not resolve is close to one that does.
@@ -551,7 +566,15 @@ mod at;
 #[cfg(test)]
 mod at_tests;
 mod mysql;
+#[cfg(all(test, feature = "mysql"))]
+mod mysql_tests;
 mod pg;
 mod sqlite;
 #[cfg(test)]
 mod tests;
+#[cfg(feature = "postgres")]
+mod tx;
+#[cfg(feature = "postgres")]
+pub use tx::TestTransaction;
+#[cfg(all(test, feature = "postgres"))]
+mod tx_tests;

@@ -20,6 +20,8 @@ impl TestServer for MySql {
                 .await;
             built?;
         }
+        // Before the copy exists: nothing to drop when refused.
+        refuse_uncopied(conn, server, template).await?;
         let what = format!("creating the test database `{name}`");
         crate::backend::create_database(conn, name)
             .await
@@ -186,6 +188,49 @@ async fn copy_tables(
     batch.push_str("SET FOREIGN_KEY_CHECKS = 1;\nSET UNIQUE_CHECKS = 1;\n");
     let what = format!("copying the template `{template}` into `{name}`");
     run(conn, server, &what, &batch).await
+}
+
+/// Refuses a template with views, triggers, routines or events: the copy takes base tables
+/// only, and a test must not run on a database that silently lacks them.
+async fn refuse_uncopied(
+    conn: &mut Conn,
+    server: &DatabaseUrl,
+    template: &str,
+) -> Result<(), TestDbError> {
+    let sql = "SELECT 'view', table_name FROM information_schema.views WHERE table_schema = ? \
+               UNION ALL SELECT 'trigger', trigger_name FROM information_schema.triggers \
+               WHERE trigger_schema = ? \
+               UNION ALL SELECT LOWER(routine_type), routine_name FROM information_schema.routines \
+               WHERE routine_schema = ? \
+               UNION ALL SELECT 'event', event_name FROM information_schema.events \
+               WHERE event_schema = ? \
+               ORDER BY 1, 2";
+    let what = format!("reading the views, triggers and routines of the template `{template}`");
+    let rows = texts(conn, sql, &[template, template, template, template])
+        .await
+        .map_err(|e| query_error(server, &what, &e))?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut kinds: Vec<(String, Vec<String>)> = Vec::new();
+    for row in rows {
+        let (kind, name) = (&row[0], format!("`{}`", row[1]));
+        match kinds.iter_mut().find(|(k, _)| k == kind) {
+            Some((_, names)) => names.push(name),
+            None => kinds.push((kind.clone(), vec![name])),
+        }
+    }
+    let objects: Vec<String> = kinds
+        .iter()
+        .map(|(kind, names)| {
+            let plural = if names.len() == 1 { "" } else { "s" };
+            format!("the {kind}{plural} {}", names.join(", "))
+        })
+        .collect();
+    Err(TestDbError::NotCopied {
+        template: template.to_string(),
+        objects: objects.join(", "),
+    })
 }
 
 pub(super) async fn drop_database(

@@ -30,30 +30,9 @@ impl TestServer for crate::backend::Postgres {
         let (server, template, name) = (new.server, new.template, new.name);
         // A template exists only once complete (it is renamed into place): no lock needed.
         if !exists(conn, server, template).await? {
-            let seconds = LOCK_WAIT.as_secs();
-            run(
-                conn,
-                server,
-                "setting lock_timeout",
-                &format!("SET lock_timeout = '{seconds}s'"),
-            )
-            .await?;
-            let sql = format!("SELECT pg_advisory_lock({})", lock_key());
-            if let Err(e) = conn.execute(&sql).await {
-                let message = database_message(&e);
-                return Err(if message.contains("lock timeout") {
-                    TestDbError::LockTimeout {
-                        server: server.redacted(),
-                        seconds,
-                    }
-                } else {
-                    query_error(server, "taking the template lock", &e)
-                });
-            }
+            lock(conn, server).await?;
             let built = build(conn, new).await;
-            let _ = conn
-                .execute(&format!("SELECT pg_advisory_unlock({})", lock_key()))
-                .await;
+            unlock(conn).await;
             built?;
             run(conn, server, "resetting lock_timeout", "RESET lock_timeout").await?;
         }
@@ -70,14 +49,48 @@ impl TestServer for crate::backend::Postgres {
     async fn drop_test(conn: &mut Conn, url: &DatabaseUrl, name: &str) -> Result<(), TestDbError> {
         if name.starts_with(TEMPLATE_PREFIX) && !name.ends_with("_keep") {
             let _ = drop_database(conn, url, &keeper(name), true).await;
+            let _ = drop_database(conn, url, &format!("{name}_tx"), true).await;
         }
         drop_database(conn, url, name, true).await
     }
 }
 
+/// Takes the cross-process lock under which templates are built (`pg_advisory_lock` in the
+/// maintenance database), waiting at most [`LOCK_WAIT`].
+pub(super) async fn lock(conn: &mut Conn, server: &DatabaseUrl) -> Result<(), TestDbError> {
+    let seconds = LOCK_WAIT.as_secs();
+    run(
+        conn,
+        server,
+        "setting lock_timeout",
+        &format!("SET lock_timeout = '{seconds}s'"),
+    )
+    .await?;
+    let sql = format!("SELECT pg_advisory_lock({})", lock_key());
+    if let Err(e) = conn.execute(&sql).await {
+        let message = database_message(&e);
+        return Err(if message.contains("lock timeout") {
+            TestDbError::LockTimeout {
+                server: server.redacted(),
+                seconds,
+            }
+        } else {
+            query_error(server, "taking the template lock", &e)
+        });
+    }
+    Ok(())
+}
+
+/// Releases [`lock`]'s lock (best effort: it goes with the session anyway).
+pub(super) async fn unlock(conn: &mut Conn) {
+    let _ = conn
+        .execute(&format!("SELECT pg_advisory_unlock({})", lock_key()))
+        .await;
+}
+
 /// Runs `sql`, trying again a few times while another session is still in the database it
 /// needs alone (a connection that is closing on the server's side).
-async fn execute_while_in_use(conn: &mut Conn, sql: &str) -> Result<(), sqlx::Error> {
+pub(super) async fn execute_while_in_use(conn: &mut Conn, sql: &str) -> Result<(), sqlx::Error> {
     let mut attempt = 0;
     loop {
         match conn.execute(sql).await {
@@ -90,13 +103,17 @@ async fn execute_while_in_use(conn: &mut Conn, sql: &str) -> Result<(), sqlx::Er
     }
 }
 
-async fn exists(conn: &mut Conn, server: &DatabaseUrl, name: &str) -> Result<bool, TestDbError> {
+pub(super) async fn exists(
+    conn: &mut Conn,
+    server: &DatabaseUrl,
+    name: &str,
+) -> Result<bool, TestDbError> {
     let sql = "SELECT datname::text FROM pg_database WHERE datname = $1";
     template_found(conn, server, sql, &[name]).await
 }
 
 /// Builds the template under the lock, unless another process did meanwhile.
-async fn build(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestDbError> {
+pub(super) async fn build(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestDbError> {
     let (migrator, server, template, app) = (new.migrator, new.server, new.template, new.app);
     if exists(conn, server, template).await? {
         return Ok(());

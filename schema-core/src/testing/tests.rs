@@ -1,14 +1,14 @@
 use super::*;
 use crate::db::Dialect;
 
-const PG: &str = "postgres://postgres@127.0.0.1/postgres";
-const MY: &str = "mysql://root@127.0.0.1/test";
+pub(super) const PG: &str = "postgres://postgres@127.0.0.1/postgres";
+pub(super) const MY: &str = "mysql://root@127.0.0.1/test";
 
 /// Two revisions: `items` with a seeded row, then `tags` (a foreign key to `items`) with
 /// a row labelled `seed`; `extra` goes at the end of the second. The ids carry the
 /// process id, so that test runs at the same time (other checkouts, other sessions) have
 /// templates of their own.
-fn migrator(base: &str, seed: &str, extra: &str) -> Migrator {
+pub(super) fn migrator(base: &str, seed: &str, extra: &str) -> Migrator {
     let base = format!("{base}_{}", std::process::id());
     let a = format!(
         "-- revision: {base}_a\n-- migrate:up\n\
@@ -26,7 +26,7 @@ fn migrator(base: &str, seed: &str, extra: &str) -> Migrator {
     Migrator::from_embedded(&[("a.sql", &a), ("b.sql", &b)]).expect("valid revisions")
 }
 
-async fn query(url: &str, sql: &str) -> Vec<String> {
+pub(super) async fn query(url: &str, sql: &str) -> Vec<String> {
     let url = DatabaseUrl::parse(url, UrlSource::Flag).expect("url");
     let mut conn = Conn::connect(&url).await.expect("connect");
     let rows = texts(&mut conn, sql, &[]).await.expect(sql);
@@ -43,7 +43,7 @@ async fn statement(url: &str, sql: &str) -> Result<(), String> {
 }
 
 /// Whether a database (a file stem on SQLite) exists.
-async fn exists(server: &str, name: &str) -> bool {
+pub(super) async fn exists(server: &str, name: &str) -> bool {
     match Server::parse(server).expect("server") {
         Server::Sqlite(dir) => dir.join(format!("{name}.db")).exists(),
         Server::Db(url) => {
@@ -61,7 +61,7 @@ async fn exists(server: &str, name: &str) -> bool {
 }
 
 /// Drops a template when it goes out of scope, also when the test fails.
-fn template_guard(server: &str, name: &str) -> TestDatabase {
+pub(super) fn template_guard(server: &str, name: &str) -> TestDatabase {
     TestDatabase {
         url: String::new(),
         name: name.to_string(),
@@ -88,7 +88,7 @@ async fn another_app(server: &str, name: &str) -> (String, TestDatabase, TestDat
     (tpl, guard, kept)
 }
 
-async fn reachable(server: &str) -> bool {
+pub(super) async fn reachable(server: &str) -> bool {
     let url = DatabaseUrl::parse(server, UrlSource::Flag).expect("url");
     crate::db::reachable_or_skip(&url).await
 }

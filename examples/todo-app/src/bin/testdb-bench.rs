@@ -6,6 +6,8 @@
 //! A SERVER is what `TestDatabase::new` takes: `postgres://…/postgres` (a maintenance database)
 //! or `sqlite://DIR`. Per case and run:
 //!
+//! - **transaction** (PostgreSQL): `TestTransaction::begin` (the shared database already
+//!   exists), then `rollback`;
 //! - **clone**: `TestDatabase::new` (the template already exists: the first test of a suite
 //!   builds it once), then `drop_database`;
 //! - **replay, raw SQL** (the `#[sqlx::test]` baseline, the same SQL): create an empty database,
@@ -24,7 +26,7 @@ use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use schema_core::testing::TestDatabase;
+use schema_core::testing::{TestDatabase, TestTransaction};
 use schema_core::{Migrator, Target};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, Executor};
@@ -83,13 +85,21 @@ async fn run() -> Result<(), Error> {
         })
         .collect();
     println!(
-        "| server | clone: set-up (ms) | clone: drop (ms) | replay, raw SQL: set-up (ms) | replay, Migrator: set-up (ms) | replay: drop (ms) | set-up ratio raw / clone |"
+        "| server | transaction: set-up (ms) | transaction: rollback (ms) | clone: set-up (ms) | clone: drop (ms) | replay, raw SQL: set-up (ms) | replay, Migrator: set-up (ms) | replay: drop (ms) | set-up ratio raw / transaction | set-up ratio raw / clone |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for server in &servers {
         let row = bench(&migrator, at.as_deref(), sequential, &ups, server, runs).await?;
+        let (tx_setup, tx_end, tx_ratio) = match &row.tx {
+            Some((setup, end)) => (
+                setup.to_string(),
+                end.to_string(),
+                format!("**{:.1}×**", row.raw_setup.mean / setup.mean),
+            ),
+            None => ("—".into(), "—".into(), "—".into()),
+        };
         println!(
-            "| {} | {} | {} | {} | {} | {} | **{:.1}×** |",
+            "| {} | {tx_setup} | {tx_end} | {} | {} | {} | {} | {} | {tx_ratio} | **{:.1}×** |",
             row.kind,
             row.clone_setup,
             row.clone_drop,
@@ -109,6 +119,8 @@ async fn run() -> Result<(), Error> {
 
 struct Row {
     kind: &'static str,
+    /// Transaction mode's set-up and rollback (PostgreSQL only).
+    tx: Option<(Stats, Stats)>,
     clone_setup: Stats,
     clone_drop: Stats,
     raw_setup: Stats,
@@ -238,6 +250,7 @@ async fn test_database(
 /// The cases of a run.
 #[derive(Clone, Copy)]
 enum Case {
+    Tx,
     Clone,
     Raw,
     Migrator,
@@ -262,20 +275,43 @@ async fn bench(
         .drop_database()
         .await?;
 
+    // Transaction mode is PostgreSQL's, on the database at the head.
+    let postgres = kind == "PostgreSQL";
+    let with_tx = postgres && at.is_none();
+    if with_tx {
+        TestTransaction::begin(migrator, server)
+            .await?
+            .rollback()
+            .await?;
+    }
+    let (mut tx_setup, mut tx_end) = (Vec::new(), Vec::new());
     let (mut clone_setup, mut clone_drop) = (Vec::new(), Vec::new());
     let (mut raw_setup, mut migrator_setup, mut replay_drop) = (Vec::new(), Vec::new(), Vec::new());
     // Interleaved, so that a slow phase of the machine hits every case alike; or with
     // `--sequential`, each case in a block of its own, as a suite runs one way only (the
     // replays' writes then do not slow the clones down). Run 0 of a block warms up.
     let blocks: &[&[Case]] = if sequential {
-        &[&[Case::Clone], &[Case::Raw], &[Case::Migrator]]
+        &[&[Case::Tx], &[Case::Clone], &[Case::Raw], &[Case::Migrator]]
     } else {
-        &[&[Case::Clone, Case::Raw, Case::Migrator]]
+        &[&[Case::Tx, Case::Clone, Case::Raw, Case::Migrator]]
     };
     for cases in blocks {
         for i in 0..=runs {
             for case in *cases {
                 match case {
+                    Case::Tx if !with_tx => {}
+                    Case::Tx => {
+                        let start = Instant::now();
+                        let tx = TestTransaction::begin(migrator, server).await?;
+                        let setup = start.elapsed();
+                        let start = Instant::now();
+                        tx.rollback().await?;
+                        let ended = start.elapsed();
+                        if i > 0 {
+                            tx_setup.push(setup);
+                            tx_end.push(ended);
+                        }
+                    }
                     Case::Clone => {
                         let start = Instant::now();
                         let db = test_database(migrator, at, server).await?;
@@ -318,6 +354,7 @@ async fn bench(
     drop_template(migrator, at, server).await?;
     Ok(Row {
         kind,
+        tx: with_tx.then(|| (stats(&tx_setup), stats(&tx_end))),
         clone_setup: stats(&clone_setup),
         clone_drop: stats(&clone_drop),
         raw_setup: stats(&raw_setup),
@@ -336,7 +373,11 @@ async fn drop_template(migrator: &Migrator, at: Option<&str>, server: &str) -> R
         None => TestDatabase::template_name(migrator),
     };
     let mut admin = sqlx::PgConnection::connect(server).await?;
-    for name in [format!("{template}_keep"), template] {
+    for name in [
+        format!("{template}_tx"),
+        format!("{template}_keep"),
+        template,
+    ] {
         admin
             .execute(AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"

@@ -1,0 +1,268 @@
+//! Transaction mode (PostgreSQL): every test runs inside a transaction on one shared migrated
+//! database and the transaction is rolled back at the end, as Django's `TestCase` and Rails'
+//! transactional tests do. No database is created per test, so a test's set-up is a
+//! connection and one round trip instead of a `CREATE DATABASE` (~0.06 s here) or a replay of
+//! every revision.
+//!
+//! **Which to pick on PostgreSQL.** Transaction mode is the default to reach for: a test's
+//! set-up is ~20 ms against ~0.4 s for a clone and ~3 s for replaying 200 revisions
+//! (`bench/testdb.sh`). Use a database per test ([`TestDatabase::new`],
+//! `#[schema_core::test]` without `transaction`) for a test that must commit, that runs DDL
+//! or needs the schema to itself, that uses more than one connection (a pool, concurrency, a
+//! second session that must see the writes), or that runs what a transaction cannot hold. On
+//! SQLite and MySQL/MariaDB there is only the database per test.
+//!
+//! The shared database is `<template>_tx`, a copy of the template (see the module above) made
+//! once, under the same cross-process lock, by the first test that needs it; like the template
+//! it stays on the server for the next run, and goes with the template when the revisions
+//! change (it carries the template's comment, so the next build of this application removes
+//! it as stale).
+//!
+//! A test cannot commit into it:
+//! - the transaction is opened through sqlx (`begin`), so a `conn.begin()` … `commit()` in the
+//!   code under test becomes a savepoint and its release, as on a connection that is already in
+//!   a transaction;
+//! - a raw `COMMIT` (or `END`) fails: the transaction holds a row in a temporary table whose
+//!   deferred constraint trigger raises an error at commit time, so PostgreSQL rolls the
+//!   transaction back instead, and the test sees an error that says this mode cannot commit;
+//! - after a raw `ROLLBACK` the session is read-only (`default_transaction_read_only`, set
+//!   when connecting), so a later write fails instead of committing on its own;
+//! - [`TestTransaction::rollback`] checks that the transaction is still the one it opened and
+//!   returns [`TestDbError::TransactionEnded`] if the test ended it.
+//!
+//! Dropping a [`TestTransaction`] (a test that panics, or one that just lets it go) closes the
+//! connection, and the server rolls the transaction back.
+//!
+//! Limits: tests run at the same time share the database, so two that write the same unique
+//! key (or lock the same rows) wait for each other, the second until the first one's rollback;
+//! sequences are not transactional (`nextval` is not undone, so ids keep growing from
+//! test to test); `SET CONSTRAINTS ALL IMMEDIATE` fires the guard's trigger and fails with the
+//! same message (name the constraints instead); DDL is rolled back too, but a test that changes
+//! the schema holds locks that block the other tests; and anything a transaction cannot hold
+//! (`CREATE DATABASE`, `VACUUM`, `CREATE INDEX CONCURRENTLY`, work seen by a second connection)
+//! needs a database of its own ([`TestDatabase::new`]).
+
+use std::ops::{Deref, DerefMut};
+use std::str::FromStr;
+
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection};
+
+use super::*;
+use crate::db::Dialect;
+
+/// The temporary table (and its trigger and function) that makes a commit fail.
+const GUARD: &str = "cs_test_no_commit";
+
+/// What the guard raises when a test commits.
+const NO_COMMIT: &str = "cargo-schema: a test in transaction mode cannot commit (its writes are \
+                         rolled back at the end of the test)";
+const NO_COMMIT_HINT: &str = "use a database per test (TestDatabase::new, or \
+                              #[schema_core::test] without `transaction`) for a test that must \
+                              commit";
+
+/// A connection inside a transaction on the shared migrated database of a run, rolled back at
+/// the end of the test. Dereferences to the [`PgConnection`] (`&mut *tx` is an executor).
+///
+/// ```no_run
+/// # async fn t() -> Result<(), Box<dyn std::error::Error>> {
+/// use schema_core::testing::TestTransaction;
+///
+/// let migrator = schema_core::Migrator::from_dir("migrations")?;
+/// let mut tx = TestTransaction::begin(&migrator, "postgres://postgres@127.0.0.1/postgres").await?;
+/// sqlx::query("INSERT INTO todos (title) VALUES ('a')").execute(&mut *tx).await?;
+/// tx.rollback().await?; // or let it go out of scope
+/// # Ok(()) }
+/// ```
+pub struct TestTransaction {
+    conn: PgConnection,
+    database: String,
+    server: String,
+}
+
+impl std::fmt::Debug for TestTransaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestTransaction")
+            .field("database", &self.database)
+            .field("server", &self.server)
+            .finish()
+    }
+}
+
+impl TestTransaction {
+    /// A connection to the run's shared database, migrated to `migrator`'s target (made from
+    /// the template by the first test that needs it), inside a transaction.
+    ///
+    /// `server` is the URL of a PostgreSQL server's maintenance database
+    /// (`postgres://…/postgres`); other servers are an error (use [`TestDatabase::new`]).
+    pub async fn begin(migrator: &Migrator, server: &str) -> Result<TestTransaction, TestDbError> {
+        let url = match Server::parse(server)? {
+            Server::Db(url) if url.dialect == Dialect::Postgres => url,
+            other => {
+                return Err(TestDbError::Server {
+                    redacted: other.redacted(),
+                    reason: "transaction mode needs a PostgreSQL server \
+                             (`postgres://…/postgres`); use TestDatabase::new (a database \
+                             per test) on SQLite and MySQL"
+                        .to_string(),
+                });
+            }
+        };
+        let database = Self::shared_name(migrator);
+        let what = format!("connecting to the shared test database `{database}`");
+        // The session is read-only by default, from its start (a `SET` in the transaction
+        // would be undone with it): only the test's transaction may write.
+        let options = PgConnectOptions::from_str(url.with_database(&database)?.secret())
+            .map_err(|e| query_error(&url, &what, &e))?
+            .options([("default_transaction_read_only", "on")]);
+        // Straight to the shared database; through the maintenance database only to make it.
+        let mut conn = match PgConnection::connect_with(&options).await {
+            Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("3D000") => {
+                ensure_shared(migrator, &url, &database).await?;
+                PgConnection::connect_with(&options).await
+            }
+            connected => connected,
+        }
+        .map_err(|e| query_error(&url, &what, &e))?;
+        // One round trip: a read-write transaction, and the guard that makes its commit fail.
+        let begin = format!(
+            "BEGIN READ WRITE;\n\
+             CREATE TEMPORARY TABLE {GUARD} (x integer);\n\
+             CREATE FUNCTION pg_temp.{GUARD}() RETURNS trigger LANGUAGE plpgsql AS \
+             $cs$BEGIN RAISE EXCEPTION '{NO_COMMIT}' USING HINT = '{NO_COMMIT_HINT}'; END$cs$;\n\
+             CREATE CONSTRAINT TRIGGER {GUARD} AFTER INSERT ON pg_temp.{GUARD} \
+             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION pg_temp.{GUARD}();\n\
+             INSERT INTO pg_temp.{GUARD} VALUES (1);"
+        );
+        let what = format!("beginning the test transaction on `{database}`");
+        let tx = conn
+            .begin_with(AssertSqlSafe(begin))
+            .await
+            .map_err(|e| query_error(&url, &what, &e))?;
+        // The transaction stays open for the test: sqlx counts the connection as inside one
+        // (so the code under test gets savepoints), and the value only borrowed `conn`.
+        std::mem::forget(tx);
+        Ok(TestTransaction {
+            conn,
+            database,
+            server: url.redacted(),
+        })
+    }
+
+    /// The shared database `migrator`'s revisions make: the template's name and `_tx`.
+    pub fn shared_name(migrator: &Migrator) -> String {
+        format!("{}_tx", TestDatabase::template_name(migrator))
+    }
+
+    /// The shared database's name.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// Rolls the transaction back and closes the connection. An error if the test ended the
+    /// transaction itself (a `COMMIT`, which failed, or a `ROLLBACK`): this mode cannot commit.
+    pub async fn rollback(mut self) -> Result<(), TestDbError> {
+        let check = format!("SELECT x FROM pg_temp.{GUARD}");
+        let status = sqlx::raw_sql(AssertSqlSafe(check))
+            .fetch_optional(&mut self.conn)
+            .await;
+        let ended = match status {
+            Ok(row) => row.is_none(),
+            // An aborted transaction (a statement of the test failed) is still ours.
+            Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("25P02") => false,
+            // The temporary table went with the transaction the test ended.
+            Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("42P01") => true,
+            Err(e) => {
+                return Err(TestDbError::Query {
+                    what: format!("checking the test transaction on `{}`", self.database),
+                    server: self.server.clone(),
+                    message: database_message(&e),
+                });
+            }
+        };
+        // Outside a transaction, a ROLLBACK only warns.
+        let _ = sqlx::raw_sql(AssertSqlSafe("ROLLBACK".to_string()))
+            .execute(&mut self.conn)
+            .await;
+        let _ = self.conn.close().await;
+        if ended {
+            return Err(TestDbError::TransactionEnded {
+                database: self.database,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Deref for TestTransaction {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for TestTransaction {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
+}
+
+/// Makes the shared database `name` from the template if it is missing, under the template
+/// lock (building the template first if needed).
+async fn ensure_shared(
+    migrator: &Migrator,
+    server: &DatabaseUrl,
+    name: &str,
+) -> Result<(), TestDbError> {
+    let mut conn = Conn::connect(server).await?;
+    let result = ensure_shared_on(&mut conn, migrator, server, name).await;
+    conn.close().await;
+    result
+}
+
+async fn ensure_shared_on(
+    conn: &mut Conn,
+    migrator: &Migrator,
+    server: &DatabaseUrl,
+    name: &str,
+) -> Result<(), TestDbError> {
+    // Made by one `CREATE DATABASE`: it exists only once complete.
+    if pg::exists(conn, server, name).await? {
+        return Ok(());
+    }
+    pg::lock(conn, server).await?;
+    let made = make_shared(conn, migrator, server, name).await;
+    pg::unlock(conn).await;
+    made
+}
+
+async fn make_shared(
+    conn: &mut Conn,
+    migrator: &Migrator,
+    server: &DatabaseUrl,
+    name: &str,
+) -> Result<(), TestDbError> {
+    if pg::exists(conn, server, name).await? {
+        return Ok(());
+    }
+    let template = TestDatabase::template_name(migrator);
+    let app = app_key(migrator);
+    let new = NewDatabase {
+        migrator,
+        server,
+        template: &template,
+        app: &app,
+        name,
+    };
+    pg::build(conn, &new).await?;
+    let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
+    if let Err(e) = pg::execute_while_in_use(conn, &sql).await {
+        let what = format!("creating the shared test database `{name}` from `{template}`");
+        return Err(query_error(server, &what, &e));
+    }
+    // The template's comment: the next build of this application drops it when stale.
+    let sql = format!("COMMENT ON DATABASE \"{name}\" IS '{}'", pg::comment(&app));
+    let what = format!("marking the shared test database `{name}`");
+    run(conn, server, &what, &sql).await
+}
