@@ -75,7 +75,8 @@ pub fn lint(
             format!("{} revision(s): no findings", report.linted.len()),
         );
     } else {
-        out.status("Linted", summary);
+        // "Linted 13 revision(s): …", not "Linted 13 revision(s) linted: …".
+        out.status("Linted", summary.replacen(" linted:", ":", 1));
     }
     Ok(())
 }
