@@ -174,33 +174,20 @@ enum Server {
 }
 
 /// A PostgreSQL URL for this machine (`localhost`, `127.x`, `::1`) without an `sslmode` gets
-/// `sslmode=disable`. sqlx's default, `prefer`, makes a TLS handshake with a server that has a
-/// certificate (Debian's default one does), which costs ~90 ms a connection here, more than
-/// cloning a database; on the loopback interface it protects nothing. An explicit `sslmode`
-/// is kept as it is.
+/// `sslmode=disable`, as every connection schema-core makes there does
+/// ([`DatabaseUrl::loopback_without_tls_setting`]): written into the URL, so that the pools a
+/// test makes from `db.url()` skip the ~90 ms TLS handshake too. An explicit `sslmode` is kept.
 fn without_local_tls(server: &str) -> String {
-    let Ok(mut url) = url::Url::parse(server) else {
-        return server.to_string();
-    };
-    let postgres = matches!(url.scheme(), "postgres" | "postgresql");
-    let local = match url.host() {
-        // `postgres:` is not a special scheme to the url crate: its IP hosts come as text.
-        Some(url::Host::Domain(d)) => {
-            d.eq_ignore_ascii_case("localhost")
-                || d.trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
+    let postgres = DatabaseUrl::parse(server, UrlSource::Flag).is_ok_and(|u| {
+        u.dialect == crate::backend::Dialect::Postgres && u.loopback_without_tls_setting()
+    });
+    match url::Url::parse(server) {
+        Ok(mut url) if postgres => {
+            url.query_pairs_mut().append_pair("sslmode", "disable");
+            url.to_string()
         }
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    if !postgres || !local || url.query_pairs().any(|(k, _)| k == "sslmode") {
-        return server.to_string();
+        _ => server.to_string(),
     }
-    url.query_pairs_mut().append_pair("sslmode", "disable");
-    url.to_string()
 }
 
 impl Server {
