@@ -773,8 +773,9 @@ impl Drop for Role {
 
 #[test]
 fn a_user_who_may_not_create_databases_is_told_lint_needs_one() {
-    let db: TestDatabase = test_database!(Server::Postgres);
+    // The role first: dropped after the database it owns (a role that owns one cannot go).
     let role = Role(format!("cs_lint_nocreate_{}", std::process::id()));
+    let db: TestDatabase = test_database!(Server::Postgres);
     db.query(&format!("CREATE ROLE {} LOGIN NOCREATEDB", role.0));
     db.query(&format!("ALTER DATABASE {} OWNER TO {}", db.name(), role.0));
     let url = db.url().replacen(

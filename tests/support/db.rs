@@ -191,11 +191,37 @@ impl Endpoint {
                 std::thread::sleep(Duration::from_millis(200));
             }
             match self.try_drop_database(name) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    self.drop_lint_templates_of(name);
+                    return Ok(());
+                }
                 Err(e) => last = e,
             }
         }
         Err(last)
+    }
+
+    /// The lint templates (`cs_lint_…`) made for the test database `name`, whose comment names
+    /// it: lint itself drops them only when a later lint starts, and a test leaves nothing.
+    fn drop_lint_templates_of(&self, name: &str) {
+        if self.server != Server::Postgres {
+            return;
+        }
+        let Ok(names) = self.run(
+            None,
+            &format!(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'cs!_lint!_%' ESCAPE '!' \
+                   AND shobj_description(oid, 'pg_database') LIKE '%/{name}'"
+            ),
+        ) else {
+            return;
+        };
+        for template in names.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let _ = self.run(
+                None,
+                &format!("DROP DATABASE IF EXISTS \"{template}\" WITH (FORCE)"),
+            );
+        }
     }
 
     fn try_drop_database(&self, name: &str) -> Result<(), String> {
