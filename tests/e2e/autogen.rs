@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
-use cargo_schema_e2e::db::{Server, TestDatabase, ok_on, run_on, url_with_password};
+use cargo_schema_e2e::db::{NoCreateRole, Server, TestDatabase, ok_on, run_on, url_with_password};
 use cargo_schema_e2e::on_both_servers;
 use cargo_schema_e2e::{Output, TestProject, test_database};
 
@@ -389,29 +389,11 @@ fn a_schema_error_on_postgres_is_the_servers_message_and_the_scratch_database_is
     assert_eq!(left, "0", "{name} was left behind");
 }
 
-/// A role of its own that may not create databases, dropped after the test database.
-struct Role(String);
-
-impl Drop for Role {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"])
-            .arg(format!("DROP ROLE IF EXISTS {}", self.0))
-            .output();
-    }
-}
-
 #[test]
 fn a_user_who_may_not_create_the_scratch_database_is_told_so() {
-    let role = Role(format!("cs_nocreate_{}", std::process::id()));
+    let role = NoCreateRole::new("cs_nocreate");
     let db: TestDatabase = test_database!(Server::Postgres);
-    db.query(&format!("CREATE ROLE {} LOGIN NOCREATEDB", role.0));
-    db.query(&format!("ALTER DATABASE {} OWNER TO {}", db.name(), role.0));
-    let url = db.url().replacen(
-        "postgres://postgres@",
-        &format!("postgres://{}@", role.0),
-        1,
-    );
+    let url = role.own(&db);
     let p = project(GROWN);
     ok_on(&p, &url, &["up"]);
     let out = run_on(&p, &url, &["new", "--autogenerate", "-m", "x"]);

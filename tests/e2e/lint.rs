@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid};
-use cargo_schema_e2e::db::{Server, TestDatabase, run_on, url_with_password};
+use cargo_schema_e2e::db::{NoCreateRole, Server, TestDatabase, run_on, url_with_password};
 use cargo_schema_e2e::{Output, TestProject, test_database};
 
 /// The first revision: two tables that exist before the linted revisions (applied by `up`).
@@ -763,26 +763,11 @@ fn no_rehearsal_database_is_left_behind() {
     assert_eq!(templates.trim(), "1");
 }
 
-struct Role(String);
-
-impl Drop for Role {
-    fn drop(&mut self) {
-        let _ = psql(&format!("DROP ROLE IF EXISTS {}", self.0));
-    }
-}
-
 #[test]
 fn a_user_who_may_not_create_databases_is_told_lint_needs_one() {
-    // The role first: dropped after the database it owns (a role that owns one cannot go).
-    let role = Role(format!("cs_lint_nocreate_{}", std::process::id()));
+    let role = NoCreateRole::new("cs_lint_nocreate");
     let db: TestDatabase = test_database!(Server::Postgres);
-    db.query(&format!("CREATE ROLE {} LOGIN NOCREATEDB", role.0));
-    db.query(&format!("ALTER DATABASE {} OWNER TO {}", db.name(), role.0));
-    let url = db.url().replacen(
-        "postgres://postgres@",
-        &format!("postgres://{}@", role.0),
-        1,
-    );
+    let url = role.own(&db);
     let p = TestProject::new();
     p.write(
         "migrations/a1_base.sql",
