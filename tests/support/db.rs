@@ -625,6 +625,38 @@ pub fn feed_stdin(cmd: &mut Command, input: &str) -> Result<Output, String> {
     .map_err(|e| format!("{described}: {e}"))
 }
 
+/// A PostgreSQL role that may log in but not create databases, dropped (with `DROP ROLE`) when
+/// the value is. Make it before the test database it is given: values drop in reverse order,
+/// and a role that still owns a database cannot go.
+pub struct NoCreateRole(String);
+
+impl NoCreateRole {
+    /// `PREFIX_<pid>`; nothing is created yet.
+    pub fn new(prefix: &str) -> NoCreateRole {
+        NoCreateRole(format!("{prefix}_{}", std::process::id()))
+    }
+
+    /// Creates the role, makes it the owner of `db` and returns `db`'s URL as this role.
+    pub fn own(&self, db: &TestDatabase) -> String {
+        db.query(&format!("CREATE ROLE {} LOGIN NOCREATEDB", self.0));
+        db.query(&format!("ALTER DATABASE {} OWNER TO {}", db.name(), self.0));
+        db.url().replacen(
+            "postgres://postgres@",
+            &format!("postgres://{}@", self.0),
+            1,
+        )
+    }
+}
+
+impl Drop for NoCreateRole {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"])
+            .arg(format!("DROP ROLE IF EXISTS {}", self.0))
+            .output();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -845,37 +877,5 @@ mod tests {
             assert!(all.iter().all(|n| n.starts_with(PREFIX)), "{all:?}");
             assert!(all.contains(&db.name().to_owned()), "{all:?}");
         }
-    }
-}
-
-/// A PostgreSQL role that may log in but not create databases, dropped (with `DROP ROLE`) when
-/// the value is. Make it before the test database it is given: values drop in reverse order,
-/// and a role that still owns a database cannot go.
-pub struct NoCreateRole(String);
-
-impl NoCreateRole {
-    /// `PREFIX_<pid>`; nothing is created yet.
-    pub fn new(prefix: &str) -> NoCreateRole {
-        NoCreateRole(format!("{prefix}_{}", std::process::id()))
-    }
-
-    /// Creates the role, makes it the owner of `db` and returns `db`'s URL as this role.
-    pub fn own(&self, db: &TestDatabase) -> String {
-        db.query(&format!("CREATE ROLE {} LOGIN NOCREATEDB", self.0));
-        db.query(&format!("ALTER DATABASE {} OWNER TO {}", db.name(), self.0));
-        db.url().replacen(
-            "postgres://postgres@",
-            &format!("postgres://{}@", self.0),
-            1,
-        )
-    }
-}
-
-impl Drop for NoCreateRole {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"])
-            .arg(format!("DROP ROLE IF EXISTS {}", self.0))
-            .output();
     }
 }
