@@ -445,12 +445,9 @@ all-features = true
     fn an_existing_section_is_left_alone_and_its_migrations_directory_is_used() {
         let manifest = "[package]\nname = \"app\"\n\n[package.metadata.schema]\n\
                         migrations = \"db/migrations\"   # custom\n\n[dependencies]\n";
-        let (dir, path) = project(manifest);
-        let outcome = run(&path);
-        assert_eq!(read(&path), manifest);
+        let (dir, outcome) = left_alone(manifest, "db/migrations");
         assert!(!outcome.manifest_changed);
         assert!(outcome.created_migrations_dir);
-        assert_eq!(outcome.migrations_dir, dir.path().join("db/migrations"));
         assert!(dir.path().join("db/migrations").is_dir());
         assert!(!dir.path().join("migrations").exists());
     }
@@ -459,19 +456,29 @@ all-features = true
     fn an_existing_section_without_a_migrations_key_uses_the_default_directory() {
         let manifest = "[package]\nname = \"app\"\n\n[package.metadata.schema]\n\
                         database-url = \"sqlite:other.db\"\n";
-        let (dir, path) = project(manifest);
-        let outcome = run(&path);
-        assert_eq!(read(&path), manifest);
-        assert_eq!(outcome.migrations_dir, dir.path().join("migrations"));
+        left_alone(manifest, "migrations");
     }
 
     #[test]
     fn a_section_written_as_dotted_keys_counts_as_existing() {
         let manifest = "[package]\nname = \"app\"\nmetadata.schema.migrations = \"sql\"\n";
+        left_alone(manifest, "sql");
+    }
+
+    /// `init` in a project whose manifest already has a section: the manifest is left as it is
+    /// and the migrations directory is `migrations` below the project.
+    fn left_alone(manifest: &str, migrations: &str) -> (tempfile::TempDir, InitOutcome) {
         let (dir, path) = project(manifest);
         let outcome = run(&path);
         assert_eq!(read(&path), manifest);
-        assert_eq!(outcome.migrations_dir, dir.path().join("sql"));
+        assert_eq!(outcome.migrations_dir, dir.path().join(migrations));
+        (dir, outcome)
+    }
+
+    /// The message of `init`'s refusal of `manifest`.
+    fn refusal(manifest: &str) -> String {
+        let (_dir, path) = project(manifest);
+        init(&path).expect_err("refused").to_string()
     }
 
     #[test]
@@ -489,8 +496,7 @@ all-features = true
 
     #[test]
     fn a_manifest_with_neither_package_nor_workspace_is_an_error() {
-        let (_dir, path) = project("[dependencies]\nserde = \"1\"\n");
-        let message = init(&path).expect_err("refused").to_string();
+        let message = refusal("[dependencies]\nserde = \"1\"\n");
         assert!(
             message.contains("neither [package] nor [workspace]"),
             "{message}"
@@ -500,14 +506,12 @@ all-features = true
 
     #[test]
     fn a_metadata_key_that_is_not_a_table_is_an_error() {
-        let (_dir, path) = project("[package]\nname = \"app\"\nmetadata = 3\n");
-        let message = init(&path).expect_err("refused").to_string();
+        let message = refusal("[package]\nname = \"app\"\nmetadata = 3\n");
         assert!(
             message.contains("`package.metadata` is not a table"),
             "{message}"
         );
-        let (_dir, path) = project("[package.metadata]\nschema = \"yes\"\n");
-        let message = init(&path).expect_err("refused").to_string();
+        let message = refusal("[package.metadata]\nschema = \"yes\"\n");
         assert!(message.contains("`package.metadata.schema`"), "{message}");
     }
 

@@ -644,19 +644,10 @@ async fn introspects_a_rich_schema() {
         users.columns[5].default.as_deref(),
         Some("current_timestamp()")
     );
-    assert_eq!(
-        users.primary_key,
-        Some(PrimaryKey {
-            name: None,
-            columns: vec!["id".into()]
-        })
-    );
+    assert_eq!(users.primary_key, Some(PrimaryKey::on(None, &["id"])));
     assert_eq!(
         users.uniques,
-        vec![UniqueConstraint {
-            name: Some("uq_email".into()),
-            columns: vec!["email".into()]
-        }]
+        vec![UniqueConstraint::on(Some("uq_email"), &["email"])]
     );
     assert_eq!(users.indexes.len(), 1);
     assert_eq!(users.indexes[0].name, "ix_name");
@@ -713,10 +704,7 @@ fn renders_without_a_server() {
             default: None,
             auto_increment: true,
         }],
-        primary_key: Some(PrimaryKey {
-            name: None,
-            columns: vec!["id".into()],
-        }),
+        primary_key: Some(PrimaryKey::on(None, &["id"])),
         ..Table::default()
     };
     let to = Schema {

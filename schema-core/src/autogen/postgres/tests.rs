@@ -544,10 +544,7 @@ async fn introspects_a_rich_schema() {
     );
     assert_eq!(
         parent.uniques,
-        vec![UniqueConstraint {
-            name: Some("parent_code_key".into()),
-            columns: vec!["code".into()]
-        }]
+        vec![UniqueConstraint::on(Some("parent_code_key"), &["code"])]
     );
     let child = &schema.tables["Child"];
     assert_eq!(child.columns[0].data_type, "bigint");
@@ -557,10 +554,7 @@ async fn introspects_a_rich_schema() {
     assert_eq!(child.columns[3].data_type, "numeric(8,2)");
     assert_eq!(
         child.primary_key,
-        Some(PrimaryKey {
-            name: Some("child_pk".into()),
-            columns: vec!["id".into(), "parent_id".into()]
-        })
+        Some(PrimaryKey::on(Some("child_pk"), &["id", "parent_id"]))
     );
     assert_eq!(
         child.checks,
