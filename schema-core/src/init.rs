@@ -422,12 +422,10 @@ all-features = true
     #[test]
     fn a_virtual_workspace_manifest_gets_the_workspace_section() {
         let manifest = "[workspace]\nresolver = \"3\"\nmembers = [\"a\", \"b\"]\n";
-        let (_dir, path) = project(manifest);
-        let outcome = run(&path);
-        assert_eq!(outcome.section, "workspace.metadata.schema");
-        assert_eq!(
-            read(&path),
-            format!("{manifest}\n[workspace.metadata.schema]\nmigrations = \"migrations\"\n")
+        let (_dir, path) = appended(
+            manifest,
+            "workspace.metadata.schema",
+            "\n[workspace.metadata.schema]\nmigrations = \"migrations\"\n",
         );
         assert!(!run(&path).manifest_changed);
     }
@@ -435,10 +433,16 @@ all-features = true
     #[test]
     fn a_root_package_of_a_workspace_gets_the_package_section() {
         let manifest = "[workspace]\nmembers = [\"a\"]\n\n[package]\nname = \"app\"\n";
-        let (_dir, path) = project(manifest);
+        appended(manifest, "package.metadata.schema", SECTION);
+    }
+
+    /// `init` in a project whose manifest has no section appends `text`, the `section` table.
+    fn appended(manifest: &str, section: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+        let (dir, path) = project(manifest);
         let outcome = run(&path);
-        assert_eq!(outcome.section, "package.metadata.schema");
-        assert_eq!(read(&path), format!("{manifest}{SECTION}"));
+        assert_eq!(outcome.section, section);
+        assert_eq!(read(&path), format!("{manifest}{text}"));
+        (dir, path)
     }
 
     #[test]
@@ -475,10 +479,13 @@ all-features = true
         (dir, outcome)
     }
 
-    /// The message of `init`'s refusal of `manifest`.
-    fn refusal(manifest: &str) -> String {
+    /// `init` refuses `manifest` with a message holding each of `fragments`.
+    fn refused(manifest: &str, fragments: &[&str]) {
         let (_dir, path) = project(manifest);
-        init(&path).expect_err("refused").to_string()
+        let message = init(&path).expect_err("refused").to_string();
+        for fragment in fragments {
+            assert!(message.contains(fragment), "{message}");
+        }
     }
 
     #[test]
@@ -496,23 +503,22 @@ all-features = true
 
     #[test]
     fn a_manifest_with_neither_package_nor_workspace_is_an_error() {
-        let message = refusal("[dependencies]\nserde = \"1\"\n");
-        assert!(
-            message.contains("neither [package] nor [workspace]"),
-            "{message}"
+        refused(
+            "[dependencies]\nserde = \"1\"\n",
+            &["neither [package] nor [workspace]", "Cargo.toml"],
         );
-        assert!(message.contains("Cargo.toml"), "{message}");
     }
 
     #[test]
     fn a_metadata_key_that_is_not_a_table_is_an_error() {
-        let message = refusal("[package]\nname = \"app\"\nmetadata = 3\n");
-        assert!(
-            message.contains("`package.metadata` is not a table"),
-            "{message}"
+        refused(
+            "[package]\nname = \"app\"\nmetadata = 3\n",
+            &["`package.metadata` is not a table"],
         );
-        let message = refusal("[package.metadata]\nschema = \"yes\"\n");
-        assert!(message.contains("`package.metadata.schema`"), "{message}");
+        refused(
+            "[package.metadata]\nschema = \"yes\"\n",
+            &["`package.metadata.schema`"],
+        );
     }
 
     #[test]
