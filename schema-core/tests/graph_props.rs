@@ -191,6 +191,13 @@ impl Dag {
         RevisionGraph::new(self.revisions()).expect("an acyclic graph with known ids builds")
     }
 
+    /// The graph and what is applied in it.
+    fn graph_and_applied(&self) -> (RevisionGraph, Vec<bool>) {
+        let g = self.graph();
+        let applied = self.applied(&g);
+        (g, applied)
+    }
+
     fn index(&self, id: &str) -> Option<usize> {
         self.ids.iter().position(|i| i == id)
     }
@@ -596,8 +603,7 @@ fn edges_and_walks_match_brute_force_holds(d: &Dag, picks: Vec<u16>) -> Result<(
 fn heads_bases_and_branch_points_match_their_definitions_holds(
     d: &Dag,
 ) -> Result<(), TestCaseError> {
-    let g = d.graph();
-    let applied = d.applied(&g);
+    let (g, applied) = d.graph_and_applied();
     let n = d.len();
     let listed_as_parent = |i: usize| (0..n).filter(|&c| d.parents[c].contains(&i)).count();
     let heads: Vec<usize> = (0..n).filter(|&i| listed_as_parent(i) == 0).collect();
@@ -662,8 +668,7 @@ fn topological_order_is_a_permutation_with_parents_first_holds(
 /// Property 3: `up T` from a closed applied set applies exactly T's missing ancestors and
 /// dependencies, each once, parents and dependencies first.
 fn upgrade_plans_are_ordered_minimal_and_closed_holds(d: &Dag) -> Result<(), TestCaseError> {
-    let g = d.graph();
-    let applied = d.applied(&g);
+    let (g, applied) = d.graph_and_applied();
     let n = d.len();
     let a = to_set(&g, &applied);
     let mut planned = 0;
@@ -725,8 +730,7 @@ fn upgrade_plans_are_ordered_minimal_and_closed_holds(d: &Dag) -> Result<(), Tes
 fn downgrade_plans_roll_back_what_is_above_dependents_first_holds(
     d: &Dag,
 ) -> Result<(), TestCaseError> {
-    let g = d.graph();
-    let applied = d.applied(&g);
+    let (g, applied) = d.graph_and_applied();
     let n = d.len();
     let a = to_set(&g, &applied);
     for t in d.targets() {
@@ -831,8 +835,7 @@ fn downgrade_plans_roll_back_what_is_above_dependents_first_holds(
 /// R. It is not A when T merges in a branch that does not descend from R: SPEC.md's `down R`
 /// keeps that branch, as Alembic does.
 fn up_then_down_restores_holds(d: &Dag, r_pick: u16) -> Result<(), TestCaseError> {
-    let g = d.graph();
-    let applied = d.applied(&g);
+    let (g, applied) = d.graph_and_applied();
     let n = d.len();
     let a = to_set(&g, &applied);
     let current = d.heads_of(&applied);
@@ -974,8 +977,7 @@ fn one_step_holds(
 }
 
 fn stamp_plans_never_repeat_and_leave_a_closed_set_holds(d: &Dag) -> Result<(), TestCaseError> {
-    let g = d.graph();
-    let applied = d.applied(&g);
+    let (g, applied) = d.graph_and_applied();
     let n = d.len();
     let a = to_set(&g, &applied);
     for t in d.targets() {
@@ -1064,8 +1066,7 @@ fn stamp_plans_never_repeat_and_leave_a_closed_set_holds(d: &Dag) -> Result<(), 
 /// an ambiguous prefix lists exactly the ids it starts; `heads`, `head` and one-step walks from a
 /// revision match brute force.
 fn ids_and_prefixes_resolve_holds(d: &Dag) -> Result<(), TestCaseError> {
-    let g = d.graph();
-    let applied = d.applied(&g);
+    let (g, applied) = d.graph_and_applied();
     let n = d.len();
     let none = g.empty_set();
     for (i, id) in d.ids.iter().enumerate() {
