@@ -74,6 +74,17 @@ impl PrimaryKey {
 }
 
 #[cfg(test)]
+impl Check {
+    /// A check constraint named `name` (or not) on `expression`.
+    pub(crate) fn on(name: Option<&str>, expression: &str) -> Self {
+        Check {
+            name: name.map(str::to_owned),
+            expression: expression.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
 impl UniqueConstraint {
     /// A unique constraint named `name` (or not) on `columns`.
     pub(crate) fn on(name: Option<&str>, columns: &[&str]) -> Self {

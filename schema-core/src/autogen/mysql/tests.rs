@@ -646,14 +646,8 @@ async fn introspects_a_rich_schema() {
     assert_eq!(
         users.checks,
         vec![
-            Check {
-                name: Some("age".into()),
-                expression: "`age` >= 0".into()
-            },
-            Check {
-                name: Some("ck_name".into()),
-                expression: "`name` <> ''".into()
-            },
+            Check::on(Some("age"), "`age` >= 0"),
+            Check::on(Some("ck_name"), "`name` <> ''"),
         ]
     );
     let posts = &m.tables["posts"];

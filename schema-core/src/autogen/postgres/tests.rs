@@ -545,10 +545,7 @@ async fn introspects_a_rich_schema() {
     );
     assert_eq!(
         child.checks,
-        vec![Check {
-            name: Some("price_ok".into()),
-            expression: "(price >= (0)::numeric)".into()
-        }]
+        vec![Check::on(Some("price_ok"), "(price >= (0)::numeric)")]
     );
     assert_eq!(
         child.foreign_keys,

@@ -135,14 +135,8 @@ async fn introspects_a_rich_schema() {
     assert_eq!(
         users.checks,
         vec![
-            Check {
-                name: None,
-                expression: "score >= 0".into()
-            },
-            Check {
-                name: Some("status_ok".into()),
-                expression: "status IN ('active', 'gone')".into()
-            },
+            Check::on(None, "score >= 0"),
+            Check::on(Some("status_ok"), "status IN ('active', 'gone')"),
         ]
     );
     let posts = &s.tables["posts"];
@@ -249,14 +243,8 @@ fn scanner_respects_quotes_comments_and_parentheses() {
         t,
         TableText {
             checks: vec![
-                Check {
-                    name: Some("c 1".into()),
-                    expression: "(\"check\" > 0) AND a <> ')'".into()
-                },
-                Check {
-                    name: Some("c2".into()),
-                    expression: "length(a) < 10".into()
-                },
+                Check::on(Some("c 1"), "(\"check\" > 0) AND a <> ')'"),
+                Check::on(Some("c2"), "length(a) < 10"),
             ],
             autoincrement: false,
             collations: vec![("check".into(), "NOCASE".into())],
