@@ -192,25 +192,19 @@ fn is_ambiguous_walk(e: &PlanError) -> bool {
     matches!(e, PlanError::Resolve(ResolveError::AmbiguousWalk { .. }))
 }
 
-/// The current heads a `-1` from several of them is refused with, sorted.
-fn multiple_current(e: PlanError) -> Vec<String> {
-    match e {
-        PlanError::Resolve(ResolveError::MultipleCurrent { mut heads, .. }) => {
-            heads.sort();
-            heads
+/// The heads a target is refused for, sorted: `MultipleHeads` (`head` when there are several)
+/// or `MultipleCurrent` (`-1` from several current heads), whichever `expected` names.
+fn refused_heads(e: PlanError, expected: &str) -> Vec<String> {
+    let (kind, mut heads) = match e {
+        PlanError::Resolve(ResolveError::MultipleHeads { heads, .. }) => ("MultipleHeads", heads),
+        PlanError::Resolve(ResolveError::MultipleCurrent { heads, .. }) => {
+            ("MultipleCurrent", heads)
         }
-        other => panic!("expected MultipleCurrent, got {other:?}"),
-    }
-}
-
-fn multiple_heads(e: PlanError) -> Vec<String> {
-    match e {
-        PlanError::Resolve(ResolveError::MultipleHeads { mut heads, .. }) => {
-            heads.sort();
-            heads
-        }
-        other => panic!("expected MultipleHeads, got {other:?}"),
-    }
+        other => panic!("expected {expected}, got {other:?}"),
+    };
+    assert_eq!(kind, expected);
+    heads.sort();
+    heads
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,7 +312,10 @@ fn branch_heads_and_bases() {
 fn branch_upgrades() {
     let g = branch();
     // Alembic: MultipleHeads "Multiple heads are present for given argument 'head'; b, c".
-    assert_eq!(multiple_heads(up_err(&g, &[], "head")), ["b", "c"]);
+    assert_eq!(
+        refused_heads(up_err(&g, &[], "head"), "MultipleHeads"),
+        ["b", "c"]
+    );
     // Alembic ran a, c, b.
     assert_up(&g, &[], "heads", &["a", "c", "b"], &["b", "c"]);
     assert_up(&g, &[], "b", &["a", "b"], &["b"]);
@@ -342,7 +339,7 @@ fn branch_downgrades() {
 fn branch_minus_one_from_two_current_heads_is_refused_as_spec_says() {
     let g = branch();
     assert_eq!(
-        multiple_current(down_err(&g, &["b", "c"], "-1")),
+        refused_heads(down_err(&g, &["b", "c"], "-1"), "MultipleCurrent"),
         ["b", "c"]
     );
 }
@@ -514,7 +511,10 @@ fn depends_upgrades_apply_the_dependency_first() {
     assert_up(&g, &[], "heads", &["a", "b", "x"], &["x"]);
     assert_up(&g, &["x"], "heads", &[], &["x"]);
     // Alembic: "Multiple heads are present for given argument 'head'; b, x".
-    assert_eq!(multiple_heads(up_err(&g, &[], "head")), ["b", "x"]);
+    assert_eq!(
+        refused_heads(up_err(&g, &[], "head"), "MultipleHeads"),
+        ["b", "x"]
+    );
 }
 
 #[test]
@@ -539,7 +539,10 @@ fn depends_stamps() {
 #[test]
 fn depends_minus_one_from_a_dependent_and_its_dependency_is_refused_as_spec_says() {
     let g = depends();
-    assert_eq!(multiple_current(down_err(&g, &["x"], "-1")), ["b", "x"]);
+    assert_eq!(
+        refused_heads(down_err(&g, &["x"], "-1"), "MultipleCurrent"),
+        ["b", "x"]
+    );
 }
 
 /// Alembic only looks for children of b (`nextrev`), not dependents; b has none and is not in

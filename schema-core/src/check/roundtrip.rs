@@ -83,19 +83,7 @@ impl Trace {
                 }
             };
             // An object the diff adds is left behind by the down; one it drops was lost.
-            let added = matches!(
-                change,
-                Change::CreateTable(_)
-                    | Change::AddColumn { .. }
-                    | Change::CreateIndex { .. }
-                    | Change::AddUnique { .. }
-                    | Change::AddCheck { .. }
-                    | Change::AddPrimaryKey { .. }
-                    | Change::AddForeignKey { .. }
-                    | Change::CreateView(_)
-                    | Change::CreateEnum(_)
-            );
-            if added {
+            if adds(&change) {
                 trace.left.push(object);
             } else {
                 trace.lost.push(object);
@@ -106,6 +94,17 @@ impl Trace {
 
     pub fn is_empty(&self) -> bool {
         self.left.is_empty() && self.lost.is_empty() && self.changed.is_empty()
+    }
+}
+
+/// Whether `change` makes an object (rather than dropping or altering one).
+fn adds(change: &Change) -> bool {
+    match change {
+        Change::CreateTable(_) | Change::CreateView(_) | Change::CreateEnum(_) => true,
+        Change::AddColumn { .. } | Change::AddPrimaryKey { .. } => true,
+        Change::CreateIndex { .. } | Change::AddUnique { .. } => true,
+        Change::AddCheck { .. } | Change::AddForeignKey { .. } => true,
+        _ => false,
     }
 }
 
