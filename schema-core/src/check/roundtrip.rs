@@ -99,13 +99,18 @@ impl Trace {
 
 /// Whether `change` makes an object (rather than dropping or altering one).
 fn adds(change: &Change) -> bool {
-    match change {
-        Change::CreateTable(_) | Change::CreateView(_) | Change::CreateEnum(_) => true,
-        Change::AddColumn { .. } | Change::AddPrimaryKey { .. } => true,
-        Change::CreateIndex { .. } | Change::AddUnique { .. } => true,
-        Change::AddCheck { .. } | Change::AddForeignKey { .. } => true,
-        _ => false,
-    }
+    matches!(
+        change,
+        Change::CreateTable(_)
+            | Change::CreateView(_)
+            | Change::CreateEnum(_)
+            | Change::AddColumn { .. }
+            | Change::AddPrimaryKey { .. }
+            | Change::CreateIndex { .. }
+            | Change::AddUnique { .. }
+            | Change::AddCheck { .. }
+            | Change::AddForeignKey { .. }
+    )
 }
 
 impl std::fmt::Display for Trace {
