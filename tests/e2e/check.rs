@@ -547,10 +547,7 @@ fn a_failing_roundtrip_on_a_server_still_drops_its_scratch_database(server: Serv
 on_both_servers!(
     roundtrip_on_a_server_passes_and_drops_its_scratch_database:
         postgres_roundtrip_passes_and_drops_its_scratch_database,
-        mariadb_roundtrip_passes_and_drops_its_scratch_database
-);
-
-on_both_servers!(
+        mariadb_roundtrip_passes_and_drops_its_scratch_database;
     a_failing_roundtrip_on_a_server_still_drops_its_scratch_database:
         postgres_a_failing_roundtrip_still_drops_its_scratch_database,
         mariadb_a_failing_roundtrip_still_drops_its_scratch_database

@@ -243,12 +243,6 @@ fn up_down_and_current_walk_the_history(server: Server) {
     ok(&p, &url, &["up"]).stderr_lacks("Applied");
 }
 
-on_both_servers!(
-    up_down_and_current_walk_the_history:
-        postgres_up_down_and_current_walk_a_branched_and_merged_history,
-        mariadb_up_down_and_current_walk_a_branched_and_merged_history
-);
-
 fn stamp_head_records_every_revision_without_creating_tables(server: Server) {
     let db = test_database!(server);
     let p = history();
@@ -268,12 +262,6 @@ fn stamp_head_records_every_revision_without_creating_tables(server: Server) {
     ok(&p, &url, &["up"]).stderr_lacks("Applied");
     assert_eq!(db.tables(), VERSION_TABLES);
 }
-
-on_both_servers!(
-    stamp_head_records_every_revision_without_creating_tables:
-        postgres_stamp_head_records_every_revision_without_creating_tables,
-        mariadb_stamp_head_records_every_revision_without_creating_tables
-);
 
 fn relative_and_revision_targets_move_up_and_down(server: Server) {
     let db = test_database!(server);
@@ -366,18 +354,6 @@ fn branch_targets_and_stamp_forms_work(server: Server) {
     assert_eq!(db.tables(), VERSION_TABLES);
 }
 
-on_both_servers!(
-    branch_targets_and_stamp_forms_work:
-        postgres_branch_targets_and_stamp_forms_work,
-        mariadb_branch_targets_and_stamp_forms_work
-);
-
-on_both_servers!(
-    relative_and_revision_targets_move_up_and_down:
-        postgres_relative_and_revision_targets_move_up_and_down,
-        mariadb_relative_and_revision_targets_move_up_and_down
-);
-
 // ---------------------------------------------------------------------------------------
 // The version table
 // ---------------------------------------------------------------------------------------
@@ -436,12 +412,6 @@ fn the_version_table_records_checksum_down_sql_state_and_layout(server: Server) 
         "layout\t1"
     );
 }
-
-on_both_servers!(
-    the_version_table_records_checksum_down_sql_state_and_layout:
-        postgres_version_table_records_checksum_down_sql_state_and_layout,
-        mariadb_version_table_records_checksum_down_sql_state_and_layout
-);
 
 // ---------------------------------------------------------------------------------------
 // Failures: atomic on PostgreSQL, dirty on MariaDB
@@ -768,16 +738,6 @@ fn eight_concurrent_runs_apply_each_revision_exactly_once(server: Server, lock: 
     assert_eq!(current(&p, &url), [ids[49].clone()]);
 }
 
-on_both_servers!(
-    eight_concurrent_runs_apply_each_revision_exactly_once("advisory"):
-        postgres_eight_concurrent_runs_apply_each_revision_exactly_once,
-        mariadb_eight_concurrent_runs_apply_each_revision_exactly_once;
-    /// The lease-row lock for PgBouncer's transaction pooling and CockroachDB serializes too.
-    eight_concurrent_runs_apply_each_revision_exactly_once("table"):
-        postgres_eight_concurrent_runs_with_the_table_lock_apply_each_revision_exactly_once,
-        mariadb_eight_concurrent_runs_with_the_table_lock_apply_each_revision_exactly_once
-);
-
 /// MariaDB's `GET_LOCK` names are server-wide: the lock must be per database, or a
 /// migration on one database holds up every other database on the server.
 #[test]
@@ -924,12 +884,6 @@ fn an_unknown_database_is_named(server: Server) {
     }
 }
 
-on_both_servers!(
-    an_unknown_database_is_named:
-        postgres_an_unknown_database_is_named,
-        mariadb_an_unknown_database_is_named
-);
-
 #[test]
 fn mariadb_a_wrong_password_fails_without_echoing_it() {
     let db = test_database!(Server::MySql);
@@ -949,3 +903,31 @@ fn mariadb_a_wrong_password_fails_without_echoing_it() {
     }
     assert_eq!(db.tables(), Vec::<String>::new());
 }
+
+on_both_servers!(
+    up_down_and_current_walk_the_history:
+        postgres_up_down_and_current_walk_a_branched_and_merged_history,
+        mariadb_up_down_and_current_walk_a_branched_and_merged_history;
+    stamp_head_records_every_revision_without_creating_tables:
+        postgres_stamp_head_records_every_revision_without_creating_tables,
+        mariadb_stamp_head_records_every_revision_without_creating_tables;
+    branch_targets_and_stamp_forms_work:
+        postgres_branch_targets_and_stamp_forms_work,
+        mariadb_branch_targets_and_stamp_forms_work;
+    relative_and_revision_targets_move_up_and_down:
+        postgres_relative_and_revision_targets_move_up_and_down,
+        mariadb_relative_and_revision_targets_move_up_and_down;
+    the_version_table_records_checksum_down_sql_state_and_layout:
+        postgres_version_table_records_checksum_down_sql_state_and_layout,
+        mariadb_version_table_records_checksum_down_sql_state_and_layout;
+    eight_concurrent_runs_apply_each_revision_exactly_once("advisory"):
+        postgres_eight_concurrent_runs_apply_each_revision_exactly_once,
+        mariadb_eight_concurrent_runs_apply_each_revision_exactly_once;
+    /// The lease-row lock for PgBouncer's transaction pooling and CockroachDB serializes too.
+    eight_concurrent_runs_apply_each_revision_exactly_once("table"):
+        postgres_eight_concurrent_runs_with_the_table_lock_apply_each_revision_exactly_once,
+        mariadb_eight_concurrent_runs_with_the_table_lock_apply_each_revision_exactly_once;
+    an_unknown_database_is_named:
+        postgres_an_unknown_database_is_named,
+        mariadb_an_unknown_database_is_named
+);

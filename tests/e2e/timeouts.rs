@@ -144,12 +144,6 @@ fn a_held_lock_ends_the_revision_after_the_lock_timeout(server: Server) {
     assert!(changed(&db));
 }
 
-on_both_servers!(
-    a_held_lock_ends_the_revision_after_the_lock_timeout:
-        postgres_a_held_lock_ends_the_revision_after_the_lock_timeout,
-        mariadb_a_held_lock_ends_the_revision_after_the_lock_timeout
-);
-
 /// With `lock-retries = 3`, a revision rolled back by a lock timeout is tried again after a
 /// backoff and applies once the holder lets go: exit 0, applied once, the retry said.
 fn a_revision_is_retried_until_the_holder_lets_go(server: Server) {
@@ -171,12 +165,6 @@ fn a_revision_is_retried_until_the_holder_lets_go(server: Server) {
         "{out:#?}"
     );
 }
-
-on_both_servers!(
-    a_revision_is_retried_until_the_holder_lets_go:
-        postgres_a_revision_is_retried_until_the_holder_lets_go,
-        mariadb_a_revision_is_retried_until_the_holder_lets_go
-);
 
 /// The flags do the same as the keys, and a holder that never lets go is given up on after
 /// the last attempt with the holder named.
@@ -202,12 +190,6 @@ fn retries_give_up_after_the_last_attempt(server: Server) {
     assert_eq!(recorded(&db), [FIRST]);
     assert!(!changed(&db));
 }
-
-on_both_servers!(
-    retries_give_up_after_the_last_attempt:
-        postgres_retries_give_up_after_the_last_attempt,
-        mariadb_retries_give_up_after_the_last_attempt
-);
 
 /// MariaDB runs DDL outside a transaction: a lock timeout after a statement of the revision
 /// already ran is not retried (a retry would run it twice); the revision is left dirty as
@@ -259,12 +241,6 @@ fn the_statement_timeout_ends_a_long_statement(server: Server) {
     error_line_has(&out, &[message]);
     assert!(took < Duration::from_secs(4), "{took:?}\n{out:#?}");
 }
-
-on_both_servers!(
-    the_statement_timeout_ends_a_long_statement:
-        postgres_the_statement_timeout_ends_a_long_statement,
-        mariadb_the_statement_timeout_ends_a_long_statement
-);
 
 /// `up --sql` writes the revision's timeouts where `up` sets them.
 #[test]
@@ -356,3 +332,18 @@ fn postgres_a_section_outside_a_transaction_gets_the_lock_timeout_and_retries() 
     assert_eq!(recorded(&db), [FIRST, SECOND]);
     assert!(changed(&db));
 }
+
+on_both_servers!(
+    a_held_lock_ends_the_revision_after_the_lock_timeout:
+        postgres_a_held_lock_ends_the_revision_after_the_lock_timeout,
+        mariadb_a_held_lock_ends_the_revision_after_the_lock_timeout;
+    a_revision_is_retried_until_the_holder_lets_go:
+        postgres_a_revision_is_retried_until_the_holder_lets_go,
+        mariadb_a_revision_is_retried_until_the_holder_lets_go;
+    retries_give_up_after_the_last_attempt:
+        postgres_retries_give_up_after_the_last_attempt,
+        mariadb_retries_give_up_after_the_last_attempt;
+    the_statement_timeout_ends_a_long_statement:
+        postgres_the_statement_timeout_ends_a_long_statement,
+        mariadb_the_statement_timeout_ends_a_long_statement
+);

@@ -229,12 +229,6 @@ fn a_version_table_name_with_quotes_and_semicolons_cannot_inject(server: Server)
     );
 }
 
-on_both_servers!(
-    a_version_table_name_with_quotes_and_semicolons_cannot_inject:
-        postgres_a_version_table_name_with_quotes_and_semicolons_cannot_inject,
-        mariadb_a_version_table_name_with_quotes_and_semicolons_cannot_inject
-);
-
 /// PostgreSQL folds unquoted names to lower case: `SchemaVersion` used to be created as
 /// `schemaversion` but looked up as `SchemaVersion`, so `current` saw nothing applied and the
 /// next `up` ran everything again.
@@ -857,6 +851,9 @@ fn a_tampered_version_table_names_table_row_and_column(server: Server) {
 }
 
 on_both_servers!(
+    a_version_table_name_with_quotes_and_semicolons_cannot_inject:
+        postgres_a_version_table_name_with_quotes_and_semicolons_cannot_inject,
+        mariadb_a_version_table_name_with_quotes_and_semicolons_cannot_inject;
     a_tampered_version_table_names_table_row_and_column:
         postgres_a_tampered_version_table_names_table_row_and_column,
         mariadb_a_tampered_version_table_names_table_row_and_column
