@@ -69,6 +69,23 @@ impl TestProject {
         p
     }
 
+    /// [`new`](Self::new) with one more file, `rel` holding `contents`.
+    pub fn with_file(rel: &str, contents: impl AsRef<[u8]>) -> Self {
+        let p = Self::new();
+        p.write(rel, contents);
+        p
+    }
+
+    /// [`new`](Self::new) with a [`revision`](Self::revision) file for each
+    /// `(id, revises, extra_header)`.
+    pub fn with_revisions(revisions: &[(&str, &str, &str)]) -> Self {
+        let p = Self::new();
+        for (id, revises, extra_header) in revisions {
+            p.revision(id, revises, extra_header);
+        }
+        p
+    }
+
     /// An empty directory.
     pub fn bare() -> Self {
         TestProject {
