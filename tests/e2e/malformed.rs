@@ -6,7 +6,9 @@
 //! nothing ever panics.
 
 use cargo_schema_e2e::assert::{error_line_has, exits, help_has, invalid};
-use cargo_schema_e2e::fixtures::{duplicate_ids, workspace_of_one_and_two};
+use cargo_schema_e2e::fixtures::{
+    duplicate_ids, no_migrations_directory, workspace_of_one_and_two,
+};
 use cargo_schema_e2e::{Output, TestProject};
 
 /// The line number that follows `prefix` on the first `error:` line that has it.
@@ -210,13 +212,6 @@ fn every_malformed_file_is_reported_in_one_run() {
 // ---------------------------------------------------------------------------------------------
 // Configuration and finding the project
 // ---------------------------------------------------------------------------------------------
-
-/// A project whose `migrations` directory is missing.
-fn no_migrations_directory() -> TestProject {
-    let p = TestProject::new();
-    std::fs::remove_dir(p.path().join("migrations")).expect("rmdir");
-    p
-}
 
 /// A virtual workspace whose members `one` and `two` both declare migrations.
 fn two_package_workspace() -> TestProject {

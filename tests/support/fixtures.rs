@@ -145,3 +145,10 @@ pub fn workspace_of_one_and_two(manifest: impl Fn(&str) -> String) -> TestProjec
     }
     p
 }
+
+/// A project whose `migrations` directory is missing.
+pub fn no_migrations_directory() -> TestProject {
+    let p = TestProject::new();
+    std::fs::remove_dir(p.path().join("migrations")).expect("rmdir");
+    p
+}
