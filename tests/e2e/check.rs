@@ -13,14 +13,12 @@ use std::sync::Mutex;
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
 use cargo_schema_e2e::db::{Server, TestDatabase, run_on as schema, url_with_password as url};
 use cargo_schema_e2e::on_both_servers;
+use cargo_schema_e2e::scratch::{SCRATCH_PREFIX, owner_running, scratch_databases};
 use cargo_schema_e2e::{Output, TestProject, test_database};
 use serde_json::Value;
 
 /// Exit code 1: `check` found problems.
 const FAILED: i32 = 1;
-
-/// The prefix of the scratch databases `check --roundtrip` creates on a server.
-const SCRATCH_PREFIX: &str = "cargo_schema_scratch_";
 
 /// A straight line of three revisions, oldest first; each creates the table `t_<id>`.
 const LINE: [&str; 3] = ["a1a1a1a1a1a1", "b2b2b2b2b2b2", "c3c3c3c3c3c3"];
@@ -434,30 +432,6 @@ fn roundtrip_fails_naming_a_revision_without_a_down_section() {
 /// one are not those of another test in this process.
 static SCRATCH: Mutex<()> = Mutex::new(());
 
-/// The scratch databases on the server of `db`, sorted.
-#[track_caller]
-fn scratch_databases(db: &TestDatabase) -> Vec<String> {
-    let sql = match db.server() {
-        Server::Postgres => format!(
-            "SELECT datname FROM pg_database WHERE datname LIKE '{}%' ORDER BY datname",
-            SCRATCH_PREFIX.replace('_', "\\_")
-        ),
-        Server::MySql => format!(
-            "SHOW DATABASES LIKE '{}%'",
-            SCRATCH_PREFIX.replace('_', "\\_")
-        ),
-    };
-    let mut names: Vec<String> = db
-        .query(&sql)
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with(SCRATCH_PREFIX))
-        .map(str::to_owned)
-        .collect();
-    names.sort();
-    names
-}
-
 /// The revisions the test database's version table records, sorted.
 #[track_caller]
 fn recorded(db: &TestDatabase) -> Vec<String> {
@@ -478,21 +452,6 @@ fn none_left(db: &TestDatabase, before: &[String], out: &Output) {
         "check --roundtrip left {left:?} on {}\n{out:#?}",
         db.server()
     );
-}
-
-/// Whether the process a scratch database is named after
-/// (`cargo_schema_scratch_<host>_<boot>_<pid>_<random>`) still runs here; names of another
-/// shape (older releases) are never this run's.
-fn owner_running(name: &str) -> bool {
-    let parts: Vec<&str> = name
-        .strip_prefix(SCRATCH_PREFIX)
-        .unwrap_or_default()
-        .split('_')
-        .collect();
-    match parts.as_slice() {
-        [_, _, pid, _] => Path::new("/proc").join(pid).exists(),
-        _ => true,
-    }
 }
 
 /// `check --roundtrip` on `db` with `p` applied: `judge` looks at its output; afterwards no

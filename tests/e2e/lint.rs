@@ -4,12 +4,16 @@
 //! validated in a later revision), silencing, configuration, JSON, exit codes, and the
 //! rehearsal databases never left behind.
 
-use std::path::Path;
 use std::process::Command;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid};
-use cargo_schema_e2e::db::{NoCreateRole, Server, TestDatabase, run_on, url_with_password};
+use cargo_schema_e2e::db::{
+    NoCreateRole, Server, TestDatabase, on_postgres, run_on, url_with_password,
+};
 use cargo_schema_e2e::project::MANIFEST;
+#[cfg(unix)]
+use cargo_schema_e2e::scratch::signal;
+use cargo_schema_e2e::scratch::{owner_running, scratch_databases};
 use cargo_schema_e2e::{Output, TestProject, test_database};
 
 /// The first revision: two tables that exist before the linted revisions (applied by `up`).
@@ -40,31 +44,11 @@ impl Drop for Templates {
              AND shobj_description(oid, 'pg_database') LIKE '%/{}'",
             self.0
         );
-        let Ok(out) = psql(&list) else { return };
+        let Ok(out) = on_postgres(&list) else { return };
         for name in out.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            let _ = psql(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            let _ = on_postgres(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
         }
     }
-}
-
-fn psql(sql: &str) -> Result<String, String> {
-    let out = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-Atc",
-        ])
-        .arg(sql)
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// A project whose one revision `a1` holds `up`.
@@ -127,6 +111,16 @@ impl Lint {
         for (i, up) in ups.iter().enumerate() {
             self.write(ids[i + 1], ids[i], "", "", up);
         }
+    }
+
+    /// Writes the pending revisions `ups` ([`pending`](Self::pending)), lints them in JSON and
+    /// asserts the exit code `code`: the output and the findings.
+    #[track_caller]
+    fn lint_pending(&self, ups: &[&str], code: i32) -> (Output, Vec<(String, String, u64)>) {
+        self.pending(ups);
+        let (out, found) = self.findings(&[]);
+        exits(&out, code);
+        (out, found)
     }
 
     fn write(&self, id: &str, revises: &str, header: &str, up_options: &str, up: &str) {
@@ -288,9 +282,7 @@ rules! {
 #[test]
 fn create_index_on_an_existing_table_needs_concurrently() {
     let l = setup!();
-    l.pending(&["CREATE INDEX users_email_idx ON users (email);"]);
-    let (out, found) = l.findings(&[]);
-    exits(&out, 1);
+    let (out, found) = l.lint_pending(&["CREATE INDEX users_email_idx ON users (email);"], 1);
     assert!(
         found.contains(&("require-concurrent-index".into(), "b2".into(), 6)),
         "{found:?}"
@@ -338,9 +330,7 @@ fn a_configured_lock_timeout_is_one() {
 #[test]
 fn a_configured_statement_timeout_ends_a_slow_statement() {
     let l = setup!("statement-timeout = \"1s\"\n");
-    l.pending(&["SELECT pg_sleep(30);"]);
-    let (out, found) = l.findings(&[]);
-    exits(&out, 1);
+    let (out, found) = l.lint_pending(&["SELECT pg_sleep(30);"], 1);
     assert!(
         found.contains(&("revision-fails".into(), "b2".into(), 6)),
         "{found:?}"
@@ -355,13 +345,11 @@ fn a_configured_statement_timeout_ends_a_slow_statement() {
 #[test]
 fn drops_and_renames_of_existing_objects_are_warnings() {
     let l = setup!();
-    l.pending(&[
+    // Warnings only: exit 0.
+    let (out, found) = l.lint_pending(&[
         "ALTER TABLE users DROP COLUMN age;\nALTER TABLE users RENAME COLUMN name TO full_name;\nALTER TABLE orders RENAME TO purchases;",
         "DROP TABLE purchases;",
-    ]);
-    let (out, found) = l.findings(&[]);
-    // Warnings only: exit 0.
-    exits(&out, 0);
+    ], 0);
     for (rule, rev, line) in [
         ("drop-column", "b2", 6),
         ("rename-column", "b2", 7),
@@ -444,11 +432,9 @@ fn allow_comments_silence_a_statement_or_a_revision() {
 #[test]
 fn an_allow_comment_needs_a_reason_and_known_rules() {
     let l = setup!();
-    l.pending(&[
+    let (_, found) = l.lint_pending(&[
         "-- lint: allow require-concurrent-index\nCREATE INDEX users_email_idx ON users (email);\n-- lint: allow table-rewrites it is small\nALTER TABLE users ALTER COLUMN age TYPE bigint;",
-    ]);
-    let (out, found) = l.findings(&[]);
-    exits(&out, 1);
+    ], 1);
     for (rule, line) in [
         ("lint-allow-without-reason", 6),
         ("require-concurrent-index", 7),
@@ -469,43 +455,44 @@ fn the_configuration_sets_severities_and_turns_rules_off() {
     let l = setup!(
         "\n[package.metadata.schema.lint]\ntable-rewrite = \"off\"\ndrop-column = \"error\"\nmissing-lock-timeout = \"off\"\naccess-exclusive-held = \"off\"\n"
     );
-    l.pending(&["ALTER TABLE users ALTER COLUMN age TYPE bigint;"]);
-    let (out, found) = l.findings(&[]);
-    exits(&out, 0);
+    let (_, found) = l.lint_pending(&["ALTER TABLE users ALTER COLUMN age TYPE bigint;"], 0);
     assert!(found.is_empty(), "{found:?}");
-    l.pending(&["ALTER TABLE users DROP COLUMN name;"]);
-    let (out, _) = l.findings(&[]);
-    exits(&out, 1);
+    let (out, _) = l.lint_pending(&["ALTER TABLE users DROP COLUMN name;"], 1);
     assert_eq!(out.json()["findings"][0]["severity"], "error");
 }
 
 #[test]
 fn a_bad_lint_configuration_is_refused_naming_it() {
-    let p =
-        TestProject::with_metadata("\n[package.metadata.schema.lint]\ntable-rewrites = \"off\"\n");
-    let out = p.run(&[
-        "--database-url",
-        "postgres://postgres@127.0.0.1/postgres",
-        "lint",
-    ]);
-    invalid(&out, &["unknown rule `table-rewrites`"]);
-    help_has(&out, "did you mean `table-rewrite`?");
-    let p =
-        TestProject::with_metadata("\n[package.metadata.schema.lint]\ntable-rewrite = \"fatal\"\n");
-    let out = p.run(&[
-        "--database-url",
-        "postgres://postgres@127.0.0.1/postgres",
-        "lint",
-    ]);
-    invalid(&out, &["`table-rewrite`", "`fatal`"]);
+    let cases: [(&str, &[&str], &[&str]); 2] = [
+        (
+            "table-rewrites = \"off\"",
+            &["unknown rule `table-rewrites`"],
+            &["did you mean `table-rewrite`?"],
+        ),
+        (
+            "table-rewrite = \"fatal\"",
+            &["`table-rewrite`", "`fatal`"],
+            &[],
+        ),
+    ];
+    for (setting, needles, helps) in cases {
+        let p =
+            TestProject::with_metadata(&format!("\n[package.metadata.schema.lint]\n{setting}\n"));
+        let out = run_on(&p, "postgres://postgres@127.0.0.1/postgres", &["lint"]);
+        invalid(&out, needles);
+        for help in helps {
+            help_has(&out, help);
+        }
+    }
 }
 
 #[test]
 fn deny_warnings_fails_on_a_warning() {
     let l = setup!();
-    l.pending(&["SET LOCAL lock_timeout = '2s';\nALTER TABLE users DROP COLUMN name;"]);
-    let (out, found) = l.findings(&[]);
-    exits(&out, 0);
+    let (out, found) = l.lint_pending(
+        &["SET LOCAL lock_timeout = '2s';\nALTER TABLE users DROP COLUMN name;"],
+        0,
+    );
     assert_eq!(
         found,
         vec![("drop-column".to_string(), "b2".to_string(), 7)]
@@ -550,56 +537,27 @@ fn sqlite_and_mariadb_are_observed_too() {
     let p = with_base("CREATE TABLE t (id int);");
     let out = p.run(&["lint"]);
     exits(&out, 0);
-    assert!(
-        out.stderr.contains("1 revision(s): no findings"),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("1 revision(s): no findings");
 }
 
 // ---------------------------------------------------------------------------------------
 // The rehearsal database
 // ---------------------------------------------------------------------------------------
 
-const SCRATCH_PREFIX: &str = "cargo_schema_scratch_";
-
-fn scratch_databases() -> Vec<String> {
-    psql("SELECT datname FROM pg_database WHERE datname LIKE 'cargo\\_schema\\_scratch\\_%'")
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// Whether the process a scratch database is named after still runs here.
-fn owner_running(name: &str) -> bool {
-    let parts: Vec<&str> = name
-        .strip_prefix(SCRATCH_PREFIX)
-        .unwrap_or_default()
-        .split('_')
-        .collect();
-    match parts.as_slice() {
-        [_, _, pid, _] => Path::new("/proc").join(pid).exists(),
-        _ => true,
-    }
-}
-
 #[test]
 fn no_rehearsal_database_is_left_behind() {
     let l = setup!();
-    let before = scratch_databases();
+    let before = scratch_databases(&l.db);
     l.pending(&["CREATE INDEX users_email_idx ON users (email);"]);
     l.write("c3", "a1", "", "", "ALTER TABLE nowhere ADD COLUMN y int;");
     exits(&l.run(&["lint"]), 1);
-    let left: Vec<String> = scratch_databases()
+    let left: Vec<String> = scratch_databases(&l.db)
         .into_iter()
         .filter(|n| !before.contains(n) && !owner_running(n))
         .collect();
     assert!(left.is_empty(), "lint left {left:?}");
     // The template of the base stays, for the next run.
-    let templates = psql(&format!(
+    let templates = on_postgres(&format!(
         "SELECT count(*) FROM pg_database WHERE shobj_description(oid, 'pg_database') LIKE '%/{}'",
         l.db.name()
     ))
@@ -728,8 +686,8 @@ fn autogenerate_lints_the_revision_it_wrote() {
 // ---------------------------------------------------------------------------------------
 
 /// The scratch databases named after process `pid`.
-fn scratch_of(pid: u32) -> Vec<String> {
-    scratch_databases()
+fn scratch_of(db: &TestDatabase, pid: u32) -> Vec<String> {
+    scratch_databases(db)
         .into_iter()
         .filter(|n| n.split('_').nth(5) == Some(pid.to_string().as_str()))
         .collect()
@@ -752,7 +710,7 @@ fn lint_until_rehearsing(l: &Lint) -> (std::process::Child, String) {
         .expect("the binary runs");
     let started = Instant::now();
     loop {
-        if let Some(name) = scratch_of(child.id()).into_iter().next() {
+        if let Some(name) = scratch_of(&l.db, child.id()).into_iter().next() {
             std::thread::sleep(Duration::from_millis(1500));
             return (child, name);
         }
@@ -771,36 +729,26 @@ fn lint_until_rehearsing(l: &Lint) -> (std::process::Child, String) {
 #[cfg(unix)]
 #[test]
 fn sigterm_drops_the_rehearsal_database_and_kill_9_leaves_one_the_next_run_drops() {
-    use std::io::Read;
     let l = setup!();
     l.pending(&["SELECT pg_sleep(30);"]);
     let (mut child, name) = lint_until_rehearsing(&l);
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let mut stderr = String::new();
-    let _ = child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut stderr);
-    let status = child.wait().expect("waits");
-    assert_ne!(status.code(), Some(0), "{stderr}");
+    let (code, stderr) = signal(&mut child, "-TERM");
+    assert_ne!(code, Some(0), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert!(
-        !scratch_databases().contains(&name),
+        !scratch_databases(&l.db).contains(&name),
         "{name} is left\n{stderr}"
     );
 
     let (mut child, name) = lint_until_rehearsing(&l);
-    let _ = Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
-    assert!(scratch_databases().contains(&name), "kill -9 left nothing?");
+    signal(&mut child, "-KILL");
+    assert!(
+        scratch_databases(&l.db).contains(&name),
+        "kill -9 left nothing?"
+    );
     l.pending(&["SELECT 1;"]);
     let out = l.run(&["lint"]);
     exits(&out, 0);
     out.stderr_has(&name).stderr_has("Dropped");
-    assert!(!scratch_databases().contains(&name));
+    assert!(!scratch_databases(&l.db).contains(&name));
 }

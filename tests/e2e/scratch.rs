@@ -8,21 +8,19 @@
 //!   left by a run killed with SIGKILL is recognised by a later run and dropped;
 //! - a user who may not create databases is told which privilege `check --roundtrip` needs.
 
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
-use cargo_schema_e2e::db::{Server, TestDatabase, ok_on, run_on, url_with_password};
+use cargo_schema_e2e::db::{Server, TestDatabase, ok_on, on_postgres, run_on, url_with_password};
 use cargo_schema_e2e::on_both_servers;
 use cargo_schema_e2e::project::MANIFEST;
+use cargo_schema_e2e::scratch::{SCRATCH_PREFIX, signal};
 use cargo_schema_e2e::{TestProject, binary, test_database};
 
 /// Exit code 1: the work failed (`check` found problems).
 const FAILED: i32 = 1;
-
-/// The prefix of every scratch database.
-const SCRATCH_PREFIX: &str = "cargo_schema_scratch_";
 
 /// A project with a declared schema `schema.sql` and one revision creating `users` whose up
 /// section first runs `up_extra` (a sleep, for the signal tests).
@@ -130,27 +128,6 @@ fn wait_for_scratch(db: &TestDatabase, child: &mut Child) -> String {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-/// Sends `signal` (`-TERM`, `-KILL`) to the child and returns its exit code (`None` when a
-/// signal ended it) and its stderr.
-fn signal(child: &mut Child, signal: &str) -> (Option<i32>, String) {
-    let sent = Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(sent.success(), "kill {signal} failed");
-    let started = Instant::now();
-    let mut stderr = String::new();
-    BufReader::new(child.stderr.take().expect("stderr"))
-        .read_to_string(&mut stderr)
-        .expect("reads stderr");
-    let status = child.wait().expect("waits");
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "did not stop promptly after {signal}:\n{stderr}"
-    );
-    (status.code(), stderr)
 }
 
 /// A statement that sleeps 30 s on the server.
@@ -417,20 +394,7 @@ struct Dropper(String);
 
 impl Drop for Dropper {
     fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args([
-                "-X",
-                "-q",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-c",
-            ])
-            .arg(format!("DROP DATABASE IF EXISTS {}", self.0))
-            .output();
+        let _ = on_postgres(&format!("DROP DATABASE IF EXISTS {}", self.0));
     }
 }
 

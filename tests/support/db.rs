@@ -625,6 +625,12 @@ pub fn feed_stdin(cmd: &mut Command, input: &str) -> Result<Output, String> {
     .map_err(|e| format!("{described}: {e}"))
 }
 
+/// Runs `sql` on the PostgreSQL server's maintenance database as the superuser: the rows
+/// (tab-separated, without the trailing newline), or the client's error.
+pub fn on_postgres(sql: &str) -> Result<String, String> {
+    Server::Postgres.endpoint().run(None, sql)
+}
+
 /// A PostgreSQL role that may log in but not create databases, dropped (with `DROP ROLE`) when
 /// the value is. Make it before the test database it is given: values drop in reverse order,
 /// and a role that still owns a database cannot go.
@@ -650,10 +656,7 @@ impl NoCreateRole {
 
 impl Drop for NoCreateRole {
     fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"])
-            .arg(format!("DROP ROLE IF EXISTS {}", self.0))
-            .output();
+        let _ = on_postgres(&format!("DROP ROLE IF EXISTS {}", self.0));
     }
 }
 
