@@ -7,14 +7,13 @@
 use std::process::Command;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid};
-use cargo_schema_e2e::db::{
-    NoCreateRole, Server, TestDatabase, on_postgres, run_on, url_with_password,
-};
+use cargo_schema_e2e::db::{Server, TestDatabase, on_postgres, run_on, url_with_password};
+use cargo_schema_e2e::json::{findings, number, text};
 use cargo_schema_e2e::project::MANIFEST;
 #[cfg(unix)]
 use cargo_schema_e2e::scratch::signal;
-use cargo_schema_e2e::scratch::{owner_running, scratch_databases};
-use cargo_schema_e2e::{Output, TestProject, test_database};
+use cargo_schema_e2e::scratch::{no_scratch_privilege, owner_running, scratch_databases};
+use cargo_schema_e2e::{Output, TestProject, no_create_role_database};
 
 /// The first revision: two tables that exist before the linted revisions (applied by `up`).
 const BASE: &str = "CREATE TABLE users (id int PRIMARY KEY, email text, age int, name varchar(10));\n\
@@ -78,20 +77,9 @@ impl Lint {
         all.extend_from_slice(args);
         let out = self.run(&all);
         let json = out.json();
-        let found = json["findings"]
-            .as_array()
-            .map(|v| {
-                v.iter()
-                    .map(|f| {
-                        (
-                            f["rule"].as_str().unwrap_or_default().to_string(),
-                            f["revision"].as_str().unwrap_or_default().to_string(),
-                            f["line"].as_u64().unwrap_or_default(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let found = findings(&json, |f| {
+            (text(f, "rule"), text(f, "revision"), number(f, "line"))
+        });
         (out, found)
     }
 
@@ -567,30 +555,16 @@ fn no_rehearsal_database_is_left_behind() {
 
 #[test]
 fn a_user_who_may_not_create_databases_is_told_lint_needs_one() {
-    let role = NoCreateRole::new("cs_lint_nocreate");
-    let db: TestDatabase = test_database!(Server::Postgres);
-    let url = role.own(&db);
+    let (_role, _db, url) = no_create_role_database!("cs_lint_nocreate");
     let p = with_base(BASE);
     let out = run_on(&p, &url, &["lint"]);
-    exits(&out, 1);
-    error_line_has(
-        &out,
-        &[
-            "lint cannot use a scratch database",
-            "permission denied to create database",
-        ],
-    );
-    help_has(&out, "CREATEDB");
+    no_scratch_privilege(&out, "lint cannot use a scratch database", "CREATEDB");
 }
 
 #[test]
 fn no_server_is_an_error_that_says_lint_needs_one() {
     let p = with_base(BASE);
-    let out = p.run(&[
-        "--database-url",
-        "postgres://postgres@127.0.0.1:1/app",
-        "lint",
-    ]);
+    let out = run_on(&p, "postgres://postgres@127.0.0.1:1/app", &["lint"]);
     exits(&out, 1);
     error_line_has(&out, &["cannot connect"]);
     help_has(&out, "scratch database");
@@ -658,9 +632,7 @@ fn check_lints_the_pending_revisions() {
     assert!(rules.contains(&"require-concurrent-index"), "{json}");
     // Applied: nothing pending, nothing linted.
     exits(&l.run(&["up"]), 0);
-    let out = l.run(&["check"]);
-    exits(&out, 0);
-    out.stderr_lacks("require-concurrent-index");
+    exits(&l.run(&["check"]), 0).stderr_lacks("require-concurrent-index");
 }
 
 #[test]

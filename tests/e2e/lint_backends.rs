@@ -7,6 +7,7 @@ use std::path::Path;
 
 use cargo_schema_e2e::assert::exits;
 use cargo_schema_e2e::db::{Server, TestDatabase, run_on};
+use cargo_schema_e2e::json::{findings, number, text};
 use cargo_schema_e2e::{Output, TestProject, test_database};
 
 /// The first revision, applied by `up`: tables with rows that exist before the linted one.
@@ -79,20 +80,9 @@ impl Case {
         let out = self.run(&["--format", "json", "lint"]);
         let json = out.json();
         assert_eq!(json["linted"], serde_json::json!(["b2"]), "{}", out.stderr);
-        let found = json["findings"]
-            .as_array()
-            .map(|v| {
-                v.iter()
-                    .map(|f| {
-                        (
-                            f["rule"].as_str().unwrap_or_default().to_string(),
-                            f["line"].as_u64().unwrap_or_default(),
-                            f["message"].as_str().unwrap_or_default().to_string(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let found = findings(&json, |f| {
+            (text(f, "rule"), number(f, "line"), text(f, "message"))
+        });
         (out, found)
     }
 

@@ -654,6 +654,20 @@ impl NoCreateRole {
     }
 }
 
+/// `(role, db, url)`: a PostgreSQL test database ([`test_database!`], which returns from the
+/// test when there is no server) owned by a new [`NoCreateRole`] named after `$prefix`, and
+/// its URL as that role. Bind all three (`let (_role, _db, url) = …`): the database is
+/// dropped before the role that owns it.
+#[macro_export]
+macro_rules! no_create_role_database {
+    ($prefix:expr) => {{
+        let role = $crate::db::NoCreateRole::new($prefix);
+        let db = $crate::test_database!($crate::db::Server::Postgres);
+        let url = role.own(&db);
+        (role, db, url)
+    }};
+}
+
 impl Drop for NoCreateRole {
     fn drop(&mut self) {
         let _ = on_postgres(&format!("DROP ROLE IF EXISTS {}", self.0));

@@ -6,6 +6,8 @@ use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use crate::Output;
+use crate::assert::{error_line_has, exits, help_has};
 use crate::db::{Server, TestDatabase};
 
 /// The prefix of every scratch database.
@@ -30,6 +32,15 @@ pub fn scratch_databases(db: &TestDatabase) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// Asserts exit 1, an `error:` line holding `cannot` (who cannot use a scratch database)
+/// and PostgreSQL's "permission denied to create database", and a `help:` line holding `help`.
+#[track_caller]
+pub fn no_scratch_privilege(out: &Output, cannot: &str, help: &str) {
+    exits(out, 1);
+    error_line_has(out, &[cannot, "permission denied to create database"]);
+    help_has(out, help);
 }
 
 /// Whether the process a scratch database is named after
