@@ -814,8 +814,7 @@ fn show_as_json_has_the_revision_fields() {
 
 #[test]
 fn show_of_an_irreversible_revision_says_so() {
-    let p = TestProject::new();
-    p.write(
+    let p = TestProject::with_file(
         "migrations/0a0a0a0a0a0a_one_way.sql",
         "-- revision: 0a0a0a0a0a0a\n-- revises:\n-- message: one way\n\n-- migrate:up\nDROP TABLE legacy;\n",
     );

@@ -244,6 +244,20 @@ impl Default for TestProject {
     }
 }
 
+/// What a spawned child wrote on its piped stdout and stderr, each read to the end (empty for
+/// a stream that is not piped, or when reading fails).
+pub fn drain(child: &mut std::process::Child) -> (String, String) {
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut o) = child.stdout.take() {
+        let _ = o.read_to_string(&mut stdout);
+    }
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr);
+    }
+    (stdout, stderr)
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
