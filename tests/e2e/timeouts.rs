@@ -101,14 +101,11 @@ fn while_held<T>(db: &TestDatabase, seconds: f64, work: impl FnOnce() -> T) -> T
     let (hold, probe) = holding(db.server(), seconds);
     std::thread::scope(|s| {
         let holder = s.spawn(|| db.query(&hold));
-        let started = Instant::now();
-        while db.query(probe) == "0" {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "the second session never took the lock"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        db.wait_for(
+            probe,
+            Duration::from_secs(10),
+            "the second session never took the lock",
+        );
         let result = work();
         holder.join().expect("the holding session ends");
         result

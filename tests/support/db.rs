@@ -503,6 +503,17 @@ impl TestDatabase {
             .unwrap_or_else(|e| panic!("query on {} failed: {e}", self.name))
     }
 
+    /// Runs `sql` every 20 ms until it answers something else than `0`; after `limit`, fails
+    /// the test with `never` (what never happened).
+    #[track_caller]
+    pub fn wait_for(&self, sql: &str, limit: Duration, never: &str) {
+        let started = std::time::Instant::now();
+        while self.query(sql) == "0" {
+            assert!(started.elapsed() < limit, "{never}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The table names in this database (public schema on PG), sorted.
     #[track_caller]
     pub fn tables(&self) -> Vec<String> {
