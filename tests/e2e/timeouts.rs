@@ -85,6 +85,15 @@ fn blocked_statement(server: Server) -> &'static str {
     }
 }
 
+/// [`project`]`(extra)` with FIRST applied on `db`: the project and the database's URL.
+#[track_caller]
+fn first_applied(db: &TestDatabase, extra: &str) -> (TestProject, String) {
+    let url = db.url();
+    let p = project(extra);
+    up(&p, &url, &[]).0.success();
+    (p, url)
+}
+
 /// Whether SECOND took effect.
 fn changed(db: &TestDatabase) -> bool {
     match db.server() {
@@ -117,9 +126,7 @@ fn while_held<T>(db: &TestDatabase, seconds: f64, work: impl FnOnce() -> T) -> T
 /// the version table and the schema as they were.
 fn a_held_lock_ends_the_revision_after_the_lock_timeout(server: Server) {
     let db = test_database!(server);
-    let url = db.url();
-    let p = project("lock-timeout = \"1s\"\n");
-    up(&p, &url, &[]).0.success();
+    let (p, url) = first_applied(&db, "lock-timeout = \"1s\"\n");
     second(&p, blocked_statement(server));
     let (out, took) = while_held(&db, 6.0, || up(&p, &url, &[]));
     exits(&out, FAILED);
@@ -145,9 +152,7 @@ fn a_held_lock_ends_the_revision_after_the_lock_timeout(server: Server) {
 /// backoff and applies once the holder lets go: exit 0, applied once, the retry said.
 fn a_revision_is_retried_until_the_holder_lets_go(server: Server) {
     let db = test_database!(server);
-    let url = db.url();
-    let p = project("lock-timeout = \"1s\"\nlock-retries = 3\n");
-    up(&p, &url, &[]).0.success();
+    let (p, url) = first_applied(&db, "lock-timeout = \"1s\"\nlock-retries = 3\n");
     second(&p, blocked_statement(server));
     let (out, _) = while_held(&db, 1.5, || up(&p, &url, &[]));
     exits(&out, 0);
@@ -167,9 +172,7 @@ fn a_revision_is_retried_until_the_holder_lets_go(server: Server) {
 /// the last attempt with the holder named.
 fn retries_give_up_after_the_last_attempt(server: Server) {
     let db = test_database!(server);
-    let url = db.url();
-    let p = project("");
-    up(&p, &url, &[]).0.success();
+    let (p, url) = first_applied(&db, "");
     second(&p, blocked_statement(server));
     let (out, took) = while_held(&db, 8.0, || {
         up(
@@ -194,9 +197,7 @@ fn retries_give_up_after_the_last_attempt(server: Server) {
 #[test]
 fn mariadb_a_lock_timeout_after_a_statement_ran_is_not_retried() {
     let db = test_database!(Server::MySql);
-    let url = db.url();
-    let p = project("lock-timeout = \"1s\"\nlock-retries = 3\n");
-    up(&p, &url, &[]).0.success();
+    let (p, url) = first_applied(&db, "lock-timeout = \"1s\"\nlock-retries = 3\n");
     second(
         &p,
         "CREATE TABLE t_other (id INTEGER);\nUPDATE users SET name = 'changed' WHERE id = 1;",
@@ -217,9 +218,7 @@ fn mariadb_a_lock_timeout_after_a_statement_ran_is_not_retried() {
 /// The statement timeout ends a revision whose statement runs too long, quickly.
 fn the_statement_timeout_ends_a_long_statement(server: Server) {
     let db = test_database!(server);
-    let url = db.url();
-    let p = project("");
-    up(&p, &url, &[]).0.success();
+    let (p, url) = first_applied(&db, "");
     let (sleep, message) = match server {
         Server::Postgres => ("SELECT pg_sleep(5);", "statement timeout"),
         Server::MySql => ("SELECT SLEEP(5);", "max_statement_time"),
@@ -311,9 +310,7 @@ fn bad_statement_timeouts_and_lock_retries_are_refused_naming_them() {
 #[test]
 fn postgres_a_section_outside_a_transaction_gets_the_lock_timeout_and_retries() {
     let db = test_database!(Server::Postgres);
-    let url = db.url();
-    let p = project("lock-timeout = \"1s\"\nlock-retries = 3\n");
-    up(&p, &url, &[]).0.success();
+    let (p, url) = first_applied(&db, "lock-timeout = \"1s\"\nlock-retries = 3\n");
     p.write(
         &format!("migrations/{SECOND}_second.sql"),
         format!(
