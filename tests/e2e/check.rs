@@ -33,7 +33,7 @@ fn linear() -> TestProject {
     cargo_schema_e2e::fixtures::chain(&LINE)
 }
 
-use cargo_schema_e2e::fixtures::revision_file;
+use cargo_schema_e2e::fixtures::{applied, revision_file};
 
 /// Writes (or overwrites) the revision `id` with the given sections. Line 5 is
 /// `-- migrate:up`.
@@ -193,8 +193,7 @@ fn a_revision_file_without_a_revision_line_is_a_finding_naming_the_file() {
 
 #[test]
 fn an_up_to_date_database_passes() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["check"]);
     passes(&out);
     out.stderr_has("Using SQLite database");
@@ -205,8 +204,7 @@ fn an_up_to_date_database_passes() {
 
 #[test]
 fn a_revision_added_after_up_is_pending_and_named() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     p.revision(NEXT, LINE[2], "");
     let out = p.run(&["check"]);
     fails(&out);
@@ -231,8 +229,7 @@ fn a_revision_added_after_up_is_pending_and_named() {
 
 #[test]
 fn an_applied_revision_edited_afterwards_is_named_with_its_file() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let edited = LINE[1];
     write_revision(
         &p,
@@ -254,8 +251,7 @@ fn an_applied_revision_edited_afterwards_is_named_with_its_file() {
 
 #[test]
 fn line_endings_and_trailing_whitespace_are_not_an_edit() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let file = revision_file(LINE[1]);
     let crlf = p
         .read(&file)
@@ -268,8 +264,7 @@ fn line_endings_and_trailing_whitespace_are_not_an_edit() {
 
 #[test]
 fn a_version_table_recording_an_unknown_revision_cannot_be_located() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let unknown = "0badc0ffee00";
     sqlite(
         &dev_db(&p),

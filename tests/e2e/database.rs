@@ -23,7 +23,7 @@ const VERSION_TABLE: &str = "schema_version";
 // ---------------------------------------------------------------------------------------
 
 use cargo_schema_e2e::fixtures::{
-    AE10F0, AE1027, AUTH1, AUTH2, FORK, LINE, MERGE, OTHER1, OTHER2, branched,
+    AE10F0, AE1027, AUTH1, AUTH2, FORK, LINE, MERGE, OTHER1, OTHER2, applied, branched,
     edit_second_revision, linear, merged,
 };
 
@@ -296,8 +296,7 @@ fn up_without_a_target_with_two_heads_is_refused_naming_both() {
 
 #[test]
 fn down_minus_one_rolls_back_the_current_revision() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["down", "-1"]);
     exits(&out, 0);
     assert_eq!(rolled_back_lines(&out), owned(&[LINE[3]]), "{out:#?}");
@@ -310,8 +309,7 @@ fn down_minus_one_rolls_back_the_current_revision() {
 
 #[test]
 fn down_base_rolls_back_everything_newest_first() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["down", "base"]);
     exits(&out, 0);
     let mut newest_first = owned(&LINE);
@@ -329,8 +327,7 @@ fn down_base_rolls_back_everything_newest_first() {
 
 #[test]
 fn down_to_a_revision_keeps_it_and_rolls_back_what_is_above() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["down", LINE[1]]);
     exits(&out, 0);
     assert_eq!(
@@ -353,8 +350,7 @@ fn down_to_a_revision_that_is_not_applied_is_refused() {
 
 #[test]
 fn up_minus_one_is_refused() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["up", "-1"]);
     invalid(&out, &["-1"]);
     assert_eq!(recorded(&dev_db(&p)), sorted(&LINE));
@@ -432,8 +428,7 @@ fn stamp_head_records_every_revision_without_running_sql() {
 
 #[test]
 fn stamp_below_the_current_head_removes_what_is_above() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["stamp", LINE[1]]);
     exits(&out, 0);
     let db = dev_db(&p);
@@ -445,8 +440,7 @@ fn stamp_below_the_current_head_removes_what_is_above() {
 
 #[test]
 fn stamp_purge_base_empties_the_version_table() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["stamp", "--purge", "base"]);
     exits(&out, 0);
     let db = dev_db(&p);
@@ -534,8 +528,7 @@ fn assert_rows(db: &Path, table: &str, ids: &[&str]) {
 
 #[test]
 fn the_version_table_records_each_applied_revision_and_its_layout() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let db = dev_db(&p);
     assert_rows(&db, VERSION_TABLE, &LINE);
     let meta = sqlite(
@@ -629,8 +622,7 @@ fn a_table_that_already_exists_on_the_first_up_suggests_stamp() {
 
 #[test]
 fn a_recorded_revision_whose_file_is_gone_cannot_be_located() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     std::fs::remove_file(p.path().join(revision_file(LINE[3]))).expect("remove");
     for args in [&["up"][..], &["down", "-1"], &["current"]] {
         let out = p.run(args);
@@ -732,8 +724,7 @@ fn still_unedited(p: &TestProject, change: &str) {
 
 #[test]
 fn line_endings_whitespace_the_header_and_the_down_section_are_not_edits() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
 
     let crlf = revision_file(LINE[0]);
     let text = p.read(&crlf);

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use cargo_schema_e2e::assert::{error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::db::{Server, TestDatabase, ok_on as ok, run_on, url_with_password as url};
-use cargo_schema_e2e::fixtures::{AE10F0, AE1027, LINE, branched, linear};
+use cargo_schema_e2e::fixtures::{AE10F0, AE1027, LINE, applied, branched, linear};
 use cargo_schema_e2e::on_both_servers;
 use cargo_schema_e2e::{Output, TestProject, test_database};
 
@@ -291,8 +291,7 @@ fn repair_refuses_an_ambiguous_prefix_naming_the_candidates() {
 
 #[test]
 fn stamp_purge_says_what_it_removed() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["stamp", "--purge", "base"]);
     exits(&out, 0);
     out.stderr_lacks("already records");

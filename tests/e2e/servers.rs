@@ -542,14 +542,9 @@ fn mariadb_a_failing_revision_finished_by_hand_is_repaired_as_applied() {
 fn postgres_transaction_false_runs_two_concurrent_index_builds_one_at_a_time() {
     let db = test_database!(Server::Postgres);
     let p = TestProject::new();
-    write_revision(
-        &p,
-        BASE,
-        "",
-        "",
-        "CREATE TABLE items (a INTEGER, b INTEGER);\nINSERT INTO items VALUES (1, 2), (3, 4);",
-        Some("DROP TABLE items;"),
-    );
+    let items =
+        "CREATE TABLE items (a INTEGER, b INTEGER);\nINSERT INTO items VALUES (1, 2), (3, 4);";
+    write_revision(&p, BASE, "", "", items, Some("DROP TABLE items;"));
     write_revision(
         &p,
         NEXT,

@@ -16,6 +16,13 @@ pub fn linear() -> TestProject {
     chain(&LINE)
 }
 
+/// `p` after a successful `up` on its SQLite development database.
+#[track_caller]
+pub fn applied(p: TestProject) -> TestProject {
+    crate::assert::exits(&p.run(&["up"]), 0);
+    p
+}
+
 /// A straight line of the revisions `ids`, oldest first.
 pub fn chain(ids: &[&str]) -> TestProject {
     let p = TestProject::new();
