@@ -6,6 +6,7 @@ use std::process::Command;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
 use cargo_schema_e2e::db::{Server, TestDatabase, ok_on, run_on, url_with_password};
+use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::on_both_servers;
 use cargo_schema_e2e::scratch::no_scratch_privilege;
 use cargo_schema_e2e::{Output, TestProject, no_create_role_database, test_database};
@@ -117,8 +118,7 @@ fn autogenerate_refuses_a_database_that_is_not_up_to_date() {
 /// A project declaring `schema`, up to date: `new --autogenerate` is refused as invalid.
 #[track_caller]
 fn autogenerate_refuses(schema: &str) -> (TestProject, Output) {
-    let p = project(schema);
-    exits(&p.run(&["up"]), 0);
+    let p = after(project(schema), &["up"]);
     let out = p.run(&["new", "--autogenerate", "-m", "x"]);
     exits(&out, INVALID);
     (p, out)

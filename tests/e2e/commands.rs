@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cargo_schema_e2e::assert::{INVALID, exits, invalid};
+use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::{Output, TestProject, binary};
 use serde_json::Value;
 
@@ -187,8 +188,7 @@ fn fresh_package() -> TestProject {
 
 #[test]
 fn init_adds_the_metadata_section_and_keeps_the_rest_of_the_manifest_byte_for_byte() {
-    let p = fresh_package();
-    exits(&p.run(&["init"]), 0);
+    let p = after(fresh_package(), &["init"]);
 
     let manifest = p.read("Cargo.toml");
     assert!(

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid, is_checksum};
+use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::project::MANIFEST;
 use cargo_schema_e2e::{Output, TestProject};
 use serde_json::Value;
@@ -358,8 +359,7 @@ fn up_minus_one_is_refused() {
 
 #[test]
 fn down_plus_one_is_refused() {
-    let p = linear();
-    exits(&p.run(&["up", "+2"]), 0);
+    let p = after(linear(), &["up", "+2"]);
     let out = p.run(&["down", "+1"]);
     invalid(&out, &["+1"]);
     assert_eq!(recorded(&dev_db(&p)), sorted(&LINE[..2]));
@@ -367,8 +367,7 @@ fn down_plus_one_is_refused() {
 
 #[test]
 fn down_minus_one_from_a_merge_revision_is_ambiguous_and_names_both_parents() {
-    let p = merged();
-    exits(&p.run(&["up"]), 0);
+    let p = after(merged(), &["up"]);
     assert_eq!(current(&p), owned(&[MERGE]));
     let out = p.run(&["down", "-1"]);
     invalid(&out, &["ambiguous", AUTH2, OTHER2]);
@@ -393,8 +392,7 @@ fn up_branch_at_head_applies_only_that_branch_and_its_ancestors() {
 
 #[test]
 fn down_branch_at_base_rolls_back_only_that_branch() {
-    let p = branched();
-    exits(&p.run(&["up", "heads"]), 0);
+    let p = after(branched(), &["up", "heads"]);
     let out = p.run(&["down", "auth@base"]);
     exits(&out, 0);
     assert_eq!(rolled_back_lines(&out), owned(&[AUTH2, AUTH1]), "{out:#?}");
@@ -451,8 +449,7 @@ fn stamp_purge_base_empties_the_version_table() {
 
 #[test]
 fn current_verbose_lists_what_is_pending() {
-    let p = linear();
-    exits(&p.run(&["up", "+1"]), 0);
+    let p = after(linear(), &["up", "+1"]);
     let out = p.run(&["current", "--verbose"]);
     exits(&out, 0);
     assert_eq!(
@@ -477,8 +474,7 @@ fn current_verbose_lists_what_is_pending() {
 
 #[test]
 fn current_as_json_has_current_pending_edited_and_dirty() {
-    let p = linear();
-    exits(&p.run(&["up", "+2"]), 0);
+    let p = after(linear(), &["up", "+2"]);
     let json = current_json(&p);
     let object = json.as_object().expect("a json object");
     for field in ["current", "pending", "edited", "dirty"] {
@@ -666,8 +662,7 @@ fn down_past_an_irreversible_revision_is_refused_before_anything_runs() {
 
 #[test]
 fn an_edited_applied_revision_stops_up_until_allowed_or_accepted() {
-    let p = linear();
-    exits(&p.run(&["up", "+2"]), 0);
+    let p = after(linear(), &["up", "+2"]);
     edit_second_revision(&p);
     let file = format!("{}_r_{}.sql", LINE[1], LINE[1]);
 
@@ -909,8 +904,7 @@ fn a_sqlite_file_in_a_missing_directory_is_a_clear_error() {
 
 #[test]
 fn the_table_lock_mode_takes_and_releases_a_lease_row() {
-    let p = linear();
-    exits(&p.run(&["up", "+2", "--lock", "table"]), 0);
+    let p = after(linear(), &["up", "+2", "--lock", "table"]);
     // The lease row is gone after the run, so the next run does not wait for it.
     let rows = sqlite(&dev_db(&p), "SELECT COUNT(*) AS n FROM schema_version_lock");
     assert_eq!(rows[0]["n"], 0, "{rows:?}");
@@ -920,8 +914,7 @@ fn the_table_lock_mode_takes_and_releases_a_lease_row() {
 
 #[test]
 fn an_expired_lease_left_by_a_crashed_run_is_taken_over() {
-    let p = linear();
-    exits(&p.run(&["up", "+1", "--lock", "table"]), 0);
+    let p = after(linear(), &["up", "+1", "--lock", "table"]);
     sqlite_exec(
         &dev_db(&p),
         "INSERT INTO schema_version_lock (id, owner, expires_at) VALUES (1, 'crashed', 0)",
@@ -940,8 +933,7 @@ fn repair_without_arguments_prints_usage() {
 
 #[test]
 fn repair_of_a_revision_that_is_not_recorded_is_refused() {
-    let p = linear();
-    exits(&p.run(&["up", "+1"]), 0);
+    let p = after(linear(), &["up", "+1"]);
     let out = p.run(&["repair", LINE[2], "--applied"]);
     invalid(&out, &[LINE[2]]);
     assert_eq!(recorded(&dev_db(&p)), owned(&[LINE[0]]));

@@ -13,6 +13,7 @@ use std::process::{Command, Output};
 
 use cargo_schema_e2e::TestProject;
 use cargo_schema_e2e::assert::{error_line_has, exits, help_has, invalid};
+use cargo_schema_e2e::fixtures::after;
 
 const HOOKS: [&str; 3] = ["post-merge", "post-checkout", "post-rewrite"];
 const BEGIN: &str = "# >>> cargo-schema >>>";
@@ -255,8 +256,7 @@ fn install_writes_three_executable_hooks_and_uninstall_removes_them() {
 
 #[test]
 fn install_twice_changes_nothing() {
-    let p = repo();
-    p.run(&["hooks", "install"]).success();
+    let p = after(repo(), &["hooks", "install"]);
     let before: Vec<Vec<u8>> = HOOKS.iter().map(|h| read(&hooks_dir(&p).join(h))).collect();
     let out = p.run(&["hooks", "install"]);
     exits(&out, 0)
@@ -523,8 +523,7 @@ fn an_unfinished_block_is_reported_and_the_other_hooks_still_install() {
 
 #[test]
 fn a_hook_calls_sync_reports_its_failure_and_exits_0() {
-    let p = repo();
-    p.run(&["hooks", "install"]).success();
+    let p = after(repo(), &["hooks", "install"]);
     let dir = hooks_dir(&p);
     let manifest = p.path().join("Cargo.toml");
     let cargo = FakeCargo::new();
@@ -577,8 +576,7 @@ fn a_hook_calls_sync_reports_its_failure_and_exits_0() {
 
 #[test]
 fn a_real_merge_runs_the_hook_and_succeeds_although_sync_fails() {
-    let p = forked();
-    p.run(&["hooks", "install"]).success();
+    let p = after(forked(), &["hooks", "install"]);
     let cargo = FakeCargo::new();
     let stderr = git_ok_with(
         p.path(),
@@ -625,8 +623,7 @@ fn a_pull_from_another_clone_runs_the_hook() {
 
 #[test]
 fn branch_checkouts_run_the_hook_and_file_checkouts_do_not() {
-    let p = forked();
-    p.run(&["hooks", "install"]).success();
+    let p = after(forked(), &["hooks", "install"]);
     let cargo = FakeCargo::new();
     let path = cargo.path();
     let manifest = p.path().join("Cargo.toml");
@@ -651,8 +648,7 @@ fn branch_checkouts_run_the_hook_and_file_checkouts_do_not() {
 
 #[test]
 fn a_rebase_runs_post_rewrite_and_an_amend_does_not() {
-    let p = forked();
-    p.run(&["hooks", "install"]).success();
+    let p = after(forked(), &["hooks", "install"]);
     // Only post-rewrite may call cargo here.
     std::fs::remove_file(hooks_dir(&p).join("post-checkout")).unwrap();
     let cargo = FakeCargo::new();

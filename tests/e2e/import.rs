@@ -32,6 +32,7 @@ use std::process::Command;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::db::{self, Server, TestDatabase, ok_on, run_on};
+use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::sqlite::{dev_db, query, sqlite_exec};
 use cargo_schema_e2e::{TestProject, on_both_servers, test_database};
 
@@ -191,8 +192,7 @@ fn downs_no_transaction_markers_and_irreversibility_carry_over() {
 
 #[test]
 fn imported_revisions_apply_and_roll_back() {
-    let p = imported("golang-migrate");
-    exits(&p.run(&["up"]), 0);
+    let p = after(imported("golang-migrate"), &["up"]);
     let db = dev_db(&p);
     assert_eq!(
         query(

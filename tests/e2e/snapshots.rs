@@ -11,8 +11,8 @@
 //! ids are masked.
 
 use cargo_schema_e2e::fixtures::{
-    LINE, branched, duplicate_ids, edit_second_revision, linear, merged, no_migrations_directory,
-    revision_file, workspace_of_one_and_two,
+    LINE, after, branched, duplicate_ids, edit_second_revision, linear, merged,
+    no_migrations_directory, revision_file, workspace_of_one_and_two,
 };
 use cargo_schema_e2e::sqlite::{dev_db, sqlite_exec};
 use cargo_schema_e2e::{Output, TestProject};
@@ -71,12 +71,6 @@ macro_rules! snapshots {
             snapshot!(stringify!($name), &p, &p.run(&$args));
         }
     )+};
-}
-
-/// `p` after a successful run of `args`.
-fn after(p: TestProject, args: &[&str]) -> TestProject {
-    p.run(args).success();
-    p
 }
 
 /// `p` with its second revision edited (see [`edit_second_revision`]).

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::db::{Server, TestDatabase, recorded, run_on as schema};
+use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::sqlite::dev_db;
 use cargo_schema_e2e::{Output, TestProject, on_both_servers, test_database};
 
@@ -263,8 +264,7 @@ fn postgres_sql_scripts_set_the_timeouts_in_each_revisions_transaction() {
 /// `--lock-retries` the revision applies once the holder commits.
 #[test]
 fn sqlite_a_revision_is_retried_until_the_write_lock_is_free() {
-    let p = project("");
-    p.run(&["up"]).success();
+    let p = after(project(""), &["up"]);
     second(&p, "ALTER TABLE users ADD COLUMN email TEXT;");
     let db = dev_db(&p);
     let mut holder =

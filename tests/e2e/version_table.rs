@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
 use cargo_schema_e2e::db::{Server, TestDatabase, ok_on as ok, run_on as schema};
+use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::{Output, TestProject, binary, on_both_servers, test_database};
 
 /// Exit code 1: the work failed.
@@ -596,8 +597,7 @@ fn sqlite_release_lock_leaves_the_lease_of_a_live_run_alone() {
 /// lock timeout instead of waiting in silence.
 #[test]
 fn sqlite_a_held_write_lock_is_reported_and_ends_after_the_lock_timeout() {
-    let p = plain("");
-    p.run(&["up", FIRST]).success();
+    let p = after(plain(""), &["up", FIRST]);
     let db = dev_db(&p);
     let mut holder =
         cargo_schema_e2e::sqlite::hold_write_lock(&db, "INSERT INTO t_first VALUES (1);", 15.0);

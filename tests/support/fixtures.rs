@@ -19,7 +19,13 @@ pub fn linear() -> TestProject {
 /// `p` after a successful `up` on its SQLite development database.
 #[track_caller]
 pub fn applied(p: TestProject) -> TestProject {
-    crate::assert::exits(&p.run(&["up"]), 0);
+    after(p, &["up"])
+}
+
+/// `p` after a successful run (exit 0, no panic) of `args`.
+#[track_caller]
+pub fn after(p: TestProject, args: &[&str]) -> TestProject {
+    crate::assert::exits(&p.run(args), 0);
     p
 }
 
