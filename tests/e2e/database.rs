@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid, is_checksum};
 use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::project::MANIFEST;
+use cargo_schema_e2e::project::wait_ok;
 use cargo_schema_e2e::{Output, TestProject};
 use serde_json::Value;
 
@@ -1002,17 +1003,9 @@ fn eight_processes_running_up_at_once_apply_every_revision_once() {
         .collect();
     let outputs: Vec<_> = children
         .into_iter()
-        .map(|c| c.wait_with_output().expect("the binary ends"))
+        .enumerate()
+        .map(|(n, c)| wait_ok(c, &format!("process {n}")))
         .collect();
-    for (n, out) in outputs.iter().enumerate() {
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "process {n} failed\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
 
     let applied: usize = outputs
         .iter()

@@ -11,6 +11,7 @@ use cargo_schema_e2e::db::{Server, TestDatabase, ok_on as ok, run_on, url_with_p
 use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::fixtures::{AE10F0, AE1027, LINE, applied, branched, linear};
 use cargo_schema_e2e::on_both_servers;
+use cargo_schema_e2e::project::wait_ok;
 use cargo_schema_e2e::{Output, TestProject, test_database};
 
 use super::database::{
@@ -420,14 +421,7 @@ fn four_opposite_runs(p: &TestProject, round: usize, before: &[&str]) {
         })
         .collect();
     for child in children {
-        let out = child.wait_with_output().expect("the binary ends");
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "round {round}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        wait_ok(child, &format!("round {round}"));
     }
 }
 

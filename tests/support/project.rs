@@ -244,6 +244,21 @@ impl Default for TestProject {
     }
 }
 
+/// Waits for a spawned run (stdout and stderr piped) and asserts that it exited 0; a failure
+/// names it `what` and shows what it printed.
+#[track_caller]
+pub fn wait_ok(child: std::process::Child, what: &str) -> std::process::Output {
+    let out = child.wait_with_output().expect("the binary ends");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{what} failed\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// What a spawned child wrote on its piped stdout and stderr, each read to the end (empty for
 /// a stream that is not piped, or when reading fails).
 pub fn drain(child: &mut std::process::Child) -> (String, String) {
