@@ -319,10 +319,7 @@ fn down_base_rolls_back_everything_newest_first() {
     assert_eq!(rolled_back_lines(&out), newest_first, "{out:#?}");
     let db = dev_db(&p);
     assert_eq!(recorded(&db), Vec::<String>::new());
-    let left: Vec<String> = tables(&db)
-        .into_iter()
-        .filter(|t| t.starts_with("t_"))
-        .collect();
+    let left = revision_tables(&db);
     assert_eq!(left, Vec::<String>::new(), "tables left after down base");
     assert_eq!(current(&p), Vec::<String>::new());
 }
@@ -409,20 +406,15 @@ fn down_branch_at_base_rolls_back_only_that_branch() {
 
 #[test]
 fn stamp_head_records_every_revision_without_running_sql() {
-    let p = linear();
-    let out = p.run(&["stamp", "head"]);
-    exits(&out, 0);
+    let p = after(linear(), &["stamp", "head"]);
     let db = dev_db(&p);
     assert_eq!(recorded(&db), sorted(&LINE));
-    let created: Vec<String> = tables(&db)
-        .into_iter()
-        .filter(|t| t.starts_with("t_"))
-        .collect();
-    assert_eq!(created, Vec::<String>::new(), "stamp ran SQL");
+    assert_eq!(revision_tables(&db), Vec::<String>::new(), "stamp ran SQL");
     assert_eq!(current(&p), owned(&[LINE[3]]));
-    let up = p.run(&["up"]);
-    exits(&up, 0);
-    assert_eq!(applied_lines(&up), Vec::<String>::new());
+    assert_eq!(
+        applied_lines(exits(&p.run(&["up"]), 0)),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -860,12 +852,27 @@ fn the_flag_beats_the_environment_which_beats_the_metadata() {
 // Bad input
 // ---------------------------------------------------------------------------------------
 
+/// The tables of `db` that revisions create (`t_<id>`).
+fn revision_tables(db: &Path) -> Vec<String> {
+    tables(db)
+        .into_iter()
+        .filter(|t| t.starts_with("t_"))
+        .collect()
+}
+
+/// `up --database-url URL` fails (exit 1) with an `error:` line holding `needle`.
+#[track_caller]
+fn up_fails_with(p: &TestProject, url: &str, needle: &str) -> Output {
+    let out = p.run(&["up", "--database-url", url]);
+    exits(&out, FAILED);
+    error_line_has(&out, &[needle]);
+    out
+}
+
 #[test]
 fn an_unknown_scheme_is_named_and_the_password_never_printed() {
     let p = linear();
-    let out = p.run(&["up", "--database-url", "oracle://u:secret@h/db"]);
-    exits(&out, FAILED);
-    error_line_has(&out, &["oracle"]);
+    let out = up_fails_with(&p, "oracle://u:secret@h/db", "oracle");
     assert!(
         !out.stderr.contains("secret") && !out.stdout.contains("secret"),
         "the password was printed\n{out:#?}"
@@ -888,9 +895,7 @@ fn an_unknown_scheme_is_named_and_the_password_never_printed() {
 #[test]
 fn a_sqlite_file_in_a_missing_directory_is_a_clear_error() {
     let p = linear();
-    let out = p.run(&["up", "--database-url", "sqlite:nowhere/app.db"]);
-    exits(&out, FAILED);
-    error_line_has(&out, &["nowhere/app.db"]);
+    let out = up_fails_with(&p, "sqlite:nowhere/app.db", "nowhere/app.db");
     let says_why = out
         .stderr
         .lines()
