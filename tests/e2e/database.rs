@@ -113,6 +113,23 @@ fn applied_lines(out: &Output) -> Vec<String> {
     reported(out, "Applied")
 }
 
+/// Runs `args` (exit 0) and asserts that it applied exactly `ids`, in that order.
+#[track_caller]
+fn applies(p: &TestProject, args: &[&str], ids: &[&str]) -> Output {
+    let out = p.run(args);
+    exits(&out, 0);
+    assert_eq!(applied_lines(&out), owned(ids), "{out:#?}");
+    out
+}
+
+/// The tables of `db` that revisions create (`t_<id>`).
+fn revision_tables(db: &Path) -> Vec<String> {
+    tables(db)
+        .into_iter()
+        .filter(|t| t.starts_with("t_"))
+        .collect()
+}
+
 #[track_caller]
 fn rolled_back_lines(out: &Output) -> Vec<String> {
     reported(out, "Rolled back")
@@ -240,14 +257,10 @@ fn current_on_a_fresh_database_prints_no_revision() {
 #[test]
 fn up_plus_one_then_plus_two_apply_one_then_two_revisions() {
     let p = linear();
-    let out = p.run(&["up", "+1"]);
-    exits(&out, 0);
-    assert_eq!(applied_lines(&out), owned(&LINE[..1]), "{out:#?}");
+    applies(&p, &["up", "+1"], &LINE[..1]);
     assert_eq!(current(&p), owned(&LINE[..1]));
 
-    let out = p.run(&["up", "+2"]);
-    exits(&out, 0);
-    assert_eq!(applied_lines(&out), owned(&LINE[1..3]), "{out:#?}");
+    applies(&p, &["up", "+2"], &LINE[1..3]);
     assert_eq!(current(&p), owned(&LINE[2..3]));
     assert_eq!(recorded(&dev_db(&p)), sorted(&LINE[..3]));
     assert!(!has_table(&dev_db(&p), &format!("t_{}", LINE[3])));
@@ -256,9 +269,7 @@ fn up_plus_one_then_plus_two_apply_one_then_two_revisions() {
 #[test]
 fn up_to_a_prefix_applies_that_revision_and_its_ancestors() {
     let p = linear();
-    let out = p.run(&["up", "27c6"]);
-    exits(&out, 0);
-    assert_eq!(applied_lines(&out), owned(&LINE[..3]), "{out:#?}");
+    applies(&p, &["up", "27c6"], &LINE[..3]);
     assert_eq!(current(&p), owned(&[LINE[2]]));
 }
 
@@ -851,14 +862,6 @@ fn the_flag_beats_the_environment_which_beats_the_metadata() {
 // ---------------------------------------------------------------------------------------
 // Bad input
 // ---------------------------------------------------------------------------------------
-
-/// The tables of `db` that revisions create (`t_<id>`).
-fn revision_tables(db: &Path) -> Vec<String> {
-    tables(db)
-        .into_iter()
-        .filter(|t| t.starts_with("t_"))
-        .collect()
-}
 
 /// `up --database-url URL` fails (exit 1) with an `error:` line holding `needle`.
 #[track_caller]
