@@ -479,17 +479,10 @@ fn a_relative_core_hooks_path_is_honoured_from_the_work_tree_root() {
 fn a_linked_worktree_installs_into_the_common_hooks_dir_and_syncs_its_own_checkout() {
     let p = forked();
     let (_elsewhere, wt) = elsewhere("wt");
+    let at = wt.to_str().unwrap();
     git(
         p.path(),
-        &[
-            "worktree",
-            "add",
-            "-q",
-            "-b",
-            "wt-branch",
-            wt.to_str().unwrap(),
-            "main",
-        ],
+        &["worktree", "add", "-q", "-b", "wt-branch", at, "main"],
     );
 
     let out = p.run_in(&wt, &["hooks", "install"]);
