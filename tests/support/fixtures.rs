@@ -82,17 +82,11 @@ pub fn revision_file(id: &str) -> String {
     format!("migrations/{id}_r_{id}.sql")
 }
 
-/// The text of a revision file: header, up section (its marker followed by `up_options`,
-/// e.g. ` transaction:false`) and, unless `None`, a down section. Line 5 is the up marker.
-pub fn revision_text(
-    id: &str,
-    revises: &str,
-    up_options: &str,
-    up: &str,
-    down: Option<&str>,
-) -> String {
+/// The text of a revision file: header, up section (its marker followed by `opts`, e.g.
+/// ` transaction:false`) and, unless `None`, a down section. Line 5 is the up marker.
+pub fn revision_text(id: &str, revises: &str, opts: &str, up: &str, down: Option<&str>) -> String {
     let mut text = format!(
-        "-- revision: {id}\n-- revises: {revises}\n-- message: revision {id}\n\n-- migrate:up{up_options}\n{up}\n"
+        "-- revision: {id}\n-- revises: {revises}\n-- message: revision {id}\n\n-- migrate:up{opts}\n{up}\n"
     );
     if let Some(down) = down {
         text.push_str(&format!("\n-- migrate:down\n{down}\n"));
