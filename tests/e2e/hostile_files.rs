@@ -176,15 +176,18 @@ one_head! {
         "-- revises: bb02\n\n-- see: http://example.invalid/x\n";
 }
 
+/// Header lines with a key spelled nearly right: the line, the key as written, the key meant.
+const NEAR_MISSES: [(&str, &str, &str); 5] = [
+    ("-- depend-on: aa01", "depend-on", "depends-on"),
+    ("-- Revise: aa01", "Revise", "revises"),
+    ("-- Depends On: aa01", "Depends On", "depends-on"),
+    ("-- Branch_Labels : x", "Branch_Labels", "branch-labels"),
+    ("-- Revision ID: bb02", "Revision ID", "revision"),
+];
+
 #[test]
 fn a_header_key_spelled_nearly_right_is_refused_with_a_suggestion() {
-    for (line, key, suggestion) in [
-        ("-- depend-on: aa01", "depend-on", "depends-on"),
-        ("-- Revise: aa01", "Revise", "revises"),
-        ("-- Depends On: aa01", "Depends On", "depends-on"),
-        ("-- Branch_Labels : x", "Branch_Labels", "branch-labels"),
-        ("-- Revision ID: bb02", "Revision ID", "revision"),
-    ] {
+    for (line, key, suggestion) in NEAR_MISSES {
         let p = chain_with_headers(&format!("-- revises: aa01\n{line}\n"), "-- revises: bb02\n");
         let out = p.run(&["heads"]);
         invalid(
