@@ -35,7 +35,8 @@
 //! a prefix, `head-1`, `auth@head`) comes from a template at that revision, named by the
 //! same 16 digits, `_`, and 16 more over what it holds (see the `at` module); then
 //! [`TestDatabase::up_one`], [`TestDatabase::down_one`], … step it with the runner the CLI
-//! uses. PostgreSQL and SQLite only.
+//! uses. On PostgreSQL, [`TestDatabaseBuilder::transaction`] (or [`TestTransaction::at`])
+//! gives transaction mode at that revision instead: see the `tx` module.
 //!
 //! After building a template, the stale templates *of the same application* (revisions with
 //! the same base revision ids) are removed, so that applications sharing a server keep each
