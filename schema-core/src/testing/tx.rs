@@ -218,6 +218,26 @@ impl TestTransaction {
         &self.database
     }
 
+    /// Runs SQL files inside the test's transaction, in order, each as one batch of
+    /// statements (rolled back with the rest at the end of the test).
+    pub async fn apply_fixtures(&mut self, files: &[&Path]) -> Result<(), TestDbError> {
+        for path in files {
+            let sql = std::fs::read_to_string(path).map_err(|source| TestDbError::Io {
+                what: "cannot read the fixture",
+                path: path.to_path_buf(),
+                source,
+            })?;
+            sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut **self)
+                .await
+                .map_err(|e| TestDbError::Fixture {
+                    path: path.to_path_buf(),
+                    message: database_message(&e),
+                })?;
+        }
+        Ok(())
+    }
+
     /// Applies the next revision (`+1`) inside the test's transaction, with the runner
     /// `cargo schema up` uses (each step under a savepoint: one that fails is undone, and its
     /// error says the revision, file:line and the database's message).
