@@ -224,7 +224,9 @@ fn expand_test(
             let target = Literal::string(target);
             quote_spanned!(*span=> ::schema_core::testing::#kind::at(migrator, &server, #target))
         }
-        (None, true) => quote!(::schema_core::testing::TestTransaction::begin(migrator, &server)),
+        (None, true) => quote!(::schema_core::testing::TestTransaction::begin(
+            migrator, &server
+        )),
         (None, false) => quote!(::schema_core::testing::TestDatabase::new(migrator, &server)),
     };
     let setup = quote! {

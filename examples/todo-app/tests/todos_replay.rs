@@ -31,7 +31,11 @@ impl Replayed {
         conn.close().await.expect("close");
         // As the test databases' URLs: no TLS handshake to a local server.
         let parsed = DatabaseUrl::parse(&server, UrlSource::Flag).expect("server URL");
-        let mut url = parsed.with_database(&name).expect("URL").secret().to_string();
+        let mut url = parsed
+            .with_database(&name)
+            .expect("URL")
+            .secret()
+            .to_string();
         if parsed.loopback_without_tls_setting() {
             url.push(if url.contains('?') { '&' } else { '?' });
             url.push_str("sslmode=disable");
@@ -64,7 +68,10 @@ impl Drop for Replayed {
         })
         .join();
         if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("could not drop the test database {}: {dropped:?}", self.name);
+            eprintln!(
+                "could not drop the test database {}: {dropped:?}",
+                self.name
+            );
         }
     }
 }

@@ -9,7 +9,9 @@ impl<'g> Migration<'g> {
             return Ok(());
         }
         if in_callers_transaction(&self.conn) {
-            return self.execute_control(&format!("SAVEPOINT {STEP_SAVEPOINT}")).await;
+            return self
+                .execute_control(&format!("SAVEPOINT {STEP_SAVEPOINT}"))
+                .await;
         }
         // SQLite: take the write lock now, so that two runs serialize on it (busy timeout)
         // instead of failing when both try to upgrade a read lock.

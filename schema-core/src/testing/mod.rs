@@ -51,6 +51,7 @@
 //! - The template is built with the [`Migrator`] as configured (target, version table), but
 //!   its name only covers the revisions: two migrators with the same revisions and another
 //!   target or version table share a template.
+//! - Transaction mode ([`TestTransaction`]) is PostgreSQL's only.
 //! - MySQL/MariaDB copies base tables only (with their indexes, foreign keys, checks and
 //!   `AUTO_INCREMENT` counters, as `SHOW CREATE TABLE` gives them, and their rows, generated
 //!   columns recomputed); views, triggers, stored procedures and functions and events are not

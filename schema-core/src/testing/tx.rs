@@ -4,19 +4,32 @@
 //! connection and one round trip instead of a `CREATE DATABASE` (~0.06 s here) or a replay of
 //! every revision.
 //!
-//! **Which to pick on PostgreSQL.** Transaction mode is the default to reach for: a test's
-//! set-up is ~20 ms against ~0.4 s for a clone and ~3 s for replaying 200 revisions
-//! (`bench/testdb.sh`). Use a database per test ([`TestDatabase::new`],
-//! `#[schema_core::test]` without `transaction`) for a test that must commit, that runs DDL
-//! or needs the schema to itself, that uses more than one connection (a pool, concurrency, a
-//! second session that must see the writes), or that runs what a transaction cannot hold. On
-//! SQLite and MySQL/MariaDB there is only the database per test.
+//! **Which to pick on PostgreSQL.** Transaction mode is the default to reach for, at the head
+//! and at a revision: a test's set-up is ~20 ms idle (50–60 ms with the machine loaded)
+//! against ~0.4 s (loaded: 1.3–2 s) for a clone and ~3 s (loaded: 5 s) for replaying 200
+//! revisions (`bench/testdb.sh`, `AT=head-50 bench/testdb.sh`). A clone cannot get much
+//! cheaper: `CREATE DATABASE … TEMPLATE` writes the whole template (`STRATEGY FILE_COPY`
+//! measured 6–8 times slower than the default `WAL_LOG` for a 200-table template on
+//! PostgreSQL 15, as it checkpoints twice). Use a database per test ([`TestDatabase::new`],
+//! [`TestDatabase::at`], `#[schema_core::test]` without `transaction`) for a test that must
+//! commit, that uses more than one connection (a pool, concurrency, a second session that must
+//! see the writes), that steps through a revision with `transaction:false`, or that runs what
+//! a transaction cannot hold; and for migration tests that step while many other tests run
+//! against the same revision (a stepping test holds its locks until its end). On SQLite and
+//! MySQL/MariaDB there is only the database per test.
 //!
 //! The shared database is `<template>_tx`, a copy of the template (see the module above) made
 //! once, under the same cross-process lock, by the first test that needs it; like the template
 //! it stays on the server for the next run, and goes with the template when the revisions
 //! change (it carries the template's comment, so the next build of this application removes
-//! it as stale).
+//! it as stale). At a revision the template is the one at that revision (see the `at`
+//! module), so each revision tests run at has its own shared database.
+//!
+//! Steps ([`TestTransaction::up_one`], …) run inside the test's transaction with the runner
+//! the CLI uses, each under a savepoint (the runner sees a connection already in a
+//! transaction), and are rolled back with the rest; the first step takes a transaction-level
+//! advisory lock, so that tests stepping the same shared database take turns instead of
+//! deadlocking on each other's DDL.
 //!
 //! A test cannot commit into it:
 //! - the transaction is opened through sqlx (`begin`), so a `conn.begin()` … `commit()` in the
@@ -427,7 +440,10 @@ async fn make_shared(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestD
         return Err(query_error(server, &what, &e));
     }
     // The template's comment: the next build of this application drops it when stale.
-    let sql = format!("COMMENT ON DATABASE \"{name}\" IS '{}'", pg::comment(new.app));
+    let sql = format!(
+        "COMMENT ON DATABASE \"{name}\" IS '{}'",
+        pg::comment(new.app)
+    );
     let what = format!("marking the shared test database `{name}`");
     run(conn, server, &what, &sql).await
 }
