@@ -6,7 +6,8 @@
 
 use schema_core::db::{DatabaseUrl, UrlSource};
 use sqlx::{Connection, Executor, PgConnection};
-use todo_app::{Store, Todo, add_todo, list_todos};
+
+mod common;
 
 /// A database made and migrated for one test, dropped when it goes out of scope (also when
 /// the test panics). Named `cs_test_replay_…`, so CI's check for leftovers sees it.
@@ -76,24 +77,6 @@ impl Drop for Replayed {
     }
 }
 
-/// As in `todos.rs`: adds `n` todos and checks that the database holds those and nothing else.
-async fn sees_only_its_own_rows(db: &Replayed, n: usize) {
-    let store = Store::connect(&db.url).await.expect("connect");
-    assert_eq!(list_todos(&store).await.expect("list"), []);
-    let mut expected = Vec::new();
-    for i in 0..n {
-        let title = format!("{} #{i}", db.name);
-        let id = add_todo(&store, &title).await.expect("add");
-        expected.push(Todo {
-            id,
-            title,
-            done: false,
-        });
-    }
-    assert_eq!(list_todos(&store).await.expect("list"), expected);
-    store.close().await;
-}
-
 macro_rules! isolated {
     ($($name:ident),* $(,)?) => {$(
         #[tokio::test]
@@ -101,7 +84,7 @@ macro_rules! isolated {
         async fn $name() {
             let db = Replayed::new(stringify!($name)).await;
             // 1 to 5 rows, varying from test to test.
-            sees_only_its_own_rows(&db, stringify!($name).len() % 5 + 1).await;
+            common::sees_only_its_own_rows(&db.url, &db.name, stringify!($name).len() % 5 + 1).await;
         }
     )*};
 }

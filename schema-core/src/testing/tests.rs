@@ -466,21 +466,21 @@ async fn postgres_a_crashed_builder_is_cleaned_up_and_other_apps_are_kept() {
     statement(PG, &format!("CREATE DATABASE \"{leftover}\""))
         .await
         .expect("create leftover");
-    let note = pg::comment(&app_key(&m));
+    let note = pg::comment(&app_key(m));
     statement(
         PG,
         &format!("COMMENT ON DATABASE \"{leftover}\" IS '{note}'"),
     )
     .await
     .expect("comment");
-    let db = TestDatabase::new(&m, PG).await.expect("new");
+    let db = TestDatabase::new(m, PG).await.expect("new");
     assert_eq!(query(db.url(), "SELECT name FROM items").await, ["seeded"]);
     assert!(
         !exists(PG, &leftover).await,
         "the crashed build was not removed"
     );
     assert!(
-        exists(PG, &other_tpl).await,
+        exists(PG, other_tpl).await,
         "another app's template was removed"
     );
 
@@ -510,7 +510,7 @@ async fn mysql_an_unfinished_template_is_rebuilt_and_other_apps_are_kept() {
     let Some(crash) = Crash::set_up(MY, "myother", "mycrash").await else {
         return;
     };
-    let (tpl, other_tpl) = (&crash.tpl, &crash.other_tpl);
+    let (m, tpl, other_tpl) = (&crash.m, &crash.tpl, &crash.other_tpl);
     // What a builder that crashed halfway leaves: the database without its marker.
     statement(MY, &format!("CREATE DATABASE `{tpl}`"))
         .await
@@ -518,7 +518,7 @@ async fn mysql_an_unfinished_template_is_rebuilt_and_other_apps_are_kept() {
     statement(MY, &format!("CREATE TABLE `{tpl}`.half (id INTEGER)"))
         .await
         .expect("create");
-    let db = TestDatabase::new(&m, MY).await.expect("new");
+    let db = TestDatabase::new(m, MY).await.expect("new");
     assert_eq!(query(db.url(), "SELECT name FROM items").await, ["seeded"]);
     let tables = query(
         db.url(),
@@ -530,7 +530,7 @@ async fn mysql_an_unfinished_template_is_rebuilt_and_other_apps_are_kept() {
         ["items", "schema_version", "schema_version_meta", "tags"]
     );
     assert!(
-        exists(MY, &other_tpl).await,
+        exists(MY, other_tpl).await,
         "another app's template was removed"
     );
 

@@ -197,7 +197,7 @@ async fn transaction_mode_at_a_revision_steps_inside_the_transaction() {
         TestTransaction::shared_name_at(&m, &at).expect("name"),
         tx.database()
     );
-    assert_eq!(tx.applied().await.expect("applied"), [at.clone()]);
+    assert_eq!(tx.applied().await.expect("applied"), [at.as_str()]);
     sqlx::raw_sql(
         "INSERT INTO todos (id, title, completed_at) VALUES (1, 'open', NULL); \
          INSERT INTO todos (id, title, completed_at) VALUES (2, 'closed', '2026-12-01')",
@@ -226,7 +226,7 @@ async fn transaction_mode_at_a_revision_steps_inside_the_transaction() {
 
     // The next test at the same revision starts from the revision again; the shorthand.
     let mut tx = TestTransaction::at(&m, PG, &at).await.expect("again");
-    assert_eq!(tx.applied().await.expect("applied"), [at.clone()]);
+    assert_eq!(tx.applied().await.expect("applied"), [at.as_str()]);
     tx.up_one().await.expect("up one");
     drop(tx); // a test that panics: the server rolls it back
     untouched(&m, &at, &ids).await;
@@ -305,7 +305,7 @@ async fn transaction_mode_at_a_revision_refuses_a_step_outside_a_transaction() {
     assert!(message.starts_with("b.sql:3: "), "{message}");
     assert!(message.contains("use a database per test"), "{message}");
     // Nothing ran; the transaction goes on.
-    assert_eq!(tx.applied().await.expect("applied"), [at.clone()]);
+    assert_eq!(tx.applied().await.expect("applied"), [at.as_str()]);
     tx.rollback().await.expect("rollback");
     // A database per test steps through it.
     let db = TestDatabase::at(&m, PG, &at).await.expect("clone");

@@ -27,7 +27,7 @@ use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use schema_core::testing::{TestDatabase, TestTransaction};
+use schema_core::testing::{TestDatabase, TestDatabaseBuilder, TestTransaction};
 use schema_core::{Migrator, Target};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, Executor};
@@ -234,32 +234,31 @@ async fn replay_raw(url: &str, ups: &[(String, bool)]) -> Result<(), Error> {
     Ok(())
 }
 
-/// A test database as a test gets it: at `at` when given, else at the migrator's target.
+/// The builder of a test's database: at `at` when given, else at the migrator's target.
+fn builder<'m>(migrator: &'m Migrator, at: Option<&str>) -> TestDatabaseBuilder<'m> {
+    let builder = TestDatabase::builder(migrator);
+    match at {
+        Some(at) => builder.at(at),
+        None => builder,
+    }
+}
+
+/// A test database as a test gets it.
 async fn test_database(
     migrator: &Migrator,
     at: Option<&str>,
     server: &str,
 ) -> Result<TestDatabase, Error> {
-    let builder = TestDatabase::builder(migrator);
-    let builder = match at {
-        Some(at) => builder.at(at),
-        None => builder,
-    };
-    Ok(builder.create(server).await?)
+    Ok(builder(migrator, at).create(server).await?)
 }
 
-/// A test transaction as a test gets it: at `at` when given, else at the migrator's target.
+/// A test transaction as a test gets it.
 async fn test_transaction(
     migrator: &Migrator,
     at: Option<&str>,
     server: &str,
 ) -> Result<TestTransaction, Error> {
-    let builder = TestDatabase::builder(migrator);
-    let builder = match at {
-        Some(at) => builder.at(at),
-        None => builder,
-    };
-    Ok(builder.transaction(server).await?)
+    Ok(builder(migrator, at).transaction(server).await?)
 }
 
 /// The cases of a run.
