@@ -13,8 +13,9 @@
 #   SKIP_BUILD=1                      use the binaries already in target/release
 #   SKIP_POSTGRES=1                   SQLite only
 #   AT=head-50                        a database at a revision instead (with 200 revisions,
-#                                     the 150th): TestDatabase::at against replaying up to it;
-#                                     budget MIN_RATIO_AT (10x) on both
+#                                     the 150th): TestDatabase::at (SQLite) and transaction
+#                                     mode at it (PostgreSQL, TestTransaction::at) against
+#                                     replaying up to it; budget MIN_RATIO_AT (10x) on both
 #   SEQUENTIAL=1                      each case in a block of its own (all clones, then all
 #                                     replays), as a suite runs one way; default interleaved
 #   PG_URL=postgres://postgres@127.0.0.1/postgres

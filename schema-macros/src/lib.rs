@@ -98,6 +98,9 @@ fn expand(input: proc_macro2::TokenStream) -> Result<proc_macro2::TokenStream, E
 /// `#[schema_core::test(transaction)]` on `async fn name(mut tx: schema_core::testing::TestTransaction)`
 /// runs the test inside a transaction on the run's shared migrated database (PostgreSQL only),
 /// rolled back when the body returns or panics: see `schema_core::testing::TestTransaction`.
+/// `#[schema_core::test(at = "ae10", transaction)]`: on the run's shared database at that
+/// revision, and the body steps it inside its transaction (`tx.up_one()`, …); fixtures run
+/// inside the transaction too.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     match expand_test(args.into(), item.into()) {
@@ -111,18 +114,11 @@ fn expand_test(
     item: proc_macro2::TokenStream,
 ) -> Result<proc_macro2::TokenStream, Error> {
     // `transaction`: a `TestTransaction` on the run's shared database instead of a database.
-    let transaction = matches!(
-        args.clone().into_iter().collect::<Vec<_>>().as_slice(),
-        [TokenTree::Ident(id)] if id == "transaction"
-    );
-    let Args { at, fixtures } = if transaction {
-        Args {
-            at: None,
-            fixtures: Vec::new(),
-        }
-    } else {
-        parse_args(args)?
-    };
+    let Args {
+        at,
+        fixtures,
+        transaction,
+    } = parse_args(args)?;
     let tokens: Vec<TokenTree> = item.into_iter().collect();
     let usage = |span: Span| {
         (
@@ -210,32 +206,34 @@ fn expand_test(
         ))));
     }
     let apply_fixtures = (!fixture_paths.is_empty()).then(|| {
+        let db = if transaction { quote!(mut db) } else { quote!(db) };
         quote! {
+            let #db = db;
             if let ::core::result::Result::Err(e) = db.apply_fixtures(&[#(#fixture_paths),*]).await {
                 ::core::panic!("schema_core::test: {e}");
             }
         }
     });
-    let create = match &at {
-        Some((target, span)) => {
-            let target = Literal::string(target);
-            quote_spanned!(*span=> ::schema_core::testing::TestDatabase::at(migrator, &server, #target))
-        }
-        None => quote!(::schema_core::testing::TestDatabase::new(migrator, &server)),
-    };
-    let setup = if transaction {
-        quote! {
-            let db = ::schema_core::testing::TestTransaction::begin(migrator, &server)
-                .await
-                .unwrap_or_else(|e| ::core::panic!("schema_core::test: {e}"));
-        }
+    let kind = if transaction {
+        quote!(TestTransaction)
     } else {
-        quote! {
-            let db = #create
-                .await
-                .unwrap_or_else(|e| ::core::panic!("schema_core::test: {e}"));
-            #apply_fixtures
+        quote!(TestDatabase)
+    };
+    let create = match (&at, transaction) {
+        (Some((target, span)), _) => {
+            let target = Literal::string(target);
+            quote_spanned!(*span=> ::schema_core::testing::#kind::at(migrator, &server, #target))
         }
+        (None, true) => quote!(::schema_core::testing::TestTransaction::begin(
+            migrator, &server
+        )),
+        (None, false) => quote!(::schema_core::testing::TestDatabase::new(migrator, &server)),
+    };
+    let setup = quote! {
+        let db = #create
+            .await
+            .unwrap_or_else(|e| ::core::panic!("schema_core::test: {e}"));
+        #apply_fixtures
     };
     Ok(quote! {
         #[::core::prelude::v1::test]
@@ -269,11 +267,12 @@ fn expand_test(
     })
 }
 
-/// The attribute's arguments: nothing, `at = "REV"`, `fixtures("a.sql", …)`, or both,
-/// separated by a comma.
+/// The attribute's arguments: nothing, `at = "REV"`, `fixtures("a.sql", …)`, `transaction`,
+/// or several, separated by commas.
 struct Args {
     at: Option<(String, Span)>,
     fixtures: Vec<(String, Span)>,
+    transaction: bool,
 }
 
 fn parse_args(args: proc_macro2::TokenStream) -> Result<Args, Error> {
@@ -281,14 +280,16 @@ fn parse_args(args: proc_macro2::TokenStream) -> Result<Args, Error> {
         (
             span,
             "#[schema_core::test] takes nothing, `at = \"REVISION\"` (any target: an id, a \
-             prefix, `head-1`, `auth@head`) and/or `fixtures(\"path.sql\", …)`, paths \
-             relative to the package's Cargo.toml"
+             prefix, `head-1`, `auth@head`), `fixtures(\"path.sql\", …)` (paths relative to \
+             the package's Cargo.toml) and/or `transaction` (PostgreSQL: the test runs in a \
+             transaction on a shared database, rolled back at the end)"
                 .to_string(),
         )
     };
     let mut out = Args {
         at: None,
         fixtures: Vec::new(),
+        transaction: false,
     };
     let tokens: Vec<TokenTree> = args.into_iter().collect();
     let mut i = 0;
@@ -306,6 +307,14 @@ fn parse_args(args: proc_macro2::TokenStream) -> Result<Args, Error> {
                 }
                 out.at = Some((target, lit.span()));
                 i += 3;
+            }
+            (TokenTree::Ident(id), next, _)
+                if id == "transaction"
+                    && !out.transaction
+                    && matches!(next, None | Some(TokenTree::Punct(_))) =>
+            {
+                out.transaction = true;
+                i += 1;
             }
             (TokenTree::Ident(id), Some(TokenTree::Group(g)), _)
                 if id == "fixtures"

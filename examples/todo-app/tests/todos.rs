@@ -6,36 +6,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use schema_core::testing::TestDatabase;
-use todo_app::{Store, Todo, add_todo, complete_todo, list_todos};
+use todo_app::{Store, add_todo, complete_todo, list_todos};
+
+mod common;
 
 /// The head of `migrations/`.
 const HEAD: &str = "e7b2146f9a5d";
-
-/// Adds `n` todos named after this test's database and checks that the database holds those
-/// and nothing else (no other test's rows, no rows from an earlier run).
-async fn sees_only_its_own_rows(db: TestDatabase, n: usize) {
-    let store = Store::connect(db.url()).await.expect("connect");
-    assert_eq!(list_todos(&store).await.expect("list"), []);
-    let mut expected = Vec::new();
-    for i in 0..n {
-        let title = format!("{} #{i}", db.name());
-        let id = add_todo(&store, &title).await.expect("add");
-        expected.push(Todo {
-            id,
-            title,
-            done: false,
-        });
-    }
-    assert_eq!(list_todos(&store).await.expect("list"), expected);
-    store.close().await;
-}
 
 macro_rules! isolated {
     ($($name:ident),* $(,)?) => {$(
         #[schema_core::test]
         async fn $name(db: TestDatabase) {
             // 1 to 5 rows, varying from test to test.
-            sees_only_its_own_rows(db, stringify!($name).len() % 5 + 1).await;
+            common::sees_only_its_own_rows(db.url(), db.name(), stringify!($name).len() % 5 + 1).await;
         }
     )*};
 }

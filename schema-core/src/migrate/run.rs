@@ -8,6 +8,11 @@ impl<'g> Migration<'g> {
         if !transactional {
             return Ok(());
         }
+        if in_callers_transaction(&self.conn) {
+            return self
+                .execute_control(&format!("SAVEPOINT {STEP_SAVEPOINT}"))
+                .await;
+        }
         // SQLite: take the write lock now, so that two runs serialize on it (busy timeout)
         // instead of failing when both try to upgrade a read lock.
         if self.conn.dialect().locks_per_step() {
@@ -68,7 +73,20 @@ impl<'g> Migration<'g> {
         if !transactional {
             return Ok(());
         }
+        if in_callers_transaction(&self.conn) {
+            if !commit {
+                let sql = format!("ROLLBACK TO SAVEPOINT {STEP_SAVEPOINT}");
+                self.execute_control(&sql).await?;
+            }
+            return self
+                .execute_control(&format!("RELEASE SAVEPOINT {STEP_SAVEPOINT}"))
+                .await;
+        }
         let sql = if commit { "COMMIT" } else { "ROLLBACK" };
+        self.execute_control(sql).await
+    }
+
+    async fn execute_control(&mut self, sql: &str) -> Result<(), MigrateError> {
         self.conn
             .execute(sql)
             .await
@@ -401,6 +419,52 @@ pub(super) enum Outcome {
 /// changing.
 pub(super) const MAX_REPLANS: usize = 100;
 
+/// The savepoint a step runs under when the connection is already inside its caller's
+/// transaction.
+const STEP_SAVEPOINT: &str = "cargo_schema_step";
+
+/// Whether the connection is inside a transaction its caller opened through sqlx (a test in
+/// transaction mode, `schema_core::testing::TestTransaction`): then each step runs under a
+/// savepoint instead of a transaction of its own, and the caller's transaction decides what
+/// is kept.
+fn in_callers_transaction(conn: &Conn) -> bool {
+    use sqlx::Connection;
+    match conn {
+        #[cfg(feature = "sqlite")]
+        Conn::Sqlite(c) => c.is_in_transaction(),
+        #[cfg(feature = "postgres")]
+        Conn::Postgres(c) => c.is_in_transaction(),
+        #[cfg(feature = "mysql")]
+        Conn::MySql(c) => c.is_in_transaction(),
+    }
+}
+
+/// Inside the caller's transaction, a step that must run outside one (`transaction:false`,
+/// or MySQL's DDL) cannot run: refused before anything runs.
+fn refuse_outside_transaction(
+    graph: &RevisionGraph,
+    plan: &Plan,
+    dialect: Dialect,
+) -> Result<(), MigrateError> {
+    for step in &plan.steps {
+        let rev = &graph.node(step.revision).revision;
+        if !runs_in_transaction(rev, dialect) {
+            let section = match step.direction {
+                Direction::Up => Some(&rev.up),
+                Direction::Down => rev.down.as_ref(),
+            };
+            return Err(MigrateError::Section(Box::new(SectionError {
+                revision: rev.id.clone(),
+                path: rev.path.clone(),
+                line: section.map_or(rev.up.line, |s| s.line),
+                direction: step.direction,
+                problem: SectionProblem::OutsideTransaction,
+            })));
+        }
+    }
+    Ok(())
+}
+
 /// A plan made under the lock, ready to run.
 pub(super) struct Pending {
     pub(super) plan: Plan,
@@ -455,6 +519,9 @@ impl Pending {
         let graph = m.graph;
         let dialect = m.conn.dialect();
         let mut prepared = prepare(graph, &self.plan, dialect)?;
+        if in_callers_transaction(&m.conn) {
+            refuse_outside_transaction(graph, &self.plan, dialect)?;
+        }
         on_event(Event::Planned {
             steps: self.plan.steps.len(),
         });

@@ -43,6 +43,12 @@ pub enum SectionProblem {
         "`{keyword}` controls the transaction, but this section runs inside the transaction cargo-schema opens for it"
     )]
     TransactionControl { keyword: String },
+    /// A section that runs outside a transaction (`transaction:false`, or MySQL's DDL) asked
+    /// of a connection already inside its caller's transaction (a test in transaction mode).
+    #[error(
+        "this section runs outside a transaction, which cannot happen inside the test's transaction (transaction mode): use a database per test (TestDatabase, or #[schema_core::test] without `transaction`) to step through it"
+    )]
+    OutsideTransaction,
 }
 
 /// The statement's leading keyword(s) when it begins, ends or nests a transaction:

@@ -22,7 +22,6 @@
 //! removed as the head template is.
 
 use super::*;
-use crate::backend::Dialect;
 use crate::migrate::Report;
 use crate::plan::{Direction, PlanError};
 use crate::target::Target;
@@ -46,27 +45,30 @@ impl<'m> TestDatabaseBuilder<'m> {
 
     /// Makes the database on `server` (see [`TestDatabase::new`] for what a server is).
     ///
-    /// A target that does not resolve is [`TestDbError::Target`], before anything is made. A
-    /// database at a revision is not offered on MySQL/MariaDB yet
-    /// ([`TestDbError::Unsupported`]).
+    /// A target that does not resolve is [`TestDbError::Target`], before anything is made.
     pub async fn create(self, server: &str) -> Result<TestDatabase, TestDbError> {
-        let Some(text) = self.at else {
-            let template = TestDatabase::template_name(self.migrator);
-            return TestDatabase::create(self.migrator, self.migrator, &template, server).await;
-        };
-        let (target, template) = at_template(self.migrator, &text)?;
-        if let Server::Db(url) = Server::parse(server)?
-            && url.dialect == Dialect::MySql
-        {
-            return Err(TestDbError::Unsupported {
-                what: format!("a test database at `{text}`"),
-                server: url.redacted(),
-                reason: "MySQL/MariaDB test databases are made at the migrator's target only"
-                    .to_string(),
-            });
-        }
-        let migrated = self.migrator.clone().target(target);
+        let (migrated, template) = self.resolve()?;
         TestDatabase::create(self.migrator, &migrated, &template, server).await
+    }
+
+    /// Transaction mode (PostgreSQL): a connection inside a transaction on the run's shared
+    /// database at the target, rolled back at the end of the test, instead of a database of
+    /// its own (see [`TestTransaction`]). The shared database is a copy of the template at the
+    /// target, made once.
+    #[cfg(feature = "postgres")]
+    pub async fn transaction(self, server: &str) -> Result<super::TestTransaction, TestDbError> {
+        let (migrated, template) = self.resolve()?;
+        super::TestTransaction::begin_on(self.migrator, &migrated, &template, server).await
+    }
+
+    /// The migrator that builds the template, and the template's name.
+    fn resolve(&self) -> Result<(Migrator, String), TestDbError> {
+        let Some(text) = &self.at else {
+            let template = TestDatabase::template_name(self.migrator);
+            return Ok((self.migrator.clone(), template));
+        };
+        let (target, template) = at_template(self.migrator, text)?;
+        Ok((self.migrator.clone().target(target), template))
     }
 }
 

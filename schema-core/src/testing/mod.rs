@@ -35,7 +35,8 @@
 //! a prefix, `head-1`, `auth@head`) comes from a template at that revision, named by the
 //! same 16 digits, `_`, and 16 more over what it holds (see the `at` module); then
 //! [`TestDatabase::up_one`], [`TestDatabase::down_one`], … step it with the runner the CLI
-//! uses. PostgreSQL and SQLite only.
+//! uses. On PostgreSQL, [`TestDatabaseBuilder::transaction`] (or [`TestTransaction::at`])
+//! gives transaction mode at that revision instead: see the `tx` module.
 //!
 //! After building a template, the stale templates *of the same application* (revisions with
 //! the same base revision ids) are removed, so that applications sharing a server keep each
@@ -50,6 +51,7 @@
 //! - The template is built with the [`Migrator`] as configured (target, version table), but
 //!   its name only covers the revisions: two migrators with the same revisions and another
 //!   target or version table share a template.
+//! - Transaction mode ([`TestTransaction`]) is PostgreSQL's only.
 //! - MySQL/MariaDB copies base tables only (with their indexes, foreign keys, checks and
 //!   `AUTO_INCREMENT` counters, as `SHOW CREATE TABLE` gives them, and their rows, generated
 //!   columns recomputed); views, triggers, stored procedures and functions and events are not

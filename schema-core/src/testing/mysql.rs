@@ -114,7 +114,8 @@ async fn remove_stale(conn: &mut Conn, template: &str, app: &str) {
     }
     for row in rows {
         let name = &row[0];
-        if name == template {
+        // The templates of the same revisions (at head and at other revisions) stay.
+        if at::same_revisions(name, template) {
             continue;
         }
         let sql = format!("SELECT app FROM {}.{}", q(name), q(MARKER_TABLE));

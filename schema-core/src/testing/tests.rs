@@ -413,37 +413,74 @@ async fn postgres_tests_share_a_template_and_get_their_own_copies() {
     }
 }
 
+/// A crashed-builder test's set-up: another application's template and a copy of it (which
+/// must be kept), and this application's migrator and template.
+struct Crash {
+    server: &'static str,
+    other_tpl: String,
+    _other_guard: TestDatabase,
+    kept: TestDatabase,
+    m: Migrator,
+    tpl: String,
+    _guard: TestDatabase,
+}
+
+impl Crash {
+    async fn set_up(server: &'static str, other: &str, base: &str) -> Option<Crash> {
+        if !reachable(server).await {
+            return None;
+        }
+        let (other_tpl, _other_guard, kept) = another_app(server, other).await;
+        let m = migrator(base, "v1", "");
+        let tpl = TestDatabase::template_name(&m);
+        let _guard = template_guard(server, &tpl);
+        Some(Crash {
+            server,
+            other_tpl,
+            _other_guard,
+            kept,
+            m,
+            tpl,
+            _guard,
+        })
+    }
+
+    /// Drops the test's database, the kept copy and both templates.
+    async fn finish(self, db: TestDatabase) {
+        db.drop_database().await.expect("drop");
+        self.kept.drop_database().await.expect("drop");
+        drop_template(self.server, &self.tpl).await;
+        drop_template(self.server, &self.other_tpl).await;
+    }
+}
+
 #[tokio::test]
 async fn postgres_a_crashed_builder_is_cleaned_up_and_other_apps_are_kept() {
-    if !reachable(PG).await {
+    let Some(crash) = Crash::set_up(PG, "pgother", "pgcrash").await else {
         return;
-    }
-    let (other_tpl, _g1, kept) = another_app(PG, "pgother").await;
-
-    let m = migrator("pgcrash", "v1", "");
-    let tpl = TestDatabase::template_name(&m);
-    let _g2 = template_guard(PG, &tpl);
+    };
+    let (m, tpl, other_tpl) = (&crash.m, &crash.tpl, &crash.other_tpl);
     // What a build that crashed (in this or an earlier run) leaves behind.
     let leftover = format!("{tpl}_building_4000000");
     let _g3 = template_guard(PG, &leftover);
     statement(PG, &format!("CREATE DATABASE \"{leftover}\""))
         .await
         .expect("create leftover");
-    let note = pg::comment(&app_key(&m));
+    let note = pg::comment(&app_key(m));
     statement(
         PG,
         &format!("COMMENT ON DATABASE \"{leftover}\" IS '{note}'"),
     )
     .await
     .expect("comment");
-    let db = TestDatabase::new(&m, PG).await.expect("new");
+    let db = TestDatabase::new(m, PG).await.expect("new");
     assert_eq!(query(db.url(), "SELECT name FROM items").await, ["seeded"]);
     assert!(
         !exists(PG, &leftover).await,
         "the crashed build was not removed"
     );
     assert!(
-        exists(PG, &other_tpl).await,
+        exists(PG, other_tpl).await,
         "another app's template was removed"
     );
 
@@ -456,10 +493,7 @@ async fn postgres_a_crashed_builder_is_cleaned_up_and_other_apps_are_kept() {
     let building = format!("{bad_tpl}_building_{}", std::process::id());
     assert!(!exists(PG, &building).await);
 
-    db.drop_database().await.expect("drop");
-    kept.drop_database().await.expect("drop");
-    drop_template(PG, &tpl).await;
-    drop_template(PG, &other_tpl).await;
+    crash.finish(db).await;
 }
 
 #[tokio::test]
@@ -473,14 +507,10 @@ async fn mysql_tests_share_a_template_and_get_their_own_copies() {
 
 #[tokio::test]
 async fn mysql_an_unfinished_template_is_rebuilt_and_other_apps_are_kept() {
-    if !reachable(MY).await {
+    let Some(crash) = Crash::set_up(MY, "myother", "mycrash").await else {
         return;
-    }
-    let (other_tpl, _g1, kept) = another_app(MY, "myother").await;
-
-    let m = migrator("mycrash", "v1", "");
-    let tpl = TestDatabase::template_name(&m);
-    let _g2 = template_guard(MY, &tpl);
+    };
+    let (m, tpl, other_tpl) = (&crash.m, &crash.tpl, &crash.other_tpl);
     // What a builder that crashed halfway leaves: the database without its marker.
     statement(MY, &format!("CREATE DATABASE `{tpl}`"))
         .await
@@ -488,7 +518,7 @@ async fn mysql_an_unfinished_template_is_rebuilt_and_other_apps_are_kept() {
     statement(MY, &format!("CREATE TABLE `{tpl}`.half (id INTEGER)"))
         .await
         .expect("create");
-    let db = TestDatabase::new(&m, MY).await.expect("new");
+    let db = TestDatabase::new(m, MY).await.expect("new");
     assert_eq!(query(db.url(), "SELECT name FROM items").await, ["seeded"]);
     let tables = query(
         db.url(),
@@ -500,7 +530,7 @@ async fn mysql_an_unfinished_template_is_rebuilt_and_other_apps_are_kept() {
         ["items", "schema_version", "schema_version_meta", "tags"]
     );
     assert!(
-        exists(MY, &other_tpl).await,
+        exists(MY, other_tpl).await,
         "another app's template was removed"
     );
 
@@ -510,8 +540,5 @@ async fn mysql_an_unfinished_template_is_rebuilt_and_other_apps_are_kept() {
     assert!(matches!(err, TestDbError::Migrate { .. }), "{err}");
     assert!(!exists(MY, &TestDatabase::template_name(&bad)).await);
 
-    db.drop_database().await.expect("drop");
-    kept.drop_database().await.expect("drop");
-    drop_template(MY, &tpl).await;
-    drop_template(MY, &other_tpl).await;
+    crash.finish(db).await;
 }

@@ -2,6 +2,7 @@
 
 use sqlx::Connection;
 
+use super::at_tests::steps_migrator;
 use super::tests::{PG, exists, migrator, query, reachable, template_guard};
 use super::*;
 
@@ -137,4 +138,217 @@ async fn transaction_mode_is_for_postgres() {
         err.to_string().contains("needs a PostgreSQL server"),
         "{err}"
     );
+}
+
+/// The shared database at `target`, seen from outside any test's transaction.
+async fn shared_at_rows(m: &Migrator, target: &str, sql: &str) -> Vec<String> {
+    let url = DatabaseUrl::parse(PG, UrlSource::Flag).expect("url");
+    let name = TestTransaction::shared_name_at(m, target).expect("name");
+    let shared = url.with_database(&name).expect("url");
+    query(shared.secret(), sql).await
+}
+
+async fn texts_of(tx: &mut TestTransaction, sql: &str) -> Vec<String> {
+    sqlx::query_scalar(AssertSqlSafe(sql.to_string()))
+        .fetch_all(&mut **tx)
+        .await
+        .expect(sql)
+}
+
+/// What the shared database at `_a` holds, from outside: the version table and the columns
+/// of `todos` (so a step that leaked out of the test's transaction shows).
+async fn untouched(m: &Migrator, at: &str, ids: &str) {
+    let version = shared_at_rows(
+        m,
+        at,
+        "SELECT revision FROM schema_version ORDER BY revision",
+    )
+    .await;
+    assert_eq!(version, [format!("{ids}_a")]);
+    let columns = shared_at_rows(
+        m,
+        at,
+        "SELECT column_name::text FROM information_schema.columns \
+         WHERE table_name = 'todos' ORDER BY column_name",
+    )
+    .await;
+    assert_eq!(columns, ["completed_at", "id", "title"]);
+    let rows = shared_at_rows(m, at, "SELECT title FROM todos").await;
+    assert!(rows.is_empty(), "{rows:?}");
+}
+
+#[tokio::test]
+async fn transaction_mode_at_a_revision_steps_inside_the_transaction() {
+    if !reachable(PG).await {
+        return;
+    }
+    let (m, ids) = steps_migrator(PG, "txat", "");
+    let at = format!("{ids}_a");
+    let tpl = TestDatabase::template_name_at(&m, &at).expect("name");
+    let _guard = template_guard(PG, &tpl);
+
+    let mut tx = TestDatabase::builder(&m)
+        .at(&at)
+        .transaction(PG)
+        .await
+        .expect("at a");
+    assert_eq!(tx.database(), format!("{tpl}_tx"));
+    assert_eq!(
+        TestTransaction::shared_name_at(&m, &at).expect("name"),
+        tx.database()
+    );
+    assert_eq!(tx.applied().await.expect("applied"), [at.as_str()]);
+    sqlx::raw_sql(
+        "INSERT INTO todos (id, title, completed_at) VALUES (1, 'open', NULL); \
+         INSERT INTO todos (id, title, completed_at) VALUES (2, 'closed', '2026-12-01')",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("rows before");
+    let report = tx.up_one().await.expect("up one");
+    assert_eq!(report.steps[0].0, format!("{ids}_b"));
+    let select = "SELECT id || ':' || done FROM todos ORDER BY id";
+    assert_eq!(texts_of(&mut tx, select).await, ["1:0", "2:1"]);
+    tx.down_one().await.expect("down one");
+    assert_eq!(
+        texts_of(&mut tx, "SELECT title FROM todos ORDER BY id").await,
+        ["open", "closed"]
+    );
+    let report = tx.up_to("head").await.expect("up to head");
+    assert_eq!(report.steps.len(), 2);
+    assert_eq!(tx.applied().await.expect("applied").len(), 3);
+    assert_eq!(texts_of(&mut tx, select).await, ["1:0", "2:1"]);
+    tx.down_to("base").await.expect("down to base");
+    assert!(tx.applied().await.expect("applied").is_empty());
+    tx.rollback().await.expect("rollback");
+    // Every step went with the test's transaction.
+    untouched(&m, &at, &ids).await;
+
+    // The next test at the same revision starts from the revision again; the shorthand.
+    let mut tx = TestTransaction::at(&m, PG, &at).await.expect("again");
+    assert_eq!(tx.applied().await.expect("applied"), [at.as_str()]);
+    tx.up_one().await.expect("up one");
+    drop(tx); // a test that panics: the server rolls it back
+    untouched(&m, &at, &ids).await;
+
+    // Dropping the template takes its shared database with it.
+    let shared = TestTransaction::shared_name_at(&m, &at).expect("name");
+    drop(_guard);
+    assert!(!exists(PG, &shared).await, "{shared} left behind");
+}
+
+#[tokio::test]
+async fn transaction_mode_at_a_revision_a_failing_step_is_undone_and_the_test_goes_on() {
+    if !reachable(PG).await {
+        return;
+    }
+    let (m, ids) = steps_migrator(PG, "txfail", "");
+    let at = format!("{ids}_b");
+    let tpl = TestDatabase::template_name_at(&m, &at).expect("name");
+    let _guard = template_guard(PG, &tpl);
+    let mut tx = TestTransaction::at(&m, PG, &at).await.expect("at b");
+    sqlx::raw_sql(
+        "INSERT INTO todos (id, title) VALUES (1, 'twice'); \
+         INSERT INTO todos (id, title) VALUES (2, 'twice')",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("rows");
+    let err = tx.up_one().await.expect_err("duplicate titles");
+    let MigrateError::Statement(failure) = &err else {
+        panic!("a statement error, not {err:?}");
+    };
+    assert_eq!(failure.revision, format!("{ids}_c"));
+    assert!(err.to_string().starts_with("c.sql:4: "), "{err}");
+    assert!(failure.message.contains("unique"), "{}", failure.message);
+    // The step's savepoint was rolled back: the transaction is usable, the rows are there.
+    assert_eq!(tx.applied().await.expect("applied").len(), 2);
+    assert_eq!(
+        texts_of(&mut tx, "SELECT title FROM todos ORDER BY id").await,
+        ["twice", "twice"]
+    );
+    sqlx::query("UPDATE todos SET title = 'once' WHERE id = 2")
+        .execute(&mut *tx)
+        .await
+        .expect("fix the data");
+    tx.up_one().await.expect("now it applies");
+    tx.rollback().await.expect("rollback");
+}
+
+#[tokio::test]
+async fn transaction_mode_at_a_revision_refuses_a_step_outside_a_transaction() {
+    if !reachable(PG).await {
+        return;
+    }
+    let base = format!("txnotx_{}", std::process::id());
+    let a = format!(
+        "-- revision: {base}_a\n-- migrate:up\nCREATE TABLE t (id INTEGER);\n\
+         -- migrate:down\nDROP TABLE t;\n"
+    );
+    let b = format!(
+        "-- revision: {base}_b\n-- revises: {base}_a\n-- migrate:up transaction:false\n\
+         CREATE INDEX CONCURRENTLY t_id ON t (id);\n\
+         -- migrate:down\nDROP INDEX CONCURRENTLY t_id;\n"
+    );
+    let m = Migrator::from_embedded(&[("a.sql", &a), ("b.sql", &b)]).expect("valid");
+    let at = format!("{base}_a");
+    let tpl = TestDatabase::template_name_at(&m, &at).expect("name");
+    let _guard = template_guard(PG, &tpl);
+    let mut tx = TestTransaction::at(&m, PG, &at).await.expect("at a");
+    let err = tx.up_one().await.expect_err("refused");
+    let message = err.to_string();
+    assert!(
+        matches!(&err, MigrateError::Section(s)
+            if s.problem == crate::migrate::SectionProblem::OutsideTransaction),
+        "{err:?}"
+    );
+    assert!(message.starts_with("b.sql:3: "), "{message}");
+    assert!(message.contains("use a database per test"), "{message}");
+    // Nothing ran; the transaction goes on.
+    assert_eq!(tx.applied().await.expect("applied"), [at.as_str()]);
+    tx.rollback().await.expect("rollback");
+    // A database per test steps through it.
+    let db = TestDatabase::at(&m, PG, &at).await.expect("clone");
+    db.up_one().await.expect("outside a transaction");
+}
+
+#[tokio::test]
+async fn transaction_mode_at_a_revision_cannot_commit_and_bad_targets_are_named() {
+    if !reachable(PG).await {
+        return;
+    }
+    let (m, ids) = steps_migrator(PG, "txatcommit", "");
+    let at = format!("{ids}_a");
+    let tpl = TestDatabase::template_name_at(&m, &at).expect("name");
+    let _guard = template_guard(PG, &tpl);
+    let mut tx = TestTransaction::at(&m, PG, &at).await.expect("at a");
+    tx.up_one().await.expect("up one");
+    let err = sqlx::raw_sql("COMMIT")
+        .execute(&mut *tx)
+        .await
+        .expect_err("commit must fail");
+    assert!(
+        database_message(&err).contains("transaction mode cannot commit"),
+        "{err}"
+    );
+    let ended = tx.rollback().await.expect_err("ended");
+    assert!(
+        matches!(ended, TestDbError::TransactionEnded { .. }),
+        "{ended}"
+    );
+    untouched(&m, &at, &ids).await;
+
+    let err = TestTransaction::at(&m, PG, "nosuchrev")
+        .await
+        .expect_err("no such");
+    assert!(
+        matches!(err, TestDbError::Target { .. }) && err.to_string().contains("`nosuchrev`"),
+        "{err}"
+    );
+    let err = TestTransaction::at(&m, PG, &format!("{ids}_"))
+        .await
+        .expect_err("ambiguous");
+    for rev in ["a", "b", "c"] {
+        assert!(err.to_string().contains(&format!("{ids}_{rev}")), "{err}");
+    }
 }

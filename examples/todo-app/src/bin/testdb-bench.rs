@@ -6,8 +6,8 @@
 //! A SERVER is what `TestDatabase::new` takes: `postgres://…/postgres` (a maintenance database)
 //! or `sqlite://DIR`. Per case and run:
 //!
-//! - **transaction** (PostgreSQL): `TestTransaction::begin` (the shared database already
-//!   exists), then `rollback`;
+//! - **transaction** (PostgreSQL): `TestTransaction::begin`, or `TestTransaction::at` with
+//!   `--at` (the shared database already exists), then `rollback`;
 //! - **clone**: `TestDatabase::new` (the template already exists: the first test of a suite
 //!   builds it once), then `drop_database`;
 //! - **replay, raw SQL** (the `#[sqlx::test]` baseline, the same SQL): create an empty database,
@@ -17,7 +17,8 @@
 //! Set-up is timed up to the moment the test could start; the drop is timed separately.
 //!
 //! With `--at TARGET` (`head-50`, an id, …) every case stops at that revision: the clone is
-//! `TestDatabase::at` (from a template at TARGET, built before the runs), the replays run the
+//! `TestDatabase::at` (from a template at TARGET, built before the runs), the transaction is
+//! on the shared database at TARGET, the replays run the
 //! revisions up to TARGET only. With `--sequential` each case runs in a block of its own
 //! (all clones, then all replays) instead of interleaved.
 
@@ -26,7 +27,7 @@ use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use schema_core::testing::{TestDatabase, TestTransaction};
+use schema_core::testing::{TestDatabase, TestDatabaseBuilder, TestTransaction};
 use schema_core::{Migrator, Target};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, Executor};
@@ -233,18 +234,31 @@ async fn replay_raw(url: &str, ups: &[(String, bool)]) -> Result<(), Error> {
     Ok(())
 }
 
-/// A test database as a test gets it: at `at` when given, else at the migrator's target.
+/// The builder of a test's database: at `at` when given, else at the migrator's target.
+fn builder<'m>(migrator: &'m Migrator, at: Option<&str>) -> TestDatabaseBuilder<'m> {
+    let builder = TestDatabase::builder(migrator);
+    match at {
+        Some(at) => builder.at(at),
+        None => builder,
+    }
+}
+
+/// A test database as a test gets it.
 async fn test_database(
     migrator: &Migrator,
     at: Option<&str>,
     server: &str,
 ) -> Result<TestDatabase, Error> {
-    let builder = TestDatabase::builder(migrator);
-    let builder = match at {
-        Some(at) => builder.at(at),
-        None => builder,
-    };
-    Ok(builder.create(server).await?)
+    Ok(builder(migrator, at).create(server).await?)
+}
+
+/// A test transaction as a test gets it.
+async fn test_transaction(
+    migrator: &Migrator,
+    at: Option<&str>,
+    server: &str,
+) -> Result<TestTransaction, Error> {
+    Ok(builder(migrator, at).transaction(server).await?)
 }
 
 /// The cases of a run.
@@ -274,19 +288,16 @@ async fn bench(
         .await?
         .drop_database()
         .await?;
-
-    // Transaction mode is PostgreSQL's, on the database at the head.
-    let postgres = kind == "PostgreSQL";
-    let with_tx = postgres && at.is_none();
+    // Transaction mode is PostgreSQL's (at the head, or at `at`).
+    let with_tx = kind == "PostgreSQL";
     if with_tx {
-        TestTransaction::begin(migrator, server)
+        test_transaction(migrator, at, server)
             .await?
             .rollback()
             .await?;
     }
-    let (mut tx_setup, mut tx_end) = (Vec::new(), Vec::new());
-    let (mut clone_setup, mut clone_drop) = (Vec::new(), Vec::new());
-    let (mut raw_setup, mut migrator_setup, mut replay_drop) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut tx, mut clone, mut raw) = (Samples::default(), Samples::default(), Samples::default());
+    let mut migrator_setup = Samples::default();
     // Interleaved, so that a slow phase of the machine hits every case alike; or with
     // `--sequential`, each case in a block of its own, as a suite runs one way only (the
     // replays' writes then do not slow the clones down). Run 0 of a block warms up.
@@ -297,55 +308,39 @@ async fn bench(
     };
     for cases in blocks {
         for i in 0..=runs {
+            let warm = i > 0;
             for case in *cases {
                 match case {
                     Case::Tx if !with_tx => {}
-                    Case::Tx => {
-                        let start = Instant::now();
-                        let tx = TestTransaction::begin(migrator, server).await?;
-                        let setup = start.elapsed();
-                        let start = Instant::now();
-                        tx.rollback().await?;
-                        let ended = start.elapsed();
-                        if i > 0 {
-                            tx_setup.push(setup);
-                            tx_end.push(ended);
-                        }
-                    }
-                    Case::Clone => {
-                        let start = Instant::now();
-                        let db = test_database(migrator, at, server).await?;
-                        let setup = start.elapsed();
-                        let start = Instant::now();
-                        db.drop_database().await?;
-                        let dropped = start.elapsed();
-                        if i > 0 {
-                            clone_setup.push(setup);
-                            clone_drop.push(dropped);
-                        }
-                    }
+                    Case::Tx => tx.record(
+                        warm,
+                        timed(test_transaction(migrator, at, server), async |t| {
+                            Ok(t.rollback().await?)
+                        })
+                        .await?,
+                    ),
+                    Case::Clone => clone.record(
+                        warm,
+                        timed(test_database(migrator, at, server), async |db| {
+                            Ok(db.drop_database().await?)
+                        })
+                        .await?,
+                    ),
                     Case::Raw => {
-                        let start = Instant::now();
-                        let (fresh, url) = Fresh::create(server, i).await?;
-                        replay_raw(&url, ups).await?;
-                        let setup = start.elapsed();
-                        let start = Instant::now();
-                        fresh.drop().await?;
-                        let dropped = start.elapsed();
-                        if i > 0 {
-                            raw_setup.push(setup);
-                            replay_drop.push(dropped);
-                        }
+                        let setup = async {
+                            let (fresh, url) = Fresh::create(server, i).await?;
+                            replay_raw(&url, ups).await?;
+                            Ok(fresh)
+                        };
+                        raw.record(warm, timed(setup, Fresh::drop).await?);
                     }
                     Case::Migrator => {
-                        let start = Instant::now();
-                        let (fresh, url) = Fresh::create(server, i).await?;
-                        migrator.run(&url).await?;
-                        let setup = start.elapsed();
-                        fresh.drop().await?;
-                        if i > 0 {
-                            migrator_setup.push(setup);
-                        }
+                        let setup = async {
+                            let (fresh, url) = Fresh::create(server, i).await?;
+                            migrator.run(&url).await?;
+                            Ok(fresh)
+                        };
+                        migrator_setup.record(warm, timed(setup, Fresh::drop).await?);
                     }
                 }
             }
@@ -354,13 +349,43 @@ async fn bench(
     drop_template(migrator, at, server).await?;
     Ok(Row {
         kind,
-        tx: with_tx.then(|| (stats(&tx_setup), stats(&tx_end))),
-        clone_setup: stats(&clone_setup),
-        clone_drop: stats(&clone_drop),
-        raw_setup: stats(&raw_setup),
-        migrator_setup: stats(&migrator_setup),
-        replay_drop: stats(&replay_drop),
+        tx: with_tx.then(|| (stats(&tx.setup), stats(&tx.end))),
+        clone_setup: stats(&clone.setup),
+        clone_drop: stats(&clone.end),
+        raw_setup: stats(&raw.setup),
+        migrator_setup: stats(&migrator_setup.setup),
+        replay_drop: stats(&raw.end),
     })
+}
+
+/// The set-up and end times of one case's runs.
+#[derive(Default)]
+struct Samples {
+    setup: Vec<Duration>,
+    end: Vec<Duration>,
+}
+
+impl Samples {
+    /// Keeps a run's times, unless it is the warm-up.
+    fn record(&mut self, warm: bool, (setup, end): (Duration, Duration)) {
+        if warm {
+            self.setup.push(setup);
+            self.end.push(end);
+        }
+    }
+}
+
+/// Times `setup` (up to the moment a test could start), then `end` on what it made.
+async fn timed<T>(
+    setup: impl Future<Output = Result<T, Error>>,
+    end: impl AsyncFnOnce(T) -> Result<(), Error>,
+) -> Result<(Duration, Duration), Error> {
+    let start = Instant::now();
+    let made = setup.await?;
+    let setup = start.elapsed();
+    let start = Instant::now();
+    end(made).await?;
+    Ok((setup, start.elapsed()))
 }
 
 /// Removes the template the bench built (SQLite: the script removes the directory).
