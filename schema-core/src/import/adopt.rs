@@ -63,6 +63,8 @@ pub enum AdoptError {
 pub struct Adopted {
     /// The revisions the tool had applied, in the graph's order.
     pub applied: Vec<String>,
+    /// The heads of what was applied.
+    pub heads: Vec<String>,
     /// One stamp per head of what was applied.
     pub stamps: Vec<Stamped>,
 }
@@ -169,7 +171,7 @@ pub async fn adopt(m: &mut Migration<'_>, format: Format) -> Result<Adopted, Ado
     }
     let heads = heads(m, &applied);
     let mut stamps = Vec::new();
-    for h in heads {
+    for &h in &heads {
         let target: Target = graph
             .id(h)
             .parse()
@@ -182,6 +184,7 @@ pub async fn adopt(m: &mut Migration<'_>, format: Format) -> Result<Adopted, Ado
             .filter(|(i, _)| applied.contains(*i))
             .map(|(_, n)| n.id().to_string())
             .collect(),
+        heads: heads.iter().map(|&h| graph.id(h).to_string()).collect(),
         stamps,
     })
 }
