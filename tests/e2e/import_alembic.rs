@@ -142,8 +142,6 @@ const REVISIONS: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
     ),
 ];
 
-const HEAD: &str = "e1000000000e";
-
 /// Writes the Alembic project into `p` (`alembic.ini` with `url`, `alembic/`), and a `.venv`
 /// link to `python`'s virtualenv, where `cargo schema import alembic` looks first.
 fn alembic_project(p: &TestProject, python: &Path, url: &str) {
@@ -591,4 +589,74 @@ fn the_adopted_database_matches_alembic_after_a_downgrade_too() {
         ids(&alembic(&python, &p, &["current"]))
     );
     assert_eq!(p.run(&["current"]).first_words(), ["m1000000000m"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// What users read
+// ---------------------------------------------------------------------------------------
+
+/// Asserts the snapshot `name` of a run (exit code, stdout, stderr).
+#[track_caller]
+fn snapshot(name: &str, p: &TestProject, out: &Output) {
+    let text = format!(
+        "exit: {}\n--- stdout ---\n{}--- stderr ---\n{}",
+        out.code, out.stdout, out.stderr
+    );
+    snapshot_text(name, p, text);
+}
+
+/// Asserts the snapshot `name` of `text`, with the project's path, times and the Python
+/// traceback's line numbers masked.
+#[track_caller]
+fn snapshot_text(name: &str, p: &TestProject, mut text: String) {
+    for path in [p.path().canonicalize().unwrap(), p.path().to_path_buf()] {
+        text = text.replace(&path.display().to_string(), "[PROJECT]");
+    }
+    insta::with_settings!({
+        prepend_module_to_snapshot => false,
+        filters => vec![
+            (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+00:00", "[TIME]"),
+            (r"line \d+", "line [N]"),
+            (r#"File "[^"]*/site-packages/"#, r#"File "[SITE]/"#),
+        ],
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn output_import_alembic() {
+    let python = python_or_skip!();
+    let p = TestProject::new();
+    alembic_project(&p, &python, "sqlite://");
+    let out = p.run(&["import", "alembic"]);
+    snapshot("output_import_alembic", &p, &out);
+    snapshot_text(
+        "output_import_alembic_review_file",
+        &p,
+        p.read("migrations/e1000000000e_backfill_emails.sql"),
+    );
+}
+
+#[test]
+fn error_import_alembic_environment() {
+    let python = python_or_skip!();
+    let p = TestProject::new();
+    alembic_project(&p, &python, "sqlite://");
+    p.write("alembic/env.py", "import myapp.settings\n");
+    snapshot(
+        "error_import_alembic_environment",
+        &p,
+        &p.run(&["import", "alembic"]),
+    );
+}
+
+#[test]
+fn error_import_alembic_no_ini() {
+    let p = TestProject::new();
+    snapshot(
+        "error_import_alembic_no_ini",
+        &p,
+        &p.run(&["import", "alembic"]),
+    );
 }

@@ -109,8 +109,17 @@ try:
     revisions.reverse()
     # Load the environment once with nothing to run: an env.py that fails fails here.
     render(script, [], None)
-except Exception:
-    sys.stderr.write(traceback.format_exc())
+except Exception as e:
+    # The frames of the project's own files (env.py, what it imports), not Alembic's.
+    alembic_dir = os.path.dirname(os.path.abspath(sys.modules["alembic"].__file__))
+    frames = [
+        f
+        for f in traceback.extract_tb(e.__traceback__)
+        if not f.filename.startswith(alembic_dir + os.sep) and not f.filename.startswith(("<frozen", "<string>"))
+    ]
+    sys.stderr.write("Traceback (most recent call last):\n")
+    sys.stderr.write("".join(traceback.format_list(frames)))
+    sys.stderr.write("".join(traceback.format_exception_only(type(e), e)))
     sys.exit(4)
 
 result = {"revisions": []}
