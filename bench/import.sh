@@ -85,27 +85,31 @@ median() {
     printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
+# `measure NAME PREPARE COMMAND…`: runs PREPARE (untimed) then COMMAND, $runs times, and
+# appends each COMMAND's time in µs to the array NAME.
+measure() {
+    local -n times=$1
+    local prepare=$2
+    shift 2
+    for ((r = 0; r < runs; r++)); do
+        eval "$prepare"
+        local t0 t1
+        t0=$(now_ns)
+        "$@" >/dev/null 2>&1
+        t1=$(now_ns)
+        times+=("$(((t1 - t0) / 1000))")
+    done
+}
+
 echo "measuring import ($runs runs)" >&2
 import_us=()
-for ((r = 0; r < runs; r++)); do
-    rm -rf "$dir/migrations"
-    t0=$(now_ns)
-    "${schema[@]}" import sqlx "$dir/sqlx" >/dev/null
-    t1=$(now_ns)
-    import_us+=("$(((t1 - t0) / 1000))")
-done
+measure import_us 'rm -rf "$dir/migrations"' "${schema[@]}" import sqlx "$dir/sqlx"
 count="$(find "$dir/migrations" -name '*.sql' | wc -l)"
 [[ "$count" -eq "$n" ]] || die "import wrote $count files, not $n"
 
 echo "measuring adopt ($runs runs)" >&2
 adopt_us=()
-for ((r = 0; r < runs; r++)); do
-    cp "$work/adopt-template.db" "$dir/dev.db"
-    t0=$(now_ns)
-    "${schema[@]}" import sqlx --adopt >/dev/null
-    t1=$(now_ns)
-    adopt_us+=("$(((t1 - t0) / 1000))")
-done
+measure adopt_us 'cp "$work/adopt-template.db" "$dir/dev.db"' "${schema[@]}" import sqlx --adopt
 recorded="$(sqlite3 "$dir/dev.db" 'SELECT count(*) FROM schema_version')"
 [[ "$recorded" -eq "$n" ]] || die "adopt recorded $recorded revisions, not $n"
 
@@ -157,24 +161,14 @@ PY
 
     echo "measuring the Alembic import ($runs runs)" >&2
     ai_us=()
-    for ((r = 0; r < runs; r++)); do
-        rm -rf "$ad/migrations"
-        t0=$(now_ns)
-        CARGO_SCHEMA_PYTHON="$python" "${alembic_schema[@]}" import alembic >/dev/null
-        t1=$(now_ns)
-        ai_us+=("$(((t1 - t0) / 1000))")
-    done
+    measure ai_us 'rm -rf "$ad/migrations"' env CARGO_SCHEMA_PYTHON="$python" "${alembic_schema[@]}" import alembic
     count="$(find "$ad/migrations" -name '*.sql' | wc -l)"
     [[ "$count" -eq "$alembic_n" ]] || die "the Alembic import wrote $count files, not $alembic_n"
 
     echo "measuring alembic upgrade head --sql ($runs runs)" >&2
     as_us=()
-    for ((r = 0; r < runs; r++)); do
-        t0=$(now_ns)
-        (cd "$ad" && "$python" -m alembic upgrade head --sql >/dev/null 2>&1)
-        t1=$(now_ns)
-        as_us+=("$(((t1 - t0) / 1000))")
-    done
+    measure as_us 'cd "$ad"' "$python" -m alembic upgrade head --sql
+    cd "$root"
 
     echo "measuring one alembic process per revision and direction (first 10 revisions)" >&2
     k=$((alembic_n < 10 ? alembic_n : 10))

@@ -163,6 +163,14 @@ fn alembic_project(p: &TestProject, python: &Path, url: &str) {
     }
 }
 
+/// The Alembic project on the project's `dev.db`, which both tools use.
+fn on_sqlite(python: &Path) -> (TestProject, PathBuf) {
+    let p = TestProject::new();
+    let db = dev_db(&p);
+    alembic_project(&p, python, &format!("sqlite:///{}", db.display()));
+    (p, db)
+}
+
 fn ini(url: &str) -> String {
     format!("[alembic]\nscript_location = %(here)s/alembic\nsqlalchemy.url = {url}\n")
 }
@@ -183,6 +191,13 @@ fn alembic(python: &Path, p: &TestProject, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// How many files the project's migrations directory holds.
+fn written(p: &TestProject) -> usize {
+    std::fs::read_dir(p.path().join("migrations"))
+        .unwrap()
+        .count()
 }
 
 /// The revision ids of an output's lines (first words), sorted.
@@ -336,9 +351,7 @@ fn server_schema(db: &TestDatabase) -> String {
 #[test]
 fn an_alembic_history_on_sqlite_is_imported_adopted_and_replayed() {
     let python = python_or_skip!();
-    let p = TestProject::new();
-    let db = dev_db(&p);
-    alembic_project(&p, &python, &format!("sqlite:///{}", db.display()));
+    let (p, db) = on_sqlite(&python);
     // Alembic applies part of the history: `c1` with what it depends on.
     alembic(&python, &p, &["upgrade", "c1000000000c"]);
     import(&python, &p, None);
@@ -470,16 +483,22 @@ fn an_environment_that_fails_shows_its_error_and_writes_nothing() {
         format!("raise RuntimeError(\"settings module not found: MYAPP_SETTINGS\")\n{ENV_PY}"),
     );
     let out = p.run(&["import", "alembic"]);
-    exits(&out, 1);
-    error_line_has(&out, &["Alembic's environment failed to load"]);
-    out.stderr_has("RuntimeError: settings module not found: MYAPP_SETTINGS");
-    help_has(&out, "nothing was written");
-    assert_eq!(
-        std::fs::read_dir(p.path().join("migrations"))
-            .unwrap()
-            .count(),
-        0
+    failed_writing_nothing(
+        &p,
+        &out,
+        "Alembic's environment failed to load",
+        "nothing was written",
     );
+    out.stderr_has("RuntimeError: settings module not found: MYAPP_SETTINGS");
+}
+
+/// The import failed (exit 1) with `error` and the help `help`, and wrote no file.
+#[track_caller]
+fn failed_writing_nothing(p: &TestProject, out: &Output, error: &str, help: &str) {
+    exits(out, 1);
+    error_line_has(out, &[error]);
+    help_has(out, help);
+    assert_eq!(written(p), 0);
 }
 
 #[test]
@@ -507,16 +526,8 @@ fn a_python_without_alembic_is_refused_with_how_to_install_it() {
             .output()
             .unwrap();
         let out = p.output(p.path(), &["import", "alembic"], out);
-        exits(&out, 1);
-        error_line_has(&out, &[message]);
-        help_has(&out, "python3 -m pip install alembic");
+        failed_writing_nothing(&p, &out, message, "python3 -m pip install alembic");
         help_has(&out, "CARGO_SCHEMA_PYTHON");
-        assert_eq!(
-            std::fs::read_dir(p.path().join("migrations"))
-                .unwrap()
-                .count(),
-            0
-        );
     }
 }
 
@@ -529,12 +540,7 @@ fn a_revision_or_label_that_exists_already_is_refused() {
     let out = p.run(&["import", "alembic"]);
     invalid(&out, &["collide with existing revisions", "`b1000000000b`"]);
     help_has(&out, "nothing was written");
-    assert_eq!(
-        std::fs::read_dir(p.path().join("migrations"))
-            .unwrap()
-            .count(),
-        1
-    );
+    assert_eq!(written(&p), 1);
     let p = TestProject::new();
     alembic_project(&p, &python, "sqlite://");
     p.revision("x1", "", "-- branch-labels: audit\n");
@@ -545,9 +551,7 @@ fn a_revision_or_label_that_exists_already_is_refused() {
 #[test]
 fn an_unknown_version_or_no_alembic_version_is_refused() {
     let python = python_or_skip!();
-    let p = TestProject::new();
-    let db = dev_db(&p);
-    alembic_project(&p, &python, &format!("sqlite:///{}", db.display()));
+    let (p, db) = on_sqlite(&python);
     import(&python, &p, None);
     // No alembic_version: a database Alembic does not manage.
     sqlite_exec(&db, "CREATE TABLE t (id INTEGER);");
@@ -572,9 +576,7 @@ fn an_unknown_version_or_no_alembic_version_is_refused() {
 #[test]
 fn the_adopted_database_matches_alembic_after_a_downgrade_too() {
     let python = python_or_skip!();
-    let p = TestProject::new();
-    let db = dev_db(&p);
-    alembic_project(&p, &python, &format!("sqlite:///{}", db.display()));
+    let (p, db) = on_sqlite(&python);
     alembic(&python, &p, &["upgrade", "heads"]);
     alembic(&python, &p, &["downgrade", "m1000000000m"]);
     import(&python, &p, None);
