@@ -662,3 +662,29 @@ fn error_import_alembic_no_ini() {
         &p.run(&["import", "alembic"]),
     );
 }
+
+#[test]
+fn an_autocommit_block_becomes_transaction_false() {
+    let python = python_or_skip!();
+    let p = TestProject::new();
+    alembic_project(&p, &python, "sqlite://");
+    p.write(
+        "alembic/versions/f1_concurrent_index.py",
+        "\"\"\"concurrent index\"\"\"\nfrom alembic import op\n\nrevision = \"f1000000000f\"\ndown_revision = \"e1000000000e\"\n\n\ndef upgrade():\n    with op.get_context().autocommit_block():\n        op.execute(\"CREATE INDEX CONCURRENTLY ix_users_name ON users (name)\")\n\n\ndef downgrade():\n    op.execute(\"DROP INDEX ix_users_name\")\n",
+    );
+    // Rendered for PostgreSQL without connecting: the URL only names the dialect.
+    let out = p.run(&[
+        "--database-url",
+        "postgres://postgres@127.0.0.1:1/not_connected",
+        "import",
+        "alembic",
+    ]);
+    exits(&out, 0);
+    out.stderr_has("for PostgreSQL");
+    let f = p.read("migrations/f1000000000f_concurrent_index.sql");
+    assert!(
+        f.contains("-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY ix_users_name ON users (name);"),
+        "{f}"
+    );
+    assert!(!f.contains("COMMIT"), "{f}");
+}
