@@ -32,13 +32,16 @@ impl Source {
     /// holding `alembic.ini`, or the script directory itself; without DIR, the project's
     /// `alembic.ini`.
     pub fn find(root: &Path, dir: Option<&Path>) -> Result<Source, ImportError> {
-        let at = |ini: PathBuf| Source {
-            cwd: ini
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map_or_else(|| root.to_path_buf(), Path::to_path_buf),
-            ini: Some(ini),
-            location: None,
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let at = |ini: PathBuf| {
+            let ini = absolute(&ini);
+            Source {
+                cwd: ini
+                    .parent()
+                    .map_or_else(|| root.to_path_buf(), Path::to_path_buf),
+                ini: Some(ini),
+                location: None,
+            }
         };
         match dir {
             None => {
@@ -55,7 +58,7 @@ impl Source {
                 let ini = root.join("alembic.ini");
                 Ok(Source {
                     ini: ini.is_file().then_some(ini),
-                    location: Some(std::path::absolute(d).unwrap_or_else(|_| d.to_path_buf())),
+                    location: Some(absolute(d)),
                     cwd: root.to_path_buf(),
                 })
             }
