@@ -50,6 +50,8 @@ class Statements:
 
 
 def render(script, steps, start):
+    """Runs env.py in offline mode on `steps` from the heads `start`: what Alembic wrote (one
+    item per statement), its version table's name, and the exception that stopped it."""
     buf = Statements()
     cfg.output_buffer = buf
     env = EnvironmentContext(
@@ -57,22 +59,29 @@ def render(script, steps, start):
         script,
         fn=lambda rev, context: steps,
         as_sql=True,
-        starting_rev=start,
+        starting_rev=start or None,
         destination_rev=None,
     )
-    with env:
-        script.run_env()
-        table = env.get_context().version_table if env._migration_context else "alembic_version"
-    return buf.items, table
+    table, error = "alembic_version", None
+    try:
+        with env:
+            script.run_env()
+            if env._migration_context is not None:
+                table = env.get_context().version_table
+    except Exception as e:
+        error = e
+    return buf.items, table, error
 
 
 BOOKKEEPING = r"^(CREATE TABLE|INSERT INTO|UPDATE|DELETE FROM)\s+(\S+\.)?[`\"\[]?%s[`\"\]]?(\s|\(|$)"
 
 
 def clean(items, table):
-    """Alembic's own statements left out: the version table's, BEGIN/COMMIT, its comments."""
+    """Alembic's own statements left out: the version table's, BEGIN/COMMIT, its comments.
+    Also whether a COMMIT came before one of the statements kept: an autocommit block, which
+    runs outside a transaction."""
     out = []
-    begins = 0
+    committed = outside = False
     pattern = re.compile(BOOKKEEPING % re.escape(table), re.I)
     for item in items:
         s = item.strip()
@@ -80,18 +89,48 @@ def clean(items, table):
             continue
         bare = s.rstrip(";").strip().upper()
         if bare in ("BEGIN", "BEGIN TRANSACTION", "START TRANSACTION"):
-            begins += 1
             continue
         if bare in ("COMMIT", "GO"):
-            continue
-        if re.match(r"^-- Running (upgrade|downgrade|stamp)", s):
+            committed = True
             continue
         if pattern.match(s):
             continue
         out.append(s)
-    # More than one transaction in one revision: an autocommit block (it needs to run outside
-    # a transaction).
-    return "\n\n".join(out), begins > 1
+        outside = outside or committed
+    return "\n\n".join(out), outside
+
+
+def heads_of(revs):
+    """The revisions of `revs` that no other one of them revises."""
+    below = set()
+    for r in revs:
+        below.update(r._versioned_down_revisions)
+    return [r.revision for r in revs if r.revision not in below]
+
+
+def render_each(script, revs, upgrade, start_of):
+    """Each revision's SQL in one direction, `revs` in the order Alembic runs them: one
+    offline run for them all, split at Alembic's `-- Running …` comment before each step.
+    A step that fails is rendered alone from its own start (`start_of(i)`), so that only a
+    revision Alembic cannot render by itself is reported; the run goes on after it."""
+    make = MigrationStep.upgrade_from_script if upgrade else MigrationStep.downgrade_from_script
+    out = [None] * len(revs)
+    i = 0
+    while i < len(revs):
+        steps = [make(script.revision_map, r) for r in revs[i:]]
+        items, table, error = render(script, steps, start_of(i))
+        marks = [n for n, item in enumerate(items) if item.startswith("-- Running ")]
+        done = len(marks) if error is None else max(len(marks) - 1, 0)
+        for k in range(done):
+            end = marks[k + 1] if k + 1 < len(marks) else len(items)
+            out[i + k] = (clean(items[marks[k] + 1 : end], table), None)
+        i += done
+        if error is not None:
+            alone, table, error = render(script, [make(script.revision_map, revs[i])], start_of(i))
+            out[i] = (None, error) if error is not None else (clean(
+                [x for x in alone if not x.startswith("-- Running ")], table), None)
+            i += 1
+    return out
 
 
 def python_of(rev, name):
@@ -108,7 +147,9 @@ try:
     revisions = list(script.walk_revisions())
     revisions.reverse()
     # Load the environment once with nothing to run: an env.py that fails fails here.
-    render(script, [], None)
+    error = render(script, [], None)[2]
+    if error is not None:
+        raise error
 except Exception as e:
     # The frames of the project's own files (env.py, what it imports), not Alembic's.
     alembic_dir = os.path.dirname(os.path.abspath(sys.modules["alembic"].__file__))
@@ -122,12 +163,26 @@ except Exception as e:
     sys.stderr.write("".join(traceback.format_exception_only(type(e), e)))
     sys.exit(4)
 
+ups = render_each(
+    script,
+    revisions,
+    True,
+    lambda i: list(revisions[i]._versioned_down_revisions) if i == 0 else heads_of(revisions[:i]),
+)
+down_order = list(reversed(revisions))
+downs = render_each(
+    script,
+    down_order,
+    False,
+    lambda i: [down_order[i].revision] if i == 0 else heads_of(down_order[i:]),
+)
+downs = dict(zip((r.revision for r in down_order), downs))
+
 result = {"revisions": []}
-for rev in revisions:
-    parents = list(rev._versioned_down_revisions)
+for rev, up in zip(revisions, ups):
     entry = {
         "id": rev.revision,
-        "parents": parents,
+        "parents": list(rev._versioned_down_revisions),
         "branch_labels": sorted(rev._orig_branch_labels),
         "depends_on": list(rev._resolved_dependencies),
         "message": (rev.doc or "").strip(),
@@ -138,21 +193,15 @@ for rev in revisions:
         "error": None,
         "python": None,
     }
-    try:
-        step = MigrationStep.upgrade_from_script(script.revision_map, rev)
-        items, table = render(script, [step], parents or None)
-        entry["up"], entry["no_transaction"] = clean(items, table)
-    except Exception as e:
-        entry["error"] = "upgrade: %s: %s" % (type(e).__name__, e)
-        entry["python"] = python_of(rev, "upgrade")
-    if entry["error"] is None:
-        try:
-            step = MigrationStep.downgrade_from_script(script.revision_map, rev)
-            items, table = render(script, [step], rev.revision)
-            entry["down"] = clean(items, table)[0]
-        except Exception as e:
-            entry["error"] = "downgrade: %s: %s" % (type(e).__name__, e)
-            entry["python"] = python_of(rev, "downgrade")
+    down = downs[rev.revision]
+    for name, (rendered, error) in (("upgrade", up), ("downgrade", down)):
+        if error is not None:
+            entry["error"] = "%s: %s: %s" % (name, type(error).__name__, error)
+            entry["python"] = python_of(rev, name)
+            break
+    else:
+        entry["up"], entry["no_transaction"] = up[0]
+        entry["down"] = down[0][0]
     result["revisions"].append(entry)
 
 real_stdout.write(json.dumps(result))
