@@ -688,3 +688,28 @@ fn an_autocommit_block_becomes_transaction_false() {
     );
     assert!(!f.contains("COMMIT"), "{f}");
 }
+
+#[test]
+fn revisions_after_one_alembic_cannot_render_are_rendered_too() {
+    let python = python_or_skip!();
+    let p = TestProject::new();
+    alembic_project(&p, &python, "sqlite://");
+    p.write(
+        "alembic/versions/g1_tags.py",
+        "\"\"\"tags\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = \"g1000000000g\"\ndown_revision = \"e1000000000e\"\n\n\ndef upgrade():\n    op.create_table(\"tags\", sa.Column(\"id\", sa.Integer, primary_key=True))\n\n\ndef downgrade():\n    op.drop_table(\"tags\")\n",
+    );
+    let out = p.run(&["import", "alembic"]);
+    exits(&out, 0);
+    out.stderr_has("need a person: e1000000000e (");
+    let g = p.read("migrations/g1000000000g_tags.sql");
+    assert!(g.contains("-- revises: e1000000000e"), "{g}");
+    assert!(
+        g.contains("-- migrate:up\nCREATE TABLE tags (\n    id INTEGER NOT NULL, \n    PRIMARY KEY (id)\n);\n\n-- migrate:down\nDROP TABLE tags;"),
+        "{g}"
+    );
+    let d = p.read("migrations/d1000000000d_seed_users.sql");
+    assert!(
+        d.contains("INSERT INTO users (id, name) VALUES (1, 'ada');\n\n-- migrate:down\nDELETE FROM users WHERE id = 1;"),
+        "{d}"
+    );
+}
