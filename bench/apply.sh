@@ -29,86 +29,33 @@
 # (default: <target dir>/bench/apply).
 #
 # Needs hyperfine, sqlite3 and psql; installs them with apt-get when missing.
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
-bin="$target_dir/release"
-
-revisions="${REVISIONS:-1000}"
-runs="${RUNS:-10}"
-warmup="${WARMUP:-1}"
+bench_settings apply 1000 10 1
 max_ratio="${MAX_RATIO:-1.5}"
 max_current_ms="${MAX_CURRENT_MS:-100}"
 skip_postgres="${SKIP_POSTGRES:-0}"
-pg_host="${PG_HOST:-127.0.0.1}"
-pg_port="${PG_PORT:-5432}"
-pg_user="${PG_USER:-postgres}"
-pg_db="${PG_DATABASE:-cs_bench_apply}"
+pg_settings cs_bench_apply
 # The generated project configures no `version-table`, so the default name.
 version_table="${VERSION_TABLE:-schema_version}"
-results="${BENCH_OUT:-$target_dir/bench/apply}"
-
-die() {
-    echo "bench/apply.sh: error: $*" >&2
-    exit 1
-}
-
-[[ "$pg_db" =~ ^[a-z_][a-z0-9_]*$ ]] || die "PG_DATABASE must be a plain lower-case identifier"
 
 # --- tools -----------------------------------------------------------------------------------
 
-missing=()
-command -v hyperfine >/dev/null 2>&1 || missing+=(hyperfine)
-command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 if [[ "$skip_postgres" != 1 ]]; then
-    command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+    need_tools hyperfine sqlite3 psql
+    pg_answers "start it (DEVELOPERS.md) or set SKIP_POSTGRES=1"
+else
+    need_tools hyperfine sqlite3
 fi
-if ((${#missing[@]} > 0)); then
-    command -v apt-get >/dev/null 2>&1 ||
-        die "missing ${missing[*]} and no apt-get to install them; install them by hand"
-    sudo=()
-    if [[ "$(id -u)" -ne 0 ]]; then
-        command -v sudo >/dev/null 2>&1 || die "installing ${missing[*]} needs root or sudo"
-        sudo=(sudo)
-    fi
-    echo "installing ${missing[*]} with apt-get" >&2
-    # Refresh the package lists only when the install cannot find the packages without it
-    # (fresh containers ship without lists).
-    if ! "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; then
-        "${sudo[@]}" apt-get update -qq
-        "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-    fi
-fi
-command -v hyperfine >/dev/null 2>&1 || die "hyperfine is still missing after apt-get"
-command -v sqlite3 >/dev/null 2>&1 || die "sqlite3 is still missing after apt-get"
-if [[ "$skip_postgres" != 1 ]]; then
-    command -v psql >/dev/null 2>&1 || die "psql is still missing after apt-get"
-fi
-
-# psql against the maintenance database and against the benchmark database; -X skips ~/.psqlrc.
-psql_admin=(psql -X -q -v ON_ERROR_STOP=1 -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres)
-psql_bench=(psql -X -q -v ON_ERROR_STOP=1 -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$pg_db")
 pg_recreate=("${psql_admin[@]}" -c 'SET client_min_messages TO warning'
     -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" -c "CREATE DATABASE $pg_db")
-pg_url="postgres://$pg_user@$pg_host:$pg_port/$pg_db"
-
-if [[ "$skip_postgres" != 1 ]]; then
-    "${psql_admin[@]}" -tAc 'SELECT 1' >/dev/null 2>&1 ||
-        die "PostgreSQL at $pg_host:$pg_port (user $pg_user) does not answer; start it (DEVELOPERS.md) or set SKIP_POSTGRES=1"
-fi
 
 # --- build and generate ----------------------------------------------------------------------
 
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    echo "building release binaries" >&2
-    (cd "$root" && cargo build --release -p cargo-schema -p cargo-schema-e2e)
-fi
-for exe in cargo-schema gen-revisions; do
-    [[ -x "$bin/$exe" ]] || die "$bin/$exe not found; build it or unset SKIP_BUILD"
-done
+build_release -p cargo-schema -p cargo-schema-e2e
+need_bins cargo-schema gen-revisions
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/cargo-schema-bench-apply.XXXXXX")"
+make_work apply
 pg_created=0
 cleanup() {
     if ((pg_created)); then

@@ -7,79 +7,32 @@
 #   bench/cli.sh                 build, generate, measure
 #   REVISIONS=2000 bench/cli.sh  a smaller project (also BRANCH_EVERY, MERGE_AFTER)
 #   SKIP_BUILD=1 bench/cli.sh    use the binaries already in the target directory
+#   RUNS=20 WARMUP=3             hyperfine runs and warm-up runs per command
 #
-# hyperfine's markdown and CSV exports are kept in $BENCH_OUT (default: <target dir>/bench).
+# hyperfine's markdown and CSV exports are kept in $BENCH_OUT (default: <target dir>/bench/cli).
 #
 # Needs hyperfine and GNU time; installs them with apt-get when missing.
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
-bin="$target_dir/release"
-
-revisions="${REVISIONS:-10000}"
-branch_every="${BRANCH_EVERY:-50}"
-merge_after="${MERGE_AFTER:-20}"
+bench_settings cli 10000 20 3
 max_mean_ms="${MAX_MEAN_MS:-150}"
 max_rss_mb="${MAX_RSS_MB:-50}"
-runs=20
-warmup=3
 # The id `new` is given, so that every run writes the same file and the prepare step can
 # delete it again: each measured `new` starts from the same 10,000-revision state.
 new_rev_id="${NEW_REV_ID:-benchnew000001}"
-results="${BENCH_OUT:-$target_dir/bench}"
 
-die() {
-    echo "bench/cli.sh: error: $*" >&2
-    exit 1
-}
-
-# --- tools -----------------------------------------------------------------------------------
-
-is_gnu_time() {
-    [[ -x /usr/bin/time ]] && /usr/bin/time --version 2>&1 | grep -q 'GNU'
-}
-
-missing=()
-command -v hyperfine >/dev/null 2>&1 || missing+=(hyperfine)
-is_gnu_time || missing+=(time)
-if ((${#missing[@]} > 0)); then
-    command -v apt-get >/dev/null 2>&1 ||
-        die "missing ${missing[*]} and no apt-get to install them; install them by hand"
-    sudo=()
-    if [[ "$(id -u)" -ne 0 ]]; then
-        command -v sudo >/dev/null 2>&1 || die "installing ${missing[*]} needs root or sudo"
-        sudo=(sudo)
-    fi
-    echo "installing ${missing[*]} with apt-get" >&2
-    # Refresh the package lists only when the install cannot find the packages without it
-    # (fresh containers ship without lists).
-    if ! "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; then
-        "${sudo[@]}" apt-get update -qq
-        "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-    fi
-fi
-command -v hyperfine >/dev/null 2>&1 || die "hyperfine is still missing after apt-get"
-is_gnu_time || die "/usr/bin/time is not GNU time after apt-get"
+need_tools hyperfine time
 
 # --- build and generate ----------------------------------------------------------------------
 
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    echo "building release binaries" >&2
-    (cd "$root" && cargo build --release -p cargo-schema -p cargo-schema-e2e)
-fi
-for exe in cargo-schema gen-revisions; do
-    [[ -x "$bin/$exe" ]] || die "$bin/$exe not found; build it or unset SKIP_BUILD"
-done
+build_release -p cargo-schema -p cargo-schema-e2e
+need_bins cargo-schema gen-revisions
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/cargo-schema-bench.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+make_work cli
 dir="$work/project"
 mkdir -p "$results"
 
-echo "generating $revisions revisions (branch every $branch_every, merge after $merge_after)" >&2
-head="$("$bin/gen-revisions" "$dir" --revisions "$revisions" \
-    --branch-every "$branch_every" --merge-after "$merge_after")"
+head="$(generate_branched "$dir")"
 
 schema=("$bin/cargo-schema" schema --manifest-path "$dir/Cargo.toml")
 delete_new=(find "$dir/migrations" -name "${new_rev_id}_*.sql" -delete)

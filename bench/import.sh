@@ -22,32 +22,21 @@
 # Each import run starts from an empty migrations directory; each adopt run from a copy of a
 # database holding the 1,000 tables' bookkeeping (the table is created as sqlx creates it)
 # and no cargo-schema version table. Needs the sqlite3 client.
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
 n="${MIGRATIONS:-1000}"
 runs="${RUNS:-5}"
 max_import_ms=1000
 max_adopt_ms=500
 
-die() {
-    echo "bench/import.sh: error: $*" >&2
-    exit 1
-}
-
 command -v sqlite3 >/dev/null 2>&1 || die "the sqlite3 client is missing (apt-get install sqlite3)"
 if [[ -z "${BIN:-}" ]]; then
-    if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-        echo "building the release binary" >&2
-        (cd "$root" && cargo build --release -p cargo-schema)
-    fi
-    BIN="$target_dir/release/cargo-schema"
+    build_release -p cargo-schema
+    BIN="$bin/cargo-schema"
 fi
 [[ -x "$BIN" ]] || die "$BIN not found; build it or set BIN"
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/cargo-schema-bench-import.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+make_work import
 dir="$work/project"
 mkdir -p "$dir/src" "$dir/sqlx"
 cat >"$dir/Cargo.toml" <<'TOML'

@@ -24,22 +24,13 @@
 #
 # squawk's JSON, the extracted SQL and cargo-schema's JSON are kept in $BENCH_OUT (default:
 # <target dir>/bench/lint-vs-squawk). Needs psql, npm (for squawk) and python3 (stdlib only).
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
 corpus="${CORPUS:-$root/tests/lint-corpus/postgres}"
 results="${BENCH_OUT:-$target_dir/bench/lint-vs-squawk}"
 squawk_version="${SQUAWK_VERSION:-2.66.0}"
 squawk_dir="${SQUAWK_DIR:-$target_dir/bench/squawk-$squawk_version}"
-pg_host="${PG_HOST:-127.0.0.1}"
-pg_port="${PG_PORT:-5432}"
-pg_user="${PG_USER:-postgres}"
-
-die() {
-    echo "bench/lint-vs-squawk.sh: error: $*" >&2
-    exit 1
-}
+pg_settings
 
 [[ -f "$corpus/expected.toml" ]] || die "no expected.toml in $corpus"
 command -v python3 >/dev/null || die "python3 is needed"
@@ -101,16 +92,15 @@ rm -f "$lint_json"
 if [[ -x "$bin" ]] && "$bin" schema lint --help >/dev/null 2>&1; then
     command -v psql >/dev/null || die "psql is needed"
     export PGCONNECT_TIMEOUT=5
-    psql_() { psql -X -q -h "$pg_host" -p "$pg_port" -U "$pg_user" -v ON_ERROR_STOP=1 "$@"; }
     db="cs_lint_corpus_$$_${RANDOM}"
     project="$(mktemp -d "${TMPDIR:-/tmp}/cs-lint-corpus.XXXXXX")"
     cleanup() {
-        psql_ -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+        "${psql_admin[@]}" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
         rm -rf "$project"
     }
     trap cleanup EXIT
     trap 'exit 130' INT TERM
-    psql_ -d postgres -c "CREATE DATABASE $db" >/dev/null || die "cannot create database $db"
+    "${psql_admin[@]}" -c "CREATE DATABASE $db" >/dev/null || die "cannot create database $db"
     cp -R "$corpus/." "$project/"
     start=$(date +%s.%N)
     set +e

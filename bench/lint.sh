@@ -23,46 +23,21 @@
 #
 # hyperfine's markdown and CSV exports are kept in $BENCH_OUT (default:
 # <target dir>/bench/lint). Needs hyperfine and psql (bench/apply.sh installs them).
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
-bin="$target_dir/release"
-
-revisions="${REVISIONS:-1000}"
-runs="${RUNS:-10}"
-warmup="${WARMUP:-1}"
+bench_settings lint 1000 10 1
 max_warm_ms="${MAX_WARM_MS:-1000}"
 max_extra_ms="${MAX_EXTRA_MS:-1000}"
-pg_host="${PG_HOST:-127.0.0.1}"
-pg_port="${PG_PORT:-5432}"
-pg_user="${PG_USER:-postgres}"
-pg_db="${PG_DATABASE:-cs_bench_lint}"
-results="${BENCH_OUT:-$target_dir/bench/lint}"
+pg_settings cs_bench_lint
 
-die() {
-    echo "bench/lint.sh: error: $*" >&2
-    exit 1
-}
-
-[[ "$pg_db" =~ ^[a-z_][a-z0-9_]*$ ]] || die "PG_DATABASE must be a plain lower-case identifier"
 command -v hyperfine >/dev/null 2>&1 || die "hyperfine is missing (bench/apply.sh installs it)"
 command -v psql >/dev/null 2>&1 || die "psql is missing"
+pg_answers
 
-psql_admin=(psql -X -q -v ON_ERROR_STOP=1 -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres)
-pg_url="postgres://$pg_user@$pg_host:$pg_port/$pg_db"
-"${psql_admin[@]}" -tAc 'SELECT 1' >/dev/null 2>&1 ||
-    die "PostgreSQL at $pg_host:$pg_port (user $pg_user) does not answer"
+build_release -p cargo-schema -p cargo-schema-e2e
+need_bins cargo-schema gen-revisions
 
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    echo "building release binaries" >&2
-    (cd "$root" && cargo build --release -p cargo-schema -p cargo-schema-e2e)
-fi
-for exe in cargo-schema gen-revisions; do
-    [[ -x "$bin/$exe" ]] || die "$bin/$exe not found; build it or unset SKIP_BUILD"
-done
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/cargo-schema-bench-lint.XXXXXX")"
+make_work lint
 mkdir -p "$results"
 
 # The scripts hyperfine runs before each measured run (it runs them without a shell).

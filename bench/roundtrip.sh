@@ -18,51 +18,17 @@
 #
 # hyperfine's markdown and CSV exports are kept in $BENCH_OUT (default:
 # <target dir>/bench/roundtrip). Needs hyperfine; installs it with apt-get when missing.
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
-bin="$target_dir/release"
-
-revisions="${REVISIONS:-1000}"
-branch_every="${BRANCH_EVERY:-50}"
-merge_after="${MERGE_AFTER:-20}"
-runs="${RUNS:-5}"
-warmup="${WARMUP:-1}"
+bench_settings roundtrip 1000 5 1
 max_bookshelf_s="${MAX_BOOKSHELF_S:-1}"
 max_generated_s="${MAX_GENERATED_S:-60}"
-results="${BENCH_OUT:-$target_dir/bench/roundtrip}"
 
-die() {
-    echo "bench/roundtrip.sh: error: $*" >&2
-    exit 1
-}
+need_tools hyperfine
+build_release -p cargo-schema -p cargo-schema-e2e
+need_bins cargo-schema gen-revisions
 
-if ! command -v hyperfine >/dev/null 2>&1; then
-    command -v apt-get >/dev/null 2>&1 || die "hyperfine is missing and there is no apt-get"
-    sudo=()
-    if [[ "$(id -u)" -ne 0 ]]; then
-        command -v sudo >/dev/null 2>&1 || die "installing hyperfine needs root or sudo"
-        sudo=(sudo)
-    fi
-    echo "installing hyperfine with apt-get" >&2
-    if ! "${sudo[@]}" apt-get install -y -qq hyperfine >/dev/null 2>&1; then
-        "${sudo[@]}" apt-get update -qq
-        "${sudo[@]}" apt-get install -y -qq hyperfine >/dev/null
-    fi
-fi
-command -v hyperfine >/dev/null 2>&1 || die "hyperfine is still missing after apt-get"
-
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    echo "building release binaries" >&2
-    (cd "$root" && cargo build --release -p cargo-schema -p cargo-schema-e2e)
-fi
-for exe in cargo-schema gen-revisions; do
-    [[ -x "$bin/$exe" ]] || die "$bin/$exe not found; build it or unset SKIP_BUILD"
-done
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/cargo-schema-bench-roundtrip.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+make_work roundtrip
 mkdir -p "$results"
 
 # The bookshelf example, outside the repository: its own workspace, no git history to read.
@@ -74,9 +40,7 @@ echo 'fn main() {}' >"$bookshelf/src/main.rs"
 printf '\n[workspace]\n' >>"$bookshelf/Cargo.toml"
 
 generated="$work/generated"
-echo "generating $revisions revisions (branch every $branch_every, merge after $merge_after)" >&2
-"$bin/gen-revisions" "$generated" --revisions "$revisions" \
-    --branch-every "$branch_every" --merge-after "$merge_after" >/dev/null
+generate_branched "$generated" >/dev/null
 
 quote() {
     printf '%q ' "$@"

@@ -24,11 +24,8 @@
 #
 # The measuring is done by examples/todo-app/src/bin/testdb-bench.rs (see its doc comment for
 # exactly what each case times). Prints a markdown table; exits 1 when a ratio is under budget.
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
-bin="$target_dir/release"
 revisions="${REVISIONS:-200}"
 runs="${RUNS:-20}"
 # sslmode=disable: no TLS handshake on the loopback interface for the baseline either (it
@@ -44,22 +41,10 @@ if [[ -n "${AT:-}" ]]; then
     min_sqlite="${MIN_RATIO_AT:-10}"
 fi
 
-die() {
-    echo "bench/testdb.sh: error: $*" >&2
-    exit 1
-}
+build_release -p cargo-schema-e2e --bin gen-revisions -p todo-app --bin testdb-bench
+need_bins gen-revisions testdb-bench
 
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    echo "building release binaries" >&2
-    (cd "$root" && cargo build --release -p cargo-schema-e2e --bin gen-revisions \
-        -p todo-app --bin testdb-bench)
-fi
-for exe in gen-revisions testdb-bench; do
-    [[ -x "$bin/$exe" ]] || die "$bin/$exe not found; build it or unset SKIP_BUILD"
-done
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/cargo-schema-bench-testdb.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+make_work testdb
 
 echo "generating $revisions revisions (linear)" >&2
 "$bin/gen-revisions" "$work/project" --revisions "$revisions" --branch-every 0 >/dev/null

@@ -220,6 +220,15 @@ mod tests {
 
     const PKG: &str = "[package]\nname = \"p\"\nversion = \"0.1.0\"\n";
 
+    /// A temporary directory holding `files`, each a path below it and its text.
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let t = tempfile::tempdir().expect("tempdir");
+        for (path, text) in files {
+            write(&t.path().join(path), text);
+        }
+        t
+    }
+
     #[cfg(unix)]
     #[test]
     fn sql_files_follows_directory_links_once_and_refuses_broken_ones() {
@@ -246,16 +255,17 @@ mod tests {
 
     #[test]
     fn the_package_table_wins_over_the_workspace_table() {
-        let t = tempfile::tempdir().expect("tempdir");
+        let t = tree(&[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"p\"]\n[workspace.metadata.schema]\nmigrations = \"ws-db\"\n",
+            ),
+            (
+                "p/Cargo.toml",
+                &format!("{PKG}[package.metadata.schema]\nmigrations = \"db\"\n"),
+            ),
+        ]);
         let root = t.path();
-        write(
-            &root.join("Cargo.toml"),
-            "[workspace]\nmembers = [\"p\"]\n[workspace.metadata.schema]\nmigrations = \"ws-db\"\n",
-        );
-        write(
-            &root.join("p/Cargo.toml"),
-            &format!("{PKG}[package.metadata.schema]\nmigrations = \"db\"\n"),
-        );
         let found = migrations_dir(&root.join("p")).expect("found");
         assert_eq!(found.dir, root.join("p/db"));
         assert_eq!(found.manifests, [root.join("p/Cargo.toml")]);
@@ -263,19 +273,20 @@ mod tests {
 
     #[test]
     fn the_workspace_table_applies_relative_to_the_workspace_root() {
-        let t = tempfile::tempdir().expect("tempdir");
+        let t = tree(&[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"crates/p\"]\n[workspace.metadata.schema]\nmigrations = \"ws-db\"\n",
+            ),
+            // A package table without `migrations` still takes the workspace's.
+            (
+                "crates/p/Cargo.toml",
+                &format!("{PKG}[package.metadata.schema]\nversion-table = \"v\"\n"),
+            ),
+            // A plain Cargo.toml in between is not the root.
+            ("crates/Cargo.toml", PKG),
+        ]);
         let root = t.path();
-        write(
-            &root.join("Cargo.toml"),
-            "[workspace]\nmembers = [\"crates/p\"]\n[workspace.metadata.schema]\nmigrations = \"ws-db\"\n",
-        );
-        // A package table without `migrations` still takes the workspace's.
-        write(
-            &root.join("crates/p/Cargo.toml"),
-            &format!("{PKG}[package.metadata.schema]\nversion-table = \"v\"\n"),
-        );
-        // A plain Cargo.toml in between is not the root.
-        write(&root.join("crates/Cargo.toml"), PKG);
         let found = migrations_dir(&root.join("crates/p")).expect("found");
         assert_eq!(found.dir, root.join("ws-db"));
         assert_eq!(
@@ -286,10 +297,11 @@ mod tests {
 
     #[test]
     fn the_default_is_beside_the_manifest_whose_table_applies() {
-        let t = tempfile::tempdir().expect("tempdir");
+        let t = tree(&[
+            ("Cargo.toml", "[workspace]\nmembers = [\"p\"]\n"),
+            ("p/Cargo.toml", PKG),
+        ]);
         let root = t.path();
-        write(&root.join("Cargo.toml"), "[workspace]\nmembers = [\"p\"]\n");
-        write(&root.join("p/Cargo.toml"), PKG);
         assert_eq!(
             migrations_dir(&root.join("p")).expect("found").dir,
             root.join("p/migrations")
@@ -304,8 +316,7 @@ mod tests {
             root.join("migrations")
         );
         // A package without a workspace.
-        let lone = tempfile::tempdir().expect("tempdir");
-        write(&lone.path().join("Cargo.toml"), PKG);
+        let lone = tree(&[("Cargo.toml", PKG)]);
         assert_eq!(
             migrations_dir(lone.path()).expect("found").dir,
             lone.path().join("migrations")

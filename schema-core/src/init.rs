@@ -422,12 +422,10 @@ all-features = true
     #[test]
     fn a_virtual_workspace_manifest_gets_the_workspace_section() {
         let manifest = "[workspace]\nresolver = \"3\"\nmembers = [\"a\", \"b\"]\n";
-        let (_dir, path) = project(manifest);
-        let outcome = run(&path);
-        assert_eq!(outcome.section, "workspace.metadata.schema");
-        assert_eq!(
-            read(&path),
-            format!("{manifest}\n[workspace.metadata.schema]\nmigrations = \"migrations\"\n")
+        let (_dir, path) = appended(
+            manifest,
+            "workspace.metadata.schema",
+            "\n[workspace.metadata.schema]\nmigrations = \"migrations\"\n",
         );
         assert!(!run(&path).manifest_changed);
     }
@@ -435,22 +433,25 @@ all-features = true
     #[test]
     fn a_root_package_of_a_workspace_gets_the_package_section() {
         let manifest = "[workspace]\nmembers = [\"a\"]\n\n[package]\nname = \"app\"\n";
-        let (_dir, path) = project(manifest);
+        appended(manifest, "package.metadata.schema", SECTION);
+    }
+
+    /// `init` in a project whose manifest has no section appends `text`, the `section` table.
+    fn appended(manifest: &str, section: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+        let (dir, path) = project(manifest);
         let outcome = run(&path);
-        assert_eq!(outcome.section, "package.metadata.schema");
-        assert_eq!(read(&path), format!("{manifest}{SECTION}"));
+        assert_eq!(outcome.section, section);
+        assert_eq!(read(&path), format!("{manifest}{text}"));
+        (dir, path)
     }
 
     #[test]
     fn an_existing_section_is_left_alone_and_its_migrations_directory_is_used() {
         let manifest = "[package]\nname = \"app\"\n\n[package.metadata.schema]\n\
                         migrations = \"db/migrations\"   # custom\n\n[dependencies]\n";
-        let (dir, path) = project(manifest);
-        let outcome = run(&path);
-        assert_eq!(read(&path), manifest);
+        let (dir, outcome) = left_alone(manifest, "db/migrations");
         assert!(!outcome.manifest_changed);
         assert!(outcome.created_migrations_dir);
-        assert_eq!(outcome.migrations_dir, dir.path().join("db/migrations"));
         assert!(dir.path().join("db/migrations").is_dir());
         assert!(!dir.path().join("migrations").exists());
     }
@@ -459,19 +460,32 @@ all-features = true
     fn an_existing_section_without_a_migrations_key_uses_the_default_directory() {
         let manifest = "[package]\nname = \"app\"\n\n[package.metadata.schema]\n\
                         database-url = \"sqlite:other.db\"\n";
-        let (dir, path) = project(manifest);
-        let outcome = run(&path);
-        assert_eq!(read(&path), manifest);
-        assert_eq!(outcome.migrations_dir, dir.path().join("migrations"));
+        left_alone(manifest, "migrations");
     }
 
     #[test]
     fn a_section_written_as_dotted_keys_counts_as_existing() {
         let manifest = "[package]\nname = \"app\"\nmetadata.schema.migrations = \"sql\"\n";
+        left_alone(manifest, "sql");
+    }
+
+    /// `init` in a project whose manifest already has a section: the manifest is left as it is
+    /// and the migrations directory is `migrations` below the project.
+    fn left_alone(manifest: &str, migrations: &str) -> (tempfile::TempDir, InitOutcome) {
         let (dir, path) = project(manifest);
         let outcome = run(&path);
         assert_eq!(read(&path), manifest);
-        assert_eq!(outcome.migrations_dir, dir.path().join("sql"));
+        assert_eq!(outcome.migrations_dir, dir.path().join(migrations));
+        (dir, outcome)
+    }
+
+    /// `init` refuses `manifest` with a message holding each of `fragments`.
+    fn refused(manifest: &str, fragments: &[&str]) {
+        let (_dir, path) = project(manifest);
+        let message = init(&path).expect_err("refused").to_string();
+        for fragment in fragments {
+            assert!(message.contains(fragment), "{message}");
+        }
     }
 
     #[test]
@@ -489,26 +503,22 @@ all-features = true
 
     #[test]
     fn a_manifest_with_neither_package_nor_workspace_is_an_error() {
-        let (_dir, path) = project("[dependencies]\nserde = \"1\"\n");
-        let message = init(&path).expect_err("refused").to_string();
-        assert!(
-            message.contains("neither [package] nor [workspace]"),
-            "{message}"
+        refused(
+            "[dependencies]\nserde = \"1\"\n",
+            &["neither [package] nor [workspace]", "Cargo.toml"],
         );
-        assert!(message.contains("Cargo.toml"), "{message}");
     }
 
     #[test]
     fn a_metadata_key_that_is_not_a_table_is_an_error() {
-        let (_dir, path) = project("[package]\nname = \"app\"\nmetadata = 3\n");
-        let message = init(&path).expect_err("refused").to_string();
-        assert!(
-            message.contains("`package.metadata` is not a table"),
-            "{message}"
+        refused(
+            "[package]\nname = \"app\"\nmetadata = 3\n",
+            &["`package.metadata` is not a table"],
         );
-        let (_dir, path) = project("[package.metadata]\nschema = \"yes\"\n");
-        let message = init(&path).expect_err("refused").to_string();
-        assert!(message.contains("`package.metadata.schema`"), "{message}");
+        refused(
+            "[package.metadata]\nschema = \"yes\"\n",
+            &["`package.metadata.schema`"],
+        );
     }
 
     #[test]

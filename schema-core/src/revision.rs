@@ -663,6 +663,13 @@ mod tests {
         parse(Path::new("m/ab12_x.sql"), text).expect_err("fails")
     }
 
+    /// `text` is refused with `kind` on `line`.
+    fn assert_refused(text: &str, line: usize, kind: ParseErrorKind) -> ParseError {
+        let e = parse_err(text);
+        assert_eq!((e.line, &e.kind), (line, &kind), "{text}");
+        e
+    }
+
     const FULL: &str = "-- revision: ab12\n-- revises: 0c90, 77aa\n-- created: 2026-01-30 14:47:22+00:00\n-- message: add chat tables\n-- branch-labels: chat\n-- depends-on: ff00\n\n-- migrate:up\nCREATE TABLE a (id int);\n\n-- migrate:down\nDROP TABLE a;\n";
 
     #[test]
@@ -720,9 +727,11 @@ mod tests {
 
     #[test]
     fn a_missing_revision_line_is_reported_on_line_one() {
-        let e = parse_err("-- revises: ab\n-- migrate:up\n");
-        assert_eq!(e.line, 1);
-        assert_eq!(e.kind, ParseErrorKind::MissingRevision);
+        let e = assert_refused(
+            "-- revises: ab\n-- migrate:up\n",
+            1,
+            ParseErrorKind::MissingRevision,
+        );
         assert!(
             e.to_string()
                 .starts_with("m/ab12_x.sql:1: no `-- revision:`")
@@ -731,14 +740,13 @@ mod tests {
 
     #[test]
     fn an_unknown_header_key_names_the_line_and_suggests_the_right_one() {
-        let e = parse_err("-- revision: ab12\n-- revison: x\n-- migrate:up\n");
-        assert_eq!(e.line, 2);
-        assert_eq!(
-            e.kind,
+        assert_refused(
+            "-- revision: ab12\n-- revison: x\n-- migrate:up\n",
+            2,
             ParseErrorKind::UnknownKey {
                 key: "revison".into(),
-                suggestion: Some("revision")
-            }
+                suggestion: Some("revision"),
+            },
         );
         let e = parse_err("-- revision: ab12\n-- down_revision: x\n-- migrate:up\n");
         assert_eq!(e.kind.help().as_deref(), Some("did you mean `revises`?"));
@@ -746,22 +754,23 @@ mod tests {
 
     #[test]
     fn a_duplicate_key_points_at_both_lines() {
-        let e = parse_err("-- revision: ab12\n-- revision: cd34\n-- migrate:up\n");
-        assert_eq!(e.line, 2);
-        assert_eq!(
-            e.kind,
+        assert_refused(
+            "-- revision: ab12\n-- revision: cd34\n-- migrate:up\n",
+            2,
             ParseErrorKind::DuplicateKey {
                 key: "revision".into(),
-                first_line: 1
-            }
+                first_line: 1,
+            },
         );
     }
 
     #[test]
     fn missing_up_marker_is_an_error() {
-        let e = parse_err("-- revision: ab12\n\nCREATE TABLE a (id int);\n");
-        assert_eq!(e.kind, ParseErrorKind::SqlBeforeUp);
-        assert_eq!(e.line, 3);
+        assert_refused(
+            "-- revision: ab12\n\nCREATE TABLE a (id int);\n",
+            3,
+            ParseErrorKind::SqlBeforeUp,
+        );
         let e = parse_err("-- revision: ab12\n-- migrate:down\n");
         assert_eq!(e.kind, ParseErrorKind::DownBeforeUp);
         let e = parse_err("-- revision: ab12\n");
@@ -770,9 +779,11 @@ mod tests {
 
     #[test]
     fn two_up_sections_are_an_error_naming_the_first() {
-        let e = parse_err("-- revision: ab12\n-- migrate:up\nSELECT 1;\n-- migrate:up\n");
-        assert_eq!(e.line, 4);
-        assert_eq!(e.kind, ParseErrorKind::DuplicateUp { first_line: 2 });
+        assert_refused(
+            "-- revision: ab12\n-- migrate:up\nSELECT 1;\n-- migrate:up\n",
+            4,
+            ParseErrorKind::DuplicateUp { first_line: 2 },
+        );
     }
 
     #[test]

@@ -584,6 +584,15 @@ mod tests {
         assert_eq!(heads, ["b2", "c3"]);
     }
 
+    /// `target` resolved against the graph with `applied` applied is refused with the
+    /// `ResolveError` that `pattern` matches.
+    macro_rules! assert_refused {
+        ($g:expr, $target:expr, $applied:expr, $($pattern:tt)+) => {
+            let got = resolve($g, $target, $applied);
+            assert!(matches!(got, Err(ResolveError::$($pattern)+)), "{}: {got:?}", $target);
+        };
+    }
+
     #[test]
     fn prefixes_resolve_when_unique_and_list_candidates_when_not() {
         let g = graph(&["ae1027:", "ae10f0:ae1027", "b00000:ae10f0"]);
@@ -595,10 +604,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(
-            resolve(&g, "ff", &[]),
-            Err(ResolveError::NoSuchRevision { .. })
-        ));
+        assert_refused!(&g, "ff", &[], NoSuchRevision { .. });
     }
 
     #[test]
@@ -611,18 +617,9 @@ mod tests {
         assert_eq!(resolve(&g, "-1", &["a1", "b2"]).expect("ok"), ["a1"]);
         assert_eq!(resolve(&g, "-2", &["a1", "b2"]).expect("ok"), ["base"]);
         assert_eq!(resolve(&g, "base+1", &[]).expect("ok"), ["a1"]);
-        assert!(matches!(
-            resolve(&g, "-3", &["a1", "b2"]),
-            Err(ResolveError::Overwalk { steps: 3, .. })
-        ));
-        assert!(matches!(
-            resolve(&g, "head+1", &[]),
-            Err(ResolveError::Overwalk { .. })
-        ));
-        assert!(matches!(
-            resolve(&g, "-1", &[]),
-            Err(ResolveError::Overwalk { .. })
-        ));
+        assert_refused!(&g, "-3", &["a1", "b2"], Overwalk { steps: 3, .. });
+        assert_refused!(&g, "head+1", &[], Overwalk { .. });
+        assert_refused!(&g, "-1", &[], Overwalk { .. });
     }
 
     #[test]
@@ -678,14 +675,8 @@ mod tests {
             resolve(&g, "auth@-1", &["a1", "c3", "d4"]).expect("ok"),
             ["c3"]
         );
-        assert!(matches!(
-            resolve(&g, "auth@e5", &[]),
-            Err(ResolveError::NotInBranch { .. })
-        ));
-        assert!(matches!(
-            resolve(&g, "nope@head", &[]),
-            Err(ResolveError::NoSuchRevision { .. })
-        ));
+        assert_refused!(&g, "auth@e5", &[], NotInBranch { .. });
+        assert_refused!(&g, "nope@head", &[], NoSuchRevision { .. });
     }
 
     #[test]

@@ -79,6 +79,12 @@ fn sorted_ids(g: &RevisionGraph, v: impl IntoIterator<Item = RevIdx>) -> Vec<Str
     v
 }
 
+/// The graph's heads and bases, as ids in any order.
+fn assert_heads_and_bases(g: &RevisionGraph, heads: &[&str], bases: &[&str]) {
+    assert_eq!(sorted_ids(g, g.heads().iter().copied()), heads, "heads");
+    assert_eq!(sorted_ids(g, g.bases().iter().copied()), bases, "bases");
+}
+
 fn sorted(v: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
     v.sort();
@@ -186,14 +192,19 @@ fn is_ambiguous_walk(e: &PlanError) -> bool {
     matches!(e, PlanError::Resolve(ResolveError::AmbiguousWalk { .. }))
 }
 
-fn multiple_heads(e: PlanError) -> Vec<String> {
-    match e {
-        PlanError::Resolve(ResolveError::MultipleHeads { mut heads, .. }) => {
-            heads.sort();
-            heads
+/// The heads a target is refused for, sorted: `MultipleHeads` (`head` when there are several)
+/// or `MultipleCurrent` (`-1` from several current heads), whichever `expected` names.
+fn refused_heads(e: PlanError, expected: &str) -> Vec<String> {
+    let (kind, mut heads) = match e {
+        PlanError::Resolve(ResolveError::MultipleHeads { heads, .. }) => ("MultipleHeads", heads),
+        PlanError::Resolve(ResolveError::MultipleCurrent { heads, .. }) => {
+            ("MultipleCurrent", heads)
         }
-        other => panic!("expected MultipleHeads, got {other:?}"),
-    }
+        other => panic!("expected {expected}, got {other:?}"),
+    };
+    assert_eq!(kind, expected);
+    heads.sort();
+    heads
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,8 +219,7 @@ fn linear() -> RevisionGraph {
 fn linear_heads_and_bases() {
     let g = linear();
     // Alembic: heads ['d'], bases ['a'].
-    assert_eq!(sorted_ids(&g, g.heads().iter().copied()), ["d"]);
-    assert_eq!(sorted_ids(&g, g.bases().iter().copied()), ["a"]);
+    assert_heads_and_bases(&g, &["d"], &["a"]);
 }
 
 #[test]
@@ -295,15 +305,17 @@ fn branch() -> RevisionGraph {
 fn branch_heads_and_bases() {
     let g = branch();
     // Alembic: heads ['b', 'c'], bases ['a'].
-    assert_eq!(sorted_ids(&g, g.heads().iter().copied()), ["b", "c"]);
-    assert_eq!(sorted_ids(&g, g.bases().iter().copied()), ["a"]);
+    assert_heads_and_bases(&g, &["b", "c"], &["a"]);
 }
 
 #[test]
 fn branch_upgrades() {
     let g = branch();
     // Alembic: MultipleHeads "Multiple heads are present for given argument 'head'; b, c".
-    assert_eq!(multiple_heads(up_err(&g, &[], "head")), ["b", "c"]);
+    assert_eq!(
+        refused_heads(up_err(&g, &[], "head"), "MultipleHeads"),
+        ["b", "c"]
+    );
     // Alembic ran a, c, b.
     assert_up(&g, &[], "heads", &["a", "c", "b"], &["b", "c"]);
     assert_up(&g, &[], "b", &["a", "b"], &["b"]);
@@ -326,13 +338,10 @@ fn branch_downgrades() {
 #[test]
 fn branch_minus_one_from_two_current_heads_is_refused_as_spec_says() {
     let g = branch();
-    match down_err(&g, &["b", "c"], "-1") {
-        PlanError::Resolve(ResolveError::MultipleCurrent { mut heads, .. }) => {
-            heads.sort();
-            assert_eq!(heads, ["b", "c"]);
-        }
-        other => panic!("expected MultipleCurrent, got {other:?}"),
-    }
+    assert_eq!(
+        refused_heads(down_err(&g, &["b", "c"], "-1"), "MultipleCurrent"),
+        ["b", "c"]
+    );
 }
 
 #[test]
@@ -362,8 +371,7 @@ fn merge() -> RevisionGraph {
 fn merge_heads_and_bases() {
     let g = merge();
     // Alembic: heads ['e'], bases ['a'].
-    assert_eq!(sorted_ids(&g, g.heads().iter().copied()), ["e"]);
-    assert_eq!(sorted_ids(&g, g.bases().iter().copied()), ["a"]);
+    assert_heads_and_bases(&g, &["e"], &["a"]);
 }
 
 #[test]
@@ -428,8 +436,7 @@ fn labels_heads_bases_and_membership() {
     let g = labels();
     // Alembic: heads ['c', 'y'], bases ['a']; branch_labels: a {}, b {auth}, c {auth}, x {},
     // y {}.
-    assert_eq!(sorted_ids(&g, g.heads().iter().copied()), ["c", "y"]);
-    assert_eq!(sorted_ids(&g, g.bases().iter().copied()), ["a"]);
+    assert_heads_and_bases(&g, &["c", "y"], &["a"]);
     let carrying: Vec<RevIdx> = g
         .indexes()
         .filter(|&i| g.node(i).has_label("auth"))
@@ -491,8 +498,7 @@ fn depends() -> RevisionGraph {
 fn depends_heads_bases_and_current() {
     let g = depends();
     // Alembic: get_heads() ['b', 'x'] (with consider_depends_on=True: ['x']); bases ['a', 'x'].
-    assert_eq!(sorted_ids(&g, g.heads().iter().copied()), ["b", "x"]);
-    assert_eq!(sorted_ids(&g, g.bases().iter().copied()), ["a", "x"]);
+    assert_heads_and_bases(&g, &["b", "x"], &["a", "x"]);
     // After `upgrade x` the version table holds only ['x'], and `alembic current` prints
     // "x (head)" and "b (effective head)".
     assert_eq!(sorted_ids(&g, g.heads_of(&applied(&g, &["x"]))), ["b", "x"]);
@@ -505,7 +511,10 @@ fn depends_upgrades_apply_the_dependency_first() {
     assert_up(&g, &[], "heads", &["a", "b", "x"], &["x"]);
     assert_up(&g, &["x"], "heads", &[], &["x"]);
     // Alembic: "Multiple heads are present for given argument 'head'; b, x".
-    assert_eq!(multiple_heads(up_err(&g, &[], "head")), ["b", "x"]);
+    assert_eq!(
+        refused_heads(up_err(&g, &[], "head"), "MultipleHeads"),
+        ["b", "x"]
+    );
 }
 
 #[test]
@@ -530,13 +539,10 @@ fn depends_stamps() {
 #[test]
 fn depends_minus_one_from_a_dependent_and_its_dependency_is_refused_as_spec_says() {
     let g = depends();
-    match down_err(&g, &["x"], "-1") {
-        PlanError::Resolve(ResolveError::MultipleCurrent { mut heads, .. }) => {
-            heads.sort();
-            assert_eq!(heads, ["b", "x"]);
-        }
-        other => panic!("expected MultipleCurrent, got {other:?}"),
-    }
+    assert_eq!(
+        refused_heads(down_err(&g, &["x"], "-1"), "MultipleCurrent"),
+        ["b", "x"]
+    );
 }
 
 /// Alembic only looks for children of b (`nextrev`), not dependents; b has none and is not in

@@ -191,6 +191,13 @@ impl Dag {
         RevisionGraph::new(self.revisions()).expect("an acyclic graph with known ids builds")
     }
 
+    /// The graph and what is applied in it.
+    fn graph_and_applied(&self) -> (RevisionGraph, Vec<bool>) {
+        let g = self.graph();
+        let applied = self.applied(&g);
+        (g, applied)
+    }
+
     fn index(&self, id: &str) -> Option<usize> {
         self.ids.iter().position(|i| i == id)
     }
@@ -596,8 +603,7 @@ fn edges_and_walks_match_brute_force_holds(d: &Dag, picks: Vec<u16>) -> Result<(
 fn heads_bases_and_branch_points_match_their_definitions_holds(
     d: &Dag,
 ) -> Result<(), TestCaseError> {
-    let g = d.graph();
-    let applied = d.applied(&g);
+    let (g, applied) = d.graph_and_applied();
     let n = d.len();
     let listed_as_parent = |i: usize| (0..n).filter(|&c| d.parents[c].contains(&i)).count();
     let heads: Vec<usize> = (0..n).filter(|&i| listed_as_parent(i) == 0).collect();
@@ -662,8 +668,7 @@ fn topological_order_is_a_permutation_with_parents_first_holds(
 /// Property 3: `up T` from a closed applied set applies exactly T's missing ancestors and
 /// dependencies, each once, parents and dependencies first.
 fn upgrade_plans_are_ordered_minimal_and_closed_holds(d: &Dag) -> Result<(), TestCaseError> {
-    let g = d.graph();
-    let applied = d.applied(&g);
+    let (g, applied) = d.graph_and_applied();
     let n = d.len();
     let a = to_set(&g, &applied);
     let mut planned = 0;
@@ -725,8 +730,7 @@ fn upgrade_plans_are_ordered_minimal_and_closed_holds(d: &Dag) -> Result<(), Tes
 fn downgrade_plans_roll_back_what_is_above_dependents_first_holds(
     d: &Dag,
 ) -> Result<(), TestCaseError> {
-    let g = d.graph();
-    let applied = d.applied(&g);
+    let (g, applied) = d.graph_and_applied();
     let n = d.len();
     let a = to_set(&g, &applied);
     for t in d.targets() {
@@ -831,8 +835,7 @@ fn downgrade_plans_roll_back_what_is_above_dependents_first_holds(
 /// R. It is not A when T merges in a branch that does not descend from R: SPEC.md's `down R`
 /// keeps that branch, as Alembic does.
 fn up_then_down_restores_holds(d: &Dag, r_pick: u16) -> Result<(), TestCaseError> {
-    let g = d.graph();
-    let applied = d.applied(&g);
+    let (g, applied) = d.graph_and_applied();
     let n = d.len();
     let a = to_set(&g, &applied);
     let current = d.heads_of(&applied);
@@ -947,9 +950,34 @@ fn up_then_down_restores_holds(d: &Dag, r_pick: u16) -> Result<(), TestCaseError
 
 /// Property 5: No plan lists a revision twice; a stamp adds parents first, removes dependents
 /// first, leaves a closed set holding the target, and changes exactly what SPEC.md says.
+/// `walk` (`id+1` or `id-1`) resolved to `got`, `next` being the revisions one step that way:
+/// none is an overwalk up and the base down, one is that revision, more are ambiguous.
+fn one_step_holds(
+    got: Result<Resolved, ResolveError>,
+    next: &[usize],
+    walk: &str,
+) -> Result<(), TestCaseError> {
+    match next {
+        [] if walk.ends_with("-1") => prop_assert_eq!(got, Ok(Resolved::Base), "{}", walk),
+        [] => prop_assert!(
+            matches!(got, Err(ResolveError::Overwalk { .. })),
+            "{}: {:?}",
+            walk,
+            got
+        ),
+        [one] => prop_assert_eq!(got, Ok(Resolved::Revisions(vec![ri(*one)])), "{}", walk),
+        _ => prop_assert!(
+            matches!(got, Err(ResolveError::AmbiguousWalk { .. })),
+            "{}: {:?}",
+            walk,
+            got
+        ),
+    }
+    Ok(())
+}
+
 fn stamp_plans_never_repeat_and_leave_a_closed_set_holds(d: &Dag) -> Result<(), TestCaseError> {
-    let g = d.graph();
-    let applied = d.applied(&g);
+    let (g, applied) = d.graph_and_applied();
     let n = d.len();
     let a = to_set(&g, &applied);
     for t in d.targets() {
@@ -1038,8 +1066,7 @@ fn stamp_plans_never_repeat_and_leave_a_closed_set_holds(d: &Dag) -> Result<(), 
 /// an ambiguous prefix lists exactly the ids it starts; `heads`, `head` and one-step walks from a
 /// revision match brute force.
 fn ids_and_prefixes_resolve_holds(d: &Dag) -> Result<(), TestCaseError> {
-    let g = d.graph();
-    let applied = d.applied(&g);
+    let (g, applied) = d.graph_and_applied();
     let n = d.len();
     let none = g.empty_set();
     for (i, id) in d.ids.iter().enumerate() {
@@ -1091,35 +1118,10 @@ fn ids_and_prefixes_resolve_holds(d: &Dag) -> Result<(), TestCaseError> {
             }
         }
         // One step up and down from a revision.
-        let kids = &d.children[i];
-        let got = g.resolve(&target(&format!("{id}+1")), &none);
-        match kids.len() {
-            0 => prop_assert!(
-                matches!(got, Err(ResolveError::Overwalk { .. })),
-                "{}+1: {:?}",
-                id,
-                got
-            ),
-            1 => prop_assert_eq!(got, Ok(Resolved::Revisions(vec![ri(kids[0])])), "{}+1", id),
-            _ => prop_assert!(
-                matches!(got, Err(ResolveError::AmbiguousWalk { .. })),
-                "{}+1: {:?}",
-                id,
-                got
-            ),
-        }
-        let ps = &d.parents[i];
-        let got = g.resolve(&target(&format!("{id}-1")), &none);
-        match ps.len() {
-            0 => prop_assert_eq!(got, Ok(Resolved::Base), "{}-1", id),
-            1 => prop_assert_eq!(got, Ok(Resolved::Revisions(vec![ri(ps[0])])), "{}-1", id),
-            _ => prop_assert!(
-                matches!(got, Err(ResolveError::AmbiguousWalk { .. })),
-                "{}-1: {:?}",
-                id,
-                got
-            ),
-        }
+        let up = format!("{id}+1");
+        one_step_holds(g.resolve(&target(&up), &none), &d.children[i], &up)?;
+        let down = format!("{id}-1");
+        one_step_holds(g.resolve(&target(&down), &none), &d.parents[i], &down)?;
     }
     prop_assert!(
         matches!(
@@ -1258,6 +1260,35 @@ fn branch_labels_reach_every_descendant_holds(d: &Dag) -> Result<(), TestCaseErr
     Ok(())
 }
 
+/// One proptest per property of the DAG alone: `name` checks `name_holds(&d)` on each DAG.
+macro_rules! dag_properties {
+    ($($name:ident => $holds:ident),* $(,)?) => {
+        proptest! {
+            #![proptest_config(config())]
+            $(
+                #[test]
+                fn $name(d in dag()) {
+                    $holds(&d)?;
+                }
+            )*
+        }
+    };
+}
+
+dag_properties! {
+    heads_bases_and_branch_points_match_their_definitions =>
+        heads_bases_and_branch_points_match_their_definitions_holds,
+    topological_order_is_a_permutation_with_parents_first =>
+        topological_order_is_a_permutation_with_parents_first_holds,
+    upgrade_plans_are_ordered_minimal_and_closed => upgrade_plans_are_ordered_minimal_and_closed_holds,
+    downgrade_plans_roll_back_what_is_above_dependents_first =>
+        downgrade_plans_roll_back_what_is_above_dependents_first_holds,
+    stamp_plans_never_repeat_and_leave_a_closed_set =>
+        stamp_plans_never_repeat_and_leave_a_closed_set_holds,
+    ids_and_prefixes_resolve => ids_and_prefixes_resolve_holds,
+    branch_labels_reach_every_descendant => branch_labels_reach_every_descendant_holds,
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -1270,42 +1301,7 @@ proptest! {
     }
 
     #[test]
-    fn heads_bases_and_branch_points_match_their_definitions(d in dag()) {
-        heads_bases_and_branch_points_match_their_definitions_holds(&d)?;
-    }
-
-    #[test]
-    fn topological_order_is_a_permutation_with_parents_first(d in dag()) {
-        topological_order_is_a_permutation_with_parents_first_holds(&d)?;
-    }
-
-    #[test]
-    fn upgrade_plans_are_ordered_minimal_and_closed(d in dag()) {
-        upgrade_plans_are_ordered_minimal_and_closed_holds(&d)?;
-    }
-
-    #[test]
-    fn downgrade_plans_roll_back_what_is_above_dependents_first(d in dag()) {
-        downgrade_plans_roll_back_what_is_above_dependents_first_holds(&d)?;
-    }
-
-    #[test]
     fn up_then_down_restores(d in dag(), r_pick in any::<u16>()) {
         up_then_down_restores_holds(&d, r_pick)?;
-    }
-
-    #[test]
-    fn stamp_plans_never_repeat_and_leave_a_closed_set(d in dag()) {
-        stamp_plans_never_repeat_and_leave_a_closed_set_holds(&d)?;
-    }
-
-    #[test]
-    fn ids_and_prefixes_resolve(d in dag()) {
-        ids_and_prefixes_resolve_holds(&d)?;
-    }
-
-    #[test]
-    fn branch_labels_reach_every_descendant(d in dag()) {
-        branch_labels_reach_every_descendant_holds(&d)?;
     }
 }

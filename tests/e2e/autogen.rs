@@ -5,9 +5,11 @@ use std::path::Path;
 use std::process::Command;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
-use cargo_schema_e2e::db::{NoCreateRole, Server, TestDatabase, ok_on, run_on, url_with_password};
+use cargo_schema_e2e::db::{Server, TestDatabase, ok_on, run_on, url_with_password};
+use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::on_both_servers;
-use cargo_schema_e2e::{Output, TestProject, test_database};
+use cargo_schema_e2e::scratch::no_scratch_privilege;
+use cargo_schema_e2e::{Output, TestProject, no_create_role_database, test_database};
 
 /// A project with a declared schema `schema.sql` and one revision creating `users`.
 fn project(schema: &str) -> TestProject {
@@ -116,8 +118,7 @@ fn autogenerate_refuses_a_database_that_is_not_up_to_date() {
 /// A project declaring `schema`, up to date: `new --autogenerate` is refused as invalid.
 #[track_caller]
 fn autogenerate_refuses(schema: &str) -> (TestProject, Output) {
-    let p = project(schema);
-    exits(&p.run(&["up"]), 0);
+    let p = after(project(schema), &["up"]);
     let out = p.run(&["new", "--autogenerate", "-m", "x"]);
     exits(&out, INVALID);
     (p, out)
@@ -391,21 +392,11 @@ fn a_schema_error_on_postgres_is_the_servers_message_and_the_scratch_database_is
 
 #[test]
 fn a_user_who_may_not_create_the_scratch_database_is_told_so() {
-    let role = NoCreateRole::new("cs_nocreate");
-    let db: TestDatabase = test_database!(Server::Postgres);
-    let url = role.own(&db);
+    let (_role, _db, url) = no_create_role_database!("cs_nocreate");
     let p = project(GROWN);
     ok_on(&p, &url, &["up"]);
     let out = run_on(&p, &url, &["new", "--autogenerate", "-m", "x"]);
-    exits(&out, 1);
-    error_line_has(
-        &out,
-        &[
-            "cannot use a scratch database",
-            "permission denied to create database",
-        ],
-    );
-    help_has(&out, "CREATE DATABASE");
+    no_scratch_privilege(&out, "cannot use a scratch database", "CREATE DATABASE");
     assert!(generated(&p).is_empty());
     // check reports it as a finding instead of passing silently.
     exits(&run_on(&p, &url, &["check"]), 1).stderr_has("permission denied to create database");

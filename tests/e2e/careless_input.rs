@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use cargo_schema_e2e::assert::{error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::db::{PASSWORD, Server, TestDatabase, url_with_password};
 use cargo_schema_e2e::on_both_servers;
+use cargo_schema_e2e::project::drain;
 use cargo_schema_e2e::{TestProject, test_database};
 
 /// Two revisions, `aa01` then `bb02`.
@@ -176,7 +177,6 @@ struct Ran {
 #[cfg(unix)]
 #[track_caller]
 fn within(mut command: Command, limit: Duration, what: &str) -> Ran {
-    use std::io::Read;
     use std::os::unix::process::CommandExt;
     command
         .process_group(0)
@@ -198,14 +198,7 @@ fn within(mut command: Command, limit: Duration, what: &str) -> Ran {
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(mut o) = child.stdout.take() {
-        let _ = o.read_to_string(&mut stdout);
-    }
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut stderr);
-    }
+    let (stdout, stderr) = drain(&mut child);
     let ran = Ran {
         code: status.and_then(|s| s.code()),
         stdout,
@@ -566,12 +559,6 @@ fn dot_env_on_a_server(server: Server) {
     assert!(!p.path().join("dev.db").exists());
 }
 
-on_both_servers!(
-    dot_env_on_a_server:
-        postgres_a_broken_dot_env_never_sends_a_run_elsewhere,
-        mariadb_a_broken_dot_env_never_sends_a_run_elsewhere
-);
-
 /// A password with `/`, `@`, `#` and `?`, percent-encoded, reaches the server and is never
 /// shown, neither encoded nor decoded, also in the server's refusal; written unencoded, it
 /// is refused before connecting.
@@ -616,6 +603,9 @@ fn odd_passwords_on_a_server(server: Server) {
 }
 
 on_both_servers!(
+    dot_env_on_a_server:
+        postgres_a_broken_dot_env_never_sends_a_run_elsewhere,
+        mariadb_a_broken_dot_env_never_sends_a_run_elsewhere;
     odd_passwords_on_a_server:
         postgres_odd_passwords_are_never_printed,
         mariadb_odd_passwords_are_never_printed

@@ -13,14 +13,12 @@ use std::sync::Mutex;
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
 use cargo_schema_e2e::db::{Server, TestDatabase, run_on as schema, url_with_password as url};
 use cargo_schema_e2e::on_both_servers;
+use cargo_schema_e2e::scratch::{SCRATCH_PREFIX, owner_running, scratch_databases};
 use cargo_schema_e2e::{Output, TestProject, test_database};
 use serde_json::Value;
 
 /// Exit code 1: `check` found problems.
 const FAILED: i32 = 1;
-
-/// The prefix of the scratch databases `check --roundtrip` creates on a server.
-const SCRATCH_PREFIX: &str = "cargo_schema_scratch_";
 
 /// A straight line of three revisions, oldest first; each creates the table `t_<id>`.
 const LINE: [&str; 3] = ["a1a1a1a1a1a1", "b2b2b2b2b2b2", "c3c3c3c3c3c3"];
@@ -35,7 +33,7 @@ fn linear() -> TestProject {
     cargo_schema_e2e::fixtures::chain(&LINE)
 }
 
-use cargo_schema_e2e::fixtures::revision_file;
+use cargo_schema_e2e::fixtures::{applied, revision_file};
 
 /// Writes (or overwrites) the revision `id` with the given sections. Line 5 is
 /// `-- migrate:up`.
@@ -195,8 +193,7 @@ fn a_revision_file_without_a_revision_line_is_a_finding_naming_the_file() {
 
 #[test]
 fn an_up_to_date_database_passes() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["check"]);
     passes(&out);
     out.stderr_has("Using SQLite database");
@@ -207,8 +204,7 @@ fn an_up_to_date_database_passes() {
 
 #[test]
 fn a_revision_added_after_up_is_pending_and_named() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     p.revision(NEXT, LINE[2], "");
     let out = p.run(&["check"]);
     fails(&out);
@@ -233,8 +229,7 @@ fn a_revision_added_after_up_is_pending_and_named() {
 
 #[test]
 fn an_applied_revision_edited_afterwards_is_named_with_its_file() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let edited = LINE[1];
     write_revision(
         &p,
@@ -256,8 +251,7 @@ fn an_applied_revision_edited_afterwards_is_named_with_its_file() {
 
 #[test]
 fn line_endings_and_trailing_whitespace_are_not_an_edit() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let file = revision_file(LINE[1]);
     let crlf = p
         .read(&file)
@@ -270,8 +264,7 @@ fn line_endings_and_trailing_whitespace_are_not_an_edit() {
 
 #[test]
 fn a_version_table_recording_an_unknown_revision_cannot_be_located() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let unknown = "0badc0ffee00";
     sqlite(
         &dev_db(&p),
@@ -434,30 +427,6 @@ fn roundtrip_fails_naming_a_revision_without_a_down_section() {
 /// one are not those of another test in this process.
 static SCRATCH: Mutex<()> = Mutex::new(());
 
-/// The scratch databases on the server of `db`, sorted.
-#[track_caller]
-fn scratch_databases(db: &TestDatabase) -> Vec<String> {
-    let sql = match db.server() {
-        Server::Postgres => format!(
-            "SELECT datname FROM pg_database WHERE datname LIKE '{}%' ORDER BY datname",
-            SCRATCH_PREFIX.replace('_', "\\_")
-        ),
-        Server::MySql => format!(
-            "SHOW DATABASES LIKE '{}%'",
-            SCRATCH_PREFIX.replace('_', "\\_")
-        ),
-    };
-    let mut names: Vec<String> = db
-        .query(&sql)
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with(SCRATCH_PREFIX))
-        .map(str::to_owned)
-        .collect();
-    names.sort();
-    names
-}
-
 /// The revisions the test database's version table records, sorted.
 #[track_caller]
 fn recorded(db: &TestDatabase) -> Vec<String> {
@@ -478,21 +447,6 @@ fn none_left(db: &TestDatabase, before: &[String], out: &Output) {
         "check --roundtrip left {left:?} on {}\n{out:#?}",
         db.server()
     );
-}
-
-/// Whether the process a scratch database is named after
-/// (`cargo_schema_scratch_<host>_<boot>_<pid>_<random>`) still runs here; names of another
-/// shape (older releases) are never this run's.
-fn owner_running(name: &str) -> bool {
-    let parts: Vec<&str> = name
-        .strip_prefix(SCRATCH_PREFIX)
-        .unwrap_or_default()
-        .split('_')
-        .collect();
-    match parts.as_slice() {
-        [_, _, pid, _] => Path::new("/proc").join(pid).exists(),
-        _ => true,
-    }
 }
 
 /// `check --roundtrip` on `db` with `p` applied: `judge` looks at its output; afterwards no
@@ -547,10 +501,7 @@ fn a_failing_roundtrip_on_a_server_still_drops_its_scratch_database(server: Serv
 on_both_servers!(
     roundtrip_on_a_server_passes_and_drops_its_scratch_database:
         postgres_roundtrip_passes_and_drops_its_scratch_database,
-        mariadb_roundtrip_passes_and_drops_its_scratch_database
-);
-
-on_both_servers!(
+        mariadb_roundtrip_passes_and_drops_its_scratch_database;
     a_failing_roundtrip_on_a_server_still_drops_its_scratch_database:
         postgres_a_failing_roundtrip_still_drops_its_scratch_database,
         mariadb_a_failing_roundtrip_still_drops_its_scratch_database

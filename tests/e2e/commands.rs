@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cargo_schema_e2e::assert::{INVALID, exits, invalid};
+use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::{Output, TestProject, binary};
 use serde_json::Value;
 
@@ -187,8 +188,7 @@ fn fresh_package() -> TestProject {
 
 #[test]
 fn init_adds_the_metadata_section_and_keeps_the_rest_of_the_manifest_byte_for_byte() {
-    let p = fresh_package();
-    exits(&p.run(&["init"]), 0);
+    let p = after(fresh_package(), &["init"]);
 
     let manifest = p.read("Cargo.toml");
     assert!(
@@ -597,17 +597,18 @@ fn merge_with_a_single_head_has_nothing_to_merge() {
 fn heads_lists_every_head_and_verbose_adds_the_path() {
     let p = branched();
     let out = p.run(&["heads"]);
-    exits(&out, 0)
-        .stdout_has(&format!("{AUTH2} (head) (@auth) revision {AUTH2}"))
-        .stdout_has(&format!("{OTHER2} (head) revision {OTHER2}"))
-        .stderr_has("2 heads: ");
+    exits(&out, 0).stderr_has("2 heads: ");
+    for (head, label) in [(AUTH2, " (@auth)"), (OTHER2, "")] {
+        out.stdout_has(&format!("{head} (head){label} revision {head}"));
+    }
     assert_eq!(out.stdout.lines().count(), 2, "{out:#?}");
     assert!(!out.stdout.contains(FORK), "{out:#?}");
 
     let verbose = p.run(&["heads", "-v"]);
-    exits(&verbose, 0)
-        .stdout_has(&format!("Path: migrations/{AUTH2}_r_{AUTH2}.sql"))
-        .stdout_has(&format!("Path: migrations/{OTHER2}_r_{OTHER2}.sql"));
+    exits(&verbose, 0);
+    for head in [AUTH2, OTHER2] {
+        verbose.stdout_has(&format!("Path: migrations/{head}_r_{head}.sql"));
+    }
 }
 
 #[test]
@@ -633,10 +634,10 @@ fn heads_as_json_are_the_head_revisions() {
 fn branches_show_each_branch_point_with_its_children() {
     let p = branched();
     let out = p.run(&["branches"]);
-    exits(&out, 0)
-        .stdout_has(&format!("{FORK} (branch point) revision {FORK}"))
-        .stdout_has(&format!("  -> {AUTH1}"))
-        .stdout_has(&format!("  -> {OTHER1}"));
+    exits(&out, 0).stdout_has(&format!("{FORK} (branch point) revision {FORK}"));
+    for child in [AUTH1, OTHER1] {
+        out.stdout_has(&format!("  -> {child}"));
+    }
     assert_eq!(out.stdout.lines().count(), 3, "{out:#?}");
 
     let json = p.run(&["--format", "json", "branches"]);
@@ -688,29 +689,28 @@ fn history_lists_newest_first_as_a_graph() {
     assert_eq!(ids[ids.len() - 1], AE1027);
 }
 
+/// `history -r RANGE` (exit 0) shows `shown` (given oldest first) newest first, and none of
+/// `hidden`.
+#[track_caller]
+fn history_range_shows(p: &TestProject, range: &str, shown: &[&str], hidden: &[&str]) {
+    let out = p.run(&["history", "-r", range]);
+    exits(&out, 0);
+    let newest_first: Vec<&str> = shown.iter().rev().copied().collect();
+    assert_eq!(order_of(&out.stdout, shown), newest_first);
+    for id in hidden {
+        assert!(!out.stdout.contains(id), "{out:#?}");
+    }
+}
+
 #[test]
 fn history_with_a_range_from_a_revision_shows_it_and_everything_after() {
-    let p = linear();
-    let out = p.run(&["history", "-r", "ae10:"]);
-    exits(&out, 0);
-    assert_eq!(
-        order_of(&out.stdout, &[LINE[1], LINE[2], LINE[3]]),
-        [LINE[3], LINE[2], LINE[1]]
-    );
-    assert!(!out.stdout.contains(LINE[0]), "{out:#?}");
+    history_range_shows(&linear(), "ae10:", &LINE[1..], &[LINE[0]]);
 }
 
 #[test]
 fn history_with_a_range_up_to_a_revision_shows_it_and_everything_before() {
     let p = linear();
-    let out = p.run(&["history", "-r", ":ae10"]);
-    exits(&out, 0);
-    assert_eq!(
-        order_of(&out.stdout, &[LINE[0], LINE[1]]),
-        [LINE[1], LINE[0]]
-    );
-    assert!(!out.stdout.contains(LINE[2]), "{out:#?}");
-    assert!(!out.stdout.contains(LINE[3]), "{out:#?}");
+    history_range_shows(&p, ":ae10", &LINE[..2], &LINE[2..]);
 
     let json = p.run(&["--format", "json", "history", "--rev-range", "1975:27c6"]);
     exits(&json, 0);
@@ -814,8 +814,7 @@ fn show_as_json_has_the_revision_fields() {
 
 #[test]
 fn show_of_an_irreversible_revision_says_so() {
-    let p = TestProject::new();
-    p.write(
+    let p = TestProject::with_file(
         "migrations/0a0a0a0a0a0a_one_way.sql",
         "-- revision: 0a0a0a0a0a0a\n-- revises:\n-- message: one way\n\n-- migrate:up\nDROP TABLE legacy;\n",
     );

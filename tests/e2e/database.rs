@@ -8,7 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid, is_checksum};
+use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::project::MANIFEST;
+use cargo_schema_e2e::project::wait_ok;
 use cargo_schema_e2e::{Output, TestProject};
 use serde_json::Value;
 
@@ -23,7 +25,7 @@ const VERSION_TABLE: &str = "schema_version";
 // ---------------------------------------------------------------------------------------
 
 use cargo_schema_e2e::fixtures::{
-    AE10F0, AE1027, AUTH1, AUTH2, FORK, LINE, MERGE, OTHER1, OTHER2, branched,
+    AE10F0, AE1027, AUTH1, AUTH2, FORK, LINE, MERGE, OTHER1, OTHER2, applied, branched,
     edit_second_revision, linear, merged,
 };
 
@@ -109,6 +111,23 @@ fn reported(out: &Output, verb: &str) -> Vec<String> {
 #[track_caller]
 fn applied_lines(out: &Output) -> Vec<String> {
     reported(out, "Applied")
+}
+
+/// Runs `args` (exit 0) and asserts that it applied exactly `ids`, in that order.
+#[track_caller]
+fn applies(p: &TestProject, args: &[&str], ids: &[&str]) -> Output {
+    let out = p.run(args);
+    exits(&out, 0);
+    assert_eq!(applied_lines(&out), owned(ids), "{out:#?}");
+    out
+}
+
+/// The tables of `db` that revisions create (`t_<id>`).
+fn revision_tables(db: &Path) -> Vec<String> {
+    tables(db)
+        .into_iter()
+        .filter(|t| t.starts_with("t_"))
+        .collect()
 }
 
 #[track_caller]
@@ -238,14 +257,10 @@ fn current_on_a_fresh_database_prints_no_revision() {
 #[test]
 fn up_plus_one_then_plus_two_apply_one_then_two_revisions() {
     let p = linear();
-    let out = p.run(&["up", "+1"]);
-    exits(&out, 0);
-    assert_eq!(applied_lines(&out), owned(&LINE[..1]), "{out:#?}");
+    applies(&p, &["up", "+1"], &LINE[..1]);
     assert_eq!(current(&p), owned(&LINE[..1]));
 
-    let out = p.run(&["up", "+2"]);
-    exits(&out, 0);
-    assert_eq!(applied_lines(&out), owned(&LINE[1..3]), "{out:#?}");
+    applies(&p, &["up", "+2"], &LINE[1..3]);
     assert_eq!(current(&p), owned(&LINE[2..3]));
     assert_eq!(recorded(&dev_db(&p)), sorted(&LINE[..3]));
     assert!(!has_table(&dev_db(&p), &format!("t_{}", LINE[3])));
@@ -254,9 +269,7 @@ fn up_plus_one_then_plus_two_apply_one_then_two_revisions() {
 #[test]
 fn up_to_a_prefix_applies_that_revision_and_its_ancestors() {
     let p = linear();
-    let out = p.run(&["up", "27c6"]);
-    exits(&out, 0);
-    assert_eq!(applied_lines(&out), owned(&LINE[..3]), "{out:#?}");
+    applies(&p, &["up", "27c6"], &LINE[..3]);
     assert_eq!(current(&p), owned(&[LINE[2]]));
 }
 
@@ -296,8 +309,7 @@ fn up_without_a_target_with_two_heads_is_refused_naming_both() {
 
 #[test]
 fn down_minus_one_rolls_back_the_current_revision() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["down", "-1"]);
     exits(&out, 0);
     assert_eq!(rolled_back_lines(&out), owned(&[LINE[3]]), "{out:#?}");
@@ -310,8 +322,7 @@ fn down_minus_one_rolls_back_the_current_revision() {
 
 #[test]
 fn down_base_rolls_back_everything_newest_first() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["down", "base"]);
     exits(&out, 0);
     let mut newest_first = owned(&LINE);
@@ -319,18 +330,14 @@ fn down_base_rolls_back_everything_newest_first() {
     assert_eq!(rolled_back_lines(&out), newest_first, "{out:#?}");
     let db = dev_db(&p);
     assert_eq!(recorded(&db), Vec::<String>::new());
-    let left: Vec<String> = tables(&db)
-        .into_iter()
-        .filter(|t| t.starts_with("t_"))
-        .collect();
+    let left = revision_tables(&db);
     assert_eq!(left, Vec::<String>::new(), "tables left after down base");
     assert_eq!(current(&p), Vec::<String>::new());
 }
 
 #[test]
 fn down_to_a_revision_keeps_it_and_rolls_back_what_is_above() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["down", LINE[1]]);
     exits(&out, 0);
     assert_eq!(
@@ -353,8 +360,7 @@ fn down_to_a_revision_that_is_not_applied_is_refused() {
 
 #[test]
 fn up_minus_one_is_refused() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["up", "-1"]);
     invalid(&out, &["-1"]);
     assert_eq!(recorded(&dev_db(&p)), sorted(&LINE));
@@ -362,8 +368,7 @@ fn up_minus_one_is_refused() {
 
 #[test]
 fn down_plus_one_is_refused() {
-    let p = linear();
-    exits(&p.run(&["up", "+2"]), 0);
+    let p = after(linear(), &["up", "+2"]);
     let out = p.run(&["down", "+1"]);
     invalid(&out, &["+1"]);
     assert_eq!(recorded(&dev_db(&p)), sorted(&LINE[..2]));
@@ -371,8 +376,7 @@ fn down_plus_one_is_refused() {
 
 #[test]
 fn down_minus_one_from_a_merge_revision_is_ambiguous_and_names_both_parents() {
-    let p = merged();
-    exits(&p.run(&["up"]), 0);
+    let p = after(merged(), &["up"]);
     assert_eq!(current(&p), owned(&[MERGE]));
     let out = p.run(&["down", "-1"]);
     invalid(&out, &["ambiguous", AUTH2, OTHER2]);
@@ -397,8 +401,7 @@ fn up_branch_at_head_applies_only_that_branch_and_its_ancestors() {
 
 #[test]
 fn down_branch_at_base_rolls_back_only_that_branch() {
-    let p = branched();
-    exits(&p.run(&["up", "heads"]), 0);
+    let p = after(branched(), &["up", "heads"]);
     let out = p.run(&["down", "auth@base"]);
     exits(&out, 0);
     assert_eq!(rolled_back_lines(&out), owned(&[AUTH2, AUTH1]), "{out:#?}");
@@ -414,26 +417,20 @@ fn down_branch_at_base_rolls_back_only_that_branch() {
 
 #[test]
 fn stamp_head_records_every_revision_without_running_sql() {
-    let p = linear();
-    let out = p.run(&["stamp", "head"]);
-    exits(&out, 0);
+    let p = after(linear(), &["stamp", "head"]);
     let db = dev_db(&p);
     assert_eq!(recorded(&db), sorted(&LINE));
-    let created: Vec<String> = tables(&db)
-        .into_iter()
-        .filter(|t| t.starts_with("t_"))
-        .collect();
-    assert_eq!(created, Vec::<String>::new(), "stamp ran SQL");
+    assert_eq!(revision_tables(&db), Vec::<String>::new(), "stamp ran SQL");
     assert_eq!(current(&p), owned(&[LINE[3]]));
-    let up = p.run(&["up"]);
-    exits(&up, 0);
-    assert_eq!(applied_lines(&up), Vec::<String>::new());
+    assert_eq!(
+        applied_lines(exits(&p.run(&["up"]), 0)),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
 fn stamp_below_the_current_head_removes_what_is_above() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["stamp", LINE[1]]);
     exits(&out, 0);
     let db = dev_db(&p);
@@ -445,8 +442,7 @@ fn stamp_below_the_current_head_removes_what_is_above() {
 
 #[test]
 fn stamp_purge_base_empties_the_version_table() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["stamp", "--purge", "base"]);
     exits(&out, 0);
     let db = dev_db(&p);
@@ -457,8 +453,7 @@ fn stamp_purge_base_empties_the_version_table() {
 
 #[test]
 fn current_verbose_lists_what_is_pending() {
-    let p = linear();
-    exits(&p.run(&["up", "+1"]), 0);
+    let p = after(linear(), &["up", "+1"]);
     let out = p.run(&["current", "--verbose"]);
     exits(&out, 0);
     assert_eq!(
@@ -483,8 +478,7 @@ fn current_verbose_lists_what_is_pending() {
 
 #[test]
 fn current_as_json_has_current_pending_edited_and_dirty() {
-    let p = linear();
-    exits(&p.run(&["up", "+2"]), 0);
+    let p = after(linear(), &["up", "+2"]);
     let json = current_json(&p);
     let object = json.as_object().expect("a json object");
     for field in ["current", "pending", "edited", "dirty"] {
@@ -534,8 +528,7 @@ fn assert_rows(db: &Path, table: &str, ids: &[&str]) {
 
 #[test]
 fn the_version_table_records_each_applied_revision_and_its_layout() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let db = dev_db(&p);
     assert_rows(&db, VERSION_TABLE, &LINE);
     let meta = sqlite(
@@ -629,8 +622,7 @@ fn a_table_that_already_exists_on_the_first_up_suggests_stamp() {
 
 #[test]
 fn a_recorded_revision_whose_file_is_gone_cannot_be_located() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     std::fs::remove_file(p.path().join(revision_file(LINE[3]))).expect("remove");
     for args in [&["up"][..], &["down", "-1"], &["current"]] {
         let out = p.run(args);
@@ -674,8 +666,7 @@ fn down_past_an_irreversible_revision_is_refused_before_anything_runs() {
 
 #[test]
 fn an_edited_applied_revision_stops_up_until_allowed_or_accepted() {
-    let p = linear();
-    exits(&p.run(&["up", "+2"]), 0);
+    let p = after(linear(), &["up", "+2"]);
     edit_second_revision(&p);
     let file = format!("{}_r_{}.sql", LINE[1], LINE[1]);
 
@@ -732,8 +723,7 @@ fn still_unedited(p: &TestProject, change: &str) {
 
 #[test]
 fn line_endings_whitespace_the_header_and_the_down_section_are_not_edits() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
 
     let crlf = revision_file(LINE[0]);
     let text = p.read(&crlf);
@@ -873,12 +863,19 @@ fn the_flag_beats_the_environment_which_beats_the_metadata() {
 // Bad input
 // ---------------------------------------------------------------------------------------
 
+/// `up --database-url URL` fails (exit 1) with an `error:` line holding `needle`.
+#[track_caller]
+fn up_fails_with(p: &TestProject, url: &str, needle: &str) -> Output {
+    let out = p.run(&["up", "--database-url", url]);
+    exits(&out, FAILED);
+    error_line_has(&out, &[needle]);
+    out
+}
+
 #[test]
 fn an_unknown_scheme_is_named_and_the_password_never_printed() {
     let p = linear();
-    let out = p.run(&["up", "--database-url", "oracle://u:secret@h/db"]);
-    exits(&out, FAILED);
-    error_line_has(&out, &["oracle"]);
+    let out = up_fails_with(&p, "oracle://u:secret@h/db", "oracle");
     assert!(
         !out.stderr.contains("secret") && !out.stdout.contains("secret"),
         "the password was printed\n{out:#?}"
@@ -901,9 +898,7 @@ fn an_unknown_scheme_is_named_and_the_password_never_printed() {
 #[test]
 fn a_sqlite_file_in_a_missing_directory_is_a_clear_error() {
     let p = linear();
-    let out = p.run(&["up", "--database-url", "sqlite:nowhere/app.db"]);
-    exits(&out, FAILED);
-    error_line_has(&out, &["nowhere/app.db"]);
+    let out = up_fails_with(&p, "sqlite:nowhere/app.db", "nowhere/app.db");
     let says_why = out
         .stderr
         .lines()
@@ -918,8 +913,7 @@ fn a_sqlite_file_in_a_missing_directory_is_a_clear_error() {
 
 #[test]
 fn the_table_lock_mode_takes_and_releases_a_lease_row() {
-    let p = linear();
-    exits(&p.run(&["up", "+2", "--lock", "table"]), 0);
+    let p = after(linear(), &["up", "+2", "--lock", "table"]);
     // The lease row is gone after the run, so the next run does not wait for it.
     let rows = sqlite(&dev_db(&p), "SELECT COUNT(*) AS n FROM schema_version_lock");
     assert_eq!(rows[0]["n"], 0, "{rows:?}");
@@ -929,8 +923,7 @@ fn the_table_lock_mode_takes_and_releases_a_lease_row() {
 
 #[test]
 fn an_expired_lease_left_by_a_crashed_run_is_taken_over() {
-    let p = linear();
-    exits(&p.run(&["up", "+1", "--lock", "table"]), 0);
+    let p = after(linear(), &["up", "+1", "--lock", "table"]);
     sqlite_exec(
         &dev_db(&p),
         "INSERT INTO schema_version_lock (id, owner, expires_at) VALUES (1, 'crashed', 0)",
@@ -949,8 +942,7 @@ fn repair_without_arguments_prints_usage() {
 
 #[test]
 fn repair_of_a_revision_that_is_not_recorded_is_refused() {
-    let p = linear();
-    exits(&p.run(&["up", "+1"]), 0);
+    let p = after(linear(), &["up", "+1"]);
     let out = p.run(&["repair", LINE[2], "--applied"]);
     invalid(&out, &[LINE[2]]);
     assert_eq!(recorded(&dev_db(&p)), owned(&[LINE[0]]));
@@ -1019,17 +1011,9 @@ fn eight_processes_running_up_at_once_apply_every_revision_once() {
         .collect();
     let outputs: Vec<_> = children
         .into_iter()
-        .map(|c| c.wait_with_output().expect("the binary ends"))
+        .enumerate()
+        .map(|(n, c)| wait_ok(c, &format!("process {n}")))
         .collect();
-    for (n, out) in outputs.iter().enumerate() {
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "process {n} failed\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
 
     let applied: usize = outputs
         .iter()

@@ -13,6 +13,7 @@ use std::process::{Command, Output};
 
 use cargo_schema_e2e::TestProject;
 use cargo_schema_e2e::assert::{error_line_has, exits, help_has, invalid};
+use cargo_schema_e2e::fixtures::after;
 
 const HOOKS: [&str; 3] = ["post-merge", "post-checkout", "post-rewrite"];
 const BEGIN: &str = "# >>> cargo-schema >>>";
@@ -76,6 +77,30 @@ fn repo() -> TestProject {
     p
 }
 
+/// An empty directory outside the project, and the path `name` in it.
+fn elsewhere(name: &str) -> (TestProject, PathBuf) {
+    let dir = TestProject::bare();
+    let path = dir.path().join(name);
+    (dir, path)
+}
+
+/// The user's hook said `said` on `stderr`, before our block's line.
+#[track_caller]
+fn ran_before_ours(stderr: &str, said: &str) {
+    let theirs = stderr
+        .find(said)
+        .unwrap_or_else(|| panic!("the user's hook did not run: {stderr}"));
+    let ours = stderr.find(FAILED_LINE).expect("our block ran");
+    assert!(theirs < ours, "{stderr}");
+}
+
+/// [`repo`] and its hooks directory.
+fn repo_and_hooks_dir() -> (TestProject, PathBuf) {
+    let p = repo();
+    let dir = hooks_dir(&p);
+    (p, dir)
+}
+
 /// `repo()` with a branch `feature` one commit ahead of the fork point, and `main` one
 /// commit ahead too, checked out on `main`. Made before the hooks are installed.
 fn forked() -> TestProject {
@@ -99,6 +124,17 @@ fn mode(path: &Path) -> u32 {
 
 fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// Writes the hook script `path` with `text` and gives it `mode`.
+fn write_hook(path: &Path, text: &str, mode: u32) {
+    std::fs::write(path, text).unwrap();
+    set_mode(path, mode);
+}
+
+/// The bytes of each of [`HOOKS`] in `dir`.
+fn hook_bytes(dir: &Path) -> Vec<Vec<u8>> {
+    HOOKS.iter().map(|h| read(&dir.join(h))).collect()
 }
 
 fn read(path: &Path) -> Vec<u8> {
@@ -255,32 +291,26 @@ fn install_writes_three_executable_hooks_and_uninstall_removes_them() {
 
 #[test]
 fn install_twice_changes_nothing() {
-    let p = repo();
-    p.run(&["hooks", "install"]).success();
-    let before: Vec<Vec<u8>> = HOOKS.iter().map(|h| read(&hooks_dir(&p).join(h))).collect();
-    let out = p.run(&["hooks", "install"]);
-    exits(&out, 0)
+    let p = after(repo(), &["hooks", "install"]);
+    let before = hook_bytes(&hooks_dir(&p));
+    exits(&p.run(&["hooks", "install"]), 0)
         .stderr_has("Fresh")
         .stderr_lacks("Installed")
         .stderr_lacks("Updated");
-    let after: Vec<Vec<u8>> = HOOKS.iter().map(|h| read(&hooks_dir(&p).join(h))).collect();
+    let after = hook_bytes(&hooks_dir(&p));
     assert_eq!(before, after);
 }
 
 #[test]
 fn an_existing_shell_hook_keeps_its_commands_first_and_comes_back_byte_for_byte() {
-    let p = repo();
-    let dir = hooks_dir(&p);
+    let (p, dir) = repo_and_hooks_dir();
     let merge = "#!/bin/sh\n# the team's hook\necho \"user hook ran with $1\" >&2\n";
     // No newline at the end, another shell, other permissions.
     let checkout = "#!/usr/bin/env bash\necho 'user checkout hook' >&2";
-    std::fs::write(dir.join("post-merge"), merge).unwrap();
-    set_mode(&dir.join("post-merge"), 0o750);
-    std::fs::write(dir.join("post-checkout"), checkout).unwrap();
-    set_mode(&dir.join("post-checkout"), 0o755);
+    write_hook(&dir.join("post-merge"), merge, 0o750);
+    write_hook(&dir.join("post-checkout"), checkout, 0o755);
 
-    let out = p.run(&["hooks", "install"]);
-    exits(&out, 0)
+    exits(&p.run(&["hooks", "install"]), 0)
         .stderr_has("Installed post-merge hook in .git/hooks, after the commands of the hook that was there")
         .stderr_has("Installed post-checkout hook in .git/hooks, after the commands")
         .stderr_has("Installed post-rewrite hook in .git/hooks");
@@ -291,9 +321,9 @@ fn an_existing_shell_hook_keeps_its_commands_first_and_comes_back_byte_for_byte(
     }
     assert_eq!(mode(&dir.join("post-merge")), 0o750);
 
-    let installed: Vec<Vec<u8>> = HOOKS.iter().map(|h| read(&dir.join(h))).collect();
+    let installed = hook_bytes(&dir);
     exits(&p.run(&["hooks", "install"]), 0).stderr_has("Fresh");
-    let again: Vec<Vec<u8>> = HOOKS.iter().map(|h| read(&dir.join(h))).collect();
+    let again = hook_bytes(&dir);
     assert_eq!(installed, again, "a second install changed the hooks");
 
     // Both run: the user's commands first, then ours.
@@ -301,11 +331,7 @@ fn an_existing_shell_hook_keeps_its_commands_first_and_comes_back_byte_for_byte(
     let ran = run_hook(&dir.join("post-merge"), p.path(), &["0"], &cargo.path());
     assert!(ran.status.success(), "{}", describe("post-merge", &ran));
     let stderr = String::from_utf8_lossy(&ran.stderr);
-    let user = stderr
-        .find("user hook ran with 0")
-        .expect("the user's hook ran");
-    let ours = stderr.find(FAILED_LINE).expect("our block ran");
-    assert!(user < ours, "{stderr}");
+    ran_before_ours(&stderr, "user hook ran with 0");
     cargo.assert_synced(1, &p.path().join("Cargo.toml"));
 
     let out = p.run(&["hooks", "uninstall"]);
@@ -323,18 +349,15 @@ fn an_existing_shell_hook_keeps_its_commands_first_and_comes_back_byte_for_byte(
 fn a_hook_that_ends_with_exit_gets_a_warning() {
     let p = repo();
     let path = hooks_dir(&p).join("post-merge");
-    std::fs::write(&path, "#!/bin/sh\necho hi\nexit 0\n").unwrap();
-    set_mode(&path, 0o755);
-    let out = p.run(&["hooks", "install"]);
-    exits(&out, 0)
+    write_hook(&path, "#!/bin/sh\necho hi\nexit 0\n", 0o755);
+    exits(&p.run(&["hooks", "install"]), 0)
         .stderr_has("warning:")
         .stderr_has("`exit` or `exec` line before cargo-schema's block");
 }
 
 #[test]
 fn a_hook_in_another_language_is_chained_and_restored() {
-    let p = repo();
-    let dir = hooks_dir(&p);
+    let (p, dir) = repo_and_hooks_dir();
     // awk is everywhere; it says which arguments it got and exits 3.
     let awk = "#!/usr/bin/awk -f\nBEGIN { print \"awk hook ran with \" ARGV[1] > \"/dev/stderr\"; exit 3 }\n";
     let python = "#!/usr/bin/env python3\nprint('python hook')\n";
@@ -347,8 +370,7 @@ fn a_hook_in_another_language_is_chained_and_restored() {
         ("post-rewrite", disabled, 0o644),
     ];
     for (hook, content, m) in originals {
-        std::fs::write(dir.join(hook), content).unwrap();
-        set_mode(&dir.join(hook), m);
+        write_hook(&dir.join(hook), content, m);
     }
 
     let out = p.run(&["hooks", "install"]);
@@ -383,11 +405,7 @@ fn a_hook_in_another_language_is_chained_and_restored() {
         "{}",
         describe("post-merge", &ran)
     );
-    let awk_at = stderr
-        .find("awk hook ran with 0")
-        .expect("the awk hook ran");
-    let ours_at = stderr.find(FAILED_LINE).expect("our block ran");
-    assert!(awk_at < ours_at, "{stderr}");
+    ran_before_ours(&stderr, "awk hook ran with 0");
     cargo.assert_synced(1, &p.path().join("Cargo.toml"));
 
     let ran = run_hook(
@@ -403,9 +421,9 @@ fn a_hook_in_another_language_is_chained_and_restored() {
     );
     cargo.assert_synced(2, &p.path().join("Cargo.toml"));
 
-    let installed: Vec<Vec<u8>> = HOOKS.iter().map(|h| read(&dir.join(h))).collect();
+    let installed = hook_bytes(&dir);
     exits(&p.run(&["hooks", "install"]), 0).stderr_has("Fresh");
-    let again: Vec<Vec<u8>> = HOOKS.iter().map(|h| read(&dir.join(h))).collect();
+    let again = hook_bytes(&dir);
     assert_eq!(installed, again);
 
     let out = p.run(&["hooks", "uninstall"]);
@@ -460,19 +478,11 @@ fn a_relative_core_hooks_path_is_honoured_from_the_work_tree_root() {
 #[test]
 fn a_linked_worktree_installs_into_the_common_hooks_dir_and_syncs_its_own_checkout() {
     let p = forked();
-    let elsewhere = TestProject::bare();
-    let wt = elsewhere.path().join("wt");
+    let (_elsewhere, wt) = elsewhere("wt");
+    let at = wt.to_str().unwrap();
     git(
         p.path(),
-        &[
-            "worktree",
-            "add",
-            "-q",
-            "-b",
-            "wt-branch",
-            wt.to_str().unwrap(),
-            "main",
-        ],
+        &["worktree", "add", "-q", "-b", "wt-branch", at, "main"],
     );
 
     let out = p.run_in(&wt, &["hooks", "install"]);
@@ -504,8 +514,7 @@ fn an_unfinished_block_is_reported_and_the_other_hooks_still_install() {
     let p = repo();
     let path = hooks_dir(&p).join("post-merge");
     let broken = format!("#!/bin/sh\n{BEGIN}\necho half\n");
-    std::fs::write(&path, &broken).unwrap();
-    set_mode(&path, 0o755);
+    write_hook(&path, &broken, 0o755);
     let out = p.run(&["hooks", "install"]);
     exits(&out, 1);
     error_line_has(
@@ -523,8 +532,7 @@ fn an_unfinished_block_is_reported_and_the_other_hooks_still_install() {
 
 #[test]
 fn a_hook_calls_sync_reports_its_failure_and_exits_0() {
-    let p = repo();
-    p.run(&["hooks", "install"]).success();
+    let p = after(repo(), &["hooks", "install"]);
     let dir = hooks_dir(&p);
     let manifest = p.path().join("Cargo.toml");
     let cargo = FakeCargo::new();
@@ -577,8 +585,7 @@ fn a_hook_calls_sync_reports_its_failure_and_exits_0() {
 
 #[test]
 fn a_real_merge_runs_the_hook_and_succeeds_although_sync_fails() {
-    let p = forked();
-    p.run(&["hooks", "install"]).success();
+    let p = after(forked(), &["hooks", "install"]);
     let cargo = FakeCargo::new();
     let stderr = git_ok_with(
         p.path(),
@@ -602,8 +609,7 @@ fn a_real_merge_runs_the_hook_and_succeeds_although_sync_fails() {
 #[test]
 fn a_pull_from_another_clone_runs_the_hook() {
     let origin = repo();
-    let elsewhere = TestProject::bare();
-    let clone = elsewhere.path().join("clone");
+    let (elsewhere, clone) = elsewhere("clone");
     git(
         elsewhere.path(),
         &["clone", "-q", origin.path().to_str().unwrap(), "clone"],
@@ -625,8 +631,7 @@ fn a_pull_from_another_clone_runs_the_hook() {
 
 #[test]
 fn branch_checkouts_run_the_hook_and_file_checkouts_do_not() {
-    let p = forked();
-    p.run(&["hooks", "install"]).success();
+    let p = after(forked(), &["hooks", "install"]);
     let cargo = FakeCargo::new();
     let path = cargo.path();
     let manifest = p.path().join("Cargo.toml");
@@ -651,8 +656,7 @@ fn branch_checkouts_run_the_hook_and_file_checkouts_do_not() {
 
 #[test]
 fn a_rebase_runs_post_rewrite_and_an_amend_does_not() {
-    let p = forked();
-    p.run(&["hooks", "install"]).success();
+    let p = after(forked(), &["hooks", "install"]);
     // Only post-rewrite may call cargo here.
     std::fs::remove_file(hooks_dir(&p).join("post-checkout")).unwrap();
     let cargo = FakeCargo::new();

@@ -115,30 +115,28 @@ on_both_servers!(
 /// `aa01` a base; `bb02` and `cc03` whose `revises` / `depends-on` lines are spelled as given.
 fn chain_with_headers(bb02_header: &str, cc03_header: &str) -> TestProject {
     let p = TestProject::new();
-    p.write(
-        "migrations/aa01_a.sql",
-        revision_text(
-            "-- revision: aa01\n-- revises:\n",
+    for (file, header, up, down) in [
+        (
+            "migrations/aa01_a.sql",
+            "-- revision: aa01\n-- revises:\n".to_string(),
             "CREATE TABLE a (id INTEGER PRIMARY KEY);",
             "DROP TABLE a;",
         ),
-    );
-    p.write(
-        "migrations/bb02_b.sql",
-        revision_text(
-            &format!("-- revision: bb02\n{bb02_header}"),
+        (
+            "migrations/bb02_b.sql",
+            format!("-- revision: bb02\n{bb02_header}"),
             "CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id));",
             "DROP TABLE b;",
         ),
-    );
-    p.write(
-        "migrations/cc03_c.sql",
-        revision_text(
-            &format!("-- revision: cc03\n{cc03_header}"),
+        (
+            "migrations/cc03_c.sql",
+            format!("-- revision: cc03\n{cc03_header}"),
             "INSERT INTO a (id) VALUES (1);\nINSERT INTO b (id, a_id) VALUES (1, 1);",
             "DELETE FROM b;\nDELETE FROM a;",
         ),
-    );
+    ] {
+        p.write(file, revision_text(&header, up, down));
+    }
     p
 }
 
@@ -160,24 +158,36 @@ fn header_keys_in_another_case_or_with_blanks_before_the_colon_are_taken() {
     exits(&out, 0);
 }
 
-#[test]
-fn a_header_key_after_a_blank_line_is_still_taken() {
-    let p = chain_with_headers(
-        "-- message: b table\n\n-- revises: aa01\n",
-        "-- revises: bb02\n",
-    );
-    assert_eq!(heads(&p), ["cc03"]);
+/// One `#[test]` a row: `name: bb02_header, cc03_header;` makes [`chain_with_headers`] one
+/// line of three revisions, `cc03` its only head.
+macro_rules! one_head {
+    ($($name:ident: $bb02:expr, $cc03:expr;)+) => {$(
+        #[test]
+        fn $name() {
+            assert_eq!(heads(&chain_with_headers($bb02, $cc03)), ["cc03"]);
+        }
+    )+};
 }
+
+one_head! {
+    a_header_key_after_a_blank_line_is_still_taken: "-- message: b table\n\n-- revises: aa01\n", "-- revises: bb02\n";
+    free_comments_in_the_header_still_work:
+        "-- revises: aa01\n-- Note: the b table: see the wiki\n-- TODO: review with the DBA\n-- plain comment\n",
+        "-- revises: bb02\n\n-- see: http://example.invalid/x\n";
+}
+
+/// Header lines with a key spelled nearly right: the line, the key as written, the key meant.
+const NEAR_MISSES: [(&str, &str, &str); 5] = [
+    ("-- depend-on: aa01", "depend-on", "depends-on"),
+    ("-- Revise: aa01", "Revise", "revises"),
+    ("-- Depends On: aa01", "Depends On", "depends-on"),
+    ("-- Branch_Labels : x", "Branch_Labels", "branch-labels"),
+    ("-- Revision ID: bb02", "Revision ID", "revision"),
+];
 
 #[test]
 fn a_header_key_spelled_nearly_right_is_refused_with_a_suggestion() {
-    for (line, key, suggestion) in [
-        ("-- depend-on: aa01", "depend-on", "depends-on"),
-        ("-- Revise: aa01", "Revise", "revises"),
-        ("-- Depends On: aa01", "Depends On", "depends-on"),
-        ("-- Branch_Labels : x", "Branch_Labels", "branch-labels"),
-        ("-- Revision ID: bb02", "Revision ID", "revision"),
-    ] {
+    for (line, key, suggestion) in NEAR_MISSES {
         let p = chain_with_headers(&format!("-- revises: aa01\n{line}\n"), "-- revises: bb02\n");
         let out = p.run(&["heads"]);
         invalid(
@@ -192,15 +202,6 @@ fn a_header_key_spelled_nearly_right_is_refused_with_a_suggestion() {
         let out = p.run_within(LIMIT, &["up"]);
         invalid(&out, &["migrations/bb02_b.sql:3:"]);
     }
-}
-
-#[test]
-fn free_comments_in_the_header_still_work() {
-    let p = chain_with_headers(
-        "-- revises: aa01\n-- Note: the b table: see the wiki\n-- TODO: review with the DBA\n-- plain comment\n",
-        "-- revises: bb02\n\n-- see: http://example.invalid/x\n",
-    );
-    assert_eq!(heads(&p), ["cc03"]);
 }
 
 #[test]
@@ -224,19 +225,16 @@ fn a_header_key_below_the_up_marker_is_refused() {
 
 #[test]
 fn section_markers_in_another_case_or_with_blanks_around_the_colon_are_taken() {
-    let p = TestProject::new();
-    p.write(
+    let p = TestProject::with_file(
         "migrations/aa01_a.sql",
         "-- revision: aa01\n-- revises:\n\n-- Migrate:Up\nCREATE TABLE a (id INTEGER);\n\n-- MIGRATE : down\nDROP TABLE a;\n",
     );
     // Before the fix the down marker was a comment in the up section: `up` created the table
     // and dropped it again, and the revision had no down section.
-    let out = p.run(&["show", "aa01"]);
-    exits(&out, 0).stdout_has("-- migrate:down\nDROP TABLE a;");
-    let out = p.run_within(LIMIT, &["up"]);
-    exits(&out, 0);
-    let out = p.run_within(LIMIT, &["down", "base"]);
-    exits(&out, 0);
+    exits(&p.run(&["show", "aa01"]), 0).stdout_has("-- migrate:down\nDROP TABLE a;");
+    for args in [&["up"][..], &["down", "base"]] {
+        exits(&p.run_within(LIMIT, args), 0);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,41 +253,39 @@ mod links {
         p
     }
 
-    #[test]
-    fn a_symlinked_directory_is_followed() {
+    /// [`base`] and, outside the migrations directory, `shared/bb02_b.sql` on it.
+    fn base_and_shared() -> TestProject {
         let p = base();
-        p.write(
-            "shared/bb02_b.sql",
-            revision_text(
-                "-- revision: bb02\n-- revises: aa01\n",
-                "SELECT 1;",
-                "SELECT 1;",
-            ),
+        let text = revision_text(
+            "-- revision: bb02\n-- revises: aa01\n",
+            "SELECT 1;",
+            "SELECT 1;",
         );
-        symlink("../shared", p.path().join("migrations/shared")).expect("symlink");
-        // Before the fix the linked directory was skipped: aa01 was the head.
-        assert_eq!(heads(&p), ["bb02"]);
-        let out = p.run(&["show", "bb02"]);
-        exits(&out, 0).stdout_has("migrations/shared/bb02_b.sql");
+        p.write("shared/bb02_b.sql", text);
+        p
     }
 
-    #[test]
-    fn a_revision_reached_through_two_links_is_loaded_once() {
-        let p = base();
-        p.write(
-            "shared/bb02_b.sql",
-            revision_text(
-                "-- revision: bb02\n-- revises: aa01\n",
-                "SELECT 1;",
-                "SELECT 1;",
-            ),
-        );
-        symlink("../shared", p.path().join("migrations/one")).expect("symlink");
-        symlink("../shared", p.path().join("migrations/two")).expect("symlink");
-        symlink("aa01_r_aa01.sql", p.path().join("migrations/zz_alias.sql")).expect("symlink");
-        assert_eq!(heads(&p), ["bb02"]);
-        let out = p.run(&["show", "bb02"]);
-        exits(&out, 0).stdout_has("migrations/one/bb02_b.sql");
+    /// One `#[test]` a row: `name: [(target, link)…] => path;` — with the symbolic links made
+    /// in [`base_and_shared`], `bb02` is the only head and `show` finds it at `path`.
+    macro_rules! bb02_through_links {
+        ($($name:ident: [$(($target:expr, $link:expr)),+] => $path:expr;)+) => {$(
+            #[test]
+            fn $name() {
+                let p = base_and_shared();
+                $(symlink($target, p.path().join($link)).expect("symlink");)+
+                assert_eq!(heads(&p), ["bb02"]);
+                exits(&p.run(&["show", "bb02"]), 0).stdout_has($path);
+            }
+        )+};
+    }
+
+    bb02_through_links! {
+        // Before the fix the linked directory was skipped: aa01 was the head.
+        a_symlinked_directory_is_followed:
+            [("../shared", "migrations/shared")] => "migrations/shared/bb02_b.sql";
+        a_revision_reached_through_two_links_is_loaded_once:
+            [("../shared", "migrations/one"), ("../shared", "migrations/two"), ("aa01_r_aa01.sql", "migrations/zz_alias.sql")]
+            => "migrations/one/bb02_b.sql";
     }
 
     #[test]
@@ -383,36 +379,30 @@ fn a_template_that_never_finishes_is_stopped_and_named() {
     );
 }
 
-#[test]
-fn a_template_that_renders_a_huge_file_is_stopped_and_named() {
+/// One `#[test]` a row: `name: template => [needles] (, help "…")?;` — `new` with the project
+/// template `template` is refused naming it, within [`LIMIT`], and writes no revision.
+macro_rules! template_refused {
+    ($($name:ident: $template:expr => $needles:expr $(, help $help:expr)?;)+) => {$(
+        #[test]
+        fn $name() {
+            let p = project_with_template(&$template);
+            let out = p.run_within(LIMIT, &["new", "-m", "x"]);
+            invalid(&out, &$needles);
+            $(help_has(&out, $help);)?
+            no_revision_written(&p);
+        }
+    )+};
+}
+
+template_refused! {
     // 20 MB in a few hundred steps: fuel alone would let it through, and a larger count (or a
     // longer string) would exhaust memory. Before the fix the file was written.
-    let p = project_with_template(&format!(
-        "{HEADER}{{% for i in range(200) %}}{{{{ 'x' * 100000 }}}}{{% endfor %}}\n"
-    ));
-    let out = p.run_within(LIMIT, &["new", "-m", "x"]);
-    invalid(
-        &out,
-        &["templates/revision.sql.j2", "did not finish", "MiB"],
-    );
-    help_has(&out, "loop");
-    no_revision_written(&p);
-}
-
-#[test]
-fn a_template_macro_that_calls_itself_forever_is_stopped_and_named() {
-    let p = project_with_template(&format!(
-        "{HEADER}{{% macro f(n) %}}{{{{ f(n + 1) }}}}{{% endmacro %}}{{{{ f(0) }}}}\n"
-    ));
-    let out = p.run_within(LIMIT, &["new", "-m", "x"]);
-    invalid(&out, &["templates/revision.sql.j2"]);
-    no_revision_written(&p);
-}
-
-#[test]
-fn a_template_error_names_the_template_file_and_line() {
-    let p = project_with_template(&format!("{HEADER}{{{{ nope(1) }}}}\n"));
-    let out = p.run(&["new", "-m", "x"]);
-    invalid(&out, &["templates/revision.sql.j2", "line 4"]);
-    no_revision_written(&p);
+    a_template_that_renders_a_huge_file_is_stopped_and_named:
+        format!("{HEADER}{{% for i in range(200) %}}{{{{ 'x' * 100000 }}}}{{% endfor %}}\n")
+        => ["templates/revision.sql.j2", "did not finish", "MiB"], help "loop";
+    a_template_macro_that_calls_itself_forever_is_stopped_and_named:
+        format!("{HEADER}{{% macro f(n) %}}{{{{ f(n + 1) }}}}{{% endmacro %}}{{{{ f(0) }}}}\n")
+        => ["templates/revision.sql.j2"];
+    a_template_error_names_the_template_file_and_line:
+        format!("{HEADER}{{{{ nope(1) }}}}\n") => ["templates/revision.sql.j2", "line 4"];
 }

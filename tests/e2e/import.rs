@@ -32,6 +32,7 @@ use std::process::Command;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::db::{self, Server, TestDatabase, ok_on, run_on};
+use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::sqlite::{dev_db, query, sqlite_exec};
 use cargo_schema_e2e::{TestProject, on_both_servers, test_database};
 
@@ -205,8 +206,7 @@ fn downs_no_transaction_markers_and_irreversibility_carry_over() {
 
 #[test]
 fn imported_revisions_apply_and_roll_back() {
-    let p = imported("golang-migrate");
-    exits(&p.run(&["up"]), 0);
+    let p = after(imported("golang-migrate"), &["up"]);
     let db = dev_db(&p);
     assert_eq!(
         query(
@@ -302,33 +302,39 @@ fn collisions_are_refused_before_anything_is_written() {
     assert!(!p.path().join("migrations/2_create_b.sql").exists());
 }
 
+/// `import TOOL theirs` in a new project whose `theirs/` holds `files` (path, contents).
+fn import_of(tool: &str, files: &[(&str, &str)]) -> cargo_schema_e2e::Output {
+    let p = TestProject::new();
+    for (path, contents) in files {
+        p.write(&format!("theirs/{path}"), contents);
+    }
+    p.run(&["import", tool, "theirs"])
+}
+
 #[test]
 fn a_version_that_cannot_be_a_revision_id_is_refused() {
-    let p = TestProject::new();
-    p.write("theirs/v1.0_first/up.sql", "SELECT 1;");
-    let out = p.run(&["import", "diesel", "theirs"]);
+    let out = import_of("diesel", &[("v1.0_first/up.sql", "SELECT 1;")]);
     invalid(&out, &["invalid revision id `v1.0`"]);
     help_has(&out, "letters, digits and `_`");
-    let p = TestProject::new();
-    p.write("theirs/V1a__x.sql", "SELECT 1;");
-    let out = p.run(&["import", "refinery", "theirs"]);
+    let out = import_of("refinery", &[("V1a__x.sql", "SELECT 1;")]);
     invalid(&out, &["version `1a` cannot be a revision id"]);
 }
 
 #[test]
 fn two_files_of_one_version_are_refused() {
-    let p = TestProject::new();
-    p.write("theirs/1_a.sql", "SELECT 1;");
-    p.write("theirs/01_b.sql", "SELECT 2;");
-    let out = p.run(&["import", "sqlx", "theirs"]);
+    let out = import_of(
+        "sqlx",
+        &[("1_a.sql", "SELECT 1;"), ("01_b.sql", "SELECT 2;")],
+    );
     invalid(&out, &["have the same version (revision `1`)"]);
 }
 
 #[test]
 fn a_marker_line_in_the_tools_sql_is_refused() {
-    let p = TestProject::new();
-    p.write("theirs/1_a.sql", "SELECT 1;\n-- migrate:down\nSELECT 2;\n");
-    let out = p.run(&["import", "sqlx", "theirs"]);
+    let out = import_of(
+        "sqlx",
+        &[("1_a.sql", "SELECT 1;\n-- migrate:down\nSELECT 2;\n")],
+    );
     exits(&out, INVALID);
     error_line_has(&out, &["1_a.sql"]);
 }
@@ -337,12 +343,19 @@ fn a_marker_line_in_the_tools_sql_is_refused() {
 // Adopt on SQLite
 // ---------------------------------------------------------------------------------------
 
+/// [`imported`], and `dev.db` holding `before`, `tool`'s bookkeeping table (with both
+/// migrations applied) and `after`.
+fn with_bookkeeping(tool: &str, before: &str, after: &str) -> TestProject {
+    let p = imported(tool);
+    let bookkeeping = bookkeeping(tool, "sqlite");
+    sqlite_exec(&dev_db(&p), &format!("{before}{bookkeeping}{after}"));
+    p
+}
+
 /// Imports `tool`'s files, makes `dev.db` as the tool leaves it (its two tables and its
 /// bookkeeping), and adopts.
 fn adopted_on_sqlite(tool: &str) -> TestProject {
-    let p = imported(tool);
-    let db = dev_db(&p);
-    sqlite_exec(&db, &format!("{TABLES}{}", bookkeeping(tool, "sqlite")));
+    let p = with_bookkeeping(tool, TABLES, "");
     let out = p.run(&["import", tool, "--adopt"]);
     exits(&out, 0);
     out.stderr_has("Adopted 2 revision(s)");
@@ -382,14 +395,10 @@ fn adopting_records_what_each_tool_applied_and_up_runs_nothing() {
 
 #[test]
 fn adopting_a_prefix_leaves_the_rest_pending() {
-    let p = imported("sqlx");
-    let db = dev_db(&p);
-    sqlite_exec(
-        &db,
-        &format!(
-            "CREATE TABLE t_a (id INTEGER PRIMARY KEY);{}DELETE FROM _sqlx_migrations WHERE version = 2;",
-            bookkeeping("sqlx", "sqlite")
-        ),
+    let p = with_bookkeeping(
+        "sqlx",
+        "CREATE TABLE t_a (id INTEGER PRIMARY KEY);",
+        "DELETE FROM _sqlx_migrations WHERE version = 2;",
     );
     exits(&p.run(&["import", "sqlx", "--adopt"]), 0);
     assert_eq!(p.run(&["current"]).first_words(), ["1"]);
@@ -418,37 +427,33 @@ fn a_failed_or_dirty_row_is_refused() {
         ),
     ];
     for (tool, spoil, message) in cases {
-        let p = imported(tool);
-        let db = dev_db(&p);
-        sqlite_exec(
-            &db,
-            &format!("{TABLES}{}{spoil}", bookkeeping(tool, "sqlite")),
-        );
+        let p = with_bookkeeping(tool, TABLES, spoil);
         let out = p.run(&["import", tool, "--adopt"]);
         exits(&out, INVALID);
         error_line_has(&out, &[message]);
         assert!(
-            !query(&db, "SELECT name FROM sqlite_master").contains("schema_version\n"),
+            !query(&dev_db(&p), "SELECT name FROM sqlite_master").contains("schema_version\n"),
             "{tool}: nothing recorded"
         );
         assert!(p.run(&["current"]).first_words().is_empty(), "{tool}");
     }
 }
 
+/// `import TOOL --adopt` of [`with_bookkeeping`]`(tool, "", spoil)` is refused (exit 2) with
+/// an `error:` line holding every needle.
+#[track_caller]
+fn adopt_refused(tool: &str, spoil: &str, needles: &[&str]) -> cargo_schema_e2e::Output {
+    let p = with_bookkeeping(tool, "", spoil);
+    let out = p.run(&["import", tool, "--adopt"]);
+    invalid(&out, needles);
+    out
+}
+
 #[test]
 fn versions_the_files_do_not_have_are_refused() {
-    let p = imported("diesel");
-    let db = dev_db(&p);
-    sqlite_exec(
-        &db,
-        &format!(
-            "{}INSERT INTO __diesel_schema_migrations (version) VALUES ('20250101000000');",
-            bookkeeping("diesel", "sqlite")
-        ),
-    );
-    let out = p.run(&["import", "diesel", "--adopt"]);
-    invalid(
-        &out,
+    let out = adopt_refused(
+        "diesel",
+        "INSERT INTO __diesel_schema_migrations (version) VALUES ('20250101000000');",
         &["records version(s) that no revision file has: 20250101000000"],
     );
     help_has(&out, "import them first");
@@ -456,17 +461,8 @@ fn versions_the_files_do_not_have_are_refused() {
 
 #[test]
 fn a_gap_in_what_was_applied_is_refused() {
-    let p = imported("refinery");
-    let db = dev_db(&p);
-    sqlite_exec(
-        &db,
-        &format!(
-            "{}DELETE FROM refinery_schema_history WHERE version = 1;",
-            bookkeeping("refinery", "sqlite")
-        ),
-    );
-    let out = p.run(&["import", "refinery", "--adopt"]);
-    invalid(&out, &["records 2 but not 1"]);
+    let spoil = "DELETE FROM refinery_schema_history WHERE version = 1;";
+    adopt_refused("refinery", spoil, &["records 2 but not 1"]);
 }
 
 #[test]
@@ -601,11 +597,7 @@ on_both_servers!(each_tool_on_a_server: postgres_each_tool_adopted, mariadb_each
 
 #[test]
 fn stamp_from_a_tool_adopts_like_import_adopt() {
-    let p = imported("refinery");
-    sqlite_exec(
-        &dev_db(&p),
-        &format!("{TABLES}{}", bookkeeping("refinery", "sqlite")),
-    );
+    let p = with_bookkeeping("refinery", TABLES, "");
     let out = p.run(&["stamp", "--from", "refinery"]);
     exits(&out, 0);
     out.stderr_has("Adopted 2 revision(s)");

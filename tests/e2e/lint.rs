@@ -4,12 +4,16 @@
 //! validated in a later revision), silencing, configuration, JSON, exit codes, and the
 //! rehearsal databases never left behind.
 
-use std::path::Path;
 use std::process::Command;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid};
-use cargo_schema_e2e::db::{NoCreateRole, Server, TestDatabase, run_on, url_with_password};
-use cargo_schema_e2e::{Output, TestProject, test_database};
+use cargo_schema_e2e::db::{Server, TestDatabase, on_postgres, run_on, url_with_password};
+use cargo_schema_e2e::json::{findings, number, text};
+use cargo_schema_e2e::project::MANIFEST;
+#[cfg(unix)]
+use cargo_schema_e2e::scratch::signal;
+use cargo_schema_e2e::scratch::{no_scratch_privilege, owner_running, scratch_databases};
+use cargo_schema_e2e::{Output, TestProject, no_create_role_database};
 
 /// The first revision: two tables that exist before the linted revisions (applied by `up`).
 const BASE: &str = "CREATE TABLE users (id int PRIMARY KEY, email text, age int, name varchar(10));\n\
@@ -39,31 +43,19 @@ impl Drop for Templates {
              AND shobj_description(oid, 'pg_database') LIKE '%/{}'",
             self.0
         );
-        let Ok(out) = psql(&list) else { return };
+        let Ok(out) = on_postgres(&list) else { return };
         for name in out.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            let _ = psql(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            let _ = on_postgres(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
         }
     }
 }
 
-fn psql(sql: &str) -> Result<String, String> {
-    let out = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-Atc",
-        ])
-        .arg(sql)
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+/// A project whose one revision `a1` holds `up`.
+fn with_base(up: &str) -> TestProject {
+    TestProject::with_file(
+        "migrations/a1_base.sql",
+        revision_text("a1", "", "", "", up),
+    )
 }
 
 /// A project on a fresh PostgreSQL database with [`BASE`] applied.
@@ -85,20 +77,9 @@ impl Lint {
         all.extend_from_slice(args);
         let out = self.run(&all);
         let json = out.json();
-        let found = json["findings"]
-            .as_array()
-            .map(|v| {
-                v.iter()
-                    .map(|f| {
-                        (
-                            f["rule"].as_str().unwrap_or_default().to_string(),
-                            f["revision"].as_str().unwrap_or_default().to_string(),
-                            f["line"].as_u64().unwrap_or_default(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let found = findings(&json, |f| {
+            (text(f, "rule"), text(f, "revision"), number(f, "line"))
+        });
         (out, found)
     }
 
@@ -111,6 +92,25 @@ impl Lint {
             .collect()
     }
 
+    /// Pending revisions `b2`, `c3`, … each on the one before (`b2` on the base), with the
+    /// up sections `ups` and no extra header or marker option.
+    fn pending(&self, ups: &[&str]) {
+        let ids = ["a1", "b2", "c3", "d4", "e5"];
+        for (i, up) in ups.iter().enumerate() {
+            self.write(ids[i + 1], ids[i], "", "", up);
+        }
+    }
+
+    /// Writes the pending revisions `ups` ([`pending`](Self::pending)), lints them in JSON and
+    /// asserts the exit code `code`: the output and the findings.
+    #[track_caller]
+    fn lint_pending(&self, ups: &[&str], code: i32) -> (Output, Vec<(String, String, u64)>) {
+        self.pending(ups);
+        let (out, found) = self.findings(&[]);
+        exits(&out, code);
+        (out, found)
+    }
+
     fn write(&self, id: &str, revises: &str, header: &str, up_options: &str, up: &str) {
         self.p.write(
             &format!("migrations/{id}_r.sql"),
@@ -121,11 +121,8 @@ impl Lint {
 
 fn setup_with(manifest_extra: &str) -> Option<Lint> {
     let db = TestDatabase::create(Server::Postgres, &cargo_schema_e2e::db::current_test_name())?;
-    let p = TestProject::with_metadata(manifest_extra);
-    p.write(
-        "migrations/a1_base.sql",
-        revision_text("a1", "", "", "", BASE),
-    );
+    let p = with_base(BASE);
+    p.write("Cargo.toml", format!("{MANIFEST}{manifest_extra}"));
     let url = url_with_password(&db);
     exits(&run_on(&p, &url, &["up"]), 0);
     Some(Lint {
@@ -174,18 +171,106 @@ fn lacks(rules: &[String], rule: &str) {
 // Each PostgreSQL rule: positive and negative
 // ---------------------------------------------------------------------------------------
 
+/// The rules lint finds in the pending revisions `ups` (see [`Lint::pending`]); returns from
+/// the test when there is no server, as [`setup!`] does.
+macro_rules! rules_of_pending {
+    ($ups:expr) => {{
+        let l = setup!();
+        l.pending($ups);
+        l.rules()
+    }};
+}
+
+/// One `#[test]` a row: for each `rules => [found…] / [not found…]`, the rules (of
+/// [`rules_of`] or [`rules_of_pending!`]) include every `found` and no `not found`; then the
+/// row's `then { … }` block, if any.
+macro_rules! rules {
+    ($(
+        $name:ident: $($rules:expr => [$($has:expr),*] / [$($lacks:expr),*]),+
+        $(then $then:block)?;
+    )+) => {$(
+        #[test]
+        fn $name() {
+            $(
+                let rules = $rules;
+                $(has(&rules, $has);)*
+                $(lacks(&rules, $lacks);)*
+            )+
+            $($then)?
+        }
+    )+};
+}
+
+rules! {
+    drop_index_needs_concurrently:
+        rules_of("", "DROP INDEX users_age_idx;") => ["require-concurrent-index-drop"] / [],
+        rules_of(" transaction:false", "DROP INDEX CONCURRENTLY users_age_idx;") => [] / ["require-concurrent-index-drop"];
+    concurrent_index_in_a_transaction_fails:
+        rules_of("", "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);") => ["concurrent-index-in-transaction"] / ["revision-fails"];
+    a_type_change_rewrites_but_a_wider_varchar_does_not:
+        rules_of("", "ALTER TABLE users ALTER COLUMN age TYPE bigint;") => ["table-rewrite"] / [],
+        rules_of("", "ALTER TABLE users ALTER COLUMN name TYPE varchar(50);") => [] / ["table-rewrite"];
+    access_exclusive_held_while_more_statements_run:
+        rules_of("", "ALTER TABLE users ADD COLUMN note text;\nUPDATE orders SET user_id = 1 WHERE false;") => ["access-exclusive-held"] / [],
+        rules_of("", "ALTER TABLE users ADD COLUMN note text;") => [] / ["access-exclusive-held"];
+    strong_locks_want_a_lock_timeout:
+        rules_of("", "ALTER TABLE users ADD COLUMN note text;") => ["missing-lock-timeout"] / [],
+        rules_of("", "SET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN note text;") => [] / ["missing-lock-timeout"];
+    not_null_columns_added_to_existing_tables_need_a_default:
+        rules_of("", "ALTER TABLE users ADD COLUMN nick text NOT NULL;") => ["not-null-without-default"] / [],
+        rules_of("", "ALTER TABLE users ADD COLUMN nick text NOT NULL DEFAULT '';\nCREATE TABLE t (id int, v text NOT NULL);\nALTER TABLE t ADD COLUMN w text NOT NULL;") => [] / ["not-null-without-default", "table-rewrite"];
+    concurrent_index_and_index_on_a_new_table_are_fine:
+        rules_of(" transaction:false", "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);")
+            => [] / ["require-concurrent-index", "concurrent-index-in-transaction", "revision-fails"]
+        then {
+            let rules = rules_of("", "CREATE TABLE t (id int, v text);\nCREATE INDEX t_v_idx ON t (v);");
+            assert!(rules.is_empty() || rules == ["skipped"], "{rules:?}");
+        };
+    set_not_null_scans_unless_a_validated_check_stands:
+        rules_of("", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;") => ["set-not-null-scan"] / [],
+        rules_of_pending!(&[
+            "ALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;",
+            "ALTER TABLE users VALIDATE CONSTRAINT users_email_nn;",
+            "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+        ]) => [] / ["set-not-null-scan", "constraint-missing-not-valid"];
+    constraints_on_existing_tables_need_not_valid:
+        rules_of("", "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);")
+            => ["constraint-missing-not-valid", "fk-without-index"] / [],
+        rules_of("", "ALTER TABLE users ADD CONSTRAINT age_positive CHECK (age > 0);") => ["constraint-missing-not-valid"] / []
+        then {
+            // NOT VALID, then VALIDATE in a later revision; and a foreign key of a new table.
+            let rules = rules_of_pending!(&[
+                "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;",
+                "ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;",
+                "CREATE TABLE notes (id int, user_id int REFERENCES users (id));\nCREATE INDEX notes_user_idx ON notes (user_id);",
+            ]);
+            lacks(&rules, "constraint-missing-not-valid");
+            // orders.user_id has no index: that one is still said.
+            assert_eq!(rules.iter().filter(|r| *r == "fk-without-index").count(), 1, "{rules:?}");
+        };
+    unique_constraints_use_an_index_built_concurrently:
+        rules_of("", "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);") => ["unique-constraint-without-index"] / []
+        then {
+            let l = setup!();
+            l.write("b2", "a1", "", " transaction:false", "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);");
+            l.write(
+                "c3",
+                "b2",
+                "",
+                "",
+                "SET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;",
+            );
+            let rules = l.rules();
+            lacks(&rules, "unique-constraint-without-index");
+            lacks(&rules, "require-concurrent-index");
+            assert!(rules.is_empty(), "{rules:?}");
+        };
+}
+
 #[test]
 fn create_index_on_an_existing_table_needs_concurrently() {
     let l = setup!();
-    l.write(
-        "b2",
-        "a1",
-        "",
-        "",
-        "CREATE INDEX users_email_idx ON users (email);",
-    );
-    let (out, found) = l.findings(&[]);
-    exits(&out, 1);
+    let (out, found) = l.lint_pending(&["CREATE INDEX users_email_idx ON users (email);"], 1);
     assert!(
         found.contains(&("require-concurrent-index".into(), "b2".into(), 6)),
         "{found:?}"
@@ -206,200 +291,6 @@ fn create_index_on_an_existing_table_needs_concurrently() {
     );
     assert_eq!(json["ok"], false);
     assert_eq!(json["linted"], serde_json::json!(["b2"]));
-}
-
-#[test]
-fn concurrent_index_and_index_on_a_new_table_are_fine() {
-    let rules = rules_of(
-        " transaction:false",
-        "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);",
-    );
-    lacks(&rules, "require-concurrent-index");
-    lacks(&rules, "concurrent-index-in-transaction");
-    lacks(&rules, "revision-fails");
-    let rules = rules_of(
-        "",
-        "CREATE TABLE t (id int, v text);\nCREATE INDEX t_v_idx ON t (v);",
-    );
-    assert!(rules.is_empty() || rules == ["skipped"], "{rules:?}");
-}
-
-#[test]
-fn drop_index_needs_concurrently() {
-    has(
-        &rules_of("", "DROP INDEX users_age_idx;"),
-        "require-concurrent-index-drop",
-    );
-    lacks(
-        &rules_of(
-            " transaction:false",
-            "DROP INDEX CONCURRENTLY users_age_idx;",
-        ),
-        "require-concurrent-index-drop",
-    );
-}
-
-#[test]
-fn concurrent_index_in_a_transaction_fails() {
-    let rules = rules_of(
-        "",
-        "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);",
-    );
-    has(&rules, "concurrent-index-in-transaction");
-    lacks(&rules, "revision-fails");
-}
-
-#[test]
-fn a_type_change_rewrites_but_a_wider_varchar_does_not() {
-    has(
-        &rules_of("", "ALTER TABLE users ALTER COLUMN age TYPE bigint;"),
-        "table-rewrite",
-    );
-    lacks(
-        &rules_of("", "ALTER TABLE users ALTER COLUMN name TYPE varchar(50);"),
-        "table-rewrite",
-    );
-}
-
-#[test]
-fn set_not_null_scans_unless_a_validated_check_stands() {
-    has(
-        &rules_of("", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;"),
-        "set-not-null-scan",
-    );
-    let l = setup!();
-    l.write(
-        "b2",
-        "a1",
-        "",
-        "",
-        "ALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;",
-    );
-    l.write(
-        "c3",
-        "b2",
-        "",
-        "",
-        "ALTER TABLE users VALIDATE CONSTRAINT users_email_nn;",
-    );
-    l.write(
-        "d4",
-        "c3",
-        "",
-        "",
-        "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
-    );
-    let rules = l.rules();
-    lacks(&rules, "set-not-null-scan");
-    lacks(&rules, "constraint-missing-not-valid");
-}
-
-#[test]
-fn constraints_on_existing_tables_need_not_valid() {
-    let rules = rules_of(
-        "",
-        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);",
-    );
-    has(&rules, "constraint-missing-not-valid");
-    has(&rules, "fk-without-index");
-    has(
-        &rules_of(
-            "",
-            "ALTER TABLE users ADD CONSTRAINT age_positive CHECK (age > 0);",
-        ),
-        "constraint-missing-not-valid",
-    );
-    // NOT VALID, then VALIDATE in a later revision; and a foreign key of a new table.
-    let l = setup!();
-    l.write(
-        "b2",
-        "a1",
-        "",
-        "",
-        "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;",
-    );
-    l.write(
-        "c3",
-        "b2",
-        "",
-        "",
-        "ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;",
-    );
-    l.write(
-        "d4",
-        "c3",
-        "",
-        "",
-        "CREATE TABLE notes (id int, user_id int REFERENCES users (id));\nCREATE INDEX notes_user_idx ON notes (user_id);",
-    );
-    let rules = l.rules();
-    lacks(&rules, "constraint-missing-not-valid");
-    // orders.user_id has no index: that one is still said.
-    assert_eq!(
-        rules.iter().filter(|r| *r == "fk-without-index").count(),
-        1,
-        "{rules:?}"
-    );
-}
-
-#[test]
-fn unique_constraints_use_an_index_built_concurrently() {
-    has(
-        &rules_of(
-            "",
-            "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
-        ),
-        "unique-constraint-without-index",
-    );
-    let l = setup!();
-    l.write(
-        "b2",
-        "a1",
-        "",
-        " transaction:false",
-        "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);",
-    );
-    l.write(
-        "c3",
-        "b2",
-        "",
-        "",
-        "SET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;",
-    );
-    let rules = l.rules();
-    lacks(&rules, "unique-constraint-without-index");
-    lacks(&rules, "require-concurrent-index");
-    assert!(rules.is_empty(), "{rules:?}");
-}
-
-#[test]
-fn access_exclusive_held_while_more_statements_run() {
-    has(
-        &rules_of(
-            "",
-            "ALTER TABLE users ADD COLUMN note text;\nUPDATE orders SET user_id = 1 WHERE false;",
-        ),
-        "access-exclusive-held",
-    );
-    lacks(
-        &rules_of("", "ALTER TABLE users ADD COLUMN note text;"),
-        "access-exclusive-held",
-    );
-}
-
-#[test]
-fn strong_locks_want_a_lock_timeout() {
-    has(
-        &rules_of("", "ALTER TABLE users ADD COLUMN note text;"),
-        "missing-lock-timeout",
-    );
-    lacks(
-        &rules_of(
-            "",
-            "SET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN note text;",
-        ),
-        "missing-lock-timeout",
-    );
 }
 
 /// The rehearsal runs a revision as `up` would: with the configured `lock-timeout` set for it
@@ -427,28 +318,12 @@ fn a_configured_lock_timeout_is_one() {
 #[test]
 fn a_configured_statement_timeout_ends_a_slow_statement() {
     let l = setup!("statement-timeout = \"1s\"\n");
-    l.write("b2", "a1", "", "", "SELECT pg_sleep(30);");
-    let (out, found) = l.findings(&[]);
-    exits(&out, 1);
+    let (out, found) = l.lint_pending(&["SELECT pg_sleep(30);"], 1);
     assert!(
         found.contains(&("revision-fails".into(), "b2".into(), 6)),
         "{found:?}"
     );
     assert!(out.stdout.contains("statement timeout"), "{}", out.stdout);
-}
-
-#[test]
-fn not_null_columns_added_to_existing_tables_need_a_default() {
-    has(
-        &rules_of("", "ALTER TABLE users ADD COLUMN nick text NOT NULL;"),
-        "not-null-without-default",
-    );
-    let rules = rules_of(
-        "",
-        "ALTER TABLE users ADD COLUMN nick text NOT NULL DEFAULT '';\nCREATE TABLE t (id int, v text NOT NULL);\nALTER TABLE t ADD COLUMN w text NOT NULL;",
-    );
-    lacks(&rules, "not-null-without-default");
-    lacks(&rules, "table-rewrite");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -458,17 +333,11 @@ fn not_null_columns_added_to_existing_tables_need_a_default() {
 #[test]
 fn drops_and_renames_of_existing_objects_are_warnings() {
     let l = setup!();
-    l.write(
-        "b2",
-        "a1",
-        "",
-        "",
-        "ALTER TABLE users DROP COLUMN age;\nALTER TABLE users RENAME COLUMN name TO full_name;\nALTER TABLE orders RENAME TO purchases;",
-    );
-    l.write("c3", "b2", "", "", "DROP TABLE purchases;");
-    let (out, found) = l.findings(&[]);
     // Warnings only: exit 0.
-    exits(&out, 0);
+    let (out, found) = l.lint_pending(&[
+        "ALTER TABLE users DROP COLUMN age;\nALTER TABLE users RENAME COLUMN name TO full_name;\nALTER TABLE orders RENAME TO purchases;",
+        "DROP TABLE purchases;",
+    ], 0);
     for (rule, rev, line) in [
         ("drop-column", "b2", 6),
         ("rename-column", "b2", 7),
@@ -495,34 +364,16 @@ fn drops_and_renames_of_existing_objects_are_warnings() {
     assert!(rules.is_empty() || rules == ["skipped"], "{rules:?}");
 }
 
-#[test]
-fn foreign_keys_want_an_index_on_their_columns() {
-    has(
-        &rules_of(
-            "",
-            "CREATE TABLE notes (id int, user_id int REFERENCES users (id));",
-        ),
-        "fk-without-index",
-    );
-    lacks(
-        &rules_of(
-            "",
-            "CREATE TABLE notes (id int, user_id int REFERENCES users (id));\nCREATE INDEX ON notes (user_id, id);",
-        ),
-        "fk-without-index",
-    );
+rules! {
+    foreign_keys_want_an_index_on_their_columns:
+        rules_of("", "CREATE TABLE notes (id int, user_id int REFERENCES users (id));") => ["fk-without-index"] / [],
+        rules_of("", "CREATE TABLE notes (id int, user_id int REFERENCES users (id));\nCREATE INDEX ON notes (user_id, id);") => [] / ["fk-without-index"];
 }
 
 #[test]
 fn a_revision_that_fails_is_an_error_with_the_databases_message() {
     let l = setup!();
-    l.write(
-        "b2",
-        "a1",
-        "",
-        "",
-        "ALTER TABLE users ADD COLUMN x int;\nALTER TABLE nowhere ADD COLUMN y int;",
-    );
+    l.pending(&["ALTER TABLE users ADD COLUMN x int;\nALTER TABLE nowhere ADD COLUMN y int;"]);
     let out = l.run(&["lint"]);
     exits(&out, 1);
     out.stderr_has("error[revision-fails]")
@@ -537,13 +388,9 @@ fn a_revision_that_fails_is_an_error_with_the_databases_message() {
 #[test]
 fn allow_comments_silence_a_statement_or_a_revision() {
     let l = setup!();
-    l.write(
-        "b2",
-        "a1",
-        "",
-        "",
+    l.pending(&[
         "-- why: small table\n-- lint: allow require-concurrent-index, missing-lock-timeout users has 20 rows\nCREATE INDEX users_email_idx ON users (email);\nCREATE INDEX users_name_idx ON users (name);",
-    );
+    ]);
     let (_, found) = l.findings(&[]);
     let on_line = |line: u64| -> Vec<&str> {
         found
@@ -573,15 +420,9 @@ fn allow_comments_silence_a_statement_or_a_revision() {
 #[test]
 fn an_allow_comment_needs_a_reason_and_known_rules() {
     let l = setup!();
-    l.write(
-        "b2",
-        "a1",
-        "",
-        "",
+    let (_, found) = l.lint_pending(&[
         "-- lint: allow require-concurrent-index\nCREATE INDEX users_email_idx ON users (email);\n-- lint: allow table-rewrites it is small\nALTER TABLE users ALTER COLUMN age TYPE bigint;",
-    );
-    let (out, found) = l.findings(&[]);
-    exits(&out, 1);
+    ], 1);
     for (rule, line) in [
         ("lint-allow-without-reason", 6),
         ("require-concurrent-index", 7),
@@ -602,55 +443,44 @@ fn the_configuration_sets_severities_and_turns_rules_off() {
     let l = setup!(
         "\n[package.metadata.schema.lint]\ntable-rewrite = \"off\"\ndrop-column = \"error\"\nmissing-lock-timeout = \"off\"\naccess-exclusive-held = \"off\"\n"
     );
-    l.write(
-        "b2",
-        "a1",
-        "",
-        "",
-        "ALTER TABLE users ALTER COLUMN age TYPE bigint;",
-    );
-    let (out, found) = l.findings(&[]);
-    exits(&out, 0);
+    let (_, found) = l.lint_pending(&["ALTER TABLE users ALTER COLUMN age TYPE bigint;"], 0);
     assert!(found.is_empty(), "{found:?}");
-    l.write("b2", "a1", "", "", "ALTER TABLE users DROP COLUMN name;");
-    let (out, _) = l.findings(&[]);
-    exits(&out, 1);
+    let (out, _) = l.lint_pending(&["ALTER TABLE users DROP COLUMN name;"], 1);
     assert_eq!(out.json()["findings"][0]["severity"], "error");
 }
 
 #[test]
 fn a_bad_lint_configuration_is_refused_naming_it() {
-    let p =
-        TestProject::with_metadata("\n[package.metadata.schema.lint]\ntable-rewrites = \"off\"\n");
-    let out = p.run(&[
-        "--database-url",
-        "postgres://postgres@127.0.0.1/postgres",
-        "lint",
-    ]);
-    invalid(&out, &["unknown rule `table-rewrites`"]);
-    help_has(&out, "did you mean `table-rewrite`?");
-    let p =
-        TestProject::with_metadata("\n[package.metadata.schema.lint]\ntable-rewrite = \"fatal\"\n");
-    let out = p.run(&[
-        "--database-url",
-        "postgres://postgres@127.0.0.1/postgres",
-        "lint",
-    ]);
-    invalid(&out, &["`table-rewrite`", "`fatal`"]);
+    let cases: [(&str, &[&str], &[&str]); 2] = [
+        (
+            "table-rewrites = \"off\"",
+            &["unknown rule `table-rewrites`"],
+            &["did you mean `table-rewrite`?"],
+        ),
+        (
+            "table-rewrite = \"fatal\"",
+            &["`table-rewrite`", "`fatal`"],
+            &[],
+        ),
+    ];
+    for (setting, needles, helps) in cases {
+        let p =
+            TestProject::with_metadata(&format!("\n[package.metadata.schema.lint]\n{setting}\n"));
+        let out = run_on(&p, "postgres://postgres@127.0.0.1/postgres", &["lint"]);
+        invalid(&out, needles);
+        for help in helps {
+            help_has(&out, help);
+        }
+    }
 }
 
 #[test]
 fn deny_warnings_fails_on_a_warning() {
     let l = setup!();
-    l.write(
-        "b2",
-        "a1",
-        "",
-        "",
-        "SET LOCAL lock_timeout = '2s';\nALTER TABLE users DROP COLUMN name;",
+    let (out, found) = l.lint_pending(
+        &["SET LOCAL lock_timeout = '2s';\nALTER TABLE users DROP COLUMN name;"],
+        0,
     );
-    let (out, found) = l.findings(&[]);
-    exits(&out, 0);
     assert_eq!(
         found,
         vec![("drop-column".to_string(), "b2".to_string(), 7)]
@@ -668,8 +498,7 @@ fn deny_warnings_fails_on_a_warning() {
 #[test]
 fn a_range_or_a_target_picks_the_revisions() {
     let l = setup!();
-    l.write("b2", "a1", "", "", "CREATE TABLE t2 (id int);");
-    l.write("c3", "b2", "", "", "CREATE TABLE t3 (id int);");
+    l.pending(&["CREATE TABLE t2 (id int);", "CREATE TABLE t3 (id int);"]);
     let linted = |args: &[&str]| {
         let mut all = vec!["--format", "json", "lint"];
         all.extend_from_slice(args);
@@ -693,69 +522,30 @@ fn a_range_or_a_target_picks_the_revisions() {
 fn sqlite_and_mariadb_are_observed_too() {
     // They were "lint observes PostgreSQL only so far" (exit 2); tests/e2e/lint_backends.rs
     // has their rules.
-    let p = TestProject::new();
-    p.write(
-        "migrations/a1_base.sql",
-        revision_text("a1", "", "", "", "CREATE TABLE t (id int);"),
-    );
+    let p = with_base("CREATE TABLE t (id int);");
     let out = p.run(&["lint"]);
     exits(&out, 0);
-    assert!(
-        out.stderr.contains("1 revision(s): no findings"),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("1 revision(s): no findings");
 }
 
 // ---------------------------------------------------------------------------------------
 // The rehearsal database
 // ---------------------------------------------------------------------------------------
 
-const SCRATCH_PREFIX: &str = "cargo_schema_scratch_";
-
-fn scratch_databases() -> Vec<String> {
-    psql("SELECT datname FROM pg_database WHERE datname LIKE 'cargo\\_schema\\_scratch\\_%'")
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// Whether the process a scratch database is named after still runs here.
-fn owner_running(name: &str) -> bool {
-    let parts: Vec<&str> = name
-        .strip_prefix(SCRATCH_PREFIX)
-        .unwrap_or_default()
-        .split('_')
-        .collect();
-    match parts.as_slice() {
-        [_, _, pid, _] => Path::new("/proc").join(pid).exists(),
-        _ => true,
-    }
-}
-
 #[test]
 fn no_rehearsal_database_is_left_behind() {
     let l = setup!();
-    let before = scratch_databases();
-    l.write(
-        "b2",
-        "a1",
-        "",
-        "",
-        "CREATE INDEX users_email_idx ON users (email);",
-    );
+    let before = scratch_databases(&l.db);
+    l.pending(&["CREATE INDEX users_email_idx ON users (email);"]);
     l.write("c3", "a1", "", "", "ALTER TABLE nowhere ADD COLUMN y int;");
     exits(&l.run(&["lint"]), 1);
-    let left: Vec<String> = scratch_databases()
+    let left: Vec<String> = scratch_databases(&l.db)
         .into_iter()
         .filter(|n| !before.contains(n) && !owner_running(n))
         .collect();
     assert!(left.is_empty(), "lint left {left:?}");
     // The template of the base stays, for the next run.
-    let templates = psql(&format!(
+    let templates = on_postgres(&format!(
         "SELECT count(*) FROM pg_database WHERE shobj_description(oid, 'pg_database') LIKE '%/{}'",
         l.db.name()
     ))
@@ -765,38 +555,16 @@ fn no_rehearsal_database_is_left_behind() {
 
 #[test]
 fn a_user_who_may_not_create_databases_is_told_lint_needs_one() {
-    let role = NoCreateRole::new("cs_lint_nocreate");
-    let db: TestDatabase = test_database!(Server::Postgres);
-    let url = role.own(&db);
-    let p = TestProject::new();
-    p.write(
-        "migrations/a1_base.sql",
-        revision_text("a1", "", "", "", BASE),
-    );
+    let (_role, _db, url) = no_create_role_database!("cs_lint_nocreate");
+    let p = with_base(BASE);
     let out = run_on(&p, &url, &["lint"]);
-    exits(&out, 1);
-    error_line_has(
-        &out,
-        &[
-            "lint cannot use a scratch database",
-            "permission denied to create database",
-        ],
-    );
-    help_has(&out, "CREATEDB");
+    no_scratch_privilege(&out, "lint cannot use a scratch database", "CREATEDB");
 }
 
 #[test]
 fn no_server_is_an_error_that_says_lint_needs_one() {
-    let p = TestProject::new();
-    p.write(
-        "migrations/a1_base.sql",
-        revision_text("a1", "", "", "", BASE),
-    );
-    let out = p.run(&[
-        "--database-url",
-        "postgres://postgres@127.0.0.1:1/app",
-        "lint",
-    ]);
+    let p = with_base(BASE);
+    let out = run_on(&p, "postgres://postgres@127.0.0.1:1/app", &["lint"]);
     exits(&out, 1);
     error_line_has(&out, &["cannot connect"]);
     help_has(&out, "scratch database");
@@ -820,30 +588,22 @@ fn snapshot(name: &str, l: &Lint, out: &Output) {
     });
 }
 
-#[test]
-fn output_lint_findings() {
-    let l = setup!();
-    l.write(
-        "b2",
-        "a1",
-        "",
-        "",
-        "CREATE INDEX users_email_idx ON users (email);\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\nALTER TABLE users DROP COLUMN name;",
-    );
-    snapshot("output_lint_findings", &l, &l.run(&["lint"]));
+/// One `#[test]` a row: `name: up;` snapshots `lint` of a pending revision `b2` holding `up`
+/// as the snapshot `name`.
+macro_rules! lint_snapshots {
+    ($($name:ident: $up:expr;)+) => {$(
+        #[test]
+        fn $name() {
+            let l = setup!();
+            l.pending(&[$up]);
+            snapshot(stringify!($name), &l, &l.run(&["lint"]));
+        }
+    )+};
 }
 
-#[test]
-fn output_lint_allow_problems() {
-    let l = setup!();
-    l.write(
-        "b2",
-        "a1",
-        "",
-        "",
-        "-- lint: allow require-concurrent-index\nCREATE INDEX users_email_idx ON users (email);\n-- lint: allow drop-colum gone from the code\nALTER TABLE users DROP COLUMN name;",
-    );
-    snapshot("output_lint_allow_problems", &l, &l.run(&["lint"]));
+lint_snapshots! {
+    output_lint_findings: "CREATE INDEX users_email_idx ON users (email);\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\nALTER TABLE users DROP COLUMN name;";
+    output_lint_allow_problems: "-- lint: allow require-concurrent-index\nCREATE INDEX users_email_idx ON users (email);\n-- lint: allow drop-colum gone from the code\nALTER TABLE users DROP COLUMN name;";
 }
 
 // ---------------------------------------------------------------------------------------
@@ -853,13 +613,9 @@ fn output_lint_allow_problems() {
 #[test]
 fn check_lints_the_pending_revisions() {
     let l = setup!();
-    l.write(
-        "b2",
-        "a1",
-        "",
-        "",
+    l.pending(&[
         "CREATE INDEX users_email_idx ON users (email);\nALTER TABLE users DROP COLUMN name;",
-    );
+    ]);
     let out = l.run(&["check"]);
     exits(&out, 1);
     error_line_has(
@@ -876,9 +632,7 @@ fn check_lints_the_pending_revisions() {
     assert!(rules.contains(&"require-concurrent-index"), "{json}");
     // Applied: nothing pending, nothing linted.
     exits(&l.run(&["up"]), 0);
-    let out = l.run(&["check"]);
-    exits(&out, 0);
-    out.stderr_lacks("require-concurrent-index");
+    exits(&l.run(&["check"]), 0).stderr_lacks("require-concurrent-index");
 }
 
 #[test]
@@ -904,8 +658,8 @@ fn autogenerate_lints_the_revision_it_wrote() {
 // ---------------------------------------------------------------------------------------
 
 /// The scratch databases named after process `pid`.
-fn scratch_of(pid: u32) -> Vec<String> {
-    scratch_databases()
+fn scratch_of(db: &TestDatabase, pid: u32) -> Vec<String> {
+    scratch_databases(db)
         .into_iter()
         .filter(|n| n.split('_').nth(5) == Some(pid.to_string().as_str()))
         .collect()
@@ -928,7 +682,7 @@ fn lint_until_rehearsing(l: &Lint) -> (std::process::Child, String) {
         .expect("the binary runs");
     let started = Instant::now();
     loop {
-        if let Some(name) = scratch_of(child.id()).into_iter().next() {
+        if let Some(name) = scratch_of(&l.db, child.id()).into_iter().next() {
             std::thread::sleep(Duration::from_millis(1500));
             return (child, name);
         }
@@ -947,36 +701,26 @@ fn lint_until_rehearsing(l: &Lint) -> (std::process::Child, String) {
 #[cfg(unix)]
 #[test]
 fn sigterm_drops_the_rehearsal_database_and_kill_9_leaves_one_the_next_run_drops() {
-    use std::io::Read;
     let l = setup!();
-    l.write("b2", "a1", "", "", "SELECT pg_sleep(30);");
+    l.pending(&["SELECT pg_sleep(30);"]);
     let (mut child, name) = lint_until_rehearsing(&l);
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let mut stderr = String::new();
-    let _ = child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut stderr);
-    let status = child.wait().expect("waits");
-    assert_ne!(status.code(), Some(0), "{stderr}");
+    let (code, stderr) = signal(&mut child, "-TERM");
+    assert_ne!(code, Some(0), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert!(
-        !scratch_databases().contains(&name),
+        !scratch_databases(&l.db).contains(&name),
         "{name} is left\n{stderr}"
     );
 
     let (mut child, name) = lint_until_rehearsing(&l);
-    let _ = Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
-    assert!(scratch_databases().contains(&name), "kill -9 left nothing?");
-    l.write("b2", "a1", "", "", "SELECT 1;");
+    signal(&mut child, "-KILL");
+    assert!(
+        scratch_databases(&l.db).contains(&name),
+        "kill -9 left nothing?"
+    );
+    l.pending(&["SELECT 1;"]);
     let out = l.run(&["lint"]);
     exits(&out, 0);
     out.stderr_has(&name).stderr_has("Dropped");
-    assert!(!scratch_databases().contains(&name));
+    assert!(!scratch_databases(&l.db).contains(&name));
 }

@@ -3,10 +3,10 @@
 //! value appended), the every-backend rules, a revision that fails, silencing, and no
 //! rehearsal database left on the server.
 
-use std::path::Path;
-
 use cargo_schema_e2e::assert::exits;
 use cargo_schema_e2e::db::{Server, TestDatabase, run_on};
+use cargo_schema_e2e::json::{findings, number, text};
+use cargo_schema_e2e::scratch::{owner_running, scratch_databases};
 use cargo_schema_e2e::{Output, TestProject, test_database};
 
 /// The first revision, applied by `up`: tables with rows that exist before the linted one.
@@ -72,28 +72,29 @@ impl Case {
         }
     }
 
-    /// Lints a pending revision `b2` (on the base) whose up section is `up`.
-    fn lint(&self, up: &str) -> (Output, Vec<Found>) {
+    /// Writes a pending revision `b2` (on the base) whose up section is `up`.
+    fn pending(&self, up: &str) {
         self.p
             .write("migrations/b2_r.sql", revision_text("b2", "a1", up));
+    }
+
+    /// Lints a pending revision `b2` (on the base) whose up section is `up`.
+    fn lint(&self, up: &str) -> (Output, Vec<Found>) {
+        self.pending(up);
         let out = self.run(&["--format", "json", "lint"]);
         let json = out.json();
         assert_eq!(json["linted"], serde_json::json!(["b2"]), "{}", out.stderr);
-        let found = json["findings"]
-            .as_array()
-            .map(|v| {
-                v.iter()
-                    .map(|f| {
-                        (
-                            f["rule"].as_str().unwrap_or_default().to_string(),
-                            f["line"].as_u64().unwrap_or_default(),
-                            f["message"].as_str().unwrap_or_default().to_string(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let found = findings(&json, |f| {
+            (text(f, "rule"), number(f, "line"), text(f, "message"))
+        });
         (out, found)
+    }
+
+    /// Asserts that linting `b2` with `up` finds nothing.
+    #[track_caller]
+    fn finds_nothing(&self, up: &str) {
+        let rules = self.rules(up);
+        assert!(rules.is_empty(), "{rules:?}");
     }
 
     fn rules(&self, up: &str) -> Vec<String> {
@@ -109,6 +110,31 @@ fn only(found: &[Found], rule: &str, line: u64, says: &[&str]) {
     for s in says {
         assert!(message.contains(s), "{s:?} not in {message:?}");
     }
+}
+
+/// Each a warning that is the only finding: renaming `users`.`name`, `rename_table` (which
+/// renames `table` to `to`), dropping `users`.`bio`, and dropping `table` on line 7.
+#[track_caller]
+fn drops_and_renames_are_warnings(c: &Case, rename_table: &str, [table, to]: [&str; 2]) {
+    let (out, found) = c.lint("ALTER TABLE users RENAME COLUMN name TO full_name;");
+    exits(&out, 0);
+    only(
+        &found,
+        "rename-column",
+        6,
+        &["`users`.`name`", "`full_name`"],
+    );
+    let (_, found) = c.lint(rename_table);
+    only(
+        &found,
+        "rename-table",
+        6,
+        &[&format!("`{table}`"), &format!("`{to}`")],
+    );
+    let (_, found) = c.lint("ALTER TABLE users DROP COLUMN bio;");
+    only(&found, "drop-column", 6, &["`users`.`bio`"]);
+    let (_, found) = c.lint(&format!("SELECT 1;\nDROP TABLE {table};"));
+    only(&found, "drop-table", 7, &[&format!("`{table}`")]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -127,22 +153,13 @@ fn mariadb_an_alter_that_copies_the_table_is_an_error_with_the_servers_reason() 
         &["`orders`", "ALGORITHM=INSTANT", "LOCK=NONE", "copied"],
     );
     // What the server runs INSTANT or INPLACE without a lock: nothing.
-    assert!(
-        c.rules("ALTER TABLE users ADD COLUMN nickname VARCHAR(100);")
-            .is_empty()
-    );
-    assert!(
-        c.rules("CREATE INDEX users_name_idx ON users (name);\nALTER TABLE users ADD INDEX users_bio_idx (bio);")
-            .is_empty()
-    );
+    c.finds_nothing("ALTER TABLE users ADD COLUMN nickname VARCHAR(100);");
+    c.finds_nothing("CREATE INDEX users_name_idx ON users (name);\nALTER TABLE users ADD INDEX users_bio_idx (bio);");
     // A FULLTEXT index is built under a lock that blocks writes.
     let (_, found) = c.lint("CREATE FULLTEXT INDEX users_bio_ft ON users (bio);");
     only(&found, "mysql-table-copy", 6, &["`users`", "Fulltext"]);
     // The same copying ALTER on a table created in the same revision: no traffic.
-    assert!(
-        c.rules("CREATE TABLE tags (id INT PRIMARY KEY, n INT) ENGINE = InnoDB;\nALTER TABLE tags MODIFY n BIGINT;")
-            .is_empty()
-    );
+    c.finds_nothing("CREATE TABLE tags (id INT PRIMARY KEY, n INT) ENGINE = InnoDB;\nALTER TABLE tags MODIFY n BIGINT;");
     // The revision really ran: the copy's effect is what later statements see.
     let (out, found) = c.lint(
         "ALTER TABLE orders MODIFY total BIGINT NOT NULL;\nALTER TABLE orders MODIFY total INT NOT NULL;",
@@ -174,30 +191,15 @@ fn mariadb_enum_values_removed_or_reordered_but_not_appended() {
 #[test]
 fn mariadb_drops_and_renames_of_existing_objects_are_warnings() {
     let c = Case::mariadb(test_database!(Server::MySql));
-    let (out, found) = c.lint("ALTER TABLE users RENAME COLUMN name TO full_name;");
-    exits(&out, 0);
-    only(
-        &found,
-        "rename-column",
-        6,
-        &["`users`.`name`", "`full_name`"],
+    drops_and_renames_are_warnings(
+        &c,
+        "RENAME TABLE orders TO purchases;",
+        ["orders", "purchases"],
     );
-    let (_, found) = c.lint("RENAME TABLE orders TO purchases;");
-    only(&found, "rename-table", 6, &["`orders`", "`purchases`"]);
-    let (_, found) = c.lint("ALTER TABLE users DROP COLUMN bio;");
-    only(&found, "drop-column", 6, &["`users`.`bio`"]);
-    let (_, found) = c.lint("SELECT 1;\nDROP TABLE orders;");
-    only(&found, "drop-table", 7, &["`orders`"]);
     // The same on a table created in the same revision.
-    assert!(
-        c.rules("CREATE TABLE tags (id INT PRIMARY KEY, n INT);\nALTER TABLE tags RENAME COLUMN n TO m;\nALTER TABLE tags DROP COLUMN m;\nRENAME TABLE tags TO tags2;\nDROP TABLE tags2;")
-            .is_empty()
-    );
+    c.finds_nothing("CREATE TABLE tags (id INT PRIMARY KEY, n INT);\nALTER TABLE tags RENAME COLUMN n TO m;\nALTER TABLE tags DROP COLUMN m;\nRENAME TABLE tags TO tags2;\nDROP TABLE tags2;");
     // InnoDB indexes a FOREIGN KEY's columns itself: never fk-without-index.
-    assert!(
-        c.rules("CREATE TABLE comments (id INT PRIMARY KEY, user_id BIGINT, FOREIGN KEY (user_id) REFERENCES users (id)) ENGINE = InnoDB;")
-            .is_empty()
-    );
+    c.finds_nothing("CREATE TABLE comments (id INT PRIMARY KEY, user_id BIGINT, FOREIGN KEY (user_id) REFERENCES users (id)) ENGINE = InnoDB;");
 }
 
 #[test]
@@ -215,24 +217,10 @@ fn mariadb_a_revision_that_fails_is_an_error_with_the_servers_message_and_allow_
 
 /// The scratch databases on MariaDB whose owner process (in the name) no longer runs here.
 fn orphan_scratch(db: &TestDatabase) -> Vec<String> {
-    db.query(
-        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'cargo\\_schema\\_scratch\\_%'",
-    )
-    .lines()
-    .map(str::trim)
-    .filter(|n| {
-        let parts: Vec<&str> = n
-            .strip_prefix("cargo_schema_scratch_")
-            .unwrap_or_default()
-            .split('_')
-            .collect();
-        match parts.as_slice() {
-            [_, _, pid, _] => !Path::new("/proc").join(pid).exists(),
-            _ => false,
-        }
-    })
-    .map(str::to_string)
-    .collect()
+    scratch_databases(db)
+        .into_iter()
+        .filter(|n| !owner_running(n))
+        .collect()
 }
 
 #[test]
@@ -245,14 +233,7 @@ fn mariadb_no_rehearsal_database_is_left_behind() {
         "migrations/c3_r.sql",
         revision_text("c3", "b2", "ALTER TABLE nowhere ADD y INT;"),
     );
-    c.p.write(
-        "migrations/b2_r.sql",
-        revision_text(
-            "b2",
-            "a1",
-            "ALTER TABLE orders MODIFY total BIGINT NOT NULL;",
-        ),
-    );
+    c.pending("ALTER TABLE orders MODIFY total BIGINT NOT NULL;");
     let out = c.run(&["lint"]);
     exits(&out, 1);
     let left: Vec<String> = orphan_scratch(db)
@@ -290,45 +271,30 @@ fn sqlite_a_table_rebuild_is_an_error_placed_at_the_drop() {
     exits(&out, 0);
     assert!(found.is_empty(), "{found:?}");
     // The same steps on a table created in the same revision.
-    assert!(
-        c.rules(&format!(
-            "CREATE TABLE things (id INTEGER PRIMARY KEY, n TEXT);\n{}",
-            REBUILD
-                .replace("products", "things")
-                .replace("price NUMERIC NOT NULL", "n INTEGER")
-                .replace("id, price", "id, n")
-        ))
-        .is_empty()
-    );
+    c.finds_nothing(&format!(
+        "CREATE TABLE things (id INTEGER PRIMARY KEY, n TEXT);\n{}",
+        REBUILD
+            .replace("products", "things")
+            .replace("price NUMERIC NOT NULL", "n INTEGER")
+            .replace("id, price", "id, n")
+    ));
 }
 
 #[test]
 fn sqlite_drops_and_renames_of_existing_objects_are_warnings() {
     let c = Case::sqlite();
-    let (out, found) = c.lint("ALTER TABLE users RENAME COLUMN name TO full_name;");
-    exits(&out, 0);
-    only(
-        &found,
-        "rename-column",
-        6,
-        &["`users`.`name`", "`full_name`"],
+    drops_and_renames_are_warnings(
+        &c,
+        "ALTER TABLE products RENAME TO items;",
+        ["products", "items"],
     );
-    let (_, found) = c.lint("ALTER TABLE products RENAME TO items;");
-    only(&found, "rename-table", 6, &["`products`", "`items`"]);
-    let (_, found) = c.lint("ALTER TABLE users DROP COLUMN bio;");
-    only(&found, "drop-column", 6, &["`users`.`bio`"]);
-    let (_, found) = c.lint("SELECT 1;\nDROP TABLE products;");
-    only(&found, "drop-table", 7, &["`products`"]);
     // Dropping a table and creating another (which may reuse its root page) is a drop.
     let (_, found) = c.lint(
         "DROP TABLE products;\nCREATE TABLE items (id INTEGER PRIMARY KEY, price TEXT NOT NULL);",
     );
     only(&found, "drop-table", 6, &["`products`"]);
     // The same on a table created in the same revision.
-    assert!(
-        c.rules("CREATE TABLE tags (id INTEGER PRIMARY KEY, n INT);\nALTER TABLE tags RENAME COLUMN n TO m;\nALTER TABLE tags RENAME TO tags2;\nDROP TABLE tags2;")
-            .is_empty()
-    );
+    c.finds_nothing("CREATE TABLE tags (id INTEGER PRIMARY KEY, n INT);\nALTER TABLE tags RENAME COLUMN n TO m;\nALTER TABLE tags RENAME TO tags2;\nDROP TABLE tags2;");
 }
 
 #[test]
@@ -367,7 +333,7 @@ fn sqlite_a_revision_that_fails_is_an_error_with_the_databases_message() {
 #[test]
 fn sqlite_check_lints_the_pending_revisions() {
     let c = Case::sqlite();
-    c.p.write("migrations/b2_r.sql", revision_text("b2", "a1", REBUILD));
+    c.pending(REBUILD);
     let out = c.run(&["check"]);
     exits(&out, 1);
     out.stderr_has("migrations/b2_r.sql:8")
@@ -381,14 +347,7 @@ fn sqlite_check_lints_the_pending_revisions() {
 #[test]
 fn mariadb_check_lints_the_pending_revisions() {
     let c = Case::mariadb(test_database!(Server::MySql));
-    c.p.write(
-        "migrations/b2_r.sql",
-        revision_text(
-            "b2",
-            "a1",
-            "ALTER TABLE orders MODIFY total BIGINT NOT NULL;",
-        ),
-    );
+    c.pending("ALTER TABLE orders MODIFY total BIGINT NOT NULL;");
     let out = c.run(&["check"]);
     exits(&out, 1);
     out.stderr_has("migrations/b2_r.sql:6")
@@ -440,28 +399,14 @@ fn snapshot(name: &str, c: &Case, out: &Output) {
 #[test]
 fn output_lint_sqlite_findings() {
     let c = Case::sqlite();
-    c.p.write(
-        "migrations/b2_r.sql",
-        revision_text(
-            "b2",
-            "a1",
-            &format!("{REBUILD}\nALTER TABLE users DROP COLUMN bio;\nCREATE TABLE comments (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));"),
-        ),
-    );
+    c.pending(&format!("{REBUILD}\nALTER TABLE users DROP COLUMN bio;\nCREATE TABLE comments (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));"));
     snapshot("output_lint_sqlite_findings", &c, &c.run(&["lint"]));
 }
 
 #[test]
 fn output_lint_mariadb_findings() {
     let c = Case::mariadb(test_database!(Server::MySql));
-    c.p.write(
-        "migrations/b2_r.sql",
-        revision_text(
-            "b2",
-            "a1",
-            "ALTER TABLE orders MODIFY total BIGINT NOT NULL;\nALTER TABLE users MODIFY status ENUM('active', 'new') NOT NULL DEFAULT 'new';\nRENAME TABLE orders TO purchases;",
-        ),
-    );
+    c.pending("ALTER TABLE orders MODIFY total BIGINT NOT NULL;\nALTER TABLE users MODIFY status ENUM('active', 'new') NOT NULL DEFAULT 'new';\nRENAME TABLE orders TO purchases;");
     snapshot("output_lint_mariadb_findings", &c, &c.run(&["lint"]));
 }
 

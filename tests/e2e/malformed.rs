@@ -6,7 +6,9 @@
 //! nothing ever panics.
 
 use cargo_schema_e2e::assert::{error_line_has, exits, help_has, invalid};
-use cargo_schema_e2e::fixtures::{duplicate_ids, workspace_of_one_and_two};
+use cargo_schema_e2e::fixtures::{
+    duplicate_ids, no_migrations_directory, workspace_of_one_and_two,
+};
 use cargo_schema_e2e::{Output, TestProject};
 
 /// The line number that follows `prefix` on the first `error:` line that has it.
@@ -31,10 +33,8 @@ fn error_count(out: &Output) -> usize {
 }
 
 /// A project with one revision file `migrations/aa01_x.sql` holding `text`.
-fn one_file(text: &str) -> TestProject {
-    let p = TestProject::new();
-    p.write("migrations/aa01_x.sql", text);
-    p
+fn one_file(text: impl AsRef<[u8]>) -> TestProject {
+    TestProject::with_file("migrations/aa01_x.sql", text)
 }
 
 fn migration_files(p: &TestProject) -> Vec<String> {
@@ -47,278 +47,94 @@ fn migration_files(p: &TestProject) -> Vec<String> {
     names
 }
 
+/// Runs `args`: exit 2, nothing on stdout, an `error:` line holding every needle and a
+/// `help:` line holding each of `helps`.
+#[track_caller]
+fn refused(p: &TestProject, args: &[&str], needles: &[&str], helps: &[&str]) -> Output {
+    let out = p.run(args);
+    invalid(&out, needles);
+    for help in helps {
+        help_has(&out, help);
+    }
+    out
+}
+
+/// [`refused`], and the migrations directory holds the same files after the run as before.
+#[track_caller]
+fn refused_writing_nothing(
+    p: &TestProject,
+    args: &[&str],
+    needles: &[&str],
+    helps: &[&str],
+) -> Output {
+    let before = migration_files(p);
+    let out = refused(p, args, needles, helps);
+    assert_eq!(migration_files(p), before, "a file was written");
+    out
+}
+
+/// One `#[test]` a row: `name: project, [args] => [needles] (, help "…")* (, then check)?;`
+/// runs `$check` (`refused` or `refused_writing_nothing`) on the project, then `check(&out)`.
+macro_rules! refused {
+    ($check:ident; $(
+        $name:ident: $project:expr, $args:expr => $needles:expr
+        $(, help $help:expr)* $(, then $then:expr)?;
+    )+) => {$(
+        #[test]
+        fn $name() {
+            let p = $project;
+            let _out = $check(&p, &$args, &$needles, &[$($help),*]);
+            $(($then)(&_out);)?
+        }
+    )+};
+}
+
 // ---------------------------------------------------------------------------------------------
 // The header
 // ---------------------------------------------------------------------------------------------
 
-#[test]
-fn a_file_without_a_revision_line_is_reported_on_line_one() {
-    let p = one_file("-- revises:\n-- message: no id\n\n-- migrate:up\nSELECT 1;\n");
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &["migrations/aa01_x.sql:1:", "no `-- revision:` line"],
-    );
-    help_has(&out, "-- revision:");
-}
-
-#[test]
-fn an_empty_file_is_reported_as_missing_its_revision_line() {
-    let p = one_file("");
-    let out = p.run(&["history"]);
-    invalid(
-        &out,
-        &["migrations/aa01_x.sql:1:", "no `-- revision:` line"],
-    );
-}
-
-#[test]
-fn an_empty_revision_value_names_its_line() {
-    let p = one_file("-- message: first\n-- revision:\n-- revises:\n\n-- migrate:up\nSELECT 1;\n");
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &["migrations/aa01_x.sql:2:", "`-- revision:` has no value"],
-    );
-}
-
-#[test]
-fn invalid_characters_in_a_revision_id_are_named_with_the_id() {
-    let p = one_file("-- revision: aa-01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n");
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &["migrations/aa01_x.sql:1:", "invalid revision id `aa-01`"],
-    );
-    help_has(&out, "letters, digits and `_`");
-}
-
-#[test]
-fn a_reserved_word_cannot_be_a_revision_id() {
-    let p = TestProject::new();
-    p.write(
-        "migrations/head_x.sql",
-        "-- revision: head\n-- revises:\n\n-- migrate:up\nSELECT 1;\n",
-    );
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &[
-            "migrations/head_x.sql:1:",
-            "invalid revision id `head`",
-            "reserved",
-        ],
-    );
-}
-
-#[test]
-fn a_reserved_word_cannot_be_a_branch_label() {
-    let p = one_file(
-        "-- revision: aa01\n-- revises:\n-- branch-labels: auth, base\n\n-- migrate:up\nSELECT 1;\n",
-    );
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &["migrations/aa01_x.sql:3:", "invalid branch label `base`"],
-    );
-}
-
-#[test]
-fn a_parent_listed_twice_names_the_revises_line() {
-    let p = TestProject::new();
-    p.revision("aa01", "", "");
-    p.revision("bb02", "aa01, aa01", "");
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &["migrations/bb02_r_bb02.sql:2:", "`aa01` is listed twice"],
-    );
-}
-
-#[test]
-fn an_unknown_header_key_suggests_the_right_one() {
-    let p = one_file("-- revison: aa01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n");
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &["migrations/aa01_x.sql:1:", "unknown header key `revison`"],
-    );
-    help_has(&out, "did you mean `revision`?");
-}
-
-#[test]
-fn an_alembic_style_down_revision_key_suggests_revises() {
-    let p = one_file("-- revision: aa01\n-- down_revision: zz\n\n-- migrate:up\nSELECT 1;\n");
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &[
-            "migrations/aa01_x.sql:2:",
-            "unknown header key `down_revision`",
-        ],
-    );
-    help_has(&out, "did you mean `revises`?");
-}
-
-#[test]
-fn a_duplicate_header_key_names_both_lines() {
-    let p = one_file(
-        "-- revision: aa01\n-- revises:\n-- message: one\n-- message: two\n\n-- migrate:up\nSELECT 1;\n",
-    );
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &[
-            "migrations/aa01_x.sql:4:",
-            "`message` appears twice",
-            "line 3",
-        ],
-    );
+refused! { refused;
+    a_file_without_a_revision_line_is_reported_on_line_one: one_file("-- revises:\n-- message: no id\n\n-- migrate:up\nSELECT 1;\n"), ["heads"] => ["migrations/aa01_x.sql:1:", "no `-- revision:` line"], help "-- revision:";
+    an_empty_file_is_reported_as_missing_its_revision_line: one_file(""), ["history"] => ["migrations/aa01_x.sql:1:", "no `-- revision:` line"];
+    an_empty_revision_value_names_its_line: one_file("-- message: first\n-- revision:\n-- revises:\n\n-- migrate:up\nSELECT 1;\n"), ["heads"] => ["migrations/aa01_x.sql:2:", "`-- revision:` has no value"];
+    invalid_characters_in_a_revision_id_are_named_with_the_id: one_file("-- revision: aa-01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n"), ["heads"] => ["migrations/aa01_x.sql:1:", "invalid revision id `aa-01`"], help "letters, digits and `_`";
+    a_reserved_word_cannot_be_a_revision_id: TestProject::with_file("migrations/head_x.sql", "-- revision: head\n-- revises:\n\n-- migrate:up\nSELECT 1;\n"), ["heads"] => ["migrations/head_x.sql:1:", "invalid revision id `head`", "reserved"];
+    a_reserved_word_cannot_be_a_branch_label: one_file("-- revision: aa01\n-- revises:\n-- branch-labels: auth, base\n\n-- migrate:up\nSELECT 1;\n"), ["heads"] => ["migrations/aa01_x.sql:3:", "invalid branch label `base`"];
+    a_parent_listed_twice_names_the_revises_line: TestProject::with_revisions(&[("aa01", "", ""), ("bb02", "aa01, aa01", "")]), ["heads"] => ["migrations/bb02_r_bb02.sql:2:", "`aa01` is listed twice"];
+    an_unknown_header_key_suggests_the_right_one: one_file("-- revison: aa01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n"), ["heads"] => ["migrations/aa01_x.sql:1:", "unknown header key `revison`"], help "did you mean `revision`?";
+    an_alembic_style_down_revision_key_suggests_revises: one_file("-- revision: aa01\n-- down_revision: zz\n\n-- migrate:up\nSELECT 1;\n"), ["heads"] => ["migrations/aa01_x.sql:2:", "unknown header key `down_revision`"], help "did you mean `revises`?";
+    a_duplicate_header_key_names_both_lines: one_file("-- revision: aa01\n-- revises:\n-- message: one\n-- message: two\n\n-- migrate:up\nSELECT 1;\n"), ["heads"] => ["migrations/aa01_x.sql:4:", "`message` appears twice", "line 3"];
 }
 
 // ---------------------------------------------------------------------------------------------
 // The sections
 // ---------------------------------------------------------------------------------------------
 
-#[test]
-fn a_file_without_an_up_marker_is_refused() {
-    let p = one_file("-- revision: aa01\n-- revises:\n-- message: nothing else\n");
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &["migrations/aa01_x.sql:", "no `-- migrate:up` marker"],
-    );
-    help_has(&out, "-- migrate:up");
-    // The file has three lines; the error points at one of them, not past the end.
-    let line = line_after(&out, "migrations/aa01_x.sql:");
-    assert!(
-        (1..=3).contains(&line),
-        "line {line} is not a line of the three-line file\n{out:#?}"
-    );
-}
-
-#[test]
-fn sql_before_the_up_marker_names_its_line() {
-    let p = one_file(
-        "-- revision: aa01\n-- revises:\n\nCREATE TABLE early (id int);\n-- migrate:up\nSELECT 1;\n",
-    );
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &[
-            "migrations/aa01_x.sql:4:",
-            "SQL before the `-- migrate:up` marker",
-        ],
-    );
-    help_has(&out, "move it below `-- migrate:up`");
-}
-
-#[test]
-fn two_up_sections_name_both_lines() {
-    let p = one_file(
-        "-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n\n-- migrate:up\nSELECT 2;\n",
-    );
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &[
-            "migrations/aa01_x.sql:7:",
-            "a second `-- migrate:up` section",
-            "line 4",
-        ],
-    );
-}
-
-#[test]
-fn two_down_sections_name_both_lines() {
-    let p = one_file(
-        "-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n-- migrate:down\nSELECT 3;\n",
-    );
-    let out = p.run(&["history"]);
-    invalid(
-        &out,
-        &[
-            "migrations/aa01_x.sql:8:",
-            "a second `-- migrate:down` section",
-            "line 6",
-        ],
-    );
-}
-
-#[test]
-fn a_down_section_before_the_up_section_names_the_down_marker() {
-    let p = one_file(
-        "-- revision: aa01\n-- revises:\n\n-- migrate:down\nDROP TABLE a;\n\n-- migrate:up\nCREATE TABLE a (id int);\n",
-    );
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &[
-            "migrations/aa01_x.sql:4:",
-            "`-- migrate:down` comes before `-- migrate:up`",
-        ],
-    );
-}
-
-#[test]
-fn an_unknown_marker_names_its_line() {
-    let p = one_file(
-        "-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n-- migrate:sideways\nSELECT 2;\n",
-    );
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &[
-            "migrations/aa01_x.sql:6:",
-            "unknown marker `-- migrate:sideways`",
-        ],
-    );
-    help_has(&out, "`-- migrate:up` and `-- migrate:down`");
-}
-
-#[test]
-fn an_unknown_marker_option_names_the_option() {
-    let p =
-        one_file("-- revision: aa01\n-- revises:\n\n-- migrate:up transaction:maybe\nSELECT 1;\n");
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &[
-            "migrations/aa01_x.sql:4:",
-            "unknown option `transaction:maybe`",
-        ],
-    );
-    help_has(&out, "transaction:false");
-}
-
-#[test]
-fn an_option_on_the_down_marker_is_refused() {
-    let p = one_file(
-        "-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n\n-- migrate:down transaction:false\nSELECT 2;\n",
-    );
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &[
-            "migrations/aa01_x.sql:7:",
-            "unknown option `transaction:false` on `-- migrate:down`",
-        ],
-    );
-    // The help says where the option goes, not that it is the only one there is.
-    help_has(&out, "on the `-- migrate:up` line");
-    assert!(!out.stderr.contains("the only option is"), "{}", out.stderr);
-}
-
-#[test]
-fn bad_utf8_names_the_line_of_the_bad_byte() {
-    let p = TestProject::new();
-    p.write(
-        "migrations/aa01_x.sql",
-        b"-- revision: aa01\n-- revises:\n\n-- migrate:up\nCREATE TABLE a (id int);\nINSERT INTO a VALUES ('caf\xe9');\n\n-- migrate:down\nDROP TABLE a;\n",
-    );
-    let out = p.run(&["heads"]);
-    invalid(&out, &["migrations/aa01_x.sql:6:", "not valid UTF-8"]);
-    help_has(&out, "UTF-8");
+refused! { refused;
+    a_file_without_an_up_marker_is_refused:
+        one_file("-- revision: aa01\n-- revises:\n-- message: nothing else\n"),
+        ["heads"] => ["migrations/aa01_x.sql:", "no `-- migrate:up` marker"], help "-- migrate:up",
+        then |out: &Output| {
+            // The file has three lines; the error points at one of them, not past the end.
+            let line = line_after(out, "migrations/aa01_x.sql:");
+            assert!(
+                (1..=3).contains(&line),
+                "line {line} is not a line of the three-line file\n{out:#?}"
+            );
+        };
+    sql_before_the_up_marker_names_its_line: one_file("-- revision: aa01\n-- revises:\n\nCREATE TABLE early (id int);\n-- migrate:up\nSELECT 1;\n"), ["heads"] => ["migrations/aa01_x.sql:4:", "SQL before the `-- migrate:up` marker"], help "move it below `-- migrate:up`";
+    two_up_sections_name_both_lines: one_file("-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n\n-- migrate:up\nSELECT 2;\n"), ["heads"] => ["migrations/aa01_x.sql:7:", "a second `-- migrate:up` section", "line 4"];
+    two_down_sections_name_both_lines: one_file("-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n-- migrate:down\nSELECT 3;\n"), ["history"] => ["migrations/aa01_x.sql:8:", "a second `-- migrate:down` section", "line 6"];
+    a_down_section_before_the_up_section_names_the_down_marker: one_file("-- revision: aa01\n-- revises:\n\n-- migrate:down\nDROP TABLE a;\n\n-- migrate:up\nCREATE TABLE a (id int);\n"), ["heads"] => ["migrations/aa01_x.sql:4:", "`-- migrate:down` comes before `-- migrate:up`"];
+    an_unknown_marker_names_its_line: one_file("-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n-- migrate:sideways\nSELECT 2;\n"), ["heads"] => ["migrations/aa01_x.sql:6:", "unknown marker `-- migrate:sideways`"], help "`-- migrate:up` and `-- migrate:down`";
+    an_unknown_marker_option_names_the_option: one_file("-- revision: aa01\n-- revises:\n\n-- migrate:up transaction:maybe\nSELECT 1;\n"), ["heads"] => ["migrations/aa01_x.sql:4:", "unknown option `transaction:maybe`"], help "transaction:false";
+    an_option_on_the_down_marker_is_refused:
+        one_file("-- revision: aa01\n-- revises:\n\n-- migrate:up\nSELECT 1;\n\n-- migrate:down transaction:false\nSELECT 2;\n"),
+        ["heads"] => ["migrations/aa01_x.sql:7:", "unknown option `transaction:false` on `-- migrate:down`"],
+        // The help says where the option goes, not that it is the only one there is.
+        help "on the `-- migrate:up` line",
+        then |out: &Output| assert!(!out.stderr.contains("the only option is"), "{}", out.stderr);
+    bad_utf8_names_the_line_of_the_bad_byte: one_file(b"-- revision: aa01\n-- revises:\n\n-- migrate:up\nCREATE TABLE a (id int);\nINSERT INTO a VALUES ('caf\xe9');\n\n-- migrate:down\nDROP TABLE a;\n"), ["heads"] => ["migrations/aa01_x.sql:6:", "not valid UTF-8"], help "UTF-8";
 }
 
 #[test]
@@ -359,113 +175,20 @@ fn a_file_name_that_disagrees_with_the_header_only_warns() {
 // The graph
 // ---------------------------------------------------------------------------------------------
 
-#[test]
-fn duplicate_ids_in_two_files_name_both_files() {
-    let p = duplicate_ids();
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &[
-            "migrations/aa01_one.sql:1",
-            "migrations/sub/aa01_two.sql:2",
-            "`aa01`",
-        ],
-    );
-}
-
-#[test]
-fn an_unknown_parent_names_the_revises_line_and_the_missing_id() {
-    let p = TestProject::new();
-    p.revision("aa01", "", "");
-    p.revision("bb02", "aa01, zz99", "");
-    let out = p.run(&["heads"]);
-    invalid(&out, &["migrations/bb02_r_bb02.sql:2:", "`bb02`", "`zz99`"]);
-    help_has(&out, "-- revises:");
-}
-
-#[test]
-fn an_unknown_dependency_names_the_depends_on_line() {
-    let p = TestProject::new();
-    p.revision("aa01", "", "");
-    p.revision("bb02", "aa01", "-- depends-on: nope42\n");
-    let out = p.run(&["history"]);
-    invalid(
-        &out,
-        &["migrations/bb02_r_bb02.sql:3:", "`bb02`", "`nope42`"],
-    );
-    help_has(&out, "-- depends-on:");
-}
-
-#[test]
-fn a_cycle_of_three_revisions_names_every_one() {
-    let p = TestProject::new();
-    p.revision("aa01", "cc03", "");
-    p.revision("bb02", "aa01", "");
-    p.revision("cc03", "bb02", "");
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &["migrations/", ".sql:2:", "cycle", "aa01", "bb02", "cc03"],
-    );
-}
-
-#[test]
-fn a_cycle_through_depends_on_is_refused() {
-    let p = TestProject::new();
-    p.revision("aa01", "", "-- depends-on: bb02\n");
-    p.revision("bb02", "aa01", "");
-    let out = p.run(&["history"]);
-    invalid(&out, &["migrations/", "cycle", "aa01", "bb02"]);
-}
-
-#[test]
-fn a_revision_revising_itself_names_the_revises_line() {
-    let p = TestProject::new();
-    p.revision("aa01", "aa01", "");
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &["migrations/aa01_r_aa01.sql:2:", "cannot revise itself"],
-    );
-}
-
-#[test]
-fn a_branch_label_used_twice_names_both_revisions() {
-    let p = TestProject::new();
-    p.revision("aa01", "", "-- branch-labels: auth\n");
-    p.revision("bb02", "", "-- branch-labels: auth\n");
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &[
-            "migrations/bb02_r_bb02.sql:3:",
-            "`auth`",
-            "`aa01`",
-            "migrations/aa01_r_aa01.sql",
-        ],
-    );
-}
-
-#[test]
-fn a_branch_label_equal_to_a_revision_id_is_refused() {
-    let p = TestProject::new();
-    p.revision("aa01", "", "");
-    p.revision("bb02", "aa01", "-- branch-labels: aa01\n");
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &[
-            "migrations/bb02_r_bb02.sql:3:",
-            "`aa01`",
-            "also a revision id",
-        ],
-    );
+refused! { refused;
+    duplicate_ids_in_two_files_name_both_files: duplicate_ids(), ["heads"] => ["migrations/aa01_one.sql:1", "migrations/sub/aa01_two.sql:2", "`aa01`"];
+    an_unknown_parent_names_the_revises_line_and_the_missing_id: TestProject::with_revisions(&[("aa01", "", ""), ("bb02", "aa01, zz99", "")]), ["heads"] => ["migrations/bb02_r_bb02.sql:2:", "`bb02`", "`zz99`"], help "-- revises:";
+    an_unknown_dependency_names_the_depends_on_line: TestProject::with_revisions(&[("aa01", "", ""), ("bb02", "aa01", "-- depends-on: nope42\n")]), ["history"] => ["migrations/bb02_r_bb02.sql:3:", "`bb02`", "`nope42`"], help "-- depends-on:";
+    a_cycle_of_three_revisions_names_every_one: TestProject::with_revisions(&[("aa01", "cc03", ""), ("bb02", "aa01", ""), ("cc03", "bb02", "")]), ["heads"] => ["migrations/", ".sql:2:", "cycle", "aa01", "bb02", "cc03"];
+    a_cycle_through_depends_on_is_refused: TestProject::with_revisions(&[("aa01", "", "-- depends-on: bb02\n"), ("bb02", "aa01", "")]), ["history"] => ["migrations/", "cycle", "aa01", "bb02"];
+    a_revision_revising_itself_names_the_revises_line: TestProject::with_revisions(&[("aa01", "aa01", "")]), ["heads"] => ["migrations/aa01_r_aa01.sql:2:", "cannot revise itself"];
+    a_branch_label_used_twice_names_both_revisions: TestProject::with_revisions(&[("aa01", "", "-- branch-labels: auth\n"), ("bb02", "", "-- branch-labels: auth\n")]), ["heads"] => ["migrations/bb02_r_bb02.sql:3:", "`auth`", "`aa01`", "migrations/aa01_r_aa01.sql"];
+    a_branch_label_equal_to_a_revision_id_is_refused: TestProject::with_revisions(&[("aa01", "", ""), ("bb02", "aa01", "-- branch-labels: aa01\n")]), ["heads"] => ["migrations/bb02_r_bb02.sql:3:", "`aa01`", "also a revision id"];
 }
 
 #[test]
 fn every_malformed_file_is_reported_in_one_run() {
-    let p = TestProject::new();
-    p.revision("aa01", "", "");
+    let p = TestProject::with_revisions(&[("aa01", "", "")]);
     p.write(
         "migrations/bb02_x.sql",
         "-- revision: bb02\n-- revises: aa01\n\n-- migrate:sideways\n",
@@ -490,66 +213,6 @@ fn every_malformed_file_is_reported_in_one_run() {
 // Configuration and finding the project
 // ---------------------------------------------------------------------------------------------
 
-#[test]
-fn a_missing_migrations_directory_suggests_init() {
-    let p = TestProject::new();
-    std::fs::remove_dir(p.path().join("migrations")).expect("rmdir");
-    let out = p.run(&["heads"]);
-    invalid(&out, &["migrations", "does not exist"]);
-    help_has(&out, "cargo schema init");
-}
-
-#[test]
-fn an_unknown_key_in_the_metadata_names_the_manifest_and_the_key() {
-    let p = TestProject::new();
-    p.write(
-        "Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigration = \"migrations\"\n",
-    );
-    let out = p.run(&["heads"]);
-    invalid(
-        &out,
-        &["Cargo.toml", "package.metadata.schema", "`migration`"],
-    );
-    help_has(&out, "migrations");
-}
-
-#[test]
-fn a_lock_mode_that_does_not_exist_names_the_key_and_the_value() {
-    let p = TestProject::with_metadata("lock = \"sometimes\"\n");
-    let out = p.run(&["heads"]);
-    invalid(&out, &["Cargo.toml", "lock", "sometimes"]);
-}
-
-#[test]
-fn a_value_of_the_wrong_type_names_the_key() {
-    let p = TestProject::with_metadata("auto-apply = \"yes\"\n");
-    let out = p.run(&["heads"]);
-    invalid(&out, &["Cargo.toml", "auto-apply"]);
-}
-
-#[test]
-fn no_cargo_toml_anywhere_says_so() {
-    let p = TestProject::bare();
-    let out = p.run(&["heads"]);
-    invalid(&out, &["could not find `Cargo.toml`"]);
-    help_has(&out, "--manifest-path");
-}
-
-#[test]
-fn a_manifest_path_to_a_missing_file_names_it() {
-    let p = TestProject::new();
-    let out = p.run(&["--manifest-path", "nope/Cargo.toml", "heads"]);
-    invalid(&out, &["nope/Cargo.toml", "does not exist"]);
-}
-
-#[test]
-fn a_manifest_path_that_is_not_a_cargo_toml_is_refused() {
-    let p = TestProject::new();
-    let out = p.run(&["--manifest-path", "src/lib.rs", "heads"]);
-    invalid(&out, &["src/lib.rs", "Cargo.toml"]);
-}
-
 /// A virtual workspace whose members `one` and `two` both declare migrations.
 fn two_package_workspace() -> TestProject {
     let p = workspace_of_one_and_two(|name| {
@@ -568,6 +231,22 @@ fn two_package_workspace() -> TestProject {
     p
 }
 
+refused! { refused;
+    a_missing_migrations_directory_suggests_init: no_migrations_directory(), ["heads"] => ["migrations", "does not exist"], help "cargo schema init";
+    an_unknown_key_in_the_metadata_names_the_manifest_and_the_key: TestProject::with_file("Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.schema]\nmigration = \"migrations\"\n"), ["heads"] => ["Cargo.toml", "package.metadata.schema", "`migration`"], help "migrations";
+    a_lock_mode_that_does_not_exist_names_the_key_and_the_value: TestProject::with_metadata("lock = \"sometimes\"\n"), ["heads"] => ["Cargo.toml", "lock", "sometimes"];
+    a_value_of_the_wrong_type_names_the_key: TestProject::with_metadata("auto-apply = \"yes\"\n"), ["heads"] => ["Cargo.toml", "auto-apply"];
+    no_cargo_toml_anywhere_says_so: TestProject::bare(), ["heads"] => ["could not find `Cargo.toml`"], help "--manifest-path";
+    a_manifest_path_to_a_missing_file_names_it: TestProject::new(), ["--manifest-path", "nope/Cargo.toml", "heads"] => ["nope/Cargo.toml", "does not exist"];
+    a_manifest_path_that_is_not_a_cargo_toml_is_refused: TestProject::new(), ["--manifest-path", "src/lib.rs", "heads"] => ["src/lib.rs", "Cargo.toml"];
+    a_package_flag_naming_a_non_member_lists_the_members: two_package_workspace(), ["-p", "three", "heads"] => ["`three`", "not a member"], help "one, two";
+    a_cargo_toml_that_is_not_toml_is_an_invalid_request:
+        TestProject::with_file("Cargo.toml", "[package\nname = \"app\"\nversion = \"0.1.0\"\n"),
+        ["heads"] => ["failed", "expected `]`"],
+        // The file and line, rustc-style on the next line (` --> Cargo.toml:1:9`).
+        then |out: &Output| { out.stderr_has("Cargo.toml:1:"); };
+}
+
 #[test]
 fn two_packages_declaring_migrations_need_a_package_flag() {
     let p = two_package_workspace();
@@ -581,183 +260,41 @@ fn two_packages_declaring_migrations_need_a_package_flag() {
     assert!(!out.stdout.contains("bb02"), "package two leaked\n{out:#?}");
 }
 
-#[test]
-fn a_package_flag_naming_a_non_member_lists_the_members() {
-    let p = two_package_workspace();
-    let out = p.run(&["-p", "three", "heads"]);
-    invalid(&out, &["`three`", "not a member"]);
-    help_has(&out, "one, two");
-}
-
-#[test]
-fn a_cargo_toml_that_is_not_toml_is_an_invalid_request() {
-    let p = TestProject::new();
-    p.write(
-        "Cargo.toml",
-        "[package\nname = \"app\"\nversion = \"0.1.0\"\n",
-    );
-    let out = p.run(&["heads"]);
-    invalid(&out, &["failed", "expected `]`"]);
-    // The file and line, rustc-style on the next line (` --> Cargo.toml:1:9`).
-    out.stderr_has("Cargo.toml:1:");
-}
-
 // ---------------------------------------------------------------------------------------------
 // Targets and the commands that write
 // ---------------------------------------------------------------------------------------------
 
-#[test]
-fn an_ambiguous_prefix_lists_the_candidates() {
-    let p = TestProject::new();
-    p.revision("ab12", "", "");
-    p.revision("ab34", "ab12", "");
-    let out = p.run(&["show", "ab"]);
-    invalid(&out, &["`ab`", "ab12", "ab34"]);
-    help_has(&out, "more characters");
+refused! { refused;
+    an_ambiguous_prefix_lists_the_candidates: TestProject::with_revisions(&[("ab12", "", ""), ("ab34", "ab12", "")]), ["show", "ab"] => ["`ab`", "ab12", "ab34"], help "more characters";
+    show_of_an_unknown_revision_names_it: TestProject::with_revisions(&[("ab12", "", "")]), ["show", "ffff"] => ["`ffff`"], help "cargo schema history";
+    a_target_with_nothing_before_the_at_sign_is_a_syntax_error: TestProject::with_revisions(&[("ab12", "", "")]), ["show", "@head"] => ["invalid target `@head`", "before `@`"], help "BRANCH@head";
+    a_relative_step_that_is_not_a_number_is_a_syntax_error: TestProject::with_revisions(&[("ab12", "", "")]), ["show", "ab12+x"] => ["invalid target `ab12+x`", "`+N` or `-N`"];
+    a_history_range_without_a_colon_is_refused: TestProject::with_revisions(&[("ab12", "", "")]), ["history", "-r", "nocolon"] => ["`nocolon`", "FROM:TO"];
+    a_history_range_naming_an_unknown_revision_is_refused: TestProject::with_revisions(&[("ab12", "", "")]), ["history", "-r", "ffff:head"] => ["`ffff`"];
+    errors_go_to_stderr_even_in_json_format: one_file("-- revision: aa01\n-- revises:\n\n-- migrate:sideways\n"), ["--format", "json", "heads"] => ["migrations/aa01_x.sql:4:", "migrate:sideways"];
 }
 
-#[test]
-fn show_of_an_unknown_revision_names_it() {
-    let p = TestProject::new();
-    p.revision("ab12", "", "");
-    let out = p.run(&["show", "ffff"]);
-    invalid(&out, &["`ffff`"]);
-    help_has(&out, "cargo schema history");
-}
-
-#[test]
-fn a_target_with_nothing_before_the_at_sign_is_a_syntax_error() {
-    let p = TestProject::new();
-    p.revision("ab12", "", "");
-    let out = p.run(&["show", "@head"]);
-    invalid(&out, &["invalid target `@head`", "before `@`"]);
-    help_has(&out, "BRANCH@head");
-}
-
-#[test]
-fn a_relative_step_that_is_not_a_number_is_a_syntax_error() {
-    let p = TestProject::new();
-    p.revision("ab12", "", "");
-    let out = p.run(&["show", "ab12+x"]);
-    invalid(&out, &["invalid target `ab12+x`", "`+N` or `-N`"]);
-}
-
-#[test]
-fn a_history_range_without_a_colon_is_refused() {
-    let p = TestProject::new();
-    p.revision("ab12", "", "");
-    let out = p.run(&["history", "-r", "nocolon"]);
-    invalid(&out, &["`nocolon`", "FROM:TO"]);
-}
-
-#[test]
-fn a_history_range_naming_an_unknown_revision_is_refused() {
-    let p = TestProject::new();
-    p.revision("ab12", "", "");
-    let out = p.run(&["history", "-r", "ffff:head"]);
-    invalid(&out, &["`ffff`"]);
-}
-
-#[test]
-fn new_with_multiple_heads_suggests_merge() {
-    let p = TestProject::new();
-    p.revision("aa01", "", "");
-    p.revision("bb02", "aa01", "");
-    p.revision("cc03", "aa01", "");
-    let before = migration_files(&p);
-    let out = p.run(&["new", "-m", "more"]);
-    invalid(&out, &["ultiple heads", "bb02", "cc03"]);
-    help_has(&out, "merge");
-    assert_eq!(migration_files(&p), before, "a file was written");
-}
-
-#[test]
-fn new_on_a_revision_that_is_not_a_head_needs_splice() {
-    let p = TestProject::new();
-    p.revision("aa01", "", "");
-    p.revision("bb02", "aa01", "");
-    let before = migration_files(&p);
-    let out = p.run(&["new", "--head", "aa01", "-m", "branch"]);
-    invalid(&out, &["`aa01`", "not a head"]);
-    help_has(&out, "--splice");
-    assert_eq!(migration_files(&p), before, "a file was written");
-}
-
-#[test]
-fn new_with_an_invalid_rev_id_names_it() {
-    let p = TestProject::new();
-    let out = p.run(&["new", "--rev-id", "a-b", "-m", "x"]);
-    invalid(&out, &["invalid revision id", "`a-b`"]);
-    assert!(migration_files(&p).is_empty(), "a file was written");
-}
-
-#[test]
-fn new_with_a_rev_id_that_exists_names_it() {
-    let p = TestProject::new();
-    p.revision("aa01", "", "");
-    let before = migration_files(&p);
-    let out = p.run(&["new", "--rev-id", "aa01", "-m", "again"]);
-    invalid(&out, &["`aa01`", "already exists"]);
-    assert_eq!(migration_files(&p), before, "a file was written");
-}
-
-#[test]
-fn new_with_a_branch_label_that_is_a_reserved_word_is_refused() {
-    let p = TestProject::new();
-    let out = p.run(&["new", "--branch-label", "heads", "-m", "x"]);
-    invalid(&out, &["invalid branch label", "`heads`"]);
-    assert!(migration_files(&p).is_empty(), "a file was written");
-}
-
-#[test]
-fn new_with_an_unknown_template_lists_the_templates() {
-    let p = TestProject::new();
-    let out = p.run(&["new", "--template", "nope", "-m", "x"]);
-    invalid(&out, &["`nope`"]);
-    help_has(&out, "revision");
-    assert!(migration_files(&p).is_empty(), "a file was written");
-}
-
-#[test]
-fn a_project_template_that_renders_an_invalid_file_writes_nothing() {
+/// A project whose revision template renders a file without a `-- revision:` line.
+fn a_template_without_a_revision_line() -> TestProject {
     let p = TestProject::with_metadata("templates = \"templates\"\n");
     p.write(
         "templates/revision.sql.j2",
         "-- message: {{ message }}\n\n-- migrate:up\nSELECT 1;\n",
     );
-    let out = p.run(&["new", "-m", "x"]);
-    invalid(&out, &["revision.sql.j2", "no `-- revision:`"]);
-    help_has(&out, "-- revision:");
-    assert!(migration_files(&p).is_empty(), "a file was written");
+    p
 }
 
-#[test]
-fn merge_with_a_single_head_has_nothing_to_merge() {
-    let p = TestProject::new();
-    p.revision("aa01", "", "");
-    p.revision("bb02", "aa01", "");
-    let before = migration_files(&p);
-    let out = p.run(&["merge", "-m", "nothing"]);
-    invalid(&out, &["nothing to merge", "`bb02`"]);
-    assert_eq!(migration_files(&p), before, "a file was written");
-}
-
-#[test]
-fn merge_of_a_revision_with_its_ancestor_is_refused() {
-    let p = TestProject::new();
-    p.revision("aa01", "", "");
-    p.revision("bb02", "aa01", "");
-    let before = migration_files(&p);
-    let out = p.run(&["merge", "aa01", "bb02", "-m", "pointless"]);
-    invalid(&out, &["`aa01`", "ancestor", "`bb02`"]);
-    assert_eq!(migration_files(&p), before, "a file was written");
-}
-
-#[test]
-fn errors_go_to_stderr_even_in_json_format() {
-    let p = one_file("-- revision: aa01\n-- revises:\n\n-- migrate:sideways\n");
-    let out = p.run(&["--format", "json", "heads"]);
-    invalid(&out, &["migrations/aa01_x.sql:4:", "migrate:sideways"]);
+refused! { refused_writing_nothing;
+    new_with_multiple_heads_suggests_merge: TestProject::with_revisions(&[("aa01", "", ""), ("bb02", "aa01", ""), ("cc03", "aa01", "")]), ["new", "-m", "more"] => ["ultiple heads", "bb02", "cc03"], help "merge";
+    new_on_a_revision_that_is_not_a_head_needs_splice: TestProject::with_revisions(&[("aa01", "", ""), ("bb02", "aa01", "")]), ["new", "--head", "aa01", "-m", "branch"] => ["`aa01`", "not a head"], help "--splice";
+    new_with_an_invalid_rev_id_names_it: TestProject::new(), ["new", "--rev-id", "a-b", "-m", "x"] => ["invalid revision id", "`a-b`"];
+    new_with_a_rev_id_that_exists_names_it: TestProject::with_revisions(&[("aa01", "", "")]), ["new", "--rev-id", "aa01", "-m", "again"] => ["`aa01`", "already exists"];
+    new_with_a_branch_label_that_is_a_reserved_word_is_refused: TestProject::new(), ["new", "--branch-label", "heads", "-m", "x"] => ["invalid branch label", "`heads`"];
+    new_with_an_unknown_template_lists_the_templates: TestProject::new(), ["new", "--template", "nope", "-m", "x"] => ["`nope`"], help "revision";
+    a_project_template_that_renders_an_invalid_file_writes_nothing: a_template_without_a_revision_line(), ["new", "-m", "x"] => ["revision.sql.j2", "no `-- revision:`"], help "-- revision:";
+    merge_with_a_single_head_has_nothing_to_merge: TestProject::with_revisions(&[("aa01", "", ""), ("bb02", "aa01", "")]), ["merge", "-m", "nothing"] => ["nothing to merge", "`bb02`"];
+    merge_of_a_revision_with_its_ancestor_is_refused: TestProject::with_revisions(&[("aa01", "", ""), ("bb02", "aa01", "")]), ["merge", "aa01", "bb02", "-m", "pointless"] => ["`aa01`", "ancestor", "`bb02`"];
+    new_with_a_branch_label_equal_to_a_revision_id_says_it_is_a_revision_id: TestProject::with_revisions(&[("aa01", "", "")]), ["new", "--branch-label", "aa01", "-m", "x"] => ["`aa01`", "revision id"];
 }
 
 #[test]
@@ -772,23 +309,14 @@ fn an_invalid_rev_id_is_reported_without_repeating_itself() {
 }
 
 #[test]
-fn new_with_a_branch_label_equal_to_a_revision_id_says_it_is_a_revision_id() {
-    let p = TestProject::new();
-    p.revision("aa01", "", "");
-    let before = migration_files(&p);
-    let out = p.run(&["new", "--branch-label", "aa01", "-m", "x"]);
-    invalid(&out, &["`aa01`", "revision id"]);
-    assert_eq!(migration_files(&p), before, "a file was written");
-}
-
-#[test]
 fn a_history_range_whose_ends_are_not_on_one_branch_is_refused() {
     // Alembic: "Requested range bb02:aa01 does not refer to ancestor/descendant revisions
     // along the same branch".
-    let p = TestProject::new();
-    p.revision("aa01", "", "");
-    p.revision("bb02", "aa01", "");
-    p.revision("cc03", "aa01", "");
+    let p = TestProject::with_revisions(&[
+        ("aa01", "", ""),
+        ("bb02", "aa01", ""),
+        ("cc03", "aa01", ""),
+    ]);
     let out = p.run(&["history", "-r", "bb02:aa01"]);
     invalid(&out, &["bb02", "aa01"]);
     let out = p.run(&["history", "-r", "bb02:cc03"]);

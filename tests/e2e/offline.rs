@@ -700,12 +700,6 @@ fn scripts_through_the_client_reach_the_same_state_as_up(server: Server) {
     assert_eq!(version_rows(&offline), version_rows(&online));
 }
 
-on_both_servers!(
-    scripts_through_the_client_reach_the_same_state_as_up:
-        postgres_scripts_through_psql_reach_the_same_state_as_up,
-        mariadb_scripts_through_mysql_reach_the_same_state_as_up
-);
-
 fn a_failing_statement_stops_the_script(server: Server) {
     let db = test_database!(server);
     let p = failing_project();
@@ -730,6 +724,9 @@ fn a_failing_statement_stops_the_script(server: Server) {
 }
 
 on_both_servers!(
+    scripts_through_the_client_reach_the_same_state_as_up:
+        postgres_scripts_through_psql_reach_the_same_state_as_up,
+        mariadb_scripts_through_mysql_reach_the_same_state_as_up;
     a_failing_statement_stops_the_script:
         postgres_a_failing_statement_stops_the_psql_script,
         mariadb_a_failing_statement_stops_the_mysql_script

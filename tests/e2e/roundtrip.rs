@@ -84,14 +84,22 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// [`with_next`] with `up` and `down`, and its round trip, which fails (exit 1): the project
+/// and the human output.
+#[track_caller]
+fn failing_roundtrip(url: Option<&str>, up: &str, down: &str) -> (TestProject, Output) {
+    let p = with_next(up, down);
+    let out = roundtrip(&p, url, false);
+    exits(&out, 1);
+    (p, out)
+}
+
 // --- the cases, each on one database ----------------------------------------------------------
 
 /// A down section that forgets an index the up created on another table, with `IF NOT
 /// EXISTS` (the old round trip, up-down-up, passed it): named, with file and line.
 fn a_down_that_forgets_an_index(url: Option<&str>) {
-    let p = with_next(&index_up(), "SELECT 1;");
-    let out = roundtrip(&p, url, false);
-    exits(&out, 1);
+    let (p, out) = failing_roundtrip(url, &index_up(), "SELECT 1;");
     error_line_has(
         &out,
         &[
@@ -114,35 +122,32 @@ fn a_down_that_forgets_an_index(url: Option<&str>) {
 
 /// A down section that forgets a column: left, and the up cannot run again.
 fn a_down_that_forgets_a_column(url: Option<&str>) {
-    let p = with_next(
+    let (_p, out) = failing_roundtrip(
+        url,
         &format!("ALTER TABLE t_{} ADD COLUMN note TEXT;", LINE[0]),
         "SELECT 1;",
     );
-    let out = roundtrip(&p, url, false);
-    exits(&out, 1);
     error_line_has(&out, &[NEXT, &format!("left column t_{}.note", LINE[0])]);
     error_line_has(&out, &["could not be applied again", NEXT]);
 }
 
 /// A down section that forgets the table its up created.
 fn a_down_that_forgets_a_table(url: Option<&str>) {
-    let p = with_next(
+    let (_p, out) = failing_roundtrip(
+        url,
         &format!("CREATE TABLE IF NOT EXISTS t_{NEXT} (id INTEGER PRIMARY KEY);"),
         "SELECT 1;",
     );
-    let out = roundtrip(&p, url, false);
-    exits(&out, 1);
     error_line_has(&out, &[NEXT, &format!("left table t_{NEXT}")]);
 }
 
 /// A down section that drops more than its up created: the older table is lost.
 fn a_down_that_drops_too_much(url: Option<&str>) {
-    let p = with_next(
+    let (p, out) = failing_roundtrip(
+        url,
         &format!("CREATE TABLE t_{NEXT} (id INTEGER PRIMARY KEY);"),
         &format!("DROP TABLE t_{NEXT};\nDROP TABLE t_{};", LINE[2]),
     );
-    let out = roundtrip(&p, url, false);
-    exits(&out, 1);
     error_line_has(&out, &[NEXT, &format!("lost table t_{}", LINE[2])]);
     let t = trace(&roundtrip(&p, url, true));
     assert_eq!(strings(&t["lost"]), [format!("table t_{}", LINE[2])]);
@@ -151,12 +156,11 @@ fn a_down_that_drops_too_much(url: Option<&str>) {
 
 /// A down section that fails: the round trip fails naming the revision, file and line.
 fn a_down_that_fails(url: Option<&str>) {
-    let p = with_next(
+    let (_p, out) = failing_roundtrip(
+        url,
         &format!("CREATE TABLE t_{NEXT} (id INTEGER PRIMARY KEY);"),
         "DROP TABLE no_such_table;",
     );
-    let out = roundtrip(&p, url, false);
-    exits(&out, 1);
     error_line_has(
         &out,
         &[
@@ -255,47 +259,26 @@ fn on_server(server: Server, case: fn(Option<&str>)) {
     case(Some(&url(&db)));
 }
 
-fn server_forgets_an_index(server: Server) {
-    on_server(server, a_down_that_forgets_an_index);
-}
-
-fn server_forgets_a_column(server: Server) {
-    on_server(server, a_down_that_forgets_a_column);
-}
-
-fn server_forgets_a_table(server: Server) {
-    on_server(server, a_down_that_forgets_a_table);
-}
-
-fn server_drops_too_much(server: Server) {
-    on_server(server, a_down_that_drops_too_much);
-}
-
-fn server_down_fails(server: Server) {
-    on_server(server, a_down_that_fails);
-}
-
-fn server_every_branch(server: Server) {
-    on_server(server, every_branch_is_stepped);
-}
-
-fn server_clean(server: Server) {
-    on_server(server, a_clean_branched_graph_passes);
-}
-
 on_both_servers!(
-    server_forgets_an_index: postgres_a_down_that_forgets_an_index_is_a_trace,
+    on_server(a_down_that_forgets_an_index):
+        postgres_a_down_that_forgets_an_index_is_a_trace,
         mariadb_a_down_that_forgets_an_index_is_a_trace;
-    server_forgets_a_column: postgres_a_down_that_forgets_a_column_is_a_trace,
+    on_server(a_down_that_forgets_a_column):
+        postgres_a_down_that_forgets_a_column_is_a_trace,
         mariadb_a_down_that_forgets_a_column_is_a_trace;
-    server_forgets_a_table: postgres_a_down_that_forgets_a_table_is_a_trace,
+    on_server(a_down_that_forgets_a_table):
+        postgres_a_down_that_forgets_a_table_is_a_trace,
         mariadb_a_down_that_forgets_a_table_is_a_trace;
-    server_drops_too_much: postgres_a_down_that_drops_too_much_loses_a_table,
+    on_server(a_down_that_drops_too_much):
+        postgres_a_down_that_drops_too_much_loses_a_table,
         mariadb_a_down_that_drops_too_much_loses_a_table;
-    server_down_fails: postgres_a_down_that_fails_is_named,
+    on_server(a_down_that_fails):
+        postgres_a_down_that_fails_is_named,
         mariadb_a_down_that_fails_is_named;
-    server_every_branch: postgres_every_branch_is_stepped,
+    on_server(every_branch_is_stepped):
+        postgres_every_branch_is_stepped,
         mariadb_every_branch_is_stepped;
-    server_clean: postgres_a_clean_branched_graph_passes,
+    on_server(a_clean_branched_graph_passes):
+        postgres_a_clean_branched_graph_passes,
         mariadb_a_clean_branched_graph_passes
 );

@@ -8,8 +8,10 @@ use std::collections::BTreeSet;
 
 use cargo_schema_e2e::assert::{error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::db::{Server, TestDatabase, ok_on as ok, run_on, url_with_password as url};
-use cargo_schema_e2e::fixtures::{AE10F0, AE1027, LINE, branched, linear};
+use cargo_schema_e2e::fixtures::after;
+use cargo_schema_e2e::fixtures::{AE10F0, AE1027, LINE, applied, branched, linear};
 use cargo_schema_e2e::on_both_servers;
+use cargo_schema_e2e::project::wait_ok;
 use cargo_schema_e2e::{Output, TestProject, test_database};
 
 use super::database::{
@@ -279,8 +281,7 @@ fn stamp_refuses_while_a_revision_is_dirty_instead_of_saying_it_records_the_targ
 
 #[test]
 fn repair_refuses_an_ambiguous_prefix_naming_the_candidates() {
-    let p = branched();
-    exits(&p.run(&["stamp", "heads"]), 0);
+    let p = after(branched(), &["stamp", "heads"]);
     let out = p.run(&["repair", "ae10", "--applied"]);
     invalid(&out, &["ae10", AE1027, AE10F0]);
 }
@@ -291,8 +292,7 @@ fn repair_refuses_an_ambiguous_prefix_naming_the_candidates() {
 
 #[test]
 fn stamp_purge_says_what_it_removed() {
-    let p = linear();
-    exits(&p.run(&["up"]), 0);
+    let p = applied(linear());
     let out = p.run(&["stamp", "--purge", "base"]);
     exits(&out, 0);
     out.stderr_lacks("already records");
@@ -311,8 +311,7 @@ fn stamp_purge_says_what_it_removed() {
 
 #[test]
 fn current_verbose_keeps_the_pending_list_under_its_heading_on_stdout() {
-    let p = linear();
-    exits(&p.run(&["up", "+1"]), 0);
+    let p = after(linear(), &["up", "+1"]);
     let out = p.run(&["current", "-v"]);
     exits(&out, 0);
     out.stderr_lacks("pending");
@@ -422,14 +421,7 @@ fn four_opposite_runs(p: &TestProject, round: usize, before: &[&str]) {
         })
         .collect();
     for child in children {
-        let out = child.wait_with_output().expect("the binary ends");
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "round {round}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        wait_ok(child, &format!("round {round}"));
     }
 }
 

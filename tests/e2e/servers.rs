@@ -5,7 +5,6 @@
 //! On PostgreSQL the URL carries a password (the local server trusts 127.0.0.1 and ignores it),
 //! so every run also checks that the password never reaches stdout or stderr.
 
-use std::io::Read;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -14,6 +13,7 @@ use cargo_schema_e2e::db::{
     PASSWORD, Server, TestDatabase, ok_on as ok, run_on as schema, url_with_password as url,
 };
 use cargo_schema_e2e::on_both_servers;
+use cargo_schema_e2e::project::drain;
 use cargo_schema_e2e::{Output, TestProject, test_database};
 
 /// Exit code 1: the work failed.
@@ -115,6 +115,13 @@ pub(super) fn version_row(db: &TestDatabase, id: &str) -> (String, i64, String) 
     (state, done, error)
 }
 
+/// The version table records exactly `ids`, and the tables are those of [`tables_for`].
+#[track_caller]
+fn holds(db: &TestDatabase, ids: &[&str]) {
+    assert_eq!(recorded(db), sorted(ids));
+    assert_eq!(db.tables(), tables_for(ids));
+}
+
 /// Sorted owned strings.
 fn sorted<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Vec<String> {
     let mut v: Vec<String> = items.into_iter().map(|s| s.as_ref().to_owned()).collect();
@@ -146,14 +153,7 @@ struct Finished {
 }
 
 fn collect(child: &mut Child, code: Option<i32>) -> Finished {
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(mut s) = child.stdout.take() {
-        let _ = s.read_to_string(&mut stdout);
-    }
-    if let Some(mut s) = child.stderr.take() {
-        let _ = s.read_to_string(&mut stderr);
-    }
+    let (stdout, stderr) = drain(child);
     Finished {
         code,
         stdout,
@@ -243,12 +243,6 @@ fn up_down_and_current_walk_the_history(server: Server) {
     ok(&p, &url, &["up"]).stderr_lacks("Applied");
 }
 
-on_both_servers!(
-    up_down_and_current_walk_the_history:
-        postgres_up_down_and_current_walk_a_branched_and_merged_history,
-        mariadb_up_down_and_current_walk_a_branched_and_merged_history
-);
-
 fn stamp_head_records_every_revision_without_creating_tables(server: Server) {
     let db = test_database!(server);
     let p = history();
@@ -269,20 +263,13 @@ fn stamp_head_records_every_revision_without_creating_tables(server: Server) {
     assert_eq!(db.tables(), VERSION_TABLES);
 }
 
-on_both_servers!(
-    stamp_head_records_every_revision_without_creating_tables:
-        postgres_stamp_head_records_every_revision_without_creating_tables,
-        mariadb_stamp_head_records_every_revision_without_creating_tables
-);
-
 fn relative_and_revision_targets_move_up_and_down(server: Server) {
     let db = test_database!(server);
     let p = history();
     let url = url(&db);
 
     ok(&p, &url, &["up", "+1"]);
-    assert_eq!(recorded(&db), [BASE]);
-    assert_eq!(db.tables(), tables_for(&[BASE]));
+    holds(&db, &[BASE]);
 
     // A revision (by prefix) comes with all its ancestors: both parents of the merge.
     ok(&p, &url, &["up", &MERGE[..4]]);
@@ -293,13 +280,11 @@ fn relative_and_revision_targets_move_up_and_down(server: Server) {
     assert_eq!(recorded(&db), sorted(HISTORY));
 
     ok(&p, &url, &["down", MERGE]);
-    assert_eq!(recorded(&db), sorted([BASE, LEFT, RIGHT, MERGE]));
-    assert_eq!(db.tables(), tables_for(&[BASE, LEFT, RIGHT, MERGE]));
+    holds(&db, &[BASE, LEFT, RIGHT, MERGE]);
 
     // Everything above the base goes, both branches and the merge.
     ok(&p, &url, &["down", BASE]);
-    assert_eq!(recorded(&db), [BASE]);
-    assert_eq!(db.tables(), tables_for(&[BASE]));
+    holds(&db, &[BASE]);
     assert_eq!(current(&p, &url), [BASE]);
 
     ok(&p, &url, &["down", "-1"]);
@@ -341,8 +326,7 @@ fn branch_targets_and_stamp_forms_work(server: Server) {
     let out = schema(&p, &url, &["up", "head"]);
     exits(&out, INVALID).stderr_has(LEFT).stderr_has(RIGHT);
     ok(&p, &url, &["up", "heads"]);
-    assert_eq!(recorded(&db), sorted([BASE, LEFT, RIGHT]));
-    assert_eq!(db.tables(), tables_for(&[BASE, LEFT, RIGHT]));
+    holds(&db, &[BASE, LEFT, RIGHT]);
 
     // `-1` from two current heads is ambiguous and names them.
     let out = schema(&p, &url, &["down", "-1"]);
@@ -350,8 +334,7 @@ fn branch_targets_and_stamp_forms_work(server: Server) {
 
     // `auth@base` rolls back that branch only.
     ok(&p, &url, &["down", "auth@base"]);
-    assert_eq!(recorded(&db), sorted([BASE, RIGHT]));
-    assert_eq!(db.tables(), tables_for(&[BASE, RIGHT]));
+    holds(&db, &[BASE, RIGHT]);
     ok(&p, &url, &["up", "auth@head"]);
     assert_eq!(recorded(&db), sorted([BASE, LEFT, RIGHT]));
 
@@ -365,18 +348,6 @@ fn branch_targets_and_stamp_forms_work(server: Server) {
     ok(&p, &url, &["down", "base"]);
     assert_eq!(db.tables(), VERSION_TABLES);
 }
-
-on_both_servers!(
-    branch_targets_and_stamp_forms_work:
-        postgres_branch_targets_and_stamp_forms_work,
-        mariadb_branch_targets_and_stamp_forms_work
-);
-
-on_both_servers!(
-    relative_and_revision_targets_move_up_and_down:
-        postgres_relative_and_revision_targets_move_up_and_down,
-        mariadb_relative_and_revision_targets_move_up_and_down
-);
 
 // ---------------------------------------------------------------------------------------
 // The version table
@@ -437,12 +408,6 @@ fn the_version_table_records_checksum_down_sql_state_and_layout(server: Server) 
     );
 }
 
-on_both_servers!(
-    the_version_table_records_checksum_down_sql_state_and_layout:
-        postgres_version_table_records_checksum_down_sql_state_and_layout,
-        mariadb_version_table_records_checksum_down_sql_state_and_layout
-);
-
 // ---------------------------------------------------------------------------------------
 // Failures: atomic on PostgreSQL, dirty on MariaDB
 // ---------------------------------------------------------------------------------------
@@ -497,12 +462,14 @@ fn postgres_a_revision_whose_second_statement_fails_leaves_no_trace() {
     assert_eq!(db.query("SELECT count(*) FROM half_done"), "1");
 }
 
-/// Runs `up` on [`failing_project`] on MariaDB and checks the dirty row it leaves.
+/// Runs `up` on [`failing_project`] on MariaDB, checks the dirty row it leaves and that `up`
+/// and `down` refuse while it is there: the project and its URL.
 #[track_caller]
-fn mariadb_fails_halfway(db: &TestDatabase, p: &TestProject, text: &str) {
+fn mariadb_fails_halfway(db: &TestDatabase) -> (TestProject, String) {
+    let (p, text) = failing_project();
     let url = url(db);
-    let out = schema(p, &url, &["up"]);
-    names_the_failing_statement(&out, text, "missing_table");
+    let out = schema(&p, &url, &["up"]);
+    names_the_failing_statement(&out, &text, "missing_table");
     // DDL commits by itself on MariaDB: the first statement's table stays.
     assert_eq!(
         db.tables(),
@@ -513,6 +480,8 @@ fn mariadb_fails_halfway(db: &TestDatabase, p: &TestProject, text: &str) {
     assert_eq!(state, "dirty");
     assert_eq!(done, 1);
     assert!(error.contains("missing_table"), "error: {error:?}");
+    refuses_while_dirty(&p, &url);
+    (p, url)
 }
 
 /// `up` and `down -1` refuse while a revision is dirty, saying which, how far it got, and
@@ -530,10 +499,7 @@ fn refuses_while_dirty(p: &TestProject, url: &str) {
 #[test]
 fn mariadb_a_failing_revision_stays_dirty_until_repaired_as_not_applied() {
     let db = test_database!(Server::MySql);
-    let (p, text) = failing_project();
-    let url = url(&db);
-    mariadb_fails_halfway(&db, &p, &text);
-    refuses_while_dirty(&p, &url);
+    let (p, url) = mariadb_fails_halfway(&db);
     assert_eq!(version_row(&db, FAIL).0, "dirty");
 
     // The user undoes the first statement by hand, records that, and fixes the file.
@@ -550,10 +516,7 @@ fn mariadb_a_failing_revision_stays_dirty_until_repaired_as_not_applied() {
 #[test]
 fn mariadb_a_failing_revision_finished_by_hand_is_repaired_as_applied() {
     let db = test_database!(Server::MySql);
-    let (p, text) = failing_project();
-    let url = url(&db);
-    mariadb_fails_halfway(&db, &p, &text);
-    refuses_while_dirty(&p, &url);
+    let (p, url) = mariadb_fails_halfway(&db);
 
     // The user fixes the file, runs the statement that did not run by hand, and records it.
     write_revision(&p, FAIL, BASE, "", FIXED_UP, Some(HALF_DOWN));
@@ -568,8 +531,7 @@ fn mariadb_a_failing_revision_finished_by_hand_is_repaired_as_applied() {
     assert_eq!(current(&p, &url), [NEXT]);
     ok(&p, &url, &["down", "-1"]);
     ok(&p, &url, &["down", "-1"]).stderr_has(&format!("Rolled back {FAIL}"));
-    assert_eq!(recorded(&db), [BASE]);
-    assert_eq!(db.tables(), tables_for(&[BASE]));
+    holds(&db, &[BASE]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -580,14 +542,9 @@ fn mariadb_a_failing_revision_finished_by_hand_is_repaired_as_applied() {
 fn postgres_transaction_false_runs_two_concurrent_index_builds_one_at_a_time() {
     let db = test_database!(Server::Postgres);
     let p = TestProject::new();
-    write_revision(
-        &p,
-        BASE,
-        "",
-        "",
-        "CREATE TABLE items (a INTEGER, b INTEGER);\nINSERT INTO items VALUES (1, 2), (3, 4);",
-        Some("DROP TABLE items;"),
-    );
+    let items =
+        "CREATE TABLE items (a INTEGER, b INTEGER);\nINSERT INTO items VALUES (1, 2), (3, 4);";
+    write_revision(&p, BASE, "", "", items, Some("DROP TABLE items;"));
     write_revision(
         &p,
         NEXT,
@@ -615,10 +572,33 @@ fn postgres_transaction_false_runs_two_concurrent_index_builds_one_at_a_time() {
     assert_eq!(recorded(&db), [BASE]);
 }
 
+/// `up` (a table `audited` whose insert trigger counts `touched` and fills `note`, and one
+/// insert) as the one revision on `db`: applied, the trigger ran (`ran` says so otherwise),
+/// `applied` checks the version row; rolled back, only the version tables are left.
+fn audited_up_and_down(
+    db: &TestDatabase,
+    up: &str,
+    down: &str,
+    ran: &str,
+    applied: impl FnOnce(&TestDatabase),
+) {
+    let p = TestProject::new();
+    write_revision(&p, BASE, "", "", up, Some(down));
+    let url = url(db);
+    ok(&p, &url, &["up"]);
+    assert_eq!(
+        db.query("SELECT touched, note FROM audited"),
+        "1\tx; y",
+        "{ran}"
+    );
+    applied(db);
+    ok(&p, &url, &["down", "base"]);
+    assert_eq!(db.tables(), VERSION_TABLES);
+}
+
 #[test]
 fn postgres_a_plpgsql_function_with_semicolons_in_its_dollar_body_and_a_trigger_apply() {
     let db = test_database!(Server::Postgres);
-    let p = TestProject::new();
     let up = "\
 CREATE TABLE audited (id INTEGER PRIMARY KEY, note TEXT, touched INTEGER NOT NULL DEFAULT 0);
 
@@ -638,19 +618,9 @@ CREATE TRIGGER audited_touch BEFORE INSERT ON audited
 INSERT INTO audited (id) VALUES (1);";
     let down =
         "DROP TRIGGER audited_touch ON audited;\nDROP FUNCTION touch();\nDROP TABLE audited;";
-    write_revision(&p, BASE, "", "", up, Some(down));
-    let url = url(&db);
-
-    ok(&p, &url, &["up"]);
-    assert_eq!(
-        db.query("SELECT touched, note FROM audited"),
-        "1\tx; y",
-        "the trigger ran the function"
-    );
-    assert_eq!(version_row(&db, BASE).0, "applied");
-
-    ok(&p, &url, &["down", "base"]);
-    assert_eq!(db.tables(), VERSION_TABLES);
+    audited_up_and_down(&db, up, down, "the trigger ran the function", |db| {
+        assert_eq!(version_row(db, BASE).0, "applied");
+    });
     assert_eq!(
         db.query("SELECT count(*) FROM pg_proc WHERE proname = 'touch'"),
         "0"
@@ -660,7 +630,6 @@ INSERT INTO audited (id) VALUES (1);";
 #[test]
 fn mariadb_a_trigger_with_semicolons_in_its_begin_end_body_applies() {
     let db = test_database!(Server::MySql);
-    let p = TestProject::new();
     let up = "\
 CREATE TABLE audited (id INTEGER PRIMARY KEY, note VARCHAR(20), touched INTEGER NOT NULL DEFAULT 0);
 
@@ -675,19 +644,9 @@ END;
 
 INSERT INTO audited (id) VALUES (1);";
     let down = "DROP TRIGGER audited_touch;\nDROP TABLE audited;";
-    write_revision(&p, BASE, "", "", up, Some(down));
-    let url = url(&db);
-
-    ok(&p, &url, &["up"]);
-    assert_eq!(
-        db.query("SELECT touched, note FROM audited"),
-        "1\tx; y",
-        "the trigger ran"
-    );
-    assert_eq!(version_row(&db, BASE), ("applied".into(), 3, String::new()));
-
-    ok(&p, &url, &["down", "base"]);
-    assert_eq!(db.tables(), VERSION_TABLES);
+    audited_up_and_down(&db, up, down, "the trigger ran", |db| {
+        assert_eq!(version_row(db, BASE), ("applied".into(), 3, String::new()));
+    });
     assert_eq!(
         db.query(
             "SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = DATABASE()"
@@ -768,16 +727,6 @@ fn eight_concurrent_runs_apply_each_revision_exactly_once(server: Server, lock: 
     assert_eq!(current(&p, &url), [ids[49].clone()]);
 }
 
-on_both_servers!(
-    eight_concurrent_runs_apply_each_revision_exactly_once("advisory"):
-        postgres_eight_concurrent_runs_apply_each_revision_exactly_once,
-        mariadb_eight_concurrent_runs_apply_each_revision_exactly_once;
-    /// The lease-row lock for PgBouncer's transaction pooling and CockroachDB serializes too.
-    eight_concurrent_runs_apply_each_revision_exactly_once("table"):
-        postgres_eight_concurrent_runs_with_the_table_lock_apply_each_revision_exactly_once,
-        mariadb_eight_concurrent_runs_with_the_table_lock_apply_each_revision_exactly_once
-);
-
 /// MariaDB's `GET_LOCK` names are server-wide: the lock must be per database, or a
 /// migration on one database holds up every other database on the server.
 #[test]
@@ -798,18 +747,12 @@ fn mariadb_a_run_on_another_database_does_not_wait_for_the_lock() {
     let child = command(&slow, &["--database-url", &busy.url(), "up"])
         .spawn()
         .expect("the binary starts");
-    let started = Instant::now();
-    while busy.query(
+    busy.wait_for(
         "SELECT COUNT(*) FROM information_schema.processlist \
          WHERE db = DATABASE() AND id <> CONNECTION_ID() AND info LIKE 'SELECT SLEEP(8)%'",
-    ) == "0"
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the slow revision never started"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        Duration::from_secs(20),
+        "the slow revision never started",
+    );
 
     let start = Instant::now();
     let out = ok(&fast, &idle.url(), &["up"]);
@@ -924,12 +867,6 @@ fn an_unknown_database_is_named(server: Server) {
     }
 }
 
-on_both_servers!(
-    an_unknown_database_is_named:
-        postgres_an_unknown_database_is_named,
-        mariadb_an_unknown_database_is_named
-);
-
 #[test]
 fn mariadb_a_wrong_password_fails_without_echoing_it() {
     let db = test_database!(Server::MySql);
@@ -949,3 +886,31 @@ fn mariadb_a_wrong_password_fails_without_echoing_it() {
     }
     assert_eq!(db.tables(), Vec::<String>::new());
 }
+
+on_both_servers!(
+    up_down_and_current_walk_the_history:
+        postgres_up_down_and_current_walk_a_branched_and_merged_history,
+        mariadb_up_down_and_current_walk_a_branched_and_merged_history;
+    stamp_head_records_every_revision_without_creating_tables:
+        postgres_stamp_head_records_every_revision_without_creating_tables,
+        mariadb_stamp_head_records_every_revision_without_creating_tables;
+    branch_targets_and_stamp_forms_work:
+        postgres_branch_targets_and_stamp_forms_work,
+        mariadb_branch_targets_and_stamp_forms_work;
+    relative_and_revision_targets_move_up_and_down:
+        postgres_relative_and_revision_targets_move_up_and_down,
+        mariadb_relative_and_revision_targets_move_up_and_down;
+    the_version_table_records_checksum_down_sql_state_and_layout:
+        postgres_version_table_records_checksum_down_sql_state_and_layout,
+        mariadb_version_table_records_checksum_down_sql_state_and_layout;
+    eight_concurrent_runs_apply_each_revision_exactly_once("advisory"):
+        postgres_eight_concurrent_runs_apply_each_revision_exactly_once,
+        mariadb_eight_concurrent_runs_apply_each_revision_exactly_once;
+    /// The lease-row lock for PgBouncer's transaction pooling and CockroachDB serializes too.
+    eight_concurrent_runs_apply_each_revision_exactly_once("table"):
+        postgres_eight_concurrent_runs_with_the_table_lock_apply_each_revision_exactly_once,
+        mariadb_eight_concurrent_runs_with_the_table_lock_apply_each_revision_exactly_once;
+    an_unknown_database_is_named:
+        postgres_an_unknown_database_is_named,
+        mariadb_an_unknown_database_is_named
+);

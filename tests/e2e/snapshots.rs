@@ -11,8 +11,8 @@
 //! ids are masked.
 
 use cargo_schema_e2e::fixtures::{
-    LINE, branched, duplicate_ids, edit_second_revision, linear, merged, revision_file,
-    workspace_of_one_and_two,
+    LINE, after, branched, duplicate_ids, edit_second_revision, linear, merged,
+    no_migrations_directory, revision_file, workspace_of_one_and_two,
 };
 use cargo_schema_e2e::sqlite::{dev_db, sqlite_exec};
 use cargo_schema_e2e::{Output, TestProject};
@@ -61,47 +61,71 @@ fn one_file(text: &str) -> TestProject {
     p
 }
 
+/// One `#[test]` a row: `name: project, [args];` snapshots the run of `args` in the project
+/// as the snapshot `name`.
+macro_rules! snapshots {
+    ($($name:ident: $project:expr, $args:expr;)+) => {$(
+        #[test]
+        fn $name() {
+            let p = $project;
+            snapshot!(stringify!($name), &p, &p.run(&$args));
+        }
+    )+};
+}
+
+/// `p` with its second revision edited (see [`edit_second_revision`]).
+fn edited(p: TestProject) -> TestProject {
+    edit_second_revision(&p);
+    p
+}
+
+/// `p` after `sql` ran on its development database.
+fn with_sql(p: TestProject, sql: &str) -> TestProject {
+    sqlite_exec(&dev_db(&p), sql);
+    p
+}
+
+/// A project whose metadata holds the `extra` lines, with one revision `aa01`.
+fn one_revision_with(extra: &str) -> TestProject {
+    let p = TestProject::with_metadata(extra);
+    p.revision("aa01", "", "");
+    p
+}
+
+/// A project whose manifest says `migration =` where it means `migrations =`.
+fn misspelt_migrations_key() -> TestProject {
+    let p = TestProject::new();
+    let manifest = p.read("Cargo.toml").replace("migrations =", "migration =");
+    p.write("Cargo.toml", manifest);
+    p
+}
+
 // ---------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn error_malformed_revision_file() {
-    let p = one_file("-- revises:\n-- message: no id\n\n-- migrate:up\nSELECT 1;\n");
-    snapshot!("error_malformed_revision_file", &p, &p.run(&["heads"]));
-}
-
-#[test]
-fn error_malformed_header_key() {
-    let p = one_file(
-        "-- revision: aa01\n-- down_revision:\n-- message: x\n\n-- migrate:up\nSELECT 1;\n",
-    );
-    snapshot!("error_malformed_header_key", &p, &p.run(&["heads"]));
-}
-
-#[test]
-fn error_unknown_parent() {
-    let p = TestProject::new();
-    p.revision("aa01", "ffff", "");
-    snapshot!("error_unknown_parent", &p, &p.run(&["history"]));
-}
-
-#[test]
-fn error_unknown_target() {
-    let p = linear();
-    snapshot!("error_unknown_target", &p, &p.run(&["up", "zzzz"]));
-}
-
-#[test]
-fn error_ambiguous_prefix() {
-    let p = branched();
-    snapshot!("error_ambiguous_prefix", &p, &p.run(&["show", "ae10"]));
-}
-
-#[test]
-fn error_several_heads() {
-    let p = branched();
-    snapshot!("error_several_heads", &p, &p.run(&["new", "-m", "x"]));
+snapshots! {
+    error_malformed_revision_file: one_file("-- revises:\n-- message: no id\n\n-- migrate:up\nSELECT 1;\n"), ["heads"];
+    error_malformed_header_key: one_file("-- revision: aa01\n-- down_revision:\n-- message: x\n\n-- migrate:up\nSELECT 1;\n"), ["heads"];
+    error_unknown_parent: TestProject::with_revisions(&[("aa01", "ffff", "")]), ["history"];
+    error_unknown_target: linear(), ["up", "zzzz"];
+    error_ambiguous_prefix: branched(), ["show", "ae10"];
+    error_several_heads: branched(), ["new", "-m", "x"];
+    error_edited_applied_revision: edited(after(linear(), &["up", "+2"])), ["up"];
+    error_bad_config_key: misspelt_migrations_key(), ["heads"];
+    error_bad_config_value: TestProject::with_metadata("lock = \"sometimes\"\n"), ["heads"];
+    error_missing_migrations_directory: no_migrations_directory(), ["heads"];
+    error_bad_url: linear(), ["up", "--database-url", "oracle://u:secret@h/db"];
+    error_bad_lock_timeout: linear(), ["up", "--lock-timeout", "soon"];
+    error_bad_statement_timeout: linear(), ["up", "--statement-timeout", "soon"];
+    error_bad_lock_retries_key: one_revision_with("lock-retries = \"three\"\n"), ["up"];
+    error_merge_of_a_single_head: linear(), ["merge"];
+    error_duplicate_ids: duplicate_ids(), ["heads"];
+    error_cycle: TestProject::with_revisions(&[("aa01", "cc03", ""), ("bb02", "aa01", ""), ("cc03", "bb02", "")]), ["heads"];
+    error_no_manifest: TestProject::bare(), ["heads"];
+    error_bad_target_syntax: linear(), ["up", "@head"];
+    error_newer_version_table_layout: with_sql(after(linear(), &["up"]), "UPDATE schema_version_meta SET value = 99 WHERE name = 'layout'"), ["stamp", "base"];
+    error_unreachable_server: linear(), ["up", "--database-url", "postgres://app:hunter2@127.0.0.1:1/app"];
 }
 
 #[test]
@@ -118,67 +142,8 @@ fn error_dirty_revision() {
 }
 
 #[test]
-fn error_edited_applied_revision() {
-    let p = linear();
-    p.run(&["up", "+2"]).success();
-    edit_second_revision(&p);
-    snapshot!("error_edited_applied_revision", &p, &p.run(&["up"]));
-}
-
-#[test]
-fn error_bad_config_key() {
-    let p = TestProject::new();
-    let manifest = p.read("Cargo.toml").replace("migrations =", "migration =");
-    p.write("Cargo.toml", manifest);
-    snapshot!("error_bad_config_key", &p, &p.run(&["heads"]));
-}
-
-#[test]
-fn error_bad_config_value() {
-    let p = TestProject::with_metadata("lock = \"sometimes\"\n");
-    snapshot!("error_bad_config_value", &p, &p.run(&["heads"]));
-}
-
-#[test]
-fn error_missing_migrations_directory() {
-    let p = TestProject::new();
-    std::fs::remove_dir(p.path().join("migrations")).expect("rmdir");
-    snapshot!("error_missing_migrations_directory", &p, &p.run(&["heads"]));
-}
-
-#[test]
-fn error_bad_url() {
-    let p = linear();
-    let out = p.run(&["up", "--database-url", "oracle://u:secret@h/db"]);
-    snapshot!("error_bad_url", &p, &out);
-}
-
-#[test]
-fn error_bad_lock_timeout() {
-    let p = linear();
-    let out = p.run(&["up", "--lock-timeout", "soon"]);
-    snapshot!("error_bad_lock_timeout", &p, &out);
-}
-
-#[test]
-fn error_bad_statement_timeout() {
-    let p = linear();
-    let out = p.run(&["up", "--statement-timeout", "soon"]);
-    snapshot!("error_bad_statement_timeout", &p, &out);
-}
-
-#[test]
-fn error_bad_lock_retries_key() {
-    let p = TestProject::with_metadata("lock-retries = \"three\"\n");
-    p.revision("aa01", "", "");
-    let out = p.run(&["up"]);
-    snapshot!("error_bad_lock_retries_key", &p, &out);
-}
-
-#[test]
 fn error_lock_timeout() {
-    let p = TestProject::with_metadata("lock = \"table\"\n");
-    p.revision("aa01", "", "");
+    let p = one_revision_with("lock = \"table\"\n");
     let db = dev_db(&p);
     // A lease a killed run on another host left behind, expiring in five minutes.
     let now = std::time::SystemTime::now()
@@ -199,40 +164,12 @@ fn error_lock_timeout() {
 
 #[test]
 fn error_refused_declared_schema() {
-    let p = TestProject::with_metadata("schema = \"schema.sql\"\n");
-    p.revision("aa01", "", "");
+    let p = one_revision_with("schema = \"schema.sql\"\n");
     p.write(
         "schema.sql",
         "CREATE TABLE t_aa01 (id INTEGER PRIMARY KEY);\nATTACH DATABASE 'dev.db' AS dev;\n",
     );
     snapshot!("error_refused_declared_schema", &p, &p.run(&["check"]));
-}
-
-#[test]
-fn error_merge_of_a_single_head() {
-    let p = linear();
-    snapshot!("error_merge_of_a_single_head", &p, &p.run(&["merge"]));
-}
-
-#[test]
-fn error_duplicate_ids() {
-    let p = duplicate_ids();
-    snapshot!("error_duplicate_ids", &p, &p.run(&["heads"]));
-}
-
-#[test]
-fn error_cycle() {
-    let p = TestProject::new();
-    p.revision("aa01", "cc03", "");
-    p.revision("bb02", "aa01", "");
-    p.revision("cc03", "bb02", "");
-    snapshot!("error_cycle", &p, &p.run(&["heads"]));
-}
-
-#[test]
-fn error_no_manifest() {
-    let p = TestProject::bare();
-    snapshot!("error_no_manifest", &p, &p.run(&["heads"]));
 }
 
 #[test]
@@ -244,12 +181,6 @@ fn error_several_packages_need_a_package_flag() {
         std::fs::create_dir_all(p.path().join(name).join("migrations")).expect("mkdir");
     }
     snapshot!("error_several_packages", &p, &p.run(&["heads"]));
-}
-
-#[test]
-fn error_bad_target_syntax() {
-    let p = linear();
-    snapshot!("error_bad_target_syntax", &p, &p.run(&["up", "@head"]));
 }
 
 #[test]
@@ -267,208 +198,49 @@ fn error_irreversible_revision() {
     snapshot!("error_irreversible_revision", &p, &p.run(&["down", "base"]));
 }
 
-#[test]
-fn error_newer_version_table_layout() {
-    let p = linear();
-    p.run(&["up"]).success();
-    sqlite_exec(
-        &dev_db(&p),
-        "UPDATE schema_version_meta SET value = 99 WHERE name = 'layout'",
-    );
-    snapshot!(
-        "error_newer_version_table_layout",
-        &p,
-        &p.run(&["stamp", "base"])
-    );
-}
-
-#[test]
-fn error_unreachable_server() {
-    let p = linear();
-    let out = p.run(&[
-        "up",
-        "--database-url",
-        "postgres://app:hunter2@127.0.0.1:1/app",
-    ]);
-    snapshot!("error_unreachable_server", &p, &out);
-}
-
 // ---------------------------------------------------------------------------------------
 // Outputs
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn output_history_graph() {
-    let p = merged();
-    snapshot!("output_history_graph", &p, &p.run(&["history"]));
-}
-
-#[test]
-fn output_history_graph_of_two_heads() {
-    let p = branched();
-    snapshot!(
-        "output_history_graph_of_two_heads",
-        &p,
-        &p.run(&["history"])
-    );
-}
-
-#[test]
-fn output_heads_verbose() {
-    let p = branched();
-    snapshot!("output_heads_verbose", &p, &p.run(&["heads", "-v"]));
-}
-
-#[test]
-fn output_check_findings() {
-    let p = linear();
-    p.run(&["up"]).success();
-    edit_second_revision(&p);
-    snapshot!("output_check_findings", &p, &p.run(&["check"]));
-}
-
-#[test]
-fn output_current_verbose() {
-    let p = linear();
-    p.run(&["up", "+2"]).success();
-    snapshot!("output_current_verbose", &p, &p.run(&["current", "-v"]));
+snapshots! {
+    output_history_graph: merged(), ["history"];
+    output_history_graph_of_two_heads: branched(), ["history"];
+    output_heads_verbose: branched(), ["heads", "-v"];
+    output_check_findings: edited(after(linear(), &["up"])), ["check"];
+    output_current_verbose: after(linear(), &["up", "+2"]), ["current", "-v"];
 }
 
 // `import` (issue 14).
 
-/// A project with sqlx's two migrations in `theirs/`.
-fn with_sqlx_files() -> TestProject {
+/// A project with `tool`'s migrations in `theirs/`.
+fn with_tool_files(tool: &str) -> TestProject {
     let p = TestProject::new();
-    crate::import::write_tool_files(&p, "sqlx", "theirs");
+    crate::import::write_tool_files(&p, tool, "theirs");
     p
 }
 
-#[test]
-fn output_import() {
-    let p = with_sqlx_files();
-    snapshot!("output_import", &p, &p.run(&["import", "sqlx", "theirs"]));
+/// [`with_tool_files`] after `import TOOL theirs`.
+fn imported(tool: &str) -> TestProject {
+    after(with_tool_files(tool), &["import", tool, "theirs"])
 }
 
-#[test]
-fn output_import_adopt() {
-    let p = with_sqlx_files();
-    p.run(&["import", "sqlx", "theirs"]).success();
-    sqlite_exec(&dev_db(&p), &crate::import::bookkeeping("sqlx", "sqlite"));
-    snapshot!(
-        "output_import_adopt",
-        &p,
-        &p.run(&["import", "sqlx", "--adopt"])
-    );
+/// [`imported`] with the tool's bookkeeping table in the development database, then `extra`.
+fn adopting(tool: &str, extra: &str) -> TestProject {
+    let bookkeeping = crate::import::bookkeeping(tool, "sqlite");
+    with_sql(imported(tool), &format!("{bookkeeping}{extra}"))
 }
 
-#[test]
-fn error_import_unknown_format() {
-    let p = TestProject::new();
-    snapshot!(
-        "error_import_unknown_format",
-        &p,
-        &p.run(&["import", "flywai"])
-    );
-}
-
-#[test]
-fn error_import_other_layout() {
-    let p = TestProject::new();
-    crate::import::write_tool_files(&p, "golang-migrate", "theirs");
-    snapshot!(
-        "error_import_other_layout",
-        &p,
-        &p.run(&["import", "dbmate", "theirs"])
-    );
-}
-
-#[test]
-fn error_import_collision() {
-    let p = with_sqlx_files();
-    p.run(&["import", "sqlx", "theirs"]).success();
-    snapshot!(
-        "error_import_collision",
-        &p,
-        &p.run(&["import", "sqlx", "theirs"])
-    );
-}
-
-#[test]
-fn error_import_bad_version() {
-    let p = TestProject::new();
-    p.write("theirs/v1.0_first/up.sql", "SELECT 1;");
-    snapshot!(
-        "error_import_bad_version",
-        &p,
-        &p.run(&["import", "diesel", "theirs"])
-    );
-}
-
-#[test]
-fn error_adopt_failed_row() {
-    let p = with_sqlx_files();
-    p.run(&["import", "sqlx", "theirs"]).success();
-    sqlite_exec(
-        &dev_db(&p),
-        &format!(
-            "{}UPDATE _sqlx_migrations SET success = FALSE WHERE version = 2;",
-            crate::import::bookkeeping("sqlx", "sqlite")
-        ),
-    );
-    snapshot!(
-        "error_adopt_failed_row",
-        &p,
-        &p.run(&["import", "sqlx", "--adopt"])
-    );
-}
-
-#[test]
-fn error_adopt_dirty() {
-    let p = TestProject::new();
-    crate::import::write_tool_files(&p, "golang-migrate", "theirs");
-    p.run(&["import", "golang-migrate", "theirs"]).success();
-    sqlite_exec(
-        &dev_db(&p),
-        &format!(
-            "{}UPDATE schema_migrations SET dirty = TRUE;",
-            crate::import::bookkeeping("golang-migrate", "sqlite")
-        ),
-    );
-    snapshot!(
-        "error_adopt_dirty",
-        &p,
-        &p.run(&["import", "golang-migrate", "--adopt"])
-    );
-}
-
-#[test]
-fn error_adopt_unknown_versions() {
-    let p = with_sqlx_files();
-    p.run(&["import", "sqlx", "theirs"]).success();
-    sqlite_exec(
-        &dev_db(&p),
-        &format!(
-            "{}INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (3, 'c', TRUE, X'00', 1);",
-            crate::import::bookkeeping("sqlx", "sqlite")
-        ),
-    );
-    snapshot!(
-        "error_adopt_unknown_versions",
-        &p,
-        &p.run(&["import", "sqlx", "--adopt"])
-    );
-}
-
-#[test]
-fn error_adopt_not_managed() {
-    let p = with_sqlx_files();
-    p.run(&["import", "sqlx", "theirs"]).success();
-    sqlite_exec(&dev_db(&p), "CREATE TABLE t (id INTEGER);");
-    snapshot!(
-        "error_adopt_not_managed",
-        &p,
-        &p.run(&["import", "sqlx", "--adopt"])
-    );
+snapshots! {
+    output_import: with_tool_files("sqlx"), ["import", "sqlx", "theirs"];
+    output_import_adopt: adopting("sqlx", ""), ["import", "sqlx", "--adopt"];
+    error_import_unknown_format: TestProject::new(), ["import", "flywai"];
+    error_import_other_layout: with_tool_files("golang-migrate"), ["import", "dbmate", "theirs"];
+    error_import_collision: imported("sqlx"), ["import", "sqlx", "theirs"];
+    error_import_bad_version: TestProject::with_file("theirs/v1.0_first/up.sql", "SELECT 1;"), ["import", "diesel", "theirs"];
+    error_adopt_failed_row: adopting("sqlx", "UPDATE _sqlx_migrations SET success = FALSE WHERE version = 2;"), ["import", "sqlx", "--adopt"];
+    error_adopt_dirty: adopting("golang-migrate", "UPDATE schema_migrations SET dirty = TRUE;"), ["import", "golang-migrate", "--adopt"];
+    error_adopt_unknown_versions: adopting("sqlx", "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (3, 'c', TRUE, X'00', 1);"), ["import", "sqlx", "--adopt"];
+    error_adopt_not_managed: with_sql(imported("sqlx"), "CREATE TABLE t (id INTEGER);"), ["import", "sqlx", "--adopt"];
 }
 
 #[test]

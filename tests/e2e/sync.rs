@@ -6,6 +6,7 @@ use std::process::Command;
 
 use cargo_schema_e2e::TestProject;
 use cargo_schema_e2e::assert::exits;
+use cargo_schema_e2e::fixtures::after;
 
 /// Runs git with a fixed author in the project.
 #[track_caller]
@@ -111,8 +112,10 @@ fn up_and_new_with_yes_write_the_merge_revision_first_then_do_their_work() {
             .to_string()]
     );
 
-    let p = merged_repository();
-    exits(&p.run(&["new", "--yes", "-m", "after the merge"]), 0);
+    let p = after(
+        merged_repository(),
+        &["new", "--yes", "-m", "after the merge"],
+    );
     let heads = p.run(&["heads", "--format", "json"]).json();
     assert_eq!(heads.as_array().map(Vec::len), Some(1));
     assert_eq!(heads[0]["message"], "after the merge");
@@ -153,8 +156,7 @@ fn sync_without_a_terminal_explains_the_heads_and_exits_1() {
 
 #[test]
 fn sync_yes_writes_a_merge_revision_over_the_heads() {
-    let p = merged_repository();
-    exits(&p.run(&["sync", "--yes"]), 0);
+    let p = after(merged_repository(), &["sync", "--yes"]);
     let heads = p.run(&["heads", "--format", "json"]).json();
     let heads = heads.as_array().expect("an array").clone();
     assert_eq!(heads.len(), 1, "{heads:?}");
@@ -188,8 +190,7 @@ fn feature_repository(auto_apply: bool) -> TestProject {
 
 #[test]
 fn a_branch_switch_away_from_an_applied_revision_is_rolled_back_with_yes() {
-    let p = feature_repository(false);
-    exits(&p.run(&["up"]), 0);
+    let p = after(feature_repository(false), &["up"]);
     let db = p.path().join("dev.db");
     assert!(tables(&db).contains("t_bb02"));
 
@@ -243,8 +244,7 @@ fn with_auto_apply_the_installed_hooks_follow_branch_switches() {
     if !cargo_on_path() {
         return;
     }
-    let p = feature_repository(true);
-    exits(&p.run(&["hooks", "install"]), 0);
+    let p = after(feature_repository(true), &["hooks", "install"]);
     exits(&p.run(&["up"]), 0);
     let db = p.path().join("dev.db");
     assert!(tables(&db).contains("t_bb02"));
@@ -348,8 +348,7 @@ fn a_detached_head_still_names_the_branches() {
 
 #[test]
 fn check_reports_a_revision_edited_after_it_reached_the_default_branch() {
-    let p = base_repository();
-    exits(&p.run(&["check"]), 0);
+    let p = after(base_repository(), &["check"]);
 
     // Edits on a feature branch before it is merged are fine.
     git(&p, &["checkout", "-qb", "feature/x"]);

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::db::{Server, TestDatabase, recorded, run_on as schema};
+use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::sqlite::dev_db;
 use cargo_schema_e2e::{Output, TestProject, on_both_servers, test_database};
 
@@ -85,6 +86,15 @@ fn blocked_statement(server: Server) -> &'static str {
     }
 }
 
+/// [`project`]`(extra)` with FIRST applied on `db`: the project and the database's URL.
+#[track_caller]
+fn first_applied(db: &TestDatabase, extra: &str) -> (TestProject, String) {
+    let url = db.url();
+    let p = project(extra);
+    up(&p, &url, &[]).0.success();
+    (p, url)
+}
+
 /// Whether SECOND took effect.
 fn changed(db: &TestDatabase) -> bool {
     match db.server() {
@@ -101,14 +111,11 @@ fn while_held<T>(db: &TestDatabase, seconds: f64, work: impl FnOnce() -> T) -> T
     let (hold, probe) = holding(db.server(), seconds);
     std::thread::scope(|s| {
         let holder = s.spawn(|| db.query(&hold));
-        let started = Instant::now();
-        while db.query(probe) == "0" {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "the second session never took the lock"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        db.wait_for(
+            probe,
+            Duration::from_secs(10),
+            "the second session never took the lock",
+        );
         let result = work();
         holder.join().expect("the holding session ends");
         result
@@ -120,9 +127,7 @@ fn while_held<T>(db: &TestDatabase, seconds: f64, work: impl FnOnce() -> T) -> T
 /// the version table and the schema as they were.
 fn a_held_lock_ends_the_revision_after_the_lock_timeout(server: Server) {
     let db = test_database!(server);
-    let url = db.url();
-    let p = project("lock-timeout = \"1s\"\n");
-    up(&p, &url, &[]).0.success();
+    let (p, url) = first_applied(&db, "lock-timeout = \"1s\"\n");
     second(&p, blocked_statement(server));
     let (out, took) = while_held(&db, 6.0, || up(&p, &url, &[]));
     exits(&out, FAILED);
@@ -144,19 +149,11 @@ fn a_held_lock_ends_the_revision_after_the_lock_timeout(server: Server) {
     assert!(changed(&db));
 }
 
-on_both_servers!(
-    a_held_lock_ends_the_revision_after_the_lock_timeout:
-        postgres_a_held_lock_ends_the_revision_after_the_lock_timeout,
-        mariadb_a_held_lock_ends_the_revision_after_the_lock_timeout
-);
-
 /// With `lock-retries = 3`, a revision rolled back by a lock timeout is tried again after a
 /// backoff and applies once the holder lets go: exit 0, applied once, the retry said.
 fn a_revision_is_retried_until_the_holder_lets_go(server: Server) {
     let db = test_database!(server);
-    let url = db.url();
-    let p = project("lock-timeout = \"1s\"\nlock-retries = 3\n");
-    up(&p, &url, &[]).0.success();
+    let (p, url) = first_applied(&db, "lock-timeout = \"1s\"\nlock-retries = 3\n");
     second(&p, blocked_statement(server));
     let (out, _) = while_held(&db, 1.5, || up(&p, &url, &[]));
     exits(&out, 0);
@@ -172,19 +169,11 @@ fn a_revision_is_retried_until_the_holder_lets_go(server: Server) {
     );
 }
 
-on_both_servers!(
-    a_revision_is_retried_until_the_holder_lets_go:
-        postgres_a_revision_is_retried_until_the_holder_lets_go,
-        mariadb_a_revision_is_retried_until_the_holder_lets_go
-);
-
 /// The flags do the same as the keys, and a holder that never lets go is given up on after
 /// the last attempt with the holder named.
 fn retries_give_up_after_the_last_attempt(server: Server) {
     let db = test_database!(server);
-    let url = db.url();
-    let p = project("");
-    up(&p, &url, &[]).0.success();
+    let (p, url) = first_applied(&db, "");
     second(&p, blocked_statement(server));
     let (out, took) = while_held(&db, 8.0, || {
         up(
@@ -203,21 +192,13 @@ fn retries_give_up_after_the_last_attempt(server: Server) {
     assert!(!changed(&db));
 }
 
-on_both_servers!(
-    retries_give_up_after_the_last_attempt:
-        postgres_retries_give_up_after_the_last_attempt,
-        mariadb_retries_give_up_after_the_last_attempt
-);
-
 /// MariaDB runs DDL outside a transaction: a lock timeout after a statement of the revision
 /// already ran is not retried (a retry would run it twice); the revision is left dirty as
 /// before, and the message says why it was not retried.
 #[test]
 fn mariadb_a_lock_timeout_after_a_statement_ran_is_not_retried() {
     let db = test_database!(Server::MySql);
-    let url = db.url();
-    let p = project("lock-timeout = \"1s\"\nlock-retries = 3\n");
-    up(&p, &url, &[]).0.success();
+    let (p, url) = first_applied(&db, "lock-timeout = \"1s\"\nlock-retries = 3\n");
     second(
         &p,
         "CREATE TABLE t_other (id INTEGER);\nUPDATE users SET name = 'changed' WHERE id = 1;",
@@ -238,9 +219,7 @@ fn mariadb_a_lock_timeout_after_a_statement_ran_is_not_retried() {
 /// The statement timeout ends a revision whose statement runs too long, quickly.
 fn the_statement_timeout_ends_a_long_statement(server: Server) {
     let db = test_database!(server);
-    let url = db.url();
-    let p = project("");
-    up(&p, &url, &[]).0.success();
+    let (p, url) = first_applied(&db, "");
     let (sleep, message) = match server {
         Server::Postgres => ("SELECT pg_sleep(5);", "statement timeout"),
         Server::MySql => ("SELECT SLEEP(5);", "max_statement_time"),
@@ -259,12 +238,6 @@ fn the_statement_timeout_ends_a_long_statement(server: Server) {
     error_line_has(&out, &[message]);
     assert!(took < Duration::from_secs(4), "{took:?}\n{out:#?}");
 }
-
-on_both_servers!(
-    the_statement_timeout_ends_a_long_statement:
-        postgres_the_statement_timeout_ends_a_long_statement,
-        mariadb_the_statement_timeout_ends_a_long_statement
-);
 
 /// `up --sql` writes the revision's timeouts where `up` sets them.
 #[test]
@@ -291,8 +264,7 @@ fn postgres_sql_scripts_set_the_timeouts_in_each_revisions_transaction() {
 /// `--lock-retries` the revision applies once the holder commits.
 #[test]
 fn sqlite_a_revision_is_retried_until_the_write_lock_is_free() {
-    let p = project("");
-    p.run(&["up"]).success();
+    let p = after(project(""), &["up"]);
     second(&p, "ALTER TABLE users ADD COLUMN email TEXT;");
     let db = dev_db(&p);
     let mut holder =
@@ -338,9 +310,7 @@ fn bad_statement_timeouts_and_lock_retries_are_refused_naming_them() {
 #[test]
 fn postgres_a_section_outside_a_transaction_gets_the_lock_timeout_and_retries() {
     let db = test_database!(Server::Postgres);
-    let url = db.url();
-    let p = project("lock-timeout = \"1s\"\nlock-retries = 3\n");
-    up(&p, &url, &[]).0.success();
+    let (p, url) = first_applied(&db, "lock-timeout = \"1s\"\nlock-retries = 3\n");
     p.write(
         &format!("migrations/{SECOND}_second.sql"),
         format!(
@@ -356,3 +326,18 @@ fn postgres_a_section_outside_a_transaction_gets_the_lock_timeout_and_retries() 
     assert_eq!(recorded(&db), [FIRST, SECOND]);
     assert!(changed(&db));
 }
+
+on_both_servers!(
+    a_held_lock_ends_the_revision_after_the_lock_timeout:
+        postgres_a_held_lock_ends_the_revision_after_the_lock_timeout,
+        mariadb_a_held_lock_ends_the_revision_after_the_lock_timeout;
+    a_revision_is_retried_until_the_holder_lets_go:
+        postgres_a_revision_is_retried_until_the_holder_lets_go,
+        mariadb_a_revision_is_retried_until_the_holder_lets_go;
+    retries_give_up_after_the_last_attempt:
+        postgres_retries_give_up_after_the_last_attempt,
+        mariadb_retries_give_up_after_the_last_attempt;
+    the_statement_timeout_ends_a_long_statement:
+        postgres_the_statement_timeout_ends_a_long_statement,
+        mariadb_the_statement_timeout_ends_a_long_statement
+);

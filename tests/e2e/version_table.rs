@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
 use cargo_schema_e2e::db::{Server, TestDatabase, ok_on as ok, run_on as schema};
+use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::{Output, TestProject, binary, on_both_servers, test_database};
 
 /// Exit code 1: the work failed.
@@ -47,6 +48,18 @@ fn project(extra: &str, second_up: &str) -> TestProject {
 
 fn plain(extra: &str) -> TestProject {
     project(extra, "CREATE TABLE t_second (id INTEGER PRIMARY KEY);")
+}
+
+/// A case that runs on any database: the project, the binary run on it, SQL run on its
+/// database.
+type Case = fn(&TestProject, &dyn Fn(&[&str]) -> Output, &dyn Fn(&str) -> String);
+
+/// `case` with the project [`plain`]`(extra)` on a fresh database of `server`.
+fn on_server(server: Server, extra: &str, case: Case) {
+    let db = test_database!(server);
+    let p = plain(extra);
+    let url = db.url();
+    case(&p, &|args| schema(&p, &url, args), &|sql| db.query(sql));
 }
 
 /// The TOML string for `s` (a basic string with `"` and `\` escaped).
@@ -229,12 +242,6 @@ fn a_version_table_name_with_quotes_and_semicolons_cannot_inject(server: Server)
     );
 }
 
-on_both_servers!(
-    a_version_table_name_with_quotes_and_semicolons_cannot_inject:
-        postgres_a_version_table_name_with_quotes_and_semicolons_cannot_inject,
-        mariadb_a_version_table_name_with_quotes_and_semicolons_cannot_inject
-);
-
 /// PostgreSQL folds unquoted names to lower case: `SchemaVersion` used to be created as
 /// `schemaversion` but looked up as `SchemaVersion`, so `current` saw nothing applied and the
 /// next `up` ran everything again.
@@ -406,22 +413,6 @@ fn sqlite_every_command_that_writes_refuses_a_newer_layout() {
     every_write_refuses_a_newer_layout(&p, &|args| p.run(args), &|sql| sqlite(&db, sql));
 }
 
-#[test]
-fn postgres_every_command_that_writes_refuses_a_newer_layout() {
-    let db = test_database!(Server::Postgres);
-    let p = plain("");
-    let url = db.url();
-    every_write_refuses_a_newer_layout(&p, &|args| schema(&p, &url, args), &|sql| db.query(sql));
-}
-
-#[test]
-fn mariadb_every_command_that_writes_refuses_a_newer_layout() {
-    let db = test_database!(Server::MySql);
-    let p = plain("");
-    let url = db.url();
-    every_write_refuses_a_newer_layout(&p, &|args| schema(&p, &url, args), &|sql| db.query(sql));
-}
-
 // ---------------------------------------------------------------------------------------
 // Item 11: lock waits say for whom, and end after the lock timeout
 // ---------------------------------------------------------------------------------------
@@ -447,14 +438,11 @@ fn a_lock_wait_names_its_holder(server: Server, sleep: &str, holder: &[&str]) {
              WHERE db = DATABASE() AND id <> CONNECTION_ID() AND info LIKE 'SELECT SLEEP%'"
         }
     };
-    let started = Instant::now();
-    while db.query(probe) == "0" {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the slow revision never started"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    db.wait_for(
+        probe,
+        Duration::from_secs(20),
+        "the slow revision never started",
+    );
 
     // Without a timeout: it says so within a second of starting to wait (the connection
     // comes first), and keeps waiting.
@@ -574,22 +562,6 @@ fn sqlite_a_stale_table_lease_is_named_and_released() {
     assert_eq!(sqlite(&db, "SELECT COUNT(*) FROM schema_version"), "2");
 }
 
-#[test]
-fn postgres_a_stale_table_lease_is_named_and_released() {
-    let db = test_database!(Server::Postgres);
-    let p = plain("lock = \"table\"\n");
-    let url = db.url();
-    a_stale_lease_is_named_and_released(&p, &|args| schema(&p, &url, args), &|sql| db.query(sql));
-}
-
-#[test]
-fn mariadb_a_stale_table_lease_is_named_and_released() {
-    let db = test_database!(Server::MySql);
-    let p = plain("lock = \"table\"\n");
-    let url = db.url();
-    a_stale_lease_is_named_and_released(&p, &|args| schema(&p, &url, args), &|sql| db.query(sql));
-}
-
 /// `--release-lock` does not take the lease of a run that is still running on this host.
 #[test]
 fn sqlite_release_lock_leaves_the_lease_of_a_live_run_alone() {
@@ -625,8 +597,7 @@ fn sqlite_release_lock_leaves_the_lease_of_a_live_run_alone() {
 /// lock timeout instead of waiting in silence.
 #[test]
 fn sqlite_a_held_write_lock_is_reported_and_ends_after_the_lock_timeout() {
-    let p = plain("");
-    p.run(&["up", FIRST]).success();
+    let p = after(plain(""), &["up", FIRST]);
     let db = dev_db(&p);
     let mut holder =
         cargo_schema_e2e::sqlite::hold_write_lock(&db, "INSERT INTO t_first VALUES (1);", 15.0);
@@ -857,6 +828,15 @@ fn a_tampered_version_table_names_table_row_and_column(server: Server) {
 }
 
 on_both_servers!(
+    on_server("", every_write_refuses_a_newer_layout):
+        postgres_every_command_that_writes_refuses_a_newer_layout,
+        mariadb_every_command_that_writes_refuses_a_newer_layout;
+    on_server("lock = \"table\"\n", a_stale_lease_is_named_and_released):
+        postgres_a_stale_table_lease_is_named_and_released,
+        mariadb_a_stale_table_lease_is_named_and_released;
+    a_version_table_name_with_quotes_and_semicolons_cannot_inject:
+        postgres_a_version_table_name_with_quotes_and_semicolons_cannot_inject,
+        mariadb_a_version_table_name_with_quotes_and_semicolons_cannot_inject;
     a_tampered_version_table_names_table_row_and_column:
         postgres_a_tampered_version_table_names_table_row_and_column,
         mariadb_a_tampered_version_table_names_table_row_and_column

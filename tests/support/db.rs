@@ -503,6 +503,17 @@ impl TestDatabase {
             .unwrap_or_else(|e| panic!("query on {} failed: {e}", self.name))
     }
 
+    /// Runs `sql` every 20 ms until it answers something else than `0`; after `limit`, fails
+    /// the test with `never` (what never happened).
+    #[track_caller]
+    pub fn wait_for(&self, sql: &str, limit: Duration, never: &str) {
+        let started = std::time::Instant::now();
+        while self.query(sql) == "0" {
+            assert!(started.elapsed() < limit, "{never}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The table names in this database (public schema on PG), sorted.
     #[track_caller]
     pub fn tables(&self) -> Vec<String> {
@@ -625,6 +636,12 @@ pub fn feed_stdin(cmd: &mut Command, input: &str) -> Result<Output, String> {
     .map_err(|e| format!("{described}: {e}"))
 }
 
+/// Runs `sql` on the PostgreSQL server's maintenance database as the superuser: the rows
+/// (tab-separated, without the trailing newline), or the client's error.
+pub fn on_postgres(sql: &str) -> Result<String, String> {
+    Server::Postgres.endpoint().run(None, sql)
+}
+
 /// A PostgreSQL role that may log in but not create databases, dropped (with `DROP ROLE`) when
 /// the value is. Make it before the test database it is given: values drop in reverse order,
 /// and a role that still owns a database cannot go.
@@ -648,12 +665,23 @@ impl NoCreateRole {
     }
 }
 
+/// `(role, db, url)`: a PostgreSQL test database ([`test_database!`], which returns from the
+/// test when there is no server) owned by a new [`NoCreateRole`] named after `$prefix`, and
+/// its URL as that role. Bind all three (`let (_role, _db, url) = …`): the database is
+/// dropped before the role that owns it.
+#[macro_export]
+macro_rules! no_create_role_database {
+    ($prefix:expr) => {{
+        let role = $crate::db::NoCreateRole::new($prefix);
+        let db = $crate::test_database!($crate::db::Server::Postgres);
+        let url = role.own(&db);
+        (role, db, url)
+    }};
+}
+
 impl Drop for NoCreateRole {
     fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"])
-            .arg(format!("DROP ROLE IF EXISTS {}", self.0))
-            .output();
+        let _ = on_postgres(&format!("DROP ROLE IF EXISTS {}", self.0));
     }
 }
 

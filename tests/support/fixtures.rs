@@ -16,6 +16,19 @@ pub fn linear() -> TestProject {
     chain(&LINE)
 }
 
+/// `p` after a successful `up` on its SQLite development database.
+#[track_caller]
+pub fn applied(p: TestProject) -> TestProject {
+    after(p, &["up"])
+}
+
+/// `p` after a successful run (exit 0, no panic) of `args`.
+#[track_caller]
+pub fn after(p: TestProject, args: &[&str]) -> TestProject {
+    crate::assert::exits(&p.run(args), 0);
+    p
+}
+
 /// A straight line of the revisions `ids`, oldest first.
 pub fn chain(ids: &[&str]) -> TestProject {
     let p = TestProject::new();
@@ -69,17 +82,11 @@ pub fn revision_file(id: &str) -> String {
     format!("migrations/{id}_r_{id}.sql")
 }
 
-/// The text of a revision file: header, up section (its marker followed by `up_options`,
-/// e.g. ` transaction:false`) and, unless `None`, a down section. Line 5 is the up marker.
-pub fn revision_text(
-    id: &str,
-    revises: &str,
-    up_options: &str,
-    up: &str,
-    down: Option<&str>,
-) -> String {
+/// The text of a revision file: header, up section (its marker followed by `opts`, e.g.
+/// ` transaction:false`) and, unless `None`, a down section. Line 5 is the up marker.
+pub fn revision_text(id: &str, revises: &str, opts: &str, up: &str, down: Option<&str>) -> String {
     let mut text = format!(
-        "-- revision: {id}\n-- revises: {revises}\n-- message: revision {id}\n\n-- migrate:up{up_options}\n{up}\n"
+        "-- revision: {id}\n-- revises: {revises}\n-- message: revision {id}\n\n-- migrate:up{opts}\n{up}\n"
     );
     if let Some(down) = down {
         text.push_str(&format!("\n-- migrate:down\n{down}\n"));
@@ -143,5 +150,12 @@ pub fn workspace_of_one_and_two(manifest: impl Fn(&str) -> String) -> TestProjec
         p.write(&format!("{name}/Cargo.toml"), manifest(name));
         p.write(&format!("{name}/src/lib.rs"), "");
     }
+    p
+}
+
+/// A project whose `migrations` directory is missing.
+pub fn no_migrations_directory() -> TestProject {
+    let p = TestProject::new();
+    std::fs::remove_dir(p.path().join("migrations")).expect("rmdir");
     p
 }

@@ -8,6 +8,7 @@ pub mod generate;
 pub mod git;
 pub mod json;
 pub mod project;
+pub mod scratch;
 pub mod sqlite;
 
 pub use project::{Output, TestProject, binary};

@@ -69,6 +69,23 @@ impl TestProject {
         p
     }
 
+    /// [`new`](Self::new) with one more file, `rel` holding `contents`.
+    pub fn with_file(rel: &str, contents: impl AsRef<[u8]>) -> Self {
+        let p = Self::new();
+        p.write(rel, contents);
+        p
+    }
+
+    /// [`new`](Self::new) with a [`revision`](Self::revision) file for each
+    /// `(id, revises, extra_header)`.
+    pub fn with_revisions(revisions: &[(&str, &str, &str)]) -> Self {
+        let p = Self::new();
+        for (id, revises, extra_header) in revisions {
+            p.revision(id, revises, extra_header);
+        }
+        p
+    }
+
     /// An empty directory.
     pub fn bare() -> Self {
         TestProject {
@@ -225,6 +242,35 @@ impl Default for TestProject {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Waits for a spawned run (stdout and stderr piped) and asserts that it exited 0; a failure
+/// names it `what` and shows what it printed.
+#[track_caller]
+pub fn wait_ok(child: std::process::Child, what: &str) -> std::process::Output {
+    let out = child.wait_with_output().expect("the binary ends");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{what} failed\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// What a spawned child wrote on its piped stdout and stderr, each read to the end (empty for
+/// a stream that is not piped, or when reading fails).
+pub fn drain(child: &mut std::process::Child) -> (String, String) {
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut o) = child.stdout.take() {
+        let _ = o.read_to_string(&mut stdout);
+    }
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr);
+    }
+    (stdout, stderr)
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -24,14 +24,13 @@ fn run(db: &Path, extra: &[&str], sql: &str) -> String {
         .arg(sql)
         .output()
         .expect("the sqlite3 command-line client runs (install it: apt-get install sqlite3)");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let [stdout, stderr] = [&out.stdout, &out.stderr].map(|b| String::from_utf8_lossy(b));
+    let db = db.display();
     assert!(
         out.status.success(),
-        "sqlite3 {} {sql:?} failed:\n{}{stdout}",
-        db.display(),
-        String::from_utf8_lossy(&out.stderr)
+        "sqlite3 {db} {sql:?} failed:\n{stderr}{stdout}"
     );
-    stdout
+    stdout.into_owned()
 }
 
 /// Runs `sqlite3 -bail DB SQL` on an existing file and returns what it prints.

@@ -205,37 +205,80 @@ pub(crate) async fn test_server(dialect: Dialect) -> Option<DatabaseUrl> {
     crate::db::reachable_or_skip(&url).await.then_some(url)
 }
 
-/// Runs SQL text statement by statement (the splitter of revision files), for tests.
+/// For tests against a server: a scratch database on the test server of `dialect` and a
+/// connection to it (`None`, with a visible skip, without a server).
+#[cfg(test)]
+pub(crate) struct ScratchDb {
+    scratch: Scratch,
+    pub(crate) conn: Conn,
+}
+
+#[cfg(test)]
+impl ScratchDb {
+    pub(crate) async fn open(dialect: Dialect) -> Option<ScratchDb> {
+        let server = test_server(dialect).await?;
+        Some(ScratchDb::create(&server).await)
+    }
+
+    async fn create(server: &DatabaseUrl) -> ScratchDb {
+        let scratch = Scratch::create(server).await.expect("scratch");
+        let conn = Conn::connect(&scratch.url).await.expect("connect");
+        ScratchDb { scratch, conn }
+    }
+
+    /// Closes the connection and drops the database.
+    pub(crate) async fn close(self) {
+        self.conn.close().await;
+        let _ = self.scratch.drop().await;
+    }
+}
+
+/// For tests of the catalog readers: the schema `introspect` reads (leaving `exclude` out) from
+/// a scratch database on the test server of `dialect` after `sql` ran in it (`None`, with a
+/// visible skip, without a server).
+#[cfg(test)]
+pub(crate) async fn introspect_sql(
+    dialect: Dialect,
+    sql: &str,
+    exclude: &[&str],
+) -> Option<Schema> {
+    let mut db = ScratchDb::open(dialect).await?;
+    run_sql(&mut db.conn, sql).await;
+    let schema = introspect(&mut db.conn, exclude).await;
+    db.close().await;
+    Some(schema.expect("introspect"))
+}
+
 /// For tests that compare two databases: two scratch databases on the test server of
 /// `dialect` and a connection to each (`None`, with a visible skip, without a server).
 #[cfg(test)]
 pub(crate) struct ScratchPair {
-    a: Scratch,
-    b: Scratch,
-    pub(crate) ca: Conn,
-    pub(crate) cb: Conn,
+    a: ScratchDb,
+    b: ScratchDb,
 }
 
 #[cfg(test)]
 impl ScratchPair {
     pub(crate) async fn open(dialect: Dialect) -> Option<ScratchPair> {
         let server = test_server(dialect).await?;
-        let a = Scratch::create(&server).await.expect("scratch a");
-        let b = Scratch::create(&server).await.expect("scratch b");
-        let ca = Conn::connect(&a.url).await.expect("connect a");
-        let cb = Conn::connect(&b.url).await.expect("connect b");
-        Some(ScratchPair { a, b, ca, cb })
+        let a = ScratchDb::create(&server).await;
+        let b = ScratchDb::create(&server).await;
+        Some(ScratchPair { a, b })
+    }
+
+    /// The connections to the two databases.
+    pub(crate) fn conns(&mut self) -> (&mut Conn, &mut Conn) {
+        (&mut self.a.conn, &mut self.b.conn)
     }
 
     /// Closes both connections and drops both databases.
     pub(crate) async fn close(self) {
-        self.ca.close().await;
-        self.cb.close().await;
-        let _ = self.a.drop().await;
-        let _ = self.b.drop().await;
+        self.a.close().await;
+        self.b.close().await;
     }
 }
 
+/// Runs SQL text statement by statement (the splitter of revision files), for tests.
 #[cfg(test)]
 pub(crate) async fn run_sql(conn: &mut Conn, sql: &str) {
     for s in crate::split::split(sql, conn.dialect(), 1) {
@@ -258,30 +301,25 @@ pub(crate) async fn roundtrip_case(
     seed: &str,
     check: Option<(&str, &[&str])>,
 ) -> Option<(String, String)> {
-    let server = test_server(dialect).await?;
-    let a = Scratch::create(&server).await.expect("scratch a");
-    let b = Scratch::create(&server).await.expect("scratch b");
-    let mut ca = Conn::connect(&a.url).await.expect("connect a");
-    let mut cb = Conn::connect(&b.url).await.expect("connect b");
+    let mut pair = ScratchPair::open(dialect).await?;
+    let (ca, cb) = pair.conns();
     let outcome = async {
-        run_sql(&mut ca, s1).await;
-        run_sql(&mut ca, seed).await;
-        run_sql(&mut cb, s2).await;
-        let m1 = introspect(&mut ca, &[]).await.expect("introspect s1");
-        let m2 = introspect(&mut cb, &[]).await.expect("introspect s2");
+        run_sql(ca, s1).await;
+        run_sql(ca, seed).await;
+        run_sql(cb, s2).await;
+        let m1 = introspect(ca, &[]).await.expect("introspect s1");
+        let m2 = introspect(cb, &[]).await.expect("introspect s2");
         let diff = Diff::new(dialect, &m1, &m2, &Renames::default());
         let up = section_text(&diff.render());
         let down = section_text(&diff.reverse().render());
-        run_sql(&mut ca, &up).await;
-        let after_up = introspect(&mut ca, &[]).await.expect("introspect after up");
+        run_sql(ca, &up).await;
+        let after_up = introspect(ca, &[]).await.expect("introspect after up");
         assert!(
             after_up.same_as(&m2),
             "after up:\n{up}\n{after_up:#?}\n!=\n{m2:#?}"
         );
-        run_sql(&mut ca, &down).await;
-        let after_down = introspect(&mut ca, &[])
-            .await
-            .expect("introspect after down");
+        run_sql(ca, &down).await;
+        let after_down = introspect(ca, &[]).await.expect("introspect after down");
         assert!(
             after_down.same_as(&m1),
             "after down:\n{down}\n{after_down:#?}\n!=\n{m1:#?}"
@@ -305,10 +343,7 @@ pub(crate) async fn roundtrip_case(
     };
     // A failed assertion still drops the scratch databases.
     let result = futures_catch(outcome).await;
-    ca.close().await;
-    cb.close().await;
-    let _ = a.drop().await;
-    let _ = b.drop().await;
+    pair.close().await;
     match result {
         Ok(v) => Some(v),
         Err(panic) => std::panic::resume_unwind(panic),

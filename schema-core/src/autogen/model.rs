@@ -62,6 +62,37 @@ pub struct UniqueConstraint {
     pub columns: Vec<String>,
 }
 
+#[cfg(test)]
+impl PrimaryKey {
+    /// A primary key named `name` (or not) on `columns`.
+    pub(crate) fn on(name: Option<&str>, columns: &[&str]) -> Self {
+        PrimaryKey {
+            name: name.map(str::to_owned),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Check {
+    /// A check constraint named `name` (or not) on `expression`.
+    pub(crate) fn on(name: Option<&str>, expression: &str) -> Self {
+        Check {
+            name: name.map(str::to_owned),
+            expression: expression.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl UniqueConstraint {
+    /// A unique constraint named `name` (or not) on `columns`.
+    pub(crate) fn on(name: Option<&str>, columns: &[&str]) -> Self {
+        let PrimaryKey { name, columns } = PrimaryKey::on(name, columns);
+        UniqueConstraint { name, columns }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Index {
     pub name: String,

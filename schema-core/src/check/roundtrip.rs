@@ -45,80 +45,49 @@ impl Trace {
     pub fn between(before: &Schema, after: &Schema) -> Trace {
         let mut trace = Trace::default();
         for change in diff(before, after, &Renames::default()) {
-            let (list, object) = match &change {
-                Change::CreateTable(t) => (&mut trace.left, format!("table {}", t.name)),
-                Change::DropTable(t) => (&mut trace.lost, format!("table {}", t.name)),
-                Change::AddColumn { table, column } => {
-                    (&mut trace.left, format!("column {table}.{}", column.name))
+            let object = match &change {
+                Change::CreateTable(t) | Change::DropTable(t) => format!("table {}", t.name),
+                Change::AddColumn { table, column } | Change::DropColumn { table, column } => {
+                    format!("column {table}.{}", column.name)
                 }
-                Change::DropColumn { table, column } => {
-                    (&mut trace.lost, format!("column {table}.{}", column.name))
+                Change::CreateIndex { table, index } | Change::DropIndex { table, index } => {
+                    format!("index {} on {table}", index.name)
                 }
-                Change::CreateIndex { table, index } => {
-                    (&mut trace.left, format!("index {} on {table}", index.name))
-                }
-                Change::DropIndex { table, index } => {
-                    (&mut trace.lost, format!("index {} on {table}", index.name))
-                }
-                Change::AddUnique { table, unique } => (
-                    &mut trace.left,
+                Change::AddUnique { table, unique } | Change::DropUnique { table, unique } => {
                     format!(
                         "unique constraint on {table} ({})",
                         unique.columns.join(", ")
-                    ),
-                ),
-                Change::DropUnique { table, unique } => (
-                    &mut trace.lost,
-                    format!(
-                        "unique constraint on {table} ({})",
-                        unique.columns.join(", ")
-                    ),
-                ),
-                Change::AddCheck { table, check } => (
-                    &mut trace.left,
-                    format!("check constraint on {table}: {}", check.expression),
-                ),
-                Change::DropCheck { table, check } => (
-                    &mut trace.lost,
-                    format!("check constraint on {table}: {}", check.expression),
-                ),
-                Change::AddPrimaryKey { table, primary_key } => (
-                    &mut trace.left,
+                    )
+                }
+                Change::AddCheck { table, check } | Change::DropCheck { table, check } => {
+                    format!("check constraint on {table}: {}", check.expression)
+                }
+                Change::AddPrimaryKey { table, primary_key }
+                | Change::DropPrimaryKey { table, primary_key } => {
                     format!(
                         "primary key of {table} ({})",
                         primary_key.columns.join(", ")
-                    ),
+                    )
+                }
+                Change::AddForeignKey { table, foreign_key }
+                | Change::DropForeignKey { table, foreign_key } => format!(
+                    "foreign key {table} ({}) -> {}",
+                    foreign_key.columns.join(", "),
+                    foreign_key.referenced_table
                 ),
-                Change::DropPrimaryKey { table, primary_key } => (
-                    &mut trace.lost,
-                    format!(
-                        "primary key of {table} ({})",
-                        primary_key.columns.join(", ")
-                    ),
-                ),
-                Change::AddForeignKey { table, foreign_key } => (
-                    &mut trace.left,
-                    format!(
-                        "foreign key {table} ({}) -> {}",
-                        foreign_key.columns.join(", "),
-                        foreign_key.referenced_table
-                    ),
-                ),
-                Change::DropForeignKey { table, foreign_key } => (
-                    &mut trace.lost,
-                    format!(
-                        "foreign key {table} ({}) -> {}",
-                        foreign_key.columns.join(", "),
-                        foreign_key.referenced_table
-                    ),
-                ),
-                Change::CreateView(v) => (&mut trace.left, format!("view {}", v.name)),
-                Change::DropView(v) => (&mut trace.lost, format!("view {}", v.name)),
-                Change::CreateEnum(e) => (&mut trace.left, format!("enum type {}", e.name)),
-                Change::DropEnum(e) => (&mut trace.lost, format!("enum type {}", e.name)),
-                other => (&mut trace.changed, other.describe()),
+                Change::CreateView(v) | Change::DropView(v) => format!("view {}", v.name),
+                Change::CreateEnum(e) | Change::DropEnum(e) => format!("enum type {}", e.name),
+                other => {
+                    trace.changed.push(other.describe());
+                    continue;
+                }
             };
-            list.push(object);
+            // An object the diff adds is left behind by the down; one it drops was lost.
+            if adds(&change) {
+                trace.left.push(object);
+            } else {
+                trace.lost.push(object);
+            }
         }
         trace
     }
@@ -126,6 +95,22 @@ impl Trace {
     pub fn is_empty(&self) -> bool {
         self.left.is_empty() && self.lost.is_empty() && self.changed.is_empty()
     }
+}
+
+/// Whether `change` makes an object (rather than dropping or altering one).
+fn adds(change: &Change) -> bool {
+    matches!(
+        change,
+        Change::CreateTable(_)
+            | Change::CreateView(_)
+            | Change::CreateEnum(_)
+            | Change::AddColumn { .. }
+            | Change::AddPrimaryKey { .. }
+            | Change::CreateIndex { .. }
+            | Change::AddUnique { .. }
+            | Change::AddCheck { .. }
+            | Change::AddForeignKey { .. }
+    )
 }
 
 impl std::fmt::Display for Trace {

@@ -583,52 +583,40 @@ fn a_mysql_procedure_between_delimiter_lines_is_one_statement() {
 }
 
 #[test]
-fn a_mysql_delimiter_line_is_not_a_statement_and_its_rest_is_ignored() {
-    let sql =
-        "delimiter $$ # switch\nSELECT 1; SELECT 2$$\nSELECT 3 $$\nDELIMITER ; # back\nSELECT 4;";
-    assert_eq!(
-        sqls(sql, Dialect::MySql),
-        ["SELECT 1; SELECT 2", "SELECT 3", "SELECT 4"]
-    );
-}
-
-#[test]
-fn a_mysql_delimiter_ends_a_statement_even_right_after_a_word() {
-    let sql = "DELIMITER $$\nCREATE FUNCTION f() RETURNS INT BEGIN RETURN 1; END$$\nDELIMITER ;";
-    assert_eq!(
-        sqls(sql, Dialect::MySql),
-        ["CREATE FUNCTION f() RETURNS INT BEGIN RETURN 1; END"]
-    );
-}
-
-#[test]
-fn a_quoted_mysql_delimiter_is_unquoted() {
-    let sql = "DELIMITER ';;'\nSELECT 1;;\nDELIMITER ';'\nSELECT 2; SELECT 3";
-    assert_eq!(
-        sqls(sql, Dialect::MySql),
-        ["SELECT 1", "SELECT 2", "SELECT 3"]
-    );
-}
-
-#[test]
-fn a_mysql_delimiter_inside_a_string_or_comment_does_not_split() {
-    let sql = "DELIMITER //\nSELECT '//', \"a//b\" -- c//d\n# e//f\n/* g//h */ FROM t//";
-    assert_eq!(
-        sqls(sql, Dialect::MySql),
-        ["SELECT '//', \"a//b\" -- c//d\n# e//f\n/* g//h */ FROM t"]
-    );
-}
-
-#[test]
-fn delimiter_is_only_a_command_at_the_start_of_a_statement() {
-    let sql = "CREATE TABLE t (\n  delimiter VARCHAR(3)\n);\nDELIMITER\nSELECT 1;";
-    assert_eq!(
-        sqls(sql, Dialect::MySql),
-        [
-            "CREATE TABLE t (\n  delimiter VARCHAR(3)\n)",
-            "DELIMITER\nSELECT 1"
-        ]
-    );
+fn a_mysql_delimiter_line_changes_what_ends_a_statement() {
+    let cases: [(&str, &[&str]); 5] = [
+        // The line is not a statement, and what follows the delimiter on it is ignored.
+        (
+            "delimiter $$ # switch\nSELECT 1; SELECT 2$$\nSELECT 3 $$\nDELIMITER ; # back\nSELECT 4;",
+            &["SELECT 1; SELECT 2", "SELECT 3", "SELECT 4"],
+        ),
+        // The delimiter ends a statement even right after a word.
+        (
+            "DELIMITER $$\nCREATE FUNCTION f() RETURNS INT BEGIN RETURN 1; END$$\nDELIMITER ;",
+            &["CREATE FUNCTION f() RETURNS INT BEGIN RETURN 1; END"],
+        ),
+        // A quoted delimiter is unquoted.
+        (
+            "DELIMITER ';;'\nSELECT 1;;\nDELIMITER ';'\nSELECT 2; SELECT 3",
+            &["SELECT 1", "SELECT 2", "SELECT 3"],
+        ),
+        // Inside a string or a comment it does not split.
+        (
+            "DELIMITER //\nSELECT '//', \"a//b\" -- c//d\n# e//f\n/* g//h */ FROM t//",
+            &["SELECT '//', \"a//b\" -- c//d\n# e//f\n/* g//h */ FROM t"],
+        ),
+        // `DELIMITER` is a command only at the start of a statement.
+        (
+            "CREATE TABLE t (\n  delimiter VARCHAR(3)\n);\nDELIMITER\nSELECT 1;",
+            &[
+                "CREATE TABLE t (\n  delimiter VARCHAR(3)\n)",
+                "DELIMITER\nSELECT 1",
+            ],
+        ),
+    ];
+    for (sql, statements) in cases {
+        assert_eq!(sqls(sql, Dialect::MySql), statements, "{sql}");
+    }
     // Outside MySQL it is just a word.
     assert_eq!(
         sqls("DELIMITER //\nSELECT 1//", Dialect::Postgres),

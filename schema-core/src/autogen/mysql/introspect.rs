@@ -35,13 +35,9 @@ pub async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbE
 
     let mut schema = Schema::default();
     let mut view_names = BTreeSet::new();
-    for row in conn
-        .fetch_strings(
-            "SELECT CAST(TABLE_NAME AS CHAR), CAST(TABLE_TYPE AS CHAR) \
-             FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
-        )
-        .await?
-    {
+    let tables_sql = "SELECT CAST(TABLE_NAME AS CHAR), CAST(TABLE_TYPE AS CHAR) \
+        FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()";
+    for row in conn.fetch_strings(tables_sql).await? {
         let name = text(&row, 0);
         if skip(&name) {
             continue;
@@ -223,13 +219,9 @@ pub async fn introspect(conn: &mut Conn, exclude: &[&str]) -> Result<Schema, DbE
     // View definitions qualify every table with the database's name; without it the scratch
     // and the development database compare equal (and the view is made in the current one).
     let qualifier = format!("`{}`.", db.replace('`', "``"));
-    for row in conn
-        .fetch_strings(
-            "SELECT CAST(TABLE_NAME AS CHAR), CAST(VIEW_DEFINITION AS CHAR) \
-             FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()",
-        )
-        .await?
-    {
+    let views_sql = "SELECT CAST(TABLE_NAME AS CHAR), CAST(VIEW_DEFINITION AS CHAR) \
+        FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()";
+    for row in conn.fetch_strings(views_sql).await? {
         let name = text(&row, 0);
         if !view_names.contains(&name) {
             continue;

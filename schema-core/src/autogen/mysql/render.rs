@@ -550,29 +550,35 @@ impl Renderer<'_> {
                 if fk_covered(t, fk) {
                     continue;
                 }
-                let exists = |c: &String| part_column(c).is_none_or(|c| t.column(c).is_some());
+                // A key on columns the table has that starts with the foreign key's columns.
+                let serves = |columns: &[String]| {
+                    columns
+                        .iter()
+                        .all(|c| part_column(c).is_none_or(|c| t.column(c).is_some()))
+                        && starts_with(columns, &fk.columns)
+                };
                 // The new schema's key that serves this foreign key and is not there yet.
-                if let Some(pk) = to.primary_key.as_ref().filter(|pk| {
-                    t.primary_key.is_none()
-                        && pk.columns.iter().all(exists)
-                        && starts_with(&pk.columns, &fk.columns)
-                }) {
+                if let Some(pk) = to
+                    .primary_key
+                    .as_ref()
+                    .filter(|pk| t.primary_key.is_none() && serves(&pk.columns))
+                {
                     clauses.push(format!("ADD PRIMARY KEY ({})", parts(&pk.columns)));
                     t.primary_key = Some(pk.clone());
                     absorbed.push("pk".to_string());
-                } else if let Some(u) = to.uniques.iter().find(|u| {
-                    !t.uniques.contains(u)
-                        && u.columns.iter().all(exists)
-                        && starts_with(&u.columns, &fk.columns)
-                }) {
+                } else if let Some(u) = to
+                    .uniques
+                    .iter()
+                    .find(|u| !t.uniques.contains(u) && serves(&u.columns))
+                {
                     clauses.push(format!("ADD {}", unique_clause(u)));
                     t.uniques.push(u.clone());
                     absorbed.push(format!("unique:{}", u.name.as_deref().unwrap_or_default()));
-                } else if let Some(i) = to.indexes.iter().find(|i| {
-                    !t.indexes.contains(i)
-                        && i.columns.iter().all(exists)
-                        && starts_with(&i.columns, &fk.columns)
-                }) {
+                } else if let Some(i) = to
+                    .indexes
+                    .iter()
+                    .find(|i| !t.indexes.contains(i) && serves(&i.columns))
+                {
                     clauses.push(format!("ADD {}", index_clause(i)));
                     t.indexes.push(i.clone());
                     absorbed.push(format!("index:{}", i.name));

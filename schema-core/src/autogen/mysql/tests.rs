@@ -5,12 +5,12 @@ use crate::autogen::Diff;
 use crate::autogen::model::{
     Check, Column, ForeignKey, PrimaryKey, Schema, Table, UniqueConstraint,
 };
-use crate::db::{Conn, Dialect};
+use crate::db::Dialect;
 
 use super::introspect::*;
 use super::render::*;
 
-use crate::autogen::{Renames, Scratch, ScratchPair, run_sql, section_text, test_server};
+use crate::autogen::{Renames, ScratchDb, ScratchPair, run_sql, section_text};
 
 /// The round trip (see `roundtrip_case`), then the fragments the up and the down section
 /// must hold, in this order, compared case-insensitively and written without display widths
@@ -279,18 +279,17 @@ async fn mysql8_bare_string_defaults_are_escaped() {
         [r"'C:\\'", r"'it''s\\'", r"'a\\''b'", r"'\\n'"],
         "as SQL"
     );
-    let Some(server) = test_server(Dialect::MySql).await else {
+    let Some(mut db) = ScratchDb::open(Dialect::MySql).await else {
         return;
     };
-    let s = Scratch::create(&server).await.expect("scratch");
-    let mut c = Conn::connect(&s.url).await.expect("connect");
+    let c = &mut db.conn;
     let columns: Vec<String> = defaults
         .iter()
         .enumerate()
         .map(|(i, d)| format!("c{i} VARCHAR(10) DEFAULT {d}"))
         .collect();
     run_sql(
-        &mut c,
+        c,
         &format!(
             "CREATE TABLE t (id INT, {});\nINSERT INTO t (id) VALUES (1);",
             columns.join(", ")
@@ -298,8 +297,7 @@ async fn mysql8_bare_string_defaults_are_escaped() {
     )
     .await;
     let rows = c.fetch_strings("SELECT c0, c1, c2, c3 FROM t").await;
-    c.close().await;
-    let _ = s.drop().await;
+    db.close().await;
     let expect: Vec<Option<String>> = values.iter().map(|v| Some(v.to_string())).collect();
     assert_eq!(rows.expect("rows"), vec![expect]);
 }
@@ -548,7 +546,7 @@ async fn renames_keep_data() {
     let Some(mut pair) = ScratchPair::open(Dialect::MySql).await else {
         return;
     };
-    let (ca, cb) = (&mut pair.ca, &mut pair.cb);
+    let (ca, cb) = pair.conns();
     run_sql(
         ca,
         "CREATE TABLE old_t (id INT AUTO_INCREMENT PRIMARY KEY, old_c VARCHAR(10), KEY ix (old_c));
@@ -583,14 +581,7 @@ async fn renames_keep_data() {
 }
 
 async fn introspect_sql(sql: &str, exclude: &[&str]) -> Option<Schema> {
-    let server = test_server(Dialect::MySql).await?;
-    let s = Scratch::create(&server).await.expect("scratch");
-    let mut c = Conn::connect(&s.url).await.expect("connect");
-    run_sql(&mut c, sql).await;
-    let m = introspect(&mut c, exclude).await;
-    c.close().await;
-    let _ = s.drop().await;
-    Some(m.expect("introspect"))
+    crate::autogen::introspect_sql(Dialect::MySql, sql, exclude).await
 }
 
 #[tokio::test]
@@ -644,19 +635,10 @@ async fn introspects_a_rich_schema() {
         users.columns[5].default.as_deref(),
         Some("current_timestamp()")
     );
-    assert_eq!(
-        users.primary_key,
-        Some(PrimaryKey {
-            name: None,
-            columns: vec!["id".into()]
-        })
-    );
+    assert_eq!(users.primary_key, Some(PrimaryKey::on(None, &["id"])));
     assert_eq!(
         users.uniques,
-        vec![UniqueConstraint {
-            name: Some("uq_email".into()),
-            columns: vec!["email".into()]
-        }]
+        vec![UniqueConstraint::on(Some("uq_email"), &["email"])]
     );
     assert_eq!(users.indexes.len(), 1);
     assert_eq!(users.indexes[0].name, "ix_name");
@@ -664,14 +646,8 @@ async fn introspects_a_rich_schema() {
     assert_eq!(
         users.checks,
         vec![
-            Check {
-                name: Some("age".into()),
-                expression: "`age` >= 0".into()
-            },
-            Check {
-                name: Some("ck_name".into()),
-                expression: "`name` <> ''".into()
-            },
+            Check::on(Some("age"), "`age` >= 0"),
+            Check::on(Some("ck_name"), "`name` <> ''"),
         ]
     );
     let posts = &m.tables["posts"];
@@ -713,10 +689,7 @@ fn renders_without_a_server() {
             default: None,
             auto_increment: true,
         }],
-        primary_key: Some(PrimaryKey {
-            name: None,
-            columns: vec!["id".into()],
-        }),
+        primary_key: Some(PrimaryKey::on(None, &["id"])),
         ..Table::default()
     };
     let to = Schema {

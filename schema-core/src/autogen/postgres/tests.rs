@@ -3,11 +3,11 @@
 
 use crate::autogen::model::{Check, Column, EnumType, ForeignKey, PrimaryKey, UniqueConstraint};
 use crate::autogen::{Diff, Schema};
-use crate::db::{Conn, Dialect};
+use crate::db::Dialect;
 
 use super::introspect::*;
 use super::render::*;
-use crate::autogen::{Scratch, ScratchPair, roundtrip_case, run_sql, test_server};
+use crate::autogen::{ScratchDb, ScratchPair, introspect_sql, roundtrip_case, run_sql};
 
 const PG: Dialect = Dialect::Postgres;
 
@@ -380,27 +380,25 @@ async fn identity_and_serial_columns_added_and_dropped() {
 
 #[tokio::test]
 async fn an_added_identity_continues_after_existing_values() {
-    let Some(server) = test_server(PG).await else {
+    let Some(mut db) = ScratchDb::open(PG).await else {
         return;
     };
-    let scratch = Scratch::create(&server).await.expect("scratch");
-    let mut conn = Conn::connect(&scratch.url).await.expect("connect");
-    run_sql(&mut conn, "CREATE TABLE a (id integer PRIMARY KEY, v text)").await;
-    run_sql(&mut conn, "INSERT INTO a VALUES (1, 'x'), (7, 'y')").await;
-    let from = introspect(&mut conn, &[]).await.expect("introspect");
+    let conn = &mut db.conn;
+    run_sql(conn, "CREATE TABLE a (id integer PRIMARY KEY, v text)").await;
+    run_sql(conn, "INSERT INTO a VALUES (1, 'x'), (7, 'y')").await;
+    let from = introspect(conn, &[]).await.expect("introspect");
     let mut to = from.clone();
     if let Some(t) = to.tables.get_mut("a") {
         t.columns[0].auto_increment = true;
     }
     let diff = Diff::new(PG, &from, &to, &Default::default());
-    run_sql(&mut conn, &crate::autogen::section_text(&render(&diff))).await;
-    run_sql(&mut conn, "INSERT INTO a (v) VALUES ('z')").await;
+    run_sql(conn, &crate::autogen::section_text(&render(&diff))).await;
+    run_sql(conn, "INSERT INTO a (v) VALUES ('z')").await;
     let rows = conn
         .fetch_strings("SELECT id::text FROM a WHERE v = 'z'")
         .await;
-    let after = introspect(&mut conn, &[]).await;
-    conn.close().await;
-    let _ = scratch.drop().await;
+    let after = introspect(conn, &[]).await;
+    db.close().await;
     assert_eq!(rows.expect("rows"), vec![vec![Some("8".to_string())]]);
     assert_eq!(after.expect("introspect"), to);
 }
@@ -434,7 +432,7 @@ async fn renamed_table_and_column_keep_their_data() {
     let Some(mut pair) = ScratchPair::open(PG).await else {
         return;
     };
-    let (ca, cb) = (&mut pair.ca, &mut pair.cb);
+    let (ca, cb) = pair.conns();
     run_sql(ca, "CREATE TABLE users (id serial PRIMARY KEY, name text)").await;
     run_sql(ca, "INSERT INTO users (name) VALUES ('ann')").await;
     run_sql(
@@ -467,26 +465,15 @@ async fn renamed_table_and_column_keep_their_data() {
 
 #[tokio::test]
 async fn an_empty_database_is_the_empty_schema() {
-    let Some(server) = test_server(PG).await else {
-        return;
-    };
-    let scratch = Scratch::create(&server).await.expect("scratch");
-    let mut conn = Conn::connect(&scratch.url).await.expect("connect");
-    let schema = introspect(&mut conn, &[]).await;
-    conn.close().await;
-    let _ = scratch.drop().await;
-    assert_eq!(schema.expect("introspect"), Schema::default());
+    if let Some(schema) = introspect_sql(PG, "", &[]).await {
+        assert_eq!(schema, Schema::default());
+    }
 }
 
 #[tokio::test]
 async fn introspects_a_rich_schema() {
-    let Some(server) = test_server(PG).await else {
-        return;
-    };
-    let scratch = Scratch::create(&server).await.expect("scratch");
-    let mut conn = Conn::connect(&scratch.url).await.expect("connect");
-    run_sql(
-        &mut conn,
+    let Some(schema) = introspect_sql(
+        PG,
         "CREATE EXTENSION IF NOT EXISTS plpgsql;
          CREATE TYPE mood AS ENUM ('sad', 'happy');
          CREATE TABLE parent (id serial PRIMARY KEY, code varchar(10) NOT NULL UNIQUE);
@@ -503,12 +490,12 @@ async fn introspects_a_rich_schema() {
          CREATE INDEX child_m ON \"Child\" (m, price) WHERE price > 1;
          CREATE TABLE schema_version (id integer);
          CREATE VIEW happy AS SELECT id FROM \"Child\" WHERE m = 'happy';",
+        &["schema_version"],
     )
-    .await;
-    let schema = introspect(&mut conn, &["schema_version"]).await;
-    conn.close().await;
-    let _ = scratch.drop().await;
-    let schema = schema.expect("introspect");
+    .await
+    else {
+        return;
+    };
 
     assert_eq!(
         schema.tables.keys().collect::<Vec<_>>(),
@@ -544,10 +531,7 @@ async fn introspects_a_rich_schema() {
     );
     assert_eq!(
         parent.uniques,
-        vec![UniqueConstraint {
-            name: Some("parent_code_key".into()),
-            columns: vec!["code".into()]
-        }]
+        vec![UniqueConstraint::on(Some("parent_code_key"), &["code"])]
     );
     let child = &schema.tables["Child"];
     assert_eq!(child.columns[0].data_type, "bigint");
@@ -557,17 +541,11 @@ async fn introspects_a_rich_schema() {
     assert_eq!(child.columns[3].data_type, "numeric(8,2)");
     assert_eq!(
         child.primary_key,
-        Some(PrimaryKey {
-            name: Some("child_pk".into()),
-            columns: vec!["id".into(), "parent_id".into()]
-        })
+        Some(PrimaryKey::on(Some("child_pk"), &["id", "parent_id"]))
     );
     assert_eq!(
         child.checks,
-        vec![Check {
-            name: Some("price_ok".into()),
-            expression: "(price >= (0)::numeric)".into()
-        }]
+        vec![Check::on(Some("price_ok"), "(price >= (0)::numeric)")]
     );
     assert_eq!(
         child.foreign_keys,
@@ -671,13 +649,8 @@ async fn new_partitioned_table_is_made_plain() {
 
 #[tokio::test]
 async fn introspects_a_partitioned_table_as_one() {
-    let Some(server) = test_server(PG).await else {
-        return;
-    };
-    let scratch = Scratch::create(&server).await.expect("scratch");
-    let mut conn = Conn::connect(&scratch.url).await.expect("connect");
-    run_sql(
-        &mut conn,
+    let Some(schema) = introspect_sql(
+        PG,
         "CREATE TABLE m (id integer NOT NULL, ts date NOT NULL, v text,
                          PRIMARY KEY (id, ts)) PARTITION BY RANGE (ts);
          CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
@@ -685,12 +658,12 @@ async fn introspects_a_partitioned_table_as_one() {
          CREATE INDEX m_v ON m (v);
          CREATE TABLE c (id integer PRIMARY KEY, mid integer, mts date,
                          CONSTRAINT c_m FOREIGN KEY (mid, mts) REFERENCES m (id, ts))",
+        &[],
     )
-    .await;
-    let schema = introspect(&mut conn, &[]).await;
-    conn.close().await;
-    let _ = scratch.drop().await;
-    let schema = schema.expect("introspect");
+    .await
+    else {
+        return;
+    };
     assert_eq!(schema.tables.keys().collect::<Vec<_>>(), ["c", "m"]);
     let c = &schema.tables["c"];
     assert_eq!(c.foreign_keys.len(), 1, "{:?}", c.foreign_keys);
@@ -747,7 +720,7 @@ async fn index_definitions_are_the_same_in_another_schema() {
     let Some(mut pair) = ScratchPair::open(PG).await else {
         return;
     };
-    let (ca, cb) = (&mut pair.ca, &mut pair.cb);
+    let (ca, cb) = pair.conns();
     let sql = "CREATE TABLE \"T\" (id integer PRIMARY KEY, a text, b integer);
          CREATE INDEX t_a ON \"T\" (lower(a)) WHERE b > 0;
          CREATE UNIQUE INDEX \"T b\" ON \"T\" (b DESC)";
@@ -785,7 +758,7 @@ async fn widened_serial_and_identity_widen_their_sequences() {
     let Some(mut pair) = ScratchPair::open(PG).await else {
         return;
     };
-    let (ca, cb) = (&mut pair.ca, &mut pair.cb);
+    let (ca, cb) = pair.conns();
     run_sql(
         ca,
         "CREATE TABLE \"Orders\" (id serial PRIMARY KEY, v text);

@@ -26,6 +26,25 @@ async fn load(ddl: &str) -> Schema {
     s
 }
 
+/// Runs `diff`'s up section on `conn`, which then holds `to`, and its down, which takes it back
+/// to `from`; returns the rows of `query` after that.
+async fn up_and_down(
+    conn: &mut Conn,
+    diff: &Diff,
+    (from, to): (&Schema, &Schema),
+    query: &str,
+) -> Vec<Vec<Option<String>>> {
+    run_sql(conn, &crate::autogen::section_text(&diff.render())).await;
+    assert_eq!(&introspect(conn, &[]).await.expect("introspect"), to);
+    run_sql(
+        conn,
+        &crate::autogen::section_text(&diff.reverse().render()),
+    )
+    .await;
+    assert_eq!(&introspect(conn, &[]).await.expect("introspect"), from);
+    conn.fetch_strings(query).await.expect("rows")
+}
+
 async fn case(s1: &str, s2: &str, seed: &str, query: &str, expect: &[&str]) -> (String, String) {
     roundtrip_case(Dialect::Sqlite, s1, s2, seed, Some((query, expect)))
         .await
@@ -111,31 +130,13 @@ async fn introspects_a_rich_schema() {
             },
         ]
     );
-    assert_eq!(
-        users.primary_key,
-        Some(PrimaryKey {
-            name: None,
-            columns: vec!["id".into()]
-        })
-    );
-    assert_eq!(
-        users.uniques,
-        vec![UniqueConstraint {
-            name: None,
-            columns: vec!["email".into()]
-        }]
-    );
+    assert_eq!(users.primary_key, Some(PrimaryKey::on(None, &["id"])));
+    assert_eq!(users.uniques, vec![UniqueConstraint::on(None, &["email"])]);
     assert_eq!(
         users.checks,
         vec![
-            Check {
-                name: None,
-                expression: "score >= 0".into()
-            },
-            Check {
-                name: Some("status_ok".into()),
-                expression: "status IN ('active', 'gone')".into()
-            },
+            Check::on(None, "score >= 0"),
+            Check::on(Some("status_ok"), "status IN ('active', 'gone')"),
         ]
     );
     let posts = &s.tables["posts"];
@@ -242,14 +243,8 @@ fn scanner_respects_quotes_comments_and_parentheses() {
         t,
         TableText {
             checks: vec![
-                Check {
-                    name: Some("c 1".into()),
-                    expression: "(\"check\" > 0) AND a <> ')'".into()
-                },
-                Check {
-                    name: Some("c2".into()),
-                    expression: "length(a) < 10".into()
-                },
+                Check::on(Some("c 1"), "(\"check\" > 0) AND a <> ')'"),
+                Check::on(Some("c2"), "length(a) < 10"),
             ],
             autoincrement: false,
             collations: vec![("check".into(), "NOCASE".into())],
@@ -591,18 +586,13 @@ async fn renames_keep_data_and_rebuild_under_the_new_names() {
         "INSERT INTO old VALUES (1, 'x', 3); INSERT INTO other VALUES (7, 1);",
     )
     .await;
-    run_sql(&mut c, &crate::autogen::section_text(&diff.render())).await;
-    assert_eq!(introspect(&mut c, &[]).await.expect("introspect"), m2);
-    run_sql(
+    let rows = up_and_down(
         &mut c,
-        &crate::autogen::section_text(&diff.reverse().render()),
+        &diff,
+        (&m1, &m2),
+        "SELECT o.id, old.a, old.n FROM other o JOIN old ON old.id = o.old_id",
     )
     .await;
-    assert_eq!(introspect(&mut c, &[]).await.expect("introspect"), m1);
-    let rows = c
-        .fetch_strings("SELECT o.id, old.a, old.n FROM other o JOIN old ON old.id = o.old_id")
-        .await
-        .expect("rows");
     assert_eq!(
         rows,
         vec![vec![Some("7".into()), Some("x".into()), Some("3".into())]]
@@ -633,18 +623,7 @@ async fn file_backed_database_behaves_like_memory() {
     assert_eq!(m1, load(s1).await);
     let m2 = load(s2).await;
     let diff = Diff::new(Dialect::Sqlite, &m1, &m2, &Renames::default());
-    run_sql(&mut f, &crate::autogen::section_text(&diff.render())).await;
-    assert_eq!(introspect(&mut f, &[]).await.expect("introspect"), m2);
-    run_sql(
-        &mut f,
-        &crate::autogen::section_text(&diff.reverse().render()),
-    )
-    .await;
-    assert_eq!(introspect(&mut f, &[]).await.expect("introspect"), m1);
-    let rows = f
-        .fetch_strings("SELECT count(*) FROM c")
-        .await
-        .expect("rows");
+    let rows = up_and_down(&mut f, &diff, (&m1, &m2), "SELECT count(*) FROM c").await;
     assert_eq!(rows, vec![vec![Some("1".into())]]);
     let check = f
         .fetch_strings("PRAGMA foreign_key_check")

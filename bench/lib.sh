@@ -1,0 +1,131 @@
+# shellcheck shell=bash
+# The preamble the bench/*.sh scripts share; sourced, not run:
+#
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#
+# Sets `set -euo pipefail`, `root` (the workspace), `target_dir` (CARGO_TARGET_DIR or
+# <root>/target) and `bin` (its release directory), and gives `die`, `need_tools` (installs what
+# is missing with apt-get), `bench_settings` (REVISIONS, RUNS, WARMUP, BENCH_OUT, BRANCH_EVERY,
+# MERGE_AFTER), `generate_branched`, `pg_settings` (PG_HOST, PG_PORT, PG_USER, PG_DATABASE and
+# the psql commands), `pg_answers`, `build_release`, `need_bins` and `make_work` (a temporary
+# directory removed on exit).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+bin="$target_dir/release"
+bench_script="bench/$(basename "$0")"
+
+die() {
+    echo "$bench_script: error: $*" >&2
+    exit 1
+}
+
+# bench_settings NAME REVISIONS RUNS WARMUP: `revisions`, `runs` and `warmup` from REVISIONS,
+# RUNS and WARMUP (these defaults when unset); `results` from BENCH_OUT, by default
+# <target dir>/bench/NAME; `branch_every` and `merge_after` (BRANCH_EVERY, default 50, and
+# MERGE_AFTER, default 20) for generate_branched.
+bench_settings() {
+    revisions="${REVISIONS:-$2}"
+    runs="${RUNS:-$3}"
+    warmup="${WARMUP:-$4}"
+    results="${BENCH_OUT:-$target_dir/bench/$1}"
+    branch_every="${BRANCH_EVERY:-50}"
+    merge_after="${MERGE_AFTER:-20}"
+}
+
+# generate_branched DIR: a project of $revisions revisions generated in DIR, a side branch every
+# $branch_every revisions merged back after $merge_after; prints its head.
+generate_branched() {
+    echo "generating $revisions revisions (branch every $branch_every, merge after $merge_after)" >&2
+    "$bin/gen-revisions" "$1" --revisions "$revisions" \
+        --branch-every "$branch_every" --merge-after "$merge_after"
+}
+
+# pg_settings [DATABASE]: `pg_host`, `pg_port` and `pg_user` from PG_HOST, PG_PORT and PG_USER,
+# and `psql_admin`, psql against the maintenance database (-X skips ~/.psqlrc). With DATABASE:
+# `pg_db` from PG_DATABASE (default DATABASE, a plain lower-case identifier), `psql_bench`
+# against it and its `pg_url`.
+pg_settings() {
+    pg_host="${PG_HOST:-127.0.0.1}"
+    pg_port="${PG_PORT:-5432}"
+    pg_user="${PG_USER:-postgres}"
+    local psql=(psql -X -q -v ON_ERROR_STOP=1 -h "$pg_host" -p "$pg_port" -U "$pg_user")
+    psql_admin=("${psql[@]}" -d postgres)
+    if (($# > 0)); then
+        pg_db="${PG_DATABASE:-$1}"
+        [[ "$pg_db" =~ ^[a-z_][a-z0-9_]*$ ]] ||
+            die "PG_DATABASE must be a plain lower-case identifier"
+        psql_bench=("${psql[@]}" -d "$pg_db")
+        pg_url="postgres://$pg_user@$pg_host:$pg_port/$pg_db"
+    fi
+}
+
+# pg_answers [HINT]: dies unless the server of pg_settings answers.
+pg_answers() {
+    "${psql_admin[@]}" -tAc 'SELECT 1' >/dev/null 2>&1 ||
+        die "PostgreSQL at $pg_host:$pg_port (user $pg_user) does not answer${1:+; $1}"
+}
+
+# has_tool TOOL: TOOL is a command on PATH; `time` means GNU time at /usr/bin/time.
+has_tool() {
+    case "$1" in
+    time) [[ -x /usr/bin/time ]] && /usr/bin/time --version 2>&1 | grep -q 'GNU' ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+    esac
+}
+
+# need_tools TOOL...: installs the missing ones with apt-get (as root, or with sudo), psql from
+# postgresql-client; dies when one is still missing.
+need_tools() {
+    local tool missing=()
+    for tool in "$@"; do
+        if ! has_tool "$tool"; then
+            [[ "$tool" == psql ]] && tool=postgresql-client
+            missing+=("$tool")
+        fi
+    done
+    if ((${#missing[@]} > 0)); then
+        command -v apt-get >/dev/null 2>&1 ||
+            die "missing ${missing[*]} and no apt-get to install them; install them by hand"
+        local sudo=()
+        if [[ "$(id -u)" -ne 0 ]]; then
+            command -v sudo >/dev/null 2>&1 || die "installing ${missing[*]} needs root or sudo"
+            sudo=(sudo)
+        fi
+        echo "installing ${missing[*]} with apt-get" >&2
+        # Refresh the package lists only when the install cannot find the packages without it
+        # (fresh containers ship without lists).
+        if ! "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; then
+            "${sudo[@]}" apt-get update -qq
+            "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+        fi
+    fi
+    for tool in "$@"; do
+        has_tool "$tool" || die "$tool is still missing after apt-get"
+    done
+}
+
+# build_release CARGO-ARGS...: `cargo build --release CARGO-ARGS` in the workspace, unless
+# SKIP_BUILD=1.
+build_release() {
+    if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+        echo "building release binaries" >&2
+        (cd "$root" && cargo build --release "$@")
+    fi
+}
+
+# need_bins EXE...: dies unless each is an executable in $bin.
+need_bins() {
+    local exe
+    for exe in "$@"; do
+        [[ -x "$bin/$exe" ]] || die "$bin/$exe not found; build it or unset SKIP_BUILD"
+    done
+}
+
+# make_work NAME: `work`, a new temporary directory removed on exit (a script with more to clean
+# up sets its own EXIT trap, removing $work too).
+make_work() {
+    work="$(mktemp -d "${TMPDIR:-/tmp}/cargo-schema-bench-$1.XXXXXX")"
+    trap 'rm -rf "$work"' EXIT
+}
