@@ -163,6 +163,13 @@ fn alembic_project(p: &TestProject, python: &Path, url: &str) {
     }
 }
 
+/// The Alembic project with no database of its own (import only renders offline).
+fn unapplied(python: &Path) -> TestProject {
+    let p = TestProject::new();
+    alembic_project(&p, python, "sqlite://");
+    p
+}
+
 /// The Alembic project on the project's `dev.db`, which both tools use.
 fn on_sqlite(python: &Path) -> (TestProject, PathBuf) {
     let p = TestProject::new();
@@ -455,8 +462,7 @@ fn no_alembic_ini_is_refused() {
 #[test]
 fn a_missing_script_location_is_refused() {
     let python = python_or_skip!();
-    let p = TestProject::new();
-    alembic_project(&p, &python, "sqlite://");
+    let p = unapplied(&python);
     p.write(
         "alembic.ini",
         "[alembic]\nscript_location = %(here)s/gone\n",
@@ -476,8 +482,7 @@ fn a_missing_script_location_is_refused() {
 #[test]
 fn an_environment_that_fails_shows_its_error_and_writes_nothing() {
     let python = python_or_skip!();
-    let p = TestProject::new();
-    alembic_project(&p, &python, "sqlite://");
+    let p = unapplied(&python);
     p.write(
         "alembic/env.py",
         format!("raise RuntimeError(\"settings module not found: MYAPP_SETTINGS\")\n{ENV_PY}"),
@@ -504,8 +509,7 @@ fn failed_writing_nothing(p: &TestProject, out: &Output, error: &str, help: &str
 #[test]
 fn a_python_without_alembic_is_refused_with_how_to_install_it() {
     let python = python_or_skip!();
-    let p = TestProject::new();
-    alembic_project(&p, &python, "sqlite://");
+    let p = unapplied(&python);
     // Python without site-packages: no alembic there.
     let bare = p.write("bare-python", "#!/bin/sh\nexec python3 -S -I \"$@\"\n");
     #[cfg(unix)]
@@ -534,15 +538,13 @@ fn a_python_without_alembic_is_refused_with_how_to_install_it() {
 #[test]
 fn a_revision_or_label_that_exists_already_is_refused() {
     let python = python_or_skip!();
-    let p = TestProject::new();
-    alembic_project(&p, &python, "sqlite://");
+    let p = unapplied(&python);
     p.revision("b1000000000b", "", "");
     let out = p.run(&["import", "alembic"]);
     invalid(&out, &["collide with existing revisions", "`b1000000000b`"]);
     help_has(&out, "nothing was written");
     assert_eq!(written(&p), 1);
-    let p = TestProject::new();
-    alembic_project(&p, &python, "sqlite://");
+    let p = unapplied(&python);
     p.revision("x1", "", "-- branch-labels: audit\n");
     let out = p.run(&["import", "alembic"]);
     invalid(&out, &["collide", "`audit`"]);
@@ -629,8 +631,7 @@ fn snapshot_text(name: &str, p: &TestProject, mut text: String) {
 #[test]
 fn output_import_alembic() {
     let python = python_or_skip!();
-    let p = TestProject::new();
-    alembic_project(&p, &python, "sqlite://");
+    let p = unapplied(&python);
     let out = p.run(&["import", "alembic"]);
     snapshot("output_import_alembic", &p, &out);
     snapshot_text(
@@ -643,8 +644,7 @@ fn output_import_alembic() {
 #[test]
 fn error_import_alembic_environment() {
     let python = python_or_skip!();
-    let p = TestProject::new();
-    alembic_project(&p, &python, "sqlite://");
+    let p = unapplied(&python);
     p.write("alembic/env.py", "import myapp.settings\n");
     snapshot(
         "error_import_alembic_environment",
@@ -666,8 +666,7 @@ fn error_import_alembic_no_ini() {
 #[test]
 fn an_autocommit_block_becomes_transaction_false() {
     let python = python_or_skip!();
-    let p = TestProject::new();
-    alembic_project(&p, &python, "sqlite://");
+    let p = unapplied(&python);
     p.write(
         "alembic/versions/f1_concurrent_index.py",
         "\"\"\"concurrent index\"\"\"\nfrom alembic import op\n\nrevision = \"f1000000000f\"\ndown_revision = \"e1000000000e\"\n\n\ndef upgrade():\n    with op.get_context().autocommit_block():\n        op.execute(\"CREATE INDEX CONCURRENTLY ix_users_name ON users (name)\")\n\n\ndef downgrade():\n    op.execute(\"DROP INDEX ix_users_name\")\n",
@@ -692,8 +691,7 @@ fn an_autocommit_block_becomes_transaction_false() {
 #[test]
 fn revisions_after_one_alembic_cannot_render_are_rendered_too() {
     let python = python_or_skip!();
-    let p = TestProject::new();
-    alembic_project(&p, &python, "sqlite://");
+    let p = unapplied(&python);
     p.write(
         "alembic/versions/g1_tags.py",
         "\"\"\"tags\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = \"g1000000000g\"\ndown_revision = \"e1000000000e\"\n\n\ndef upgrade():\n    op.create_table(\"tags\", sa.Column(\"id\", sa.Integer, primary_key=True))\n\n\ndef downgrade():\n    op.drop_table(\"tags\")\n",
