@@ -45,7 +45,7 @@ pub fn adopt(
         format!(
             "{} revision(s) {format} applied, up to {} ({added} newly recorded; no SQL ran; `{}` left as it is)",
             adopted.applied.len(),
-            adopted.applied.last().map_or("", String::as_str),
+            adopted.heads.join(", "),
             format.table()
         ),
     );

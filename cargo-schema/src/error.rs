@@ -275,6 +275,16 @@ impl Route for ImportError {
     fn route(e: Self) -> CliError {
         let err = match &e {
             ImportError::Io { .. } => return CliError::new(FAILED, e.to_string()),
+            ImportError::NoPython { .. } | ImportError::AlembicMissing { .. } => {
+                return CliError::new(FAILED, e.to_string())
+                    .help("install Alembic into the Python that has your project's packages: `python3 -m pip install alembic` (with your database driver)")
+                    .help("or name that Python: `CARGO_SCHEMA_PYTHON=.venv/bin/python cargo schema import alembic` (a `.venv/` or `venv/` in the project is found by itself)");
+            }
+            ImportError::AlembicFailed { .. } => {
+                return CliError::new(FAILED, e.to_string()).help(
+                    "nothing was written: fix the environment until `alembic upgrade head --sql` works, then import again",
+                );
+            }
             ImportError::Render { source, .. } => {
                 let help = match **source {
                     NewError::Render { .. } | NewError::InvalidRendering { .. } => {
@@ -292,12 +302,16 @@ impl Route for ImportError {
                     Some(s) => err.help(format!("did you mean `{s}`?")),
                     None => err,
                 };
-                err.help(format!("the formats are: {}", Format::NAMES.join(", ")))
+                err.help(format!(
+                    "the formats are: {}",
+                    Format::ALL.map(Format::name).join(", ")
+                ))
             }
-            ImportError::NotYet { .. } => err.help(format!(
-                "the formats that import today are: {}",
-                Format::ALL.map(Format::name).join(", ")
-            )),
+            ImportError::NoAlembicIni { .. } => err
+                .help("run it in the Alembic project, or name its `alembic.ini` or its script directory: `cargo schema import alembic PATH`"),
+            ImportError::NoScriptLocation { .. } => err.help(
+                "add `script_location = %(here)s/alembic` under `[alembic]`, or name the script directory: `cargo schema import alembic PATH`",
+            ),
             ImportError::NoMigrations { format, others, .. } => {
                 let err = match others.as_slice() {
                     [] => err,
@@ -352,6 +366,9 @@ fn layout(format: Format) -> &'static str {
         }
         Format::GolangMigrate => "golang-migrate: `<VERSION>_<name>.up.sql` and `.down.sql`",
         Format::Flyway => "Flyway: `V<VERSION>__<name>.sql`, `U<VERSION>__<name>.sql` its undo",
+        Format::Alembic => {
+            "Alembic: `alembic.ini` naming the script directory, which holds `env.py` and `versions/`"
+        }
     }
 }
 

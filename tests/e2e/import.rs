@@ -96,6 +96,20 @@ pub(crate) fn write_tool_files(p: &TestProject, tool: &str, dir: &str) {
     }
 }
 
+/// The tools whose migrations are SQL files ([`write_tool_files`]); Alembic has its own tests
+/// (`import_alembic.rs`).
+const FILE_TOOLS: [&str; 6] = [
+    "sqlx",
+    "diesel",
+    "refinery",
+    "dbmate",
+    "golang-migrate",
+    "flyway",
+];
+
+/// The tools whose bookkeeping tables [`bookkeeping`] makes (dbmate makes its own).
+const TABLE_TOOLS: [&str; 5] = ["sqlx", "diesel", "refinery", "golang-migrate", "flyway"];
+
 /// The revision ids the two migrations of [`write_tool_files`] become.
 fn ids(tool: &str) -> [&'static str; 2] {
     match tool {
@@ -155,7 +169,7 @@ fn imported(tool: &str) -> TestProject {
 
 #[test]
 fn each_tool_imports_as_a_chain_with_its_versions_as_ids() {
-    for tool in "sqlx diesel refinery dbmate golang-migrate flyway".split_whitespace() {
+    for tool in FILE_TOOLS {
         let p = imported(tool);
         let [first, second] = ids(tool);
         let history = p.run(&["history"]);
@@ -236,13 +250,6 @@ fn an_unknown_format_lists_the_formats() {
         &out,
         "sqlx, diesel, refinery, dbmate, golang-migrate, flyway, alembic",
     );
-}
-
-#[test]
-fn alembic_is_refused_as_not_yet_implemented() {
-    let p = TestProject::new();
-    let out = p.run(&["import", "alembic"]);
-    invalid(&out, &["alembic", "not implemented yet"]);
 }
 
 #[test]
@@ -357,7 +364,7 @@ fn adopted_on_sqlite(tool: &str) -> TestProject {
 
 #[test]
 fn adopting_records_what_each_tool_applied_and_up_runs_nothing() {
-    for tool in ["sqlx", "diesel", "refinery", "golang-migrate", "flyway"] {
+    for tool in TABLE_TOOLS {
         let p = adopted_on_sqlite(tool);
         let [_, second] = ids(tool);
         let current = p.run(&["current"]);
@@ -562,7 +569,7 @@ fn each_tool_on_a_server(server: Server) {
         Server::Postgres => "postgres",
         Server::MySql => "mysql",
     };
-    for tool in ["sqlx", "diesel", "refinery", "golang-migrate", "flyway"] {
+    for tool in TABLE_TOOLS {
         let name = format!("{}_{}", db::current_test_name(), tool.replace('-', "_"));
         let db: TestDatabase = test_database!(server, &name);
         let p = imported(tool);

@@ -10,6 +10,7 @@ mod database;
 mod hooks;
 mod hostile_files;
 mod import;
+mod import_alembic;
 mod lint;
 mod lint_backends;
 mod lint_corpus;

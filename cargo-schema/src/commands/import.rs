@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use schema_core::import::{self, Format, ImportError};
+use schema_core::db::DatabaseUrl;
+use schema_core::import::{self, Format, ImportError, alembic};
 
 use crate::cli::{GlobalArgs, ImportArgs};
 use crate::error::CliError;
@@ -20,18 +21,23 @@ pub fn import(global: &GlobalArgs, args: &ImportArgs, out: Out) -> Result<(), Cl
         return adopt::adopt(&project, global, &args.lock, format, out);
     }
     let config = project::config(global)?;
-    let dir = match &args.dir {
-        Some(d) => d.clone(),
-        None => default_dir(format, &config.root)?,
-    };
-    if overlaps(&dir, &config.migrations) {
-        return Err(ImportError::SameDir {
-            format,
-            dir: project::relative(&dir),
+    let (dir, migrations) = if format == Format::Alembic {
+        read_alembic(global, &config, args.dir.as_deref(), out)?
+    } else {
+        let dir = match &args.dir {
+            Some(d) => d.clone(),
+            None => default_dir(format, &config.root)?,
+        };
+        if overlaps(&dir, &config.migrations) {
+            return Err(ImportError::SameDir {
+                format,
+                dir: project::relative(&dir),
+            }
+            .into());
         }
-        .into());
-    }
-    let migrations = import::read(format, &dir)?;
+        let migrations = import::read(format, &dir)?;
+        (dir, migrations)
+    };
     // A new project: the migrations directory is made here, and removed again if nothing
     // could be written into it.
     let created = !config.migrations.exists();
@@ -71,6 +77,9 @@ pub fn import(global: &GlobalArgs, args: &ImportArgs, out: Out) -> Result<(), Cl
         if p.no_transaction {
             notes.push("transaction:false");
         }
+        if p.review {
+            notes.push("REVIEW");
+        }
         let notes = if notes.is_empty() {
             String::new()
         } else {
@@ -79,7 +88,11 @@ pub fn import(global: &GlobalArgs, args: &ImportArgs, out: Out) -> Result<(), Cl
         if out.verbose || prepared.len() <= 20 {
             out.status(
                 "Wrote",
-                format!("{}{notes} from {}", p.path.display(), p.from.display()),
+                format!(
+                    "{}{notes} from {}",
+                    p.path.display(),
+                    project::relative(&p.from).display()
+                ),
             );
         }
         println!("{}", p.path.display());
@@ -93,12 +106,24 @@ pub fn import(global: &GlobalArgs, args: &ImportArgs, out: Out) -> Result<(), Cl
             project::relative(&dir).display(),
             target.display(),
             if irreversible > 0 {
-                format!(" ({irreversible} irreversible: {format} had no down for them)")
+                format!(" ({irreversible} irreversible: {format} gave no down for them)")
             } else {
                 String::new()
             }
         ),
     );
+    let review: Vec<&str> = prepared
+        .iter()
+        .filter(|p| p.review)
+        .map(|p| p.id.as_str())
+        .collect();
+    if !review.is_empty() {
+        out.warn(format!(
+            "{} revision(s) could not be rendered as SQL by {format} and need a person: {} (each has a `-- REVIEW:` note with its Python; write its SQL, then remove the note)",
+            review.len(),
+            review.join(", ")
+        ));
+    }
     if !project.graph.is_empty() {
         out.warn(format!(
             "the imported revisions start a new base beside the {} revision(s) already there: join the heads with `cargo schema merge -m \"merge {format} history\"`",
@@ -108,11 +133,37 @@ pub fn import(global: &GlobalArgs, args: &ImportArgs, out: Out) -> Result<(), Cl
     if !out.quiet {
         eprintln!("\nNext:");
         let adopt = format!("cargo schema import {format} --adopt");
-        eprintln!("  {:<40}# the imported chain", "cargo schema history");
+        eprintln!("  {:<40}# the imported revisions", "cargo schema history");
         eprintln!("  {adopt:<40}# on each database {format} manages: record what it applied");
         eprintln!("  {:<40}# on a new database", "cargo schema up");
     }
     Ok(())
+}
+
+/// Alembic's revisions, read and rendered by Alembic itself for the project's database kind.
+fn read_alembic(
+    global: &GlobalArgs,
+    config: &schema_core::Config,
+    dir: Option<&Path>,
+    out: Out,
+) -> Result<(PathBuf, Vec<import::Migration>), CliError> {
+    let source = alembic::Source::find(&config.root, dir)?;
+    let url = DatabaseUrl::resolve(config, global.database_url.as_deref())?.url;
+    let python = alembic::python(&config.root);
+    out.status(
+        "Rendering",
+        format!(
+            "Alembic's revisions for {} with {} (offline mode)",
+            url.dialect.name(),
+            python.display()
+        ),
+    );
+    let migrations = alembic::read(&python, &source, url.dialect)?;
+    let shown = dir
+        .map(Path::to_path_buf)
+        .or(source.ini)
+        .unwrap_or_else(|| PathBuf::from("alembic.ini"));
+    Ok((project::relative(&shown), migrations))
 }
 
 /// The first of the tool's usual directories that exists below the project.

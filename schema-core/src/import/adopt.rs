@@ -15,6 +15,8 @@
 //!   failed migration; a `BASELINE` row stands for every version up to it; `DELETE` rows
 //!   (written by `repair`) and repeatable rows (no version) are skipped, `UNDO_*` rows take
 //!   their version back.
+//! - Alembic `alembic_version (version_num VARCHAR(32) PRIMARY KEY)`: one row per head; the
+//!   heads' ancestors (parents and `depends_on`) are applied too.
 
 use std::cmp::Ordering;
 
@@ -61,6 +63,8 @@ pub enum AdoptError {
 pub struct Adopted {
     /// The revisions the tool had applied, in the graph's order.
     pub applied: Vec<String>,
+    /// The heads of what was applied.
+    pub heads: Vec<String>,
     /// One stamp per head of what was applied.
     pub stamps: Vec<Stamped>,
 }
@@ -143,6 +147,10 @@ pub async fn adopt(m: &mut Migration<'_>, format: Format) -> Result<Adopted, Ado
             ids: unknown,
         });
     }
+    if format == Format::Alembic {
+        // Alembic records only the heads: everything below them is applied.
+        applied = graph.ancestors(applied.iter(), Edges::ParentsAndDependencies);
+    }
     let closure = graph.ancestors(applied.iter(), Edges::ParentsAndDependencies);
     let missing: Vec<RevIdx> = closure.iter().filter(|&i| !applied.contains(i)).collect();
     if !missing.is_empty() {
@@ -163,7 +171,7 @@ pub async fn adopt(m: &mut Migration<'_>, format: Format) -> Result<Adopted, Ado
     }
     let heads = heads(m, &applied);
     let mut stamps = Vec::new();
-    for h in heads {
+    for &h in &heads {
         let target: Target = graph
             .id(h)
             .parse()
@@ -176,6 +184,7 @@ pub async fn adopt(m: &mut Migration<'_>, format: Format) -> Result<Adopted, Ado
             .filter(|(i, _)| applied.contains(*i))
             .map(|(_, n)| n.id().to_string())
             .collect(),
+        heads: heads.iter().map(|&h| graph.id(h).to_string()).collect(),
         stamps,
     })
 }
@@ -219,6 +228,25 @@ struct Recorded {
     below_and_including: Option<String>,
 }
 
+/// Each row's `version` and whether its boolean `flag` column is set, by version.
+async fn flagged(
+    conn: &mut Conn,
+    flag: &str,
+    table: &str,
+) -> Result<Vec<(String, bool)>, AdoptError> {
+    let sql =
+        format!("SELECT version, CASE WHEN {flag} THEN 1 ELSE 0 END FROM {table} ORDER BY version");
+    Ok(conn
+        .fetch_strings(&sql)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let text = |i: usize| r.get(i).cloned().flatten();
+            (text(0).unwrap_or_default(), text(1).as_deref() == Some("1"))
+        })
+        .collect())
+}
+
 async fn recorded(conn: &mut Conn, format: Format) -> Result<Recorded, AdoptError> {
     let text = |row: &Vec<Option<String>>, i: usize| row.get(i).cloned().flatten();
     let yes = |v: Option<String>| matches!(v.as_deref(), Some("1" | "true" | "t"));
@@ -228,34 +256,28 @@ async fn recorded(conn: &mut Conn, format: Format) -> Result<Recorded, AdoptErro
     };
     match format {
         Format::Sqlx => {
-            let rows = conn
-                .fetch_strings(
-                    "SELECT version, CASE WHEN success THEN 1 ELSE 0 END FROM _sqlx_migrations ORDER BY version",
-                )
-                .await?;
-            for r in rows {
-                let version = text(&r, 0).unwrap_or_default();
-                if !yes(text(&r, 1)) {
+            for (version, success) in flagged(conn, "success", "_sqlx_migrations").await? {
+                if !success {
                     return Err(AdoptError::Failed { format, version });
                 }
                 out.applied.push(version);
             }
         }
-        Format::Diesel | Format::Refinery | Format::Dbmate => {
-            let sql = format!("SELECT version FROM {} ORDER BY version", format.table());
+        Format::Diesel | Format::Refinery | Format::Dbmate | Format::Alembic => {
+            // Alembic's `alembic_version (version_num)` holds one row per head.
+            let column = if format == Format::Alembic {
+                "version_num"
+            } else {
+                "version"
+            };
+            let sql = format!("SELECT {column} FROM {} ORDER BY {column}", format.table());
             for r in conn.fetch_strings(&sql).await? {
                 out.applied.push(text(&r, 0).unwrap_or_default());
             }
         }
         Format::GolangMigrate => {
-            let rows = conn
-                .fetch_strings(
-                    "SELECT version, CASE WHEN dirty THEN 1 ELSE 0 END FROM schema_migrations",
-                )
-                .await?;
-            for r in rows {
-                let version = text(&r, 0).unwrap_or_default();
-                if yes(text(&r, 1)) {
+            for (version, dirty) in flagged(conn, "dirty", "schema_migrations").await? {
+                if dirty {
                     return Err(AdoptError::Dirty { version });
                 }
                 // golang-migrate writes -1 (NilVersion) when everything was rolled back.

@@ -30,6 +30,8 @@ pub fn read(format: Format, dir: &Path) -> Result<Vec<Migration>, ImportError> {
         Format::Dbmate => dbmate(&entries)?,
         Format::GolangMigrate => golang_migrate(&entries)?,
         Format::Flyway => flyway(&entries)?,
+        // Read by Alembic itself (`alembic.rs`).
+        Format::Alembic => Vec::new(),
     };
     if found.is_empty() {
         return Err(ImportError::NoMigrations {
@@ -66,6 +68,7 @@ fn read_quietly(format: Format, entries: &[Entry]) -> Option<usize> {
         Format::Dbmate => dbmate(entries).ok()?.len(),
         Format::GolangMigrate => golang_migrate(entries).ok()?.len(),
         Format::Flyway => flyway(entries).ok()?.len(),
+        Format::Alembic => return None,
     };
     Some(n)
 }
@@ -93,7 +96,7 @@ fn compare(format: Format, a: &str, b: &str) -> Ordering {
             }
             Ordering::Equal
         }
-        Format::Diesel | Format::Dbmate => a.cmp(b),
+        Format::Diesel | Format::Dbmate | Format::Alembic => a.cmp(b),
     }
 }
 
@@ -152,6 +155,25 @@ fn integer(version: &str, bits: u32) -> Option<String> {
     (n < 1u128 << bits).then(|| n.to_string())
 }
 
+/// The id of a decimal version of at most `bits` bits; `None` for a name that is not one
+/// (not all digits: not the tool's file); refused when it is digits the tool cannot hold.
+fn decimal_version(
+    e: &Entry,
+    version: &str,
+    bits: u32,
+    reason: &'static str,
+) -> Result<Option<String>, ImportError> {
+    match integer(version, bits) {
+        Some(id) => Ok(Some(id)),
+        None if version.bytes().all(|b| b.is_ascii_digit()) => Err(ImportError::BadVersion {
+            path: e.path.clone(),
+            version: version.to_string(),
+            reason,
+        }),
+        None => Ok(None),
+    }
+}
+
 fn migration(
     version: String,
     id: String,
@@ -168,6 +190,10 @@ fn migration(
         up,
         down,
         files,
+        parents: None,
+        branch_labels: Vec::new(),
+        depends_on: Vec::new(),
+        review: None,
     }
 }
 
@@ -187,14 +213,7 @@ fn sqlx(entries: &[Entry]) -> Result<Vec<Migration>, ImportError> {
         let Some((version, desc)) = stem.split_once('_') else {
             continue;
         };
-        let Some(id) = integer(version, 63) else {
-            if version.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(ImportError::BadVersion {
-                    path: e.path.clone(),
-                    version: version.to_string(),
-                    reason: "sqlx versions are 64-bit integers",
-                });
-            }
+        let Some(id) = decimal_version(e, version, 63, "sqlx versions are 64-bit integers")? else {
             continue;
         };
         let text = read_text(&e.path)?;
@@ -389,14 +408,13 @@ fn golang_migrate(entries: &[Entry]) -> Result<Vec<Migration>, ImportError> {
             continue;
         }
         let (version, title) = stem.split_once('_').unwrap_or((stem, ""));
-        let Some(id) = integer(version, 64) else {
-            if version.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(ImportError::BadVersion {
-                    path: e.path.clone(),
-                    version: version.to_string(),
-                    reason: "golang-migrate versions are 64-bit unsigned integers",
-                });
-            }
+        let Some(id) = decimal_version(
+            e,
+            version,
+            64,
+            "golang-migrate versions are 64-bit unsigned integers",
+        )?
+        else {
             continue;
         };
         let text = read_text(&e.path)?;

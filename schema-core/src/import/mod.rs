@@ -13,6 +13,7 @@ use crate::revision::{ParseErrorKind, validate_name};
 use crate::scaffold::{NewError, NewRevision, Templates, render_revision};
 
 pub mod adopt;
+pub mod alembic;
 mod files;
 
 pub use adopt::{AdoptError, Adopted, adopt};
@@ -26,27 +27,18 @@ pub enum Format {
     Dbmate,
     GolangMigrate,
     Flyway,
+    Alembic,
 }
 
 impl Format {
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Sqlx,
         Format::Diesel,
         Format::Refinery,
         Format::Dbmate,
         Format::GolangMigrate,
         Format::Flyway,
-    ];
-
-    /// The names the command line takes, including those not importable yet.
-    pub const NAMES: [&'static str; 7] = [
-        "sqlx",
-        "diesel",
-        "refinery",
-        "dbmate",
-        "golang-migrate",
-        "flyway",
-        "alembic",
+        Format::Alembic,
     ];
 
     pub fn name(self) -> &'static str {
@@ -57,6 +49,7 @@ impl Format {
             Format::Dbmate => "dbmate",
             Format::GolangMigrate => "golang-migrate",
             Format::Flyway => "flyway",
+            Format::Alembic => "alembic",
         }
     }
 
@@ -68,12 +61,9 @@ impl Format {
         }
         match lower.as_str() {
             "migrate" => Ok(Format::GolangMigrate),
-            "alembic" => Err(ImportError::NotYet {
-                format: "alembic".to_string(),
-            }),
             _ => Err(ImportError::UnknownFormat {
                 name: name.to_string(),
-                suggestion: crate::suggest::closest(name, Format::NAMES.iter().copied())
+                suggestion: crate::suggest::closest(name, Format::ALL.map(Format::name))
                     .map(str::to_string),
             }),
         }
@@ -88,6 +78,8 @@ impl Format {
             }
             Format::Dbmate => &["db/migrations"],
             Format::Flyway => &["sql", "src/main/resources/db/migration", "db/migration"],
+            // The script location is read from `alembic.ini` (`alembic::Source::find`).
+            Format::Alembic => &["alembic"],
         }
     }
 
@@ -99,6 +91,7 @@ impl Format {
             Format::Refinery => "refinery_schema_history",
             Format::Dbmate | Format::GolangMigrate => "schema_migrations",
             Format::Flyway => "flyway_schema_history",
+            Format::Alembic => "alembic_version",
         }
     }
 
@@ -107,7 +100,7 @@ impl Format {
         let v = version.trim();
         match self {
             Format::Flyway => files::flyway_id(v),
-            Format::Diesel | Format::Dbmate => Some(v.to_string()),
+            Format::Diesel | Format::Dbmate | Format::Alembic => Some(v.to_string()),
             _ => v.parse::<u128>().ok().map(|n| n.to_string()),
         }
         .filter(|id| validate_name("revision id", id).is_ok())
@@ -135,6 +128,14 @@ pub struct Migration {
     pub no_transaction: bool,
     /// The files it was read from (up first).
     pub files: Vec<PathBuf>,
+    /// `None`: the migrations form one chain in the tool's order; else the revisions it revises
+    /// (Alembic's `down_revision`, several for a merge).
+    pub parents: Option<Vec<String>>,
+    pub branch_labels: Vec<String>,
+    pub depends_on: Vec<String>,
+    /// Why the tool could not give its SQL (Alembic's offline mode failed): the revision is
+    /// written with a `-- REVIEW:` note for a person to finish.
+    pub review: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,8 +146,20 @@ pub enum ImportError {
         name: String,
         suggestion: Option<String>,
     },
-    #[error("importing from {format} is not implemented yet")]
-    NotYet { format: String },
+    #[error("no `alembic.ini` in `{}`", dir.display())]
+    NoAlembicIni { dir: PathBuf },
+    #[error("`{}` names no `script_location`", ini.display())]
+    NoScriptLocation { ini: PathBuf },
+    #[error("cannot run Python `{}`: {source}", python.display())]
+    NoPython {
+        python: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("alembic cannot be imported by `{}` ({detail})", python.display())]
+    AlembicMissing { python: PathBuf, detail: String },
+    #[error("Alembic's environment failed to load:\n{error}")]
+    AlembicFailed { error: String },
     #[error("no {format} migrations in `{}`", dir.display())]
     NoMigrations {
         format: Format,
@@ -241,6 +254,8 @@ pub struct Prepared {
     pub irreversible: bool,
     pub no_transaction: bool,
     pub from: PathBuf,
+    /// Written with a `-- REVIEW:` note: the tool could not give its SQL.
+    pub review: bool,
 }
 
 /// Renders every migration as a revision file for `dir` (chained in order, the first a base),
@@ -254,11 +269,13 @@ pub fn prepare(
 ) -> Result<Vec<Prepared>, ImportError> {
     let mut collisions = Vec::new();
     for m in migrations {
-        if let Some(i) = graph.index_of(&m.id).or_else(|| graph.label_owner(&m.id)) {
-            collisions.push(Collision {
-                id: m.id.clone(),
-                existing: graph.node(i).revision.path.clone(),
-            });
+        for name in std::iter::once(&m.id).chain(&m.branch_labels) {
+            if let Some(i) = graph.index_of(name).or_else(|| graph.label_owner(name)) {
+                collisions.push(Collision {
+                    id: name.clone(),
+                    existing: graph.node(i).revision.path.clone(),
+                });
+            }
         }
     }
     let mut out = Vec::with_capacity(migrations.len());
@@ -271,9 +288,18 @@ pub fn prepare(
                 m.message.clone()
             },
             rev_id: Some(m.id.clone()),
-            parents: parent.map(str::to_string).into_iter().collect(),
-            up: Some(m.up.trim_end().to_string()),
-            down: m.down.as_ref().map(|d| d.trim_end().to_string()),
+            parents: m
+                .parents
+                .clone()
+                .unwrap_or_else(|| parent.map(str::to_string).into_iter().collect()),
+            branch_labels: m.branch_labels.clone(),
+            depends_on: m.depends_on.clone(),
+            up: Some(m.up.trim_end().to_string()).filter(|s| !s.trim().is_empty()),
+            down: m
+                .down
+                .as_ref()
+                .map(|d| d.trim_end().to_string())
+                .filter(|s| !s.trim().is_empty()),
             no_transaction: m.no_transaction,
             irreversible: m.down.is_none(),
             empty: true,
@@ -298,6 +324,7 @@ pub fn prepare(
             irreversible: m.down.is_none(),
             no_transaction: m.no_transaction,
             from: m.files[0].clone(),
+            review: m.review.is_some(),
         });
         parent = Some(&m.id);
     }
@@ -321,10 +348,12 @@ fn check_round_trip(m: &Migration, path: &Path, text: &str) -> Result<(), Import
         path: m.files[0].clone(),
         what,
     };
-    if parsed.up.sql.trim() != m.up.trim() {
+    // An empty section may be written with the template's comment (a merge's "nothing to run").
+    if !m.up.trim().is_empty() && parsed.up.sql.trim() != m.up.trim() {
         return Err(fail("its SQL holds a `-- migrate:` line"));
     }
-    if parsed.down.as_ref().map(|d| d.sql.trim()) != m.down.as_deref().map(str::trim) {
+    let down = m.down.as_deref().map(str::trim);
+    if down != Some("") && parsed.down.as_ref().map(|d| d.sql.trim()) != down {
         return Err(fail("its down SQL holds a `-- migrate:` line"));
     }
     Ok(())

@@ -132,3 +132,48 @@ fn a_marker_line_in_the_sql_is_refused() {
     let graph = RevisionGraph::new(Vec::new()).unwrap();
     assert!(prepare(&m, &graph, out.path(), &Templates::default()).is_err());
 }
+
+/// An Alembic-like graph: a branch point, a labelled branch that depends on the other, and a
+/// merge whose sections are empty.
+#[test]
+fn a_graph_keeps_its_parents_labels_and_dependencies() {
+    let rev = |id: &str, parents: &[&str], labels: &[&str], deps: &[&str], up: &str| Migration {
+        version: id.to_string(),
+        id: id.to_string(),
+        message: format!("rev {id}"),
+        up: up.to_string(),
+        down: Some(String::new()),
+        no_transaction: false,
+        files: vec![PathBuf::from(format!("{id}.py"))],
+        parents: Some(parents.iter().map(|s| s.to_string()).collect()),
+        branch_labels: labels.iter().map(|s| s.to_string()).collect(),
+        depends_on: deps.iter().map(|s| s.to_string()).collect(),
+        review: None,
+    };
+    let m = [
+        rev("a", &[], &[], &[], "CREATE TABLE a (id int);"),
+        rev("b", &["a"], &[], &[], "CREATE TABLE b (id int);"),
+        rev("c", &["a"], &["audit"], &["b"], "CREATE TABLE c (id int);"),
+        rev("m", &["b", "c"], &[], &[], ""),
+    ];
+    let out = tempfile::tempdir().unwrap();
+    let graph = RevisionGraph::new(Vec::new()).unwrap();
+    let p = prepare(&m, &graph, out.path(), &Templates::default()).unwrap();
+    write(&p, out.path()).unwrap();
+    let g = RevisionGraph::new(crate::source::load_dir(out.path()).unwrap().revisions).unwrap();
+    let node = |id: &str| g.node(g.index_of(id).unwrap()).revision.clone();
+    assert_eq!(node("m").parents, ["b", "c"]);
+    assert_eq!(node("c").parents, ["a"]);
+    assert_eq!(node("c").depends_on, ["b"]);
+    assert_eq!(node("c").branch_labels, ["audit"]);
+    assert!(node("a").parents.is_empty());
+    // A label taken by a revision already there collides too.
+    let mut taken = m.to_vec();
+    taken.retain(|r| r.id == "c");
+    taken[0].id = "c2".to_string();
+    let e = prepare(&taken, &g, out.path(), &Templates::default()).unwrap_err();
+    assert!(
+        matches!(e, ImportError::Collisions { ref collisions } if collisions[0].id == "audit"),
+        "{e:?}"
+    );
+}
