@@ -288,6 +288,32 @@ pub(crate) async fn run_sql(conn: &mut Conn, sql: &str) {
     }
 }
 
+/// The dialects' round-trip tests as a table: one `#[tokio::test]` per row, named as the row.
+/// `name(args);` awaits the test file's own `case(args)`; `name(args) => |pat| { checks }`
+/// binds what `case` returns to `pat` and runs the checks (a pattern such as `Some((up, down))`
+/// that does not match, the server being absent, skips them).
+#[cfg(test)]
+macro_rules! roundtrip_tests {
+    ($($(#[$meta:meta])* $name:ident $args:tt $(=> |$pat:pat_param| $check:block)?;)+) => {
+        $(
+            $(#[$meta])*
+            #[tokio::test]
+            #[allow(irrefutable_let_patterns)]
+            async fn $name() {
+                $crate::autogen::roundtrip_tests!(@run $args $(|$pat| $check)?);
+            }
+        )+
+    };
+    (@run ($($arg:expr),+ $(,)?)) => {
+        case($($arg),+).await;
+    };
+    (@run ($($arg:expr),+ $(,)?) |$pat:pat_param| $check:block) => {
+        if let $pat = case($($arg),+).await $check
+    };
+}
+#[cfg(test)]
+pub(crate) use roundtrip_tests;
+
 /// The round trip every dialect's tests go through: a database holding `s1` gets the rendered
 /// up section and then reads back equal to a database loaded with `s2`; the down section
 /// brings it back to `s1`. `seed` runs after `s1` (data that must survive) and `check` after
