@@ -16,8 +16,8 @@ pub fn down(
     args: &DownArgs,
     out: Out,
 ) -> Result<(), CliError> {
-    if args.sql {
-        let timeouts = session::timeouts(project, &args.lock, &args.safety);
+    if args.run.sql {
+        let timeouts = session::timeouts(project, &args.run.lock, &args.run.safety);
         return offline::script(
             project,
             global,
@@ -33,8 +33,15 @@ pub fn down(
         let report = m.downgrade(&target, &mut progress::reporter(out)).await;
         (report, start.elapsed())
     };
-    let (report, elapsed) =
-        session::run_revisions(project, global, out, &args.lock, &args.safety, true, run)?;
+    let (report, elapsed) = session::run_revisions(
+        project,
+        global,
+        out,
+        &args.run.lock,
+        &args.run.safety,
+        true,
+        run,
+    )?;
     let fresh = format!("nothing to roll back for `{target}`");
     progress::summary(out, report?.steps.len(), elapsed, fresh, " rolled back");
     Ok(())

@@ -10,13 +10,13 @@ use crate::output::Out;
 use crate::{offline, progress, render, session, target};
 
 pub fn up(project: &Project, global: &GlobalArgs, args: &UpArgs, out: Out) -> Result<(), CliError> {
-    if args.sql {
+    if args.run.sql {
         return offline::script(
             project,
             global,
             args.target.as_deref().unwrap_or("head"),
             Direction::Up,
-            session::timeouts(project, &args.lock, &args.safety),
+            session::timeouts(project, &args.run.lock, &args.run.safety),
             out,
         );
     }
@@ -28,8 +28,8 @@ pub fn up(project: &Project, global: &GlobalArgs, args: &UpArgs, out: Out) -> Re
         project,
         global,
         out,
-        &args.lock,
-        &args.safety,
+        &args.run.lock,
+        &args.run.safety,
         args.allow_edited,
         async |m| {
             let start = Instant::now();
