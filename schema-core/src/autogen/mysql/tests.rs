@@ -11,7 +11,7 @@ use crate::db::Dialect;
 use super::introspect::*;
 use super::render::*;
 
-use crate::autogen::{Renames, ScratchDb, ScratchPair, run_sql, section_text};
+use crate::autogen::{Renames, ScratchDb, roundtrip_renamed, run_sql};
 
 /// The round trip (see `roundtrip_case`), then the fragments the up and the down section
 /// must hold, in this order, compared case-insensitively and written without display widths
@@ -456,41 +456,19 @@ roundtrip_tests! {
 /// column renamed.
 #[tokio::test]
 async fn renames_keep_data() {
-    let Some(mut pair) = ScratchPair::open(Dialect::MySql).await else {
-        return;
-    };
-    let (ca, cb) = pair.conns();
-    run_sql(
-        ca,
-        "CREATE TABLE old_t (id INT AUTO_INCREMENT PRIMARY KEY, old_c VARCHAR(10), KEY ix (old_c));
-         INSERT INTO old_t VALUES (1, 'kept');",
-    )
-    .await;
-    run_sql(
-        cb,
-        "CREATE TABLE new_t (id INT AUTO_INCREMENT PRIMARY KEY, new_c VARCHAR(10), KEY ix (new_c));",
-    )
-    .await;
-    let m1 = introspect(ca, &[]).await.expect("m1");
-    let m2 = introspect(cb, &[]).await.expect("m2");
     let renames = Renames {
         tables: vec![("old_t".into(), "new_t".into())],
         columns: vec![("new_t".into(), "old_c".into(), "new_c".into())],
     };
-    let diff = Diff::new(Dialect::MySql, &m1, &m2, &renames);
-    let up = section_text(&render(&diff));
-    run_sql(ca, &up).await;
-    let after_up = introspect(ca, &[]).await.expect("after up");
-    let rows = ca
-        .fetch_strings("SELECT new_c FROM new_t")
-        .await
-        .expect("rows");
-    run_sql(ca, &section_text(&render(&diff.reverse()))).await;
-    let after_down = introspect(ca, &[]).await.expect("after down");
-    pair.close().await;
-    assert_eq!(after_up, m2, "{up}");
-    assert_eq!(rows, vec![vec![Some("kept".to_string())]]);
-    assert_eq!(after_down, m1);
+    roundtrip_renamed(
+        Dialect::MySql,
+        &renames,
+        "CREATE TABLE old_t (id INT AUTO_INCREMENT PRIMARY KEY, old_c VARCHAR(10), KEY ix (old_c));",
+        "CREATE TABLE new_t (id INT AUTO_INCREMENT PRIMARY KEY, new_c VARCHAR(10), KEY ix (new_c));",
+        "INSERT INTO old_t VALUES (1, 'kept');",
+        Some(("SELECT id, old_c FROM old_t", &["1|kept"])),
+    )
+    .await;
 }
 
 async fn introspect_sql(sql: &str, exclude: &[&str]) -> Option<Schema> {
@@ -566,14 +544,12 @@ async fn introspects_a_rich_schema() {
     let posts = &m.tables["posts"];
     assert_eq!(
         posts.foreign_keys,
-        vec![ForeignKey {
-            name: Some("fk_user".into()),
-            columns: vec!["user_id".into()],
-            referenced_table: "users".into(),
-            referenced_columns: vec!["id".into()],
-            on_delete: "CASCADE".into(),
-            on_update: "RESTRICT".into(),
-        }]
+        vec![ForeignKey::on(
+            Some("fk_user"),
+            &["user_id"],
+            ("users", &["id"]),
+            ("CASCADE", "RESTRICT")
+        )]
     );
     // InnoDB's index for the foreign key is an ordinary index named after it.
     assert_eq!(posts.indexes.len(), 1);
