@@ -251,13 +251,8 @@ pub struct UpArgs {
     /// Apply although applied revisions were edited since they were applied
     #[arg(long)]
     pub allow_edited: bool,
-    /// Print the SQL instead of running it (offline mode; TARGET may be `FROM:TO`)
-    #[arg(long)]
-    pub sql: bool,
     #[command(flatten)]
-    pub lock: LockArgs,
-    #[command(flatten)]
-    pub safety: SafetyArgs,
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Args)]
@@ -265,7 +260,14 @@ pub struct DownArgs {
     /// Where to go: `-1`, `base`, a revision, `auth@base`…
     #[arg(allow_hyphen_values = true)]
     pub target: String,
-    /// Print the SQL instead of running it (offline mode; TARGET is `FROM:TO`)
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// What `up` and `down` share: offline SQL instead of a run, the lock and the safety switches.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Print the SQL instead of running it (offline mode; TARGET may be `FROM:TO`, and must be for `down`)
     #[arg(long)]
     pub sql: bool,
     #[command(flatten)]

@@ -5,7 +5,7 @@ use std::time::Instant;
 use schema_core::Direction;
 use schema_core::Project;
 
-use crate::cli::{DownArgs, GlobalArgs};
+use crate::cli::{DownArgs, GlobalArgs, RunArgs};
 use crate::error::CliError;
 use crate::output::Out;
 use crate::{offline, progress, session, target};
@@ -16,8 +16,9 @@ pub fn down(
     args: &DownArgs,
     out: Out,
 ) -> Result<(), CliError> {
-    if args.sql {
-        let timeouts = session::timeouts(project, &args.lock, &args.safety);
+    let RunArgs { sql, lock, safety } = &args.run;
+    if *sql {
+        let timeouts = session::timeouts(project, lock, safety);
         return offline::script(
             project,
             global,
@@ -33,8 +34,7 @@ pub fn down(
         let report = m.downgrade(&target, &mut progress::reporter(out)).await;
         (report, start.elapsed())
     };
-    let (report, elapsed) =
-        session::run_revisions(project, global, out, &args.lock, &args.safety, true, run)?;
+    let (report, elapsed) = session::run_revisions(project, global, out, lock, safety, true, run)?;
     let fresh = format!("nothing to roll back for `{target}`");
     progress::summary(out, report?.steps.len(), elapsed, fresh, " rolled back");
     Ok(())

@@ -62,7 +62,7 @@ pub fn run(cli: &Cli, out: Out) -> Result<(), CliError> {
             // someone to ask or `--yes`.
             let wants_one_head = match command {
                 Command::Up(args) => {
-                    !args.sql && matches!(args.target.as_deref(), None | Some("head"))
+                    !args.run.sql && matches!(args.target.as_deref(), None | Some("head"))
                 }
                 Command::New(args) => args.head.is_none(),
                 _ => false,

@@ -4,19 +4,20 @@ use std::time::Instant;
 
 use schema_core::{Direction, Project, Target};
 
-use crate::cli::{GlobalArgs, UpArgs};
+use crate::cli::{GlobalArgs, RunArgs, UpArgs};
 use crate::error::CliError;
 use crate::output::Out;
 use crate::{offline, progress, render, session, target};
 
 pub fn up(project: &Project, global: &GlobalArgs, args: &UpArgs, out: Out) -> Result<(), CliError> {
-    if args.sql {
+    let RunArgs { sql, lock, safety } = &args.run;
+    if *sql {
         return offline::script(
             project,
             global,
             args.target.as_deref().unwrap_or("head"),
             Direction::Up,
-            session::timeouts(project, &args.lock, &args.safety),
+            session::timeouts(project, lock, safety),
             out,
         );
     }
@@ -28,8 +29,8 @@ pub fn up(project: &Project, global: &GlobalArgs, args: &UpArgs, out: Out) -> Re
         project,
         global,
         out,
-        &args.lock,
-        &args.safety,
+        lock,
+        safety,
         args.allow_edited,
         async |m| {
             let start = Instant::now();

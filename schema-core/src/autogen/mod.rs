@@ -288,6 +288,41 @@ pub(crate) async fn run_sql(conn: &mut Conn, sql: &str) {
     }
 }
 
+/// Each of `fragments` occurs in `section` (a rendered up or down section).
+#[cfg(test)]
+#[track_caller]
+pub(crate) fn assert_contains(section: &str, fragments: &[&str]) {
+    for f in fragments {
+        assert!(section.contains(f), "lacks {f:?}:\n{section}");
+    }
+}
+
+/// The dialects' round-trip tests as a table: one `#[tokio::test]` per row, named as the row.
+/// `name(args);` awaits the test file's own `case(args)`; `name(args) => |pat| { checks }`
+/// binds what `case` returns to `pat` and runs the checks (a pattern such as `Some((up, down))`
+/// that does not match, the server being absent, skips them).
+#[cfg(test)]
+macro_rules! roundtrip_tests {
+    ($($(#[$meta:meta])* $name:ident $args:tt $(=> |$pat:pat_param| $check:block)?;)+) => {
+        $(
+            $(#[$meta])*
+            #[tokio::test]
+            #[allow(irrefutable_let_patterns)]
+            async fn $name() {
+                $crate::autogen::roundtrip_tests!(@run $args $(|$pat| $check)?);
+            }
+        )+
+    };
+    (@run ($($arg:expr),+ $(,)?)) => {
+        case($($arg),+).await;
+    };
+    (@run ($($arg:expr),+ $(,)?) |$pat:pat_param| $check:block) => {
+        if let $pat = case($($arg),+).await $check
+    };
+}
+#[cfg(test)]
+pub(crate) use roundtrip_tests;
+
 /// The round trip every dialect's tests go through: a database holding `s1` gets the rendered
 /// up section and then reads back equal to a database loaded with `s2`; the down section
 /// brings it back to `s1`. `seed` runs after `s1` (data that must survive) and `check` after
@@ -301,6 +336,19 @@ pub(crate) async fn roundtrip_case(
     seed: &str,
     check: Option<(&str, &[&str])>,
 ) -> Option<(String, String)> {
+    roundtrip_renamed(dialect, &Renames::default(), s1, s2, seed, check).await
+}
+
+/// `roundtrip_case` with tables and columns confirmed as renamed (`renames`).
+#[cfg(test)]
+pub(crate) async fn roundtrip_renamed(
+    dialect: Dialect,
+    renames: &Renames,
+    s1: &str,
+    s2: &str,
+    seed: &str,
+    check: Option<(&str, &[&str])>,
+) -> Option<(String, String)> {
     let mut pair = ScratchPair::open(dialect).await?;
     let (ca, cb) = pair.conns();
     let outcome = async {
@@ -309,7 +357,7 @@ pub(crate) async fn roundtrip_case(
         run_sql(cb, s2).await;
         let m1 = introspect(ca, &[]).await.expect("introspect s1");
         let m2 = introspect(cb, &[]).await.expect("introspect s2");
-        let diff = Diff::new(dialect, &m1, &m2, &Renames::default());
+        let diff = Diff::new(dialect, &m1, &m2, renames);
         let up = section_text(&diff.render());
         let down = section_text(&diff.reverse().render());
         run_sql(ca, &up).await;

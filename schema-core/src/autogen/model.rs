@@ -118,6 +118,28 @@ pub struct ForeignKey {
     pub on_update: String,
 }
 
+#[cfg(test)]
+impl ForeignKey {
+    /// A foreign key named `name` (or not) from `columns` to `(table, its columns)`, with its
+    /// `(ON DELETE, ON UPDATE)` actions.
+    pub(crate) fn on(
+        name: Option<&str>,
+        columns: &[&str],
+        (referenced_table, referenced_columns): (&str, &[&str]),
+        (on_delete, on_update): (&str, &str),
+    ) -> Self {
+        let PrimaryKey { name, columns } = PrimaryKey::on(name, columns);
+        ForeignKey {
+            name,
+            columns,
+            referenced_table: referenced_table.to_owned(),
+            referenced_columns: referenced_columns.iter().map(|c| c.to_string()).collect(),
+            on_delete: on_delete.to_owned(),
+            on_update: on_update.to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Check {
     pub name: Option<String>,

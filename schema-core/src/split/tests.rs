@@ -13,16 +13,28 @@ fn lines(sql: &str, dialect: Dialect, first_line: usize) -> Vec<usize> {
 
 const ALL: [Dialect; 3] = [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite];
 
+/// One `#[test]` per row: `name(sql, dialects) => statements;` — in each of `dialects`,
+/// `sql` splits into `statements`.
+macro_rules! splits {
+    ($($name:ident($sql:expr, $dialects:expr $(,)?) => $statements:expr;)+) => {
+        $(
+            #[test]
+            fn $name() {
+                for d in $dialects {
+                    assert_eq!(sqls($sql, d), $statements, "{d:?}");
+                }
+            }
+        )+
+    };
+}
+
 // --- basics ----------------------------------------------------------------------------
 
-#[test]
-fn statements_are_split_at_semicolons() {
-    for d in ALL {
-        assert_eq!(
-            sqls("CREATE TABLE a (id int); CREATE TABLE b (id int);", d),
-            ["CREATE TABLE a (id int)", "CREATE TABLE b (id int)"]
-        );
-    }
+splits! {
+    statements_are_split_at_semicolons(
+        "CREATE TABLE a (id int); CREATE TABLE b (id int);",
+        ALL,
+    ) => ["CREATE TABLE a (id int)", "CREATE TABLE b (id int)"];
 }
 
 #[test]
@@ -39,11 +51,11 @@ fn the_terminating_semicolon_is_dropped_and_the_text_trimmed() {
     }
 }
 
-#[test]
-fn the_last_statement_needs_no_semicolon() {
-    for d in ALL {
-        assert_eq!(sqls("SELECT 1;\nSELECT 2\n", d), ["SELECT 1", "SELECT 2"]);
-    }
+splits! {
+    the_last_statement_needs_no_semicolon(
+        "SELECT 1;\nSELECT 2\n",
+        ALL,
+    ) => ["SELECT 1", "SELECT 2"];
 }
 
 #[test]
@@ -54,14 +66,11 @@ fn empty_input_gives_no_statements() {
     }
 }
 
-#[test]
-fn empty_statements_between_semicolons_are_dropped() {
-    for d in ALL {
-        assert_eq!(
-            sqls(";;SELECT 1;; ;\n;SELECT 2;;", d),
-            ["SELECT 1", "SELECT 2"]
-        );
-    }
+splits! {
+    empty_statements_between_semicolons_are_dropped(
+        ";;SELECT 1;; ;\n;SELECT 2;;",
+        ALL,
+    ) => ["SELECT 1", "SELECT 2"];
 }
 
 #[test]
@@ -72,25 +81,16 @@ fn a_section_of_only_comments_gives_no_statements() {
     }
 }
 
-#[test]
-fn a_statement_of_only_comments_between_real_ones_is_dropped() {
-    for d in ALL {
-        assert_eq!(
-            sqls("SELECT 1; -- just a note\n; SELECT 2;", d),
-            ["SELECT 1", "SELECT 2"]
-        );
-    }
-}
+splits! {
+    a_statement_of_only_comments_between_real_ones_is_dropped(
+        "SELECT 1; -- just a note\n; SELECT 2;",
+        ALL,
+    ) => ["SELECT 1", "SELECT 2"];
 
-#[test]
-fn comments_inside_a_statement_are_kept_as_they_are() {
-    for d in ALL {
-        let sql = "SELECT 1, -- the first\n  /* the second */ 2;";
-        assert_eq!(
-            sqls(sql, d),
-            ["SELECT 1, -- the first\n  /* the second */ 2"]
-        );
-    }
+    comments_inside_a_statement_are_kept_as_they_are(
+        "SELECT 1, -- the first\n  /* the second */ 2;",
+        ALL,
+    ) => ["SELECT 1, -- the first\n  /* the second */ 2"];
 }
 
 #[test]
@@ -103,36 +103,25 @@ fn comments_before_a_statement_are_not_part_of_its_text() {
     }
 }
 
-#[test]
-fn a_comment_after_the_last_token_is_not_part_of_the_statement() {
-    for d in ALL {
-        assert_eq!(
-            sqls("SELECT 1 -- trailing\n;\nSELECT 2 -- end of file\n", d),
-            ["SELECT 1", "SELECT 2"]
-        );
-    }
+splits! {
+    a_comment_after_the_last_token_is_not_part_of_the_statement(
+        "SELECT 1 -- trailing\n;\nSELECT 2 -- end of file\n",
+        ALL,
+    ) => ["SELECT 1", "SELECT 2"];
 }
 
 // --- strings and identifiers -------------------------------------------------------------
 
-#[test]
-fn a_semicolon_inside_a_single_quoted_string_does_not_split() {
-    for d in ALL {
-        assert_eq!(
-            sqls("INSERT INTO t VALUES ('a;b'); SELECT 2;", d),
-            ["INSERT INTO t VALUES ('a;b')", "SELECT 2"]
-        );
-    }
-}
+splits! {
+    a_semicolon_inside_a_single_quoted_string_does_not_split(
+        "INSERT INTO t VALUES ('a;b'); SELECT 2;",
+        ALL,
+    ) => ["INSERT INTO t VALUES ('a;b')", "SELECT 2"];
 
-#[test]
-fn doubled_single_quotes_stay_inside_the_string() {
-    for d in ALL {
-        assert_eq!(
-            sqls("SELECT 'it''s; fine'; SELECT 2", d),
-            ["SELECT 'it''s; fine'", "SELECT 2"]
-        );
-    }
+    doubled_single_quotes_stay_inside_the_string(
+        "SELECT 'it''s; fine'; SELECT 2",
+        ALL,
+    ) => ["SELECT 'it''s; fine'", "SELECT 2"];
 }
 
 #[test]
@@ -159,15 +148,11 @@ fn a_postgres_plain_string_takes_backslashes_literally() {
     );
 }
 
-#[test]
-fn a_postgres_escape_string_keeps_a_backslash_escaped_quote() {
-    assert_eq!(
-        sqls(
-            r"SELECT E'it\'s; fine'; SELECT e'\\'; SELECT 3",
-            Dialect::Postgres
-        ),
-        [r"SELECT E'it\'s; fine'", r"SELECT e'\\'", "SELECT 3"]
-    );
+splits! {
+    a_postgres_escape_string_keeps_a_backslash_escaped_quote(
+        r"SELECT E'it\'s; fine'; SELECT e'\\'; SELECT 3",
+        [Dialect::Postgres],
+    ) => [r"SELECT E'it\'s; fine'", r"SELECT e'\\'", "SELECT 3"];
 }
 
 #[test]
@@ -179,41 +164,26 @@ fn a_word_ending_in_e_before_a_quote_is_not_an_escape_string() {
     );
 }
 
-#[test]
-fn a_semicolon_inside_a_double_quoted_identifier_does_not_split() {
-    for d in ALL {
-        assert_eq!(
-            sqls(r#"CREATE TABLE "a;b" ("x""; y" int); SELECT 2"#, d),
-            [r#"CREATE TABLE "a;b" ("x""; y" int)"#, "SELECT 2"]
-        );
-    }
-}
+splits! {
+    a_semicolon_inside_a_double_quoted_identifier_does_not_split(
+        r#"CREATE TABLE "a;b" ("x""; y" int); SELECT 2"#,
+        ALL,
+    ) => [r#"CREATE TABLE "a;b" ("x""; y" int)"#, "SELECT 2"];
 
-#[test]
-fn a_semicolon_inside_a_mysql_backtick_identifier_does_not_split() {
-    assert_eq!(
-        sqls("CREATE TABLE `a;b` (`x``;y` int); SELECT 2", Dialect::MySql),
-        ["CREATE TABLE `a;b` (`x``;y` int)", "SELECT 2"]
-    );
-}
+    a_semicolon_inside_a_mysql_backtick_identifier_does_not_split(
+        "CREATE TABLE `a;b` (`x``;y` int); SELECT 2",
+        [Dialect::MySql],
+    ) => ["CREATE TABLE `a;b` (`x``;y` int)", "SELECT 2"];
 
-#[test]
-fn sqlite_backtick_and_bracket_identifiers_do_not_split() {
-    assert_eq!(
-        sqls("SELECT `a;b`, [c;d] FROM t; SELECT 2", Dialect::Sqlite),
-        ["SELECT `a;b`, [c;d] FROM t", "SELECT 2"]
-    );
-}
+    sqlite_backtick_and_bracket_identifiers_do_not_split(
+        "SELECT `a;b`, [c;d] FROM t; SELECT 2",
+        [Dialect::Sqlite],
+    ) => ["SELECT `a;b`, [c;d] FROM t", "SELECT 2"];
 
-#[test]
-fn postgres_brackets_are_array_subscripts_not_quotes() {
-    assert_eq!(
-        sqls(
-            "SELECT a[1] FROM t; SELECT b[2:3] FROM t;",
-            Dialect::Postgres
-        ),
-        ["SELECT a[1] FROM t", "SELECT b[2:3] FROM t"]
-    );
+    postgres_brackets_are_array_subscripts_not_quotes(
+        "SELECT a[1] FROM t; SELECT b[2:3] FROM t;",
+        [Dialect::Postgres],
+    ) => ["SELECT a[1] FROM t", "SELECT b[2:3] FROM t"];
 }
 
 #[test]
@@ -228,39 +198,25 @@ fn strings_containing_comment_and_dollar_markers_do_not_hide_semicolons() {
     }
 }
 
-#[test]
-fn non_ascii_text_is_kept_whole() {
-    for d in ALL {
-        assert_eq!(
-            sqls(
-                "INSERT INTO straße VALUES ('héllo; wörld'); SELECT '日本';",
-                d
-            ),
-            [
+splits! {
+    non_ascii_text_is_kept_whole(
+        "INSERT INTO straße VALUES ('héllo; wörld'); SELECT '日本';",
+        ALL,
+    ) => [
                 "INSERT INTO straße VALUES ('héllo; wörld')",
                 "SELECT '日本'"
-            ]
-        );
-    }
-}
+            ];
 
-#[test]
-fn a_byte_order_mark_counts_as_whitespace() {
-    for d in ALL {
-        assert_eq!(sqls("\u{feff}SELECT 1;", d), ["SELECT 1"]);
-    }
+    a_byte_order_mark_counts_as_whitespace("\u{feff}SELECT 1;", ALL) => ["SELECT 1"];
 }
 
 // --- comments ----------------------------------------------------------------------------
 
-#[test]
-fn a_semicolon_inside_a_line_comment_does_not_split() {
-    for d in ALL {
-        assert_eq!(
-            sqls("SELECT 1 -- one; two\n, 2; SELECT 3", d),
-            ["SELECT 1 -- one; two\n, 2", "SELECT 3"]
-        );
-    }
+splits! {
+    a_semicolon_inside_a_line_comment_does_not_split(
+        "SELECT 1 -- one; two\n, 2; SELECT 3",
+        ALL,
+    ) => ["SELECT 1 -- one; two\n, 2", "SELECT 3"];
 }
 
 #[test]
@@ -276,41 +232,26 @@ fn a_mysql_double_dash_without_a_space_is_not_a_comment() {
     );
 }
 
-#[test]
-fn a_mysql_double_dash_before_a_tab_or_line_break_is_a_comment() {
-    assert_eq!(
-        sqls(
-            "SELECT 1 --\tx; y\n; SELECT 2 --\n; SELECT 3 --",
-            Dialect::MySql
-        ),
-        ["SELECT 1", "SELECT 2", "SELECT 3"]
-    );
-}
+splits! {
+    a_mysql_double_dash_before_a_tab_or_line_break_is_a_comment(
+        "SELECT 1 --\tx; y\n; SELECT 2 --\n; SELECT 3 --",
+        [Dialect::MySql],
+    ) => ["SELECT 1", "SELECT 2", "SELECT 3"];
 
-#[test]
-fn a_mysql_hash_starts_a_line_comment() {
-    assert_eq!(
-        sqls("SELECT 1 # one; two\n, 2; SELECT 3", Dialect::MySql),
-        ["SELECT 1 # one; two\n, 2", "SELECT 3"]
-    );
-}
+    a_mysql_hash_starts_a_line_comment(
+        "SELECT 1 # one; two\n, 2; SELECT 3",
+        [Dialect::MySql],
+    ) => ["SELECT 1 # one; two\n, 2", "SELECT 3"];
 
-#[test]
-fn a_postgres_hash_is_an_operator_not_a_comment() {
-    assert_eq!(
-        sqls("SELECT 5 # 3; SELECT 2", Dialect::Postgres),
-        ["SELECT 5 # 3", "SELECT 2"]
-    );
-}
+    a_postgres_hash_is_an_operator_not_a_comment(
+        "SELECT 5 # 3; SELECT 2",
+        [Dialect::Postgres],
+    ) => ["SELECT 5 # 3", "SELECT 2"];
 
-#[test]
-fn a_semicolon_inside_a_block_comment_does_not_split() {
-    for d in ALL {
-        assert_eq!(
-            sqls("SELECT /* a; b */ 1; SELECT 2", d),
-            ["SELECT /* a; b */ 1", "SELECT 2"]
-        );
-    }
+    a_semicolon_inside_a_block_comment_does_not_split(
+        "SELECT /* a; b */ 1; SELECT 2",
+        ALL,
+    ) => ["SELECT /* a; b */ 1", "SELECT 2"];
 }
 
 #[test]
@@ -334,75 +275,49 @@ fn postgres_block_comments_nest() {
     );
 }
 
-#[test]
-fn a_mysql_executable_comment_is_a_statement() {
-    let sql = "/*!40101 SET NAMES utf8mb4 */;\n/*M!100401 SET x = 1 */;\n/* a note */;";
-    assert_eq!(
-        sqls(sql, Dialect::MySql),
-        ["/*!40101 SET NAMES utf8mb4 */", "/*M!100401 SET x = 1 */"]
-    );
+splits! {
+    a_mysql_executable_comment_is_a_statement(
+        "/*!40101 SET NAMES utf8mb4 */;\n/*M!100401 SET x = 1 */;\n/* a note */;",
+        [Dialect::MySql],
+    ) => ["/*!40101 SET NAMES utf8mb4 */", "/*M!100401 SET x = 1 */"];
 }
 
 // --- PostgreSQL dollar quotes, parentheses, BEGIN ------------------------------------------
 
-#[test]
-fn a_semicolon_inside_a_dollar_quoted_body_does_not_split() {
-    let sql = "SELECT $$a; b$$; SELECT $fn$ c; $$ still; $fn$; SELECT 3";
-    assert_eq!(
-        sqls(sql, Dialect::Postgres),
-        [
+splits! {
+    a_semicolon_inside_a_dollar_quoted_body_does_not_split(
+        "SELECT $$a; b$$; SELECT $fn$ c; $$ still; $fn$; SELECT 3",
+        [Dialect::Postgres],
+    ) => [
             "SELECT $$a; b$$",
             "SELECT $fn$ c; $$ still; $fn$",
             "SELECT 3"
-        ]
-    );
-}
+        ];
 
-#[test]
-fn dollar_quote_tags_are_case_sensitive() {
-    let sql = "SELECT $A$ x; $a$ y; $A$; SELECT 2";
-    assert_eq!(
-        sqls(sql, Dialect::Postgres),
-        ["SELECT $A$ x; $a$ y; $A$", "SELECT 2"]
-    );
-}
+    dollar_quote_tags_are_case_sensitive(
+        "SELECT $A$ x; $a$ y; $A$; SELECT 2",
+        [Dialect::Postgres],
+    ) => ["SELECT $A$ x; $a$ y; $A$", "SELECT 2"];
 
-#[test]
-fn a_dollar_parameter_is_not_a_quote() {
-    assert_eq!(
-        sqls(
-            "SELECT $1; SELECT $2::int, $10; SELECT 3",
-            Dialect::Postgres
-        ),
-        ["SELECT $1", "SELECT $2::int, $10", "SELECT 3"]
-    );
-}
+    a_dollar_parameter_is_not_a_quote(
+        "SELECT $1; SELECT $2::int, $10; SELECT 3",
+        [Dialect::Postgres],
+    ) => ["SELECT $1", "SELECT $2::int, $10", "SELECT 3"];
 
-#[test]
-fn a_dollar_inside_an_identifier_is_not_a_quote() {
-    assert_eq!(
-        sqls("SELECT a$b$c FROM t; SELECT 2", Dialect::Postgres),
-        ["SELECT a$b$c FROM t", "SELECT 2"]
-    );
-}
+    a_dollar_inside_an_identifier_is_not_a_quote(
+        "SELECT a$b$c FROM t; SELECT 2",
+        [Dialect::Postgres],
+    ) => ["SELECT a$b$c FROM t", "SELECT 2"];
 
-#[test]
-fn dollars_mean_nothing_outside_postgres() {
-    assert_eq!(
-        sqls("SELECT $$a; b$$; SELECT 2", Dialect::Sqlite),
-        ["SELECT $$a", "b$$", "SELECT 2"]
-    );
-}
+    dollars_mean_nothing_outside_postgres(
+        "SELECT $$a; b$$; SELECT 2",
+        [Dialect::Sqlite],
+    ) => ["SELECT $$a", "b$$", "SELECT 2"];
 
-#[test]
-fn a_postgres_top_level_begin_is_a_plain_statement() {
-    assert_eq!(
-        sqls(
-            "BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;",
-            Dialect::Postgres
-        ),
-        ["BEGIN", "CREATE TABLE t (id int)", "COMMIT"]
-    );
+    a_postgres_top_level_begin_is_a_plain_statement(
+        "BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;",
+        [Dialect::Postgres],
+    ) => ["BEGIN", "CREATE TABLE t (id int)", "COMMIT"];
 }
 
 #[test]
@@ -521,15 +436,11 @@ fn an_sqlite_temp_trigger_if_not_exists_is_one_statement() {
     assert_eq!(sqls(&sql, Dialect::Sqlite), [trigger, "select 1"]);
 }
 
-#[test]
-fn an_sqlite_begin_transaction_is_a_plain_statement() {
-    assert_eq!(
-        sqls(
-            "BEGIN TRANSACTION; CREATE TABLE t (x); END TRANSACTION;",
-            Dialect::Sqlite
-        ),
-        ["BEGIN TRANSACTION", "CREATE TABLE t (x)", "END TRANSACTION"]
-    );
+splits! {
+    an_sqlite_begin_transaction_is_a_plain_statement(
+        "BEGIN TRANSACTION; CREATE TABLE t (x); END TRANSACTION;",
+        [Dialect::Sqlite],
+    ) => ["BEGIN TRANSACTION", "CREATE TABLE t (x)", "END TRANSACTION"];
 }
 
 #[test]
@@ -541,15 +452,11 @@ fn columns_named_like_keywords_are_not_keywords() {
     assert_eq!(sqls(&sql, Dialect::Sqlite), [trigger, "SELECT 1"]);
 }
 
-#[test]
-fn a_table_named_trigger_does_not_start_a_trigger() {
-    assert_eq!(
-        sqls(
-            "CREATE TABLE trigger_log (x); BEGIN; SELECT 1; END;",
-            Dialect::Sqlite
-        ),
-        ["CREATE TABLE trigger_log (x)", "BEGIN", "SELECT 1", "END"]
-    );
+splits! {
+    a_table_named_trigger_does_not_start_a_trigger(
+        "CREATE TABLE trigger_log (x); BEGIN; SELECT 1; END;",
+        [Dialect::Sqlite],
+    ) => ["CREATE TABLE trigger_log (x)", "BEGIN", "SELECT 1", "END"];
 }
 
 // --- MySQL routines ----------------------------------------------------------------------
@@ -635,18 +542,14 @@ fn a_mysql_trigger_with_a_single_if_body_is_one_statement() {
     );
 }
 
-#[test]
-fn a_mysql_trigger_with_a_plain_body_ends_at_its_semicolon() {
-    assert_eq!(
-        sqls(
-            "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW SET NEW.end = IF(NEW.a, 1, 0);\nSELECT 1;",
-            Dialect::MySql
-        ),
-        [
+splits! {
+    a_mysql_trigger_with_a_plain_body_ends_at_its_semicolon(
+        "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW SET NEW.end = IF(NEW.a, 1, 0);\nSELECT 1;",
+        [Dialect::MySql],
+    ) => [
             "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW SET NEW.end = IF(NEW.a, 1, 0)",
             "SELECT 1"
-        ]
-    );
+        ];
 }
 
 #[test]
@@ -709,21 +612,17 @@ fn a_mysql_alter_event_with_a_block_body_is_one_statement() {
     assert_eq!(sqls(&sql, Dialect::MySql), [event, "SELECT 1"]);
 }
 
-#[test]
-fn a_mysql_begin_transaction_is_a_plain_statement() {
-    assert_eq!(
-        sqls(
-            "BEGIN; INSERT INTO t VALUES (1); COMMIT; BEGIN WORK; END;",
-            Dialect::MySql
-        ),
-        [
+splits! {
+    a_mysql_begin_transaction_is_a_plain_statement(
+        "BEGIN; INSERT INTO t VALUES (1); COMMIT; BEGIN WORK; END;",
+        [Dialect::MySql],
+    ) => [
             "BEGIN",
             "INSERT INTO t VALUES (1)",
             "COMMIT",
             "BEGIN WORK",
             "END"
-        ]
-    );
+        ];
 }
 
 #[test]
@@ -743,30 +642,23 @@ fn keyword_matching_is_case_insensitive() {
     }
 }
 
-#[test]
-fn a_mysql_create_table_with_a_column_named_event_is_plain() {
-    assert_eq!(
-        sqls(
-            "CREATE TABLE log (event VARCHAR(9), begin INT, end INT); SELECT 1;",
-            Dialect::MySql
-        ),
-        [
+splits! {
+    a_mysql_create_table_with_a_column_named_event_is_plain(
+        "CREATE TABLE log (event VARCHAR(9), begin INT, end INT); SELECT 1;",
+        [Dialect::MySql],
+    ) => [
             "CREATE TABLE log (event VARCHAR(9), begin INT, end INT)",
             "SELECT 1"
-        ]
-    );
+        ];
 }
 
 // --- unterminated input ------------------------------------------------------------------
 
-#[test]
-fn an_unterminated_string_runs_to_the_end_as_the_last_statement() {
-    for d in ALL {
-        assert_eq!(
-            sqls("SELECT 1; SELECT 'oops; SELECT 2;\n", d),
-            ["SELECT 1", "SELECT 'oops; SELECT 2;"]
-        );
-    }
+splits! {
+    an_unterminated_string_runs_to_the_end_as_the_last_statement(
+        "SELECT 1; SELECT 'oops; SELECT 2;\n",
+        ALL,
+    ) => ["SELECT 1", "SELECT 'oops; SELECT 2;"];
 }
 
 #[test]
@@ -792,31 +684,21 @@ fn an_unterminated_block_comment_is_kept_for_the_database_to_reject() {
     );
 }
 
-#[test]
-fn an_unterminated_block_comment_ends_the_input_quietly_in_sqlite() {
-    assert_eq!(
-        sqls("SELECT 1; /* oops; SELECT 2;", Dialect::Sqlite),
-        ["SELECT 1"]
-    );
-}
+splits! {
+    an_unterminated_block_comment_ends_the_input_quietly_in_sqlite(
+        "SELECT 1; /* oops; SELECT 2;",
+        [Dialect::Sqlite],
+    ) => ["SELECT 1"];
 
-#[test]
-fn an_unterminated_dollar_quote_runs_to_the_end() {
-    assert_eq!(
-        sqls("SELECT 1; DO $x$ BEGIN; END; $$;", Dialect::Postgres),
-        ["SELECT 1", "DO $x$ BEGIN; END; $$;"]
-    );
-}
+    an_unterminated_dollar_quote_runs_to_the_end(
+        "SELECT 1; DO $x$ BEGIN; END; $$;",
+        [Dialect::Postgres],
+    ) => ["SELECT 1", "DO $x$ BEGIN; END; $$;"];
 
-#[test]
-fn an_unterminated_block_runs_to_the_end() {
-    assert_eq!(
-        sqls(
-            "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; SELECT 2;",
-            Dialect::Sqlite
-        ),
-        ["CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; SELECT 2;"]
-    );
+    an_unterminated_block_runs_to_the_end(
+        "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; SELECT 2;",
+        [Dialect::Sqlite],
+    ) => ["CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; SELECT 2;"];
 }
 
 #[test]
