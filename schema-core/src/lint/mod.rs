@@ -227,8 +227,10 @@ pub enum LintError {
         #[source]
         source: DbError,
     },
-    #[error("interrupted; the rehearsal database {scratch} was dropped")]
-    Interrupted { scratch: String },
+    /// Interrupted through [`Options::interrupt`]; `what` says what became of the rehearsal
+    /// (its database dropped, or its transaction on the template rolled back).
+    #[error("interrupted; {what}")]
+    Interrupted { what: String },
     #[error("{error}; the rehearsal database `{scratch}` could not be dropped: {drop}")]
     NotDropped {
         error: Box<LintError>,
@@ -314,7 +316,7 @@ pub async fn lint(
         replay.close();
         return result.map(|()| report);
     }
-    let mut rehearsal = rehearse::Rehearsal::open(server, options).await?;
+    let mut rehearsal = rehearse::Rehearsal::open(server, graph, options).await?;
     let mut result = Ok(());
     for &index in revisions {
         let node = graph.node(index);

@@ -265,6 +265,7 @@ pub(super) async fn observe(
     statements: &[Statement],
     transactional: bool,
     timeouts: Timeouts,
+    rollback: bool,
 ) -> Result<Vec<Observed>, DbError> {
     let start = snapshot(conn).await?;
     let mut prev = start.clone();
@@ -363,7 +364,14 @@ pub(super) async fn observe(
         }
         prev = after;
     }
-    if let Err(e) = conn.execute("COMMIT").await
+    // Deferred constraints are checked at COMMIT; a rehearsal that is rolled back checks
+    // them here.
+    let end = if rollback {
+        "SET CONSTRAINTS ALL IMMEDIATE"
+    } else {
+        "COMMIT"
+    };
+    if let Err(e) = conn.execute(end).await
         && let Some(last) = statements.last()
     {
         out.push(fails(last, &e));
