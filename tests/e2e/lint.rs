@@ -18,7 +18,13 @@ CREATE INDEX users_age_idx ON users (age);";
 
 /// A revision file: its up section's first statement is on line 6 (line 5 with an extra
 /// header line: `header` is one line, or empty).
-fn revision_text(id: &str, revises: &str, header: &str, up_options: &str, up: &str) -> String {
+pub(crate) fn revision_text(
+    id: &str,
+    revises: &str,
+    header: &str,
+    up_options: &str,
+    up: &str,
+) -> String {
     let header = if header.is_empty() {
         String::new()
     } else {
@@ -46,7 +52,7 @@ impl Drop for Templates {
     }
 }
 
-fn psql(sql: &str) -> Result<String, String> {
+pub(crate) fn psql(sql: &str) -> Result<String, String> {
     let out = Command::new("psql")
         .args([
             "-h",
@@ -67,20 +73,20 @@ fn psql(sql: &str) -> Result<String, String> {
 }
 
 /// A project on a fresh PostgreSQL database with [`BASE`] applied.
-struct Lint {
-    p: TestProject,
-    url: String,
-    db: TestDatabase,
+pub(crate) struct Lint {
+    pub(crate) p: TestProject,
+    pub(crate) url: String,
+    pub(crate) db: TestDatabase,
     _templates: Templates,
 }
 
 impl Lint {
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         run_on(&self.p, &self.url, args)
     }
 
     /// `lint ARGS` in JSON: the findings as (rule, revision, line).
-    fn findings(&self, args: &[&str]) -> (Output, Vec<(String, String, u64)>) {
+    pub(crate) fn findings(&self, args: &[&str]) -> (Output, Vec<(String, String, u64)>) {
         let mut all = vec!["--format", "json", "lint"];
         all.extend_from_slice(args);
         let out = self.run(&all);
@@ -111,7 +117,7 @@ impl Lint {
             .collect()
     }
 
-    fn write(&self, id: &str, revises: &str, header: &str, up_options: &str, up: &str) {
+    pub(crate) fn write(&self, id: &str, revises: &str, header: &str, up_options: &str, up: &str) {
         self.p.write(
             &format!("migrations/{id}_r.sql"),
             revision_text(id, revises, header, up_options, up),
@@ -119,7 +125,7 @@ impl Lint {
     }
 }
 
-fn setup_with(manifest_extra: &str) -> Option<Lint> {
+pub(crate) fn setup_with(manifest_extra: &str) -> Option<Lint> {
     let db = TestDatabase::create(Server::Postgres, &cargo_schema_e2e::db::current_test_name())?;
     let p = TestProject::with_metadata(manifest_extra);
     p.write(
@@ -949,7 +955,9 @@ fn lint_until_rehearsing(l: &Lint) -> (std::process::Child, String) {
 fn sigterm_drops_the_rehearsal_database_and_kill_9_leaves_one_the_next_run_drops() {
     use std::io::Read;
     let l = setup!();
-    l.write("b2", "a1", "", "", "SELECT pg_sleep(30);");
+    // Outside a transaction: rehearsed on a clone of the template (lint_rehearsal.rs has a
+    // rehearsal on the template itself interrupted).
+    l.write("b2", "a1", "", " transaction:false", "SELECT pg_sleep(30);");
     let (mut child, name) = lint_until_rehearsing(&l);
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -13,6 +13,7 @@ mod import;
 mod lint;
 mod lint_backends;
 mod lint_corpus;
+mod lint_rehearsal;
 mod malformed;
 mod metadata_cache;
 mod offline;

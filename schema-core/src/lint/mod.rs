@@ -367,6 +367,21 @@ fn findings(
     })
 }
 
+/// The finding for a statement (`verb`, on `line`) that fails on the rehearsal database.
+fn statement_fails(line: usize, verb: &str, e: &sqlx::Error) -> Observed {
+    Observed {
+        rule: REVISION_FAILS,
+        line,
+        message: format!(
+            "{verb} fails on the rehearsal database: {}",
+            rehearse::message(e)
+        ),
+        help: vec![
+            "fix the statement: the revision would fail the same way on the real database".into(),
+        ],
+    }
+}
+
 /// What an observer saw one statement do, before silencing and severities.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Observed {

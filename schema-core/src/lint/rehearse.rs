@@ -538,8 +538,7 @@ fn current(server: &DatabaseUrl, graph: &RevisionGraph, name: &str, marks: &str)
     let heads: Option<Vec<RevIdx>> = heads.split(' ').map(|id| graph.index_of(id)).collect();
     match heads {
         Some(heads) if !heads.is_empty() => {
-            let before =
-                graph.in_order(&graph.ancestors(heads, Edges::ParentsAndDependencies));
+            let before = graph.in_order(&graph.ancestors(heads, Edges::ParentsAndDependencies));
             template_name(server, graph, &before) == name
         }
         _ => false,
@@ -619,7 +618,10 @@ async fn restore(conn: &mut Conn, before: &Sequences) -> Result<(), DbError> {
     }
     let now = sequences(conn).await?;
     for (name, value, called) in before {
-        if now.iter().any(|s| &s.0 == name && (&s.1, &s.2) == (value, called)) {
+        if now
+            .iter()
+            .any(|s| &s.0 == name && (&s.1, &s.2) == (value, called))
+        {
             continue;
         }
         let called = matches!(called.as_str(), "true" | "t");
@@ -627,7 +629,9 @@ async fn restore(conn: &mut Conn, before: &Sequences) -> Result<(), DbError> {
             "SELECT setval('{}', {value}, {called})",
             name.replace('\'', "''")
         );
-        conn.execute(&sql).await.map_err(|e| DbError::query(e, &sql))?;
+        conn.execute(&sql)
+            .await
+            .map_err(|e| DbError::query(e, &sql))?;
     }
     Ok(())
 }
