@@ -53,16 +53,13 @@ impl Drop for Templates {
 }
 
 pub(crate) fn psql(sql: &str) -> Result<String, String> {
+    psql_in("postgres", sql)
+}
+
+/// `psql -d DATABASE -Atc SQL`: its output, or its error.
+pub(crate) fn psql_in(database: &str, sql: &str) -> Result<String, String> {
     let out = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-Atc",
-        ])
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", database, "-Atc"])
         .arg(sql)
         .output()
         .map_err(|e| e.to_string())?;
@@ -950,15 +947,11 @@ fn lint_until_rehearsing(l: &Lint) -> (std::process::Child, String) {
     }
 }
 
+/// Sends SIGTERM to a `lint` started with stderr piped; checks that it ends interrupted, and
+/// gives its stderr.
 #[cfg(unix)]
-#[test]
-fn sigterm_drops_the_rehearsal_database_and_kill_9_leaves_one_the_next_run_drops() {
+pub(crate) fn sigterm(mut child: std::process::Child) -> String {
     use std::io::Read;
-    let l = setup!();
-    // Outside a transaction: rehearsed on a clone of the template (lint_rehearsal.rs has a
-    // rehearsal on the template itself interrupted).
-    l.write("b2", "a1", "", " transaction:false", "SELECT pg_sleep(30);");
-    let (mut child, name) = lint_until_rehearsing(&l);
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -971,6 +964,18 @@ fn sigterm_drops_the_rehearsal_database_and_kill_9_leaves_one_the_next_run_drops
     let status = child.wait().expect("waits");
     assert_ne!(status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
+    stderr
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_drops_the_rehearsal_database_and_kill_9_leaves_one_the_next_run_drops() {
+    let l = setup!();
+    // Outside a transaction: rehearsed on a clone of the template (lint_rehearsal.rs has a
+    // rehearsal on the template itself interrupted).
+    l.write("b2", "a1", "", " transaction:false", "SELECT pg_sleep(30);");
+    let (child, name) = lint_until_rehearsing(&l);
+    let stderr = sigterm(child);
     assert!(
         !scratch_databases().contains(&name),
         "{name} is left\n{stderr}"

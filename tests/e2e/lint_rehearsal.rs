@@ -6,7 +6,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::lint::{Lint, psql, setup_with};
+use crate::lint::{Lint, psql, psql_in, setup_with};
 use cargo_schema_e2e::assert::exits;
 
 macro_rules! setup {
@@ -21,6 +21,11 @@ macro_rules! setup {
 /// `b2` applied on top of the base: a table with a serial column and a sequence.
 const B2: &str = "CREATE TABLE items (id serial PRIMARY KEY, v int);\nCREATE SEQUENCE counter;";
 
+/// The pending revision `c3` on top of `b2`, in a transaction.
+fn c3(l: &Lint, up: &str) {
+    l.write("c3", "b2", "", "", up);
+}
+
 fn with_b2() -> Option<Lint> {
     let l = setup_with("")?;
     l.write("b2", "a1", "", "", B2);
@@ -28,27 +33,12 @@ fn with_b2() -> Option<Lint> {
     Some(l)
 }
 
-/// `psql -d DATABASE -Atc SQL`, trimmed.
+/// `psql -d DATABASE -Atc SQL`, trimmed; it must succeed.
 fn psql_on(database: &str, sql: &str) -> String {
-    let out = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            database,
-            "-Atc",
-            sql,
-        ])
-        .output()
-        .expect("psql runs");
-    assert!(
-        out.status.success(),
-        "{sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    match psql_in(database, sql) {
+        Ok(out) => out.trim().to_string(),
+        Err(e) => panic!("{sql}: {e}"),
+    }
 }
 
 /// The lint templates made for the test database, with their comments, by name.
@@ -92,11 +82,8 @@ fn state(template: &str) -> String {
 fn a_revision_using_sequences_leaves_the_template_as_it_was() {
     let Some(l) = with_b2() else { return };
     // Moves both sequences (the serial column's by the INSERT), and a table made in it.
-    l.write(
-        "c3",
-        "b2",
-        "",
-        "",
+    c3(
+        &l,
         "INSERT INTO items (v) VALUES (1), (2);\nSELECT nextval('counter');\n\
          SELECT setval('counter', 100);\nCREATE TABLE made_here (x int);",
     );
@@ -129,11 +116,8 @@ fn a_revision_using_sequences_leaves_the_template_as_it_was() {
 #[test]
 fn deferred_constraints_still_fail_on_the_template() {
     let Some(l) = with_b2() else { return };
-    l.write(
-        "c3",
-        "b2",
-        "",
-        "",
+    c3(
+        &l,
         "CREATE TABLE parent (id int PRIMARY KEY);\n\
          CREATE TABLE child (p int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);\n\
          INSERT INTO child VALUES (7);",
@@ -184,11 +168,8 @@ fn a_lint_cloning_the_template_waits_for_one_rehearsing_on_it() {
     let Some(l) = with_b2() else { return };
     // c3 runs on the template for 3 s; d4 (outside a transaction) needs a clone of the same
     // template meanwhile, which PostgreSQL refuses while a session is on it.
-    l.write(
-        "c3",
-        "b2",
-        "",
-        "",
+    c3(
+        &l,
         "SELECT pg_sleep(3);\nCREATE INDEX items_v_idx ON items (v);",
     );
     l.write(
@@ -225,33 +206,18 @@ fn a_lint_cloning_the_template_waits_for_one_rehearsing_on_it() {
 #[cfg(unix)]
 #[test]
 fn sigterm_during_a_rehearsal_on_the_template_rolls_it_back() {
-    use std::io::Read;
     let Some(l) = with_b2() else { return };
-    l.write("c3", "b2", "", "", "SELECT 1;");
+    c3(&l, "SELECT 1;");
     exits(&l.run(&["lint"]), 0);
     let template = template_of(&l, "b2");
-    l.write(
-        "c3",
-        "b2",
-        "",
-        "",
+    c3(
+        &l,
         "INSERT INTO items (v) VALUES (1);\nSELECT nextval('counter');\n\
          CREATE TABLE made_here (x int);\nSELECT pg_sleep(60);",
     );
     let mut child = spawn_lint(&l, "c3");
     wait_for_statement(&template, "pg_sleep", &mut child);
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let mut stderr = String::new();
-    let _ = child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut stderr);
-    let status = child.wait().expect("waits");
-    assert_ne!(status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("interrupted"), "{stderr}");
+    let stderr = crate::lint::sigterm(child);
     assert!(stderr.contains("rolled back"), "{stderr}");
     // The same template, intact, and nobody on it.
     assert_eq!(template_of(&l, "b2"), template);
@@ -271,7 +237,7 @@ fn templates_of_edited_revisions_are_dropped_and_an_unfinished_one_is_rebuilt() 
     let Some(l) = setup_with("") else { return };
     // b2 and c3 pending: templates at {a1} (for b2) and {a1, b2} (for c3).
     l.write("b2", "a1", "", "", B2);
-    l.write("c3", "b2", "", "", "SELECT 1;");
+    c3(&l, "SELECT 1;");
     exits(&l.run(&["lint"]), 0);
     let base = template_of(&l, "a1");
     let old = template_of(&l, "b2");

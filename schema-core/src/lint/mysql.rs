@@ -20,7 +20,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Observed, REVISION_FAILS};
+use super::Observed;
 use crate::db::{Conn, DbError};
 use crate::split::Statement;
 

@@ -692,12 +692,20 @@ async fn migrate_on(
     version_table: &str,
     needs: &[RevIdx],
 ) -> (Conn, Result<(), String>) {
+    // The lock of `up` on PostgreSQL (the database is this run's alone, so it is free): without
+    // a lock held for the whole run the runner re-reads the version table before each step,
+    // which on a long history costs as much again as the history. MySQL's named locks are
+    // the server's, shared by concurrent lints: none there.
+    let lock = match conn.dialect() {
+        Dialect::Postgres => crate::config::LockMode::Advisory,
+        _ => crate::config::LockMode::None,
+    };
     let mut m = Migration {
         graph,
         conn,
         table: VersionTable::new(version_table),
         options: Options {
-            lock: crate::config::LockMode::None,
+            lock,
             allow_edited: true,
             ..Options::default()
         },
@@ -899,4 +907,58 @@ async fn replay(
 /// The database's message for a failed statement.
 pub(super) fn message(e: &sqlx::Error) -> String {
     database_message(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::tests::graph;
+
+    #[test]
+    fn a_template_is_current_while_its_revisions_are_those_of_the_files() {
+        let server =
+            DatabaseUrl::parse("postgres://u@h/app", crate::db::UrlSource::Flag).expect("url");
+        let g = graph(&["a:", "b:a", "c:b", "d:a"]);
+        let at = |ids: &[&str]| -> Vec<RevIdx> {
+            let set = g.ancestors(
+                ids.iter().filter_map(|id| g.index_of(id)),
+                Edges::ParentsAndDependencies,
+            );
+            g.in_order(&set)
+        };
+        let before = at(&["b", "d"]);
+        let name = template_name(&server, &g, &before);
+        let comment = template_comment(&server, &g, &before, false);
+        assert_eq!(
+            comment,
+            "heads b d; cargo-schema lint template for postgres://u@h/app"
+        );
+        let (marks, url) = comment.split_once(COMMENT).expect("the comment");
+        assert_eq!(url, server.redacted());
+        assert!(current(&server, &g, &name, marks));
+        // Another set of revisions, or the same ids with another file behind one of them.
+        assert!(!current(
+            &server,
+            &g,
+            &template_name(&server, &g, &at(&["c"])),
+            marks
+        ));
+        let rev = crate::graph::tests::rev;
+        let mut b = rev("b:a");
+        b.up.sql = "CREATE TABLE t (x int);".into();
+        let edited = crate::RevisionGraph::new(vec![rev("a:"), b, rev("c:b"), rev("d:a")])
+            .expect("valid graph");
+        assert!(!current(&server, &edited, &name, marks));
+        // Unknown heads, an old comment without them, a dirty mark.
+        assert!(!current(&server, &g, &name, "heads zz; "));
+        assert!(!current(&server, &g, &name, ""));
+        let dirty = template_comment(&server, &g, &before, true);
+        assert!(dirty.starts_with(DIRTY));
+        // Each template its own lock (from its hash), in the lock class of lint.
+        assert_ne!(
+            lock_key("cs_lint_00000001ffff"),
+            lock_key("cs_lint_00000002ffff")
+        );
+        assert_eq!(lock_key("cs_lint_ffffffff00"), -1);
+    }
 }
