@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Observed, REVISION_FAILS};
+use super::Observed;
 use crate::backend::Timeouts;
 use crate::db::{Conn, DbError, Dialect};
 use crate::split::Statement;
