@@ -513,11 +513,12 @@ fn template_comment(
     for &i in before {
         set.insert(i);
     }
-    let heads: Vec<&str> = graph
+    let mut heads: Vec<&str> = graph
         .heads_of(&set)
         .into_iter()
         .map(|h| graph.id(h))
         .collect();
+    heads.sort_unstable();
     format!(
         "{}heads {}; {COMMENT}{}",
         if dirty { DIRTY } else { "" },
