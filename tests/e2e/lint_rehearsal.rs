@@ -3,20 +3,11 @@
 //! (sequences included), a concurrent lint that clones it waits instead of failing, an
 //! interrupted rehearsal leaves it intact, and templates of edited revisions are dropped.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::lint::{Lint, psql, psql_in, setup_with};
 use cargo_schema_e2e::assert::exits;
-
-macro_rules! setup {
-    () => {
-        match setup_with("") {
-            Some(l) => l,
-            None => return,
-        }
-    };
-}
 
 /// `b2` applied on top of the base: a table with a serial column and a sequence.
 const B2: &str = "CREATE TABLE items (id serial PRIMARY KEY, v int);\nCREATE SEQUENCE counter;";

@@ -177,6 +177,8 @@ impl<'a> Rehearsal<'a> {
     }
 
     /// The outcome of work on a scratch database `name` and of dropping it.
+    // It passes on the module's error, which every async fn here returns as well.
+    #[allow(clippy::result_large_err)]
     fn after_drop<T>(
         &self,
         work: Result<T, LintError>,
