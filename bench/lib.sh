@@ -13,7 +13,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
-bin="$target_dir/release"
+bin="${BIN_DIR:-$target_dir/release}"
 bench_script="bench/$(basename "$0")"
 
 die() {

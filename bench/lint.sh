@@ -6,8 +6,8 @@
 #   - with the rehearsal template at "999 applied" already built (a second lint): under 1 s,
 #     whole process;
 #   - the first lint (no template: it is built by applying the 999 revisions to a new database,
-#     then the pending one is rehearsed on a clone): at most `up`'s time for the 1,000
-#     revisions on a fresh database plus 1 s.
+#     then the pending one is rehearsed on it, in a transaction rolled back): at most `up`'s
+#     time for the 1,000 revisions on a fresh database plus 1 s.
 #
 # Prints a markdown table ready to paste into BENCHMARKS.md and exits 1 when a case is over
 # budget.
@@ -15,6 +15,9 @@
 #   bench/lint.sh                   build, generate, measure
 #   REVISIONS=200 bench/lint.sh     another size
 #   SKIP_BUILD=1 bench/lint.sh      use the binaries already in the target directory
+#   BIN_DIR=DIR SKIP_BUILD=1 bench/lint.sh
+#                                   use DIR's cargo-schema and gen-revisions (another build,
+#                                   to compare before/after in the same conditions)
 #   RUNS=10 WARMUP=1                hyperfine runs and warm-up runs per command
 #   PG_HOST=127.0.0.1 PG_PORT=5432 PG_USER=postgres PG_DATABASE=cs_bench_lint
 #                                   the PostgreSQL server (trust authentication, or set

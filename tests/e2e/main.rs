@@ -14,6 +14,7 @@ mod import_alembic;
 mod lint;
 mod lint_backends;
 mod lint_corpus;
+mod lint_rehearsal;
 mod malformed;
 mod metadata_cache;
 mod offline;

@@ -227,8 +227,10 @@ pub enum LintError {
         #[source]
         source: DbError,
     },
-    #[error("interrupted; the rehearsal database {scratch} was dropped")]
-    Interrupted { scratch: String },
+    /// Interrupted through [`Options::interrupt`]; `what` says what became of the rehearsal
+    /// (its database dropped, or its transaction on the template rolled back).
+    #[error("interrupted; {what}")]
+    Interrupted { what: String },
     #[error("{error}; the rehearsal database `{scratch}` could not be dropped: {drop}")]
     NotDropped {
         error: Box<LintError>,
@@ -314,7 +316,7 @@ pub async fn lint(
         replay.close();
         return result.map(|()| report);
     }
-    let mut rehearsal = rehearse::Rehearsal::open(server, options).await?;
+    let mut rehearsal = rehearse::Rehearsal::open(server, graph, options).await?;
     let mut result = Ok(());
     for &index in revisions {
         let node = graph.node(index);
@@ -363,6 +365,21 @@ fn findings(
             help: o.help,
         })
     })
+}
+
+/// The finding for a statement (`verb`, on `line`) that fails on the rehearsal database.
+fn statement_fails(line: usize, verb: &str, e: &sqlx::Error) -> Observed {
+    Observed {
+        rule: REVISION_FAILS,
+        line,
+        message: format!(
+            "{verb} fails on the rehearsal database: {}",
+            rehearse::message(e)
+        ),
+        help: vec![
+            "fix the statement: the revision would fail the same way on the real database".into(),
+        ],
+    }
 }
 
 /// What an observer saw one statement do, before silencing and severities.

@@ -20,7 +20,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Observed, REVISION_FAILS};
+use super::Observed;
 use crate::db::{Conn, DbError};
 use crate::split::Statement;
 
@@ -235,18 +235,7 @@ pub(super) async fn observe(
         let copied = match run(conn, &st.sql).await {
             Ok(copied) => copied,
             Err(e) => {
-                out.push(Observed {
-                    rule: REVISION_FAILS,
-                    line: st.line,
-                    message: format!(
-                        "{} fails on the rehearsal database: {}",
-                        verb(&st.sql),
-                        super::rehearse::message(&e)
-                    ),
-                    help: vec![
-                        "fix the statement: the revision would fail the same way on the real database".into(),
-                    ],
-                });
+                out.push(super::statement_fails(st.line, &verb(&st.sql), &e));
                 break;
             }
         };

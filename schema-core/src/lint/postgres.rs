@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Observed, REVISION_FAILS};
+use super::Observed;
 use crate::backend::Timeouts;
 use crate::db::{Conn, DbError, Dialect};
 use crate::split::Statement;
@@ -94,6 +94,20 @@ fn numbers(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// The rows of `sql`, each made by `make` and keyed by its first column (an oid).
+async fn by_oid<T>(
+    conn: &mut Conn,
+    sql: &str,
+    make: impl Fn(&[Option<String>]) -> T,
+) -> Result<BTreeMap<String, T>, DbError> {
+    Ok(conn
+        .fetch_strings(sql)
+        .await?
+        .iter()
+        .map(|row| (text(row, 0), make(row)))
+        .collect())
+}
+
 async fn snapshot(conn: &mut Conn) -> Result<Snapshot, DbError> {
     let mut s = Snapshot::default();
     let sql = format!(
@@ -102,16 +116,12 @@ async fn snapshot(conn: &mut Conn) -> Result<Snapshot, DbError> {
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('r', 'p', 'm', 'i', 'I') AND {USER_SCHEMAS}"
     );
-    for row in conn.fetch_strings(&sql).await? {
-        s.rels.insert(
-            text(&row, 0),
-            Rel {
-                name: text(&row, 1),
-                kind: text(&row, 2),
-                filenode: text(&row, 3),
-            },
-        );
-    }
+    s.rels = by_oid(conn, &sql, |row| Rel {
+        name: text(row, 1),
+        kind: text(row, 2),
+        filenode: text(row, 3),
+    })
+    .await?;
     let sql = format!(
         "SELECT a.attrelid::text, a.attnum::text, a.attname::text, a.attnotnull::text, \
          a.atthasdef::text, a.attisdropped::text, \
@@ -139,34 +149,26 @@ async fn snapshot(conn: &mut Conn) -> Result<Snapshot, DbError> {
          FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {USER_SCHEMAS}"
     );
-    for row in conn.fetch_strings(&sql).await? {
-        s.cons.insert(
-            text(&row, 0),
-            Con {
-                name: text(&row, 1),
-                table: text(&row, 2),
-                kind: text(&row, 3),
-                validated: flag(&row, 4),
-                index: text(&row, 5),
-                keys: numbers(&text(&row, 6)),
-                definition: text(&row, 7),
-            },
-        );
-    }
+    s.cons = by_oid(conn, &sql, |row| Con {
+        name: text(row, 1),
+        table: text(row, 2),
+        kind: text(row, 3),
+        validated: flag(row, 4),
+        index: text(row, 5),
+        keys: numbers(&text(row, 6)),
+        definition: text(row, 7),
+    })
+    .await?;
     let sql = format!(
         "SELECT i.indexrelid::text, i.indrelid::text, i.indkey::text \
          FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {USER_SCHEMAS}"
     );
-    for row in conn.fetch_strings(&sql).await? {
-        s.idx.insert(
-            text(&row, 0),
-            Idx {
-                table: text(&row, 1),
-                keys: numbers(&text(&row, 2)),
-            },
-        );
-    }
+    s.idx = by_oid(conn, &sql, |row| Idx {
+        table: text(row, 1),
+        keys: numbers(&text(row, 2)),
+    })
+    .await?;
     Ok(s)
 }
 
@@ -265,6 +267,7 @@ pub(super) async fn observe(
     statements: &[Statement],
     transactional: bool,
     timeouts: Timeouts,
+    rollback: bool,
 ) -> Result<Vec<Observed>, DbError> {
     let start = snapshot(conn).await?;
     let mut prev = start.clone();
@@ -363,7 +366,14 @@ pub(super) async fn observe(
         }
         prev = after;
     }
-    if let Err(e) = conn.execute("COMMIT").await
+    // Deferred constraints are checked at COMMIT; a rehearsal that is rolled back checks
+    // them here.
+    let end = if rollback {
+        "SET CONSTRAINTS ALL IMMEDIATE"
+    } else {
+        "COMMIT"
+    };
+    if let Err(e) = conn.execute(end).await
         && let Some(last) = statements.last()
     {
         out.push(fails(last, &e));
@@ -390,18 +400,7 @@ async fn exec(conn: &mut Conn, sql: &str) -> Result<(), DbError> {
 }
 
 fn fails(st: &Statement, e: &sqlx::Error) -> Observed {
-    Observed {
-        rule: REVISION_FAILS,
-        line: st.line,
-        message: format!(
-            "{} fails on the rehearsal database: {}",
-            verb(&st.sql),
-            super::rehearse::message(e)
-        ),
-        help: vec![
-            "fix the statement: the revision would fail the same way on the real database".into(),
-        ],
-    }
+    super::statement_fails(st.line, &verb(&st.sql), e)
 }
 
 /// What has been reported once per revision already.

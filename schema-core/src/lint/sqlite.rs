@@ -116,19 +116,7 @@ pub(super) async fn observe(
     }
     for st in statements {
         if let Err(e) = conn.execute(&st.sql).await {
-            out.push(Observed {
-                rule: REVISION_FAILS,
-                line: st.line,
-                message: format!(
-                    "{} fails on the rehearsal database: {}",
-                    verb(&st.sql),
-                    super::rehearse::message(&e)
-                ),
-                help: vec![
-                    "fix the statement: the revision would fail the same way on the real database"
-                        .into(),
-                ],
-            });
+            out.push(super::statement_fails(st.line, &verb(&st.sql), &e));
             if transactional {
                 let _ = conn.execute("ROLLBACK").await;
             }
