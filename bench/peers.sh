@@ -13,6 +13,7 @@
 #
 #   bench/peers.sh                      build release, find or install the peers, measure
 #   SKIP_BUILD=1                        use the release binary already built
+#   BIN=path/to/cargo-schema            another binary (no build)
 #   RUNS=7 READ_RUNS=31 HUGE_RUNS=3     rounds of the apply cases, the read commands, 10,000
 #   BACKENDS="sqlite postgres mariadb"  the databases (a subset skips the others)
 #   BIG=1000 SMALL=100 HUGE=10000       the project sizes (HUGE=0 skips the scaling case)
@@ -49,11 +50,11 @@ has mariadb && { command -v mysql >/dev/null || die "mysql is needed (or BACKEND
 
 # --- the binaries ----------------------------------------------------------------------------
 
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+if [[ -z "${BIN:-}" && "${SKIP_BUILD:-0}" != 1 ]]; then
     note "building the release binary"
     (cd "$root" && cargo build --release --locked -q -p cargo-schema)
 fi
-cs="$target_dir/release/cargo-schema"
+cs="${BIN:-$target_dir/release/cargo-schema}"
 [[ -x "$cs" ]] || die "$cs not found; build it or unset SKIP_BUILD"
 
 # The first of: $SQLX/$DBMATE, target/tools, /work/tools, PATH; else installed into target/tools.
@@ -206,7 +207,7 @@ make_templates() { # BACKEND N
         run_up "$b" "$n" "$t" || die "$t up on $b failed: $(cat "$work/stderr")"
         case "$b" in
         sqlite) cp "$db" "$work/tpl-$n-$t.db" ;;
-        postgres) psql_admin -c "DROP DATABASE IF EXISTS ${db_name}_$t" \
+        postgres) psql_admin -c 'SET client_min_messages TO warning' -c "DROP DATABASE IF EXISTS ${db_name}_$t" \
             -c "ALTER DATABASE $db_name RENAME TO ${db_name}_$t" >/dev/null ;;
         esac
     done
@@ -227,7 +228,7 @@ upgraded() { # BACKEND N TOOL: the database as TOOL's `up` left it
 results="$work/results"
 mkdir -p "$results"
 elapsed_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", (b - a) * 1000 }'; }
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1; printf "%.2f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1; printf "%.1f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # apply_case NAME BACKEND N up|down ROUNDS TOOL...: paired rounds; times in $results/NAME.TOOL.
 apply_case() {
@@ -280,7 +281,7 @@ row() {
     local verdict=met
     if [[ "$7" != 1 ]]; then
         verdict=missed
-        missed+=("$1 vs $3: $6 (cargo-schema $2 ms, $3 $4 ms)")
+        missed+=("$1 vs $3: $5, target $6 (cargo-schema $2, $3 $4)")
     fi
     [[ -z "$6" ]] && verdict="—"
     table+="
@@ -290,7 +291,7 @@ le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b + 1e-9) }' && echo 1 || ec
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }' && echo 1 || echo 0; }
 
 label_of() { case "$1" in sqlx) echo "sqlx-cli" ;; dbmate) echo "dbmate" ;; raw) echo "$2" ;; esac; }
-raw_name() { case "$1" in sqlite) echo '`sqlite3 < up.sql`' ;; postgres) echo '`psql -f`' ;; mariadb) echo '`mysql <`' ;; esac; }
+raw_name() { case "$1" in sqlite) echo '`sqlite3`' ;; postgres) echo '`psql -f`' ;; mariadb) echo '`mysql`' ;; esac; }
 backend_name() { case "$1" in sqlite) echo SQLite ;; postgres) echo PostgreSQL ;; mariadb) echo MariaDB ;; esac; }
 
 # report_apply NAME BACKEND N DIR: the rows of one case against each peer, with the issue's target.
@@ -385,7 +386,7 @@ if has sqlite; then
     run_up sqlite "$small" dbmate || die "dbmate up ($small) failed"
     cp "$db" "$work/read-dbmate.db"
     mkdir -p "$work/bin"
-    ln -sf "$(command -v true)" "$work/bin/cargo-noop"
+    ln -sf "$(type -P true)" "$work/bin/cargo-noop"
     ln -sf "$cs" "$work/bin/cargo-schema"
     q() { printf '%q' "$1"; }
     in_p="cd $(q "$p") &&"
