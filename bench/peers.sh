@@ -17,6 +17,7 @@
 #   RUNS=7 READ_RUNS=31 HUGE_RUNS=3     rounds of the apply cases, the read commands, 10,000
 #   BACKENDS="sqlite postgres mariadb"  the databases (a subset skips the others)
 #   BIG=1000 SMALL=100 HUGE=10000       the project sizes (HUGE=0 skips the scaling case)
+#   APPLY=0                             skip the `up`/`down` cases (read commands, RSS, scaling)
 #   SQLX=… DBMATE=…                     the peers' binaries; otherwise target/tools, then
 #                                       /work/tools, then PATH, else installed into target/tools
 #   PG_HOST PG_PORT PG_USER MY_HOST MY_PORT MY_USER   the servers (trust / empty password)
@@ -29,6 +30,7 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}"
 runs="${RUNS:-7}" read_runs="${READ_RUNS:-31}" huge_runs="${HUGE_RUNS:-3}"
 big="${BIG:-1000}" small="${SMALL:-100}" huge="${HUGE:-10000}"
 backends=" ${BACKENDS:-sqlite postgres mariadb} "
+apply="${APPLY:-1}"
 pg_host="${PG_HOST:-127.0.0.1}" pg_port="${PG_PORT:-5432}" pg_user="${PG_USER:-postgres}"
 my_host="${MY_HOST:-127.0.0.1}" my_port="${MY_PORT:-3306}" my_user="${MY_USER:-root}"
 db_name="cs_peers_$$"
@@ -228,7 +230,7 @@ upgraded() { # BACKEND N TOOL: the database as TOOL's `up` left it
 results="$work/results"
 mkdir -p "$results"
 elapsed_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", (b - a) * 1000 }'; }
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1; printf "%.1f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+median() { sort -n | awk -v f="${1:-%.1f}" '{ a[NR] = $1 } END { if (NR == 0) exit 1; printf f, (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # apply_case NAME BACKEND N up|down ROUNDS TOOL...: paired rounds; times in $results/NAME.TOOL.
 apply_case() {
@@ -271,7 +273,7 @@ read_case() {
 
 med() { median <"$results/$1.$2"; }
 # The median over rounds of A's time ÷ B's time (same round).
-ratio() { paste "$results/$1.$2" "$results/$1.$3" | awk '{ print $1 / $2 }' | median; }
+ratio() { paste "$results/$1.$2" "$results/$1.$3" | awk '{ print $1 / $2 }' | median %.2f; }
 
 table="| work | cargo-schema (ms) | peer | peer (ms) | cargo-schema ÷ peer | target | result |
 |---|---:|---|---:|---:|---|---|"
@@ -316,7 +318,7 @@ report_apply() {
 }
 
 for b in sqlite postgres mariadb; do
-    has "$b" || continue
+    has "$b" && ((apply)) || continue
     for n in "$big" "$small"; do
         [[ -d "$work/g$n" ]] || { note "generating $n revisions"; generate "$n"; }
         apply_case "${b}_up_$n" "$b" "$n" up "$runs" cs sqlx dbmate raw
@@ -329,6 +331,7 @@ done
 # Peak RSS of `up` on BIG revisions (SQLite, a fresh file): the worst of three runs each.
 rss_row=""
 if has sqlite; then
+    [[ -d "$work/g$big" ]] || { note "generating $big revisions"; generate "$big"; }
     note "measuring peak RSS of up ($big, SQLite)"
     for t in cs sqlx; do
         worst=0
@@ -374,6 +377,7 @@ fi
 # `cargo schema` pays, and nothing else. `cargo --version` is shown too; it pays neither the
 # search nor the exec.
 if has sqlite; then
+    [[ -d "$work/g$small" ]] || { note "generating $small revisions"; generate "$small"; }
     g="$work/g$small"
     p="$g/project"
     fresh sqlite
@@ -410,7 +414,7 @@ fi
 # --- report ----------------------------------------------------------------------------------
 
 for b in sqlite postgres mariadb; do
-    has "$b" || continue
+    has "$b" && ((apply)) || continue
     for n in "$big" "$small"; do
         report_apply "${b}_up_$n" "$b" "$n" up
         report_apply "${b}_down_$n" "$b" "$n" down
@@ -437,7 +441,7 @@ if [[ -n "$rss_row" ]]; then
     row "peak RSS, SQLite \`up\`, $(printf "%'d" "$big")" "$cs_mb MB" "sqlx-cli" "$sx_mb MB" "$diff_mb" "≤ +5 MB" "$(le "$cs_mb" "$(awk -v b="$sx_mb" 'BEGIN { print b + 5 }')")"
 fi
 if [[ -f "$results/scale.ratio" ]]; then
-    sr="$(median <"$results/scale.ratio")"
+    sr="$(median %.2f <"$results/scale.ratio")"
     row "SQLite \`up\`, $(printf "%'d" "$huge") ÷ $(printf "%'d" "$big")" "$(median <"$results/scale.$huge")" "cargo-schema, $(printf "%'d" "$big")" "$(median <"$results/scale.$big")" "${sr}×" "≤ 11×" "$(le "$sr" 11)"
 fi
 
