@@ -18,6 +18,11 @@
 #   BACKENDS="sqlite postgres mariadb"  the databases (a subset skips the others)
 #   BIG=1000 SMALL=100 HUGE=10000       the project sizes (HUGE=0 skips the scaling case)
 #   APPLY=0                             skip the `up`/`down` cases (read commands, RSS, scaling)
+#   REPORT_ONLY=1                       measure nothing: the table of what $BENCH_OUT holds (the
+#                                       cases an interrupted run finished)
+#
+# Each run's times are kept in $BENCH_OUT (default: <target dir>/bench/peers), one file per
+# case and tool, one line per round.
 #   SQLX=… DBMATE=…                     the peers' binaries; otherwise target/tools, then
 #                                       /work/tools, then PATH, else installed into target/tools
 #   PG_HOST PG_PORT PG_USER MY_HOST MY_PORT MY_USER   the servers (trust / empty password)
@@ -31,6 +36,8 @@ runs="${RUNS:-7}" read_runs="${READ_RUNS:-31}" huge_runs="${HUGE_RUNS:-3}"
 big="${BIG:-1000}" small="${SMALL:-100}" huge="${HUGE:-10000}"
 backends=" ${BACKENDS:-sqlite postgres mariadb} "
 apply="${APPLY:-1}"
+report_only="${REPORT_ONLY:-0}"
+results="${BENCH_OUT:-$target_dir/bench/peers}"
 pg_host="${PG_HOST:-127.0.0.1}" pg_port="${PG_PORT:-5432}" pg_user="${PG_USER:-postgres}"
 my_host="${MY_HOST:-127.0.0.1}" my_port="${MY_PORT:-3306}" my_user="${MY_USER:-root}"
 db_name="cs_peers_$$"
@@ -52,7 +59,7 @@ has mariadb && { command -v mysql >/dev/null || die "mysql is needed (or BACKEND
 
 # --- the binaries ----------------------------------------------------------------------------
 
-if [[ -z "${BIN:-}" && "${SKIP_BUILD:-0}" != 1 ]]; then
+if [[ -z "${BIN:-}" && "${SKIP_BUILD:-0}" != 1 && "${REPORT_ONLY:-0}" != 1 ]]; then
     note "building the release binary"
     (cd "$root" && cargo build --release --locked -q -p cargo-schema)
 fi
@@ -227,8 +234,15 @@ upgraded() { # BACKEND N TOOL: the database as TOOL's `up` left it
 
 # --- measuring -------------------------------------------------------------------------------
 
-results="$work/results"
-mkdir -p "$results"
+# The sizes and rounds of the run whose times are in $results (report-only reads them back).
+if ((report_only)); then
+    [[ -f "$results/params" ]] || die "$results holds no run to report (no params file)"
+    read -r big small huge runs read_runs huge_runs <"$results/params"
+else
+    rm -rf "$results"
+    mkdir -p "$results"
+    echo "$big $small $huge $runs $read_runs $huge_runs" >"$results/params"
+fi
 elapsed_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", (b - a) * 1000 }'; }
 median() { sort -n | awk -v f="${1:-%.1f}" '{ a[NR] = $1 } END { if (NR == 0) exit 1; printf f, (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
@@ -273,7 +287,7 @@ read_case() {
 
 med() { median <"$results/$1.$2"; }
 # The median over rounds of A's time ÷ B's time (same round).
-ratio() { paste "$results/$1.$2" "$results/$1.$3" | awk '{ print $1 / $2 }' | median %.2f; }
+ratio() { paste "$results/$1.$2" "$results/$1.$3" | awk 'NF == 2 && $2 > 0 { print $1 / $2 }' | median %.2f; }
 
 table="| work | cargo-schema (ms) | peer | peer (ms) | cargo-schema ÷ peer | target | result |
 |---|---:|---|---:|---:|---|---|"
@@ -300,6 +314,7 @@ backend_name() { case "$1" in sqlite) echo SQLite ;; postgres) echo PostgreSQL ;
 report_apply() {
     local name="$1" b="$2" n="$3" dir="$4" peer cs_ms p_ms r target pass
     local work_label
+    [[ -f "$results/$name.cs" ]] || return 0
     work_label="$(backend_name "$b") \`$([[ $dir == up ]] && echo up || echo 'down base')\`, $(printf "%'d" "$n")"
     cs_ms="$(med "$name" cs)"
     for peer in sqlx dbmate raw; do
@@ -318,7 +333,7 @@ report_apply() {
 }
 
 for b in sqlite postgres mariadb; do
-    has "$b" && ((apply)) || continue
+    has "$b" && ((apply && !report_only)) || continue
     for n in "$big" "$small"; do
         [[ -d "$work/g$n" ]] || { note "generating $n revisions"; generate "$n"; }
         apply_case "${b}_up_$n" "$b" "$n" up "$runs" cs sqlx dbmate raw
@@ -329,8 +344,7 @@ for b in sqlite postgres mariadb; do
 done
 
 # Peak RSS of `up` on BIG revisions (SQLite, a fresh file): the worst of three runs each.
-rss_row=""
-if has sqlite; then
+if has sqlite && ((!report_only)); then
     [[ -d "$work/g$big" ]] || { note "generating $big revisions"; generate "$big"; }
     note "measuring peak RSS of up ($big, SQLite)"
     for t in cs sqlx; do
@@ -348,14 +362,10 @@ if has sqlite; then
         done
         echo "$worst" >"$results/rss.$t"
     done
-    cs_mb="$(awk -v k="$(cat "$results/rss.cs")" 'BEGIN { printf "%.1f", k / 1024 }')"
-    sx_mb="$(awk -v k="$(cat "$results/rss.sqlx")" 'BEGIN { printf "%.1f", k / 1024 }')"
-    diff_mb="$(awk -v a="$cs_mb" -v b="$sx_mb" 'BEGIN { printf "%+.1f MB", a - b }')"
-    rss_row="yes"
 fi
 
 # Scaling: SQLite `up` of HUGE revisions against BIG (its own rounds, paired).
-if has sqlite && ((huge > 0)); then
+if has sqlite && ((huge > 0 && !report_only)); then
     note "generating $huge revisions"
     generate "$huge"
     for ((r = 0; r < huge_runs; r++)); do
@@ -367,7 +377,6 @@ if has sqlite && ((huge > 0)); then
             elapsed_ms "$t0" "$t1" >>"$results/scale.$n"
         done
     done
-    paste "$results/scale.$huge" "$results/scale.$big" | awk '{ print $1 / $2 }' >"$results/scale.ratio"
 fi
 
 # Read commands on the SMALL-revision project, SQLite, up to date (`check` without a database):
@@ -376,7 +385,7 @@ fi
 # found on PATH as cargo-noop): cargo's start-up, its search of PATH and the exec that every
 # `cargo schema` pays, and nothing else. `cargo --version` is shown too; it pays neither the
 # search nor the exec.
-if has sqlite; then
+if has sqlite && ((!report_only)); then
     [[ -d "$work/g$small" ]] || { note "generating $small revisions"; generate "$small"; }
     g="$work/g$small"
     p="$g/project"
@@ -414,14 +423,13 @@ fi
 # --- report ----------------------------------------------------------------------------------
 
 for b in sqlite postgres mariadb; do
-    has "$b" && ((apply)) || continue
     for n in "$big" "$small"; do
         report_apply "${b}_up_$n" "$b" "$n" up
         report_apply "${b}_down_$n" "$b" "$n" down
     done
 done
 
-if has sqlite; then
+if [[ -f "$results/read.sqlx_info" ]]; then
     sqlx_ms="$(med read sqlx_info)"
     dbm_ms="$(med read dbmate_status)"
     noop_ms="$(med read cargo_noop)"
@@ -437,10 +445,14 @@ if has sqlite; then
     done
     row "\`cargo --version\`" "—" "cargo" "$(med read cargo_version)" "" "" 1
 fi
-if [[ -n "$rss_row" ]]; then
+if [[ -f "$results/rss.cs" && -f "$results/rss.sqlx" ]]; then
+    cs_mb="$(awk -v k="$(cat "$results/rss.cs")" 'BEGIN { printf "%.1f", k / 1024 }')"
+    sx_mb="$(awk -v k="$(cat "$results/rss.sqlx")" 'BEGIN { printf "%.1f", k / 1024 }')"
+    diff_mb="$(awk -v a="$cs_mb" -v b="$sx_mb" 'BEGIN { printf "%+.1f MB", a - b }')"
     row "peak RSS, SQLite \`up\`, $(printf "%'d" "$big")" "$cs_mb MB" "sqlx-cli" "$sx_mb MB" "$diff_mb" "≤ +5 MB" "$(le "$cs_mb" "$(awk -v b="$sx_mb" 'BEGIN { print b + 5 }')")"
 fi
-if [[ -f "$results/scale.ratio" ]]; then
+if [[ -f "$results/scale.$huge" && -f "$results/scale.$big" ]]; then
+    paste "$results/scale.$huge" "$results/scale.$big" | awk '{ print $1 / $2 }' >"$results/scale.ratio"
     sr="$(median %.2f <"$results/scale.ratio")"
     row "SQLite \`up\`, $(printf "%'d" "$huge") ÷ $(printf "%'d" "$big")" "$(median <"$results/scale.$huge")" "cargo-schema, $(printf "%'d" "$big")" "$(median <"$results/scale.$big")" "${sr}×" "≤ 11×" "$(le "$sr" 11)"
 fi
