@@ -175,6 +175,14 @@ url() { case "$1" in sqlite) echo "$sqlite_url" ;; postgres) echo "$pg_url" ;; m
 # dbmate's URL forms: `sqlite:PATH`; no sslmode for MySQL (its driver has no TLS by default).
 dbmate_url() { case "$1" in sqlite) echo "sqlite:$db" ;; *) url "$1" ;; esac; }
 
+# raw_client BACKEND SCRIPT: the database's own client runs the script.
+raw_client() {
+    case "$1" in
+    sqlite) sqlite3 -bail "$db" <"$2" ;;
+    postgres) psql_db -f "$2" ;;
+    mariadb) mysql_admin "$db_name" <"$2" ;;
+    esac
+}
 # run_up BACKEND N TOOL / run_down BACKEND N TOOL: one whole-process run, output discarded.
 run_up() {
     local b="$1" g="$work/g$2"
@@ -187,11 +195,7 @@ run_up() {
         "$sqlx" migrate run --source "$g/sqlx" --database-url "$(url "$b")"
     fi ;;
     dbmate) "$dbmate" --no-dump-schema -u "$(dbmate_url "$b")" -d "$g/dbmate" up ;;
-    raw) case "$b" in
-        sqlite) sqlite3 -bail "$db" <"$g/up.sql" ;;
-        postgres) psql_db -f "$g/up.sql" ;;
-        mariadb) mysql_admin "$db_name" <"$g/up.sql" ;;
-        esac ;;
+    raw) raw_client "$b" "$g/up.sql" ;;
     esac >/dev/null 2>"$work/stderr"
 }
 run_down() {
@@ -199,11 +203,7 @@ run_down() {
     case "$3" in
     cs) "$cs" schema --manifest-path "$g/project/Cargo.toml" --database-url "$(url "$b")" down base -q ;;
     sqlx) "$sqlx" migrate revert --target-version 0 --source "$g/sqlx" --database-url "$(url "$b")" ;;
-    raw) case "$b" in
-        sqlite) sqlite3 -bail "$db" <"$g/down.sql" ;;
-        postgres) psql_db -f "$g/down.sql" ;;
-        mariadb) mysql_admin "$db_name" <"$g/down.sql" ;;
-        esac ;;
+    raw) raw_client "$b" "$g/down.sql" ;;
     esac >/dev/null 2>"$work/stderr"
 }
 
@@ -463,9 +463,9 @@ has postgres && versions+=", PostgreSQL $(psql_admin -tAc 'SHOW server_version' 
 has mariadb && versions+=", MariaDB $(mysql_admin -N -e 'SELECT version()' | cut -d- -f1)"
 cat <<EOF
 
-Paired rounds ($runs for each apply case, $read_runs for the read commands, $huge_runs for the
-scaling case; the tools' order rotates each round), medians of whole-process times and of the
-per-round ratios; fresh database per run; $versions;
+Paired rounds ($runs for each \`up\`/\`down\` case, $read_runs for the read commands, $huge_runs for
+the scaling case; the tools' order rotates each round), medians of whole-process times and of
+the per-round ratios; fresh database per run; $versions;
 ${cpu:-unknown CPU}, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end.
 
 $table
