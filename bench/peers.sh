@@ -18,6 +18,7 @@
 #   BACKENDS="sqlite postgres mariadb"  the databases (a subset skips the others)
 #   BIG=1000 SMALL=100 HUGE=10000       the project sizes (HUGE=0 skips the scaling case)
 #   APPLY=0                             skip the `up`/`down` cases (read commands, RSS, scaling)
+#   SIZES="1000 100"                    the sizes of the `up`/`down` cases (default: BIG SMALL)
 #   REPORT_ONLY=1                       measure nothing: the table of what $BENCH_OUT holds (the
 #                                       cases an interrupted run finished)
 #
@@ -37,6 +38,7 @@ big="${BIG:-1000}" small="${SMALL:-100}" huge="${HUGE:-10000}"
 backends=" ${BACKENDS:-sqlite postgres mariadb} "
 apply="${APPLY:-1}"
 report_only="${REPORT_ONLY:-0}"
+sizes="${SIZES:-$big $small}"
 results="${BENCH_OUT:-$target_dir/bench/peers}"
 pg_host="${PG_HOST:-127.0.0.1}" pg_port="${PG_PORT:-5432}" pg_user="${PG_USER:-postgres}"
 my_host="${MY_HOST:-127.0.0.1}" my_port="${MY_PORT:-3306}" my_user="${MY_USER:-root}"
@@ -334,7 +336,7 @@ report_apply() {
 
 for b in sqlite postgres mariadb; do
     has "$b" && ((apply && !report_only)) || continue
-    for n in "$big" "$small"; do
+    for n in $sizes; do
         [[ -d "$work/g$n" ]] || { note "generating $n revisions"; generate "$n"; }
         apply_case "${b}_up_$n" "$b" "$n" up "$runs" cs sqlx dbmate raw
         make_templates "$b" "$n"
@@ -423,7 +425,7 @@ fi
 # --- report ----------------------------------------------------------------------------------
 
 for b in sqlite postgres mariadb; do
-    for n in "$big" "$small"; do
+    for n in $sizes; do
         report_apply "${b}_up_$n" "$b" "$n" up
         report_apply "${b}_down_$n" "$b" "$n" down
     done
