@@ -150,9 +150,11 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
     // Links are followed, files and directories alike (walkdir stats only the links, and
     // detects a directory link that loops back to an ancestor). A link that cannot be
     // followed is reported, never skipped: it may hide revisions.
+    // Unsorted: walkdir's sort by file name parses both paths on every comparison (a tenth of
+    // the CPU of `heads` on 100 revisions). The paths are sorted once below, component by
+    // component: the order of a walk that visits each directory's entries by name.
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| !is_hidden(e));
     for entry in walker {
@@ -183,6 +185,8 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
             paths.push(entry.into_path());
         }
     }
+    paths.sort();
+    links.sort_by(|a, b| a.path().cmp(b.path()));
     if saw_link {
         // The same file reached twice (two links to one directory, a link beside its
         // target) is one revision, named by its first path.
@@ -195,24 +199,33 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 4);
+    // A project of a few hundred revisions is read on this thread: starting one costs more.
     let chunk = paths.len().div_ceil(threads).max(256);
-    let results: Vec<Vec<Result<Read, LoadError>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|p| read_one(p)).collect()))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    vec![Err(LoadError::Io {
-                        path: dir.to_path_buf(),
-                        source: std::io::Error::other("a reader thread failed"),
-                    })]
+    let read_all = |part: &[PathBuf]| {
+        let mut buf = Vec::new();
+        part.iter().map(|p| read_one(p, &mut buf)).collect()
+    };
+    let results: Vec<Vec<Result<Read, LoadError>>> = if paths.len() <= chunk {
+        vec![read_all(&paths)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = paths
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || read_all(part)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![Err(LoadError::Io {
+                            path: dir.to_path_buf(),
+                            source: std::io::Error::other("a reader thread failed"),
+                        })]
+                    })
                 })
-            })
-            .collect()
-    });
+                .collect()
+        })
+    };
 
     let mut loaded = Loaded::default();
     let mut errors = Vec::new();
@@ -237,7 +250,9 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
 /// One file: an I/O failure stops the load; a parse failure is collected with the others.
 type Read = Result<(Revision, Vec<Warning>), ParseError>;
 
-fn read_one(path: &Path) -> Result<Read, LoadError> {
+/// Reads `path` into `buf` (one buffer for all the files a reader reads: no allocation and
+/// zeroing per file) and parses it.
+fn read_one(path: &Path, buf: &mut Vec<u8>) -> Result<Read, LoadError> {
     use std::io::Read as _;
     let io = |source| LoadError::Io {
         path: path.to_path_buf(),
@@ -247,21 +262,22 @@ fn read_one(path: &Path) -> Result<Read, LoadError> {
     // typical size saves that system call on every file.
     // (`File::read_to_end` asks too, so the loop is by hand.)
     let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = vec![0u8; 4096];
+    if buf.is_empty() {
+        buf.resize(4096, 0);
+    }
     let mut len = 0;
     loop {
-        if len == bytes.len() {
-            bytes.resize(len * 2, 0);
+        if len == buf.len() {
+            buf.resize(len * 2, 0);
         }
-        match file.read(&mut bytes[len..]) {
+        match file.read(&mut buf[len..]) {
             Ok(0) => break,
             Ok(n) => len += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(io(e)),
         }
     }
-    bytes.truncate(len);
-    Ok(revision::parse_bytes(path, &bytes))
+    Ok(revision::parse_bytes(path, &buf[..len]))
 }
 
 #[cfg(test)]
@@ -289,6 +305,24 @@ mod tests {
         let loaded = load_dir(dir.path()).expect("loads");
         let ids: Vec<_> = loaded.revisions.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["bb", "aa"]);
+    }
+
+    #[test]
+    fn files_come_in_the_order_of_a_walk_by_name() {
+        // A directory sorts by its name among its siblings, before `a-c.sql` and `a.sql`
+        // (byte order of the whole paths would put `a/b.sql` last).
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("a")).expect("mkdir");
+        for (path, id) in [("a.sql", "x3"), ("a/b.sql", "x1"), ("a-c.sql", "x2")] {
+            std::fs::write(
+                dir.path().join(path),
+                format!("-- revision: {id}\n-- migrate:up\n"),
+            )
+            .expect("write");
+        }
+        let loaded = load_dir(dir.path()).expect("loads");
+        let ids: Vec<_> = loaded.revisions.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["x1", "x2", "x3"]);
     }
 
     #[test]
