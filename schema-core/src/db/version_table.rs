@@ -186,6 +186,14 @@ async fn create_if_missing(conn: &mut Conn, sql: &str) -> Result<(), DbError> {
     conn.execute(sql).await.map_err(|e| DbError::query(e, sql))
 }
 
+/// Whether `s` is carried exactly by a quoted literal on every server of `dialect`, whatever
+/// its settings: no NUL (which ends the text), and outside SQLite no backslash (an escape
+/// character with PostgreSQL's `standard_conforming_strings` off, or without MySQL's
+/// `NO_BACKSLASH_ESCAPES`).
+fn plain_literal(dialect: Dialect, s: &str) -> bool {
+    !s.contains('\0') && (dialect == Dialect::Sqlite || !s.contains('\\'))
+}
+
 /// The version table of one database.
 #[derive(Clone)]
 pub struct VersionTable {
@@ -612,6 +620,40 @@ impl VersionTable {
         )
         .await
         .map(drop)
+    }
+
+    /// [`VersionTable::insert`] as one statement with its values written out, to be sent with
+    /// other statements in one round trip; `None` when a text holds what a literal might not
+    /// carry as it is (see [`plain_literal`]).
+    pub fn insert_literal(&self, dialect: Dialect, row: &AppliedRow) -> Option<String> {
+        let text = |s: &str| plain_literal(dialect, s).then(|| dialect.quote_literal(s));
+        let opt = |s: &Option<String>| match s {
+            Some(s) => text(s),
+            None => Some("NULL".to_string()),
+        };
+        Some(format!(
+            "INSERT INTO {} (revision, checksum, applied_at, duration_ms, down_sql, state, statements_done, error) VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
+            self.sql_name(dialect),
+            text(&row.revision)?,
+            text(&row.checksum)?,
+            text(&row.applied_at)?,
+            row.duration_ms,
+            opt(&row.down_sql)?,
+            text(row.state.as_str())?,
+            row.statements_done,
+            opt(&row.error)?,
+        ))
+    }
+
+    /// [`VersionTable::delete`] with its value written out (see [`VersionTable::insert_literal`]).
+    pub fn delete_literal(&self, dialect: Dialect, revision: &str) -> Option<String> {
+        plain_literal(dialect, revision).then(|| {
+            format!(
+                "DELETE FROM {} WHERE revision = {}",
+                self.sql_name(dialect),
+                dialect.quote_literal(revision)
+            )
+        })
     }
 
     /// Records progress of a revision running outside a transaction (MySQL), or its end.
