@@ -334,17 +334,12 @@ impl VersionTable {
             conn.ph(1),
             conn.ph(2)
         );
-        let taken = conn
-            .execute_with(
-                &insert,
-                &[
-                    Value::Text(self.owner.clone()),
-                    Value::Int(now + LEASE_SECONDS),
-                ],
-            )
-            .await
-            .is_ok();
-        if taken {
+        // Who takes the lease, and until when; the steal adds the expiry it replaces.
+        let mut params = vec![
+            Value::Text(self.owner.clone()),
+            Value::Int(now + LEASE_SECONDS),
+        ];
+        if conn.execute_with(&insert, &params).await.is_ok() {
             return Ok(true);
         }
         let steal = format!(
@@ -353,16 +348,8 @@ impl VersionTable {
             conn.ph(2),
             conn.ph(3)
         );
-        let stolen = conn
-            .execute_with(
-                &steal,
-                &[
-                    Value::Text(self.owner.clone()),
-                    Value::Int(now + LEASE_SECONDS),
-                    Value::Int(now),
-                ],
-            )
-            .await?;
+        params.push(Value::Int(now));
+        let stolen = conn.execute_with(&steal, &params).await?;
         Ok(stolen == 1)
     }
 
@@ -458,14 +445,24 @@ impl VersionTable {
     pub async fn ensure(&self, conn: &mut Conn) -> Result<(), DbError> {
         self.check_name(conn.dialect())?;
         self.check_schema_and_folding(conn).await?;
-        for sql in self.create_sql(conn.dialect()) {
-            create_if_missing(conn, &sql).await?;
-        }
         let select = format!(
             "SELECT value FROM {} WHERE name = 'layout'",
             self.sql_meta(conn.dialect())
         );
-        match conn.fetch_int(&select).await? {
+        // The tables and the layout row in one round trip; when that fails (see
+        // [`create_if_missing`]), one statement at a time.
+        let creates = self.create_sql(conn.dialect());
+        let batch = format!("{};\n{select}", creates.join(";\n"));
+        let layout = match conn.fetch_last_int(&batch).await {
+            Ok(layout) => layout,
+            Err(_) => {
+                for sql in &creates {
+                    create_if_missing(conn, sql).await?;
+                }
+                conn.fetch_int(&select).await?
+            }
+        };
+        match layout {
             Some(found) if found > LAYOUT_VERSION => Err(DbError::NewerLayout {
                 table: self.name.clone(),
                 found,

@@ -209,21 +209,17 @@ impl<'g> Migration<'g> {
         target: &Target,
         on_event: &mut dyn FnMut(Event<'g>),
     ) -> Result<Report, MigrateError> {
-        let known = &mut Known::default();
-        let pending = self
-            .locked(known, |m, state| {
-                let plan = m.graph.plan_upgrade(&state.applied, target)?;
-                if !m.options.allow_edited {
-                    let edited = state.edited(m.graph);
-                    if !edited.is_empty() {
-                        return Err(MigrateError::Edited { edited });
-                    }
+        let plan = |m: &Self, state: &State| {
+            let plan = m.graph.plan_upgrade(&state.applied, target)?;
+            if !m.options.allow_edited {
+                let edited = state.edited(m.graph);
+                if !edited.is_empty() {
+                    return Err(MigrateError::Edited { edited });
                 }
-                Ok(plan)
-            })
-            .await?;
-        pending
-            .run(self, target, Direction::Up, known, on_event)
+            }
+            Ok(plan)
+        };
+        self.plan_and_run(target, Direction::Up, plan, on_event)
             .await
     }
 
@@ -233,14 +229,23 @@ impl<'g> Migration<'g> {
         target: &Target,
         on_event: &mut dyn FnMut(Event<'g>),
     ) -> Result<Report, MigrateError> {
+        let plan = |m: &Self, state: &State| Ok(m.graph.plan_downgrade(&state.applied, target)?);
+        self.plan_and_run(target, Direction::Down, plan, on_event)
+            .await
+    }
+
+    /// Plans under the lock (see [`Self::locked`]) and runs the plan.
+    async fn plan_and_run(
+        &mut self,
+        target: &Target,
+        direction: Direction,
+        plan: impl FnOnce(&Self, &State) -> Result<Plan, MigrateError>,
+        on_event: &mut dyn FnMut(Event<'g>),
+    ) -> Result<Report, MigrateError> {
         let known = &mut Known::default();
-        let pending = self
-            .locked(known, |m, state| {
-                Ok(m.graph.plan_downgrade(&state.applied, target)?)
-            })
-            .await?;
+        let pending = self.locked(known, plan).await?;
         pending
-            .run(self, target, Direction::Down, known, on_event)
+            .run(self, target, direction, known, on_event)
             .await
     }
 
@@ -343,7 +348,7 @@ impl<'g> Migration<'g> {
                 Some(state) => state,
                 None => {
                     self.table.ensure(&mut self.conn).await?;
-                    let state = state(&mut self.conn, &self.table, self.graph).await?;
+                    let state = state_of_existing(&mut self.conn, &self.table, self.graph).await?;
                     refuse_dirty(&state, self.graph)?;
                     state
                 }

@@ -320,20 +320,20 @@ impl<'g> Migration<'g> {
                 self.finish(true, marked.is_ok()).await?;
                 before = marked?;
             }
+        } else if transactional {
+            self.begin_with(dialect.set_timeouts(self.timeouts(), true))
+                .await?;
         } else {
-            self.begin(transactional).await?;
-            if !transactional {
-                before = self.mark_dirty(rev, direction).await?;
-            }
+            before = self.mark_dirty(rev, direction).await?;
         }
-        if transactional {
+        if transactional && self.rechecks() {
             let local = dialect.set_timeouts(self.timeouts(), true);
             if let Err(e) = self.apply_settings(local).await {
                 let _ = self.finish(true, false).await;
                 return Err(e);
             }
         }
-        let session = self.observed_session().await;
+        let session = self.observed_session(known).await;
         let mut waited_on = None;
         let executed = if transactional
             && !check_foreign_keys

@@ -56,6 +56,9 @@ pub struct Known {
     state: Option<(i64, State)>,
     /// The connection's busy timeout outside the tries at SQLite's write lock.
     pub(super) busy_timeout: Option<i64>,
+    /// The connection's session id on the server, once asked (see
+    /// [`Migration::observed_session`]).
+    pub(super) session: Option<Option<i64>>,
 }
 
 impl Known {
@@ -106,11 +109,22 @@ pub async fn state(
     table: &VersionTable,
     graph: &RevisionGraph,
 ) -> Result<State, MigrateError> {
-    let rows = if table.exists(conn).await? {
-        table.rows(conn).await?
-    } else {
-        Vec::new()
-    };
+    if !table.exists(conn).await? {
+        return Ok(State {
+            rows: Vec::new(),
+            applied: graph.empty_set(),
+        });
+    }
+    state_of_existing(conn, table, graph).await
+}
+
+/// [`state`] of a table known to exist (just made sure of by [`VersionTable::ensure`]).
+pub(super) async fn state_of_existing(
+    conn: &mut Conn,
+    table: &VersionTable,
+    graph: &RevisionGraph,
+) -> Result<State, MigrateError> {
+    let rows = table.rows(conn).await?;
     let applied = graph.applied_set(rows.iter().map(|r| r.revision.as_str()))?;
     Ok(State { rows, applied })
 }
