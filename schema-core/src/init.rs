@@ -20,7 +20,8 @@ pub const DEFAULT_DATABASE_IGNORE: &str = "/dev.db";
 
 /// The `.gitignore` lines for the default database and the files SQLite keeps beside it in WAL
 /// mode (a database file cargo-schema creates is put in WAL mode).
-pub const DEFAULT_DATABASE_IGNORES: [&str; 3] = [DEFAULT_DATABASE_IGNORE, "/dev.db-wal", "/dev.db-shm"];
+pub const DEFAULT_DATABASE_IGNORES: [&str; 3] =
+    [DEFAULT_DATABASE_IGNORE, "/dev.db-wal", "/dev.db-shm"];
 
 /// What [`init`] did. Every flag is false when there was nothing left to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -546,7 +547,10 @@ all-features = true
         let (dir, path) = project("[package]\nname = \"app\"\n");
         fs::write(dir.path().join(".gitignore"), "/target").expect("written");
         assert!(run(&path).gitignore_changed);
-        assert_eq!(read(&dir.path().join(".gitignore")), format!("/target\n{IGNORED}"));
+        assert_eq!(
+            read(&dir.path().join(".gitignore")),
+            format!("/target\n{IGNORED}")
+        );
     }
 
     #[test]
@@ -567,7 +571,11 @@ all-features = true
     #[test]
     fn a_gitignore_that_ignores_only_dev_db_gets_its_wal_files_added() {
         let (dir, path) = project("[package]\nname = \"app\"\n");
-        fs::write(dir.path().join(".gitignore"), "/target\ndev.db\n/dev.db-shm\n").expect("written");
+        fs::write(
+            dir.path().join(".gitignore"),
+            "/target\ndev.db\n/dev.db-shm\n",
+        )
+        .expect("written");
         assert!(run(&path).gitignore_changed);
         assert_eq!(
             read(&dir.path().join(".gitignore")),

@@ -207,7 +207,10 @@ async fn walk(
         let rev = graph.revision(r);
         let before = fingerprint(&mut m.conn).await?;
         let replay_to = log.len();
-        if let Err(e) = m.step_one_with(r, Direction::Up, &mut known, &mut |_| {}).await {
+        if let Err(e) = m
+            .step_one_with(r, Direction::Up, &mut known, &mut |_| {})
+            .await
+        {
             findings.push(Finding::Roundtrip {
                 error: e.to_string(),
             });
@@ -226,7 +229,10 @@ async fn walk(
             });
             continue;
         };
-        if let Err(e) = m.step_one_with(r, Direction::Down, &mut known, &mut |_| {}).await {
+        if let Err(e) = m
+            .step_one_with(r, Direction::Down, &mut known, &mut |_| {})
+            .await
+        {
             findings.push(Finding::Roundtrip {
                 error: e.to_string(),
             });
@@ -246,7 +252,10 @@ async fn walk(
                 });
             }
         }
-        if let Err(e) = m.step_one_with(r, Direction::Up, &mut known, &mut |_| {}).await {
+        if let Err(e) = m
+            .step_one_with(r, Direction::Up, &mut known, &mut |_| {})
+            .await
+        {
             findings.push(Finding::UpAgain {
                 revision: rev.id.clone(),
                 error: e.to_string(),
@@ -272,7 +281,8 @@ async fn replayed(
             m.table.ensure(&mut m.conn).await?;
             let mut known = Known::default();
             for &(r, direction) in steps {
-                m.step_one_with(r, direction, &mut known, &mut |_| {}).await?;
+                m.step_one_with(r, direction, &mut known, &mut |_| {})
+                    .await?;
             }
             Ok::<_, AutogenError>(introspect_app(&mut m.conn, &m.table).await?)
         }

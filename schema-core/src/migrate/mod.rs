@@ -244,9 +244,7 @@ impl<'g> Migration<'g> {
     ) -> Result<Report, MigrateError> {
         let known = &mut Known::default();
         let pending = self.locked(known, plan).await?;
-        pending
-            .run(self, target, direction, known, on_event)
-            .await
+        pending.run(self, target, direction, known, on_event).await
     }
 
     /// Applies or rolls back the one revision `revision`, and nothing else: what `check
@@ -321,9 +319,7 @@ impl<'g> Migration<'g> {
             Direction::Down => "-1",
         }
         .parse()?;
-        pending
-            .run(self, &target, direction, known, on_event)
-            .await
+        pending.run(self, &target, direction, known, on_event).await
     }
 
     /// Takes the lock, reads the state, refuses on a dirty revision, and plans. The lock is

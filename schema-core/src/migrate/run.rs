@@ -114,8 +114,7 @@ impl<'g> Migration<'g> {
     ) -> Result<Outcome, MigrateError> {
         let rev = &self.graph.node(step.index).revision;
         let dialect = self.conn.dialect();
-        let session_timeouts =
-            !runs_in_transaction(rev, dialect) && !self.timeouts().is_empty();
+        let session_timeouts = !runs_in_transaction(rev, dialect) && !self.timeouts().is_empty();
         let section = match step.direction {
             Direction::Up => Some(&rev.up),
             Direction::Down => rev.down.as_ref(),
@@ -447,7 +446,10 @@ impl<'g> Migration<'g> {
     /// the failure is the one the statement gives alone: its index and error, as
     /// [`Self::execute_each`] gives them. (Should they all pass alone, or the transaction be
     /// gone, the statement the batch stopped at.)
-    async fn execute_batch(&mut self, statements: &[Statement]) -> Result<(), (usize, sqlx::Error)> {
+    async fn execute_batch(
+        &mut self,
+        statements: &[Statement],
+    ) -> Result<(), (usize, sqlx::Error)> {
         if statements.is_empty() {
             return Ok(());
         }

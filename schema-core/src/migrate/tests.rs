@@ -245,8 +245,8 @@ fn only_a_leading_foreign_keys_off_pragma_on_sqlite_counts() {
 const THIRD_FAILS: &str = "-- revision: f4\n-- revises: b2\n-- migrate:up\nCREATE TABLE f1 (id INTEGER);\nCREATE TABLE f2 (id INTEGER); -- a comment that ends the line\nINSERT INTO nope VALUES (1);\nCREATE TABLE f3 (id INTEGER);\n-- migrate:down\nDROP TABLE f3;\n";
 
 async fn on_file<'g>(graph: &'g RevisionGraph, path: &Path) -> Migration<'g> {
-    let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display()), UrlSource::Flag)
-        .expect("url");
+    let url =
+        DatabaseUrl::parse(&format!("sqlite://{}", path.display()), UrlSource::Flag).expect("url");
     Migration {
         graph,
         conn: Conn::connect(&url).await.expect("connects"),
@@ -281,7 +281,10 @@ async fn a_section_sent_as_one_batch_fails_on_the_line_and_with_the_error_of_its
     let s = state(&mut m.conn, &m.table, &g).await.expect("state");
     assert_eq!(s.applied.len(), 2);
     // The transaction is over: the connection goes on.
-    m.conn.execute("CREATE TABLE after (id INTEGER)").await.expect("usable");
+    m.conn
+        .execute("CREATE TABLE after (id INTEGER)")
+        .await
+        .expect("usable");
 }
 
 #[tokio::test]
@@ -364,6 +367,8 @@ async fn a_walk_of_single_steps_sees_what_another_connection_committed_between_t
     m.step_one_with(a, Direction::Down, &mut known, &mut |_| {})
         .await
         .expect("a1 down");
-    let s = state(&mut other.conn, &other.table, &g).await.expect("state");
+    let s = state(&mut other.conn, &other.table, &g)
+        .await
+        .expect("state");
     assert!(s.rows.is_empty());
 }
