@@ -140,6 +140,8 @@ strip_bookkeeping() {
                 line = $0
                 sub(/^[ \t]+/, "", line)
                 u = toupper(line)
+                # The version table is quoted ("schema_version", `schema_version`).
+                gsub(/["`]/, "", u)
                 if (index(u, "CREATE TABLE IF NOT EXISTS " VT) == 1 ||
                     index(u, "INSERT INTO " VT) == 1 || index(u, "DELETE FROM " VT) == 1 ||
                     index(u, "UPDATE " VT) == 1) {
