@@ -87,6 +87,8 @@ strip_bookkeeping() {
                 line = $0
                 sub(/^[ \t]+/, "", line)
                 u = toupper(line)
+                # The version table is quoted ("schema_version", `schema_version`).
+                gsub(/["`]/, "", u)
                 if (index(u, "CREATE TABLE IF NOT EXISTS " VT) == 1 ||
                     index(u, "INSERT INTO " VT) == 1 || index(u, "DELETE FROM " VT) == 1 ||
                     index(u, "UPDATE " VT) == 1) {
@@ -146,7 +148,7 @@ expect_tables() {
 echo "checking the SQLite commands and baselines once" >&2
 write_baseline "$sqlite_url" up "$work/baseline_up.sql"
 write_baseline "$sqlite_url" down "$work/baseline_down.sql"
-rm -f "$db" "$db-journal"
+rm -f "$db" "$db-journal" "$db-wal" "$db-shm"
 "${schema[@]}" --database-url "$sqlite_url" up -q >/dev/null || die "\`up\` on SQLite failed"
 expect_tables "cargo schema up (SQLite)" "$(sqlite_tables "$db")" "$revisions"
 current_out="$("${schema[@]}" --database-url "$sqlite_url" current 2>/dev/null)" ||
@@ -157,9 +159,10 @@ cp "$db" "$current_db"
 "${schema[@]}" --database-url "$sqlite_url" down base -q >/dev/null ||
     die "\`down base\` on SQLite failed"
 expect_tables "cargo schema down base (SQLite)" "$(sqlite_tables "$db")" 0
-rm -f "$db" "$db-journal"
+rm -f "$db" "$db-journal" "$db-wal" "$db-shm"
 sqlite3 -bail "$db" <"$work/baseline_up.sql" || die "sqlite3 < baseline_up.sql failed"
 expect_tables "sqlite3 < baseline_up.sql" "$(sqlite_tables "$db")" "$revisions"
+rm -f "$db" "$db-journal" "$db-wal" "$db-shm"
 cp "$template" "$db"
 sqlite3 -bail "$db" <"$work/baseline_down.sql" || die "sqlite3 < baseline_down.sql failed"
 expect_tables "sqlite3 < baseline_down.sql" "$(sqlite_tables "$db")" 0
@@ -227,8 +230,16 @@ measure() {
     commands_run+=("hyperfine ${shell_args[*]} --warmup $warmup --runs $runs${prepare:+ --prepare '$prepare'} '$command'")
 }
 
-sqlite_fresh="$(quote rm -f "$db" "$db-journal")"
-sqlite_upgraded="$(quote cp "$template" "$db")"
+sqlite_fresh="$(quote rm -f "$db" "$db-journal" "$db-wal" "$db-shm")"
+# A file cargo-schema created is in WAL mode: no -wal/-shm of the previous run may stay beside it.
+sqlite_upgraded="$(quote "$work/prepare_sqlite_down.sh")"
+cat >"$work/prepare_sqlite_down.sh" <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+rm -f $(quote "$db" "$db-journal" "$db-wal" "$db-shm")
+cp $(quote "$template" "$db")
+EOF
+chmod +x "$work/prepare_sqlite_down.sh"
 cs_sqlite="$(quote "${schema[@]}" --database-url "$sqlite_url")"
 
 measure sqlite_up_cs none "$sqlite_fresh" "$cs_sqlite up"

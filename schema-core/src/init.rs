@@ -18,6 +18,11 @@ pub const DEFAULT_MIGRATIONS: &str = "migrations";
 /// The `.gitignore` line that keeps the embedded default SQLite database out of git.
 pub const DEFAULT_DATABASE_IGNORE: &str = "/dev.db";
 
+/// The `.gitignore` lines for the default database and the files SQLite keeps beside it in WAL
+/// mode (a database file cargo-schema creates is put in WAL mode).
+pub const DEFAULT_DATABASE_IGNORES: [&str; 3] =
+    [DEFAULT_DATABASE_IGNORE, "/dev.db-wal", "/dev.db-shm"];
+
 /// What [`init`] did. Every flag is false when there was nothing left to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InitOutcome {
@@ -64,8 +69,9 @@ pub enum InitError {
 ///   section already exists, in which case the manifest is left untouched and its `migrations`
 ///   key is honoured.
 /// - Creates the migrations directory, relative to the manifest's directory, if missing.
-/// - Ensures `.gitignore` beside the manifest has a `/dev.db` line (or `dev.db`), creating the
-///   file if needed.
+/// - Ensures `.gitignore` beside the manifest has the `/dev.db`, `/dev.db-wal` and
+///   `/dev.db-shm` lines (each also without its slash, or all as `dev.db*`), creating the file
+///   if needed.
 ///
 /// The manifest is checked before anything is written, so an unusable manifest changes nothing.
 pub fn init(manifest_path: &Path) -> Result<InitOutcome, InitError> {
@@ -314,7 +320,9 @@ fn last_position(table: &Table) -> isize {
     last
 }
 
-/// Ensures `.gitignore` has a line ignoring the default database; true when it was written.
+/// Ensures `.gitignore` has the lines ignoring the default database and its WAL files; true
+/// when it was written. The lines already there are left as they are; the missing ones are
+/// added.
 fn ignore_default_database(path: &Path) -> Result<bool, InitError> {
     let existing = match fs::read(path) {
         Ok(bytes) => bytes,
@@ -326,20 +334,32 @@ fn ignore_default_database(path: &Path) -> Result<bool, InitError> {
             });
         }
     };
-    let already = existing.split(|&byte| byte == b'\n').any(|line| {
-        let line = line.trim_ascii();
-        line == DEFAULT_DATABASE_IGNORE.as_bytes()
-            || line == DEFAULT_DATABASE_IGNORE.trim_start_matches('/').as_bytes()
-    });
-    if already {
+    let lines: Vec<&[u8]> = existing
+        .split(|&byte| byte == b'\n')
+        .map(<[u8]>::trim_ascii)
+        .collect();
+    let covered = |wanted: &str| {
+        let bare = wanted.trim_start_matches('/');
+        lines.iter().any(|&line| {
+            let line = line.strip_prefix(b"/").unwrap_or(line);
+            line == bare.as_bytes() || line == b"dev.db*"
+        })
+    };
+    let missing: Vec<&str> = DEFAULT_DATABASE_IGNORES
+        .into_iter()
+        .filter(|wanted| !covered(wanted))
+        .collect();
+    if missing.is_empty() {
         return Ok(false);
     }
-    let mut contents = existing;
+    let mut contents = existing.clone();
     if !contents.is_empty() && !contents.ends_with(b"\n") {
         contents.push(b'\n');
     }
-    contents.extend_from_slice(DEFAULT_DATABASE_IGNORE.as_bytes());
-    contents.push(b'\n');
+    for line in missing {
+        contents.extend_from_slice(line.as_bytes());
+        contents.push(b'\n');
+    }
     write(path, &contents)?;
     Ok(true)
 }
@@ -349,6 +369,8 @@ mod tests {
     use super::*;
 
     const SECTION: &str = "\n[package.metadata.schema]\nmigrations = \"migrations\"\n";
+    /// What `init` writes to an empty `.gitignore`.
+    const IGNORED: &str = "/dev.db\n/dev.db-wal\n/dev.db-shm\n";
 
     /// A project directory with a Cargo.toml holding `manifest`.
     fn project(manifest: &str) -> (tempfile::TempDir, PathBuf) {
@@ -398,7 +420,7 @@ all-features = true
             }
         );
         assert!(dir.path().join("migrations").is_dir());
-        assert_eq!(read(&dir.path().join(".gitignore")), "/dev.db\n");
+        assert_eq!(read(&dir.path().join(".gitignore")), IGNORED);
     }
 
     #[test]
@@ -408,7 +430,7 @@ all-features = true
         run(&path);
         let manifest = read(&path);
         let gitignore = read(&dir.path().join(".gitignore"));
-        assert_eq!(gitignore, "/target\n/dev.db\n");
+        assert_eq!(gitignore, format!("/target\n{IGNORED}"));
 
         let again = run(&path);
         assert!(!again.manifest_changed);
@@ -535,12 +557,20 @@ all-features = true
         let (dir, path) = project("[package]\nname = \"app\"\n");
         fs::write(dir.path().join(".gitignore"), "/target").expect("written");
         assert!(run(&path).gitignore_changed);
-        assert_eq!(read(&dir.path().join(".gitignore")), "/target\n/dev.db\n");
+        assert_eq!(
+            read(&dir.path().join(".gitignore")),
+            format!("/target\n{IGNORED}")
+        );
     }
 
     #[test]
     fn a_gitignore_that_already_ignores_dev_db_is_left_alone() {
-        for existing in ["dev.db\n", "/target\r\n/dev.db\r\n", "/dev.db"] {
+        for existing in [
+            "dev.db*\n",
+            "/target\r\n/dev.db\r\n/dev.db-wal\r\n/dev.db-shm\r\n",
+            "/dev.db*",
+            "dev.db\ndev.db-shm\ndev.db-wal",
+        ] {
             let (dir, path) = project("[package]\nname = \"app\"\n");
             fs::write(dir.path().join(".gitignore"), existing).expect("written");
             assert!(!run(&path).gitignore_changed, "{existing:?}");
@@ -549,11 +579,27 @@ all-features = true
     }
 
     #[test]
+    fn a_gitignore_that_ignores_only_dev_db_gets_its_wal_files_added() {
+        let (dir, path) = project("[package]\nname = \"app\"\n");
+        fs::write(
+            dir.path().join(".gitignore"),
+            "/target\ndev.db\n/dev.db-shm\n",
+        )
+        .expect("written");
+        assert!(run(&path).gitignore_changed);
+        assert_eq!(
+            read(&dir.path().join(".gitignore")),
+            "/target\ndev.db\n/dev.db-shm\n/dev.db-wal\n"
+        );
+        assert!(!run(&path).gitignore_changed);
+    }
+
+    #[test]
     fn an_empty_gitignore_gets_just_the_line() {
         let (dir, path) = project("[package]\nname = \"app\"\n");
         fs::write(dir.path().join(".gitignore"), "").expect("written");
         run(&path);
-        assert_eq!(read(&dir.path().join(".gitignore")), "/dev.db\n");
+        assert_eq!(read(&dir.path().join(".gitignore")), IGNORED);
     }
 
     #[test]

@@ -223,7 +223,7 @@ fn init_twice_changes_nothing_the_second_time() {
     exits(&p.run(&["init"]), 0);
     let manifest = p.read("Cargo.toml");
     let gitignore = p.read(".gitignore");
-    assert_eq!(gitignore, "/target\n/dev.db\n");
+    assert_eq!(gitignore, "/target\n/dev.db\n/dev.db-wal\n/dev.db-shm\n");
 
     exits(&p.run(&["init"]), 0);
     assert_eq!(p.read("Cargo.toml"), manifest);

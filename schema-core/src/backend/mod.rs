@@ -235,6 +235,17 @@ pub trait Backend {
     /// which runs before the step's transaction (SQLite's recipe for table rebuilds).
     const FOREIGN_KEYS_PRAGMA: bool = false;
 
+    /// Whether a revision's section, in its transaction, is sent as one batch (a savepoint
+    /// first, so that after a failure the statements run again one by one under the same
+    /// lock to find the one that failed), and whether the database has a counter that changes
+    /// when another connection commits (SQLite's `PRAGMA data_version`), so that a run keeps
+    /// what the version table holds in memory between its steps.
+    const BATCHES_SECTIONS: bool = false;
+
+    /// Whether the version table's row and `COMMIT` are sent in one round trip (several
+    /// statements in one simple query).
+    const COMMITS_WITH_ROW: bool = false;
+
     /// The lookup of a table in the catalog (one row with a count) and its parameters:
     /// `table` in `schema`, or in the connection's current schema or database.
     fn table_exists(schema: Option<&str>, table: &str) -> (String, Vec<Value>);
@@ -336,6 +347,16 @@ impl Dialect {
     /// [`Backend::FOREIGN_KEYS_PRAGMA`]).
     pub fn foreign_keys_pragma(self) -> bool {
         dispatch!(self, B => B::FOREIGN_KEYS_PRAGMA)
+    }
+
+    /// Whether a section runs as one batch (see [`Backend::BATCHES_SECTIONS`]).
+    pub fn batches_sections(self) -> bool {
+        dispatch!(self, B => B::BATCHES_SECTIONS)
+    }
+
+    /// Whether the row and `COMMIT` go together (see [`Backend::COMMITS_WITH_ROW`]).
+    pub fn commits_with_row(self) -> bool {
+        dispatch!(self, B => B::COMMITS_WITH_ROW)
     }
 
     /// The catalog lookup of a table (see [`Backend::table_exists`]).

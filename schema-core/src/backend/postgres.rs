@@ -22,6 +22,7 @@ impl Backend for Postgres {
     const SCHEMA_EXISTS: Option<&'static str> =
         Some("SELECT COUNT(*)::BIGINT FROM pg_namespace WHERE nspname = $1");
     const FOLDS_UNQUOTED: bool = true;
+    const COMMITS_WITH_ROW: bool = true;
     const SCRIPT_PRELUDE: &'static str = "\\set ON_ERROR_STOP on\n\n";
 
     fn table_exists(schema: Option<&str>, table: &str) -> (String, Vec<Value>) {

@@ -15,6 +15,8 @@ impl Backend for Sqlite {
     const SERVER: bool = false;
     const LOCKS_PER_STEP: bool = true;
     const FOREIGN_KEYS_PRAGMA: bool = true;
+    const BATCHES_SECTIONS: bool = true;
+    const COMMITS_WITH_ROW: bool = true;
     const SCRIPT_PRELUDE: &'static str = ".bail on\n\n";
 
     fn table_exists(_schema: Option<&str>, table: &str) -> (String, Vec<Value>) {

@@ -14,7 +14,7 @@ use crate::autogen::generate::on_scratch;
 use crate::autogen::{AutogenError, Renames, Schema, Scratch, fingerprint, introspect_app};
 use crate::db::{Conn, DatabaseUrl, VersionTable};
 use crate::graph::{RevIdx, RevisionGraph};
-use crate::migrate::{Migration, Options};
+use crate::migrate::{Known, Migration, Options};
 use crate::plan::{Direction, PlanError};
 
 /// What the round trip did.
@@ -186,11 +186,16 @@ async fn walk(
     let mut log: Vec<(RevIdx, Direction)> = Vec::new();
     let mut findings = Vec::new();
     let mut stepped = 0;
+    // What the version table holds, kept from one step to the next (not read again each time).
+    let mut known = Known::default();
     for &r in graph.topological_order() {
         let rev = graph.revision(r);
         let before = fingerprint(&mut m.conn).await?;
         let replay_to = log.len();
-        if let Err(e) = m.step_one(r, Direction::Up, &mut |_| {}).await {
+        if let Err(e) = m
+            .step_one_with(r, Direction::Up, &mut known, &mut |_| {})
+            .await
+        {
             findings.push(Finding::Roundtrip {
                 error: e.to_string(),
             });
@@ -209,7 +214,10 @@ async fn walk(
             });
             continue;
         };
-        if let Err(e) = m.step_one(r, Direction::Down, &mut |_| {}).await {
+        if let Err(e) = m
+            .step_one_with(r, Direction::Down, &mut known, &mut |_| {})
+            .await
+        {
             findings.push(Finding::Roundtrip {
                 error: e.to_string(),
             });
@@ -229,7 +237,10 @@ async fn walk(
                 });
             }
         }
-        if let Err(e) = m.step_one(r, Direction::Up, &mut |_| {}).await {
+        if let Err(e) = m
+            .step_one_with(r, Direction::Up, &mut known, &mut |_| {})
+            .await
+        {
             findings.push(Finding::UpAgain {
                 revision: rev.id.clone(),
                 error: e.to_string(),
@@ -253,8 +264,10 @@ async fn replayed(
         let mut m = migration(graph, &scratch.url).await?;
         let result = async {
             m.table.ensure(&mut m.conn).await?;
+            let mut known = Known::default();
             for &(r, direction) in steps {
-                m.step_one(r, direction, &mut |_| {}).await?;
+                m.step_one_with(r, direction, &mut known, &mut |_| {})
+                    .await?;
             }
             Ok::<_, AutogenError>(introspect_app(&mut m.conn, &m.table).await?)
         }

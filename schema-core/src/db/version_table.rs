@@ -186,6 +186,14 @@ async fn create_if_missing(conn: &mut Conn, sql: &str) -> Result<(), DbError> {
     conn.execute(sql).await.map_err(|e| DbError::query(e, sql))
 }
 
+/// Whether `s` is carried exactly by a quoted literal on every server of `dialect`, whatever
+/// its settings: no NUL (which ends the text), and outside SQLite no backslash (an escape
+/// character with PostgreSQL's `standard_conforming_strings` off, or without MySQL's
+/// `NO_BACKSLASH_ESCAPES`).
+fn plain_literal(dialect: Dialect, s: &str) -> bool {
+    !s.contains('\0') && (dialect == Dialect::Sqlite || !s.contains('\\'))
+}
+
 /// The version table of one database.
 #[derive(Clone)]
 pub struct VersionTable {
@@ -326,17 +334,12 @@ impl VersionTable {
             conn.ph(1),
             conn.ph(2)
         );
-        let taken = conn
-            .execute_with(
-                &insert,
-                &[
-                    Value::Text(self.owner.clone()),
-                    Value::Int(now + LEASE_SECONDS),
-                ],
-            )
-            .await
-            .is_ok();
-        if taken {
+        // Who takes the lease, and until when; the steal adds the expiry it replaces.
+        let mut params = vec![
+            Value::Text(self.owner.clone()),
+            Value::Int(now + LEASE_SECONDS),
+        ];
+        if conn.execute_with(&insert, &params).await.is_ok() {
             return Ok(true);
         }
         let steal = format!(
@@ -345,16 +348,8 @@ impl VersionTable {
             conn.ph(2),
             conn.ph(3)
         );
-        let stolen = conn
-            .execute_with(
-                &steal,
-                &[
-                    Value::Text(self.owner.clone()),
-                    Value::Int(now + LEASE_SECONDS),
-                    Value::Int(now),
-                ],
-            )
-            .await?;
+        params.push(Value::Int(now));
+        let stolen = conn.execute_with(&steal, &params).await?;
         Ok(stolen == 1)
     }
 
@@ -450,14 +445,24 @@ impl VersionTable {
     pub async fn ensure(&self, conn: &mut Conn) -> Result<(), DbError> {
         self.check_name(conn.dialect())?;
         self.check_schema_and_folding(conn).await?;
-        for sql in self.create_sql(conn.dialect()) {
-            create_if_missing(conn, &sql).await?;
-        }
         let select = format!(
             "SELECT value FROM {} WHERE name = 'layout'",
             self.sql_meta(conn.dialect())
         );
-        match conn.fetch_int(&select).await? {
+        // The tables and the layout row in one round trip; when that fails (see
+        // [`create_if_missing`]), one statement at a time.
+        let creates = self.create_sql(conn.dialect());
+        let batch = format!("{};\n{select}", creates.join(";\n"));
+        let layout = match conn.fetch_last_int(&batch).await {
+            Ok(layout) => layout,
+            Err(_) => {
+                for sql in &creates {
+                    create_if_missing(conn, sql).await?;
+                }
+                conn.fetch_int(&select).await?
+            }
+        };
+        match layout {
             Some(found) if found > LAYOUT_VERSION => Err(DbError::NewerLayout {
                 table: self.name.clone(),
                 found,
@@ -612,6 +617,40 @@ impl VersionTable {
         )
         .await
         .map(drop)
+    }
+
+    /// [`VersionTable::insert`] as one statement with its values written out, to be sent with
+    /// other statements in one round trip; `None` when a text holds what a literal might not
+    /// carry as it is (see [`plain_literal`]).
+    pub fn insert_literal(&self, dialect: Dialect, row: &AppliedRow) -> Option<String> {
+        let text = |s: &str| plain_literal(dialect, s).then(|| dialect.quote_literal(s));
+        let opt = |s: &Option<String>| match s {
+            Some(s) => text(s),
+            None => Some("NULL".to_string()),
+        };
+        Some(format!(
+            "INSERT INTO {} (revision, checksum, applied_at, duration_ms, down_sql, state, statements_done, error) VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
+            self.sql_name(dialect),
+            text(&row.revision)?,
+            text(&row.checksum)?,
+            text(&row.applied_at)?,
+            row.duration_ms,
+            opt(&row.down_sql)?,
+            text(row.state.as_str())?,
+            row.statements_done,
+            opt(&row.error)?,
+        ))
+    }
+
+    /// [`VersionTable::delete`] with its value written out (see [`VersionTable::insert_literal`]).
+    pub fn delete_literal(&self, dialect: Dialect, revision: &str) -> Option<String> {
+        plain_literal(dialect, revision).then(|| {
+            format!(
+                "DELETE FROM {} WHERE revision = {}",
+                self.sql_name(dialect),
+                dialect.quote_literal(revision)
+            )
+        })
     }
 
     /// Records progress of a revision running outside a transaction (MySQL), or its end.

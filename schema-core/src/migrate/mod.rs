@@ -33,7 +33,7 @@ pub use sections::{
     SectionError, SectionProblem, foreign_keys_off, runs_in_transaction, section_name,
     section_statements,
 };
-pub use state::{State, state};
+pub use state::{Known, State, state};
 
 /// How a run behaves. Each revision's statements wait for locks at most the version table's
 /// lock timeout (see [`VersionTable::lock_timeout`]), like the run's own lock.
@@ -209,19 +209,18 @@ impl<'g> Migration<'g> {
         target: &Target,
         on_event: &mut dyn FnMut(Event<'g>),
     ) -> Result<Report, MigrateError> {
-        let pending = self
-            .locked(|m, state| {
-                let plan = m.graph.plan_upgrade(&state.applied, target)?;
-                if !m.options.allow_edited {
-                    let edited = state.edited(m.graph);
-                    if !edited.is_empty() {
-                        return Err(MigrateError::Edited { edited });
-                    }
+        let plan = |m: &Self, state: &State| {
+            let plan = m.graph.plan_upgrade(&state.applied, target)?;
+            if !m.options.allow_edited {
+                let edited = state.edited(m.graph);
+                if !edited.is_empty() {
+                    return Err(MigrateError::Edited { edited });
                 }
-                Ok(plan)
-            })
-            .await?;
-        pending.run(self, target, Direction::Up, on_event).await
+            }
+            Ok(plan)
+        };
+        self.plan_and_run(target, Direction::Up, plan, on_event)
+            .await
     }
 
     /// Rolls back down to `target`.
@@ -230,10 +229,22 @@ impl<'g> Migration<'g> {
         target: &Target,
         on_event: &mut dyn FnMut(Event<'g>),
     ) -> Result<Report, MigrateError> {
-        let pending = self
-            .locked(|m, state| Ok(m.graph.plan_downgrade(&state.applied, target)?))
-            .await?;
-        pending.run(self, target, Direction::Down, on_event).await
+        let plan = |m: &Self, state: &State| Ok(m.graph.plan_downgrade(&state.applied, target)?);
+        self.plan_and_run(target, Direction::Down, plan, on_event)
+            .await
+    }
+
+    /// Plans under the lock (see [`Self::locked`]) and runs the plan.
+    async fn plan_and_run(
+        &mut self,
+        target: &Target,
+        direction: Direction,
+        plan: impl FnOnce(&Self, &State) -> Result<Plan, MigrateError>,
+        on_event: &mut dyn FnMut(Event<'g>),
+    ) -> Result<Report, MigrateError> {
+        let known = &mut Known::default();
+        let pending = self.locked(known, plan).await?;
+        pending.run(self, target, direction, known, on_event).await
     }
 
     /// Applies or rolls back the one revision `revision`, and nothing else: what `check
@@ -245,9 +256,23 @@ impl<'g> Migration<'g> {
         direction: Direction,
         on_event: &mut dyn FnMut(Event<'g>),
     ) -> Result<Report, MigrateError> {
+        self.step_one_with(revision, direction, &mut Known::default(), on_event)
+            .await
+    }
+
+    /// [`Self::step_one`] for a walk of single steps over one connection: `known`, kept from
+    /// one call to the next, spares reading the whole version table before each step where
+    /// the database says nothing else changed it (see [`Known`]).
+    pub async fn step_one_with(
+        &mut self,
+        revision: RevIdx,
+        direction: Direction,
+        known: &mut Known,
+        on_event: &mut dyn FnMut(Event<'g>),
+    ) -> Result<Report, MigrateError> {
         let graph = self.graph;
         let pending = self
-            .locked(|_, state| {
+            .locked(known, |_, state| {
                 let node = graph.node(revision);
                 let ready = match direction {
                     Direction::Up => {
@@ -294,25 +319,44 @@ impl<'g> Migration<'g> {
             Direction::Down => "-1",
         }
         .parse()?;
-        pending.run(self, &target, direction, on_event).await
+        pending.run(self, &target, direction, known, on_event).await
     }
 
     /// Takes the lock, reads the state, refuses on a dirty revision, and plans. The lock is
     /// held until the run ends (see [`Pending::run`]).
+    ///
+    /// Where the database says whether another connection committed since `known` was read
+    /// (see [`Known`]), and none did, the table is neither checked nor read again.
     async fn locked(
         &mut self,
+        known: &mut Known,
         plan: impl FnOnce(&Self, &State) -> Result<Plan, MigrateError>,
     ) -> Result<Pending, MigrateError> {
         // Lock first: several first runs at once must not race to create the table.
         self.table.lock(&mut self.conn, self.options.lock).await?;
         let result = async {
-            self.table.ensure(&mut self.conn).await?;
-            let state = state(&mut self.conn, &self.table, self.graph).await?;
-            refuse_dirty(&state, self.graph)?;
-            let plan = plan(self, &state)?;
+            // Read before the table: a commit in between only makes the next look read again.
+            let version = match self.conn.dialect().batches_sections() {
+                true => self.conn.fetch_int("PRAGMA data_version").await?,
+                false => None,
+            };
+            let state = match version.and_then(|v| known.take(v)) {
+                Some(state) => state,
+                None => {
+                    self.table.ensure(&mut self.conn).await?;
+                    let state = state_of_existing(&mut self.conn, &self.table, self.graph).await?;
+                    refuse_dirty(&state, self.graph)?;
+                    state
+                }
+            };
+            let planned = plan(self, &state);
+            let first_run = state.rows.is_empty();
+            if let Some(v) = version {
+                known.keep(v, state);
+            }
             Ok(Pending {
-                plan,
-                first_run: state.rows.is_empty(),
+                plan: planned?,
+                first_run,
             })
         }
         .await;

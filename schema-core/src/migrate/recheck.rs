@@ -15,16 +15,29 @@ impl<'g> Migration<'g> {
     /// Under the write lock: whether the step still follows from what the database holds.
     /// Up: every parent and dependency applied and itself not; down: itself applied and
     /// nothing applied that needs it.
+    ///
+    /// `version` is what says whether another connection committed since `known` was read
+    /// (see [`Known`]): when none did, what the run knows is what the table holds, and it is
+    /// not read again.
     pub(super) async fn recheck(
         &mut self,
         index: RevIdx,
         direction: Direction,
+        version: Option<i64>,
+        known: &mut Known,
     ) -> Result<Recheck, MigrateError> {
-        let state = state(&mut self.conn, &self.table, self.graph).await?;
-        refuse_dirty(&state, self.graph)?;
+        let state = match version.and_then(|v| known.take(v)) {
+            // Checked for dirty rows when it was read; this run's steps leave none.
+            Some(state) => state,
+            None => {
+                let state = state(&mut self.conn, &self.table, self.graph).await?;
+                refuse_dirty(&state, self.graph)?;
+                state
+            }
+        };
         let node = self.graph.node(index);
         let applied = &state.applied;
-        Ok(match direction {
+        let recheck = match direction {
             Direction::Up if applied.contains(index) => Recheck::AlreadyDone,
             Direction::Up
                 if node
@@ -46,7 +59,11 @@ impl<'g> Migration<'g> {
                 Recheck::Run
             }
             _ => Recheck::Replan,
-        })
+        };
+        if let Some(v) = version {
+            known.keep(v, state);
+        }
+        Ok(recheck)
     }
 
     /// [`Self::recheck`] inside a transaction that is left open only when the step is to run.
@@ -54,9 +71,10 @@ impl<'g> Migration<'g> {
         &mut self,
         index: RevIdx,
         direction: Direction,
+        known: &mut Known,
     ) -> Result<Recheck, MigrateError> {
-        self.begin(true).await?;
-        match self.recheck(index, direction).await {
+        let version = self.begin_known(true, known).await?;
+        match self.recheck(index, direction, version, known).await {
             Ok(Recheck::Run) => Ok(Recheck::Run),
             Ok(other) => {
                 self.finish(true, false).await?;

@@ -5,8 +5,21 @@ use super::*;
 
 impl<'g> Migration<'g> {
     pub(super) async fn begin(&mut self, transactional: bool) -> Result<(), MigrateError> {
+        self.begin_known(transactional, &mut Known::default())
+            .await
+            .map(drop)
+    }
+
+    /// [`Self::begin`]; on a database that says whether another connection committed since
+    /// (see [`crate::backend::Backend::BATCHES_SECTIONS`]), returns its counter, read in the
+    /// transaction.
+    pub(super) async fn begin_known(
+        &mut self,
+        transactional: bool,
+        known: &mut Known,
+    ) -> Result<Option<i64>, MigrateError> {
         if !transactional {
-            return Ok(());
+            return Ok(None);
         }
         if in_callers_transaction(&self.conn) {
             return self
@@ -16,37 +29,49 @@ impl<'g> Migration<'g> {
         // SQLite: take the write lock now, so that two runs serialize on it (busy timeout)
         // instead of failing when both try to upgrade a read lock.
         if self.conn.dialect().locks_per_step() {
-            return self.begin_sqlite().await;
+            return self.begin_sqlite(known).await;
         }
         let sql = "BEGIN";
         self.conn
             .execute(sql)
             .await
-            .map_err(|e| DbError::query(e, sql))
-            .map_err(MigrateError::from)
+            .map_err(|e| DbError::query(e, sql))?;
+        Ok(None)
     }
 
     /// `BEGIN IMMEDIATE`, tried again while another connection holds SQLite's write lock, so
     /// that the wait is reported and ends after the lock timeout (see
-    /// [`VersionTable::wait_policy`]) instead of SQLite's silent busy wait.
-    pub(super) async fn begin_sqlite(&mut self) -> Result<(), MigrateError> {
+    /// [`VersionTable::wait_policy`]) instead of SQLite's silent busy wait. Returns
+    /// `PRAGMA data_version` as the transaction sees it.
+    ///
+    /// One round trip when the lock is free: a short busy timeout for the try, the try, the
+    /// connection's own busy timeout back (ours, or that of the application's pool, read once
+    /// per run) for the statements after, and the counter.
+    pub(super) async fn begin_sqlite(
+        &mut self,
+        known: &mut Known,
+    ) -> Result<Option<i64>, MigrateError> {
         const BEGIN: &str = "BEGIN IMMEDIATE";
         let fail = |e: sqlx::Error| DbError::query(e, BEGIN);
-        // A short busy timeout for the tries; the connection's own (ours, or that of the
-        // application's pool) for the statements after.
-        let usual = self
-            .conn
-            .fetch_int("PRAGMA busy_timeout")
-            .await?
-            .unwrap_or(60_000);
-        self.conn
-            .execute("PRAGMA busy_timeout = 200")
-            .await
-            .map_err(fail)?;
+        let usual = match known.busy_timeout {
+            Some(ms) => ms,
+            None => {
+                let ms = self
+                    .conn
+                    .fetch_int("PRAGMA busy_timeout")
+                    .await?
+                    .unwrap_or(60_000);
+                known.busy_timeout = Some(ms);
+                ms
+            }
+        };
+        let begin = format!(
+            "PRAGMA busy_timeout = 200;\n{BEGIN};\nPRAGMA busy_timeout = {usual};\nPRAGMA data_version"
+        );
         let mut waiter = self.table.sqlite_waiter();
         let result = loop {
-            match self.conn.execute(BEGIN).await {
-                Ok(()) => break Ok(()),
+            match self.conn.fetch_last_int(&begin).await {
+                Ok(version) => return Ok(version),
                 Err(sqlx::Error::Database(d)) if d.message().contains("locked") => {
                     if let Err(e) = waiter.sqlite_busy().await {
                         break Err(e);
@@ -55,6 +80,7 @@ impl<'g> Migration<'g> {
                 Err(e) => break Err(fail(e)),
             }
         };
+        // The try failed: the short busy timeout stays set until this puts it back.
         let restored = self
             .conn
             .execute(&format!("PRAGMA busy_timeout = {usual}"))
@@ -62,7 +88,7 @@ impl<'g> Migration<'g> {
             .map_err(fail);
         result?;
         restored?;
-        Ok(())
+        Ok(None)
     }
 
     pub(super) async fn finish(
@@ -97,65 +123,43 @@ impl<'g> Migration<'g> {
     /// `PRAGMA foreign_keys = OFF` runs with foreign keys off (see [`foreign_keys_off`]).
     ///
     /// Outside a transaction the revision's timeouts are set for the session around it (inside
-    /// one, `step_with` sets them for the transaction).
+    /// one, `step_with` sets them for the transaction). What is set around the step is put
+    /// back whatever happened.
     pub(super) async fn step(
         &mut self,
-        index: RevIdx,
-        direction: Direction,
-        statements: &[Statement],
-        first_run: bool,
-        report: &Report,
+        step: StepCall<'_>,
         on_wait: &mut dyn FnMut(String),
     ) -> Result<Outcome, MigrateError> {
-        let rev = &self.graph.node(index).revision;
-        let session_timeouts = !runs_in_transaction(rev, self.conn.dialect());
-        if !session_timeouts || self.timeouts().is_empty() {
-            return self
-                .step_keys(index, direction, statements, first_run, report, on_wait)
-                .await;
-        }
-        let saved = self.set_session_timeouts().await?;
-        let result = self
-            .step_keys(index, direction, statements, first_run, report, on_wait)
-            .await;
-        let reset = self.reset_session_timeouts(saved).await;
-        let result = result?;
-        reset?;
-        Ok(result)
-    }
-
-    /// [`Self::step`] with SQLite's foreign keys off where the section asks for it.
-    async fn step_keys(
-        &mut self,
-        index: RevIdx,
-        direction: Direction,
-        statements: &[Statement],
-        first_run: bool,
-        report: &Report,
-        on_wait: &mut dyn FnMut(String),
-    ) -> Result<Outcome, MigrateError> {
-        let rev = &self.graph.node(index).revision;
-        let section = match direction {
+        let rev = &self.graph.node(step.index).revision;
+        let dialect = self.conn.dialect();
+        let session_timeouts = !runs_in_transaction(rev, dialect) && !self.timeouts().is_empty();
+        let section = match step.direction {
             Direction::Up => Some(&rev.up),
             Direction::Down => rev.down.as_ref(),
         };
-        let wants_off = section.is_some_and(|s| foreign_keys_off(self.conn.dialect(), &s.sql));
-        if !wants_off {
-            return self
-                .step_with(
-                    index, direction, statements, first_run, report, false, on_wait,
-                )
-                .await;
-        }
-        let restore = self.foreign_keys_set(false).await?;
-        let result = self
-            .step_with(
-                index, direction, statements, first_run, report, true, on_wait,
-            )
-            .await;
-        let restored = self.foreign_keys_set(restore).await;
+        let keys_off = section.is_some_and(|s| foreign_keys_off(dialect, &s.sql));
+        let saved = match session_timeouts {
+            true => Some(self.set_session_timeouts().await?),
+            false => None,
+        };
+        let (result, restore) = match keys_off {
+            false => (self.step_with(step, false, on_wait).await, None),
+            true => match self.foreign_keys_set(false).await {
+                Ok(was) => (self.step_with(step, true, on_wait).await, Some(was)),
+                Err(e) => (Err(e), None),
+            },
+        };
+        let restored = match restore {
+            Some(was) => self.foreign_keys_set(was).await.map(drop),
+            None => Ok(()),
+        };
+        let reset = match saved {
+            Some(saved) => self.reset_session_timeouts(saved).await,
+            None => Ok(()),
+        };
         let result = result?;
         restored?;
+        reset?;
         Ok(result)
     }
 
@@ -257,15 +261,47 @@ impl<'g> Migration<'g> {
         result.is_ok()
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn step_with(
+    /// [`Self::step`] once what goes around it is set. A step that fails leaves `known`
+    /// empty: the next step reads the version table again.
+    async fn step_with(
         &mut self,
-        index: RevIdx,
-        direction: Direction,
-        statements: &[Statement],
-        first_run: bool,
-        report: &Report,
+        step: StepCall<'_>,
         check_foreign_keys: bool,
+        on_wait: &mut dyn FnMut(String),
+    ) -> Result<Outcome, MigrateError> {
+        let StepCall {
+            index,
+            direction,
+            statements,
+            first_run,
+            report,
+            known,
+        } = step;
+        let result = self
+            .step_known(
+                (index, direction, statements, first_run, report),
+                check_foreign_keys,
+                known,
+                on_wait,
+            )
+            .await;
+        if result.is_err() {
+            known.forget();
+        }
+        result
+    }
+
+    async fn step_known(
+        &mut self,
+        (index, direction, statements, first_run, report): (
+            RevIdx,
+            Direction,
+            &[Statement],
+            bool,
+            &Report,
+        ),
+        check_foreign_keys: bool,
+        known: &mut Known,
         on_wait: &mut dyn FnMut(String),
     ) -> Result<Outcome, MigrateError> {
         let graph = self.graph;
@@ -290,7 +326,7 @@ impl<'g> Migration<'g> {
 
         let mut before = None;
         if self.rechecks() {
-            match self.recheck_in_transaction(index, direction).await? {
+            match self.recheck_in_transaction(index, direction, known).await? {
                 Recheck::Run => {}
                 Recheck::AlreadyDone => return Ok(Outcome::AlreadyDone),
                 Recheck::Replan => return Ok(Outcome::Replan),
@@ -301,61 +337,68 @@ impl<'g> Migration<'g> {
                 self.finish(true, marked.is_ok()).await?;
                 before = marked?;
             }
+        } else if transactional {
+            self.begin_with(dialect.set_timeouts(self.timeouts(), true))
+                .await?;
         } else {
-            self.begin(transactional).await?;
-            if !transactional {
-                before = self.mark_dirty(rev, direction).await?;
-            }
+            before = self.mark_dirty(rev, direction).await?;
         }
-        if transactional {
+        if transactional && self.rechecks() {
             let local = dialect.set_timeouts(self.timeouts(), true);
             if let Err(e) = self.apply_settings(local).await {
                 let _ = self.finish(true, false).await;
                 return Err(e);
             }
         }
-        let session = self.observed_session().await;
+        let session = self.observed_session(known).await;
         let mut waited_on = None;
-        for (n, stmt) in statements.iter().enumerate() {
-            let executed = self
-                .execute_watched(&stmt.sql, session, on_wait, &mut waited_on)
-                .await;
-            if let Err(e) = executed {
-                let lock_timeout = crate::db::is_lock_timeout(dialect, &e);
-                let message = database_message(&e);
-                let left_dirty = if transactional {
-                    let _ = self.finish(true, false).await;
-                    false
-                } else if n == 0 && self.unmark_dirty(rev, direction, before.as_ref()).await {
-                    false
-                } else {
-                    let ms = elapsed_ms(start.elapsed());
-                    let _ = self
-                        .table
-                        .update_state(
-                            &mut self.conn,
-                            &rev.id,
-                            dirty,
-                            n as i64,
-                            Some(message.clone()),
-                            ms,
-                        )
-                        .await;
-                    true
-                };
-                let mut err =
-                    statement_error(rev, direction, stmt, message, first_run, left_dirty, report);
-                if let MigrateError::Statement(f) = &mut err {
-                    f.lock_timeout = lock_timeout;
-                    f.waited_on = waited_on;
-                }
-                return Err(err);
+        let executed = if transactional
+            && !check_foreign_keys
+            && session.is_none()
+            && dialect.batches_sections()
+        {
+            self.execute_batch(statements).await
+        } else {
+            self.execute_each(
+                (rev, direction, statements, transactional),
+                session,
+                on_wait,
+                &mut waited_on,
+            )
+            .await?
+        };
+        if let Err((n, e)) = executed
+            && let Some(stmt) = statements.get(n)
+        {
+            let lock_timeout = crate::db::is_lock_timeout(dialect, &e);
+            let message = database_message(&e);
+            let left_dirty = if transactional {
+                let _ = self.finish(true, false).await;
+                false
+            } else if n == 0 && self.unmark_dirty(rev, direction, before.as_ref()).await {
+                false
+            } else {
+                let ms = elapsed_ms(start.elapsed());
+                let _ = self
+                    .table
+                    .update_state(
+                        &mut self.conn,
+                        &rev.id,
+                        dirty,
+                        n as i64,
+                        Some(message.clone()),
+                        ms,
+                    )
+                    .await;
+                true
+            };
+            let mut err =
+                statement_error(rev, direction, stmt, message, first_run, left_dirty, report);
+            if let MigrateError::Statement(f) = &mut err {
+                f.lock_timeout = lock_timeout;
+                f.waited_on = waited_on;
             }
-            if !transactional {
-                self.table
-                    .update_state(&mut self.conn, &rev.id, dirty, n as i64 + 1, None, 0)
-                    .await?;
-            }
+            return Err(err);
         }
         if check_foreign_keys && let Some(message) = self.foreign_key_violation().await? {
             let _ = self.finish(transactional, false).await;
@@ -374,36 +417,145 @@ impl<'g> Migration<'g> {
             ));
         }
         let duration = start.elapsed();
-        let bookkeeping = match (direction, transactional) {
-            (Direction::Up, true) => {
-                self.table
-                    .insert(
-                        &mut self.conn,
-                        &row(rev, RowState::Applied, statements.len(), duration),
-                    )
-                    .await
+        let applied = row(rev, RowState::Applied, statements.len(), duration);
+        self.bookkeeping(rev, direction, transactional, &applied)
+            .await?;
+        known.stepped(index, direction, applied);
+        if statements
+            .iter()
+            .any(|s| s.sql.to_ascii_lowercase().contains("busy_timeout"))
+        {
+            // The section set the connection's busy timeout: read it again.
+            known.busy_timeout = None;
+        }
+        Ok(Outcome::Done(duration))
+    }
+
+    /// Statement by statement, each watched when it waits (see [`Self::execute_watched`]);
+    /// outside a transaction the dirty row says after each how many ran. On a failure, the
+    /// statement's index and error.
+    async fn execute_each(
+        &mut self,
+        (rev, direction, statements, transactional): (&Revision, Direction, &[Statement], bool),
+        session: Option<i64>,
+        on_wait: &mut dyn FnMut(String),
+        waited_on: &mut Option<String>,
+    ) -> Result<Result<(), (usize, sqlx::Error)>, MigrateError> {
+        let dirty = RowState::dirty(direction);
+        for (n, stmt) in statements.iter().enumerate() {
+            let executed = self
+                .execute_watched(&stmt.sql, session, on_wait, waited_on)
+                .await;
+            if let Err(e) = executed {
+                return Ok(Err((n, e)));
             }
+            if !transactional {
+                self.table
+                    .update_state(&mut self.conn, &rev.id, dirty, n as i64 + 1, None, 0)
+                    .await?;
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// A section in its transaction as one batch (see
+    /// [`crate::backend::Backend::BATCHES_SECTIONS`]). When it fails, the batch is undone to
+    /// its savepoint and the statements run again one by one, still under the write lock, so
+    /// the failure is the one the statement gives alone: its index and error, as
+    /// [`Self::execute_each`] gives them. (Should they all pass alone, or the transaction be
+    /// gone, the statement the batch stopped at.)
+    async fn execute_batch(
+        &mut self,
+        statements: &[Statement],
+    ) -> Result<(), (usize, sqlx::Error)> {
+        if statements.is_empty() {
+            return Ok(());
+        }
+        const SAVEPOINT: &str = "cargo_schema_section";
+        // Each statement on lines of its own: one ending in a `--` comment ends there.
+        let mut batch = format!("SAVEPOINT {SAVEPOINT}");
+        for stmt in statements {
+            batch.push_str("\n;\n");
+            batch.push_str(&stmt.sql);
+        }
+        let (done, error) = match self.conn.execute_counted(&batch).await {
+            Ok(()) => return Ok(()),
+            Err(failed) => failed,
+        };
+        let undone = self
+            .conn
+            .execute(&format!("ROLLBACK TO {SAVEPOINT}"))
+            .await
+            .is_ok();
+        if undone {
+            for (n, stmt) in statements.iter().enumerate() {
+                if let Err(e) = self.conn.execute(&stmt.sql).await {
+                    return Err((n, e));
+                }
+            }
+        }
+        // `done` counts the savepoint.
+        let n = done.saturating_sub(1).min(statements.len() - 1);
+        Err((n, error))
+    }
+
+    /// Records what a step did in the version table and, in a transaction, commits: where the
+    /// database takes several statements at once, the row and `COMMIT` in one round trip.
+    async fn bookkeeping(
+        &mut self,
+        rev: &Revision,
+        direction: Direction,
+        transactional: bool,
+        applied: &AppliedRow,
+    ) -> Result<(), MigrateError> {
+        let dialect = self.conn.dialect();
+        let literal = match direction {
+            _ if !transactional || !dialect.commits_with_row() => None,
+            Direction::Up => self.table.insert_literal(dialect, applied),
+            Direction::Down => self.table.delete_literal(dialect, &rev.id),
+        };
+        if let Some(sql) = literal {
+            return match self.conn.execute_counted(&format!("{sql};\nCOMMIT")).await {
+                Ok(()) => Ok(()),
+                Err((0, e)) => {
+                    let _ = self.finish(true, false).await;
+                    Err(DbError::query(e, &sql).into())
+                }
+                Err((_, e)) => Err(DbError::query(e, "COMMIT").into()),
+            };
+        }
+        let written = match (direction, transactional) {
+            (Direction::Up, true) => self.table.insert(&mut self.conn, applied).await,
             (Direction::Up, false) => {
                 self.table
                     .update_state(
                         &mut self.conn,
                         &rev.id,
                         RowState::Applied,
-                        statements.len() as i64,
+                        applied.statements_done,
                         None,
-                        elapsed_ms(duration),
+                        applied.duration_ms,
                     )
                     .await
             }
             (Direction::Down, _) => self.table.delete(&mut self.conn, &rev.id).await,
         };
-        if let Err(e) = bookkeeping {
+        if let Err(e) = written {
             let _ = self.finish(transactional, false).await;
             return Err(e.into());
         }
-        self.finish(transactional, true).await?;
-        Ok(Outcome::Done(duration))
+        self.finish(transactional, true).await
     }
+}
+
+/// One step to run: which, with what, and what the run knows.
+pub(super) struct StepCall<'a> {
+    pub(super) index: RevIdx,
+    pub(super) direction: Direction,
+    pub(super) statements: &'a [Statement],
+    pub(super) first_run: bool,
+    pub(super) report: &'a Report,
+    pub(super) known: &'a mut Known,
 }
 
 /// How a step ended.
@@ -493,11 +645,12 @@ impl Pending {
         m: &mut Migration<'g>,
         target: &Target,
         direction: Direction,
+        known: &mut Known,
         on_event: &mut dyn FnMut(Event<'g>),
     ) -> Result<Report, MigrateError> {
         let mut report = Report::default();
         let result = self
-            .run_steps(m, target, direction, on_event, &mut report)
+            .run_steps(m, (target, direction), known, on_event, &mut report)
             .await;
         let _ = m.table.unlock(&mut m.conn, m.options.lock).await;
         result.map(|()| report)
@@ -511,8 +664,8 @@ impl Pending {
     pub(super) async fn run_steps<'g>(
         mut self,
         m: &mut Migration<'g>,
-        target: &Target,
-        direction: Direction,
+        (target, direction): (&Target, Direction),
+        known: &mut Known,
         on_event: &mut dyn FnMut(Event<'g>),
         report: &mut Report,
     ) -> Result<(), MigrateError> {
@@ -535,16 +688,15 @@ impl Pending {
             let mut attempt = 1;
             let outcome = loop {
                 let mut on_wait = |on: String| on_event(Event::Waiting { revision: rev, on });
-                let result = m
-                    .step(
-                        step.revision,
-                        step.direction,
-                        statements,
-                        self.first_run,
-                        report,
-                        &mut on_wait,
-                    )
-                    .await;
+                let call = StepCall {
+                    index: step.revision,
+                    direction: step.direction,
+                    statements,
+                    first_run: self.first_run,
+                    report,
+                    known,
+                };
+                let result = m.step(call, &mut on_wait).await;
                 match result {
                     Err(e) if attempt < attempts && retryable(&e) => {
                         let after = backoff(attempt);

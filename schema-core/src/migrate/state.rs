@@ -44,17 +44,87 @@ impl State {
     }
 }
 
+/// What a run knows the version table holds, kept between its steps, and between the single
+/// steps of a walk (see [`Migration::step_one_with`]), so that the table is not read again
+/// before each step. Only where the database says whether another connection committed since
+/// (SQLite's `PRAGMA data_version`, which this connection's own commits leave as it is): what
+/// was read is used as long as that counter has not moved, updated with what this run's steps
+/// did; once it moved, the table is read again. A step that fails forgets it all.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// The counter when the state was read, and the state as this run's steps changed it.
+    state: Option<(i64, State)>,
+    /// The connection's busy timeout outside the tries at SQLite's write lock.
+    pub(super) busy_timeout: Option<i64>,
+    /// The connection's session id on the server, once asked (see
+    /// [`Migration::observed_session`]).
+    pub(super) session: Option<Option<i64>>,
+}
+
+impl Known {
+    /// The state, if the counter still says `version` (nothing else committed since it was
+    /// read); taken out, to be kept again with [`Known::keep`].
+    pub(super) fn take(&mut self, version: i64) -> Option<State> {
+        match self.state.take() {
+            Some((v, state)) if v == version => Some(state),
+            _ => None,
+        }
+    }
+
+    /// Keeps `state`, read (or known to hold) when the counter said `version`.
+    pub(super) fn keep(&mut self, version: i64, state: State) {
+        self.state = Some((version, state));
+    }
+
+    /// Reads the table again next time.
+    pub(super) fn forget(&mut self) {
+        self.state = None;
+    }
+
+    /// A step of this run committed: applying `index` recorded `row`, rolling it back removed
+    /// its row.
+    pub(super) fn stepped(&mut self, index: RevIdx, direction: Direction, row: AppliedRow) {
+        let Some((_, state)) = &mut self.state else {
+            return;
+        };
+        match direction {
+            Direction::Up => {
+                state.rows.push(row);
+                state.applied.insert(index);
+            }
+            Direction::Down => {
+                // The newest rows go first: searched from the end.
+                if let Some(at) = state.rows.iter().rposition(|r| r.revision == row.revision) {
+                    state.rows.remove(at);
+                }
+                state.applied.remove(index);
+            }
+        }
+    }
+}
+
 /// Reads the version table (an absent table is an empty one) and maps it onto the graph.
 pub async fn state(
     conn: &mut Conn,
     table: &VersionTable,
     graph: &RevisionGraph,
 ) -> Result<State, MigrateError> {
-    let rows = if table.exists(conn).await? {
-        table.rows(conn).await?
-    } else {
-        Vec::new()
-    };
+    if !table.exists(conn).await? {
+        return Ok(State {
+            rows: Vec::new(),
+            applied: graph.empty_set(),
+        });
+    }
+    state_of_existing(conn, table, graph).await
+}
+
+/// [`state`] of a table known to exist (just made sure of by [`VersionTable::ensure`]).
+pub(super) async fn state_of_existing(
+    conn: &mut Conn,
+    table: &VersionTable,
+    graph: &RevisionGraph,
+) -> Result<State, MigrateError> {
+    let rows = table.rows(conn).await?;
     let applied = graph.applied_set(rows.iter().map(|r| r.revision.as_str()))?;
     Ok(State { rows, applied })
 }

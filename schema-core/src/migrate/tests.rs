@@ -240,3 +240,135 @@ fn only_a_leading_foreign_keys_off_pragma_on_sqlite_counts() {
         "PRAGMA foreign_keys = ON;"
     ));
 }
+
+/// Its third statement fails; the first two would leave tables behind if anything of it stayed.
+const THIRD_FAILS: &str = "-- revision: f4\n-- revises: b2\n-- migrate:up\nCREATE TABLE f1 (id INTEGER);\nCREATE TABLE f2 (id INTEGER); -- a comment that ends the line\nINSERT INTO nope VALUES (1);\nCREATE TABLE f3 (id INTEGER);\n-- migrate:down\nDROP TABLE f3;\n";
+
+async fn on_file<'g>(graph: &'g RevisionGraph, path: &Path) -> Migration<'g> {
+    let url =
+        DatabaseUrl::parse(&format!("sqlite://{}", path.display()), UrlSource::Flag).expect("url");
+    Migration {
+        graph,
+        conn: Conn::connect(&url).await.expect("connects"),
+        table: VersionTable::new("schema_version"),
+        options: Options::default(),
+    }
+}
+
+async fn text(conn: &mut Conn, sql: &str) -> String {
+    conn.fetch_strings(sql).await.expect("query")[0][0]
+        .clone()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_section_sent_as_one_batch_fails_on_the_line_and_with_the_error_of_its_statement() {
+    let g = graph(&[A, B, THIRD_FAILS]);
+    let mut m = memory(&g).await;
+    let err = m.upgrade(&t("head"), &mut |_| {}).await.expect_err("fails");
+    let MigrateError::Statement(f) = err else {
+        panic!("expected a statement failure, got {err:?}");
+    };
+    assert_eq!((f.revision.as_str(), f.line), ("f4", 6));
+    assert_eq!(f.statement, "INSERT INTO nope VALUES (1)");
+    assert_eq!(f.message, "no such table: nope");
+    for table in ["f1", "f2", "f3"] {
+        m.conn
+            .execute(&format!("SELECT * FROM {table}"))
+            .await
+            .expect_err("nothing of the revision stays");
+    }
+    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+    assert_eq!(s.applied.len(), 2);
+    // The transaction is over: the connection goes on.
+    m.conn
+        .execute("CREATE TABLE after (id INTEGER)")
+        .await
+        .expect("usable");
+}
+
+#[tokio::test]
+async fn the_row_written_out_in_the_commit_batch_reads_back_as_written() {
+    let quoted = "-- revision: q5\n-- migrate:up\nCREATE TABLE q (s TEXT DEFAULT 'it''s');\n-- migrate:down\nDROP TABLE q; -- it's 'quoted' \\ with a backslash\n";
+    let g = graph(&[quoted]);
+    let mut m = memory(&g).await;
+    m.upgrade(&t("head"), &mut |_| {}).await.expect("up");
+    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+    let rev = g.revision(g.index_of("q5").expect("q5"));
+    assert_eq!(s.rows[0].down_sql, rev.down.as_ref().map(|d| d.sql.clone()));
+    assert_eq!(s.rows[0].checksum, crate::checksum::checksum(rev));
+    assert_eq!(s.rows[0].statements_done, 1);
+    m.downgrade(&t("base"), &mut |_| {}).await.expect("down");
+    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+    assert!(s.rows.is_empty());
+}
+
+#[tokio::test]
+async fn a_new_sqlite_file_is_put_in_wal_mode_and_an_existing_one_keeps_its_journal() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let g = graph(&[A]);
+    let fresh = dir.path().join("fresh.db");
+    let mut m = on_file(&g, &fresh).await;
+    assert_eq!(text(&mut m.conn, "PRAGMA journal_mode").await, "wal");
+    m.upgrade(&t("head"), &mut |_| {}).await.expect("up");
+    m.conn.close().await;
+    let mut again = on_file(&g, &fresh).await;
+    assert_eq!(text(&mut again.conn, "PRAGMA journal_mode").await, "wal");
+    again.conn.close().await;
+
+    let existing = dir.path().join("existing.db");
+    std::fs::write(&existing, b"").expect("an empty file");
+    let mut m = on_file(&g, &existing).await;
+    assert_eq!(text(&mut m.conn, "PRAGMA journal_mode").await, "delete");
+    m.upgrade(&t("head"), &mut |_| {}).await.expect("up");
+    assert_eq!(text(&mut m.conn, "PRAGMA journal_mode").await, "delete");
+}
+
+#[tokio::test]
+async fn a_walk_of_single_steps_sees_what_another_connection_committed_between_them() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("walk.db");
+    let g = graph(&[A, B]);
+    let (a, b) = (g.index_of("a1").expect("a1"), g.index_of("b2").expect("b2"));
+    let mut m = on_file(&g, &path).await;
+    let mut other = on_file(&g, &path).await;
+    let mut known = Known::default();
+    m.step_one_with(a, Direction::Up, &mut known, &mut |_| {})
+        .await
+        .expect("a1 up");
+    // Known, and nothing else changed: the walk goes on from memory.
+    m.step_one_with(a, Direction::Down, &mut known, &mut |_| {})
+        .await
+        .expect("a1 down");
+    m.step_one_with(a, Direction::Up, &mut known, &mut |_| {})
+        .await
+        .expect("a1 up again");
+    // Another connection applies b2: the next step must see it.
+    other
+        .step_one(b, Direction::Up, &mut |_| {})
+        .await
+        .expect("b2 up elsewhere");
+    let err = m
+        .step_one_with(b, Direction::Up, &mut known, &mut |_| {})
+        .await
+        .expect_err("b2 is applied already");
+    assert!(matches!(err, MigrateError::Changed { .. }), "{err:?}");
+    // It rolls b2 back elsewhere and records nothing else: a1 down is refused while b2 is
+    // applied, then runs once the other connection rolled b2 back.
+    let err = m
+        .step_one_with(a, Direction::Down, &mut known, &mut |_| {})
+        .await
+        .expect_err("b2 needs a1");
+    assert!(matches!(err, MigrateError::Changed { .. }), "{err:?}");
+    other
+        .step_one(b, Direction::Down, &mut |_| {})
+        .await
+        .expect("b2 down elsewhere");
+    m.step_one_with(a, Direction::Down, &mut known, &mut |_| {})
+        .await
+        .expect("a1 down");
+    let s = state(&mut other.conn, &other.table, &g)
+        .await
+        .expect("state");
+    assert!(s.rows.is_empty());
+}

@@ -100,9 +100,47 @@ impl<'g> Migration<'g> {
 
     /// This session's id on the server, when a second connection is to say what its
     /// statements wait for.
-    pub(super) async fn observed_session(&mut self) -> Option<i64> {
+    ///
+    /// Asked once per run: a connection's session id does not change.
+    pub(super) async fn observed_session(&mut self, known: &mut Known) -> Option<i64> {
         self.options.observe.as_ref()?;
-        crate::db::session_id(&mut self.conn).await
+        if let Some(id) = known.session {
+            return id;
+        }
+        let id = crate::db::session_id(&mut self.conn).await;
+        known.session = Some(id);
+        id
+    }
+
+    /// `BEGIN` and the transaction's settings (see [`Self::apply_settings`]): in one round
+    /// trip where each setting has one spelling, otherwise one after the other. A failed
+    /// setting rolls the transaction back.
+    pub(super) async fn begin_with(
+        &mut self,
+        settings: Vec<Vec<String>>,
+    ) -> Result<(), MigrateError> {
+        if settings.iter().any(|spellings| spellings.len() != 1) {
+            self.begin(true).await?;
+            if let Err(e) = self.apply_settings(settings).await {
+                let _ = self.finish(true, false).await;
+                return Err(e);
+            }
+            return Ok(());
+        }
+        let sqls: Vec<String> = settings.into_iter().flatten().collect();
+        let batch = std::iter::once("BEGIN".to_string())
+            .chain(sqls.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(";\n");
+        match self.conn.execute_counted(&batch).await {
+            Ok(()) => Ok(()),
+            Err((0, e)) => Err(DbError::query(e, "BEGIN").into()),
+            Err((n, e)) => {
+                let _ = self.finish(true, false).await;
+                let sql = sqls.get(n - 1).map_or("BEGIN", String::as_str);
+                Err(DbError::query(e, sql).into())
+            }
+        }
     }
 
     /// Runs `sql`; while it runs, a second connection asks (after a moment, then now and
