@@ -1,6 +1,18 @@
 //! The `cargo schema` command line: argument parsing, cargo integration and rendering.
 //! All the logic lives in `schema-core`.
 
+/// `println!` for data on stdout, without its panic when the reader has gone (`| head`): see
+/// [`output::write_stdout`].
+macro_rules! outln {
+    () => { $crate::output::write_stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `print!` for data on stdout; see [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::output::write_stdout(format_args!($($arg)*)) };
+}
+
 mod adopt;
 pub mod cli;
 mod commands;

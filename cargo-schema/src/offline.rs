@@ -77,6 +77,6 @@ pub fn script(
         timeouts,
     )
     .map_err(crate::error::section_error)?;
-    print!("{script}");
+    out!("{script}");
     Ok(())
 }

@@ -8,6 +8,25 @@ use console::{Style, style};
 use crate::cli::{ColorChoice, Format, GlobalArgs};
 use crate::error::CliError;
 
+/// Writes data to stdout. A reader that has gone (`cargo schema history | head`) ends the
+/// process quietly with 0, as the data it wanted was written; any other failure to write (a full
+/// disk under `up --sql > file.sql`) is an error with exit code 1, never a truncated script
+/// that looks complete. Only read commands and offline scripts print to stdout: nothing is
+/// running on a database when this exits.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout.write_fmt(args).and_then(|()| stdout.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 /// How much to say and in what format.
 #[derive(Debug, Clone, Copy)]
 pub struct Out {

@@ -40,7 +40,7 @@ pub fn print_revisions_json(graph: &RevisionGraph, revisions: &[RevIdx]) {
 }
 
 pub fn print_json(value: &Value) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
     );

@@ -101,12 +101,12 @@ pub fn create(project: &Project, new: &NewRevision, out: Out) -> Result<Written,
     };
     out.status("Created", format!("revision {id} {onto}"));
     if out.json() {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({ "revision": id, "revises": new.parents, "path": path })
         );
     } else {
-        println!("{}", path.display());
+        outln!("{}", path.display());
     }
     Ok(written)
 }

@@ -1116,3 +1116,43 @@ fn the_bookshelf_example_has_one_head_one_branch_point_and_thirteen_revisions() 
     assert!(sql_files(p.path()).is_empty());
     assert!(!p.path().join("dev.db").exists());
 }
+
+/// A reader that stops early (`| head`) ends a read command or an offline script quietly with
+/// 0: no panic, no "Broken pipe" error.
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    use std::io::{BufRead, BufReader, Read};
+    let p = TestProject::new();
+    let mut parent = String::new();
+    // Enough output (hundreds of kilobytes) that the writer is still writing when the pipe
+    // closes, whatever the pipe's buffer.
+    for i in 0..600 {
+        let id = format!("r{i:04}");
+        p.revision(&id, &parent, "");
+        parent = id;
+    }
+    for args in [
+        &["--format", "json", "history"][..],
+        &["history", "-v"][..],
+        &["up", "--sql"][..],
+    ] {
+        let mut child = p.piped(args).spawn().expect("spawns");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("reads a line");
+        // The read end is dropped here: the rest of the output meets a closed pipe.
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut stderr)
+            .expect("reads stderr");
+        let status = child.wait().expect("waits");
+        assert!(!first.is_empty(), "{args:?}: no output");
+        assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+    }
+}

@@ -16,9 +16,9 @@ pub fn branches(project: &Project, out: Out) -> Result<(), CliError> {
     let p = Palette::stdout();
     for &b in &points {
         let node = graph.node(b);
-        println!("{}", one_line(node, &p));
+        outln!("{}", one_line(node, &p));
         for &c in &node.children {
-            println!("  -> {}", one_line(graph.node(c), &p));
+            outln!("  -> {}", one_line(graph.node(c), &p));
         }
     }
     Ok(())

@@ -160,7 +160,7 @@ pub fn check(
             }).collect::<Vec<_>>(),
             "lint": linted.iter().map(|f| crate::lint::json(project, f)).collect::<Vec<_>>(),
         });
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&value).unwrap_or_default()
         );

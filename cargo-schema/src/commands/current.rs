@@ -31,7 +31,7 @@ pub fn current(project: &Project, global: &GlobalArgs, out: Out) -> Result<(), C
                 "edited": edited.iter().map(|e| &e.revision).collect::<Vec<_>>(),
                 "dirty": state.dirty().map(|r| &r.revision),
             });
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
             );
@@ -46,7 +46,7 @@ pub fn current(project: &Project, global: &GlobalArgs, out: Out) -> Result<(), C
             if node.dependents.iter().any(|&d| state.applied.contains(d)) {
                 tags.push_str(" (effective head)");
             }
-            println!(
+            outln!(
                 "{}{tags} {}",
                 node.id(),
                 node.revision.message.as_deref().unwrap_or("")
@@ -72,12 +72,12 @@ pub fn current(project: &Project, global: &GlobalArgs, out: Out) -> Result<(), C
             // The list under its heading, on stdout like the current revisions above it, so
             // that `current -v > file` reads the same as the terminal.
             if pending.is_empty() {
-                println!("pending: none");
+                outln!("pending: none");
             } else {
-                println!("pending ({}):", pending.len());
+                outln!("pending ({}):", pending.len());
                 for &p in &pending {
                     let n = graph.node(p);
-                    println!(
+                    outln!(
                         "  {} {}",
                         n.id(),
                         n.revision.message.as_deref().unwrap_or("")

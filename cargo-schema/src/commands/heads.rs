@@ -21,13 +21,13 @@ pub fn heads(project: &Project, out: Out) -> Result<(), CliError> {
     };
     for (k, &h) in heads.iter().enumerate() {
         let node = graph.node(h);
-        println!("{}", one_line(node, &p));
+        outln!("{}", one_line(node, &p));
         if out.verbose {
             for d in details(graph, node) {
-                println!("    {}", p.dim.apply_to(d));
+                outln!("    {}", p.dim.apply_to(d));
             }
             if let Some(o) = origins.as_ref().and_then(|o| o.get(k)) {
-                println!("    {}", p.dim.apply_to(format!("Git: {o}")));
+                outln!("    {}", p.dim.apply_to(format!("Git: {o}")));
             }
         }
     }

@@ -83,6 +83,6 @@ pub fn history(
             }
         }
     }
-    print!("{text}");
+    out!("{text}");
     Ok(())
 }

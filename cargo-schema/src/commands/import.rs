@@ -95,7 +95,7 @@ pub fn import(global: &GlobalArgs, args: &ImportArgs, out: Out) -> Result<(), Cl
                 ),
             );
         }
-        println!("{}", p.path.display());
+        outln!("{}", p.path.display());
     }
     let irreversible = prepared.iter().filter(|p| p.irreversible).count();
     out.status(

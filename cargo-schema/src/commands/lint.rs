@@ -109,7 +109,7 @@ fn print_json(project: &Project, report: &Report, ok: bool) {
         "linted": report.linted,
         "findings": report.findings.iter().map(|f| crate::lint::json(project, f)).collect::<Vec<_>>(),
     });
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(&value).unwrap_or_default()
     );

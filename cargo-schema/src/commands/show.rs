@@ -37,32 +37,32 @@ pub fn show(project: &Project, args: &ShowArgs, out: Out) -> Result<(), CliError
             ids(graph, v).join(", ")
         }
     };
-    println!("Revision:      {}", one_line(node, &p));
-    println!("Path:          {}", r.path.display());
+    outln!("Revision:      {}", one_line(node, &p));
+    outln!("Path:          {}", r.path.display());
     if let Some(c) = &r.created {
-        println!("Created:       {c}");
+        outln!("Created:       {c}");
     }
-    println!("Revises:       {}", list(&node.parents));
-    println!("Revised by:    {}", list(&node.children));
+    outln!("Revises:       {}", list(&node.parents));
+    outln!("Revised by:    {}", list(&node.children));
     if !node.depends_on.is_empty() {
-        println!("Depends on:    {}", list(&node.depends_on));
+        outln!("Depends on:    {}", list(&node.depends_on));
     }
     if !node.dependents.is_empty() {
-        println!("Needed by:     {}", list(&node.dependents));
+        outln!("Needed by:     {}", list(&node.dependents));
     }
     let labels: Vec<&str> = node.branch_labels().collect();
     if !labels.is_empty() {
-        println!("Branch labels: {}", labels.join(", "));
+        outln!("Branch labels: {}", labels.join(", "));
     }
     let tx = if r.up.transaction {
         ""
     } else {
         " transaction:false"
     };
-    println!("\n-- migrate:up{tx}\n{}", r.up.sql.trim_matches('\n'));
+    outln!("\n-- migrate:up{tx}\n{}", r.up.sql.trim_matches('\n'));
     match &r.down {
-        Some(d) => println!("\n-- migrate:down\n{}", d.sql.trim_matches('\n')),
-        None => println!("\n(no -- migrate:down section: this revision is irreversible)"),
+        Some(d) => outln!("\n-- migrate:down\n{}", d.sql.trim_matches('\n')),
+        None => outln!("\n(no -- migrate:down section: this revision is irreversible)"),
     }
     Ok(())
 }

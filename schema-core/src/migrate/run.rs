@@ -24,7 +24,8 @@ impl<'g> Migration<'g> {
         if in_callers_transaction(&self.conn) {
             return self
                 .execute_control(&format!("SAVEPOINT {STEP_SAVEPOINT}"))
-                .await;
+                .await
+                .map(|()| None);
         }
         // SQLite: take the write lock now, so that two runs serialize on it (busy timeout)
         // instead of failing when both try to upgrade a read lock.
@@ -509,8 +510,14 @@ impl<'g> Migration<'g> {
         applied: &AppliedRow,
     ) -> Result<(), MigrateError> {
         let dialect = self.conn.dialect();
+        // Inside the caller's transaction the step ends with its savepoint, never a COMMIT.
         let literal = match direction {
-            _ if !transactional || !dialect.commits_with_row() => None,
+            _ if !transactional
+                || !dialect.commits_with_row()
+                || in_callers_transaction(&self.conn) =>
+            {
+                None
+            }
             Direction::Up => self.table.insert_literal(dialect, applied),
             Direction::Down => self.table.delete_literal(dialect, &rev.id),
         };
@@ -579,7 +586,7 @@ const STEP_SAVEPOINT: &str = "cargo_schema_step";
 /// transaction mode, `schema_core::testing::TestTransaction`): then each step runs under a
 /// savepoint instead of a transaction of its own, and the caller's transaction decides what
 /// is kept.
-fn in_callers_transaction(conn: &Conn) -> bool {
+pub(super) fn in_callers_transaction(conn: &Conn) -> bool {
     use sqlx::Connection;
     match conn {
         #[cfg(feature = "sqlite")]

@@ -119,7 +119,10 @@ impl<'g> Migration<'g> {
         &mut self,
         settings: Vec<Vec<String>>,
     ) -> Result<(), MigrateError> {
-        if settings.iter().any(|spellings| spellings.len() != 1) {
+        // Inside the caller's transaction `begin` makes a savepoint: never a BEGIN of its own.
+        if settings.iter().any(|spellings| spellings.len() != 1)
+            || super::run::in_callers_transaction(&self.conn)
+        {
             self.begin(true).await?;
             if let Err(e) = self.apply_settings(settings).await {
                 let _ = self.finish(true, false).await;

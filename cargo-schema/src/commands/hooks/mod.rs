@@ -192,7 +192,7 @@ pub fn run(global: &GlobalArgs, command: &HooksCommand, out: Out) -> Result<(), 
                 })
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({ "hooks_dir": hooks.dir, "hooks": list })
         );
