@@ -367,6 +367,15 @@ fn findings(
     })
 }
 
+/// The statement's first two words (`ALTER TABLE`, `RENAME TABLE`), for messages.
+fn first_two_words(sql: &str) -> String {
+    sql.split_whitespace()
+        .take(2)
+        .map(str::to_uppercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The finding for a statement (`verb`, on `line`) that fails on the rehearsal database.
 fn statement_fails(line: usize, verb: &str, e: &sqlx::Error) -> Observed {
     Observed {

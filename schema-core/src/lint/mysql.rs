@@ -120,15 +120,6 @@ fn probed(sql: &str) -> Option<(String, &'static str)> {
         .or_else(|| indexed_table(sql).map(|t| (t, "")))
 }
 
-/// The statement's first words (`ALTER TABLE`, `RENAME TABLE`), for messages.
-fn verb(sql: &str) -> String {
-    sql.split_whitespace()
-        .take(2)
-        .map(str::to_uppercase)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Runs `sql`; for an ALTER TABLE, first in the forms that keep the table online. `Ok(Some(why))`
 /// when it ran but the server accepted neither form (the table is copied).
 async fn run(conn: &mut Conn, sql: &str) -> Result<Option<String>, sqlx::Error> {
@@ -235,7 +226,11 @@ pub(super) async fn observe(
         let copied = match run(conn, &st.sql).await {
             Ok(copied) => copied,
             Err(e) => {
-                out.push(super::statement_fails(st.line, &verb(&st.sql), &e));
+                out.push(super::statement_fails(
+                    st.line,
+                    &super::first_two_words(&st.sql),
+                    &e,
+                ));
                 break;
             }
         };
@@ -256,7 +251,7 @@ pub(super) async fn observe(
                 "mysql-table-copy",
                 format!(
                     "{} on `{table}` can run neither ALGORITHM=INSTANT nor ALGORITHM=INPLACE with LOCK=NONE: {why}",
-                    verb(&st.sql)
+                    super::first_two_words(&st.sql)
                 ),
                 vec![
                     "change it in steps the server does online (add a new column, backfill it in batches, switch the code over, drop the old one), or run it with an online schema change tool (gh-ost, pt-online-schema-change)".into(),

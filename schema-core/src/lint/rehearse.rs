@@ -173,28 +173,10 @@ impl<'a> Rehearsal<'a> {
             Err(e) => Err(e),
         };
         let dropped = crate::backend::drop_database(&mut self.admin, &name, true).await;
-        self.after_drop(observed, dropped, name)
+        after_drop(self.server, observed, dropped, name)
     }
 
     /// The outcome of work on a scratch database `name` and of dropping it.
-    // It passes on the module's error, which every async fn here returns as well.
-    #[allow(clippy::result_large_err)]
-    fn after_drop<T>(
-        &self,
-        work: Result<T, LintError>,
-        dropped: Result<(), DbError>,
-        name: String,
-    ) -> Result<T, LintError> {
-        match (work, dropped) {
-            (r, Ok(())) => r,
-            (Ok(_), Err(source)) => Err(scratch_error(self.server, source)),
-            (Err(e), Err(drop)) => Err(LintError::NotDropped {
-                error: Box::new(e),
-                scratch: name,
-                drop: drop.to_string(),
-            }),
-        }
-    }
 
     /// Rehearses `rev` on `template` itself, in a transaction rolled back at the end, with its
     /// sequences set back. `None` when it cannot be (a sequence it may not read, its comment
@@ -437,7 +419,7 @@ impl<'a> Rehearsal<'a> {
             other => other,
         };
         let dropped = crate::backend::drop_database(&mut self.admin, &building, true).await;
-        self.after_drop(renamed, dropped, building)
+        after_drop(self.server, renamed, dropped, building)
     }
 
     /// Drops the templates made for a database that no longer exists on the server (a test
@@ -646,6 +628,27 @@ fn needs(graph: &RevisionGraph, rev: &crate::Revision) -> Vec<RevIdx> {
         .chain(&rev.depends_on)
         .filter_map(|id| graph.index_of(id))
         .collect()
+}
+
+/// The outcome of work on a scratch database once it is dropped: the work's own result, or the
+/// failure to drop it (with the work's error, when both failed).
+// It passes on the module's error, which every async fn here returns as well.
+#[allow(clippy::result_large_err)]
+fn after_drop<T>(
+    server: &DatabaseUrl,
+    work: Result<T, LintError>,
+    dropped: Result<(), DbError>,
+    name: String,
+) -> Result<T, LintError> {
+    match (work, dropped) {
+        (r, Ok(())) => r,
+        (Ok(_), Err(source)) => Err(scratch_error(server, source)),
+        (Err(e), Err(drop)) => Err(LintError::NotDropped {
+            error: Box::new(e),
+            scratch: name,
+            drop: drop.to_string(),
+        }),
+    }
 }
 
 fn scratch_error(server: &DatabaseUrl, source: DbError) -> LintError {
@@ -870,15 +873,7 @@ impl<'a> Replay<'a> {
             }),
         };
         let dropped = scratch.drop().await;
-        match (observed, dropped) {
-            (r, Ok(())) => r,
-            (Ok(_), Err(source)) => Err(scratch_error(self.server, source)),
-            (Err(e), Err(drop)) => Err(LintError::NotDropped {
-                error: Box::new(e),
-                scratch: label,
-                drop: drop.to_string(),
-            }),
-        }
+        after_drop(self.server, observed, dropped, label)
     }
 }
 

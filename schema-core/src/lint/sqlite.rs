@@ -92,14 +92,6 @@ async fn snapshot(conn: &mut Conn) -> Result<Snapshot, DbError> {
     Ok(s)
 }
 
-fn verb(sql: &str) -> String {
-    sql.split_whitespace()
-        .take(2)
-        .map(str::to_uppercase)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Runs `statements` and says what they did.
 pub(super) async fn observe(
     conn: &mut Conn,
@@ -116,7 +108,11 @@ pub(super) async fn observe(
     }
     for st in statements {
         if let Err(e) = conn.execute(&st.sql).await {
-            out.push(super::statement_fails(st.line, &verb(&st.sql), &e));
+            out.push(super::statement_fails(
+                st.line,
+                &super::first_two_words(&st.sql),
+                &e,
+            ));
             if transactional {
                 let _ = conn.execute("ROLLBACK").await;
             }
