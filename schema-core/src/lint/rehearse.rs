@@ -176,8 +176,6 @@ impl<'a> Rehearsal<'a> {
         after_drop(self.server, observed, dropped, name)
     }
 
-    /// The outcome of work on a scratch database `name` and of dropping it.
-
     /// Rehearses `rev` on `template` itself, in a transaction rolled back at the end, with its
     /// sequences set back. `None` when it cannot be (a sequence it may not read, its comment
     /// not written): the caller rehearses on a clone.
