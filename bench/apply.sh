@@ -202,15 +202,6 @@ fi
 
 # --- measure ---------------------------------------------------------------------------------
 
-# hyperfine -N splits a command line with shell quoting rules and runs it without a shell;
-# %q quotes each word (paths with spaces) in a way that splitting undoes, and bash reads it
-# back the same way for the commands that need a shell (`sqlite3 FILE < script`).
-quote() {
-    local quoted
-    printf -v quoted '%q ' "$@"
-    printf '%s' "${quoted% }"
-}
-
 commands_run=()
 # measure NAME SHELL PREPARE COMMAND: hyperfine with SHELL `none` (-N) or `bash`; the prepare
 # command runs before every run, warm-ups included. Its default --output=null sends the

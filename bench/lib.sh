@@ -4,11 +4,11 @@
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #
 # Sets `set -euo pipefail`, `root` (the workspace), `target_dir` (CARGO_TARGET_DIR or
-# <root>/target) and `bin` (its release directory), and gives `die`, `need_tools` (installs what
+# <root>/target) and `bin` (its release directory, or BIN_DIR), and gives `die`, `need_tools` (installs what
 # is missing with apt-get), `bench_settings` (REVISIONS, RUNS, WARMUP, BENCH_OUT, BRANCH_EVERY,
 # MERGE_AFTER), `generate_branched`, `pg_settings` (PG_HOST, PG_PORT, PG_USER, PG_DATABASE and
 # the psql commands), `pg_answers`, `build_release`, `need_bins` and `make_work` (a temporary
-# directory removed on exit).
+# directory removed on exit) and `quote` (words as one command line for hyperfine).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -128,4 +128,14 @@ need_bins() {
 make_work() {
     work="$(mktemp -d "${TMPDIR:-/tmp}/cargo-schema-bench-$1.XXXXXX")"
     trap 'rm -rf "$work"' EXIT
+}
+
+# quote WORD...: the words as one command line. hyperfine -N splits a command line with shell
+# quoting rules and runs it without a shell; %q quotes each word (paths with spaces) in a way
+# that splitting undoes, and bash reads it back the same way for the commands that need a shell
+# (`sqlite3 FILE < script`).
+quote() {
+    local quoted
+    printf -v quoted '%q ' "$@"
+    printf '%s' "${quoted% }"
 }

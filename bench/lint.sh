@@ -75,12 +75,6 @@ dir="$work/project"
 head="$("$bin/gen-revisions" "$dir" --revisions "$revisions" --branch-every 0)"
 schema=("$bin/cargo-schema" schema --manifest-path "$dir/Cargo.toml" --database-url "$pg_url")
 
-quote() {
-    local quoted
-    printf -v quoted '%q ' "$@"
-    printf '%s' "${quoted% }"
-}
-
 commands_run=()
 # measure NAME PREPARE COMMAND: hyperfine -N; PREPARE runs before every run, warm-ups included.
 measure() {
