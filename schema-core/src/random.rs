@@ -11,5 +11,5 @@ pub fn random_id() -> String {
             .unwrap_or(0);
         bytes.copy_from_slice(&nanos.to_le_bytes()[..6]);
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::checksum::hex(&bytes)
 }

@@ -31,11 +31,9 @@ fn short_hash(parts: &[&str], len: usize) -> String {
         h.update(p.as_bytes());
         h.update(b"\0");
     }
-    h.finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>()[..len]
-        .to_string()
+    let mut hex = crate::checksum::hex(&h.finalize());
+    hex.truncate(len);
+    hex
 }
 
 fn host_name() -> String {
