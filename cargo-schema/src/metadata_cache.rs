@@ -5,7 +5,9 @@
 //! its members', and whether a Cargo.toml exists above the package (a new one there can make it
 //! a member of another workspace). The cache records each of those paths with its size and
 //! modification time (and the members' parent directories, where a new member appears when
-//! `members` is a glob), plus `CARGO_TARGET_DIR`; any difference, a file that cannot be read or
+//! `members` is a glob), cargo's configuration files as seen from the current directory (where
+//! `build.target-dir` may move the target directory), plus `CARGO_TARGET_DIR` and
+//! `CARGO_BUILD_TARGET_DIR`; any difference, a file that cannot be read or
 //! parsed, or a file modified within two seconds of the moment the answer was taken (a change
 //! in the same clock tick would keep its size and time) runs `cargo metadata` again. Writing is
 //! atomic (a temporary file renamed) and best-effort: a target directory that cannot be written
@@ -20,7 +22,7 @@ use cargo_metadata::Metadata;
 use serde::{Deserialize, Serialize};
 
 /// The cache file's layout version: a file of another version is not read.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// A file modified this close to when its answer was taken may change again without a visible
 /// difference in size and time: such an answer is not cached.
@@ -31,7 +33,10 @@ struct Entry {
     version: u32,
     /// The manifest the command was given, absolute.
     manifest: PathBuf,
-    target_dir_env: Option<String>,
+    target_dir_env: TargetDirEnv,
+    /// Cargo's configuration files that apply from the current directory, whether or not they
+    /// exist (their states are among `stamps`).
+    configs: Vec<PathBuf>,
     stamps: Vec<Stamp>,
     /// `cargo metadata`'s JSON, as it printed it.
     metadata: String,
@@ -74,6 +79,60 @@ impl Stamp {
     }
 }
 
+/// The environment variables that choose the target directory, as they were.
+#[derive(Serialize, Deserialize, PartialEq, Eq)]
+struct TargetDirEnv {
+    target_dir: Option<String>,
+    build_target_dir: Option<String>,
+}
+
+impl TargetDirEnv {
+    fn now() -> TargetDirEnv {
+        TargetDirEnv {
+            target_dir: std::env::var("CARGO_TARGET_DIR").ok(),
+            build_target_dir: std::env::var("CARGO_BUILD_TARGET_DIR").ok(),
+        }
+    }
+}
+
+/// Cargo's configuration files for a command run in the current directory, nearest first:
+/// `.cargo/config.toml` and `.cargo/config` in it and each directory above, then those in
+/// `CARGO_HOME` (whether or not they exist).
+fn config_files() -> Vec<PathBuf> {
+    let pair = |dir: &Path| [dir.join("config.toml"), dir.join("config")];
+    let mut files: Vec<PathBuf> = std::env::current_dir()
+        .map(|cwd| {
+            cwd.ancestors()
+                .flat_map(|d| pair(&d.join(".cargo")))
+                .collect()
+        })
+        .unwrap_or_default();
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if let Some(home) = home {
+        for f in pair(&home) {
+            if !files.contains(&f) {
+                files.push(f);
+            }
+        }
+    }
+    files
+}
+
+/// `build.target-dir` of the nearest configuration file that sets it, resolved as cargo does
+/// (relative to the directory holding `.cargo/`). A file that cannot be read or parsed says
+/// nothing: the cache is then looked for elsewhere, and at worst not found.
+fn configured_target_dir(configs: &[PathBuf]) -> Option<PathBuf> {
+    configs.iter().find_map(|file| {
+        let text = std::fs::read_to_string(file).ok()?;
+        let doc: toml_edit::DocumentMut = text.parse().ok()?;
+        let dir = doc.get("build")?.get("target-dir")?.as_str()?;
+        let base = file.parent()?.parent()?;
+        Some(base.join(dir))
+    })
+}
+
 /// Where the entry for `manifest` would be under `target_dir`.
 fn entry_path(target_dir: &Path, manifest: &Path) -> PathBuf {
     let mut hasher = DefaultHasher::new();
@@ -84,10 +143,17 @@ fn entry_path(target_dir: &Path, manifest: &Path) -> PathBuf {
 }
 
 /// The target directories an entry may be in, before `cargo metadata` has said which it is:
-/// `CARGO_TARGET_DIR`, else `target/` beside the manifest or beside any Cargo.toml above it.
-fn candidate_dirs(manifest: &Path) -> Vec<PathBuf> {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return vec![PathBuf::from(dir)];
+/// `CARGO_TARGET_DIR`, else `CARGO_BUILD_TARGET_DIR`, else the configuration's
+/// `build.target-dir`, else `target/` beside the manifest or beside any Cargo.toml above it.
+fn candidate_dirs(manifest: &Path, configs: &[PathBuf]) -> Vec<PathBuf> {
+    let env = TargetDirEnv::now();
+    if let Some(dir) = env.target_dir.or(env.build_target_dir) {
+        let dir = PathBuf::from(dir);
+        let cwd = std::env::current_dir().unwrap_or_default();
+        return vec![cwd.join(dir)];
+    }
+    if let Some(dir) = configured_target_dir(configs) {
+        return vec![dir];
     }
     manifest
         .ancestors()
@@ -123,26 +189,32 @@ fn watched(manifest: &Path, meta: &Metadata) -> Vec<PathBuf> {
 
 /// The cached answer for `manifest`, if one is there and still true.
 pub fn read(manifest: &Path) -> Option<Metadata> {
-    let env = std::env::var("CARGO_TARGET_DIR").ok();
-    candidate_dirs(manifest).into_iter().find_map(|dir| {
-        let text = std::fs::read_to_string(entry_path(&dir, manifest)).ok()?;
-        let entry: Entry = serde_json::from_str(&text).ok()?;
-        let fresh = entry.version == VERSION
-            && entry.manifest == manifest
-            && entry.target_dir_env == env
-            && entry.stamps.iter().all(Stamp::is_current);
-        if !fresh {
-            return None;
-        }
-        cargo_metadata::MetadataCommand::parse(&entry.metadata).ok()
-    })
+    let env = TargetDirEnv::now();
+    let configs = config_files();
+    candidate_dirs(manifest, &configs)
+        .into_iter()
+        .find_map(|dir| {
+            let text = std::fs::read_to_string(entry_path(&dir, manifest)).ok()?;
+            let entry: Entry = serde_json::from_str(&text).ok()?;
+            let fresh = entry.version == VERSION
+                && entry.manifest == manifest
+                && entry.target_dir_env == env
+                && entry.configs == configs
+                && entry.stamps.iter().all(Stamp::is_current);
+            if !fresh {
+                return None;
+            }
+            cargo_metadata::MetadataCommand::parse(&entry.metadata).ok()
+        })
 }
 
 /// Keeps `json` (what `cargo metadata` printed for `manifest`, parsed as `meta`), unless a
 /// watched file changed too recently to be sure of it. Failing to write is not an error.
 pub fn write(manifest: &Path, meta: &Metadata, json: &str, taken: SystemTime) {
+    let configs = config_files();
     let stamps: Vec<Stamp> = watched(manifest, meta)
         .iter()
+        .chain(&configs)
         .map(|p| Stamp::of(p))
         .collect();
     if stamps.iter().any(|s| s.racy(taken)) {
@@ -151,7 +223,8 @@ pub fn write(manifest: &Path, meta: &Metadata, json: &str, taken: SystemTime) {
     let entry = Entry {
         version: VERSION,
         manifest: manifest.to_path_buf(),
-        target_dir_env: std::env::var("CARGO_TARGET_DIR").ok(),
+        target_dir_env: TargetDirEnv::now(),
+        configs,
         stamps,
         metadata: json.to_string(),
     };

@@ -225,3 +225,48 @@ fn manifest_path_elsewhere_and_a_new_workspace_member_are_not_answered_from_the_
     out.success().stdout_has("bb01");
     assert!(!out.stdout.contains("aa01"), "{}", out.stdout);
 }
+
+#[test]
+fn a_target_dir_set_in_cargo_config_holds_the_cache_and_editing_the_config_runs_cargo_again() {
+    let p = project();
+    let config = p.write(
+        ".cargo/config.toml",
+        "[build]\ntarget-dir = \"elsewhere\"\n",
+    );
+    age(&config, 10);
+    let cargo = CountingCargo::new();
+    // Without CARGO_TARGET_DIR, which would win over the configuration.
+    let heads = || {
+        let mut cmd = p.command_in(p.path(), &["heads"]);
+        cmd.env_remove("CARGO_TARGET_DIR")
+            .env("CARGO", &cargo.script);
+        let out = cmd.output().expect("the binary runs");
+        p.output(p.path(), &["heads"], out)
+    };
+    for _ in 0..3 {
+        heads().success().stdout_has("aa01");
+    }
+    assert_eq!(
+        cargo.runs(),
+        1,
+        "the cache in build.target-dir was not found"
+    );
+    assert!(p.path().join("elsewhere/cargo-schema").is_dir());
+    assert!(
+        !p.path().join("target").exists(),
+        "a target/ the config moved away"
+    );
+
+    // The configuration edited: asked again, and kept where it now says.
+    p.write(".cargo/config.toml", "[build]\ntarget-dir = \"moved\"\n");
+    age(&config, 5);
+    heads().success().stdout_has("aa01");
+    assert_eq!(
+        cargo.runs(),
+        2,
+        "an answer from before the config changed was used"
+    );
+    assert!(p.path().join("moved/cargo-schema").is_dir());
+    heads().success();
+    assert_eq!(cargo.runs(), 2);
+}
