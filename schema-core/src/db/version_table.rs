@@ -5,6 +5,10 @@ use std::time::Duration;
 
 use super::*;
 
+/// The columns of a row, in the order [`Conn::fetch_rows`] reads them.
+const ROW_COLUMNS: &str =
+    "revision, checksum, applied_at, duration_ms, down_sql, state, statements_done, error";
+
 /// One row of the version table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppliedRow {
@@ -551,10 +555,35 @@ impl VersionTable {
     pub async fn raw_rows(&self, conn: &mut Conn) -> Result<Vec<RawRow>, DbError> {
         self.check_name(conn.dialect())?;
         let sql = format!(
-            "SELECT revision, checksum, applied_at, duration_ms, down_sql, state, statements_done, error FROM {} ORDER BY applied_at, revision",
+            "SELECT {ROW_COLUMNS} FROM {} ORDER BY applied_at, revision",
             self.sql_name(conn.dialect())
         );
         conn.fetch_rows(&sql).await
+    }
+
+    /// The row of one revision, if it has one: one indexed lookup where its id can be written
+    /// as a plain literal, otherwise found among every row.
+    pub async fn row_of(
+        &self,
+        conn: &mut Conn,
+        revision: &str,
+    ) -> Result<Option<AppliedRow>, DbError> {
+        let dialect = conn.dialect();
+        if !plain_literal(dialect, revision) {
+            let rows = self.rows(conn).await?;
+            return Ok(rows.into_iter().find(|r| r.revision == revision));
+        }
+        self.check_name(dialect)?;
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM {} WHERE revision = {}",
+            self.sql_name(dialect),
+            dialect.quote_literal(revision)
+        );
+        let rows = conn.fetch_rows(&sql).await?;
+        rows.into_iter()
+            .next()
+            .map(|r| r.trusted(&self.name))
+            .transpose()
     }
 
     /// Every row, oldest first; a row that cannot be trusted (edited by hand) is an error
@@ -623,6 +652,17 @@ impl VersionTable {
     /// other statements in one round trip; `None` when a text holds what a literal might not
     /// carry as it is (see [`plain_literal`]).
     pub fn insert_literal(&self, dialect: Dialect, row: &AppliedRow) -> Option<String> {
+        self.insert_literal_timed(dialect, row, &row.duration_ms.to_string())
+    }
+
+    /// [`VersionTable::insert_literal`] with the duration given as an SQL expression (one the
+    /// database evaluates when the row is written).
+    pub fn insert_literal_timed(
+        &self,
+        dialect: Dialect,
+        row: &AppliedRow,
+        duration_ms: &str,
+    ) -> Option<String> {
         let text = |s: &str| plain_literal(dialect, s).then(|| dialect.quote_literal(s));
         let opt = |s: &Option<String>| match s {
             Some(s) => text(s),
@@ -634,7 +674,7 @@ impl VersionTable {
             text(&row.revision)?,
             text(&row.checksum)?,
             text(&row.applied_at)?,
-            row.duration_ms,
+            duration_ms,
             opt(&row.down_sql)?,
             text(row.state.as_str())?,
             row.statements_done,
@@ -644,13 +684,16 @@ impl VersionTable {
 
     /// [`VersionTable::delete`] with its value written out (see [`VersionTable::insert_literal`]).
     pub fn delete_literal(&self, dialect: Dialect, revision: &str) -> Option<String> {
-        plain_literal(dialect, revision).then(|| {
-            format!(
-                "DELETE FROM {} WHERE revision = {}",
-                self.sql_name(dialect),
-                dialect.quote_literal(revision)
-            )
-        })
+        plain_literal(dialect, revision)
+            .then(|| self.delete_where_revision_is(dialect, &dialect.quote_literal(revision)))
+    }
+
+    /// The `DELETE` of the row whose revision is the SQL expression `revision`.
+    pub fn delete_where_revision_is(&self, dialect: Dialect, revision: &str) -> String {
+        format!(
+            "DELETE FROM {} WHERE revision = {revision}",
+            self.sql_name(dialect)
+        )
     }
 
     /// Records progress of a revision running outside a transaction (MySQL), or its end.

@@ -353,6 +353,9 @@ impl<'g> Migration<'g> {
             let first_run = state.rows.is_empty();
             if let Some(v) = version {
                 known.keep(v, state);
+            } else if !self.rechecks() {
+                // The lock is held to the run's end: only its own steps change the table.
+                known.keep(Known::HELD, state);
             }
             Ok(Pending {
                 plan: planned?,

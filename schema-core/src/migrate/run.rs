@@ -67,7 +67,7 @@ impl<'g> Migration<'g> {
             }
         };
         let begin = format!(
-            "PRAGMA busy_timeout = 200;\n{BEGIN};\nPRAGMA busy_timeout = {usual};\nPRAGMA data_version"
+            "PRAGMA busy_timeout = {TRY_LOCK_MS};\n{BEGIN};\nPRAGMA busy_timeout = {usual};\nPRAGMA data_version"
         );
         let mut waiter = self.table.sqlite_waiter();
         let result = loop {
@@ -113,7 +113,7 @@ impl<'g> Migration<'g> {
         self.execute_control(sql).await
     }
 
-    async fn execute_control(&mut self, sql: &str) -> Result<(), MigrateError> {
+    pub(super) async fn execute_control(&mut self, sql: &str) -> Result<(), MigrateError> {
         self.conn
             .execute(sql)
             .await
@@ -204,10 +204,14 @@ impl<'g> Migration<'g> {
     /// Records a step that runs outside a transaction as dirty before its first statement, so
     /// that a failure halfway, or a crash, leaves a trace of what ran. Returns the row as it
     /// was before (down), to put back when the first statement is refused.
+    ///
+    /// `known`: what the run knows the table holds, where the row is looked up before it is
+    /// read from the table.
     pub(super) async fn mark_dirty(
         &mut self,
         rev: &Revision,
         direction: Direction,
+        known: &Known,
     ) -> Result<Option<AppliedRow>, MigrateError> {
         match direction {
             Direction::Up => {
@@ -220,12 +224,10 @@ impl<'g> Migration<'g> {
                 Ok(None)
             }
             Direction::Down => {
-                let before = self
-                    .table
-                    .rows(&mut self.conn)
-                    .await?
-                    .into_iter()
-                    .find(|r| r.revision == rev.id);
+                let before = match known.row(&rev.id) {
+                    Some(row) => Some(row.clone()),
+                    None => self.table.row_of(&mut self.conn, &rev.id).await?,
+                };
                 self.table
                     .update_state(&mut self.conn, &rev.id, RowState::DirtyDown, 0, None, 0)
                     .await?;
@@ -326,6 +328,28 @@ impl<'g> Migration<'g> {
         let dirty = RowState::dirty(direction);
 
         let mut before = None;
+        let mut waited_on = None;
+        // The dirty mark is in a transaction not yet committed (see below).
+        let mut open_mark = false;
+        if self.rechecks() && transactional && !check_foreign_keys {
+            let planned = row(rev, RowState::Applied, statements.len(), Duration::ZERO);
+            let trip = self
+                .one_trip((index, direction), statements, &planned, known)
+                .await?;
+            if let OneTrip::Committed = trip {
+                let duration = start.elapsed();
+                let applied = AppliedRow {
+                    duration_ms: elapsed_ms(duration),
+                    ..planned
+                };
+                return Ok(Self::stepped(
+                    (index, direction, duration),
+                    statements,
+                    applied,
+                    known,
+                ));
+            }
+        }
         if self.rechecks() {
             match self.recheck_in_transaction(index, direction, known).await? {
                 Recheck::Run => {}
@@ -334,15 +358,25 @@ impl<'g> Migration<'g> {
             }
             if !transactional {
                 // The dirty mark commits with the check; the statements run after it.
-                let marked = self.mark_dirty(rev, direction).await;
+                let marked = self.mark_dirty(rev, direction, known).await;
                 self.finish(true, marked.is_ok()).await?;
                 before = marked?;
             }
         } else if transactional {
             self.begin_with(dialect.set_timeouts(self.timeouts(), true))
                 .await?;
+        } else if dialect.transactional_ddl() {
+            before = self.mark_dirty(rev, direction, known).await?;
         } else {
-            before = self.mark_dirty(rev, direction).await?;
+            // MySQL: the mark in a transaction that the first statement commits with it when
+            // it is DDL (one flush instead of two), or that is committed right after it.
+            self.execute_control("BEGIN").await?;
+            let marked = self.mark_dirty(rev, direction, known).await;
+            if marked.is_err() {
+                let _ = self.execute_control("ROLLBACK").await;
+            }
+            before = marked?;
+            open_mark = true;
         }
         if transactional && self.rechecks() {
             let local = dialect.set_timeouts(self.timeouts(), true);
@@ -352,7 +386,6 @@ impl<'g> Migration<'g> {
             }
         }
         let session = self.observed_session(known).await;
-        let mut waited_on = None;
         let executed = if transactional
             && !check_foreign_keys
             && session.is_none()
@@ -362,12 +395,22 @@ impl<'g> Migration<'g> {
         } else {
             self.execute_each(
                 (rev, direction, statements, transactional),
-                session,
+                (session, &mut open_mark),
                 on_wait,
                 &mut waited_on,
             )
             .await?
         };
+        if open_mark {
+            // The first statement failed, or there was none: a mark it did not commit is
+            // undone (then put back below for nothing), or committed.
+            let end = if executed.is_err() {
+                "ROLLBACK"
+            } else {
+                "COMMIT"
+            };
+            self.execute_control(end).await?;
+        }
         if let Err((n, e)) = executed
             && let Some(stmt) = statements.get(n)
         {
@@ -403,6 +446,22 @@ impl<'g> Migration<'g> {
         }
         if check_foreign_keys && let Some(message) = self.foreign_key_violation().await? {
             let _ = self.finish(transactional, false).await;
+            if !transactional {
+                // Every statement ran: the dirty row says so, and why the step failed.
+                let ms = elapsed_ms(start.elapsed());
+                let done = statements.len() as i64;
+                let _ = self
+                    .table
+                    .update_state(
+                        &mut self.conn,
+                        &rev.id,
+                        dirty,
+                        done,
+                        Some(message.clone()),
+                        ms,
+                    )
+                    .await;
+            }
             let check = Statement {
                 sql: "PRAGMA foreign_key_check".to_string(),
                 line: statements.last().map_or(section.line, |s| s.line),
@@ -421,6 +480,21 @@ impl<'g> Migration<'g> {
         let applied = row(rev, RowState::Applied, statements.len(), duration);
         self.bookkeeping(rev, direction, transactional, &applied)
             .await?;
+        Ok(Self::stepped(
+            (index, direction, duration),
+            statements,
+            applied,
+            known,
+        ))
+    }
+
+    /// What the run knows once a step committed.
+    fn stepped(
+        (index, direction, duration): (RevIdx, Direction, Duration),
+        statements: &[Statement],
+        applied: AppliedRow,
+        known: &mut Known,
+    ) -> Outcome {
         known.stepped(index, direction, applied);
         if statements
             .iter()
@@ -429,7 +503,7 @@ impl<'g> Migration<'g> {
             // The section set the connection's busy timeout: read it again.
             known.busy_timeout = None;
         }
-        Ok(Outcome::Done(duration))
+        Outcome::Done(duration)
     }
 
     /// Statement by statement, each watched when it waits (see [`Self::execute_watched`]);
@@ -438,7 +512,7 @@ impl<'g> Migration<'g> {
     async fn execute_each(
         &mut self,
         (rev, direction, statements, transactional): (&Revision, Direction, &[Statement], bool),
-        session: Option<i64>,
+        (session, open_mark): (Option<i64>, &mut bool),
         on_wait: &mut dyn FnMut(String),
         waited_on: &mut Option<String>,
     ) -> Result<Result<(), (usize, sqlx::Error)>, MigrateError> {
@@ -450,7 +524,13 @@ impl<'g> Migration<'g> {
             if let Err(e) = executed {
                 return Ok(Err((n, e)));
             }
-            if !transactional {
+            if std::mem::take(open_mark) {
+                // What the first statement did commits with the mark, if DDL did not already.
+                self.execute_control("COMMIT").await?;
+            }
+            // After the last statement the step's bookkeeping is the first write, as this
+            // update would be: a run cut short between the two leaves the same row.
+            if !transactional && n + 1 < statements.len() {
                 self.table
                     .update_state(&mut self.conn, &rev.id, dirty, n as i64 + 1, None, 0)
                     .await?;
@@ -460,11 +540,8 @@ impl<'g> Migration<'g> {
     }
 
     /// A section in its transaction as one batch (see
-    /// [`crate::backend::Backend::BATCHES_SECTIONS`]). When it fails, the batch is undone to
-    /// its savepoint and the statements run again one by one, still under the write lock, so
-    /// the failure is the one the statement gives alone: its index and error, as
-    /// [`Self::execute_each`] gives them. (Should they all pass alone, or the transaction be
-    /// gone, the statement the batch stopped at.)
+    /// [`crate::backend::Backend::BATCHES_SECTIONS`]), behind a savepoint; on a failure,
+    /// where it is (see [`Self::locate_failure`]).
     async fn execute_batch(
         &mut self,
         statements: &[Statement],
@@ -472,32 +549,45 @@ impl<'g> Migration<'g> {
         if statements.is_empty() {
             return Ok(());
         }
-        const SAVEPOINT: &str = "cargo_schema_section";
         // Each statement on lines of its own: one ending in a `--` comment ends there.
-        let mut batch = format!("SAVEPOINT {SAVEPOINT}");
+        let mut batch = format!("SAVEPOINT {SECTION_SAVEPOINT}");
         for stmt in statements {
             batch.push_str("\n;\n");
             batch.push_str(&stmt.sql);
         }
-        let (done, error) = match self.conn.execute_counted(&batch).await {
-            Ok(()) => return Ok(()),
-            Err(failed) => failed,
-        };
+        match self.conn.execute_counted(&batch).await {
+            Ok(()) => Ok(()),
+            // `done` counts the savepoint.
+            Err((done, error)) => Err(self
+                .locate_failure(statements, done.saturating_sub(1), error)
+                .await),
+        }
+    }
+
+    /// After a batch of a section's statements stopped at statement `at` with `error`: the
+    /// batch is undone to its savepoint and the statements run again one by one, still under
+    /// the write lock, so the failure is the one the statement gives alone: its index and
+    /// error, as [`Self::execute_each`] gives them. (Should they all pass alone, or the
+    /// transaction be gone, `at` and `error`.) The step's transaction stays open.
+    async fn locate_failure(
+        &mut self,
+        statements: &[Statement],
+        at: usize,
+        error: sqlx::Error,
+    ) -> (usize, sqlx::Error) {
         let undone = self
             .conn
-            .execute(&format!("ROLLBACK TO {SAVEPOINT}"))
+            .execute(&format!("ROLLBACK TO {SECTION_SAVEPOINT}"))
             .await
             .is_ok();
         if undone {
             for (n, stmt) in statements.iter().enumerate() {
                 if let Err(e) = self.conn.execute(&stmt.sql).await {
-                    return Err((n, e));
+                    return (n, e);
                 }
             }
         }
-        // `done` counts the savepoint.
-        let n = done.saturating_sub(1).min(statements.len() - 1);
-        Err((n, error))
+        (at.min(statements.len().saturating_sub(1)), error)
     }
 
     /// Records what a step did in the version table and, in a transaction, commits: where the

@@ -62,6 +62,10 @@ pub struct Known {
 }
 
 impl Known {
+    /// The counter a state is kept at while the run holds the migration lock for its whole
+    /// length (no other run writes the table; never a `data_version`).
+    pub(super) const HELD: i64 = i64::MIN;
+
     /// The state, if the counter still says `version` (nothing else committed since it was
     /// read); taken out, to be kept again with [`Known::keep`].
     pub(super) fn take(&mut self, version: i64) -> Option<State> {
@@ -69,6 +73,17 @@ impl Known {
             Some((v, state)) if v == version => Some(state),
             _ => None,
         }
+    }
+
+    /// The row of `revision`, if the run knows the table and it has one.
+    pub(super) fn row(&self, revision: &str) -> Option<&AppliedRow> {
+        let (_, state) = self.state.as_ref()?;
+        state.rows.iter().rev().find(|r| r.revision == revision)
+    }
+
+    /// The state and the counter it was read at, left in place.
+    pub(super) fn peek(&self) -> Option<(i64, &State)> {
+        self.state.as_ref().map(|(v, state)| (*v, state))
     }
 
     /// Keeps `state`, read (or known to hold) when the counter said `version`.
