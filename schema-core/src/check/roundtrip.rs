@@ -192,16 +192,10 @@ async fn walk(
         let rev = graph.revision(r);
         let before = fingerprint(&mut m.conn).await?;
         let replay_to = log.len();
-        if let Err(e) = m
-            .step_one_with(r, Direction::Up, &mut known, &mut |_| {})
-            .await
-        {
-            findings.push(Finding::Roundtrip {
-                error: e.to_string(),
-            });
+        if let Err(error) = step(m, &mut known, &mut log, r, Direction::Up).await {
+            findings.push(Finding::Roundtrip { error });
             break;
         }
-        log.push((r, Direction::Up));
         let Some(down) = &rev.down else {
             // As before the round trip was stepwise: a revision without a down section fails
             // it. The walk goes on through it.
@@ -214,16 +208,10 @@ async fn walk(
             });
             continue;
         };
-        if let Err(e) = m
-            .step_one_with(r, Direction::Down, &mut known, &mut |_| {})
-            .await
-        {
-            findings.push(Finding::Roundtrip {
-                error: e.to_string(),
-            });
+        if let Err(error) = step(m, &mut known, &mut log, r, Direction::Down).await {
+            findings.push(Finding::Roundtrip { error });
             break;
         }
-        log.push((r, Direction::Down));
         if fingerprint(&mut m.conn).await? != before {
             let after = introspect_app(&mut m.conn, &m.table).await?;
             let before = replayed(graph, server, interrupt, &log[..replay_to]).await?;
@@ -237,20 +225,32 @@ async fn walk(
                 });
             }
         }
-        if let Err(e) = m
-            .step_one_with(r, Direction::Up, &mut known, &mut |_| {})
-            .await
-        {
+        if let Err(error) = step(m, &mut known, &mut log, r, Direction::Up).await {
             findings.push(Finding::UpAgain {
                 revision: rev.id.clone(),
-                error: e.to_string(),
+                error,
             });
             break;
         }
-        log.push((r, Direction::Up));
         stepped += 1;
     }
     Ok((stepped, findings))
+}
+
+/// Steps revision `r` in `direction` and adds the step to `log`; the error's text when it
+/// fails (a finding: the walk stops there).
+async fn step(
+    m: &mut Migration<'_>,
+    known: &mut Known,
+    log: &mut Vec<(RevIdx, Direction)>,
+    r: RevIdx,
+    direction: Direction,
+) -> Result<(), String> {
+    m.step_one_with(r, direction, known, &mut |_| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    log.push((r, direction));
+    Ok(())
 }
 
 /// The schema after `steps`, run again on a fresh scratch database like `server`.

@@ -124,6 +124,19 @@ pub fn diff_for(dialect: Dialect, from: &Schema, to: &Schema, renames: &Renames)
     changes(from, to, renames, rebuild)
 }
 
+/// Pushes `Change::$variant { table, $field }` for each of `$items`, both cloned: one change
+/// of a kind for each of a table's keys, indexes or constraints.
+macro_rules! push_each {
+    ($changes:ident, $variant:ident { $table:expr, $field:ident } for $items:expr) => {
+        for item in $items {
+            $changes.push(Change::$variant {
+                table: $table.clone(),
+                $field: item.clone(),
+            });
+        }
+    };
+}
+
 fn changes(from: &Schema, to: &Schema, renames: &Renames, rebuild_dependent: bool) -> Vec<Change> {
     let mut changes = Vec::new();
     let renamed = apply_renames(from, renames, &mut changes);
@@ -220,12 +233,8 @@ fn changes(from: &Schema, to: &Schema, renames: &Renames, rebuild_dependent: boo
         Vec::new()
     };
     for (old, new) in &both {
-        for fk in missing(&old.foreign_keys, &new.foreign_keys) {
-            changes.push(Change::DropForeignKey {
-                table: old.name.clone(),
-                foreign_key: fk.clone(),
-            });
-        }
+        let dropped = missing(&old.foreign_keys, &new.foreign_keys);
+        push_each!(changes, DropForeignKey { old.name, foreign_key } for dropped);
     }
     for (table, fk) in &rebuilt_fks {
         changes.push(Change::DropForeignKey {
@@ -251,32 +260,10 @@ fn changes(from: &Schema, to: &Schema, renames: &Renames, rebuild_dependent: boo
     }
     for (old, new) in &both {
         let table = &old.name;
-        for index in missing(&old.indexes, &new.indexes) {
-            changes.push(Change::DropIndex {
-                table: table.clone(),
-                index: index.clone(),
-            });
-        }
-        for unique in missing(&old.uniques, &new.uniques) {
-            changes.push(Change::DropUnique {
-                table: table.clone(),
-                unique: unique.clone(),
-            });
-        }
-        for check in missing(&old.checks, &new.checks) {
-            changes.push(Change::DropCheck {
-                table: table.clone(),
-                check: check.clone(),
-            });
-        }
-        if let Some(pk) = &old.primary_key
-            && old.primary_key != new.primary_key
-        {
-            changes.push(Change::DropPrimaryKey {
-                table: table.clone(),
-                primary_key: pk.clone(),
-            });
-        }
+        push_each!(changes, DropIndex { table, index } for missing(&old.indexes, &new.indexes));
+        push_each!(changes, DropUnique { table, unique } for missing(&old.uniques, &new.uniques));
+        push_each!(changes, DropCheck { table, check } for missing(&old.checks, &new.checks));
+        push_each!(changes, DropPrimaryKey { table, primary_key } for replaced_key(old, new));
     }
 
     // New tables, referenced ones first; foreign keys that close a cycle come after.
@@ -347,40 +334,14 @@ fn changes(from: &Schema, to: &Schema, renames: &Renames, rebuild_dependent: boo
     }
     for (old, new) in &both {
         let table = &new.name;
-        if let Some(pk) = &new.primary_key
-            && old.primary_key != new.primary_key
-        {
-            changes.push(Change::AddPrimaryKey {
-                table: table.clone(),
-                primary_key: pk.clone(),
-            });
-        }
-        for unique in missing(&new.uniques, &old.uniques) {
-            changes.push(Change::AddUnique {
-                table: table.clone(),
-                unique: unique.clone(),
-            });
-        }
-        for index in missing(&new.indexes, &old.indexes) {
-            changes.push(Change::CreateIndex {
-                table: table.clone(),
-                index: index.clone(),
-            });
-        }
-        for check in missing(&new.checks, &old.checks) {
-            changes.push(Change::AddCheck {
-                table: table.clone(),
-                check: check.clone(),
-            });
-        }
+        push_each!(changes, AddPrimaryKey { table, primary_key } for replaced_key(new, old));
+        push_each!(changes, AddUnique { table, unique } for missing(&new.uniques, &old.uniques));
+        push_each!(changes, CreateIndex { table, index } for missing(&new.indexes, &old.indexes));
+        push_each!(changes, AddCheck { table, check } for missing(&new.checks, &old.checks));
     }
     for (old, new) in &both {
-        for fk in missing(&new.foreign_keys, &old.foreign_keys) {
-            changes.push(Change::AddForeignKey {
-                table: new.name.clone(),
-                foreign_key: fk.clone(),
-            });
-        }
+        let added = missing(&new.foreign_keys, &old.foreign_keys);
+        push_each!(changes, AddForeignKey { new.name, foreign_key } for added);
     }
     for (table, fk) in rebuilt_fks.into_iter().chain(later_fks) {
         changes.push(Change::AddForeignKey {
@@ -410,9 +371,7 @@ fn dependent_foreign_keys(both: &[(&Table, &Table)]) -> Vec<(String, ForeignKey)
                 retyped.insert((new.name.as_str(), c.name.as_str()));
             }
         }
-        if old.primary_key != new.primary_key
-            && let Some(pk) = &old.primary_key
-        {
+        for pk in replaced_key(old, new) {
             rekeyed.push((old.name.as_str(), &pk.columns));
         }
         for u in missing(&old.uniques, &new.uniques) {
@@ -446,6 +405,13 @@ fn dependent_foreign_keys(both: &[(&Table, &Table)]) -> Vec<(String, ForeignKey)
         }
     }
     out
+}
+
+/// `a`'s primary key (none or one) when `b`'s is another one or none.
+fn replaced_key<'a>(a: &'a Table, b: &Table) -> impl Iterator<Item = &'a PrimaryKey> {
+    a.primary_key
+        .iter()
+        .filter(move |_| a.primary_key != b.primary_key)
 }
 
 /// The items of `a` that are not in `b`.

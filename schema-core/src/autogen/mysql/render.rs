@@ -551,37 +551,15 @@ impl Renderer<'_> {
                     continue;
                 }
                 // A key on columns the table has that starts with the foreign key's columns.
-                let serves = |columns: &[String]| {
+                let serves = |t: &Table, columns: &[String]| {
                     columns
                         .iter()
                         .all(|c| part_column(c).is_none_or(|c| t.column(c).is_some()))
                         && starts_with(columns, &fk.columns)
                 };
-                // The new schema's key that serves this foreign key and is not there yet.
-                if let Some(pk) = to
-                    .primary_key
-                    .as_ref()
-                    .filter(|pk| t.primary_key.is_none() && serves(&pk.columns))
-                {
-                    clauses.push(format!("ADD PRIMARY KEY ({})", parts(&pk.columns)));
-                    t.primary_key = Some(pk.clone());
-                    absorbed.push("pk".to_string());
-                } else if let Some(u) = to
-                    .uniques
-                    .iter()
-                    .find(|u| !t.uniques.contains(u) && serves(&u.columns))
-                {
-                    clauses.push(format!("ADD {}", unique_clause(u)));
-                    t.uniques.push(u.clone());
-                    absorbed.push(format!("unique:{}", u.name.as_deref().unwrap_or_default()));
-                } else if let Some(i) = to
-                    .indexes
-                    .iter()
-                    .find(|i| !t.indexes.contains(i) && serves(&i.columns))
-                {
-                    clauses.push(format!("ADD {}", index_clause(i)));
-                    t.indexes.push(i.clone());
-                    absorbed.push(format!("index:{}", i.name));
+                if let Some((clause, key)) = add_new_key(t, to, serves) {
+                    clauses.push(clause);
+                    absorbed.push(key);
                 }
             }
         }
@@ -608,35 +586,14 @@ impl Renderer<'_> {
         let mut added = column.clone();
         let mut key = None;
         if column.auto_increment {
-            let exists = |c: &String| {
-                part_column(c).is_none_or(|c| c == column.name || t.column(c).is_some())
+            // A key that starts with the new column, on columns the table has or gets here.
+            let serves = |t: &Table, cs: &[String]| {
+                cs.first() == Some(&column.name)
+                    && cs.iter().all(|c| {
+                        part_column(c).is_none_or(|c| c == column.name || t.column(c).is_some())
+                    })
             };
-            let first = |cs: &[String]| cs.first() == Some(&column.name);
-            if let Some(pk) = to.primary_key.as_ref().filter(|pk| {
-                t.primary_key.is_none() && first(&pk.columns) && pk.columns.iter().all(exists)
-            }) {
-                key = Some((
-                    format!("ADD PRIMARY KEY ({})", parts(&pk.columns)),
-                    "pk".to_string(),
-                ));
-                t.primary_key = Some(pk.clone());
-            } else if let Some(u) = to.uniques.iter().find(|u| {
-                !t.uniques.contains(u) && first(&u.columns) && u.columns.iter().all(exists)
-            }) {
-                key = Some((
-                    format!("ADD {}", unique_clause(u)),
-                    format!("unique:{}", u.name.as_deref().unwrap_or_default()),
-                ));
-                t.uniques.push(u.clone());
-            } else if let Some(i) = to.indexes.iter().find(|i| {
-                !t.indexes.contains(i) && first(&i.columns) && i.columns.iter().all(exists)
-            }) {
-                key = Some((
-                    format!("ADD {}", index_clause(i)),
-                    format!("index:{}", i.name),
-                ));
-                t.indexes.push(i.clone());
-            }
+            key = add_new_key(t, &to, serves);
             added.auto_increment = key.is_some();
         }
         clauses.push(format!(
@@ -690,6 +647,47 @@ impl Renderer<'_> {
         }
         out
     }
+}
+
+/// The first key of the new schema's table `to` (its primary key, then its unique constraints,
+/// then its indexes) that `t` lacks and `serves` accepts (given `t` and the key's columns),
+/// added to `t`: its `ADD …` clause and its name in `Renderer::absorbed` (`pk`,
+/// `unique:name`, `index:name`).
+fn add_new_key(
+    t: &mut Table,
+    to: &Table,
+    serves: impl Fn(&Table, &[String]) -> bool,
+) -> Option<(String, String)> {
+    if let Some(pk) = &to.primary_key
+        && t.primary_key.is_none()
+        && serves(t, &pk.columns)
+    {
+        t.primary_key = Some(pk.clone());
+        return Some((
+            format!("ADD PRIMARY KEY ({})", parts(&pk.columns)),
+            "pk".to_string(),
+        ));
+    }
+    if let Some(u) = to
+        .uniques
+        .iter()
+        .find(|u| !t.uniques.contains(u) && serves(t, &u.columns))
+    {
+        t.uniques.push(u.clone());
+        return Some((
+            format!("ADD {}", unique_clause(u)),
+            format!("unique:{}", u.name.as_deref().unwrap_or_default()),
+        ));
+    }
+    let i = to
+        .indexes
+        .iter()
+        .find(|i| !t.indexes.contains(i) && serves(t, &i.columns))?;
+    t.indexes.push(i.clone());
+    Some((
+        format!("ADD {}", index_clause(i)),
+        format!("index:{}", i.name),
+    ))
 }
 
 pub(super) fn starts_with(key: &[String], columns: &[String]) -> bool {

@@ -23,31 +23,26 @@ pub fn render(diff: &Diff) -> Vec<Step> {
     let mut fk_off = false;
     for change in &diff.changes {
         let table = match change {
-            Change::AlterColumn { table, .. }
-            | Change::DropPrimaryKey { table, .. }
-            | Change::AddPrimaryKey { table, .. }
-            | Change::DropUnique { table, .. }
-            | Change::AddUnique { table, .. }
-            | Change::DropCheck { table, .. }
-            | Change::AddCheck { table, .. } => Some(table),
             Change::DropForeignKey { table, .. } => {
                 if !diff.to.tables.contains_key(table) {
                     // Between two tables that are both dropped: nothing to rebuild, but
                     // dropping the first must not check or cascade into the second.
                     fk_off = true;
                 }
-                Some(table)
+                Some(table.as_str())
             }
             Change::AddForeignKey { table, .. } => {
-                (!created.contains(table.as_str())).then_some(table)
+                (!created.contains(table.as_str())).then_some(table.as_str())
             }
-            Change::AddColumn { table, column } => (!can_add_column(column)).then_some(table),
+            Change::AddColumn { table, column } => {
+                (!can_add_column(column)).then_some(table.as_str())
+            }
             Change::DropColumn { table, column } => {
                 let ok = match (from_tables.get(table), diff.to.tables.get(table)) {
                     (Some(old), Some(new)) => can_drop_column(old, new, &column.name),
                     _ => false,
                 };
-                (!ok).then_some(table)
+                (!ok).then_some(table.as_str())
             }
             Change::DropTable(t) => {
                 // Rows of a table that stays may still reference it.
@@ -60,13 +55,17 @@ pub fn render(diff: &Diff) -> Vec<Step> {
                 }
                 None
             }
-            _ => None,
+            // Indexes are made and dropped in place.
+            Change::CreateIndex { .. } | Change::DropIndex { .. } => None,
+            // Any other change to a table (a column's definition, keys, unique and check
+            // constraints) only a rebuild makes.
+            other => table_of(other),
         };
         if let Some(t) = table
             && diff.to.tables.contains_key(t)
-            && !created.contains(t.as_str())
+            && !created.contains(t)
         {
-            rebuilt.insert(t.clone());
+            rebuilt.insert(t.to_string());
         }
     }
 
