@@ -88,9 +88,6 @@ const MYSQL_LOCK: &str = "cs_tpl_lock";
 const LOCK_FILE: &str = "cs_tpl.lock";
 /// How long to wait for another process to finish building a template.
 const LOCK_WAIT: Duration = Duration::from_secs(600);
-/// How often to try again when a PostgreSQL template is briefly in use.
-const IN_USE_RETRIES: u32 = 50;
-const IN_USE_SLEEP: Duration = Duration::from_millis(100);
 
 /// Why a test database could not be made, filled or dropped. Never holds a password.
 #[derive(Debug, thiserror::Error)]
