@@ -99,30 +99,18 @@ pub async fn complete_todo(store: &Store, id: i64) -> Result<bool, sqlx::Error> 
 /// Every todo, oldest first.
 pub async fn list_todos(store: &Store) -> Result<Vec<Todo>, sqlx::Error> {
     const SQL: &str = "SELECT id, title, done FROM todos ORDER BY id";
-    match store {
-        Store::Sqlite(p) => sqlx::query(SQL)
+    let rows: Vec<(i64, String, bool)> = match store {
+        Store::Sqlite(p) => sqlx::query_as(SQL).fetch_all(p).await?,
+        // PostgreSQL's INTEGER is 32 bits.
+        Store::Postgres(p) => sqlx::query_as::<_, (i32, String, bool)>(SQL)
             .fetch_all(p)
             .await?
-            .iter()
-            .map(|r| {
-                Ok(Todo {
-                    id: r.try_get(0)?,
-                    title: r.try_get(1)?,
-                    done: r.try_get(2)?,
-                })
-            })
+            .into_iter()
+            .map(|(id, title, done)| (i64::from(id), title, done))
             .collect(),
-        Store::Postgres(p) => sqlx::query(SQL)
-            .fetch_all(p)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Todo {
-                    id: i64::from(r.try_get::<i32, _>(0)?),
-                    title: r.try_get(1)?,
-                    done: r.try_get(2)?,
-                })
-            })
-            .collect(),
-    }
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, done)| Todo { id, title, done })
+        .collect())
 }

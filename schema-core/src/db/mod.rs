@@ -300,6 +300,24 @@ async fn write_ahead_log(conn: &mut sqlx::SqliteConnection) {
         .await;
 }
 
+/// How often [`Conn::execute_while_in_use`] tries again, and how long it waits in between.
+#[cfg(any(feature = "lint", feature = "testing"))]
+pub(crate) const IN_USE_RETRIES: u32 = 50;
+#[cfg(any(feature = "lint", feature = "testing"))]
+pub(crate) const IN_USE_SLEEP: Duration = Duration::from_millis(100);
+
+/// PostgreSQL's "database is being accessed by other users".
+#[cfg(any(feature = "lint", feature = "testing"))]
+fn in_use(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            d.code().as_deref() == Some("55006")
+                || d.message().contains("being accessed by other users")
+        }
+        _ => false,
+    }
+}
+
 /// A value to bind to a placeholder.
 #[derive(Debug, Clone)]
 pub enum Value {
@@ -475,6 +493,23 @@ impl Conn {
     pub async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
         on_conn!(self, c => q.execute(&mut **c).await.map(drop))
+    }
+
+    /// Runs `sql`, trying again a few times while another session is still in the database it
+    /// needs alone (PostgreSQL: a connection that is closing on the server's side): creating a
+    /// database from a template, renaming one.
+    #[cfg(any(feature = "lint", feature = "testing"))]
+    pub(crate) async fn execute_while_in_use(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+        let mut attempt = 0;
+        loop {
+            match self.execute(sql).await {
+                Err(e) if in_use(&e) && attempt < IN_USE_RETRIES => {
+                    attempt += 1;
+                    tokio::time::sleep(IN_USE_SLEEP).await;
+                }
+                done => return done,
+            }
+        }
     }
 
     /// Runs several statements as they are, in one round trip; on a failure, how many

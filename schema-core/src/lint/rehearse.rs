@@ -42,7 +42,10 @@ use sha2::{Digest, Sha256};
 
 use super::{LintError, Observed, Options as LintOptions, REVISION_FAILS};
 use crate::backend::Timeouts;
-use crate::db::{Conn, DatabaseUrl, DbError, Dialect, VersionTable, database_message};
+use crate::db::{
+    Conn, DatabaseUrl, DbError, Dialect, IN_USE_RETRIES, IN_USE_SLEEP, VersionTable,
+    database_message,
+};
 use crate::migrate::{Migration, Options};
 use crate::plan::Direction;
 use crate::scratch::{self, Scratch, Stop};
@@ -50,9 +53,6 @@ use crate::{Edges, RevIdx, RevisionGraph, Target};
 
 /// The prefix of every lint template.
 pub const TEMPLATE_PREFIX: &str = "cs_lint_";
-/// How often to try again while the template is briefly in use (a closing connection).
-const IN_USE_RETRIES: u32 = 50;
-const IN_USE_SLEEP: std::time::Duration = std::time::Duration::from_millis(100);
 /// The first key of the advisory locks on templates (`cslt`); the second is the template's.
 const LOCK_CLASS: i32 = 0x6373_6c74;
 /// How often a lint waiting for a template's lock looks again.
@@ -306,7 +306,8 @@ impl<'a> Rehearsal<'a> {
             None => crate::backend::create_database(&mut self.admin, name).await,
             Some(t) => {
                 let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{t}\"");
-                execute_while_in_use(&mut self.admin, &sql)
+                self.admin
+                    .execute_while_in_use(&sql)
                     .await
                     .map_err(|e| DbError::query(e, &sql))
             }
@@ -404,7 +405,7 @@ impl<'a> Rehearsal<'a> {
         let renamed = match migrated {
             Ok(Ok(())) => {
                 let sql = format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\"");
-                match execute_while_in_use(&mut self.admin, &sql).await {
+                match self.admin.execute_while_in_use(&sql).await {
                     Ok(()) => {
                         let comment = template_comment(self.server, graph, before, false);
                         let _ = comment_on(&mut self.admin, template, &comment).await;
@@ -729,30 +730,6 @@ async fn migrate_on(
         }
     }
     (m.conn, result)
-}
-
-/// Runs `sql`, trying again while another session is still in the database it needs alone.
-async fn execute_while_in_use(conn: &mut Conn, sql: &str) -> Result<(), sqlx::Error> {
-    let mut attempt = 0;
-    loop {
-        match conn.execute(sql).await {
-            Err(e) if in_use(&e) && attempt < IN_USE_RETRIES => {
-                attempt += 1;
-                tokio::time::sleep(IN_USE_SLEEP).await;
-            }
-            done => return done,
-        }
-    }
-}
-
-fn in_use(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(d) => {
-            d.code().as_deref() == Some("55006")
-                || d.message().contains("being accessed by other users")
-        }
-        _ => false,
-    }
 }
 
 /// The finding for a revision whose parents fail on the rehearsal database.

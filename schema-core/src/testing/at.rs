@@ -83,23 +83,11 @@ fn at_template(migrator: &Migrator, text: &str) -> Result<(Target, String), Test
     let plan = graph
         .plan_upgrade(&graph.empty_set(), &target)
         .map_err(refused)?;
-    let mut held: Vec<(&str, String)> = plan
-        .steps
-        .iter()
-        .map(|s| (graph.id(s.revision), checksum(&graph[s.revision].revision)))
-        .collect();
-    held.sort();
-    let mut hasher = Sha256::new();
-    for (id, sum) in held {
-        hasher.update(id.as_bytes());
-        hasher.update(b"\0");
-        hasher.update(sum.as_bytes());
-        hasher.update(b"\n");
-    }
+    let held = plan.steps.iter().map(|s| &graph[s.revision]);
     let name = format!(
         "{}_{}",
         TestDatabase::template_name(migrator),
-        &hex(&hasher.finalize())[..16]
+        revisions_hash(held)
     );
     Ok((target, name))
 }

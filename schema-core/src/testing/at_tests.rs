@@ -1,10 +1,8 @@
 //! A database at a revision, steps, and the bad input: on SQLite always, on PostgreSQL when
 //! it answers (a failure in CI).
 
+use super::tests::{MY, PG, reachable};
 use super::*;
-
-const PG: &str = "postgres://postgres@127.0.0.1/postgres";
-const MY: &str = "mysql://root@127.0.0.1/test";
 
 /// Three revisions: `todos`, then `done` backfilled from `completed_at` (a data migration;
 /// its down keeps `completed_at`, so up again restores `done`), then a unique index on
@@ -68,11 +66,6 @@ async fn exists(server: &str, name: &str) -> bool {
             !rows(url.secret(), &sql).await.is_empty()
         }
     }
-}
-
-async fn reachable(server: &str) -> bool {
-    let url = DatabaseUrl::parse(server, UrlSource::Flag).expect("url");
-    crate::db::reachable_or_skip(&url).await
 }
 
 async fn drop_templates(server: &str, names: &[&str]) {
@@ -281,46 +274,28 @@ async fn sqlite_a_failing_step_gives_the_revisions_error_and_the_database_goes()
     failing_step_and_panic(&sqlite_server(dir.path()), "fail_sq").await;
 }
 
-#[tokio::test]
-async fn postgres_a_database_at_a_revision_then_steps() {
-    if reachable(PG).await {
-        at_then_steps(PG, "at_pg").await;
-    }
+/// Each scenario as a test on a server, run when the server answers (a visible skip, or a
+/// failure in CI).
+macro_rules! on_server {
+    ($($test:ident: $scenario:ident($server:expr, $base:literal);)*) => {$(
+        #[tokio::test]
+        async fn $test() {
+            if reachable($server).await {
+                $scenario($server, $base).await;
+            }
+        }
+    )*};
 }
 
-#[tokio::test]
-async fn postgres_a_target_that_does_not_resolve_is_an_error_naming_it() {
-    if reachable(PG).await {
-        bad_targets(PG, "bad_pg").await;
-    }
-}
-
-#[tokio::test]
-async fn postgres_a_failing_step_gives_the_revisions_error_and_the_database_goes() {
-    if reachable(PG).await {
-        failing_step_and_panic(PG, "fail_pg").await;
-    }
-}
-
-#[tokio::test]
-async fn mysql_a_database_at_a_revision_then_steps() {
-    if reachable(MY).await {
-        at_then_steps(MY, "at_my").await;
-    }
-}
-
-#[tokio::test]
-async fn mysql_a_target_that_does_not_resolve_is_an_error_naming_it() {
-    if reachable(MY).await {
-        bad_targets(MY, "bad_my").await;
-    }
-}
-
-#[tokio::test]
-async fn mysql_a_failing_step_gives_the_revisions_error_and_the_database_goes() {
-    if reachable(MY).await {
-        failing_step_and_panic(MY, "fail_my").await;
-    }
+on_server! {
+    postgres_a_database_at_a_revision_then_steps: at_then_steps(PG, "at_pg");
+    postgres_a_target_that_does_not_resolve_is_an_error_naming_it: bad_targets(PG, "bad_pg");
+    postgres_a_failing_step_gives_the_revisions_error_and_the_database_goes:
+        failing_step_and_panic(PG, "fail_pg");
+    mysql_a_database_at_a_revision_then_steps: at_then_steps(MY, "at_my");
+    mysql_a_target_that_does_not_resolve_is_an_error_naming_it: bad_targets(MY, "bad_my");
+    mysql_a_failing_step_gives_the_revisions_error_and_the_database_goes:
+        failing_step_and_panic(MY, "fail_my");
 }
 
 #[test]

@@ -88,9 +88,6 @@ const MYSQL_LOCK: &str = "cs_tpl_lock";
 const LOCK_FILE: &str = "cs_tpl.lock";
 /// How long to wait for another process to finish building a template.
 const LOCK_WAIT: Duration = Duration::from_secs(600);
-/// How often to try again when a PostgreSQL template is briefly in use.
-const IN_USE_RETRIES: u32 = 50;
-const IN_USE_SLEEP: Duration = Duration::from_millis(100);
 
 /// Why a test database could not be made, filled or dropped. Never holds a password.
 #[derive(Debug, thiserror::Error)]
@@ -295,21 +292,10 @@ impl TestDatabase {
     /// The name of the template `migrator`'s revisions make: `cs_tpl_` and the first 16 hex
     /// digits of a SHA-256 over every revision's id and checksum.
     pub fn template_name(migrator: &Migrator) -> String {
-        let mut pairs: Vec<(&str, String)> = migrator
-            .graph()
-            .nodes()
-            .iter()
-            .map(|n| (n.id(), checksum(&n.revision)))
-            .collect();
-        pairs.sort();
-        let mut hasher = Sha256::new();
-        for (id, sum) in pairs {
-            hasher.update(id.as_bytes());
-            hasher.update(b"\0");
-            hasher.update(sum.as_bytes());
-            hasher.update(b"\n");
-        }
-        format!("{TEMPLATE_PREFIX}{}", &hex(&hasher.finalize())[..16])
+        format!(
+            "{TEMPLATE_PREFIX}{}",
+            revisions_hash(migrator.graph().nodes())
+        )
     }
 
     /// The URL to connect to this database with (it holds the server's password, if any).
@@ -421,6 +407,24 @@ fn app_key(migrator: &Migrator) -> String {
     let mut hasher = Sha256::new();
     for id in bases {
         hasher.update(id.as_bytes());
+        hasher.update(b"\n");
+    }
+    hex(&hasher.finalize())[..16].to_string()
+}
+
+/// The first 16 hex digits of a SHA-256 over the revisions' ids and checksums, in id order:
+/// what names a template.
+fn revisions_hash<'a>(nodes: impl IntoIterator<Item = &'a crate::Node>) -> String {
+    let mut pairs: Vec<(&str, String)> = nodes
+        .into_iter()
+        .map(|n| (n.id(), checksum(&n.revision)))
+        .collect();
+    pairs.sort();
+    let mut hasher = Sha256::new();
+    for (id, sum) in pairs {
+        hasher.update(id.as_bytes());
+        hasher.update(b"\0");
+        hasher.update(sum.as_bytes());
         hasher.update(b"\n");
     }
     hex(&hasher.finalize())[..16].to_string()

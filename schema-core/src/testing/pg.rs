@@ -15,16 +15,6 @@ pub(super) fn comment(app: &str) -> String {
     format!("cargo-schema test template, app {app}")
 }
 
-fn in_use(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(d) => {
-            d.code().as_deref() == Some("55006")
-                || d.message().contains("being accessed by other users")
-        }
-        _ => false,
-    }
-}
-
 impl TestServer for crate::backend::Postgres {
     async fn create_on(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestDbError> {
         let (server, template, name) = (new.server, new.template, new.name);
@@ -37,7 +27,7 @@ impl TestServer for crate::backend::Postgres {
             run(conn, server, "resetting lock_timeout", "RESET lock_timeout").await?;
         }
         let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
-        if let Err(e) = execute_while_in_use(conn, &sql).await {
+        if let Err(e) = conn.execute_while_in_use(&sql).await {
             let what =
                 format!("creating the test database `{name}` from the template `{template}`");
             return Err(query_error(server, &what, &e));
@@ -88,21 +78,6 @@ pub(super) async fn unlock(conn: &mut Conn) {
         .await;
 }
 
-/// Runs `sql`, trying again a few times while another session is still in the database it
-/// needs alone (a connection that is closing on the server's side).
-pub(super) async fn execute_while_in_use(conn: &mut Conn, sql: &str) -> Result<(), sqlx::Error> {
-    let mut attempt = 0;
-    loop {
-        match conn.execute(sql).await {
-            Err(e) if in_use(&e) && attempt < IN_USE_RETRIES => {
-                attempt += 1;
-                tokio::time::sleep(IN_USE_SLEEP).await;
-            }
-            done => return done,
-        }
-    }
-}
-
 pub(super) async fn exists(
     conn: &mut Conn,
     server: &DatabaseUrl,
@@ -139,7 +114,7 @@ pub(super) async fn build(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), 
     }
     // The migration's connection may still be closing on the server's side.
     let sql = format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\"");
-    if let Err(e) = execute_while_in_use(conn, &sql).await {
+    if let Err(e) = conn.execute_while_in_use(&sql).await {
         let _ = drop_database(conn, server, &building, true).await;
         let what = format!("renaming `{building}` to `{template}`");
         return Err(query_error(server, &what, &e));

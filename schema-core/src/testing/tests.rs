@@ -77,7 +77,6 @@ async fn drop_template(server: &str, name: &str) {
         .expect("drop template");
 }
 
-/// Whether the server answers; when it does not, a visible skip, or a failure in CI.
 /// Another app's test database on `server`: its template's name, the guard that drops the
 /// template, and the database, which the test's own work must leave alone.
 async fn another_app(server: &str, name: &str) -> (String, TestDatabase, TestDatabase) {
@@ -88,6 +87,7 @@ async fn another_app(server: &str, name: &str) -> (String, TestDatabase, TestDat
     (tpl, guard, kept)
 }
 
+/// Whether the server answers; when it does not, a visible skip, or a failure in CI.
 pub(super) async fn reachable(server: &str) -> bool {
     let url = DatabaseUrl::parse(server, UrlSource::Flag).expect("url");
     crate::db::reachable_or_skip(&url).await
@@ -417,6 +417,8 @@ async fn postgres_tests_share_a_template_and_get_their_own_copies() {
 /// must be kept), and this application's migrator and template.
 struct Crash {
     server: &'static str,
+    /// This application's revisions' prefix.
+    base: &'static str,
     other_tpl: String,
     _other_guard: TestDatabase,
     kept: TestDatabase,
@@ -426,7 +428,7 @@ struct Crash {
 }
 
 impl Crash {
-    async fn set_up(server: &'static str, other: &str, base: &str) -> Option<Crash> {
+    async fn set_up(server: &'static str, other: &str, base: &'static str) -> Option<Crash> {
         if !reachable(server).await {
             return None;
         }
@@ -436,6 +438,7 @@ impl Crash {
         let _guard = template_guard(server, &tpl);
         Some(Crash {
             server,
+            base,
             other_tpl,
             _other_guard,
             kept,
@@ -443,6 +446,30 @@ impl Crash {
             tpl,
             _guard,
         })
+    }
+
+    /// The test's database, from a template built again: seeded, and another app's template
+    /// kept.
+    async fn database(&self) -> TestDatabase {
+        let db = TestDatabase::new(&self.m, self.server).await.expect("new");
+        assert_eq!(query(db.url(), "SELECT name FROM items").await, ["seeded"]);
+        assert!(
+            exists(self.server, &self.other_tpl).await,
+            "another app's template was removed"
+        );
+        db
+    }
+
+    /// A failing revision leaves no template behind; the name it would have had.
+    async fn failing_build(&self) -> String {
+        let bad = migrator(self.base, "v2", "INSERT INTO nowhere VALUES (1);");
+        let err = TestDatabase::new(&bad, self.server)
+            .await
+            .expect_err("fails");
+        assert!(matches!(err, TestDbError::Migrate { .. }), "{err}");
+        let bad_tpl = TestDatabase::template_name(&bad);
+        assert!(!exists(self.server, &bad_tpl).await);
+        bad_tpl
     }
 
     /// Drops the test's database, the kept copy and both templates.
@@ -459,7 +486,7 @@ async fn postgres_a_crashed_builder_is_cleaned_up_and_other_apps_are_kept() {
     let Some(crash) = Crash::set_up(PG, "pgother", "pgcrash").await else {
         return;
     };
-    let (m, tpl, other_tpl) = (&crash.m, &crash.tpl, &crash.other_tpl);
+    let (m, tpl) = (&crash.m, &crash.tpl);
     // What a build that crashed (in this or an earlier run) leaves behind.
     let leftover = format!("{tpl}_building_4000000");
     let _g3 = template_guard(PG, &leftover);
@@ -473,23 +500,14 @@ async fn postgres_a_crashed_builder_is_cleaned_up_and_other_apps_are_kept() {
     )
     .await
     .expect("comment");
-    let db = TestDatabase::new(m, PG).await.expect("new");
-    assert_eq!(query(db.url(), "SELECT name FROM items").await, ["seeded"]);
+    let db = crash.database().await;
     assert!(
         !exists(PG, &leftover).await,
         "the crashed build was not removed"
     );
-    assert!(
-        exists(PG, other_tpl).await,
-        "another app's template was removed"
-    );
 
     // A failing revision leaves neither a template nor a half-built database.
-    let bad = migrator("pgcrash", "v2", "INSERT INTO nowhere VALUES (1);");
-    let err = TestDatabase::new(&bad, PG).await.expect_err("fails");
-    assert!(matches!(err, TestDbError::Migrate { .. }), "{err}");
-    let bad_tpl = TestDatabase::template_name(&bad);
-    assert!(!exists(PG, &bad_tpl).await);
+    let bad_tpl = crash.failing_build().await;
     let building = format!("{bad_tpl}_building_{}", std::process::id());
     assert!(!exists(PG, &building).await);
 
@@ -510,7 +528,7 @@ async fn mysql_an_unfinished_template_is_rebuilt_and_other_apps_are_kept() {
     let Some(crash) = Crash::set_up(MY, "myother", "mycrash").await else {
         return;
     };
-    let (m, tpl, other_tpl) = (&crash.m, &crash.tpl, &crash.other_tpl);
+    let tpl = &crash.tpl;
     // What a builder that crashed halfway leaves: the database without its marker.
     statement(MY, &format!("CREATE DATABASE `{tpl}`"))
         .await
@@ -518,8 +536,7 @@ async fn mysql_an_unfinished_template_is_rebuilt_and_other_apps_are_kept() {
     statement(MY, &format!("CREATE TABLE `{tpl}`.half (id INTEGER)"))
         .await
         .expect("create");
-    let db = TestDatabase::new(m, MY).await.expect("new");
-    assert_eq!(query(db.url(), "SELECT name FROM items").await, ["seeded"]);
+    let db = crash.database().await;
     let tables = query(
         db.url(),
         "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name",
@@ -529,16 +546,9 @@ async fn mysql_an_unfinished_template_is_rebuilt_and_other_apps_are_kept() {
         tables,
         ["items", "schema_version", "schema_version_meta", "tags"]
     );
-    assert!(
-        exists(MY, other_tpl).await,
-        "another app's template was removed"
-    );
 
     // A failing revision leaves no template behind.
-    let bad = migrator("mycrash", "v2", "INSERT INTO nowhere VALUES (1);");
-    let err = TestDatabase::new(&bad, MY).await.expect_err("fails");
-    assert!(matches!(err, TestDbError::Migrate { .. }), "{err}");
-    assert!(!exists(MY, &TestDatabase::template_name(&bad)).await);
+    crash.failing_build().await;
 
     crash.finish(db).await;
 }

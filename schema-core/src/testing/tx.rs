@@ -435,7 +435,7 @@ async fn make_shared(conn: &mut Conn, new: &NewDatabase<'_>) -> Result<(), TestD
     let (server, template, name) = (new.server, new.template, new.name);
     pg::build(conn, new).await?;
     let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
-    if let Err(e) = pg::execute_while_in_use(conn, &sql).await {
+    if let Err(e) = conn.execute_while_in_use(&sql).await {
         let what = format!("creating the shared test database `{name}` from `{template}`");
         return Err(query_error(server, &what, &e));
     }

@@ -177,22 +177,32 @@ async fn untouched(m: &Migrator, at: &str, ids: &str) {
     assert!(rows.is_empty(), "{rows:?}");
 }
 
+/// `steps_migrator`'s revisions under `base`, the revision `{ids}_{rev}`, and the guard that
+/// drops its template; `None` when PostgreSQL does not answer.
+async fn steps_at(base: &str, rev: &str) -> Option<(Migrator, String, String, TestDatabase)> {
+    if !reachable(PG).await {
+        return None;
+    }
+    let (m, ids) = steps_migrator(PG, base, "");
+    let at = format!("{ids}_{rev}");
+    let tpl = TestDatabase::template_name_at(&m, &at).expect("name");
+    let guard = template_guard(PG, &tpl);
+    Some((m, ids, at, guard))
+}
+
 #[tokio::test]
 async fn transaction_mode_at_a_revision_steps_inside_the_transaction() {
-    if !reachable(PG).await {
+    let Some((m, ids, at, guard)) = steps_at("txat", "a").await else {
         return;
-    }
-    let (m, ids) = steps_migrator(PG, "txat", "");
-    let at = format!("{ids}_a");
-    let tpl = TestDatabase::template_name_at(&m, &at).expect("name");
-    let _guard = template_guard(PG, &tpl);
+    };
 
     let mut tx = TestDatabase::builder(&m)
         .at(&at)
         .transaction(PG)
         .await
         .expect("at a");
-    assert_eq!(tx.database(), format!("{tpl}_tx"));
+    // The template at the revision's `_tx` copy.
+    assert_eq!(tx.database(), format!("{}_tx", guard.name));
     assert_eq!(
         TestTransaction::shared_name_at(&m, &at).expect("name"),
         tx.database()
@@ -233,19 +243,15 @@ async fn transaction_mode_at_a_revision_steps_inside_the_transaction() {
 
     // Dropping the template takes its shared database with it.
     let shared = TestTransaction::shared_name_at(&m, &at).expect("name");
-    drop(_guard);
+    drop(guard);
     assert!(!exists(PG, &shared).await, "{shared} left behind");
 }
 
 #[tokio::test]
 async fn transaction_mode_at_a_revision_a_failing_step_is_undone_and_the_test_goes_on() {
-    if !reachable(PG).await {
+    let Some((m, ids, at, _guard)) = steps_at("txfail", "b").await else {
         return;
-    }
-    let (m, ids) = steps_migrator(PG, "txfail", "");
-    let at = format!("{ids}_b");
-    let tpl = TestDatabase::template_name_at(&m, &at).expect("name");
-    let _guard = template_guard(PG, &tpl);
+    };
     let mut tx = TestTransaction::at(&m, PG, &at).await.expect("at b");
     sqlx::raw_sql(
         "INSERT INTO todos (id, title) VALUES (1, 'twice'); \
@@ -314,13 +320,9 @@ async fn transaction_mode_at_a_revision_refuses_a_step_outside_a_transaction() {
 
 #[tokio::test]
 async fn transaction_mode_at_a_revision_cannot_commit_and_bad_targets_are_named() {
-    if !reachable(PG).await {
+    let Some((m, ids, at, _guard)) = steps_at("txatcommit", "a").await else {
         return;
-    }
-    let (m, ids) = steps_migrator(PG, "txatcommit", "");
-    let at = format!("{ids}_a");
-    let tpl = TestDatabase::template_name_at(&m, &at).expect("name");
-    let _guard = template_guard(PG, &tpl);
+    };
     let mut tx = TestTransaction::at(&m, PG, &at).await.expect("at a");
     tx.up_one().await.expect("up one");
     let err = sqlx::raw_sql("COMMIT")

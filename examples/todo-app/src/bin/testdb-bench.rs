@@ -167,11 +167,7 @@ impl Fresh {
             let url = format!("sqlite://{}", path.display());
             Ok((Fresh::Sqlite(path), url))
         } else {
-            let mut admin = sqlx::PgConnection::connect(server).await?;
-            admin
-                .execute(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                .await?;
-            admin.close().await?;
+            on_server(server, [format!("CREATE DATABASE \"{name}\"")]).await?;
             let (path, query) = server.split_once('?').map_or((server, ""), |(p, q)| (p, q));
             let base = path.rsplit_once('/').map_or(path, |(b, _)| b);
             let url = if query.is_empty() {
@@ -191,15 +187,7 @@ impl Fresh {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
-            Fresh::Postgres { server, name } => {
-                let mut admin = sqlx::PgConnection::connect(&server).await?;
-                admin
-                    .execute(AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                    )))
-                    .await?;
-                admin.close().await?;
-            }
+            Fresh::Postgres { server, name } => on_server(&server, [drop_database(&name)]).await?,
         }
         Ok(())
     }
@@ -397,18 +385,28 @@ async fn drop_template(migrator: &Migrator, at: Option<&str>, server: &str) -> R
         Some(at) => TestDatabase::template_name_at(migrator, at)?,
         None => TestDatabase::template_name(migrator),
     };
-    let mut admin = sqlx::PgConnection::connect(server).await?;
-    for name in [
+    let names = [
         format!("{template}_tx"),
         format!("{template}_keep"),
         template,
-    ] {
-        admin
-            .execute(AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-            )))
-            .await?;
+    ];
+    on_server(server, names.iter().map(|name| drop_database(name))).await
+}
+
+/// Runs `statements` on the PostgreSQL server's maintenance database `server`.
+async fn on_server(
+    server: &str,
+    statements: impl IntoIterator<Item = String>,
+) -> Result<(), Error> {
+    let mut admin = sqlx::PgConnection::connect(server).await?;
+    for sql in statements {
+        admin.execute(AssertSqlSafe(sql)).await?;
     }
     admin.close().await?;
     Ok(())
+}
+
+/// Drops database `name`, sessions still in it included.
+fn drop_database(name: &str) -> String {
+    format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")
 }
