@@ -38,17 +38,8 @@ fi
 
 make_work import
 dir="$work/project"
-mkdir -p "$dir/src" "$dir/sqlx"
-cat >"$dir/Cargo.toml" <<'TOML'
-[package]
-name = "bench-import"
-version = "0.1.0"
-edition = "2021"
-
-[package.metadata.schema]
-migrations = "migrations"
-TOML
-: >"$dir/src/lib.rs"
+cargo_project "$dir" bench-import
+mkdir -p "$dir/sqlx"
 
 echo "generating $n sqlx migrations" >&2
 rows=()
@@ -108,9 +99,8 @@ python="${ALEMBIC_PYTHON:-$target_dir/tools/venv/bin/python}"
 if ((alembic_n > 0)) && "$python" -c "import alembic" >/dev/null 2>&1; then
     echo "generating $alembic_n Alembic revisions" >&2
     ad="$work/alembic"
-    mkdir -p "$ad/src" "$ad/alembic/versions"
-    sed 's/bench-import/bench-alembic/' "$dir/Cargo.toml" >"$ad/Cargo.toml"
-    : >"$ad/src/lib.rs"
+    cargo_project "$ad" bench-alembic
+    mkdir -p "$ad/alembic/versions"
     printf '[alembic]\nscript_location = %%(here)s/alembic\nsqlalchemy.url = sqlite:///%s/alembic.db\n' "$ad" >"$ad/alembic.ini"
     cat >"$ad/alembic/env.py" <<'PY'
 from alembic import context

@@ -8,8 +8,9 @@
 # is missing with apt-get), `bench_settings` (REVISIONS, RUNS, WARMUP, BENCH_OUT, BRANCH_EVERY,
 # MERGE_AFTER), `generate_branched`, `pg_settings` (PG_HOST, PG_PORT, PG_USER, PG_DATABASE and
 # the psql commands), `pg_answers`, `build_release`, `need_bins` and `make_work` (a temporary
-# directory removed on exit), `quote` (words as one command line for hyperfine), `measure` (a
-# hyperfine run, recorded in `commands_run`) and `mean_ms`/`stddev_ms` (read back from its CSV).
+# directory removed on exit), `cargo_project` (an empty crate for the imports), `quote` (words as
+# one command line for hyperfine), `measure` (a hyperfine run, recorded in `commands_run`) and
+# `mean_ms`/`stddev_ms` (read back from its CSV).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -129,6 +130,22 @@ need_bins() {
 make_work() {
     work="$(mktemp -d "${TMPDIR:-/tmp}/cargo-schema-bench-$1.XXXXXX")"
     trap 'rm -rf "$work"' EXIT
+}
+
+# cargo_project DIR NAME: an empty library crate NAME in DIR whose migrations directory is
+# DIR/migrations, for `cargo schema --manifest-path DIR/Cargo.toml`.
+cargo_project() {
+    mkdir -p "$1/src"
+    cat >"$1/Cargo.toml" <<TOML
+[package]
+name = "$2"
+version = "0.1.0"
+edition = "2021"
+
+[package.metadata.schema]
+migrations = "migrations"
+TOML
+    : >"$1/src/lib.rs"
 }
 
 # quote WORD...: the words as one command line. hyperfine -N splits a command line with shell
