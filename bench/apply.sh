@@ -202,25 +202,6 @@ fi
 
 # --- measure ---------------------------------------------------------------------------------
 
-commands_run=()
-# measure NAME SHELL PREPARE COMMAND: hyperfine with SHELL `none` (-N) or `bash`; the prepare
-# command runs before every run, warm-ups included. Its default --output=null sends the
-# command's stdout and stderr to /dev/null.
-measure() {
-    local name="$1" shell="$2" prepare="$3" command="$4"
-    local shell_args=(-N)
-    [[ "$shell" == bash ]] && shell_args=(--shell=bash)
-    echo "measuring $name" >&2
-    hyperfine "${shell_args[@]}" --warmup "$warmup" --runs "$runs" --style basic \
-        ${prepare:+--prepare "$prepare"} \
-        --command-name "$name" \
-        --export-markdown "$results/$name.md" \
-        --export-csv "$results/$name.csv" \
-        "$command" >&2
-    # shellcheck disable=SC2016 # the single quotes are part of the text shown
-    commands_run+=("hyperfine ${shell_args[*]} --warmup $warmup --runs $runs${prepare:+ --prepare '$prepare'} '$command'")
-}
-
 sqlite_fresh="$(quote rm -f "$db" "$db-journal" "$db-wal" "$db-shm")"
 # A file cargo-schema created is in WAL mode: no -wal/-shm of the previous run may stay beside it.
 sqlite_upgraded="$(quote "$work/prepare_sqlite_down.sh")"
@@ -254,14 +235,25 @@ measure current_cs none "" "$(quote "${schema[@]}" --database-url "sqlite://$cur
 
 # --- report ----------------------------------------------------------------------------------
 
-# hyperfine's CSV: command,mean,stddev,median,user,system,min,max (seconds).
-mean_ms() { awk -F, 'NR == 2 { printf "%.1f", $2 * 1000 }' "$results/$1.csv"; }
-stddev_ms() { awk -F, 'NR == 2 { printf "%.1f", $3 * 1000 }' "$results/$1.csv"; }
-
 over_budget=0
 n_fmt="$(printf "%'d" "$revisions" 2>/dev/null || echo "$revisions")"
 table="| case | cargo-schema mean (ms) | baseline mean (ms) | ratio | budget | result |
 |---|---:|---:|---:|---|---|"
+
+# judge CONDITION MESSAGE AWK-ARGS...: `verdict` is pass when awk's CONDITION holds over the
+# variables of AWK-ARGS (-v NAME=VALUE); otherwise fail, with over_budget set and
+# `over budget: MESSAGE` on stderr.
+judge() {
+    local condition="$1" message="$2"
+    shift 2
+    if awk "$@" "BEGIN { exit !($condition) }"; then
+        verdict=pass
+    else
+        verdict=fail
+        over_budget=1
+        echo "over budget: $message" >&2
+    fi
+}
 
 # pair NAME LABEL BASELINE-LABEL: a row comparing NAME_cs with NAME_base.
 pair() {
@@ -270,13 +262,8 @@ pair() {
     cs="$(mean_ms "${name}_cs")"
     base="$(mean_ms "${name}_base")"
     ratio="$(awk -v a="$cs" -v b="$base" 'BEGIN { printf "%.2f", a / b }')"
-    if awk -v r="$ratio" -v m="$max_ratio" 'BEGIN { exit !(r <= m) }'; then
-        verdict=pass
-    else
-        verdict=fail
-        over_budget=1
-        echo "over budget: $label takes $cs ms, ${ratio}x $baseline ($base ms); budget ${max_ratio}x" >&2
-    fi
+    judge 'r <= m' "$label takes $cs ms, ${ratio}x $baseline ($base ms); budget ${max_ratio}x" \
+        -v r="$ratio" -v m="$max_ratio"
     table+="
 | $label vs $baseline | $cs ± $(stddev_ms "${name}_cs") | $base ± $(stddev_ms "${name}_base") | ${ratio}× | ≤ ${max_ratio}× | $verdict |"
 }
@@ -288,13 +275,8 @@ if [[ "$skip_postgres" != 1 ]]; then
     pair pg_down "PostgreSQL \`down base\`, from head" "\`psql -f baseline_down.sql\`"
 fi
 current="$(mean_ms current_cs)"
-if awk -v m="$current" -v b="$max_current_ms" 'BEGIN { exit !(m < b) }'; then
-    verdict=pass
-else
-    verdict=fail
-    over_budget=1
-    echo "over budget: \`current\` takes $current ms (budget: under $max_current_ms ms)" >&2
-fi
+judge 'm < b' "\`current\` takes $current ms (budget: under $max_current_ms ms)" \
+    -v m="$current" -v b="$max_current_ms"
 table+="
 | SQLite \`current\`, up to date | $current ± $(stddev_ms current_cs) | — | — | < $max_current_ms ms | $verdict |"
 

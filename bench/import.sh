@@ -38,17 +38,8 @@ fi
 
 make_work import
 dir="$work/project"
-mkdir -p "$dir/src" "$dir/sqlx"
-cat >"$dir/Cargo.toml" <<'TOML'
-[package]
-name = "bench-import"
-version = "0.1.0"
-edition = "2021"
-
-[package.metadata.schema]
-migrations = "migrations"
-TOML
-: >"$dir/src/lib.rs"
+cargo_project "$dir" bench-import
+mkdir -p "$dir/sqlx"
 
 echo "generating $n sqlx migrations" >&2
 rows=()
@@ -74,9 +65,9 @@ median() {
     printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
-# `measure NAME PREPARE COMMAND…`: runs PREPARE (untimed) then COMMAND, $runs times, and
+# `time_runs NAME PREPARE COMMAND…`: runs PREPARE (untimed) then COMMAND, $runs times, and
 # appends each COMMAND's time in µs to the array NAME.
-measure() {
+time_runs() {
     local -n times=$1
     local prepare=$2
     shift 2
@@ -92,13 +83,13 @@ measure() {
 
 echo "measuring import ($runs runs)" >&2
 import_us=()
-measure import_us 'rm -rf "$dir/migrations"' "${schema[@]}" import sqlx "$dir/sqlx"
+time_runs import_us 'rm -rf "$dir/migrations"' "${schema[@]}" import sqlx "$dir/sqlx"
 count="$(find "$dir/migrations" -name '*.sql' | wc -l)"
 [[ "$count" -eq "$n" ]] || die "import wrote $count files, not $n"
 
 echo "measuring adopt ($runs runs)" >&2
 adopt_us=()
-measure adopt_us 'cp "$work/adopt-template.db" "$dir/dev.db"' "${schema[@]}" import sqlx --adopt
+time_runs adopt_us 'cp "$work/adopt-template.db" "$dir/dev.db"' "${schema[@]}" import sqlx --adopt
 recorded="$(sqlite3 "$dir/dev.db" 'SELECT count(*) FROM schema_version')"
 [[ "$recorded" -eq "$n" ]] || die "adopt recorded $recorded revisions, not $n"
 
@@ -108,9 +99,8 @@ python="${ALEMBIC_PYTHON:-$target_dir/tools/venv/bin/python}"
 if ((alembic_n > 0)) && "$python" -c "import alembic" >/dev/null 2>&1; then
     echo "generating $alembic_n Alembic revisions" >&2
     ad="$work/alembic"
-    mkdir -p "$ad/src" "$ad/alembic/versions"
-    sed 's/bench-import/bench-alembic/' "$dir/Cargo.toml" >"$ad/Cargo.toml"
-    : >"$ad/src/lib.rs"
+    cargo_project "$ad" bench-alembic
+    mkdir -p "$ad/alembic/versions"
     printf '[alembic]\nscript_location = %%(here)s/alembic\nsqlalchemy.url = sqlite:///%s/alembic.db\n' "$ad" >"$ad/alembic.ini"
     cat >"$ad/alembic/env.py" <<'PY'
 from alembic import context
@@ -150,13 +140,13 @@ PY
 
     echo "measuring the Alembic import ($runs runs)" >&2
     ai_us=()
-    measure ai_us 'rm -rf "$ad/migrations"' env CARGO_SCHEMA_PYTHON="$python" "${alembic_schema[@]}" import alembic
+    time_runs ai_us 'rm -rf "$ad/migrations"' env CARGO_SCHEMA_PYTHON="$python" "${alembic_schema[@]}" import alembic
     count="$(find "$ad/migrations" -name '*.sql' | wc -l)"
     [[ "$count" -eq "$alembic_n" ]] || die "the Alembic import wrote $count files, not $alembic_n"
 
     echo "measuring alembic upgrade head --sql ($runs runs)" >&2
     as_us=()
-    measure as_us 'cd "$ad"' "$python" -m alembic upgrade head --sql
+    time_runs as_us 'cd "$ad"' "$python" -m alembic upgrade head --sql
     cd "$root"
 
     echo "measuring one alembic process per revision and direction (first 10 revisions)" >&2

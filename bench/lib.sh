@@ -8,7 +8,9 @@
 # is missing with apt-get), `bench_settings` (REVISIONS, RUNS, WARMUP, BENCH_OUT, BRANCH_EVERY,
 # MERGE_AFTER), `generate_branched`, `pg_settings` (PG_HOST, PG_PORT, PG_USER, PG_DATABASE and
 # the psql commands), `pg_answers`, `build_release`, `need_bins` and `make_work` (a temporary
-# directory removed on exit) and `quote` (words as one command line for hyperfine).
+# directory removed on exit), `cargo_project` (an empty crate for the imports), `quote` (words as
+# one command line for hyperfine), `measure` (a hyperfine run, recorded in `commands_run`) and
+# `mean_ms`/`stddev_ms` (read back from its CSV).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -130,6 +132,22 @@ make_work() {
     trap 'rm -rf "$work"' EXIT
 }
 
+# cargo_project DIR NAME: an empty library crate NAME in DIR whose migrations directory is
+# DIR/migrations, for `cargo schema --manifest-path DIR/Cargo.toml`.
+cargo_project() {
+    mkdir -p "$1/src"
+    cat >"$1/Cargo.toml" <<TOML
+[package]
+name = "$2"
+version = "0.1.0"
+edition = "2021"
+
+[package.metadata.schema]
+migrations = "migrations"
+TOML
+    : >"$1/src/lib.rs"
+}
+
 # quote WORD...: the words as one command line. hyperfine -N splits a command line with shell
 # quoting rules and runs it without a shell; %q quotes each word (paths with spaces) in a way
 # that splitting undoes, and bash reads it back the same way for the commands that need a shell
@@ -139,3 +157,28 @@ quote() {
     printf -v quoted '%q ' "$@"
     printf '%s' "${quoted% }"
 }
+
+# measure NAME SHELL PREPARE COMMAND: hyperfine with SHELL `none` (-N) or `bash`, its markdown
+# and CSV exports in $results/NAME.md and .csv; the prepare command runs before every run,
+# warm-ups included. Its default --output=null sends the command's stdout and stderr to
+# /dev/null. Appends the hyperfine command line to `commands_run`.
+commands_run=()
+measure() {
+    local name="$1" shell="$2" prepare="$3" command="$4"
+    local shell_args=(-N)
+    [[ "$shell" == bash ]] && shell_args=(--shell=bash)
+    echo "measuring $name" >&2
+    hyperfine "${shell_args[@]}" --warmup "$warmup" --runs "$runs" --style basic \
+        ${prepare:+--prepare "$prepare"} \
+        --command-name "$name" \
+        --export-markdown "$results/$name.md" \
+        --export-csv "$results/$name.csv" \
+        "$command" >&2
+    # shellcheck disable=SC2016 # the single quotes are part of the text shown
+    commands_run+=("hyperfine ${shell_args[*]} --warmup $warmup --runs $runs${prepare:+ --prepare '$prepare'} '$command'")
+}
+
+# mean_ms NAME, stddev_ms NAME: the mean and the standard deviation in ms of measure NAME, from
+# hyperfine's CSV: command,mean,stddev,median,user,system,min,max (seconds).
+mean_ms() { awk -F, 'NR == 2 { printf "%.1f", $2 * 1000 }' "$results/$1.csv"; }
+stddev_ms() { awk -F, 'NR == 2 { printf "%.1f", $3 * 1000 }' "$results/$1.csv"; }

@@ -75,21 +75,6 @@ dir="$work/project"
 head="$("$bin/gen-revisions" "$dir" --revisions "$revisions" --branch-every 0)"
 schema=("$bin/cargo-schema" schema --manifest-path "$dir/Cargo.toml" --database-url "$pg_url")
 
-commands_run=()
-# measure NAME PREPARE COMMAND: hyperfine -N; PREPARE runs before every run, warm-ups included.
-measure() {
-    local name="$1" prepare="$2" command="$3"
-    echo "measuring $name" >&2
-    hyperfine -N --warmup "$warmup" --runs "$runs" --style basic \
-        ${prepare:+--prepare "$prepare"} \
-        --command-name "$name" \
-        --export-markdown "$results/$name.md" \
-        --export-csv "$results/$name.csv" \
-        "$command" >&2
-    # shellcheck disable=SC2016 # the single quotes are part of the text shown
-    commands_run+=("hyperfine -N --warmup $warmup --runs $runs${prepare:+ --prepare '$prepare'} '$command'")
-}
-
 # --- once outside the measurements: the commands work and lint what they should -------------
 
 echo "checking the commands once" >&2
@@ -109,18 +94,15 @@ linted="$(python3 -c 'import json, sys; print(" ".join(json.load(sys.stdin)["lin
 
 lint_cmd="$(quote "${schema[@]}" lint)"
 # `up` of the 1,000 on a fresh database: the first lint's budget.
-measure pg_up "$(quote "$work/recreate.sh")" "$(quote "${schema[@]}" up)"
+measure pg_up none "$(quote "$work/recreate.sh")" "$(quote "${schema[@]}" up)"
 # The database back at 999 applied for the lints.
 "$work/recreate.sh"
 "${schema[@]}" up head-1 -q >/dev/null
-measure lint_first "$(quote "$work/drop_templates.sh")" "$lint_cmd"
+measure lint_first none "$(quote "$work/drop_templates.sh")" "$lint_cmd"
 # The template exists from the last run above.
-measure lint_warm "" "$lint_cmd"
+measure lint_warm none "" "$lint_cmd"
 
 # --- report ----------------------------------------------------------------------------------
-
-mean_ms() { awk -F, 'NR == 2 { printf "%.1f", $2 * 1000 }' "$results/$1.csv"; }
-stddev_ms() { awk -F, 'NR == 2 { printf "%.1f", $3 * 1000 }' "$results/$1.csv"; }
 
 up="$(mean_ms pg_up)"
 first="$(mean_ms lint_first)"

@@ -29,10 +29,8 @@
 #   PG_HOST PG_PORT PG_USER MY_HOST MY_PORT MY_USER   the servers (trust / empty password)
 #
 # Needs sqlite3, psql, mysql (for the backends asked for) and GNU time; bash 5 (EPOCHREALTIME).
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
 runs="${RUNS:-7}" read_runs="${READ_RUNS:-31}" huge_runs="${HUGE_RUNS:-3}"
 big="${BIG:-1000}" small="${SMALL:-100}" huge="${HUGE:-10000}"
 backends=" ${BACKENDS:-sqlite postgres mariadb} "
@@ -46,10 +44,6 @@ db_name="cs_peers_$$"
 # The environment must not choose a database for any tool.
 unset DATABASE_URL
 
-die() {
-    echo "bench/peers.sh: error: $*" >&2
-    exit 1
-}
 note() { echo "bench/peers.sh: $*" >&2; }
 has() { [[ "$backends" == *" $1 "* ]]; }
 
@@ -110,7 +104,7 @@ trap cleanup EXIT
 # tools' own timestamps; VARCHAR rather than TEXT so that MariaDB can index the column.
 generate() {
     local n="$1" g="$work/g$1"
-    mkdir -p "$g/sqlx" "$g/dbmate" "$g/project/src"
+    mkdir -p "$g/sqlx" "$g/dbmate"
     awk -v n="$n" -v g="$g" 'BEGIN {
         for (i = 1; i <= n; i++) {
             v = sprintf("%d", 20240000000000 + i)
@@ -125,16 +119,7 @@ generate() {
         }
         for (i = n; i >= 1; i--) print downs[i] > (g "/down.sql")
     }'
-    cat >"$g/project/Cargo.toml" <<'TOML'
-[package]
-name = "bench-peers"
-version = "0.1.0"
-edition = "2021"
-
-[package.metadata.schema]
-migrations = "migrations"
-TOML
-    : >"$g/project/src/lib.rs"
+    cargo_project "$g/project" bench-peers
     "$cs" schema --manifest-path "$g/project/Cargo.toml" -q import sqlx "$g/sqlx" >/dev/null ||
         die "cargo schema import sqlx of $n migrations failed"
     # A manifest written within 2 s is not cached (metadata_cache.rs): make it an old one, as a

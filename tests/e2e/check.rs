@@ -12,6 +12,7 @@ use std::sync::Mutex;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has};
 use cargo_schema_e2e::db::{Server, TestDatabase, run_on as schema, url_with_password as url};
+use cargo_schema_e2e::json::strings;
 use cargo_schema_e2e::on_both_servers;
 use cargo_schema_e2e::scratch::{SCRATCH_PREFIX, owner_running, scratch_databases};
 use cargo_schema_e2e::{Output, TestProject, test_database};
@@ -97,16 +98,6 @@ fn json_check(p: &TestProject, args: &[&str], ok: bool) -> Value {
     let json = out.json();
     assert_eq!(json["ok"], Value::Bool(ok), "{out:#?}");
     json
-}
-
-/// The strings of a json array.
-#[track_caller]
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap_or_else(|| panic!("not an array: {v}"))
-        .iter()
-        .map(|s| s.as_str().unwrap_or_else(|| panic!("{s}")).to_owned())
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------

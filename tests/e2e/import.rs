@@ -32,7 +32,8 @@ use std::process::Command;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::db::{self, Server, TestDatabase, ok_on, run_on};
-use cargo_schema_e2e::fixtures::after;
+use cargo_schema_e2e::fixtures::{after, after_saying};
+use cargo_schema_e2e::project::run_ok;
 use cargo_schema_e2e::sqlite::{dev_db, query, sqlite_exec};
 use cargo_schema_e2e::{TestProject, on_both_servers, test_database};
 
@@ -157,10 +158,7 @@ const TABLES: &str =
 fn imported(tool: &str) -> TestProject {
     let p = TestProject::new();
     write_tool_files(&p, tool, "theirs");
-    let out = p.run(&["import", tool, "theirs"]);
-    exits(&out, 0);
-    out.stderr_has("Imported 2");
-    p
+    after_saying(p, &["import", tool, "theirs"], "Imported 2")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -172,19 +170,17 @@ fn each_tool_imports_as_a_chain_with_its_versions_as_ids() {
     for tool in FILE_TOOLS {
         let p = imported(tool);
         let [first, second] = ids(tool);
-        let history = p.run(&["history"]);
-        exits(&history, 0);
+        let history = p.ok(&["history"]);
         let lines: Vec<&str> = history.stdout.lines().collect();
         assert!(
             lines[0].contains(second) && lines[0].contains("create b"),
             "{tool}: {lines:?}"
         );
         assert!(lines[1].contains(first), "{tool}: {lines:?}");
-        let show = p.run(&["show", second]);
-        exits(&show, 0);
+        let show = p.ok(&["show", second]);
         show.stdout_has(first);
         // `check` finds one head and files that parse.
-        exits(&p.run(&["check"]), 0);
+        p.ok(&["check"]);
     }
 }
 
@@ -217,8 +213,8 @@ fn imported_revisions_apply_and_roll_back() {
         "2"
     );
     // The files read back with the checksums they were applied with.
-    exits(&p.run(&["check"]), 0);
-    exits(&p.run(&["down", "base"]), 0);
+    p.ok(&["check"]);
+    p.ok(&["down", "base"]);
 }
 
 #[test]
@@ -230,8 +226,7 @@ fn the_default_directory_is_the_tools_own() {
             .replace("migrations = \"migrations\"", "migrations = \"schema\""),
     );
     write_tool_files(&p, "dbmate", "db/migrations");
-    let out = p.run(&["import", "dbmate"]);
-    exits(&out, 0);
+    let out = p.ok(&["import", "dbmate"]);
     assert!(
         p.path()
             .join("schema/20240101000001_create_a.sql")
@@ -356,10 +351,7 @@ fn with_bookkeeping(tool: &str, before: &str, after: &str) -> TestProject {
 /// bookkeeping), and adopts.
 fn adopted_on_sqlite(tool: &str) -> TestProject {
     let p = with_bookkeeping(tool, TABLES, "");
-    let out = p.run(&["import", tool, "--adopt"]);
-    exits(&out, 0);
-    out.stderr_has("Adopted 2 revision(s)");
-    p
+    after_saying(p, &["import", tool, "--adopt"], "Adopted 2 revision(s)")
 }
 
 #[test]
@@ -367,12 +359,10 @@ fn adopting_records_what_each_tool_applied_and_up_runs_nothing() {
     for tool in TABLE_TOOLS {
         let p = adopted_on_sqlite(tool);
         let [_, second] = ids(tool);
-        let current = p.run(&["current"]);
-        exits(&current, 0);
+        let current = p.ok(&["current"]);
         assert_eq!(current.first_words(), [second], "{tool}");
         // `up` would fail on `CREATE TABLE t_a` had it run anything.
-        let up = p.run(&["up"]);
-        exits(&up, 0);
+        let up = p.ok(&["up"]);
         up.stderr_lacks("Applied");
         // The tool's table is left as it was.
         let db = dev_db(&p);
@@ -387,8 +377,7 @@ fn adopting_records_what_each_tool_applied_and_up_runs_nothing() {
         let expected = if tool == "golang-migrate" { "1" } else { "2" };
         assert_eq!(n.trim(), expected, "{tool}");
         // Adopting again records nothing new.
-        let again = p.run(&["import", tool, "--adopt"]);
-        exits(&again, 0);
+        let again = p.ok(&["import", tool, "--adopt"]);
         again.stderr_has("0 newly recorded");
     }
 }
@@ -400,10 +389,9 @@ fn adopting_a_prefix_leaves_the_rest_pending() {
         "CREATE TABLE t_a (id INTEGER PRIMARY KEY);",
         "DELETE FROM _sqlx_migrations WHERE version = 2;",
     );
-    exits(&p.run(&["import", "sqlx", "--adopt"]), 0);
+    p.ok(&["import", "sqlx", "--adopt"]);
     assert_eq!(p.run(&["current"]).first_words(), ["1"]);
-    let up = p.run(&["up"]);
-    exits(&up, 0);
+    let up = p.ok(&["up"]);
     up.stderr_has("2");
 }
 
@@ -501,24 +489,18 @@ fn dbmate() -> Option<PathBuf> {
     })
 }
 
+#[track_caller]
 fn run_dbmate(bin: &PathBuf, p: &TestProject, url: &str) {
-    let out = Command::new(bin)
-        .current_dir(p.path())
-        .args([
+    run_ok(
+        Command::new(bin).current_dir(p.path()).args([
             "--url",
             url,
             "--migrations-dir",
             "db/migrations",
             "--no-dump-schema",
             "up",
-        ])
-        .output()
-        .expect("dbmate runs");
-    assert!(
-        out.status.success(),
-        "dbmate up failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        ]),
+        "dbmate up",
     );
 }
 
@@ -531,11 +513,10 @@ fn dbmate_applied_on_sqlite_is_adopted() {
     write_tool_files(&p, "dbmate", "db/migrations");
     let url = format!("sqlite:{}", dev_db(&p).display());
     run_dbmate(&bin, &p, &url);
-    exits(&p.run(&["import", "dbmate"]), 0);
-    let out = p.run(&["import", "dbmate", "--adopt"]);
-    exits(&out, 0);
+    p.ok(&["import", "dbmate"]);
+    p.ok(&["import", "dbmate", "--adopt"]);
     assert_eq!(p.run(&["current"]).first_words(), ["20240101000002"]);
-    exits(&p.run(&["up"]), 0).stderr_lacks("Applied");
+    p.ok(&["up"]).stderr_lacks("Applied");
 }
 
 fn dbmate_on_a_server(server: Server) {
@@ -550,7 +531,7 @@ fn dbmate_on_a_server(server: Server) {
         Server::MySql => db.url(),
     };
     run_dbmate(&bin, &p, &url);
-    exits(&p.run(&["import", "dbmate"]), 0);
+    p.ok(&["import", "dbmate"]);
     ok_on(&p, &db.url(), &["import", "dbmate", "--adopt"]);
     let current = ok_on(&p, &db.url(), &["current"]);
     assert_eq!(current.first_words(), ["20240101000002"]);
@@ -598,8 +579,7 @@ on_both_servers!(each_tool_on_a_server: postgres_each_tool_adopted, mariadb_each
 #[test]
 fn stamp_from_a_tool_adopts_like_import_adopt() {
     let p = with_bookkeeping("refinery", TABLES, "");
-    let out = p.run(&["stamp", "--from", "refinery"]);
-    exits(&out, 0);
+    let out = p.ok(&["stamp", "--from", "refinery"]);
     out.stderr_has("Adopted 2 revision(s)");
     assert_eq!(p.run(&["current"]).first_words(), ["2"]);
     let out = p.run(&["stamp", "--from", "liquibase"]);
@@ -614,7 +594,7 @@ fn flyway_baseline_and_delete_rows_are_read_as_flyway_reads_them() {
     p.write("theirs/V1__create_a.sql", "CREATE TABLE t_a (id INTEGER);");
     p.write("theirs/V2__create_b.sql", "CREATE TABLE t_b (id INTEGER);");
     p.write("theirs/V3__create_c.sql", "CREATE TABLE t_c (id INTEGER);");
-    exits(&p.run(&["import", "flyway", "theirs"]), 0);
+    p.ok(&["import", "flyway", "theirs"]);
     // Baselined at 2 (V1 and V2 stand for the existing schema), then V3 applied; a DELETE row
     // written by `flyway repair` and the schema-creation row are skipped.
     let table = bookkeeping("flyway", "sqlite");
@@ -630,11 +610,10 @@ fn flyway_baseline_and_delete_rows_are_read_as_flyway_reads_them() {
                (4, '9', 'gone', 'DELETE', 'V9__gone.sql', 1, 'me', 0, TRUE);"
         ),
     );
-    let out = p.run(&["import", "flyway", "--adopt"]);
-    exits(&out, 0);
+    let out = p.ok(&["import", "flyway", "--adopt"]);
     out.stderr_has("Adopted 3 revision(s)");
     assert_eq!(p.run(&["current"]).first_words(), ["3"]);
-    exits(&p.run(&["up"]), 0).stderr_lacks("Applied");
+    p.ok(&["up"]).stderr_lacks("Applied");
 }
 
 #[test]
@@ -646,8 +625,7 @@ fn golang_migrate_with_everything_rolled_back_has_nothing_to_adopt() {
         &dev_db(&p),
         &format!("{create}; INSERT INTO schema_migrations VALUES (-1, FALSE);"),
     );
-    let out = p.run(&["import", "golang-migrate", "--adopt"]);
-    exits(&out, 0);
+    let out = p.ok(&["import", "golang-migrate", "--adopt"]);
     out.stderr_has("has applied nothing here");
     assert!(p.run(&["current"]).first_words().is_empty());
 }

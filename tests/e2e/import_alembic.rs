@@ -14,6 +14,8 @@ use std::process::Command;
 
 use cargo_schema_e2e::assert::{INVALID, error_line_has, exits, help_has, invalid};
 use cargo_schema_e2e::db::{self, Server, TestDatabase, ok_on, run_on};
+use cargo_schema_e2e::json::strings;
+use cargo_schema_e2e::project::run_ok;
 use cargo_schema_e2e::sqlite::{dev_db, query, sqlite_exec};
 use cargo_schema_e2e::{Output, TestProject, on_both_servers, test_database};
 
@@ -42,6 +44,13 @@ macro_rules! python_or_skip {
                 );
             }
         }
+    };
+}
+
+/// [`unapplied`] with the Python of [`python_or_skip`].
+macro_rules! unapplied_or_skip {
+    () => {
+        unapplied(&python_or_skip!())
     };
 }
 
@@ -80,8 +89,20 @@ else:
     run_migrations_online()
 "#;
 
-/// (file, revision, down_revision, branch_labels, depends_on, upgrade, downgrade)
-const REVISIONS: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
+/// An Alembic revision script: (file, revision, down_revision, branch_labels, depends_on,
+/// upgrade, downgrade), the ids as Python literals; the file's name after its two-character
+/// prefix is the message.
+type Script = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const REVISIONS: &[Script] = &[
     (
         "a1_create_users",
         "a1000000000a",
@@ -147,20 +168,26 @@ const REVISIONS: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
 fn alembic_project(p: &TestProject, python: &Path, url: &str) {
     p.write("alembic.ini", ini(url));
     p.write("alembic/env.py", ENV_PY);
-    for (file, rev, down, labels, depends, up, downgrade) in REVISIONS {
-        p.write(
-            &format!("alembic/versions/{file}.py"),
-            format!(
-                "\"\"\"{}\n\nRevision ID: {rev}\n\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = \"{rev}\"\ndown_revision = {down}\nbranch_labels = {labels}\ndepends_on = {depends}\n\n\ndef upgrade():\n    {up}\n\n\ndef downgrade():\n    {downgrade}\n",
-                file[3..].replace('_', " ")
-            ),
-        );
+    for script in REVISIONS {
+        write_script(p, script);
     }
     if let Some(venv) = python.parent().and_then(Path::parent) {
         #[cfg(unix)]
         std::os::unix::fs::symlink(std::fs::canonicalize(venv).unwrap(), p.path().join(".venv"))
             .unwrap();
     }
+}
+
+/// Writes `script` into the project's `alembic/versions/`.
+fn write_script(p: &TestProject, script: &Script) {
+    let (file, rev, down, labels, depends, up, downgrade) = script;
+    p.write(
+        &format!("alembic/versions/{file}.py"),
+        format!(
+            "\"\"\"{}\n\nRevision ID: {rev}\n\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = \"{rev}\"\ndown_revision = {down}\nbranch_labels = {labels}\ndepends_on = {depends}\n\n\ndef upgrade():\n    {up}\n\n\ndef downgrade():\n    {downgrade}\n",
+            file[3..].replace('_', " ")
+        ),
+    );
 }
 
 /// The Alembic project with no database of its own (import only renders offline).
@@ -185,17 +212,12 @@ fn ini(url: &str) -> String {
 /// Runs `alembic ARGS` in the project; its stdout.
 #[track_caller]
 fn alembic(python: &Path, p: &TestProject, args: &[&str]) -> String {
-    let out = Command::new(python)
-        .current_dir(p.path())
-        .args(["-m", "alembic"])
-        .args(args)
-        .output()
-        .expect("alembic runs");
-    assert!(
-        out.status.success(),
-        "alembic {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        Command::new(python)
+            .current_dir(p.path())
+            .args(["-m", "alembic"])
+            .args(args),
+        &format!("alembic {args:?}"),
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -251,18 +273,7 @@ fn alembic_graph(history: &str) -> BTreeMap<String, (Vec<String>, Vec<String>)> 
 
 /// The same from `cargo schema history --format json`.
 fn our_graph(p: &TestProject) -> BTreeMap<String, (Vec<String>, Vec<String>)> {
-    let out = p.run(&["history", "--format", "json"]);
-    exits(&out, 0);
-    let list = |v: &serde_json::Value| -> Vec<String> {
-        let mut v: Vec<String> = v
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s.as_str().unwrap().to_string())
-            .collect();
-        v.sort();
-        v
-    };
+    let out = p.ok(&["history", "--format", "json"]);
     out.json()
         .as_array()
         .unwrap()
@@ -270,7 +281,7 @@ fn our_graph(p: &TestProject) -> BTreeMap<String, (Vec<String>, Vec<String>)> {
         .map(|r| {
             (
                 r["revision"].as_str().unwrap().to_string(),
-                (list(&r["revises"]), list(&r["depends_on"])),
+                (strings(&r["revises"]), strings(&r["depends_on"])),
             )
         })
         .collect()
@@ -282,11 +293,7 @@ fn our_graph(p: &TestProject) -> BTreeMap<String, (Vec<String>, Vec<String>)> {
 fn import(python: &Path, p: &TestProject, url: Option<&str>) -> Output {
     let out = match url {
         Some(u) => ok_on(p, u, &["import", "alembic"]),
-        None => {
-            let o = p.run(&["import", "alembic"]);
-            exits(&o, 0);
-            o
-        }
+        None => p.ok(&["import", "alembic"]),
     };
     out.stderr_has("Imported 6 alembic migration(s)");
     // The revision that reads rows is listed for review.
@@ -367,8 +374,7 @@ fn an_alembic_history_on_sqlite_is_imported_adopted_and_replayed() {
     assert!(c.contains("CURRENT_TIMESTAMP"), "SQLite's now(): {c}");
 
     // Adopted: the heads Alembic records, and everything below them, are applied.
-    let out = p.run(&["import", "alembic", "--adopt"]);
-    exits(&out, 0);
+    let out = p.ok(&["import", "alembic", "--adopt"]);
     out.stderr_has("Adopted 3 revision(s)");
     assert_eq!(
         ids(&p.run(&["current"]).stdout),
@@ -380,11 +386,10 @@ fn an_alembic_history_on_sqlite_is_imported_adopted_and_replayed() {
         "Alembic's table is left alone"
     );
     // `up` applies what Alembic had not: the merge, the seed, the revision to review.
-    let up = p.run(&["up"]);
-    exits(&up, 0);
+    let up = p.ok(&["up"]);
     up.stderr_has("m1000000000m");
     assert_eq!(query(&db, "SELECT name FROM users").trim(), "ada");
-    exits(&p.run(&["check"]), 0);
+    p.ok(&["check"]);
 
     // A fresh database: `cargo schema up` gives the schema `alembic upgrade heads` gives on
     // another one.
@@ -403,7 +408,7 @@ fn an_alembic_history_on_sqlite_is_imported_adopted_and_replayed() {
         )
         .unwrap();
     }
-    exits(&fresh.run(&["up"]), 0);
+    fresh.ok(&["up"]);
     assert_eq!(sqlite_schema(&dev_db(&fresh)), sqlite_schema(&theirs));
 }
 
@@ -461,8 +466,7 @@ fn no_alembic_ini_is_refused() {
 
 #[test]
 fn a_missing_script_location_is_refused() {
-    let python = python_or_skip!();
-    let p = unapplied(&python);
+    let p = unapplied_or_skip!();
     p.write(
         "alembic.ini",
         "[alembic]\nscript_location = %(here)s/gone\n",
@@ -474,15 +478,13 @@ fn a_missing_script_location_is_refused() {
     invalid(&out, &["alembic.ini` names no `script_location`"]);
     help_has(&out, "script_location = %(here)s/alembic");
     // The script directory named on the command line works without one.
-    let out = p.run(&["import", "alembic", "alembic"]);
-    exits(&out, 0);
+    let out = p.ok(&["import", "alembic", "alembic"]);
     out.stderr_has("Imported 6");
 }
 
 #[test]
 fn an_environment_that_fails_shows_its_error_and_writes_nothing() {
-    let python = python_or_skip!();
-    let p = unapplied(&python);
+    let p = unapplied_or_skip!();
     p.write(
         "alembic/env.py",
         format!("raise RuntimeError(\"settings module not found: MYAPP_SETTINGS\")\n{ENV_PY}"),
@@ -508,8 +510,7 @@ fn failed_writing_nothing(p: &TestProject, out: &Output, error: &str, help: &str
 
 #[test]
 fn a_python_without_alembic_is_refused_with_how_to_install_it() {
-    let python = python_or_skip!();
-    let p = unapplied(&python);
+    let p = unapplied_or_skip!();
     // Python without site-packages: no alembic there.
     let bare = p.write("bare-python", "#!/bin/sh\nexec python3 -S -I \"$@\"\n");
     #[cfg(unix)]
@@ -630,8 +631,7 @@ fn snapshot_text(name: &str, p: &TestProject, mut text: String) {
 
 #[test]
 fn output_import_alembic() {
-    let python = python_or_skip!();
-    let p = unapplied(&python);
+    let p = unapplied_or_skip!();
     let out = p.run(&["import", "alembic"]);
     snapshot("output_import_alembic", &p, &out);
     snapshot_text(
@@ -643,8 +643,7 @@ fn output_import_alembic() {
 
 #[test]
 fn error_import_alembic_environment() {
-    let python = python_or_skip!();
-    let p = unapplied(&python);
+    let p = unapplied_or_skip!();
     p.write("alembic/env.py", "import myapp.settings\n");
     snapshot(
         "error_import_alembic_environment",
@@ -665,20 +664,27 @@ fn error_import_alembic_no_ini() {
 
 #[test]
 fn an_autocommit_block_becomes_transaction_false() {
-    let python = python_or_skip!();
-    let p = unapplied(&python);
-    p.write(
-        "alembic/versions/f1_concurrent_index.py",
-        "\"\"\"concurrent index\"\"\"\nfrom alembic import op\n\nrevision = \"f1000000000f\"\ndown_revision = \"e1000000000e\"\n\n\ndef upgrade():\n    with op.get_context().autocommit_block():\n        op.execute(\"CREATE INDEX CONCURRENTLY ix_users_name ON users (name)\")\n\n\ndef downgrade():\n    op.execute(\"DROP INDEX ix_users_name\")\n",
+    let p = unapplied_or_skip!();
+    write_script(
+        &p,
+        &(
+            "f1_concurrent_index",
+            "f1000000000f",
+            r#""e1000000000e""#,
+            "None",
+            "None",
+            r#"with op.get_context().autocommit_block():
+        op.execute("CREATE INDEX CONCURRENTLY ix_users_name ON users (name)")"#,
+            r#"op.execute("DROP INDEX ix_users_name")"#,
+        ),
     );
     // Rendered for PostgreSQL without connecting: the URL only names the dialect.
-    let out = p.run(&[
+    let out = p.ok(&[
         "--database-url",
         "postgres://postgres@127.0.0.1:1/not_connected",
         "import",
         "alembic",
     ]);
-    exits(&out, 0);
     out.stderr_has("for PostgreSQL");
     let f = p.read("migrations/f1000000000f_concurrent_index.sql");
     assert!(
@@ -690,14 +696,20 @@ fn an_autocommit_block_becomes_transaction_false() {
 
 #[test]
 fn revisions_after_one_alembic_cannot_render_are_rendered_too() {
-    let python = python_or_skip!();
-    let p = unapplied(&python);
-    p.write(
-        "alembic/versions/g1_tags.py",
-        "\"\"\"tags\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = \"g1000000000g\"\ndown_revision = \"e1000000000e\"\n\n\ndef upgrade():\n    op.create_table(\"tags\", sa.Column(\"id\", sa.Integer, primary_key=True))\n\n\ndef downgrade():\n    op.drop_table(\"tags\")\n",
+    let p = unapplied_or_skip!();
+    write_script(
+        &p,
+        &(
+            "g1_tags",
+            "g1000000000g",
+            r#""e1000000000e""#,
+            "None",
+            "None",
+            r#"op.create_table("tags", sa.Column("id", sa.Integer, primary_key=True))"#,
+            r#"op.drop_table("tags")"#,
+        ),
     );
-    let out = p.run(&["import", "alembic"]);
-    exits(&out, 0);
+    let out = p.ok(&["import", "alembic"]);
     out.stderr_has("need a person: e1000000000e (");
     let g = p.read("migrations/g1000000000g_tags.sql");
     assert!(g.contains("-- revises: e1000000000e"), "{g}");

@@ -692,8 +692,9 @@ fn scratch_of(db: &TestDatabase, pid: u32) -> Vec<String> {
 /// statement runs there.
 #[cfg(unix)]
 fn lint_until_rehearsing(l: &Lint) -> (std::process::Child, String) {
+    use cargo_schema_e2e::project::poll_while_running;
     use std::process::Stdio;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let mut child = Command::new(cargo_schema_e2e::binary())
         .args(["schema", "--database-url", &l.url, "lint"])
         .current_dir(l.p.path())
@@ -703,22 +704,16 @@ fn lint_until_rehearsing(l: &Lint) -> (std::process::Child, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
-    let started = Instant::now();
-    loop {
-        if let Some(name) = scratch_of(&l.db, child.id()).into_iter().next() {
-            std::thread::sleep(Duration::from_millis(1500));
-            return (child, name);
-        }
-        assert!(
-            child.try_wait().expect("try_wait").is_none(),
-            "lint ended before its rehearsal database showed up"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no rehearsal database showed up"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let pid = child.id();
+    let name = poll_while_running(
+        &mut child,
+        Duration::from_secs(30),
+        "lint ended before its rehearsal database showed up",
+        "no rehearsal database showed up",
+        || scratch_of(&l.db, pid).into_iter().next(),
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    (child, name)
 }
 
 /// Sends SIGTERM to a `lint` started with stderr piped; checks that it ends interrupted, and

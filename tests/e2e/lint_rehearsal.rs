@@ -4,10 +4,11 @@
 //! interrupted rehearsal leaves it intact, and templates of edited revisions are dropped.
 
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::lint::{Lint, psql, psql_in, setup_with};
 use cargo_schema_e2e::assert::exits;
+use cargo_schema_e2e::project::poll_while_running;
 
 /// `b2` applied on top of the base: a table with a serial column and a sequence.
 const B2: &str = "CREATE TABLE items (id serial PRIMARY KEY, v int);\nCREATE SEQUENCE counter;";
@@ -136,22 +137,17 @@ fn spawn_lint(l: &Lint, target: &str) -> Child {
 
 /// Waits until a session on `database` runs a statement containing `text`.
 fn wait_for_statement(database: &str, text: &str, child: &mut Child) {
-    let started = Instant::now();
     let sql = format!(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = '{database}' \
          AND query LIKE '%{text}%' AND pid <> pg_backend_pid()"
     );
-    while psql(&sql).unwrap_or_default().trim() == "0" {
-        assert!(
-            child.try_wait().expect("try_wait").is_none(),
-            "lint ended before its statement ran on {database}"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the statement did not show up on {database}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    poll_while_running(
+        child,
+        Duration::from_secs(60),
+        &format!("lint ended before its statement ran on {database}"),
+        &format!("the statement did not show up on {database}"),
+        || (psql(&sql).unwrap_or_default().trim() != "0").then_some(()),
+    );
 }
 
 #[test]

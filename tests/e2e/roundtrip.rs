@@ -5,6 +5,7 @@
 use cargo_schema_e2e::assert::{error_line_has, exits};
 use cargo_schema_e2e::db::{Server, run_on, url_with_password as url};
 use cargo_schema_e2e::fixtures::{chain, revision_file, write_revision};
+use cargo_schema_e2e::json::strings;
 use cargo_schema_e2e::on_both_servers;
 use cargo_schema_e2e::{Output, TestProject, test_database};
 use serde_json::Value;
@@ -71,17 +72,6 @@ fn trace(out: &Output) -> Value {
     let traces = json["roundtrip"].as_array().cloned().unwrap_or_default();
     assert_eq!(traces.len(), 1, "{json:#}");
     traces[0].clone()
-}
-
-#[track_caller]
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// [`with_next`] with `up` and `down`, and its round trip, which fails (exit 1): the project

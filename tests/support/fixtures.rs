@@ -25,7 +25,14 @@ pub fn applied(p: TestProject) -> TestProject {
 /// `p` after a successful run (exit 0, no panic) of `args`.
 #[track_caller]
 pub fn after(p: TestProject, args: &[&str]) -> TestProject {
-    crate::assert::exits(&p.run(args), 0);
+    p.ok(args);
+    p
+}
+
+/// `p` after a successful run of `args` whose stderr says `says`.
+#[track_caller]
+pub fn after_saying(p: TestProject, args: &[&str], says: &str) -> TestProject {
+    p.ok(args).stderr_has(says);
     p
 }
 

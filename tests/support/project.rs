@@ -130,6 +130,14 @@ impl TestProject {
         self.run_in(self.path(), args)
     }
 
+    /// [`run`](Self::run) that must exit 0 (no panic either).
+    #[track_caller]
+    pub fn ok(&self, args: &[&str]) -> Output {
+        let out = self.run(args);
+        crate::assert::exits(&out, 0);
+        out
+    }
+
     /// Runs `cargo-schema schema ARGS` in `dir`.
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> Output {
         let out = self
@@ -257,6 +265,40 @@ pub fn wait_ok(child: std::process::Child, what: &str) -> std::process::Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
+}
+
+/// Runs another tool's `command` (stdin empty, stdout and stderr piped) to its end and asserts
+/// that it exited 0, as [`wait_ok`] does.
+#[track_caller]
+pub fn run_ok(command: &mut Command, what: &str) -> std::process::Output {
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what} does not start: {e}"));
+    wait_ok(child, what)
+}
+
+/// Polls `found` every 100 ms until it gives a value, asserting meanwhile that `child` still
+/// runs (the failure says `ended`) and that `limit` has not passed (the failure says `late`).
+#[track_caller]
+pub fn poll_while_running<T>(
+    child: &mut std::process::Child,
+    limit: Duration,
+    ended: &str,
+    late: &str,
+    mut found: impl FnMut() -> Option<T>,
+) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(value) = found() {
+            return value;
+        }
+        assert!(child.try_wait().expect("try_wait").is_none(), "{ended}");
+        assert!(started.elapsed() < limit, "{late}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// What a spawned child wrote on its piped stdout and stderr, each read to the end (empty for

@@ -1,28 +1,44 @@
 use super::*;
 
-fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+/// `files` (name, text) written into a new directory and read as `format`.
+fn read_files(format: Format, files: &[(&str, &str)]) -> Result<Vec<Migration>, ImportError> {
     let d = tempfile::tempdir().unwrap();
     for (name, text) in files {
         let p = d.path().join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
-    d
+    read(format, d.path())
+}
+
+/// `m` prepared as the first revisions of a project whose migrations directory is `out`.
+fn prepare_new(m: &[Migration], out: &Path) -> Result<Vec<Prepared>, ImportError> {
+    let graph = RevisionGraph::new(Vec::new()).unwrap();
+    prepare(m, &graph, out, &Templates::default())
+}
+
+/// `m` written into `out` by [`prepare_new`], and the graph `out` then loads as.
+fn written(m: &[Migration], out: &Path) -> RevisionGraph {
+    write(&prepare_new(m, out).unwrap(), out).unwrap();
+    RevisionGraph::new(crate::source::load_dir(out).unwrap().revisions).unwrap()
 }
 
 #[test]
 fn sqlx_pairs_and_lone_files_in_numeric_order() {
-    let d = dir_with(&[
-        ("10_later.sql", "CREATE TABLE c (id int);\n"),
-        (
-            "0002_second.up.sql",
-            "-- no-transaction\nCREATE INDEX i ON a (id);\n",
-        ),
-        ("0002_second.down.sql", "DROP INDEX i;\n"),
-        ("1_first.up.sql", "CREATE TABLE a (id int);\n"),
-        ("1_first.down.sql", "DROP TABLE a;\n"),
-    ]);
-    let m = read(Format::Sqlx, d.path()).unwrap();
+    let m = read_files(
+        Format::Sqlx,
+        &[
+            ("10_later.sql", "CREATE TABLE c (id int);\n"),
+            (
+                "0002_second.up.sql",
+                "-- no-transaction\nCREATE INDEX i ON a (id);\n",
+            ),
+            ("0002_second.down.sql", "DROP INDEX i;\n"),
+            ("1_first.up.sql", "CREATE TABLE a (id int);\n"),
+            ("1_first.down.sql", "DROP TABLE a;\n"),
+        ],
+    )
+    .unwrap();
     let ids: Vec<&str> = m.iter().map(|m| m.id.as_str()).collect();
     assert_eq!(ids, ["1", "2", "10"]);
     assert_eq!(m[0].message, "first");
@@ -33,19 +49,22 @@ fn sqlx_pairs_and_lone_files_in_numeric_order() {
 
 #[test]
 fn diesel_folders_drop_the_dashes_of_their_version() {
-    let d = dir_with(&[
-        ("2024-01-02-000000_b/up.sql", "CREATE TABLE b (id int);"),
-        ("2024-01-02-000000_b/down.sql", "DROP TABLE b;"),
-        (
-            "2024-01-02-000000_b/metadata.toml",
-            "run_in_transaction = false\n",
-        ),
-        (
-            "2024-01-01-120000_create_a/up.sql",
-            "CREATE TABLE a (id int);",
-        ),
-    ]);
-    let m = read(Format::Diesel, d.path()).unwrap();
+    let m = read_files(
+        Format::Diesel,
+        &[
+            ("2024-01-02-000000_b/up.sql", "CREATE TABLE b (id int);"),
+            ("2024-01-02-000000_b/down.sql", "DROP TABLE b;"),
+            (
+                "2024-01-02-000000_b/metadata.toml",
+                "run_in_transaction = false\n",
+            ),
+            (
+                "2024-01-01-120000_create_a/up.sql",
+                "CREATE TABLE a (id int);",
+            ),
+        ],
+    )
+    .unwrap();
     assert_eq!(m[0].id, "20240101120000");
     assert_eq!(m[0].message, "create a");
     assert!(m[0].down.is_none());
@@ -55,11 +74,10 @@ fn diesel_folders_drop_the_dashes_of_their_version() {
 
 #[test]
 fn dbmate_sections_and_transaction_false() {
-    let d = dir_with(&[(
+    let m = read_files(Format::Dbmate, &[(
         "20240101000000_users.sql",
         "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n\n-- migrate:down\nDROP INDEX i;\n",
-    )]);
-    let m = read(Format::Dbmate, d.path()).unwrap();
+    )]).unwrap();
     assert!(m[0].no_transaction);
     assert_eq!(m[0].up.trim(), "CREATE INDEX CONCURRENTLY i ON t (a);");
     assert_eq!(m[0].down.as_deref().map(str::trim), Some("DROP INDEX i;"));
@@ -67,20 +85,26 @@ fn dbmate_sections_and_transaction_false() {
 
 #[test]
 fn golang_migrate_versions_lose_their_zeros_and_flyway_dots_become_underscores() {
-    let d = dir_with(&[
-        ("000001_a.up.sql", "CREATE TABLE a (id int);"),
-        ("000001_a.down.sql", "DROP TABLE a;"),
-        ("000002_b.up.sql", "CREATE TABLE b (id int);"),
-    ]);
-    let m = read(Format::GolangMigrate, d.path()).unwrap();
+    let m = read_files(
+        Format::GolangMigrate,
+        &[
+            ("000001_a.up.sql", "CREATE TABLE a (id int);"),
+            ("000001_a.down.sql", "DROP TABLE a;"),
+            ("000002_b.up.sql", "CREATE TABLE b (id int);"),
+        ],
+    )
+    .unwrap();
     assert_eq!(m[0].id, "1");
     assert_eq!(m[1].id, "2");
-    let d = dir_with(&[
-        ("V1_10__later.sql", "SELECT 2;"),
-        ("V1_2__earlier.sql", "SELECT 1;"),
-        ("U1_2__earlier.sql", "SELECT 0;"),
-    ]);
-    let m = read(Format::Flyway, d.path()).unwrap();
+    let m = read_files(
+        Format::Flyway,
+        &[
+            ("V1_10__later.sql", "SELECT 2;"),
+            ("V1_2__earlier.sql", "SELECT 1;"),
+            ("U1_2__earlier.sql", "SELECT 0;"),
+        ],
+    )
+    .unwrap();
     assert_eq!(m[0].id, "1_2");
     assert_eq!(m[0].down.as_deref(), Some("SELECT 0;"));
     assert_eq!(m[1].id, "1_10");
@@ -88,8 +112,7 @@ fn golang_migrate_versions_lose_their_zeros_and_flyway_dots_become_underscores()
 
 #[test]
 fn an_empty_dir_names_the_layout_it_has() {
-    let d = dir_with(&[("V1__a.sql", "SELECT 1;")]);
-    match read(Format::Sqlx, d.path()) {
+    match read_files(Format::Sqlx, &[("V1__a.sql", "SELECT 1;")]) {
         Err(ImportError::NoMigrations { others, .. }) => {
             assert_eq!(others, [Format::Refinery, Format::Flyway])
         }
@@ -99,21 +122,20 @@ fn an_empty_dir_names_the_layout_it_has() {
 
 #[test]
 fn prepared_files_parse_back_as_a_chain() {
-    let d = dir_with(&[
-        (
-            "1_a.up.sql",
-            "-- no-transaction\nCREATE TABLE a (id int);\n",
-        ),
-        ("1_a.down.sql", "DROP TABLE a;\n"),
-        ("2_b.sql", "CREATE TABLE b (id int);\n"),
-    ]);
-    let m = read(Format::Sqlx, d.path()).unwrap();
+    let m = read_files(
+        Format::Sqlx,
+        &[
+            (
+                "1_a.up.sql",
+                "-- no-transaction\nCREATE TABLE a (id int);\n",
+            ),
+            ("1_a.down.sql", "DROP TABLE a;\n"),
+            ("2_b.sql", "CREATE TABLE b (id int);\n"),
+        ],
+    )
+    .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let graph = RevisionGraph::new(Vec::new()).unwrap();
-    let p = prepare(&m, &graph, out.path(), &Templates::default()).unwrap();
-    write(&p, out.path()).unwrap();
-    let loaded = crate::source::load_dir(out.path()).unwrap();
-    let g = RevisionGraph::new(loaded.revisions).unwrap();
+    let g = written(&m, out.path());
     let two = g.node(g.index_of("2").unwrap());
     assert_eq!(two.revision.parents, ["1"]);
     assert!(two.revision.down.is_none());
@@ -126,11 +148,13 @@ fn prepared_files_parse_back_as_a_chain() {
 
 #[test]
 fn a_marker_line_in_the_sql_is_refused() {
-    let d = dir_with(&[("1_a.sql", "SELECT 1;\n-- migrate:down\nSELECT 2;\n")]);
-    let m = read(Format::Sqlx, d.path()).unwrap();
+    let m = read_files(
+        Format::Sqlx,
+        &[("1_a.sql", "SELECT 1;\n-- migrate:down\nSELECT 2;\n")],
+    )
+    .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let graph = RevisionGraph::new(Vec::new()).unwrap();
-    assert!(prepare(&m, &graph, out.path(), &Templates::default()).is_err());
+    assert!(prepare_new(&m, out.path()).is_err());
 }
 
 /// An Alembic-like graph: a branch point, a labelled branch that depends on the other, and a
@@ -157,10 +181,7 @@ fn a_graph_keeps_its_parents_labels_and_dependencies() {
         rev("m", &["b", "c"], &[], &[], ""),
     ];
     let out = tempfile::tempdir().unwrap();
-    let graph = RevisionGraph::new(Vec::new()).unwrap();
-    let p = prepare(&m, &graph, out.path(), &Templates::default()).unwrap();
-    write(&p, out.path()).unwrap();
-    let g = RevisionGraph::new(crate::source::load_dir(out.path()).unwrap().revisions).unwrap();
+    let g = written(&m, out.path());
     let node = |id: &str| g.node(g.index_of(id).unwrap()).revision.clone();
     assert_eq!(node("m").parents, ["b", "c"]);
     assert_eq!(node("c").parents, ["a"]);

@@ -16,14 +16,34 @@ fn graph(files: &[&str]) -> RevisionGraph {
     RevisionGraph::new(revs).expect("graph")
 }
 
-async fn memory(graph: &RevisionGraph) -> Migration<'_> {
-    let url = DatabaseUrl::parse("sqlite::memory:", UrlSource::Flag).expect("url");
+/// A migration of `graph` on a new connection to `url`, with the default version table and
+/// options.
+async fn connected<'g>(graph: &'g RevisionGraph, url: &str) -> Migration<'g> {
+    let url = DatabaseUrl::parse(url, UrlSource::Flag).expect("url");
     Migration {
         graph,
         conn: Conn::connect(&url).await.expect("connects"),
         table: VersionTable::new("schema_version"),
         options: Options::default(),
     }
+}
+
+async fn memory(graph: &RevisionGraph) -> Migration<'_> {
+    connected(graph, "sqlite::memory:").await
+}
+
+/// What the version table of `m`'s database holds.
+async fn recorded(m: &mut Migration<'_>) -> State {
+    state(&mut m.conn, &m.table, m.graph).await.expect("state")
+}
+
+/// The statement failure that stops `up` to head.
+async fn failed_statement(m: &mut Migration<'_>) -> Box<StatementFailure> {
+    let err = m.upgrade(&t("head"), &mut |_| {}).await.expect_err("fails");
+    let MigrateError::Statement(f) = err else {
+        panic!("expected a statement failure, got {err:?}");
+    };
+    f
 }
 
 const A: &str = "-- revision: a1\n-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n";
@@ -100,31 +120,26 @@ async fn up_then_down_records_and_removes_each_revision() {
         .expect("up");
     assert_eq!(report.steps.len(), 2);
     assert_eq!(events, 3);
-    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+    let s = recorded(&mut m).await;
     assert_eq!(s.applied.len(), 2);
     assert_eq!(s.rows[1].down_sql.as_deref(), Some("DROP TABLE b;\n"));
     let report = m.downgrade(&t("base"), &mut |_| {}).await.expect("down");
     assert_eq!(report.steps.len(), 2);
-    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
-    assert!(s.rows.is_empty());
+    assert!(recorded(&mut m).await.rows.is_empty());
 }
 
 #[tokio::test]
 async fn a_failing_statement_leaves_no_trace_of_its_revision() {
     let g = graph(&[A, B, BAD]);
     let mut m = memory(&g).await;
-    let err = m.upgrade(&t("head"), &mut |_| {}).await.expect_err("fails");
-    let MigrateError::Statement(f) = err else {
-        panic!("expected a statement failure, got {err:?}");
-    };
+    let f = failed_statement(&mut m).await;
     assert_eq!(
         (f.revision.as_str(), f.line, f.left_dirty),
         ("c3", 5, false)
     );
     assert!(f.message.contains("no such table"), "{}", f.message);
     assert_eq!(f.report.steps.len(), 2);
-    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
-    assert_eq!(s.applied.len(), 2);
+    assert_eq!(recorded(&mut m).await.applied.len(), 2);
     m.conn
         .execute("SELECT * FROM c")
         .await
@@ -164,8 +179,7 @@ async fn stamp_records_without_running_and_purge_empties_first() {
         .expect_err("stamp ran no SQL");
     let plan = m.stamp(&t("a1"), true).await.expect("purge").plan;
     assert_eq!(plan.add.len(), 1);
-    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
-    assert_eq!(s.rows.len(), 1);
+    assert_eq!(recorded(&mut m).await.rows.len(), 1);
 }
 
 const PARENT: &str = "-- revision: p1\n-- migrate:up\nCREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE);\nINSERT INTO parent VALUES (1, 'a');\nINSERT INTO child VALUES (10, 1);\n-- migrate:down\nDROP TABLE child;\nDROP TABLE parent;\n";
@@ -208,17 +222,13 @@ async fn a_sqlite_section_starting_with_foreign_keys_off_rebuilds_a_referenced_t
 async fn a_foreign_key_violation_left_by_such_a_section_fails_it_and_rolls_back() {
     let g = graph(&[PARENT, ORPHAN]);
     let mut m = memory(&g).await;
-    let err = m.upgrade(&t("head"), &mut |_| {}).await.expect_err("fails");
-    let MigrateError::Statement(f) = err else {
-        panic!("expected a statement failure, got {err:?}");
-    };
+    let f = failed_statement(&mut m).await;
     assert_eq!(f.revision, "o3");
     assert_eq!(f.statement, "PRAGMA foreign_key_check");
     assert!(f.message.contains("a row of child"), "{}", f.message);
     assert_eq!(count(&mut m.conn, "SELECT count(*) FROM parent").await, "1");
     assert_eq!(count(&mut m.conn, "PRAGMA foreign_keys").await, "1");
-    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
-    assert_eq!(s.applied.len(), 1);
+    assert_eq!(recorded(&mut m).await.applied.len(), 1);
 }
 
 #[test]
@@ -245,14 +255,7 @@ fn only_a_leading_foreign_keys_off_pragma_on_sqlite_counts() {
 const THIRD_FAILS: &str = "-- revision: f4\n-- revises: b2\n-- migrate:up\nCREATE TABLE f1 (id INTEGER);\nCREATE TABLE f2 (id INTEGER); -- a comment that ends the line\nINSERT INTO nope VALUES (1);\nCREATE TABLE f3 (id INTEGER);\n-- migrate:down\nDROP TABLE f3;\n";
 
 async fn on_file<'g>(graph: &'g RevisionGraph, path: &Path) -> Migration<'g> {
-    let url =
-        DatabaseUrl::parse(&format!("sqlite://{}", path.display()), UrlSource::Flag).expect("url");
-    Migration {
-        graph,
-        conn: Conn::connect(&url).await.expect("connects"),
-        table: VersionTable::new("schema_version"),
-        options: Options::default(),
-    }
+    connected(graph, &format!("sqlite://{}", path.display())).await
 }
 
 async fn text(conn: &mut Conn, sql: &str) -> String {
@@ -265,10 +268,7 @@ async fn text(conn: &mut Conn, sql: &str) -> String {
 async fn a_section_sent_as_one_batch_fails_on_the_line_and_with_the_error_of_its_statement() {
     let g = graph(&[A, B, THIRD_FAILS]);
     let mut m = memory(&g).await;
-    let err = m.upgrade(&t("head"), &mut |_| {}).await.expect_err("fails");
-    let MigrateError::Statement(f) = err else {
-        panic!("expected a statement failure, got {err:?}");
-    };
+    let f = failed_statement(&mut m).await;
     assert_eq!((f.revision.as_str(), f.line), ("f4", 6));
     assert_eq!(f.statement, "INSERT INTO nope VALUES (1)");
     assert_eq!(f.message, "no such table: nope");
@@ -278,8 +278,7 @@ async fn a_section_sent_as_one_batch_fails_on_the_line_and_with_the_error_of_its
             .await
             .expect_err("nothing of the revision stays");
     }
-    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
-    assert_eq!(s.applied.len(), 2);
+    assert_eq!(recorded(&mut m).await.applied.len(), 2);
     // The transaction is over: the connection goes on.
     m.conn
         .execute("CREATE TABLE after (id INTEGER)")
@@ -293,14 +292,13 @@ async fn the_row_written_out_in_the_commit_batch_reads_back_as_written() {
     let g = graph(&[quoted]);
     let mut m = memory(&g).await;
     m.upgrade(&t("head"), &mut |_| {}).await.expect("up");
-    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
+    let s = recorded(&mut m).await;
     let rev = g.revision(g.index_of("q5").expect("q5"));
     assert_eq!(s.rows[0].down_sql, rev.down.as_ref().map(|d| d.sql.clone()));
     assert_eq!(s.rows[0].checksum, crate::checksum::checksum(rev));
     assert_eq!(s.rows[0].statements_done, 1);
     m.downgrade(&t("base"), &mut |_| {}).await.expect("down");
-    let s = state(&mut m.conn, &m.table, &g).await.expect("state");
-    assert!(s.rows.is_empty());
+    assert!(recorded(&mut m).await.rows.is_empty());
 }
 
 #[tokio::test]
@@ -367,8 +365,5 @@ async fn a_walk_of_single_steps_sees_what_another_connection_committed_between_t
     m.step_one_with(a, Direction::Down, &mut known, &mut |_| {})
         .await
         .expect("a1 down");
-    let s = state(&mut other.conn, &other.table, &g)
-        .await
-        .expect("state");
-    assert!(s.rows.is_empty());
+    assert!(recorded(&mut other).await.rows.is_empty());
 }
