@@ -1,7 +1,7 @@
 //! Writing revision files from the command line: the parents, dependencies and labels a
 //! user names, and the file written and said.
 
-use schema_core::scaffold::{self, NewRevision, Written};
+use schema_core::scaffold::{self, Links, NewRevision, Written};
 use schema_core::{Project, Resolved, RevIdx};
 
 use crate::cli::{MergeArgs, NewArgs};
@@ -40,12 +40,14 @@ pub fn for_new(
     parents: &[RevIdx],
 ) -> Result<NewRevision, CliError> {
     let (message, id, labels) = (&args.message, &args.rev_id, &args.branch_label);
-    Ok(NewRevision {
-        depends_on: dependencies(project, &args.depends_on)?,
+    let depends_on = dependencies(project, &args.depends_on)?;
+    let mut new = NewRevision {
         template: args.template.clone(),
         empty: args.empty,
         ..header(project, message, id, parents, labels)
-    })
+    };
+    new.links.depends_on = depends_on;
+    Ok(new)
 }
 
 /// The merge revision `merge` writes over `parents`.
@@ -68,11 +70,14 @@ fn header(
     NewRevision {
         message: message.to_string(),
         rev_id: rev_id.clone(),
-        parents: parents
-            .iter()
-            .map(|&i| project.graph.id(i).to_string())
-            .collect(),
-        branch_labels: labels(branch_labels),
+        links: Links {
+            parents: parents
+                .iter()
+                .map(|&i| project.graph.id(i).to_string())
+                .collect(),
+            branch_labels: labels(branch_labels),
+            ..Default::default()
+        },
         ..Default::default()
     }
 }
@@ -94,16 +99,17 @@ pub fn create(project: &Project, new: &NewRevision, out: Out) -> Result<Written,
         new,
     )?;
     let Written { id, path } = &written;
-    let onto = if new.parents.is_empty() {
+    let parents = &new.links.parents;
+    let onto = if parents.is_empty() {
         "as a new base".to_string()
     } else {
-        format!("revising {}", new.parents.join(", "))
+        format!("revising {}", parents.join(", "))
     };
     out.status("Created", format!("revision {id} {onto}"));
     if out.json() {
         outln!(
             "{}",
-            serde_json::json!({ "revision": id, "revises": new.parents, "path": path })
+            serde_json::json!({ "revision": id, "revises": parents, "path": path })
         );
     } else {
         outln!("{}", path.display());
@@ -135,7 +141,10 @@ pub fn merge_heads(project: &Project, out: Out) -> Result<(), CliError> {
     let parents = graph.merge_parents(&[])?;
     let new = NewRevision {
         message: "merge heads".to_string(),
-        parents: parents.iter().map(|&i| graph.id(i).to_string()).collect(),
+        links: Links {
+            parents: parents.iter().map(|&i| graph.id(i).to_string()).collect(),
+            ..Default::default()
+        },
         empty: true,
         ..Default::default()
     };

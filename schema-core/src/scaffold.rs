@@ -124,9 +124,9 @@ impl Templates {
 #[derive(Debug, Clone, Serialize)]
 pub struct RevisionContext {
     pub revision: String,
-    pub revises: Vec<String>,
-    pub branch_labels: Vec<String>,
-    pub depends_on: Vec<String>,
+    /// `revises`, `branch_labels` and `depends_on`, as asked.
+    #[serde(flatten)]
+    pub links: Links,
     pub created: String,
     pub message: String,
     /// Leave the sections without placeholder comments.
@@ -147,9 +147,7 @@ pub struct RevisionContext {
 pub struct NewRevision {
     pub message: String,
     pub rev_id: Option<String>,
-    pub parents: Vec<String>,
-    pub branch_labels: Vec<String>,
-    pub depends_on: Vec<String>,
+    pub links: Links,
     pub template: Option<String>,
     pub empty: bool,
     pub up: Option<String>,
@@ -158,6 +156,17 @@ pub struct NewRevision {
     pub no_transaction: bool,
     /// No down section at all (with `down` unset).
     pub irreversible: bool,
+}
+
+/// How a new revision joins the graph: its header's `revises:`, `branch-labels:` and
+/// `depends-on:`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Links {
+    /// The revisions it revises (a template's `revises`): none for a new base.
+    #[serde(rename = "revises")]
+    pub parents: Vec<String>,
+    pub branch_labels: Vec<String>,
+    pub depends_on: Vec<String>,
 }
 
 pub use crate::random::random_id;
@@ -303,7 +312,7 @@ pub fn write_revision(
     if graph.index_of(&id).is_some() || graph.label_owner(&id).is_some() {
         return Err(NewError::IdTaken(id));
     }
-    for label in &new.branch_labels {
+    for label in &new.links.branch_labels {
         validate_name("branch label", label).map_err(NewError::InvalidLabel)?;
         if let Some(owner) = graph.label_owner(label) {
             return Err(NewError::LabelTaken {
@@ -345,13 +354,11 @@ pub fn render_revision(
     let (source, origin) = templates.load(name)?;
     let context = RevisionContext {
         revision: id.to_string(),
-        revises: new.parents.clone(),
-        branch_labels: new.branch_labels.clone(),
-        depends_on: new.depends_on.clone(),
+        links: new.links.clone(),
         created: now(),
         message: one_line(&new.message),
         empty: new.empty,
-        merge: new.parents.len() > 1,
+        merge: new.links.parents.len() > 1,
         up: new.up.clone(),
         down: new.down.clone(),
         transaction: !new.no_transaction,
@@ -377,7 +384,7 @@ pub fn render_revision(
                 .to_string(),
         });
     }
-    if parsed.id != id || parsed.parents != new.parents {
+    if parsed.id != id || parsed.parents != new.links.parents {
         return Err(NewError::Render {
             name: origin,
             message: "the rendered header does not carry `revision` and `revises` as given"
@@ -556,7 +563,10 @@ mod tests {
         let new = NewRevision {
             message: "merge\nheads".into(),
             rev_id: Some("ff01".into()),
-            parents: vec!["b2".into(), "c3".into()],
+            links: Links {
+                parents: vec!["b2".into(), "c3".into()],
+                ..Default::default()
+            },
             ..Default::default()
         };
         let path = write_revision(&g, dir.path(), &Templates::default(), &new)

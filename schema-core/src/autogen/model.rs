@@ -49,24 +49,22 @@ pub struct Column {
     pub auto_increment: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct PrimaryKey {
+/// A primary key or a unique constraint: a constraint over columns, the same data either way.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct KeyConstraint {
     /// The constraint's name where the database names it (PostgreSQL `users_pkey`).
     pub name: Option<String>,
     pub columns: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct UniqueConstraint {
-    pub name: Option<String>,
-    pub columns: Vec<String>,
-}
+pub type PrimaryKey = KeyConstraint;
+pub type UniqueConstraint = KeyConstraint;
 
 #[cfg(test)]
-impl PrimaryKey {
-    /// A primary key named `name` (or not) on `columns`.
+impl KeyConstraint {
+    /// A primary key or unique constraint named `name` (or not) on `columns`.
     pub(crate) fn on(name: Option<&str>, columns: &[&str]) -> Self {
-        PrimaryKey {
+        KeyConstraint {
             name: name.map(str::to_owned),
             columns: columns.iter().map(|c| c.to_string()).collect(),
         }
@@ -81,15 +79,6 @@ impl Check {
             name: name.map(str::to_owned),
             expression: expression.to_owned(),
         }
-    }
-}
-
-#[cfg(test)]
-impl UniqueConstraint {
-    /// A unique constraint named `name` (or not) on `columns`.
-    pub(crate) fn on(name: Option<&str>, columns: &[&str]) -> Self {
-        let PrimaryKey { name, columns } = PrimaryKey::on(name, columns);
-        UniqueConstraint { name, columns }
     }
 }
 

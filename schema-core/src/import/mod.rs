@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::graph::RevisionGraph;
 use crate::revision::{ParseErrorKind, validate_name};
-use crate::scaffold::{NewError, NewRevision, Templates, render_revision};
+use crate::scaffold::{Links, NewError, NewRevision, Templates, render_revision};
 
 pub mod adopt;
 pub mod alembic;
@@ -288,12 +288,14 @@ pub fn prepare(
                 m.message.clone()
             },
             rev_id: Some(m.id.clone()),
-            parents: m
-                .parents
-                .clone()
-                .unwrap_or_else(|| parent.map(str::to_string).into_iter().collect()),
-            branch_labels: m.branch_labels.clone(),
-            depends_on: m.depends_on.clone(),
+            links: Links {
+                parents: m
+                    .parents
+                    .clone()
+                    .unwrap_or_else(|| parent.map(str::to_string).into_iter().collect()),
+                branch_labels: m.branch_labels.clone(),
+                depends_on: m.depends_on.clone(),
+            },
             up: Some(m.up.trim_end().to_string()).filter(|s| !s.trim().is_empty()),
             down: m
                 .down
