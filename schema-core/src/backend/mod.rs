@@ -19,6 +19,8 @@ mod postgres;
 mod sqlite;
 
 pub use mysql::MySql;
+#[cfg(any(feature = "autogen", feature = "lint"))]
+pub(crate) use mysql::quoted_values;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 

@@ -199,3 +199,35 @@ impl Backend for MySql {
         ]
     }
 }
+
+/// The values of a MySQL `enum(...)`/`set(...)` list (the text after the opening
+/// parenthesis): `'a','it''s'` gives `a` and `it's`; a backslash escapes the character after
+/// it. (Autogenerate compares the lists, lint tells appended values from others.)
+#[cfg(any(feature = "autogen", feature = "lint"))]
+pub(crate) fn quoted_values(list: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = list.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\'' {
+            continue;
+        }
+        let mut value = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' if chars.peek() == Some(&'\'') => {
+                    chars.next();
+                    value.push('\'');
+                }
+                '\'' => break,
+                '\\' => {
+                    if let Some(n) = chars.next() {
+                        value.push(n);
+                    }
+                }
+                c => value.push(c),
+            }
+        }
+        out.push(value);
+    }
+    out
+}

@@ -306,10 +306,10 @@ impl VersionTable {
         Ok(conn.fetch_int_with(&sql, &params).await?.unwrap_or(0) > 0)
     }
 
-    /// Takes the lease row of the `table` lock mode: insert it, or take over an expired one;
-    /// otherwise wait (saying for whom) and try again. Plain committed rows work behind
-    /// PgBouncer's transaction pooling and on CockroachDB, where session advisory locks do not.
-    async fn take_lease(&self, conn: &mut Conn) -> Result<(), DbError> {
+    /// Makes ready for the lease row of the `table` lock mode (see [`VersionTable::lock`]):
+    /// its table, and its name. Plain committed rows work behind PgBouncer's transaction
+    /// pooling and on CockroachDB, where session advisory locks do not.
+    async fn lease_table(&self, conn: &mut Conn) -> Result<String, DbError> {
         // Nothing is written (not even the lease's table) to a table of a newer layout.
         self.check_layout(conn).await?;
         let table = self.lock_table(conn.dialect());
@@ -317,18 +317,7 @@ impl VersionTable {
             "CREATE TABLE IF NOT EXISTS {table} (\n    id INTEGER NOT NULL PRIMARY KEY,\n    owner VARCHAR(64) NOT NULL,\n    expires_at BIGINT NOT NULL\n)"
         );
         create_if_missing(conn, &create).await?;
-        let mut waiter = Waiter::new(&self.wait);
-        loop {
-            if self.try_lease(conn, &table).await? {
-                return Ok(());
-            }
-            let holder = if waiter.should_ask() {
-                Some(self.lease_holder(conn).await.ok().flatten())
-            } else {
-                None
-            };
-            waiter.busy(holder).await?;
-        }
+        Ok(table)
     }
 
     async fn try_lease(&self, conn: &mut Conn, table: &str) -> Result<bool, DbError> {
@@ -784,19 +773,28 @@ impl VersionTable {
     /// takes the database's write lock (`BEGIN IMMEDIATE`) and re-checks what is applied.
     pub async fn lock(&self, conn: &mut Conn, mode: LockMode) -> Result<(), DbError> {
         self.check_name(conn.dialect())?;
-        match mode {
+        // The `table` mode's lease row: insert it, or take over an expired one.
+        let lease = match mode {
             LockMode::None => return Ok(()),
-            LockMode::Table => return self.take_lease(conn).await,
-            LockMode::Advisory => {}
-        }
+            LockMode::Table => Some(self.lease_table(conn).await?),
+            LockMode::Advisory => None,
+        };
         // Where there is no advisory lock (SQLite), the first try takes it.
         let mut waiter = Waiter::new(&self.wait);
         loop {
-            if self.try_advisory(conn).await? {
+            let taken = match &lease {
+                Some(table) => self.try_lease(conn, table).await?,
+                None => self.try_advisory(conn).await?,
+            };
+            if taken {
                 return Ok(());
             }
             let holder = if waiter.should_ask() {
-                Some(self.advisory_holder(conn).await.ok().flatten())
+                let asked = match lease {
+                    Some(_) => self.lease_holder(conn).await,
+                    None => self.advisory_holder(conn).await,
+                };
+                Some(asked.ok().flatten())
             } else {
                 None
             };

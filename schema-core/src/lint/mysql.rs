@@ -177,31 +177,7 @@ fn enum_values(ty: &str) -> Option<Vec<String>> {
         return None;
     };
     let inner = ty.get(start..ty.rfind(')')?)?;
-    let mut values = Vec::new();
-    let mut chars = inner.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\'' {
-            continue;
-        }
-        let mut value = String::new();
-        loop {
-            match chars.next() {
-                Some('\'') if chars.peek() == Some(&'\'') => {
-                    chars.next();
-                    value.push('\'');
-                }
-                Some('\'') | None => break,
-                Some('\\') => {
-                    if let Some(n) = chars.next() {
-                        value.push(n);
-                    }
-                }
-                Some(c) => value.push(c),
-            }
-        }
-        values.push(value);
-    }
-    Some(values)
+    Some(crate::backend::quoted_values(inner))
 }
 
 fn quoted(values: &[String]) -> String {

@@ -236,6 +236,23 @@ impl<'g> Migration<'g> {
         }
     }
 
+    /// Records in the dirty row of a step that failed outside a transaction how many of its
+    /// statements ran and why it stopped (best effort: the step's error is what is reported).
+    async fn left_dirty(
+        &mut self,
+        rev: &Revision,
+        (state, done): (RowState, usize),
+        message: &str,
+        start: Instant,
+    ) {
+        let ms = elapsed_ms(start.elapsed());
+        let message = Some(message.to_string());
+        let _ = self
+            .table
+            .update_state(&mut self.conn, &rev.id, state, done as i64, message, ms)
+            .await;
+    }
+
     /// Takes back [`Self::mark_dirty`] after the database refused the step's first statement:
     /// a refused statement takes no effect, so nothing of the step ran. Returns whether the
     /// mark is gone.
@@ -422,18 +439,7 @@ impl<'g> Migration<'g> {
             } else if n == 0 && self.unmark_dirty(rev, direction, before.as_ref()).await {
                 false
             } else {
-                let ms = elapsed_ms(start.elapsed());
-                let _ = self
-                    .table
-                    .update_state(
-                        &mut self.conn,
-                        &rev.id,
-                        dirty,
-                        n as i64,
-                        Some(message.clone()),
-                        ms,
-                    )
-                    .await;
+                self.left_dirty(rev, (dirty, n), &message, start).await;
                 true
             };
             let mut err =
@@ -448,18 +454,7 @@ impl<'g> Migration<'g> {
             let _ = self.finish(transactional, false).await;
             if !transactional {
                 // Every statement ran: the dirty row says so, and why the step failed.
-                let ms = elapsed_ms(start.elapsed());
-                let done = statements.len() as i64;
-                let _ = self
-                    .table
-                    .update_state(
-                        &mut self.conn,
-                        &rev.id,
-                        dirty,
-                        done,
-                        Some(message.clone()),
-                        ms,
-                    )
+                self.left_dirty(rev, (dirty, statements.len()), &message, start)
                     .await;
             }
             let check = Statement {

@@ -37,6 +37,12 @@ async fn recorded(m: &mut Migration<'_>) -> State {
     state(&mut m.conn, &m.table, m.graph).await.expect("state")
 }
 
+/// Asserts that `table` does not exist: `why` says what that shows.
+async fn no_table(m: &mut Migration<'_>, table: &str, why: &str) {
+    let sql = format!("SELECT * FROM {table}");
+    m.conn.execute(&sql).await.expect_err(why);
+}
+
 /// The statement failure that stops `up` to head.
 async fn failed_statement(m: &mut Migration<'_>) -> Box<StatementFailure> {
     let err = m.upgrade(&t("head"), &mut |_| {}).await.expect_err("fails");
@@ -140,10 +146,7 @@ async fn a_failing_statement_leaves_no_trace_of_its_revision() {
     assert!(f.message.contains("no such table"), "{}", f.message);
     assert_eq!(f.report.steps.len(), 2);
     assert_eq!(recorded(&mut m).await.applied.len(), 2);
-    m.conn
-        .execute("SELECT * FROM c")
-        .await
-        .expect_err("table c was rolled back");
+    no_table(&mut m, "c", "table c was rolled back").await;
 }
 
 #[tokio::test]
@@ -173,10 +176,7 @@ async fn stamp_records_without_running_and_purge_empties_first() {
     let mut m = memory(&g).await;
     let plan = m.stamp(&t("head"), false).await.expect("stamp").plan;
     assert_eq!(plan.add.len(), 2);
-    m.conn
-        .execute("SELECT * FROM a")
-        .await
-        .expect_err("stamp ran no SQL");
+    no_table(&mut m, "a", "stamp ran no SQL").await;
     let plan = m.stamp(&t("a1"), true).await.expect("purge").plan;
     assert_eq!(plan.add.len(), 1);
     assert_eq!(recorded(&mut m).await.rows.len(), 1);
@@ -273,10 +273,7 @@ async fn a_section_sent_as_one_batch_fails_on_the_line_and_with_the_error_of_its
     assert_eq!(f.statement, "INSERT INTO nope VALUES (1)");
     assert_eq!(f.message, "no such table: nope");
     for table in ["f1", "f2", "f3"] {
-        m.conn
-            .execute(&format!("SELECT * FROM {table}"))
-            .await
-            .expect_err("nothing of the revision stays");
+        no_table(&mut m, table, "nothing of the revision stays").await;
     }
     assert_eq!(recorded(&mut m).await.applied.len(), 2);
     // The transaction is over: the connection goes on.

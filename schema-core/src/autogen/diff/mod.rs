@@ -530,7 +530,10 @@ pub fn is_narrowing(from: &str, to: &str) -> bool {
     // MySQL's enum('a','b') and set(...): values added at the end widen.
     for kind in ["enum(", "set("] {
         if let (Some(f), Some(t)) = (from.strip_prefix(kind), to.strip_prefix(kind)) {
-            let (f, t) = (quoted_values(f), quoted_values(t));
+            let (f, t) = (
+                crate::backend::quoted_values(f),
+                crate::backend::quoted_values(t),
+            );
             return !(f.len() <= t.len() && t[..f.len()] == f[..]);
         }
     }
@@ -579,36 +582,6 @@ pub fn is_narrowing(from: &str, to: &str) -> bool {
         return false;
     }
     true
-}
-
-/// The values of a MySQL `enum(...)`/`set(...)` list (the text after the opening
-/// parenthesis): `'a','it''s'` gives `a` and `it's`.
-fn quoted_values(list: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut chars = list.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\'' {
-            continue;
-        }
-        let mut value = String::new();
-        while let Some(c) = chars.next() {
-            match c {
-                '\'' if chars.peek() == Some(&'\'') => {
-                    chars.next();
-                    value.push('\'');
-                }
-                '\'' => break,
-                '\\' => {
-                    if let Some(n) = chars.next() {
-                        value.push(n);
-                    }
-                }
-                c => value.push(c),
-            }
-        }
-        out.push(value);
-    }
-    out
 }
 
 impl Change {
