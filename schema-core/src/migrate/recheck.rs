@@ -180,16 +180,11 @@ impl<'g> Migration<'g> {
         let mut batch = format!(
             "PRAGMA busy_timeout = {TRY_LOCK_MS};\nBEGIN IMMEDIATE;\nPRAGMA busy_timeout = {usual}"
         );
-        // Each statement on lines of its own: one ending in a `--` comment ends there.
-        for stmt in statements
-            .iter()
-            .map(|s| s.sql.as_str())
-            .chain([record.as_str()])
-        {
-            batch.push_str("\n;\n");
-            batch.push_str(stmt);
+        for stmt in statements.iter().map(|s| s.sql.as_str()) {
+            then(&mut batch, stmt);
         }
-        batch.push_str(";\nCOMMIT");
+        then(&mut batch, &record);
+        then(&mut batch, "COMMIT");
         let (done, error) = match self.conn.execute_counted(&batch).await {
             Ok(()) => return Ok(OneTrip::Committed),
             Err(failed) => failed,

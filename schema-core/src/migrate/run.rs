@@ -544,11 +544,9 @@ impl<'g> Migration<'g> {
         if statements.is_empty() {
             return Ok(());
         }
-        // Each statement on lines of its own: one ending in a `--` comment ends there.
         let mut batch = format!("SAVEPOINT {SECTION_SAVEPOINT}");
         for stmt in statements {
-            batch.push_str("\n;\n");
-            batch.push_str(&stmt.sql);
+            then(&mut batch, &stmt.sql);
         }
         match self.conn.execute_counted(&batch).await {
             Ok(()) => Ok(()),
@@ -638,6 +636,21 @@ impl<'g> Migration<'g> {
         }
         self.finish(transactional, true).await
     }
+}
+
+/// Appends `sql` to `batch`, statements sent in one round trip, after a `;` that ends the
+/// statement before it. Right where that statement ends, as it would alone: SQLite keeps a
+/// `CREATE INDEX`'s text up to its `;` in the schema, so whitespace before it would stay
+/// there. On a line of its own after a statement whose last line holds `--`, which could be a
+/// comment that would swallow it.
+pub(super) fn then(batch: &mut String, sql: &str) {
+    let last_line = batch.rsplit('\n').next().unwrap_or_default();
+    batch.push_str(if last_line.contains("--") {
+        "\n;\n"
+    } else {
+        ";\n"
+    });
+    batch.push_str(sql);
 }
 
 /// One step to run: which, with what, and what the run knows.

@@ -364,3 +364,56 @@ async fn a_walk_of_single_steps_sees_what_another_connection_committed_between_t
         .expect("a1 down");
     assert!(recorded(&mut other).await.rows.is_empty());
 }
+
+/// Runs `sql` on a connection and a thread of its own: another process changing the database
+/// in the middle of a run.
+fn elsewhere(url: &str, sql: &str) {
+    let (url, sql) = (url.to_string(), sql.to_string());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let url = DatabaseUrl::parse(&url, UrlSource::Flag).expect("url");
+            let mut conn = Conn::connect(&url).await.expect("connects");
+            conn.execute(&sql).await.expect("runs");
+            conn.close().await;
+        });
+    })
+    .join()
+    .expect("the other connection's thread");
+}
+
+const C_AFTER_B: &str = "-- revision: c4\n-- revises: b2\n-- migrate:up\nCREATE TABLE c (id INTEGER);\n-- migrate:down\nDROP TABLE c;\n";
+
+#[tokio::test]
+async fn a_commit_by_another_connection_mid_run_sends_the_next_step_the_usual_way() {
+    // After the first step the run knows the table and sends each step as one batch; another
+    // connection's commit in between must be noticed before COMMIT, not after.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("t.db");
+    let url = format!("sqlite://{}", path.display());
+    let g = graph(&[A, B, C_AFTER_B]);
+    let mut m = on_file(&g, &path).await;
+    m.upgrade(&t("head"), &mut |_| {}).await.expect("up");
+    let mut already = Vec::new();
+    m.downgrade(&t("base"), &mut |event| match event {
+        // Someone records b2 as rolled back (leaving its table).
+        Event::Step { revision, .. } if revision.id == "c4" => {
+            elsewhere(&url, "DELETE FROM schema_version WHERE revision = 'b2'");
+        }
+        Event::AlreadyDone { revision } => already.push(revision.id.clone()),
+        _ => {}
+    })
+    .await
+    .expect("down");
+    assert_eq!(
+        already,
+        ["b2"],
+        "b2 was not seen as rolled back by the other"
+    );
+    assert_eq!(text(&mut m.conn, "SELECT COUNT(*) FROM b").await, "1");
+    assert!(recorded(&mut m).await.rows.is_empty());
+    no_table(&mut m, "a", "a1 was rolled back").await;
+}
