@@ -297,41 +297,20 @@ pub async fn lint(
     if revisions.is_empty() {
         return Ok(report);
     }
-    if server.dialect != Dialect::Postgres {
-        let mut replay = rehearse::Replay::open(server, options);
-        let mut result = Ok(());
-        for &index in revisions {
-            let rev = &graph.node(index).revision;
-            report.linted.push(rev.id.clone());
-            match replay.revision(graph, index).await {
-                Ok(observed) => report
-                    .findings
-                    .extend(findings(rev, observed, &options.levels)),
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
-            }
-        }
-        replay.close();
-        return result.map(|()| report);
-    }
-    let mut rehearsal = rehearse::Rehearsal::open(server, graph, options).await?;
+    let mut rehearsal = rehearse::Rehearser::open(server, graph, options).await?;
     let mut result = Ok(());
     for &index in revisions {
-        let node = graph.node(index);
-        let rev = &node.revision;
+        let rev = &graph.node(index).revision;
         report.linted.push(rev.id.clone());
-        let observed = match rehearsal.revision(graph, index).await {
-            Ok(observed) => observed,
+        match rehearsal.revision(graph, index).await {
+            Ok(observed) => report
+                .findings
+                .extend(findings(rev, observed, &options.levels)),
             Err(e) => {
                 result = Err(e);
                 break;
             }
-        };
-        report
-            .findings
-            .extend(findings(rev, observed, &options.levels));
+        }
     }
     rehearsal.close().await;
     result.map(|()| report)

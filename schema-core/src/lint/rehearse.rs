@@ -58,6 +58,50 @@ const LOCK_CLASS: i32 = 0x6373_6c74;
 /// How often a lint waiting for a template's lock looks again.
 const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
+/// Where a lint run rehearses: on PostgreSQL on kept templates ([`Rehearsal`]), elsewhere by
+/// replaying each revision's ancestors on a scratch database ([`Replay`]).
+pub(super) enum Rehearser<'a> {
+    Template(Rehearsal<'a>),
+    Replay(Replay<'a>),
+}
+
+impl<'a> Rehearser<'a> {
+    pub async fn open(
+        server: &'a DatabaseUrl,
+        graph: &RevisionGraph,
+        options: &'a LintOptions,
+    ) -> Result<Rehearser<'a>, LintError> {
+        Ok(match server.dialect {
+            Dialect::Postgres => {
+                Rehearser::Template(Rehearsal::open(server, graph, options).await?)
+            }
+            _ => Rehearser::Replay(Replay::open(server, options)),
+        })
+    }
+
+    /// Rehearses revision `index` at its parents and returns what its statements did.
+    pub async fn revision(
+        &mut self,
+        graph: &RevisionGraph,
+        index: RevIdx,
+    ) -> Result<Vec<Observed>, LintError> {
+        let rev = &graph.node(index).revision;
+        let at = (rev, needs(graph, rev));
+        match self {
+            Rehearser::Template(r) => r.revision(graph, at).await,
+            Rehearser::Replay(r) => r.revision(graph, at).await,
+        }
+    }
+
+    pub async fn close(self) {
+        match self {
+            Rehearser::Template(r) => r.close().await,
+            // Dropping it stops listening for an interruption.
+            Rehearser::Replay(r) => drop(r),
+        }
+    }
+}
+
 /// One lint run's hold on the server: the connection that creates and drops the databases.
 pub(super) struct Rehearsal<'a> {
     server: &'a DatabaseUrl,
@@ -80,7 +124,7 @@ enum State {
 type Sequences = Vec<(String, String, String)>;
 
 impl<'a> Rehearsal<'a> {
-    pub async fn open(
+    async fn open(
         server: &'a DatabaseUrl,
         graph: &RevisionGraph,
         options: &'a LintOptions,
@@ -102,19 +146,17 @@ impl<'a> Rehearsal<'a> {
         Ok(rehearsal)
     }
 
-    pub async fn close(self) {
+    async fn close(self) {
         self.admin.close().await;
         drop(self.stop);
     }
 
-    /// Rehearses revision `index` at its parents and returns what its statements did.
-    pub async fn revision(
+    /// Rehearses `rev` after what it `needs` (see [`Rehearser::revision`]).
+    async fn revision(
         &mut self,
         graph: &RevisionGraph,
-        index: RevIdx,
+        (rev, needs): (&crate::Revision, Vec<RevIdx>),
     ) -> Result<Vec<Observed>, LintError> {
-        let rev = &graph.node(index).revision;
-        let needs = needs(graph, rev);
         let before =
             graph.in_order(&graph.ancestors(needs.iter().copied(), Edges::ParentsAndDependencies));
         if before.is_empty() {
@@ -156,24 +198,31 @@ impl<'a> Rehearsal<'a> {
     ) -> Result<Vec<Observed>, LintError> {
         let name = scratch::new_name();
         self.create(&name, template).await?;
-        let url = self
-            .server
-            .with_database(&name)
-            .map_err(|e| scratch_error(self.server, e.into()));
-        let observed = match url {
-            Ok(url) => {
-                let work = observe(&url, rev, self.timeouts);
-                tokio::select! {
-                    r = work => r,
-                    _ = self.stop.wait() => Err(LintError::Interrupted {
-                        what: format!("the rehearsal database `{name}` was dropped"),
-                    }),
-                }
-            }
-            Err(e) => Err(e),
-        };
+        let timeouts = self.timeouts;
+        let observed = self
+            .on_database(&name, async |url| observe(url, rev, timeouts).await)
+            .await;
         let dropped = crate::backend::drop_database(&mut self.admin, &name, true).await;
         after_drop(self.server, observed, dropped, name)
+    }
+
+    /// Runs `work` on the server's database `name`, unless an interruption comes first (the
+    /// caller drops the database either way).
+    async fn on_database<T>(
+        &mut self,
+        name: &str,
+        work: impl AsyncFnOnce(&DatabaseUrl) -> Result<T, LintError>,
+    ) -> Result<T, LintError> {
+        let url = self
+            .server
+            .with_database(name)
+            .map_err(|e| scratch_error(self.server, e.into()))?;
+        tokio::select! {
+            r = work(&url) => r,
+            _ = self.stop.wait() => Err(LintError::Interrupted {
+                what: format!("the rehearsal database `{name}` was dropped"),
+            }),
+        }
     }
 
     /// Rehearses `rev` on `template` itself, in a transaction rolled back at the end, with its
@@ -386,22 +435,12 @@ impl<'a> Rehearsal<'a> {
         // of a line being linted made it), so that only the missing revisions are applied.
         let building = scratch::new_name();
         self.create_from_base(graph, &building, before).await?;
-        let url = self
-            .server
-            .with_database(&building)
-            .map_err(|e| scratch_error(self.server, e.into()));
-        let migrated = match url {
-            Ok(url) => {
-                let work = migrate(graph, &url, self.version_table, needs);
-                tokio::select! {
-                    r = work => r,
-                    _ = self.stop.wait() => Err(LintError::Interrupted {
-                        what: format!("the rehearsal database `{building}` was dropped"),
-                    }),
-                }
-            }
-            Err(e) => Err(e),
-        };
+        let version_table = self.version_table;
+        let migrated = self
+            .on_database(&building, async |url| {
+                migrate(graph, url, version_table, needs).await
+            })
+            .await;
         let renamed = match migrated {
             Ok(Ok(())) => {
                 let sql = format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\"");
@@ -806,7 +845,7 @@ pub(super) struct Replay<'a> {
 }
 
 impl<'a> Replay<'a> {
-    pub fn open(server: &'a DatabaseUrl, options: &'a LintOptions) -> Replay<'a> {
+    fn open(server: &'a DatabaseUrl, options: &'a LintOptions) -> Replay<'a> {
         Replay {
             server,
             version_table: &options.version_table,
@@ -815,18 +854,12 @@ impl<'a> Replay<'a> {
         }
     }
 
-    pub fn close(self) {
-        drop(self.stop);
-    }
-
-    /// Rehearses revision `index` at its parents and returns what its statements did.
-    pub async fn revision(
+    /// Rehearses `rev` after what it `needs` (see [`Rehearser::revision`]).
+    async fn revision(
         &mut self,
         graph: &RevisionGraph,
-        index: RevIdx,
+        (rev, needs): (&crate::Revision, Vec<RevIdx>),
     ) -> Result<Vec<Observed>, LintError> {
-        let rev = &graph.node(index).revision;
-        let needs = needs(graph, rev);
         let scratch = Scratch::create(self.server)
             .await
             .map_err(|source| scratch_error(self.server, source))?;
