@@ -382,11 +382,16 @@ impl<'g> Migration<'g> {
         } else if transactional {
             self.begin_with(dialect.set_timeouts(self.timeouts(), true))
                 .await?;
-        } else if dialect.transactional_ddl() {
+        } else if dialect.transactional_ddl()
+            || !statements
+                .first()
+                .is_some_and(|s| commits_before_itself(&s.sql))
+        {
             before = self.mark_dirty(rev, direction, known).await?;
         } else {
-            // MySQL: the mark in a transaction that the first statement commits with it when
-            // it is DDL (one flush instead of two), or that is committed right after it.
+            // MySQL, a first statement that is DDL: the mark in a transaction that the
+            // statement commits with it (one log flush instead of two); committed right after
+            // it all the same (a temporary table commits nothing).
             self.execute_control("BEGIN").await?;
             let marked = self.mark_dirty(rev, direction, known).await;
             if marked.is_err() {
@@ -419,8 +424,8 @@ impl<'g> Migration<'g> {
             .await?
         };
         if open_mark {
-            // The first statement failed, or there was none: a mark it did not commit is
-            // undone (then put back below for nothing), or committed.
+            // The first statement failed: a mark it did not commit is undone (and put back
+            // below for nothing).
             let end = if executed.is_err() {
                 "ROLLBACK"
             } else {
@@ -520,7 +525,7 @@ impl<'g> Migration<'g> {
                 return Ok(Err((n, e)));
             }
             if std::mem::take(open_mark) {
-                // What the first statement did commits with the mark, if DDL did not already.
+                // The mark commits, if the statement did not commit it already.
                 self.execute_control("COMMIT").await?;
             }
             // After the last statement the step's bookkeeping is the first write, as this

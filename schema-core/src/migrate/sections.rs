@@ -66,6 +66,19 @@ pub(super) fn transaction_control(sql: &str) -> Option<String> {
     }
 }
 
+/// Whether the statement is DDL that MySQL commits by itself, committing first what the
+/// session's transaction holds: `CREATE`, `ALTER`, `DROP`, `RENAME`, `TRUNCATE` (not
+/// temporary tables, which commit nothing; after those the caller commits).
+pub(super) fn commits_before_itself(sql: &str) -> bool {
+    let words = leading_words(sql, 1);
+    words.first().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "CREATE" | "ALTER" | "DROP" | "RENAME" | "TRUNCATE"
+        )
+    })
+}
+
 /// Up to `n` leading words of a statement, upper-cased, reading past comments between them
 /// (`START /* why */ TRANSACTION`); stops at anything else.
 pub(super) fn leading_words(sql: &str, n: usize) -> Vec<String> {

@@ -417,3 +417,27 @@ async fn a_commit_by_another_connection_mid_run_sends_the_next_step_the_usual_wa
     assert!(recorded(&mut m).await.rows.is_empty());
     no_table(&mut m, "a", "a1 was rolled back").await;
 }
+
+#[test]
+fn only_ddl_that_commits_by_itself_carries_mysqls_dirty_mark() {
+    for ddl in [
+        "CREATE TABLE t (id INT)",
+        "-- why\n  drop table t",
+        "ALTER TABLE t ADD c INT",
+        "RENAME TABLE t TO u",
+        "TRUNCATE t",
+    ] {
+        assert!(commits_before_itself(ddl), "{ddl}");
+    }
+    // A transaction of the section's own, settings refused inside a transaction, DML: the
+    // mark is committed before them, as it always was.
+    for other in [
+        "START TRANSACTION",
+        "BEGIN",
+        "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+        "INSERT INTO t VALUES (1)",
+        "LOCK TABLES t WRITE",
+    ] {
+        assert!(!commits_before_itself(other), "{other}");
+    }
+}
