@@ -24,6 +24,13 @@ impl Utc {
         }
     }
 
+    /// Milliseconds since the epoch.
+    pub(crate) fn epoch_millis(self) -> i64 {
+        self.seconds
+            .saturating_mul(1000)
+            .saturating_add(i64::from(self.micros / 1000))
+    }
+
     /// Seconds since the epoch.
     pub(crate) fn from_epoch(seconds: i64) -> Utc {
         Utc { seconds, micros: 0 }
@@ -66,6 +73,15 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn epoch_millis_counts_the_seconds_and_the_milliseconds() {
+        let moment = Utc {
+            seconds: 1_700_000_000,
+            micros: 123_456,
+        };
+        assert_eq!(moment.epoch_millis(), 1_700_000_000_123);
+    }
 
     #[test]
     fn known_moments() {

@@ -673,16 +673,24 @@ impl VersionTable {
 
     /// [`VersionTable::delete`] with its value written out (see [`VersionTable::insert_literal`]).
     pub fn delete_literal(&self, dialect: Dialect, revision: &str) -> Option<String> {
-        plain_literal(dialect, revision)
-            .then(|| self.delete_where_revision_is(dialect, &dialect.quote_literal(revision)))
+        self.delete_literal_via(dialect, revision, |quoted| quoted)
     }
 
-    /// The `DELETE` of the row whose revision is the SQL expression `revision`.
-    pub fn delete_where_revision_is(&self, dialect: Dialect, revision: &str) -> String {
-        format!(
-            "DELETE FROM {} WHERE revision = {revision}",
-            self.sql_name(dialect)
-        )
+    /// [`VersionTable::delete_literal`] with the quoted revision put into an SQL expression
+    /// by `value` (one the database evaluates when the row is deleted).
+    pub fn delete_literal_via(
+        &self,
+        dialect: Dialect,
+        revision: &str,
+        value: impl FnOnce(String) -> String,
+    ) -> Option<String> {
+        plain_literal(dialect, revision).then(|| {
+            format!(
+                "DELETE FROM {} WHERE revision = {}",
+                self.sql_name(dialect),
+                value(dialect.quote_literal(revision))
+            )
+        })
     }
 
     /// Records progress of a revision running outside a transaction (MySQL), or its end.

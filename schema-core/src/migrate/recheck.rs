@@ -158,20 +158,17 @@ impl<'g> Migration<'g> {
         let record = match direction {
             Direction::Up => {
                 // Milliseconds since the epoch, now and when the database writes the row.
-                let started = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                let started = crate::clock::Utc::now().epoch_millis();
                 let duration = unless_changed(&format!(
                     "MAX(0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) - {started})"
                 ));
                 self.table.insert_literal_timed(dialect, applied, &duration)
             }
             Direction::Down => {
-                let quoted = dialect.quote_literal(&applied.revision);
-                let revision = unless_changed(&quoted);
                 self.table
-                    .delete_literal(dialect, &applied.revision)
-                    .map(|_| self.table.delete_where_revision_is(dialect, &revision))
+                    .delete_literal_via(dialect, &applied.revision, |quoted| {
+                        unless_changed(&quoted)
+                    })
             }
         };
         let Some(record) = record else {
