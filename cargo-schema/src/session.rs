@@ -187,6 +187,7 @@ pub fn run_revisions<T>(
             .or(project.config.statement_timeout),
         lock_retries: safety.lock_retries.unwrap_or(project.config.lock_retries),
         observe: Some(url.clone()),
+        ..Options::default()
     };
     block_on(async {
         let conn = connect_to(&url, out).await?;

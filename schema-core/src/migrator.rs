@@ -182,6 +182,7 @@ impl Migrator {
                 statement_timeout: self.statement_timeout,
                 lock_retries: self.lock_retries,
                 observe,
+                ..Options::default()
             },
         }
     }

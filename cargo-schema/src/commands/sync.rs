@@ -58,6 +58,7 @@ pub fn sync(
             statement_timeout: project.config.statement_timeout,
             lock_retries: project.config.lock_retries,
             observe: None,
+            ..Default::default()
         };
         let mut m = session::migration(&project, conn, table, options);
         let result = sync_database(&mut m, &project, global, out).await;

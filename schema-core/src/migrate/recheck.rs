@@ -106,28 +106,36 @@ pub(super) const TRY_LOCK_MS: i64 = 200;
 /// [`Migration::execute_batch`]).
 pub(super) const SECTION_SAVEPOINT: &str = "cargo_schema_section";
 
+/// The savepoint each step of a [`Group`] runs under, so that one that fails is undone alone.
+const GROUP_STEP_SAVEPOINT: &str = "cargo_schema_grouped";
+
 /// How [`Migration::one_trip`] ended.
 pub(super) enum OneTrip {
-    /// The section ran and committed with its row.
-    Committed,
+    /// The section ran with its row, in the run's open [`Group`], to commit with it.
+    Ran,
     /// Not tried, or stopped and rolled back: the step goes the usual way (the write lock,
     /// the check, the section, the row, each a round trip), which also says precisely what
     /// failed, if anything does again.
     Usual,
+    /// As [`OneTrip::Usual`], while a group is open: what ran in it commits first.
+    Ungroup,
 }
 
 impl<'g> Migration<'g> {
     /// A step of a run that knows what the version table holds (see [`Known`]), in one round
-    /// trip: the write lock, the section, the row and `COMMIT`. The row's statement asserts
-    /// that no other connection committed since the run last looked (SQLite's `data_version`)
-    /// and fails the batch when one did, before `COMMIT`; the database computes the row's
-    /// duration. What the step's usual way guarantees holds: the section and its row commit
-    /// together or not at all, under the write lock, only while the table says the step is
-    /// due. Anything that stops the batch before `COMMIT` (the lock busy, another connection's
-    /// commit, a failing statement) rolls back and leaves the step to the usual way.
+    /// trip: the section and its row under a savepoint, in the run's open transaction (see
+    /// [`Options::group_commit`]) or in one it begins, taking the write lock, in the same
+    /// batch. The row's statement asserts that no other connection committed since the run
+    /// last looked (SQLite's `data_version`) and fails the batch when one did; the database
+    /// computes the row's duration. What the step's usual way guarantees holds: the section
+    /// and its row commit together or not at all, under the write lock, only while the table
+    /// says the step is due. Anything that stops the batch (the lock busy, another
+    /// connection's commit, a failing statement) undoes the step and leaves it to the usual
+    /// way, after what ran before it in the transaction commits.
     ///
     /// Only for a transactional section on SQLite that checks no foreign keys afterwards, the
-    /// run's own transaction (not a caller's), and values a literal can carry.
+    /// run's own transaction (not a caller's), and values a literal can carry. A section with
+    /// a pragma, or any where the run groups nothing, commits in the same batch.
     pub(super) async fn one_trip(
         &mut self,
         (index, direction): (RevIdx, Direction),
@@ -136,8 +144,25 @@ impl<'g> Migration<'g> {
         known: &mut Known,
     ) -> Result<OneTrip, MigrateError> {
         let dialect = self.conn.dialect();
-        let (Some(usual), Some((version, state))) = (known.busy_timeout, known.peek()) else {
-            return Ok(OneTrip::Usual);
+        let grouped = known.group.is_some();
+        let usual = if grouped {
+            OneTrip::Ungroup
+        } else {
+            OneTrip::Usual
+        };
+        // A section's pragmas may last until its transaction ends (`defer_foreign_keys`):
+        // it commits alone, as every step does when the run does not group them.
+        let alone = known.alone
+            || statements.iter().any(|s| {
+                leading_words(&s.sql, 1)
+                    .first()
+                    .is_some_and(|w| w == "PRAGMA")
+            });
+        if grouped && alone {
+            return Ok(OneTrip::Ungroup);
+        }
+        let (Some(busy), Some((version, state))) = (known.busy_timeout, known.peek()) else {
+            return Ok(usual);
         };
         if !dialect.batches_sections()
             || in_callers_transaction(&self.conn)
@@ -146,7 +171,7 @@ impl<'g> Migration<'g> {
                 Recheck::Run
             )
         {
-            return Ok(OneTrip::Usual);
+            return Ok(usual);
         }
         // `value` while no other connection committed since the run read `version`; otherwise
         // an error (abs() of the smallest integer is SQLite's one way to fail on demand).
@@ -172,36 +197,94 @@ impl<'g> Migration<'g> {
             }
         };
         let Some(record) = record else {
-            return Ok(OneTrip::Usual);
+            return Ok(usual);
         };
-        let mut batch = format!(
-            "PRAGMA busy_timeout = {TRY_LOCK_MS};\nBEGIN IMMEDIATE;\nPRAGMA busy_timeout = {usual}"
-        );
+        // The tries at the lock and the busy timeout put back, when the transaction begins.
+        let opening = if grouped { 0 } else { 3 };
+        let mut batch = match grouped {
+            true => format!("SAVEPOINT {GROUP_STEP_SAVEPOINT}"),
+            false => format!(
+                "PRAGMA busy_timeout = {TRY_LOCK_MS};\nBEGIN IMMEDIATE;\nPRAGMA busy_timeout = {busy};\nSAVEPOINT {GROUP_STEP_SAVEPOINT}"
+            ),
+        };
         for stmt in statements.iter().map(|s| s.sql.as_str()) {
             then(&mut batch, stmt);
         }
         then(&mut batch, &record);
-        then(&mut batch, "COMMIT");
+        then(&mut batch, &format!("RELEASE {GROUP_STEP_SAVEPOINT}"));
+        let commit = opening + 1 + statements.len() + 2;
+        if alone {
+            then(&mut batch, "COMMIT");
+        }
         let (done, error) = match self.conn.execute_counted(&batch).await {
-            Ok(()) => return Ok(OneTrip::Committed),
+            Ok(()) => {
+                if !alone && !grouped {
+                    known.group = Some(Group {
+                        since: Instant::now(),
+                        steps: Vec::new(),
+                    });
+                }
+                return Ok(OneTrip::Ran);
+            }
             Err(failed) => failed,
         };
-        // The two tries at the lock and the busy timeout put back, the section, the row.
-        let committing = 3 + statements.len() + 1;
-        if done >= committing {
+        if done == commit {
+            let _ = self.conn.execute("ROLLBACK").await;
+            known.forget();
             return Err(DbError::query(error, "COMMIT").into());
         }
-        // Undo what began (the transaction, the short busy timeout) and go the usual way,
-        // which waits for the lock, reads the table again, and finds what failed.
-        if done >= 2 {
-            self.execute_control("ROLLBACK").await?;
-        }
-        if done == committing - 1 {
+        if done == opening + 1 + statements.len() {
+            // The row's assertion: another connection committed.
             known.forget();
         }
-        self.execute_control(&format!("PRAGMA busy_timeout = {usual}"))
+        if grouped {
+            // Undo this step alone; what ran before it in the transaction is kept, to commit
+            // before the step goes the usual way.
+            let undo =
+                format!("ROLLBACK TO {GROUP_STEP_SAVEPOINT};\nRELEASE {GROUP_STEP_SAVEPOINT}");
+            if self.conn.execute(&undo).await.is_err() {
+                // SQLite ended the transaction itself (a full disk, an I/O error): the steps
+                // that ran in it are undone too, and were never reported.
+                known.group = None;
+                known.forget();
+                let _ = self.conn.execute("ROLLBACK").await;
+                let failed = match done.checked_sub(1) {
+                    Some(n) => statements
+                        .get(n)
+                        .map_or(record.as_str(), |s| s.sql.as_str()),
+                    None => "SAVEPOINT",
+                };
+                return Err(DbError::query(error, failed).into());
+            }
+            return Ok(OneTrip::Ungroup);
+        }
+        // Undo what began (the transaction, the short busy timeout) and go the usual way,
+        // which waits for the lock, reads the table again, and finds what failed. (A
+        // transaction SQLite already ended has nothing to roll back.)
+        if done >= 2 {
+            let _ = self.conn.execute("ROLLBACK").await;
+        }
+        self.execute_control(&format!("PRAGMA busy_timeout = {busy}"))
             .await?;
         Ok(OneTrip::Usual)
+    }
+
+    /// Commits the run's open [`Group`], if there is one, and returns what ran in it. When
+    /// the commit fails, the transaction is rolled back and the error says so: nothing of the
+    /// group was reported, and nothing of it stays.
+    pub(super) async fn commit_group(
+        &mut self,
+        known: &mut Known,
+    ) -> Result<Vec<(RevIdx, Direction, Duration)>, MigrateError> {
+        let Some(group) = known.group.take() else {
+            return Ok(Vec::new());
+        };
+        if let Err(e) = self.conn.execute("COMMIT").await {
+            let _ = self.conn.execute("ROLLBACK").await;
+            known.forget();
+            return Err(DbError::query(e, "COMMIT").into());
+        }
+        Ok(group.steps)
     }
 }
 

@@ -139,6 +139,12 @@ impl<'g> Migration<'g> {
             Direction::Down => rev.down.as_ref(),
         };
         let keys_off = section.is_some_and(|s| foreign_keys_off(dialect, &s.sql));
+        if step.known.group.is_some()
+            && !(self.rechecks() && runs_in_transaction(rev, dialect) && !keys_off)
+        {
+            // It cannot run in the open transaction: that commits first.
+            return Ok(Outcome::Ungroup);
+        }
         let saved = match session_timeouts {
             true => Some(self.set_session_timeouts().await?),
             false => None,
@@ -353,7 +359,10 @@ impl<'g> Migration<'g> {
             let trip = self
                 .one_trip((index, direction), statements, &planned, known)
                 .await?;
-            if let OneTrip::Committed = trip {
+            if let OneTrip::Ungroup = trip {
+                return Ok(Outcome::Ungroup);
+            }
+            if let OneTrip::Ran = trip {
                 let duration = start.elapsed();
                 let applied = AppliedRow {
                     duration_ms: elapsed_ms(duration),
@@ -675,6 +684,9 @@ pub(super) enum Outcome {
     AlreadyDone,
     /// Another run changed the database so that the step no longer follows from it.
     Replan,
+    /// Not run: what ran in the run's open transaction commits first (see
+    /// [`Migration::commit_group`]), then the step is called again.
+    Ungroup,
 }
 
 /// How many times a run plans again before it gives up on a database that other runs keep
@@ -759,11 +771,29 @@ impl Pending {
         on_event: &mut dyn FnMut(Event<'g>),
     ) -> Result<Report, MigrateError> {
         let mut report = Report::default();
-        let result = self
+        known.alone = m.options.group_commit.is_zero();
+        let mut result = self
             .run_steps(m, (target, direction), known, on_event, &mut report)
             .await;
+        // What ran in an open transaction commits, also when a later step failed (which left
+        // it open only if it ran elsewhere).
+        match m.commit_group(known).await {
+            Ok(steps) => committed(m.graph, steps, &mut report, on_event),
+            Err(e) => {
+                if result.is_ok() {
+                    result = Err(e);
+                }
+            }
+        }
         let _ = m.table.unlock(&mut m.conn, m.options.lock).await;
-        result.map(|()| report)
+        match result {
+            Ok(()) => Ok(report),
+            Err(MigrateError::Statement(mut f)) => {
+                f.report = report;
+                Err(MigrateError::Statement(f))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Every section of the plan is split and checked before the first statement runs. When
@@ -790,7 +820,18 @@ impl Pending {
         });
         let mut replans = 0;
         let mut next = 0;
-        while let Some(&step) = self.plan.steps.get(next) {
+        // Where the steps of the open transaction begin in the plan (see
+        // [`Options::group_commit`]).
+        let mut group_first = 0;
+        loop {
+            let Some(&step) = self.plan.steps.get(next) else {
+                if known.group.is_none() {
+                    break;
+                }
+                m.commit_group_or_rewind((group_first, &mut next), known, report, on_event)
+                    .await;
+                continue;
+            };
             next += 1;
             let rev = &graph.node(step.revision).revision;
             let statements = prepared.get(next - 1).map_or(&[][..], Vec::as_slice);
@@ -825,16 +866,34 @@ impl Pending {
             };
             match outcome {
                 Outcome::Done(duration) => {
-                    report
-                        .steps
-                        .push((rev.id.clone(), step.direction, duration));
-                    on_event(Event::Step {
-                        revision: rev,
-                        direction: step.direction,
-                        duration,
-                    });
+                    let done = (step.revision, step.direction, duration);
+                    match known.group.as_mut() {
+                        // It commits with the group.
+                        Some(group) => {
+                            if group.steps.is_empty() {
+                                group_first = next - 1;
+                            }
+                            group.steps.push(done);
+                            if group.since.elapsed() >= m.options.group_commit {
+                                m.commit_group_or_rewind(
+                                    (group_first, &mut next),
+                                    known,
+                                    report,
+                                    on_event,
+                                )
+                                .await;
+                            }
+                        }
+                        None => committed(graph, vec![done], report, on_event),
+                    }
                 }
                 Outcome::AlreadyDone => on_event(Event::AlreadyDone { revision: rev }),
+                Outcome::Ungroup => {
+                    // What ran in the open transaction commits; then the step again.
+                    next -= 1;
+                    m.commit_group_or_rewind((group_first, &mut next), known, report, on_event)
+                        .await;
+                }
                 Outcome::Replan => {
                     replans += 1;
                     if target.anchor == Anchor::Current || replans > MAX_REPLANS {
@@ -857,6 +916,48 @@ impl Pending {
             }
         }
         Ok(())
+    }
+}
+
+impl<'g> Migration<'g> {
+    /// [`Self::commit_group`] within a run: what committed is reported. A commit that fails
+    /// (a deferred foreign key violated, the disk full) undid the whole group: its steps run
+    /// again from the first (`next` set back to `first`), each in a transaction of its own,
+    /// so that the one that fails says so on its own line, and the others stay.
+    async fn commit_group_or_rewind(
+        &mut self,
+        (first, next): (usize, &mut usize),
+        known: &mut Known,
+        report: &mut Report,
+        on_event: &mut dyn FnMut(Event<'g>),
+    ) {
+        match self.commit_group(known).await {
+            Ok(steps) => committed(self.graph, steps, report, on_event),
+            Err(_) => {
+                known.alone = true;
+                *next = first;
+            }
+        }
+    }
+}
+
+/// Steps that committed: into the report, and each said.
+fn committed<'g>(
+    graph: &'g RevisionGraph,
+    steps: Vec<(RevIdx, Direction, Duration)>,
+    report: &mut Report,
+    on_event: &mut dyn FnMut(Event<'g>),
+) {
+    for (index, direction, duration) in steps {
+        let revision = &graph.node(index).revision;
+        report
+            .steps
+            .push((revision.id.clone(), direction, duration));
+        on_event(Event::Step {
+            revision,
+            direction,
+            duration,
+        });
     }
 }
 

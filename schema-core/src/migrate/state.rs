@@ -59,6 +59,20 @@ pub struct Known {
     /// The connection's session id on the server, once asked (see
     /// [`Migration::observed_session`]).
     pub(super) session: Option<Option<i64>>,
+    /// SQLite: the transaction in which the run's last steps ran, not yet committed (see
+    /// [`Options::group_commit`]).
+    pub(super) group: Option<Group>,
+    /// Each step commits alone: no [`Group`] is begun.
+    pub(super) alone: bool,
+}
+
+/// Steps that ran in one transaction, each under its savepoint, to commit together.
+#[derive(Debug)]
+pub(super) struct Group {
+    /// When the transaction began.
+    pub(super) since: Instant,
+    /// What ran in it: reported once it committed.
+    pub(super) steps: Vec<(RevIdx, Direction, Duration)>,
 }
 
 impl Known {

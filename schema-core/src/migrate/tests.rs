@@ -441,3 +441,197 @@ fn only_ddl_that_commits_by_itself_carries_mysqls_dirty_mark() {
         assert!(!commits_before_itself(other), "{other}");
     }
 }
+
+/// What another connection to `url` reads.
+fn read_elsewhere(url: &str, sql: &str) -> String {
+    let (url, sql) = (url.to_string(), sql.to_string());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let url = DatabaseUrl::parse(&url, UrlSource::Flag).expect("url");
+            let mut conn = Conn::connect(&url).await.expect("connects");
+            let read = text(&mut conn, &sql).await;
+            conn.close().await;
+            read
+        })
+    })
+    .join()
+    .expect("the other connection's thread")
+}
+
+#[tokio::test]
+async fn steps_run_together_are_reported_once_committed_and_a_failing_one_is_undone_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("t.db");
+    let url = format!("sqlite://{}", path.display());
+    let g = graph(&[A, B, BAD]);
+    let mut m = on_file(&g, &path).await;
+    m.options.group_commit = Duration::from_secs(600);
+    // Each step said is committed: another connection sees its row.
+    let mut seen = Vec::new();
+    let err = m
+        .upgrade(&t("head"), &mut |event| {
+            if let Event::Step { revision, .. } = event {
+                let sql = format!(
+                    "SELECT COUNT(*) FROM schema_version WHERE revision = '{}'",
+                    revision.id
+                );
+                seen.push((revision.id.clone(), read_elsewhere(&url, &sql)));
+            }
+        })
+        .await
+        .expect_err("c3 fails");
+    assert_eq!(seen, [("a1".into(), "1".into()), ("b2".into(), "1".into())]);
+    let MigrateError::Statement(f) = err else {
+        panic!("expected a statement failure, got {err:?}");
+    };
+    // Found the usual way: the statement that fails alone, on its line.
+    assert_eq!((f.revision.as_str(), f.line), ("c3", 5));
+    assert!(f.message.contains("nope"), "{}", f.message);
+    let reported: Vec<_> = f.report.steps.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(reported, ["a1", "b2"]);
+    // a1 and b2 stay with their rows; nothing of c3 does.
+    let rows: Vec<_> = recorded(&mut m)
+        .await
+        .rows
+        .into_iter()
+        .map(|r| r.revision)
+        .collect();
+    assert_eq!(rows, ["a1", "b2"]);
+    assert_eq!(text(&mut m.conn, "SELECT COUNT(*) FROM b").await, "1");
+    no_table(&mut m, "c", "c3's first statement was undone").await;
+    // The run left no transaction open: another connection can write.
+    read_elsewhere(&url, "SELECT COUNT(*) FROM a");
+    m.conn
+        .execute("CREATE TABLE after (id INTEGER)")
+        .await
+        .expect("no transaction left open");
+}
+
+#[tokio::test]
+async fn a_section_that_cannot_join_the_open_transaction_runs_after_it_commits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("t.db");
+    let keys_off = "-- revision: k3\n-- revises: b2\n-- migrate:up\nPRAGMA foreign_keys = OFF;\nCREATE TABLE k (id INTEGER);\n-- migrate:down\nDROP TABLE k;\n";
+    let outside = "-- revision: o4\n-- revises: k3\n-- migrate:up transaction:false\nCREATE TABLE o (id INTEGER);\n-- migrate:down\nDROP TABLE o;\n";
+    let last = "-- revision: z5\n-- revises: o4\n-- migrate:up\nCREATE TABLE z (id INTEGER);\n-- migrate:down\nDROP TABLE z;\n";
+    let g = graph(&[A, B, keys_off, outside, last]);
+    let mut m = on_file(&g, &path).await;
+    m.options.group_commit = Duration::from_secs(600);
+    let mut said = Vec::new();
+    let report = m
+        .upgrade(&t("head"), &mut |event| {
+            if let Event::Step { revision, .. } = event {
+                said.push(revision.id.clone());
+            }
+        })
+        .await
+        .expect("up");
+    assert_eq!(said, ["a1", "b2", "k3", "o4", "z5"]);
+    assert_eq!(report.steps.len(), 5);
+    assert_eq!(recorded(&mut m).await.rows.len(), 5);
+    assert_eq!(
+        text(&mut m.conn, "PRAGMA foreign_keys").await,
+        "1",
+        "as the connection had it"
+    );
+    let report = m.downgrade(&t("base"), &mut |_| {}).await.expect("down");
+    assert_eq!(report.steps.len(), 5);
+    assert!(recorded(&mut m).await.rows.is_empty());
+    no_table(&mut m, "a", "a1 was rolled back").await;
+}
+
+/// How many transactions `m`'s connection commits from now on.
+async fn count_commits(m: &mut Migration<'_>) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let commits = std::sync::Arc::new(AtomicUsize::new(0));
+    let Conn::Sqlite(c) = &mut m.conn else {
+        panic!("a SQLite connection");
+    };
+    let counted = commits.clone();
+    c.lock_handle()
+        .await
+        .expect("handle")
+        .set_commit_hook(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            true
+        });
+    commits
+}
+
+#[tokio::test]
+async fn steps_in_quick_succession_commit_together_unless_the_run_groups_nothing() {
+    use std::sync::atomic::Ordering;
+    let revisions: Vec<String> = (0..20)
+        .map(|i| {
+            let revises = match i {
+                0 => String::new(),
+                _ => format!("-- revises: r{:02}\n", i - 1),
+            };
+            format!(
+                "-- revision: r{i:02}\n{revises}-- migrate:up\nCREATE TABLE t{i} (id INTEGER);\n-- migrate:down\nDROP TABLE t{i};\n"
+            )
+        })
+        .collect();
+    let g = graph(&revisions.iter().map(String::as_str).collect::<Vec<_>>());
+    for (window, most, least) in [
+        // The version table's set-up and the first step (which reads the table) commit on
+        // their own; the other 19 steps commit once.
+        (Duration::from_secs(600), 6, 1),
+        (Duration::ZERO, usize::MAX, 20),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut m = on_file(&g, &dir.path().join("t.db")).await;
+        m.options.group_commit = window;
+        let commits = count_commits(&mut m).await;
+        let report = m.upgrade(&t("head"), &mut |_| {}).await.expect("up");
+        assert_eq!(report.steps.len(), 20);
+        let up = commits.swap(0, Ordering::SeqCst);
+        let report = m.downgrade(&t("base"), &mut |_| {}).await.expect("down");
+        assert_eq!(report.steps.len(), 20);
+        let down = commits.load(Ordering::SeqCst);
+        for (what, n) in [("up", up), ("down", down)] {
+            assert!(
+                (least..=most).contains(&n),
+                "{what} with a window of {window:?}: {n} commits"
+            );
+        }
+        assert!(recorded(&mut m).await.rows.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_group_whose_commit_fails_runs_again_step_by_step_and_keeps_what_passes() {
+    // b2's row breaks a deferred foreign key: the group it ran in cannot commit.
+    let a = "-- revision: a1\n-- migrate:up\nCREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE q (p INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED);\n-- migrate:down\nDROP TABLE q;\nDROP TABLE p;\n";
+    let fine = "-- revision: f2\n-- revises: a1\n-- migrate:up\nCREATE TABLE f (id INTEGER);\n-- migrate:down\nDROP TABLE f;\n";
+    let breaks = "-- revision: b3\n-- revises: f2\n-- migrate:up\nINSERT INTO q VALUES (42);\n-- migrate:down\nDELETE FROM q;\n";
+    let after = "-- revision: c4\n-- revises: b3\n-- migrate:up\nCREATE TABLE c (id INTEGER);\n-- migrate:down\nDROP TABLE c;\n";
+    let g = graph(&[a, fine, breaks, after]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut m = on_file(&g, &dir.path().join("t.db")).await;
+    m.options.group_commit = Duration::from_secs(600);
+    let mut said = Vec::new();
+    let err = m
+        .upgrade(&t("head"), &mut |event| {
+            if let Event::Step { revision, .. } = event {
+                said.push(revision.id.clone());
+            }
+        })
+        .await
+        .expect_err("b3 cannot commit");
+    assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
+    assert_eq!(said, ["a1", "f2"], "each said once, as it committed");
+    let rows: Vec<_> = recorded(&mut m)
+        .await
+        .rows
+        .into_iter()
+        .map(|r| r.revision)
+        .collect();
+    assert_eq!(rows, ["a1", "f2"]);
+    assert_eq!(text(&mut m.conn, "SELECT COUNT(*) FROM q").await, "0");
+    no_table(&mut m, "c", "c4 never ran alone").await;
+}
