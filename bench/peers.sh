@@ -183,6 +183,8 @@ run_up() {
     fi ;;
     dbmate) "$dbmate" --no-dump-schema -u "$(dbmate_url "$b")" -d "$g/dbmate" up ;;
     raw) raw_client "$b" "$g/up.sql" ;;
+    # The same statements in one transaction: what SQLite itself needs, with one commit.
+    raw_tx) { echo "BEGIN;"; cat "$g/up.sql"; echo "COMMIT;"; } | sqlite3 -bail "$db" ;;
     esac >/dev/null 2>"$work/stderr"
 }
 run_down() {
@@ -357,11 +359,14 @@ if has sqlite && ((huge > 0 && !report_only)); then
     generate "$huge"
     for ((r = 0; r < huge_runs; r++)); do
         for n in "$big" "$huge"; do
-            fresh sqlite
-            t0=$EPOCHREALTIME
-            run_up sqlite "$n" cs || die "cs up ($n) failed: $(cat "$work/stderr")"
-            t1=$EPOCHREALTIME
-            elapsed_ms "$t0" "$t1" >>"$results/scale.$n"
+            # SQLite's own client on the same statements: how SQLite itself scales.
+            for tool in cs raw raw_tx; do
+                fresh sqlite
+                t0=$EPOCHREALTIME
+                run_up sqlite "$n" "$tool" || die "$tool up ($n) failed: $(cat "$work/stderr")"
+                t1=$EPOCHREALTIME
+                elapsed_ms "$t0" "$t1" >>"$results/scale.$tool.$n"
+            done
         done
     done
 fi
@@ -438,10 +443,16 @@ if [[ -f "$results/rss.cs" && -f "$results/rss.sqlx" ]]; then
     diff_mb="$(awk -v a="$cs_mb" -v b="$sx_mb" 'BEGIN { printf "%+.1f MB", a - b }')"
     row "peak RSS, SQLite \`up\`, $(printf "%'d" "$big")" "$cs_mb MB" "sqlx-cli" "$sx_mb MB" "$diff_mb" "≤ +5 MB" "$(le "$cs_mb" "$(awk -v b="$sx_mb" 'BEGIN { print b + 5 }')")"
 fi
-if [[ -f "$results/scale.$huge" && -f "$results/scale.$big" ]]; then
-    paste "$results/scale.$huge" "$results/scale.$big" | awk '{ print $1 / $2 }' >"$results/scale.ratio"
+if [[ -f "$results/scale.cs.$huge" && -f "$results/scale.cs.$big" ]]; then
+    paste "$results/scale.cs.$huge" "$results/scale.cs.$big" | awk '{ print $1 / $2 }' >"$results/scale.ratio"
     sr="$(median %.2f <"$results/scale.ratio")"
-    row "SQLite \`up\`, $(printf "%'d" "$huge") ÷ $(printf "%'d" "$big")" "$(median <"$results/scale.$huge")" "cargo-schema, $(printf "%'d" "$big")" "$(median <"$results/scale.$big")" "${sr}×" "≤ 11×" "$(le "$sr" 11)"
+    row "SQLite \`up\`, $(printf "%'d" "$huge") ÷ $(printf "%'d" "$big")" "$(median <"$results/scale.cs.$huge")" "cargo-schema, $(printf "%'d" "$big")" "$(median <"$results/scale.cs.$big")" "${sr}×" "≤ 11×" "$(le "$sr" 11)"
+    paste "$results/scale.raw.$huge" "$results/scale.raw.$big" | awk '{ print $1 / $2 }' >"$results/scale.raw.ratio"
+    rr="$(median %.2f <"$results/scale.raw.ratio")"
+    row "\`sqlite3\` \`up\`, $(printf "%'d" "$huge") ÷ $(printf "%'d" "$big")" "$(median <"$results/scale.raw.$huge")" "\`sqlite3\`, $(printf "%'d" "$big")" "$(median <"$results/scale.raw.$big")" "${rr}×" "" 1
+    paste "$results/scale.raw_tx.$huge" "$results/scale.raw_tx.$big" | awk '{ print $1 / $2 }' >"$results/scale.raw_tx.ratio"
+    tr="$(median %.2f <"$results/scale.raw_tx.ratio")"
+    row "\`sqlite3\`, one transaction, $(printf "%'d" "$huge") ÷ $(printf "%'d" "$big")" "$(median <"$results/scale.raw_tx.$huge")" "the same, $(printf "%'d" "$big")" "$(median <"$results/scale.raw_tx.$big")" "${tr}×" "" 1
 fi
 
 cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"

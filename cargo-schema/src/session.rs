@@ -186,8 +186,11 @@ pub fn run_revisions<T>(
             .statement_timeout
             .or(project.config.statement_timeout),
         lock_retries: safety.lock_retries.unwrap_or(project.config.lock_retries),
+        group_commit: project
+            .config
+            .group_commit
+            .unwrap_or(schema_core::migrate::GROUP_COMMIT),
         observe: Some(url.clone()),
-        ..Options::default()
     };
     block_on(async {
         let conn = connect_to(&url, out).await?;

@@ -46,6 +46,9 @@ pub struct RawConfig {
     pub lock_timeout: Option<LockTimeout>,
     pub statement_timeout: Option<LockTimeout>,
     pub lock_retries: Option<Retries>,
+    /// SQLite: how long revisions in quick succession go on committing together
+    /// (`group-commit = "100ms"`; `"0s"`: each alone).
+    pub group_commit: Option<LockTimeout>,
     /// `[package.metadata.schema.lint]`: `RULE = "error" | "warning" | "off"`, checked by
     /// lint (which knows the rules).
     pub lint: Option<std::collections::BTreeMap<String, String>>,
@@ -249,6 +252,7 @@ impl RawConfig {
             lock_timeout: self.lock_timeout.or(fallback.lock_timeout),
             statement_timeout: self.statement_timeout.or(fallback.statement_timeout),
             lock_retries: self.lock_retries.or(fallback.lock_retries),
+            group_commit: self.group_commit.or(fallback.group_commit),
             lint: self.lint.or(fallback.lint),
         }
     }
@@ -277,6 +281,9 @@ pub struct Config {
     pub statement_timeout: Option<std::time::Duration>,
     /// How many times a revision rolled back by a lock timeout is tried again (0: never).
     pub lock_retries: u32,
+    /// SQLite: how long revisions in quick succession go on committing together; `None`:
+    /// the runner's default (`schema_core::migrate::GROUP_COMMIT`).
+    pub group_commit: Option<std::time::Duration>,
     /// Each lint rule's configured severity (`"error"`, `"warning"`, `"off"`), as written.
     pub lint: std::collections::BTreeMap<String, String>,
 }
@@ -301,6 +308,7 @@ impl Config {
             lock_timeout: raw.lock_timeout.map(|t| t.0),
             statement_timeout: raw.statement_timeout.map(|t| t.0),
             lock_retries: raw.lock_retries.map_or(0, |r| r.0),
+            group_commit: raw.group_commit.map(|t| t.0),
             lint: raw.lint.unwrap_or_default(),
         }
     }
@@ -405,6 +413,23 @@ mod tests {
         let e = RawConfig::from_json(&serde_json::json!({"lock-retries": "three"}), &origin())
             .unwrap_err();
         assert!(e.message.contains("`lock-retries`"), "{}", e.message);
+    }
+
+    #[test]
+    fn group_commit_is_a_duration_and_unset_by_default() {
+        let resolve = |json: serde_json::Value| {
+            Config::resolve(
+                RawConfig::from_json(&json, &origin()).unwrap(),
+                Path::new("/p"),
+                None,
+            )
+        };
+        let zero = resolve(serde_json::json!({"group-commit": "0s"}));
+        assert_eq!(zero.group_commit, Some(std::time::Duration::ZERO));
+        assert_eq!(resolve(serde_json::json!({})).group_commit, None);
+        let e = RawConfig::from_json(&serde_json::json!({"group-commit": 100}), &origin())
+            .unwrap_err();
+        assert!(e.message.contains("`group-commit`"), "{}", e.message);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use cargo_schema_e2e::db::{Server, TestDatabase, ok_on as ok, run_on, url_with_p
 use cargo_schema_e2e::fixtures::after;
 use cargo_schema_e2e::fixtures::{AE10F0, AE1027, LINE, applied, branched, linear};
 use cargo_schema_e2e::on_both_servers;
-use cargo_schema_e2e::project::wait_ok;
+use cargo_schema_e2e::project::{drain, poll_while_running, wait_ok};
 use cargo_schema_e2e::{Output, TestProject, test_database};
 
 use super::database::{
@@ -405,6 +405,50 @@ fn concurrent_up_and_down_base_leave_a_record_closed_under_parents_equal_to_the_
         four_opposite_runs(&p, round, &[]);
         record_matches_the_database(&ids, &recorded(&db), &tables(&db));
     }
+}
+
+#[test]
+fn a_run_killed_while_revisions_wait_to_commit_together_leaves_exactly_those_it_reported() {
+    // After the chain, a revision whose statement does not end: the run is killed while it
+    // runs, in the transaction that the revisions before it share with it (all but the
+    // first, which reads the version table on its own).
+    let p = TestProject::with_metadata("group-commit = \"1h\"\n");
+    let ids = chain(&p, 6);
+    write_revision(
+        &p,
+        "feedfeedfeed",
+        &ids[5],
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n;",
+        None,
+    );
+    let db = dev_db(&p);
+    let mut child = spawn(&p, &["up"]);
+    let first = poll_while_running(
+        &mut child,
+        std::time::Duration::from_secs(60),
+        "the run ended by itself",
+        "the first revision was not recorded within a minute",
+        || {
+            // The file exists once the run created it; the row once the first step committed.
+            db.exists()
+                .then(|| recorded(&db).first().cloned())
+                .flatten()
+        },
+    );
+    assert_eq!(first, ids[0]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    let (stdout, stderr) = drain(&mut child);
+    let said: Vec<String> = format!("{stdout}{stderr}")
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("Applied "))
+        .filter_map(|rest| rest.split_whitespace().next().map(str::to_owned))
+        .collect();
+    let recorded = recorded(&db);
+    assert_eq!(recorded, &ids[..1], "the group was undone whole");
+    assert_eq!(said, recorded, "what the run said it applied is what stays");
+    record_matches_the_database(&ids, &recorded, &tables(&db));
 }
 
 /// Four runs at once, alternately `up` and `down base` (the first of them `up` in even

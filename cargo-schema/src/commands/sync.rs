@@ -57,8 +57,11 @@ pub fn sync(
             allow_edited: false,
             statement_timeout: project.config.statement_timeout,
             lock_retries: project.config.lock_retries,
+            group_commit: project
+                .config
+                .group_commit
+                .unwrap_or(schema_core::migrate::GROUP_COMMIT),
             observe: None,
-            ..Default::default()
         };
         let mut m = session::migration(&project, conn, table, options);
         let result = sync_database(&mut m, &project, global, out).await;

@@ -222,6 +222,7 @@ impl<'g> Migration<'g> {
                     known.group = Some(Group {
                         since: Instant::now(),
                         steps: Vec::new(),
+                        transaction: true,
                     });
                 }
                 return Ok(OneTrip::Ran);
@@ -279,6 +280,13 @@ impl<'g> Migration<'g> {
         let Some(group) = known.group.take() else {
             return Ok(Vec::new());
         };
+        if !group.transaction {
+            // MySQL: the steps committed as they ran; the last one's outcome is written now.
+            if let Some((direction, applied)) = known.outcome.take() {
+                self.record_outcome(direction, &applied).await?;
+            }
+            return Ok(group.steps);
+        }
         if let Err(e) = self.conn.execute("COMMIT").await {
             let _ = self.conn.execute("ROLLBACK").await;
             known.forget();

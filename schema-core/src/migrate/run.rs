@@ -139,9 +139,21 @@ impl<'g> Migration<'g> {
             Direction::Down => rev.down.as_ref(),
         };
         let keys_off = section.is_some_and(|s| foreign_keys_off(dialect, &s.sql));
-        if step.known.group.is_some()
-            && !(self.rechecks() && runs_in_transaction(rev, dialect) && !keys_off)
-        {
+        let joins = match runs_in_transaction(rev, dialect) {
+            // SQLite: the section runs in the group's transaction.
+            true => self.rechecks() && !keys_off,
+            // MySQL: the outcome of the step before goes with this one's dirty mark, which
+            // its first statement commits.
+            false => {
+                !dialect.transactional_ddl()
+                    && !self.rechecks()
+                    && step
+                        .statements
+                        .first()
+                        .is_some_and(|s| commits_before_itself(&s.sql))
+            }
+        };
+        if step.known.group.is_some() && !joins {
             // It cannot run in the open transaction: that commits first.
             return Ok(Outcome::Ungroup);
         }
@@ -354,6 +366,8 @@ impl<'g> Migration<'g> {
         let mut waited_on = None;
         // The dirty mark is in a transaction not yet committed (see below).
         let mut open_mark = false;
+        // MySQL: the outcome of the step before, in that transaction.
+        let mut carried = None;
         if self.rechecks() && transactional && !check_foreign_keys {
             let planned = row(rev, RowState::Applied, statements.len(), Duration::ZERO);
             let trip = self
@@ -399,12 +413,22 @@ impl<'g> Migration<'g> {
             before = self.mark_dirty(rev, direction, known).await?;
         } else {
             // MySQL, a first statement that is DDL: the mark in a transaction that the
-            // statement commits with it (one log flush instead of two); committed right after
-            // it all the same (a temporary table commits nothing).
+            // statement commits with it (one log flush instead of two), with the outcome of
+            // the step before (see [`Known::outcome`]); committed right after it all the same
+            // (a temporary table commits nothing).
             self.execute_control("BEGIN").await?;
-            let marked = self.mark_dirty(rev, direction, known).await;
+            carried = known.outcome.take();
+            let written = match &carried {
+                Some((direction, applied)) => self.record_outcome(*direction, applied).await,
+                None => Ok(()),
+            };
+            let marked = match written {
+                Ok(()) => self.mark_dirty(rev, direction, known).await,
+                Err(e) => Err(e),
+            };
             if marked.is_err() {
                 let _ = self.execute_control("ROLLBACK").await;
+                known.outcome = carried.take();
             }
             before = marked?;
             open_mark = true;
@@ -441,6 +465,13 @@ impl<'g> Migration<'g> {
                 "COMMIT"
             };
             self.execute_control(end).await?;
+        }
+        if let Err((0, _)) = executed {
+            // The outcome carried may have been undone with the mark: written again (the
+            // same row, or the row gone) when the group commits.
+            if known.outcome.is_none() {
+                known.outcome = carried.take();
+            }
         }
         if let Err((n, e)) = executed
             && let Some(stmt) = statements.get(n)
@@ -487,8 +518,19 @@ impl<'g> Migration<'g> {
         }
         let duration = start.elapsed();
         let applied = row(rev, RowState::Applied, statements.len(), duration);
-        self.bookkeeping(rev, direction, transactional, &applied)
-            .await?;
+        if !transactional && !dialect.transactional_ddl() && !self.rechecks() && !known.alone {
+            // MySQL: the outcome goes with the next step's mark (or alone when the group
+            // commits, which reports the step).
+            known.outcome = Some((direction, applied.clone()));
+            known.group.get_or_insert_with(|| Group {
+                since: Instant::now(),
+                steps: Vec::new(),
+                transaction: false,
+            });
+        } else {
+            self.bookkeeping(rev, direction, transactional, &applied)
+                .await?;
+        }
         Ok(Self::stepped(
             (index, direction, duration),
             statements,
@@ -629,12 +671,34 @@ impl<'g> Migration<'g> {
             };
         }
         let written = match (direction, transactional) {
-            (Direction::Up, true) => self.table.insert(&mut self.conn, applied).await,
-            (Direction::Up, false) => {
+            (Direction::Up, true) => self
+                .table
+                .insert(&mut self.conn, applied)
+                .await
+                .map_err(MigrateError::from),
+            _ => self.record_outcome(direction, applied).await,
+        };
+        if let Err(e) = written {
+            let _ = self.finish(transactional, false).await;
+            return Err(e);
+        }
+        self.finish(transactional, true).await
+    }
+
+    /// Records the outcome of a step that ran outside a transaction, over its dirty mark:
+    /// the row applied, or gone. Writing it twice leaves the same.
+    pub(super) async fn record_outcome(
+        &mut self,
+        direction: Direction,
+        applied: &AppliedRow,
+    ) -> Result<(), MigrateError> {
+        let revision = &applied.revision;
+        let written = match direction {
+            Direction::Up => {
                 self.table
                     .update_state(
                         &mut self.conn,
-                        &rev.id,
+                        revision,
                         RowState::Applied,
                         applied.statements_done,
                         None,
@@ -642,13 +706,9 @@ impl<'g> Migration<'g> {
                     )
                     .await
             }
-            (Direction::Down, _) => self.table.delete(&mut self.conn, &rev.id).await,
+            Direction::Down => self.table.delete(&mut self.conn, revision).await,
         };
-        if let Err(e) = written {
-            let _ = self.finish(transactional, false).await;
-            return Err(e.into());
-        }
-        self.finish(transactional, true).await
+        Ok(written?)
     }
 }
 
@@ -829,7 +889,7 @@ impl Pending {
                     break;
                 }
                 m.commit_group_or_rewind((group_first, &mut next), known, report, on_event)
-                    .await;
+                    .await?;
                 continue;
             };
             next += 1;
@@ -881,7 +941,7 @@ impl Pending {
                                     report,
                                     on_event,
                                 )
-                                .await;
+                                .await?;
                             }
                         }
                         None => committed(graph, vec![done], report, on_event),
@@ -892,7 +952,7 @@ impl Pending {
                     // What ran in the open transaction commits; then the step again.
                     next -= 1;
                     m.commit_group_or_rewind((group_first, &mut next), known, report, on_event)
-                        .await;
+                        .await?;
                 }
                 Outcome::Replan => {
                     replans += 1;
@@ -930,14 +990,18 @@ impl<'g> Migration<'g> {
         known: &mut Known,
         report: &mut Report,
         on_event: &mut dyn FnMut(Event<'g>),
-    ) {
+    ) -> Result<(), MigrateError> {
+        // MySQL's steps committed as they ran: nothing to run again.
+        let rewinds = known.group.as_ref().is_some_and(|g| g.transaction);
         match self.commit_group(known).await {
             Ok(steps) => committed(self.graph, steps, report, on_event),
+            Err(e) if !rewinds => return Err(e),
             Err(_) => {
                 known.alone = true;
                 *next = first;
             }
         }
+        Ok(())
     }
 }
 

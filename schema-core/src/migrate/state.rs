@@ -64,6 +64,10 @@ pub struct Known {
     pub(super) group: Option<Group>,
     /// Each step commits alone: no [`Group`] is begun.
     pub(super) alone: bool,
+    /// MySQL: the last step's outcome (its row applied, or gone), not yet written: it goes in
+    /// the transaction of the next step's dirty mark, which that step's first statement
+    /// commits, or alone when its [`Group`] commits.
+    pub(super) outcome: Option<(Direction, AppliedRow)>,
 }
 
 /// Steps that ran in one transaction, each under its savepoint, to commit together.
@@ -73,6 +77,9 @@ pub(super) struct Group {
     pub(super) since: Instant,
     /// What ran in it: reported once it committed.
     pub(super) steps: Vec<(RevIdx, Direction, Duration)>,
+    /// SQLite: the steps are in an open transaction. MySQL: they committed as they ran, all
+    /// but the last one's outcome (see [`Known::outcome`]).
+    pub(super) transaction: bool,
 }
 
 impl Known {
