@@ -184,7 +184,8 @@ run_up() {
     dbmate) "$dbmate" --no-dump-schema -u "$(dbmate_url "$b")" -d "$g/dbmate" up ;;
     raw) raw_client "$b" "$g/up.sql" ;;
     # The same statements in one transaction: what SQLite itself needs, with one commit.
-    raw_tx) { echo "BEGIN;"; cat "$g/up.sql"; echo "COMMIT;"; } | sqlite3 -bail "$db" ;;
+    raw_tx) { echo "BEGIN;"; grep -v -e '^BEGIN;$' -e '^COMMIT;$' "$g/up.sql"; echo "COMMIT;"; } |
+        sqlite3 -bail "$db" ;;
     esac >/dev/null 2>"$work/stderr"
 }
 run_down() {
