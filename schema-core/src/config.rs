@@ -427,8 +427,8 @@ mod tests {
         let zero = resolve(serde_json::json!({"group-commit": "0s"}));
         assert_eq!(zero.group_commit, Some(std::time::Duration::ZERO));
         assert_eq!(resolve(serde_json::json!({})).group_commit, None);
-        let e = RawConfig::from_json(&serde_json::json!({"group-commit": 100}), &origin())
-            .unwrap_err();
+        let e =
+            RawConfig::from_json(&serde_json::json!({"group-commit": 100}), &origin()).unwrap_err();
         assert!(e.message.contains("`group-commit`"), "{}", e.message);
     }
 

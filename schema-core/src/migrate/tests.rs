@@ -365,9 +365,9 @@ async fn a_walk_of_single_steps_sees_what_another_connection_committed_between_t
     assert!(recorded(&mut other).await.rows.is_empty());
 }
 
-/// Runs `sql` on a connection and a thread of its own: another process changing the database
-/// in the middle of a run.
-fn elsewhere(url: &str, sql: &str) {
+/// Runs `sql` on a connection and a thread of its own: another process changing (or reading)
+/// the database in the middle of a run. Returns the rows it read.
+fn elsewhere(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
     let (url, sql) = (url.to_string(), sql.to_string());
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -377,12 +377,13 @@ fn elsewhere(url: &str, sql: &str) {
         runtime.block_on(async {
             let url = DatabaseUrl::parse(&url, UrlSource::Flag).expect("url");
             let mut conn = Conn::connect(&url).await.expect("connects");
-            conn.execute(&sql).await.expect("runs");
+            let rows = conn.fetch_strings(&sql).await.expect("runs");
             conn.close().await;
-        });
+            rows
+        })
     })
     .join()
-    .expect("the other connection's thread");
+    .expect("the other connection's thread")
 }
 
 const C_AFTER_B: &str = "-- revision: c4\n-- revises: b2\n-- migrate:up\nCREATE TABLE c (id INTEGER);\n-- migrate:down\nDROP TABLE c;\n";
@@ -442,24 +443,12 @@ fn only_ddl_that_commits_by_itself_carries_mysqls_dirty_mark() {
     }
 }
 
-/// What another connection to `url` reads.
+/// The first value another connection to `url` reads.
 fn read_elsewhere(url: &str, sql: &str) -> String {
-    let (url, sql) = (url.to_string(), sql.to_string());
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async {
-            let url = DatabaseUrl::parse(&url, UrlSource::Flag).expect("url");
-            let mut conn = Conn::connect(&url).await.expect("connects");
-            let read = text(&mut conn, &sql).await;
-            conn.close().await;
-            read
-        })
-    })
-    .join()
-    .expect("the other connection's thread")
+    elsewhere(url, sql)
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -494,12 +483,7 @@ async fn steps_run_together_are_reported_once_committed_and_a_failing_one_is_und
     let reported: Vec<_> = f.report.steps.iter().map(|s| s.0.as_str()).collect();
     assert_eq!(reported, ["a1", "b2"]);
     // a1 and b2 stay with their rows; nothing of c3 does.
-    let rows: Vec<_> = recorded(&mut m)
-        .await
-        .rows
-        .into_iter()
-        .map(|r| r.revision)
-        .collect();
+    let rows = recorded_ids(&mut m).await;
     assert_eq!(rows, ["a1", "b2"]);
     assert_eq!(text(&mut m.conn, "SELECT COUNT(*) FROM b").await, "1");
     no_table(&mut m, "c", "c3's first statement was undone").await;
@@ -511,6 +495,35 @@ async fn steps_run_together_are_reported_once_committed_and_a_failing_one_is_und
         .expect("no transaction left open");
 }
 
+/// `up` to head on the file at `path`, with a group window no step outlasts: the migration,
+/// what `up` returned, and the revisions said applied, in order.
+async fn up_grouped<'g>(
+    g: &'g RevisionGraph,
+    path: &Path,
+) -> (Migration<'g>, Result<Report, MigrateError>, Vec<String>) {
+    let mut m = on_file(g, path).await;
+    m.options.group_commit = Duration::from_secs(600);
+    let mut said = Vec::new();
+    let result = m
+        .upgrade(&t("head"), &mut |event| {
+            if let Event::Step { revision, .. } = event {
+                said.push(revision.id.clone());
+            }
+        })
+        .await;
+    (m, result, said)
+}
+
+/// The revisions the version table of `m`'s database records, in order.
+async fn recorded_ids(m: &mut Migration<'_>) -> Vec<String> {
+    recorded(m)
+        .await
+        .rows
+        .into_iter()
+        .map(|r| r.revision)
+        .collect()
+}
+
 #[tokio::test]
 async fn a_section_that_cannot_join_the_open_transaction_runs_after_it_commits() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -519,17 +532,8 @@ async fn a_section_that_cannot_join_the_open_transaction_runs_after_it_commits()
     let outside = "-- revision: o4\n-- revises: k3\n-- migrate:up transaction:false\nCREATE TABLE o (id INTEGER);\n-- migrate:down\nDROP TABLE o;\n";
     let last = "-- revision: z5\n-- revises: o4\n-- migrate:up\nCREATE TABLE z (id INTEGER);\n-- migrate:down\nDROP TABLE z;\n";
     let g = graph(&[A, B, keys_off, outside, last]);
-    let mut m = on_file(&g, &path).await;
-    m.options.group_commit = Duration::from_secs(600);
-    let mut said = Vec::new();
-    let report = m
-        .upgrade(&t("head"), &mut |event| {
-            if let Event::Step { revision, .. } = event {
-                said.push(revision.id.clone());
-            }
-        })
-        .await
-        .expect("up");
+    let (mut m, report, said) = up_grouped(&g, &path).await;
+    let report = report.expect("up");
     assert_eq!(said, ["a1", "b2", "k3", "o4", "z5"]);
     assert_eq!(report.steps.len(), 5);
     assert_eq!(recorded(&mut m).await.rows.len(), 5);
@@ -612,25 +616,11 @@ async fn a_group_whose_commit_fails_runs_again_step_by_step_and_keeps_what_passe
     let after = "-- revision: c4\n-- revises: b3\n-- migrate:up\nCREATE TABLE c (id INTEGER);\n-- migrate:down\nDROP TABLE c;\n";
     let g = graph(&[a, fine, breaks, after]);
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut m = on_file(&g, &dir.path().join("t.db")).await;
-    m.options.group_commit = Duration::from_secs(600);
-    let mut said = Vec::new();
-    let err = m
-        .upgrade(&t("head"), &mut |event| {
-            if let Event::Step { revision, .. } = event {
-                said.push(revision.id.clone());
-            }
-        })
-        .await
-        .expect_err("b3 cannot commit");
+    let (mut m, report, said) = up_grouped(&g, &dir.path().join("t.db")).await;
+    let err = report.expect_err("b3 cannot commit");
     assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
     assert_eq!(said, ["a1", "f2"], "each said once, as it committed");
-    let rows: Vec<_> = recorded(&mut m)
-        .await
-        .rows
-        .into_iter()
-        .map(|r| r.revision)
-        .collect();
+    let rows = recorded_ids(&mut m).await;
     assert_eq!(rows, ["a1", "f2"]);
     assert_eq!(text(&mut m.conn, "SELECT COUNT(*) FROM q").await, "0");
     no_table(&mut m, "c", "c4 never ran alone").await;
