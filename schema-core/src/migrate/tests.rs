@@ -549,9 +549,11 @@ async fn a_section_that_cannot_join_the_open_transaction_runs_after_it_commits()
 }
 
 /// How many transactions `m`'s connection commits from now on.
+#[cfg(feature = "sqlite")]
 async fn count_commits(m: &mut Migration<'_>) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let commits = std::sync::Arc::new(AtomicUsize::new(0));
+    #[allow(irrefutable_let_patterns)]
     let Conn::Sqlite(c) = &mut m.conn else {
         panic!("a SQLite connection");
     };
@@ -566,6 +568,7 @@ async fn count_commits(m: &mut Migration<'_>) -> std::sync::Arc<std::sync::atomi
     commits
 }
 
+#[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn steps_in_quick_succession_commit_together_unless_the_run_groups_nothing() {
     use std::sync::atomic::Ordering;
