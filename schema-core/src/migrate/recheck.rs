@@ -119,6 +119,8 @@ pub(super) enum OneTrip {
     Usual,
     /// As [`OneTrip::Usual`], while a group is open: what ran in it commits first.
     Ungroup,
+    /// The step ended the group's transaction: everything in it is undone, to run again.
+    Lost,
 }
 
 impl<'g> Migration<'g> {
@@ -244,18 +246,14 @@ impl<'g> Migration<'g> {
             let undo =
                 format!("ROLLBACK TO {GROUP_STEP_SAVEPOINT};\nRELEASE {GROUP_STEP_SAVEPOINT}");
             if self.conn.execute(&undo).await.is_err() {
-                // SQLite ended the transaction itself (a full disk, an I/O error): the steps
-                // that ran in it are undone too, and were never reported.
+                // The statement ended the transaction itself (`INSERT OR ROLLBACK`, a trigger's
+                // `RAISE(ROLLBACK)`, a full disk): the steps that ran in it are undone too,
+                // and were never reported. They run again, each alone.
+                drop(error);
                 known.group = None;
                 known.forget();
                 let _ = self.conn.execute("ROLLBACK").await;
-                let failed = match done.checked_sub(1) {
-                    Some(n) => statements
-                        .get(n)
-                        .map_or(record.as_str(), |s| s.sql.as_str()),
-                    None => "SAVEPOINT",
-                };
-                return Err(DbError::query(error, failed).into());
+                return Ok(OneTrip::Lost);
             }
             return Ok(OneTrip::Ungroup);
         }

@@ -373,8 +373,10 @@ impl<'g> Migration<'g> {
             let trip = self
                 .one_trip((index, direction), statements, &planned, known)
                 .await?;
-            if let OneTrip::Ungroup = trip {
-                return Ok(Outcome::Ungroup);
+            match trip {
+                OneTrip::Ungroup => return Ok(Outcome::Ungroup),
+                OneTrip::Lost => return Ok(Outcome::Lost),
+                OneTrip::Ran | OneTrip::Usual => {}
             }
             if let OneTrip::Ran = trip {
                 let duration = start.elapsed();
@@ -747,6 +749,9 @@ pub(super) enum Outcome {
     /// Not run: what ran in the run's open transaction commits first (see
     /// [`Migration::commit_group`]), then the step is called again.
     Ungroup,
+    /// The step ended the run's open transaction, undoing what ran in it (never reported):
+    /// that runs again from its first step, each step alone.
+    Lost,
 }
 
 /// How many times a run plans again before it gives up on a database that other runs keep
@@ -948,6 +953,10 @@ impl Pending {
                     }
                 }
                 Outcome::AlreadyDone => on_event(Event::AlreadyDone { revision: rev }),
+                Outcome::Lost => {
+                    known.alone = true;
+                    next = group_first;
+                }
                 Outcome::Ungroup => {
                     // What ran in the open transaction commits; then the step again.
                     next -= 1;

@@ -628,3 +628,23 @@ async fn a_group_whose_commit_fails_runs_again_step_by_step_and_keeps_what_passe
     assert_eq!(text(&mut m.conn, "SELECT COUNT(*) FROM q").await, "0");
     no_table(&mut m, "c", "c4 never ran alone").await;
 }
+
+#[tokio::test]
+async fn a_statement_that_ends_the_groups_transaction_leaves_the_steps_before_it_to_run_alone() {
+    // `INSERT OR ROLLBACK` rolls back the whole transaction, b2's step with it.
+    let ends = "-- revision: c3\n-- revises: b2\n-- migrate:up\nCREATE TABLE c (id INTEGER PRIMARY KEY);\nINSERT INTO c VALUES (1);\nINSERT OR ROLLBACK INTO c VALUES (1);\n-- migrate:down\nDROP TABLE c;\n";
+    let g = graph(&[A, B, ends]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut m, result, said) = up_grouped(&g, &dir.path().join("t.db")).await;
+    let f = match result {
+        Err(MigrateError::Statement(f)) => f,
+        other => panic!("expected a statement failure, got {other:?}"),
+    };
+    assert_eq!((f.revision.as_str(), f.line), ("c3", 6));
+    assert_eq!(said, ["a1", "b2"], "b2 said once, when it committed alone");
+    let reported: Vec<_> = f.report.steps.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(reported, ["a1", "b2"]);
+    assert_eq!(recorded_ids(&mut m).await, ["a1", "b2"]);
+    assert_eq!(text(&mut m.conn, "SELECT COUNT(*) FROM b").await, "1");
+    no_table(&mut m, "c", "c3 was undone").await;
+}
