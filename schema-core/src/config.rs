@@ -46,8 +46,9 @@ pub struct RawConfig {
     pub lock_timeout: Option<LockTimeout>,
     pub statement_timeout: Option<LockTimeout>,
     pub lock_retries: Option<Retries>,
-    /// SQLite: how long revisions in quick succession go on committing together
-    /// (`group-commit = "100ms"`; `"0s"`: each alone).
+    /// How long revisions in quick succession go on committing together (SQLite) or a
+    /// revision's final update waits for the next one's mark (MySQL) (`group-commit =
+    /// "100ms"`; `"0s"`: each alone).
     pub group_commit: Option<LockTimeout>,
     /// `[package.metadata.schema.lint]`: `RULE = "error" | "warning" | "off"`, checked by
     /// lint (which knows the rules).

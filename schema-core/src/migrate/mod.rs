@@ -54,8 +54,9 @@ pub struct Options {
     /// before it commits them together. Each revision still runs all or nothing with its row
     /// (under a savepoint of its own), and is reported only once its transaction committed;
     /// a crash before that loses whole revisions that were never reported. Fewer commits are
-    /// fewer waits for the disk (`synchronous = FULL` syncs each one). Zero: each revision
-    /// commits alone.
+    /// fewer waits for the disk (`synchronous = FULL` syncs each one). MySQL: how long a
+    /// revision's final update may wait to be written with the next revision's dirty mark.
+    /// Zero: each revision commits alone.
     pub group_commit: Duration,
 }
 

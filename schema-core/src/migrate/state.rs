@@ -59,8 +59,8 @@ pub struct Known {
     /// The connection's session id on the server, once asked (see
     /// [`Migration::observed_session`]).
     pub(super) session: Option<Option<i64>>,
-    /// SQLite: the transaction in which the run's last steps ran, not yet committed (see
-    /// [`Options::group_commit`]).
+    /// The run's last steps, not yet reported: SQLite's open transaction they ran in, or
+    /// MySQL's steps whose last outcome is not written yet (see [`Options::group_commit`]).
     pub(super) group: Option<Group>,
     /// Each step commits alone: no [`Group`] is begun.
     pub(super) alone: bool,
@@ -70,7 +70,8 @@ pub struct Known {
     pub(super) outcome: Option<(Direction, AppliedRow)>,
 }
 
-/// Steps that ran in one transaction, each under its savepoint, to commit together.
+/// Steps that ran and are reported together once their record is durable: on SQLite in one
+/// transaction, each under its savepoint.
 #[derive(Debug)]
 pub(super) struct Group {
     /// When the transaction began.
